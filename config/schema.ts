@@ -1,0 +1,408 @@
+/**
+ * The configuration's shape: the TypeScript type `Config`, its JSON schema
+ * (draft-07, checked with ajv) and the cross-field rules a schema cannot say
+ * (unique extensions and numbers, every number's target extension exists, ...).
+ *
+ * This module knows nothing about files or the environment: it turns a value
+ * into "valid" or one `ConfigIssue` (a path and a problem). `server/config/load.ts`
+ * adds which file or environment variable the offending value came from.
+ */
+import { isIP } from 'node:net';
+import { Ajv, type ErrorObject } from 'ajv';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const TRUNK_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
+export type TrunkTransport = (typeof TRUNK_TRANSPORTS)[number];
+
+export interface CompanyConfig {
+  name: string;
+  /** Country calling code without "+", e.g. "46"; used to normalise national numbers. */
+  countryCode: string;
+  /** IANA time zone for opening hours and statistics intervals, e.g. "Europe/Stockholm". */
+  timezone: string;
+}
+
+export interface RegistrationConfig {
+  /** Seconds. A REGISTER asking for less gets 423 Interval Too Brief. */
+  minExpires: number;
+  /** Seconds. Longer requests are cut down to this. */
+  maxExpires: number;
+  /** Seconds. Used when the REGISTER names no expiry. */
+  defaultExpires: number;
+}
+
+export interface SipConfig {
+  host: string;
+  port: number;
+  wsPort: number;
+  /** Default realm / domain of the extensions, e.g. "kustbanken.local". */
+  domain: string;
+  registration: RegistrationConfig;
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+}
+
+export interface RtpConfig {
+  portMin: number;
+  portMax: number;
+}
+
+/** A production engine (drachtio-server or FreeSWITCH). `host: null` means: use the embedded engine. */
+export interface EngineConfig {
+  host: string | null;
+  port: number;
+  secret: string;
+}
+
+export interface ExtensionConfig {
+  /** 2 to 6 digits, e.g. "1001". */
+  extension: string;
+  /** Display name, e.g. "Anna Lindqvist". */
+  name: string;
+  /** SIP digest password. */
+  password: string;
+  /** E.164 mobile rung through the trunk (mobile extension). */
+  mobile?: string;
+}
+
+export interface NumberConfig {
+  /** E.164 number callers dial, e.g. "+46313900601". */
+  number: string;
+  /** The brand / service the caller called, shown to the agent, e.g. "Kundtjänst". */
+  service: string;
+  /** Extension the number rings (until IVR flows exist). Must exist in `extensions`. */
+  target: string;
+}
+
+export interface TrunkConfig {
+  name: string;
+  host: string;
+  port: number;
+  transport: TrunkTransport;
+  username?: string;
+  password?: string;
+  /** IP addresses or CIDRs (IPv4 or IPv6) whose requests are treated as coming from this trunk. */
+  trustedSources: string[];
+  /** E.164 caller id presented on calls out through this trunk. */
+  callerId: string;
+}
+
+export interface Config {
+  company: CompanyConfig;
+  sip: SipConfig;
+  http: HttpConfig;
+  rtp: RtpConfig;
+  /** Announcements, recordings, persisted state. Relative paths are relative to the working directory. */
+  dataDir: string;
+  logLevel: LogLevel;
+  drachtio: EngineConfig;
+  freeswitch: EngineConfig;
+  /** null: in-process store. */
+  redisUrl: string | null;
+  extensions: ExtensionConfig[];
+  numbers: NumberConfig[];
+  trunks: TrunkConfig[];
+}
+
+/** One thing wrong with a configuration value: where (path segments) and what. */
+export interface ConfigIssue {
+  path: Array<string | number>;
+  problem: string;
+}
+
+export const E164_PATTERN = '^\\+[1-9]\\d{6,14}$';
+export const EXTENSION_PATTERN = '^[0-9]{2,6}$';
+
+// `errorHint` is our own annotation keyword: the wording used when the value fails.
+const port = { type: 'integer', minimum: 1, maximum: 65535, errorHint: 'must be a port number 1..65535' };
+const e164 = { type: 'string', pattern: E164_PATTERN, errorHint: 'must be an E.164 number such as +46313900600' };
+const extension = { type: 'string', pattern: EXTENSION_PATTERN, errorHint: 'must be an extension of 2 to 6 digits' };
+const text = { type: 'string', minLength: 1, errorHint: 'must be a non-empty string' };
+const seconds = { type: 'integer', minimum: 1, errorHint: 'must be a whole number of seconds >= 1' };
+const hostname = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$',
+  errorHint: 'must be a domain name such as kustbanken.local',
+};
+const engine = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['port', 'secret'],
+  properties: {
+    host: { type: ['string', 'null'], minLength: 1, default: null, errorHint: 'must be a host name or address, or null for the embedded engine' },
+    port,
+    secret: text,
+  },
+};
+
+/** JSON schema (draft-07) of `Config`. Unknown keys are errors, so typos are caught. */
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  type: 'object',
+  additionalProperties: false,
+  required: ['company', 'sip', 'http', 'rtp', 'dataDir', 'logLevel', 'drachtio', 'freeswitch', 'extensions', 'numbers', 'trunks'],
+  properties: {
+    company: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'countryCode', 'timezone'],
+      properties: {
+        name: text,
+        countryCode: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', errorHint: 'must be a country calling code without "+", such as "46"' },
+        timezone: text,
+      },
+    },
+    sip: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port', 'wsPort', 'domain', 'registration'],
+      properties: {
+        host: text,
+        port,
+        wsPort: port,
+        domain: hostname,
+        registration: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['minExpires', 'maxExpires', 'defaultExpires'],
+          properties: { minExpires: seconds, maxExpires: seconds, defaultExpires: seconds },
+        },
+      },
+    },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port'],
+      properties: { host: text, port },
+    },
+    rtp: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['portMin', 'portMax'],
+      properties: { portMin: port, portMax: port },
+    },
+    dataDir: text,
+    logLevel: { type: 'string', enum: [...LOG_LEVELS], errorHint: `must be one of ${LOG_LEVELS.join(', ')}` },
+    drachtio: engine,
+    freeswitch: engine,
+    redisUrl: {
+      type: ['string', 'null'],
+      pattern: '^rediss?://',
+      default: null,
+      errorHint: 'must be a redis:// or rediss:// URL, or null for the in-process store',
+    },
+    extensions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['extension', 'name', 'password'],
+        properties: { extension, name: text, password: text, mobile: e164 },
+      },
+    },
+    numbers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['number', 'service', 'target'],
+        properties: { number: e164, service: text, target: extension },
+      },
+    },
+    trunks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'host', 'port', 'transport', 'trustedSources', 'callerId'],
+        properties: {
+          name: text,
+          host: text,
+          port,
+          transport: { type: 'string', enum: [...TRUNK_TRANSPORTS], errorHint: `must be one of ${TRUNK_TRANSPORTS.join(', ')}` },
+          username: text,
+          password: text,
+          trustedSources: { type: 'array', items: text },
+          callerId: e164,
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, verbose: true, strict: true });
+ajv.addKeyword({ keyword: 'errorHint', schemaType: 'string' });
+const validateShape = ajv.compile<Config>(configSchema);
+
+/** `['numbers', 3, 'number']` -> `numbers[3].number`. */
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+const SECRET_KEY = /password|secret/i;
+
+/** A value as it should appear in an error message; secrets are never echoed. */
+function describeValue(path: ReadonlyArray<string | number>, value: unknown): string {
+  const last = path[path.length - 1];
+  if (typeof last === 'string' && SECRET_KEY.test(last)) return 'a value that is not accepted';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function pointerToPath(pointer: string): Array<string | number> {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+function editDistance(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+function typeName(t: unknown): string {
+  const names = String(t).split(',');
+  return names.map((n) => (n === 'null' ? 'null' : n === 'integer' ? 'a whole number' : n === 'array' ? 'a list' : n === 'object' ? 'a mapping' : `a ${n}`)).join(' or ');
+}
+
+function issueFromAjv(err: ErrorObject): ConfigIssue {
+  const path = pointerToPath(err.instancePath);
+  const hint = (err.parentSchema as { errorHint?: string } | undefined)?.errorHint;
+  switch (err.keyword) {
+    case 'required': {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      return { path: [...path, missing], problem: 'is required' };
+    }
+    case 'additionalProperties': {
+      const extra = (err.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const close = known
+        .map((k) => ({ k, d: editDistance(extra, k) }))
+        .filter((x) => x.d <= Math.max(1, Math.floor(x.k.length / 3)))
+        .sort((x, y) => x.d - y.d)[0];
+      const suggestion = close ? ` (did you mean "${close.k}"?)` : known.length ? ` (known settings: ${known.join(', ')})` : '';
+      return { path: [...path, extra], problem: `is not a known setting${suggestion}` };
+    }
+    case 'type': {
+      const expected = (err.params as { type: string }).type;
+      const base = hint ?? `must be ${typeName(expected)}`;
+      const quote = String(expected).startsWith('string') && typeof err.data === 'number' ? ' (put it in quotes in YAML)' : '';
+      return { path, problem: `${base}, got ${describeValue(path, err.data)}${quote}` };
+    }
+    default: {
+      const base = hint ?? `must satisfy ${err.keyword}: ${err.message ?? 'invalid'}`;
+      return { path, problem: `${base}, got ${describeValue(path, err.data)}` };
+    }
+  }
+}
+
+function isIpOrCidr(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0) return isIP(s) !== 0;
+  const addr = s.slice(0, slash);
+  const bits = s.slice(slash + 1);
+  const family = isIP(addr);
+  if (family === 0 || !/^(0|[1-9][0-9]*)$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** Cross-field rules, run on a value that already matches the schema. Returns the first problem. */
+export function checkConfigRules(config: Config): ConfigIssue | null {
+  const seenExt = new Map<string, number>();
+  for (const [i, e] of config.extensions.entries()) {
+    const prev = seenExt.get(e.extension);
+    if (prev !== undefined) {
+      return { path: ['extensions', i, 'extension'], problem: `duplicate extension "${e.extension}" (already at extensions[${prev}])` };
+    }
+    seenExt.set(e.extension, i);
+  }
+  const seenNum = new Map<string, number>();
+  for (const [i, n] of config.numbers.entries()) {
+    const prev = seenNum.get(n.number);
+    if (prev !== undefined) {
+      return { path: ['numbers', i, 'number'], problem: `duplicate number "${n.number}" (already at numbers[${prev}])` };
+    }
+    seenNum.set(n.number, i);
+  }
+  for (const [i, n] of config.numbers.entries()) {
+    if (!seenExt.has(n.target)) {
+      return { path: ['numbers', i, 'target'], problem: `unknown extension "${n.target}" (not in extensions)` };
+    }
+  }
+  const seenTrunk = new Map<string, number>();
+  for (const [i, t] of config.trunks.entries()) {
+    const prev = seenTrunk.get(t.name);
+    if (prev !== undefined) {
+      return { path: ['trunks', i, 'name'], problem: `duplicate trunk name "${t.name}" (already at trunks[${prev}])` };
+    }
+    seenTrunk.set(t.name, i);
+    for (const [j, src] of t.trustedSources.entries()) {
+      if (!isIpOrCidr(src)) {
+        return { path: ['trunks', i, 'trustedSources', j], problem: `must be an IP address or CIDR such as 192.0.2.0/24, got ${JSON.stringify(src)}` };
+      }
+    }
+  }
+  const { rtp, sip, http } = config;
+  if (rtp.portMin > rtp.portMax) {
+    return { path: ['rtp', 'portMin'], problem: `must not be greater than rtp.portMax (${rtp.portMin} > ${rtp.portMax})` };
+  }
+  const reg = sip.registration;
+  if (reg.minExpires > reg.maxExpires) {
+    return { path: ['sip', 'registration', 'minExpires'], problem: `must not be greater than sip.registration.maxExpires (${reg.minExpires} > ${reg.maxExpires})` };
+  }
+  if (reg.defaultExpires < reg.minExpires || reg.defaultExpires > reg.maxExpires) {
+    return {
+      path: ['sip', 'registration', 'defaultExpires'],
+      problem: `must be between sip.registration.minExpires and maxExpires (${reg.minExpires}..${reg.maxExpires}), got ${reg.defaultExpires}`,
+    };
+  }
+  // The embedded engine listens on TCP for SIP and for SIP over WebSocket; HTTP is TCP too.
+  if (sip.wsPort === sip.port) {
+    return { path: ['sip', 'wsPort'], problem: `must differ from sip.port (both ${sip.port})` };
+  }
+  if (http.port === sip.port || http.port === sip.wsPort) {
+    return { path: ['http', 'port'], problem: `must differ from sip.port and sip.wsPort (${http.port} is taken)` };
+  }
+  if (sip.port >= rtp.portMin && sip.port <= rtp.portMax) {
+    return { path: ['sip', 'port'], problem: `must lie outside the RTP range ${rtp.portMin}..${rtp.portMax}, got ${sip.port}` };
+  }
+  return null;
+}
+
+/**
+ * Checks a value against the schema (filling defaults in place: engine hosts
+ * and redisUrl become null when absent), then the cross-field rules.
+ * Returns the first problem, or null when the value is a valid `Config`.
+ */
+export function validateConfig(value: unknown): ConfigIssue | null {
+  if (!validateShape(value)) {
+    const err = validateShape.errors?.[0];
+    return err ? issueFromAjv(err) : { path: [], problem: 'is not a valid configuration' };
+  }
+  return checkConfigRules(value);
+}

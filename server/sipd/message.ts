@@ -1,0 +1,302 @@
+/**
+ * SIP message model and parser (RFC 3261 section 7).
+ *
+ * Header values are kept as the text that arrived, in order, so a message can
+ * be relayed to the application unchanged; the structured parts that routing
+ * needs (Via, CSeq, name-addr headers, URIs) are parsed with sip.js's RFC 3261
+ * grammar on demand.
+ */
+import { Grammar, NameAddrHeader, URI } from 'sip.js';
+
+export const MAX_MESSAGE_BYTES = 65_535;
+export const MAX_HEADER_LINE_BYTES = 8_192;
+export const MAX_HEADERS = 128;
+
+/** RFC 3261 section 7.3.3 compact forms, plus the common extension ones. */
+const COMPACT_FORMS: Record<string, string> = {
+  i: 'Call-ID', m: 'Contact', e: 'Content-Encoding', l: 'Content-Length', c: 'Content-Type',
+  f: 'From', s: 'Subject', k: 'Supported', t: 'To', v: 'Via', o: 'Event', r: 'Refer-To',
+  u: 'Allow-Events', b: 'Referred-By', x: 'Session-Expires',
+};
+
+const CANONICAL: Record<string, string> = {
+  'call-id': 'Call-ID', cseq: 'CSeq', 'www-authenticate': 'WWW-Authenticate', 'mime-version': 'MIME-Version',
+  rseq: 'RSeq', rack: 'RAck',
+};
+
+export function canonicalHeaderName(name: string): string {
+  const lower = name.toLowerCase();
+  if (lower.length === 1 && COMPACT_FORMS[lower]) return COMPACT_FORMS[lower];
+  return CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+}
+
+/** A message we could not parse. `status` is what to answer when a response is possible. */
+export class SipParseError extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+    this.name = 'SipParseError';
+  }
+}
+
+export interface ViaValue {
+  transport: string;
+  host: string;
+  port?: number;
+  branch?: string;
+  rport: boolean;
+  raw: string;
+}
+
+export class SipMessage {
+  method = '';
+  uri = '';
+  status = 0;
+  reason = '';
+  headers: Array<[name: string, value: string]> = [];
+  body = '';
+
+  get isRequest(): boolean {
+    return this.method !== '';
+  }
+
+  static request(method: string, uri: string): SipMessage {
+    const m = new SipMessage();
+    m.method = method;
+    m.uri = uri;
+    return m;
+  }
+
+  static response(status: number, reason: string): SipMessage {
+    const m = new SipMessage();
+    m.status = status;
+    m.reason = reason;
+    return m;
+  }
+
+  get(name: string): string | undefined {
+    const wanted = canonicalHeaderName(name);
+    return this.headers.find(([n]) => n === wanted)?.[1];
+  }
+
+  getAll(name: string): string[] {
+    const wanted = canonicalHeaderName(name);
+    return this.headers.filter(([n]) => n === wanted).map(([, v]) => v);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Replaces every occurrence of a header with one value (kept at the first one's place). */
+  set(name: string, value: string): this {
+    const wanted = canonicalHeaderName(name);
+    const at = this.headers.findIndex(([n]) => n === wanted);
+    this.headers = this.headers.filter(([n]) => n !== wanted);
+    this.headers.splice(at < 0 ? this.headers.length : at, 0, [wanted, value]);
+    return this;
+  }
+
+  setIfAbsent(name: string, value: string): this {
+    if (!this.has(name)) this.append(name, value);
+    return this;
+  }
+
+  append(name: string, value: string): this {
+    this.headers.push([canonicalHeaderName(name), value]);
+    return this;
+  }
+
+  prepend(name: string, value: string): this {
+    this.headers.unshift([canonicalHeaderName(name), value]);
+    return this;
+  }
+
+  remove(name: string): this {
+    const wanted = canonicalHeaderName(name);
+    this.headers = this.headers.filter(([n]) => n !== wanted);
+    return this;
+  }
+
+  /** Each comma-separated value of a list header, in order (Via, Route, Record-Route). */
+  listValues(name: string): string[] {
+    return this.getAll(name).flatMap(splitHeaderList);
+  }
+
+  get callId(): string {
+    return this.get('Call-ID') ?? '';
+  }
+
+  get cseq(): { seq: number; method: string } {
+    const parsed = Grammar.parse(this.get('CSeq') ?? '', 'CSeq') as { value: number; method: string } | -1;
+    if (parsed === -1) throw new SipParseError('bad CSeq');
+    return { seq: parsed.value, method: parsed.method };
+  }
+
+  get topVia(): ViaValue {
+    const first = this.listValues('Via')[0];
+    if (!first) throw new SipParseError('missing Via');
+    return parseVia(first);
+  }
+
+  /** From, To or the first Contact, in name-addr or addr-spec form (section 20.10). */
+  nameAddr(name: 'From' | 'To' | 'Contact'): NameAddrHeader | undefined {
+    if (name === 'Contact') {
+      const first = this.listValues('Contact')[0];
+      const parsed = first === undefined ? -1 : (Grammar.parse(first, 'Contact') as Array<{ parsed: NameAddrHeader }> | -1);
+      return parsed === -1 ? undefined : parsed[0]?.parsed;
+    }
+    const value = this.get(name);
+    const parsed = value === undefined ? -1 : (Grammar.parse(value, name) as NameAddrHeader | -1);
+    return parsed === -1 ? undefined : parsed;
+  }
+
+  tag(name: 'From' | 'To'): string | undefined {
+    return this.nameAddr(name)?.getParam('tag') ?? undefined;
+  }
+
+  toString(): string {
+    const startLine = this.isRequest
+      ? `${this.method} ${this.uri} SIP/2.0`
+      : `SIP/2.0 ${this.status} ${this.reason}`;
+    const lines = [startLine];
+    for (const [n, v] of this.headers) {
+      if (n !== 'Content-Length') lines.push(`${n}: ${v}`);
+    }
+    lines.push(`Content-Length: ${Buffer.byteLength(this.body, 'utf8')}`);
+    return lines.join('\r\n') + '\r\n\r\n' + this.body;
+  }
+
+  clone(): SipMessage {
+    const m = new SipMessage();
+    Object.assign(m, this);
+    m.headers = this.headers.map(([n, v]) => [n, v]);
+    return m;
+  }
+}
+
+/** Splits a header value on commas that are outside quotes and angle brackets. */
+export function splitHeaderList(value: string): string[] {
+  const out: string[] = [];
+  let depthAngle = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '"' && value[i - 1] !== '\\') quoted = !quoted;
+    else if (!quoted && ch === '<') depthAngle++;
+    else if (!quoted && ch === '>') depthAngle--;
+    else if (!quoted && depthAngle === 0 && ch === ',') {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last) out.push(last);
+  return out;
+}
+
+export function parseVia(raw: string): ViaValue {
+  const parsed = Grammar.parse(raw, 'Via') as
+    | { transport: string; host: string; port?: number; branch?: string }
+    | -1;
+  if (parsed === -1) throw new SipParseError(`bad Via: ${raw.slice(0, 80)}`);
+  return {
+    transport: parsed.transport.toUpperCase(),
+    host: parsed.host,
+    port: parsed.port,
+    branch: parsed.branch,
+    rport: /;\s*rport(\s*[;=]|\s*$)/i.test(raw),
+    raw,
+  };
+}
+
+export function parseUri(uri: string): URI | undefined {
+  return Grammar.URIParse(uri);
+}
+
+const REQUEST_LINE = /^([A-Za-z!%*_+`'~.-]+) (\S+) SIP\/2\.0$/;
+const STATUS_LINE = /^SIP\/2\.0 ([1-6]\d\d) ?(.*)$/;
+
+/**
+ * Parses one complete message. A datagram may carry bytes past Content-Length;
+ * a stream message arrives already framed by it.
+ */
+export function parseMessage(text: string, opts: { datagram: boolean; validate?: boolean }): SipMessage {
+  if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) throw new SipParseError('message too large', 513);
+  const headerEnd = text.indexOf('\r\n\r\n');
+  if (headerEnd < 0) throw new SipParseError('no end of headers');
+  const lines = text.slice(0, headerEnd).split('\r\n');
+  const message = new SipMessage();
+  parseStartLine(lines[0] ?? '', message);
+
+  let current: [string, string] | undefined;
+  for (const line of lines.slice(1)) {
+    if (line.length > MAX_HEADER_LINE_BYTES) throw new SipParseError('header line too long', 513);
+    if (/^[ \t]/.test(line)) {
+      // RFC 3261 section 7.3.1: a line starting with whitespace continues the previous header.
+      if (!current) throw new SipParseError('continuation line without header');
+      current[1] += ' ' + line.trim();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new SipParseError(`bad header line: ${line.slice(0, 40)}`);
+    const name = line.slice(0, colon).trim();
+    if (!/^[A-Za-z0-9!%*_+`'~.-]+$/.test(name)) throw new SipParseError(`bad header name: ${name.slice(0, 40)}`);
+    current = [canonicalHeaderName(name), line.slice(colon + 1).trim()];
+    message.headers.push(current);
+    if (message.headers.length > MAX_HEADERS) throw new SipParseError('too many headers', 513);
+  }
+
+  const body = text.slice(headerEnd + 4);
+  message.body = bodyByContentLength(message, body, opts.datagram);
+  // Messages from the application are partial on purpose: the server fills in the rest.
+  if (opts.validate !== false) validateMandatoryHeaders(message);
+  return message;
+}
+
+function parseStartLine(line: string, message: SipMessage): void {
+  const request = REQUEST_LINE.exec(line);
+  if (request) {
+    message.method = request[1].toUpperCase();
+    message.uri = request[2];
+    if (!parseUri(message.uri) && !/^[a-z][a-z0-9+.-]*:/i.test(message.uri)) {
+      throw new SipParseError('bad Request-URI');
+    }
+    return;
+  }
+  const status = STATUS_LINE.exec(line);
+  if (status) {
+    message.status = Number(status[1]);
+    message.reason = status[2];
+    return;
+  }
+  throw new SipParseError('bad start line');
+}
+
+function bodyByContentLength(message: SipMessage, body: string, datagram: boolean): string {
+  const declared = message.get('Content-Length');
+  if (declared === undefined) {
+    // RFC 3261 section 18.3: over a stream Content-Length is mandatory; the framer already enforced it.
+    return body;
+  }
+  if (!/^\d+$/.test(declared)) throw new SipParseError('bad Content-Length');
+  const length = Number(declared);
+  const bytes = Buffer.from(body, 'utf8');
+  if (bytes.length < length) throw new SipParseError('Content-Length larger than the body');
+  // A datagram may carry trailing bytes after the body; they are ignored (section 18.3).
+  if (datagram || bytes.length > length) return bytes.subarray(0, length).toString('utf8');
+  return body;
+}
+
+function validateMandatoryHeaders(message: SipMessage): void {
+  for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
+    if (!message.has(name)) throw new SipParseError(`missing ${name}`);
+  }
+  message.topVia; // throws on a malformed Via
+  const cseq = message.cseq;
+  if (message.isRequest && cseq.method !== message.method) throw new SipParseError('CSeq method does not match');
+  if (!message.nameAddr('From')) throw new SipParseError('bad From');
+  if (!message.nameAddr('To')) throw new SipParseError('bad To');
+  const maxForwards = message.get('Max-Forwards');
+  if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) throw new SipParseError('bad Max-Forwards');
+}

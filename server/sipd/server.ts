@@ -1,0 +1,492 @@
+/**
+ * The embedded drachtio-compatible SIP server: SIP on the wire below, the
+ * drachtio wire protocol to applications above.
+ *
+ * It behaves like drachtio-server where drachtio-srf relies on it: it answers
+ * 100 Trying to INVITEs itself, absorbs retransmissions, answers CANCEL with
+ * 200 and the INVITE with 487 and tells the application, ACKs non-2xx
+ * responses with the INVITE's branch, fills in the headers the application
+ * leaves out, and keeps dialogs so the application can send in-dialog
+ * requests by dialog id.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { SipMessage, SipParseError, parseMessage } from './message.js';
+import { TransportLayer, type Source } from './transport.js';
+import { ControlServer, type AppConnection, type AppMessage } from './control.js';
+import {
+  DEFAULT_TIMERS, InviteClientTransaction, InviteServerTransaction, NonInviteClientTransaction,
+  NonInviteServerTransaction, type ClientTransaction, type ServerTransaction, type TimerValues,
+  type TransactionTransport,
+} from './transactions.js';
+import { Dialog, dialogKey, newBranch, newTag } from './dialog.js';
+import { destinationOf, responseDestination, responseTo, stampReceived } from './responses.js';
+import { respondToGarbage } from './garbage.js';
+
+export const SIPD_VERSION = 'v0.9.2-embedded';
+
+export interface SipServerOptions {
+  host: string;
+  sipPort: number;
+  wsPort?: number;
+  controlHost: string;
+  controlPort: number;
+  secret: string;
+  logger: Logger;
+  timers?: TimerValues;
+}
+
+interface ServerTxnRecord {
+  id: string;
+  txn: ServerTransaction;
+  request: SipMessage;
+  source: Source;
+  app: AppConnection;
+  toTag: string;
+  dialog?: Dialog;
+}
+
+interface ClientTxnRecord {
+  id: string;
+  txn: ClientTransaction;
+  request: SipMessage;
+  dest: Source;
+  app: AppConnection;
+  dialog?: Dialog;
+}
+
+export class SipServer {
+  readonly transport: TransportLayer;
+  readonly control: ControlServer;
+  private readonly log: Logger;
+  private readonly timers: TimerValues;
+  private readonly serverTxns = new Map<string, ServerTxnRecord>();
+  private readonly serverTxnsById = new Map<string, ServerTxnRecord>();
+  private readonly clientTxns = new Map<string, ClientTxnRecord>();
+  private readonly clientTxnsById = new Map<string, ClientTxnRecord>();
+  private readonly dialogs = new Map<string, Dialog>();
+  private readonly dialogsByKey = new Map<string, Dialog>();
+  private nextApp = 0;
+
+  constructor(opts: SipServerOptions) {
+    this.log = opts.logger.child({ component: 'sipd' });
+    this.timers = opts.timers ?? DEFAULT_TIMERS;
+    this.transport = new TransportLayer({ host: opts.host, port: opts.sipPort, wsPort: opts.wsPort, logger: this.log });
+    this.control = new ControlServer({
+      host: opts.controlHost,
+      port: opts.controlPort,
+      secret: opts.secret,
+      version: SIPD_VERSION,
+      hostports: () => this.hostports(),
+      logger: this.log,
+    });
+    this.transport.on('message', (text, source) => this.onNetworkMessage(text, source));
+    this.transport.on('framingError', (reason, source) =>
+      this.log.warn({ reason, peer: `${source.address}:${source.port}` }, 'closed a stream that could not be framed'));
+    this.control.on('message', (conn, msg) => this.onAppMessage(conn, msg));
+  }
+
+  async start(): Promise<void> {
+    await this.transport.start();
+    await this.control.start();
+    this.log.info({ sip: this.hostports(), control: this.control.port }, 'embedded SIP server listening');
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.serverTxns.values()) r.txn.terminate();
+    for (const r of this.clientTxns.values()) r.txn.terminate();
+    await this.control.stop();
+    await this.transport.stop();
+  }
+
+  /** Counts of live state, so tests can show that nothing is left behind. */
+  get stats(): { serverTransactions: number; clientTransactions: number; dialogs: number } {
+    return { serverTransactions: this.serverTxns.size, clientTransactions: this.clientTxns.size, dialogs: this.dialogs.size };
+  }
+
+  private hostports(): string {
+    const list = [`udp/${this.transport.localHostport('udp')}`, `tcp/${this.transport.localHostport('tcp')}`];
+    if (this.transport.wsPort !== undefined) list.push(`ws/${this.transport.localHostport('ws')}`);
+    return list.join(',');
+  }
+
+  // ---------------------------------------------------------------- network side
+
+  private onNetworkMessage(text: string, source: Source): void {
+    let msg: SipMessage;
+    try {
+      msg = parseMessage(text, { datagram: source.protocol === 'udp' });
+    } catch (err) {
+      const reason = err instanceof SipParseError ? err.message : String(err);
+      this.log.info({ reason, peer: `${source.protocol}:${source.address}:${source.port}` }, 'malformed SIP message');
+      respondToGarbage(text, err instanceof SipParseError ? err.status : 400, reason, source, (t, d) => this.sendRaw(t, d));
+      return;
+    }
+    try {
+      if (msg.isRequest) this.onNetworkRequest(msg, source);
+      else this.onNetworkResponse(msg);
+    } catch (err) {
+      this.log.error({ err, callId: msg.callId }, 'failed to handle SIP message');
+    }
+  }
+
+  private onNetworkRequest(req: SipMessage, source: Source): void {
+    stampReceived(req, source);
+    const inviteKey = serverKey(req, 'INVITE');
+
+    if (req.method === 'ACK') {
+      const invite = this.serverTxns.get(inviteKey);
+      if (invite && invite.txn instanceof InviteServerTransaction && invite.txn.state === 'completed') {
+        invite.txn.receiveAck(); // ACK for a non-2xx: ends in the transaction layer
+        return;
+      }
+      this.onAckFor2xx(req, source);
+      return;
+    }
+    if (req.method === 'CANCEL') {
+      this.onCancel(req, source, inviteKey);
+      return;
+    }
+    const existing = this.serverTxns.get(serverKey(req, req.method));
+    if (existing) {
+      existing.txn.receiveRetransmission();
+      return;
+    }
+    const maxForwards = req.get('Max-Forwards');
+    if (maxForwards === '0' && req.method !== 'OPTIONS') {
+      this.respondStateless(req, source, 483);
+      return;
+    }
+    const toTag = req.tag('To');
+    let dialog: Dialog | undefined;
+    if (toTag) {
+      dialog = this.dialogsByKey.get(dialogKey(req.callId, toTag, req.tag('From') ?? ''));
+      if (!dialog) {
+        this.respondStateless(req, source, 481);
+        return;
+      }
+      dialog.remoteSeq = req.cseq.seq;
+    }
+    const app = dialog?.app ?? this.pickApp(req.method);
+    if (!app) {
+      this.log.info({ callId: req.callId, method: req.method }, 'no application takes this request');
+      this.respondStateless(req, source, 503);
+      return;
+    }
+    const record = this.createServerTransaction(req, source, app);
+    record.dialog = dialog;
+    if (req.method === 'INVITE') this.respond(record, responseTo(req, 100, undefined));
+    app.send(['sip', 'network', String(Buffer.byteLength(req.toString())), source.protocol, source.address,
+      String(source.port), stackTime(), record.id, dialog?.id ?? '', ...this.receivedOn(source)], req.toString());
+  }
+
+  private onAckFor2xx(ack: SipMessage, source: Source): void {
+    const dialog = this.dialogsByKey.get(dialogKey(ack.callId, ack.tag('To') ?? '', ack.tag('From') ?? ''));
+    if (!dialog) return; // a stray ACK has no response (section 17.2.3)
+    if (!dialog.inviteTransaction || dialog.inviteTransaction.state !== 'accepted') return; // retransmitted ACK
+    dialog.inviteTransaction.ackFor2xx();
+    dialog.app.send(['sip', 'network', String(Buffer.byteLength(ack.toString())), source.protocol, source.address,
+      String(source.port), stackTime(), randomUUID(), dialog.id, ...this.receivedOn(source)], ack.toString());
+  }
+
+  private onCancel(cancel: SipMessage, source: Source, inviteKey: string): void {
+    const invite = this.serverTxns.get(inviteKey);
+    if (!invite || !(invite.txn instanceof InviteServerTransaction)) {
+      this.respondStateless(cancel, source, 481);
+      return;
+    }
+    this.respondStateless(cancel, source, 200, invite.toTag);
+    if (invite.txn.finalSent) return;
+    this.respond(invite, responseTo(invite.request, 487, invite.toTag));
+    invite.app.send(['sip', 'network', String(Buffer.byteLength(cancel.toString())), source.protocol, source.address,
+      String(source.port), stackTime(), invite.id, '', ...this.receivedOn(source)], cancel.toString());
+  }
+
+  private onNetworkResponse(res: SipMessage): void {
+    const key = `${res.topVia.branch ?? ''}|${res.cseq.method}`;
+    const record = this.clientTxns.get(key);
+    if (!record) {
+      this.log.debug({ callId: res.callId, status: res.status }, 'response matches no transaction');
+      return;
+    }
+    record.txn.receiveResponse(res, res.toString());
+  }
+
+  private onClientResponse(record: ClientTxnRecord, res: SipMessage): void {
+    const isInvite = record.request.method === 'INVITE';
+    if (isInvite && res.status >= 200 && res.status < 300) {
+      if (record.dialog) {
+        // A retransmitted 2xx: our ACK was lost (section 13.2.2.4).
+        if (record.dialog.lastAck) void this.sendRaw(record.dialog.lastAck, record.dialog.flow).catch(() => {});
+        return;
+      }
+      record.dialog = Dialog.fromUac(record.request, res, record.dest, record.app);
+      this.addDialog(record.dialog);
+    }
+    if (record.request.method === 'BYE' && res.status >= 200) this.removeDialogOf(record.request);
+    const text = res.toString();
+    record.app.send(['sip', 'network', String(Buffer.byteLength(text)), record.dest.protocol, record.dest.address,
+      String(record.dest.port), stackTime(), record.id, record.dialog?.id ?? ''], text);
+  }
+
+  // ------------------------------------------------------------ application side
+
+  private onAppMessage(app: AppConnection, msg: AppMessage): void {
+    if (msg.type === 'sip') {
+      try {
+        this.onAppSip(app, msg);
+      } catch (err) {
+        this.log.warn({ err }, 'application sent a message the server cannot use');
+        app.respond(msg.msgId, ['NOK', (err as Error).message.replace(/[|\r\n]/g, ' ')]);
+      }
+      return;
+    }
+    app.respond(msg.msgId, ['NOK', `unsupported command ${msg.type}`]);
+  }
+
+  private onAppSip(app: AppConnection, msg: AppMessage): void {
+    const [stackTxnId = '', stackDialogId = '', proxy = ''] = msg.args;
+    const partial = parseMessage(msg.body, { datagram: false, validate: false });
+    if (!partial.isRequest) {
+      this.appResponse(app, msg.msgId, stackTxnId, partial);
+    } else if (partial.method === 'CANCEL' && stackTxnId) {
+      this.appCancel(app, msg.msgId, stackTxnId);
+    } else if (stackDialogId) {
+      this.appDialogRequest(app, msg.msgId, stackDialogId, partial);
+    } else {
+      this.appNewRequest(app, msg.msgId, partial, proxy);
+    }
+  }
+
+  private appResponse(app: AppConnection, msgId: string, txnId: string, partial: SipMessage): void {
+    const record = this.serverTxnsById.get(txnId);
+    if (!record) throw new Error('transaction not found');
+    const { request } = record;
+    if (record.txn instanceof InviteServerTransaction && record.txn.finalSent && partial.status >= 200
+      && !(partial.status < 300 && record.txn.state === 'accepted')) {
+      throw new Error('final response already sent');
+    }
+    const res = responseTo(request, partial.status, record.toTag, partial.reason);
+    for (const [name, value] of partial.headers) {
+      if (!['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Content-Length'].includes(name)) res.append(name, value);
+    }
+    res.body = partial.body;
+    const createsDialog = (request.method === 'INVITE' || request.method === 'SUBSCRIBE') && partial.status > 100 && partial.status < 300;
+    if (createsDialog) {
+      res.setIfAbsent('Contact', `<sip:${this.transport.localHostport(record.source.protocol)};transport=${record.source.protocol}>`);
+      for (const rr of request.getAll('Record-Route')) res.append('Record-Route', rr);
+    }
+    if (createsDialog && partial.status >= 200 && !record.dialog) {
+      record.dialog = Dialog.fromUas(request, res, record.source, app);
+      if (record.txn instanceof InviteServerTransaction) {
+        record.dialog.inviteTransaction = record.txn;
+        record.txn.onAckTimeout = () => this.onAckTimeout(record.dialog!);
+      }
+      this.addDialog(record.dialog);
+    } else if (record.dialog && partial.status >= 200 && partial.status < 300) {
+      if (request.method === 'BYE') this.removeDialog(record.dialog);
+      else if (request.method === 'INVITE' || request.method === 'UPDATE') record.dialog.updateTarget(request);
+    }
+    const text = this.respond(record, res);
+    const dest = responseDestination(request, record.source);
+    app.respond(msgId, ['OK', 'application', String(Buffer.byteLength(text)), dest.protocol, dest.address,
+      String(dest.port), stackTime(), record.id, record.dialog?.id ?? ''], text);
+  }
+
+  private appCancel(app: AppConnection, msgId: string, txnId: string): void {
+    const record = this.clientTxnsById.get(txnId);
+    if (!record || !(record.txn instanceof InviteClientTransaction)) throw new Error('transaction not found');
+    const invite = record.request;
+    // Section 9.1: a CANCEL copies the INVITE's Request-URI, Call-ID, From, To, Route and top Via.
+    const cancel = SipMessage.request('CANCEL', invite.uri);
+    cancel.append('Via', invite.listValues('Via')[0]!);
+    for (const name of ['From', 'To', 'Call-ID']) cancel.append(name, invite.get(name)!);
+    cancel.append('CSeq', `${invite.cseq.seq} CANCEL`);
+    cancel.append('Max-Forwards', '70');
+    for (const route of invite.getAll('Route')) cancel.append('Route', route);
+    const sent = this.startClientTransaction(app, cancel, record.dest);
+    app.respond(msgId, this.sentFields(sent), cancel.toString());
+  }
+
+  private appDialogRequest(app: AppConnection, msgId: string, dialogId: string, partial: SipMessage): void {
+    const dialog = this.dialogs.get(dialogId);
+    if (!dialog) throw new Error('unable to find dialog');
+    const hop = dialog.nextHop();
+    const dest = hop.uri ? { ...destinationOf(hop.uri)!, connectionId: undefined } : dialog.flow;
+    const req = dialog.buildRequest(partial, this.via(dest.protocol));
+    if (req.method === 'ACK') {
+      dialog.lastAck = req.toString();
+      void this.sendRaw(dialog.lastAck, dest).catch((err) => this.log.warn({ err, callId: req.callId }, 'ACK not sent'));
+      app.respond(msgId, ['OK', 'application', String(Buffer.byteLength(dialog.lastAck)), dest.protocol, dest.address,
+        String(dest.port), stackTime(), randomUUID(), dialog.id], dialog.lastAck);
+      return;
+    }
+    const record = this.startClientTransaction(app, req, dest);
+    record.dialog = dialog;
+    app.respond(msgId, this.sentFields(record), req.toString());
+  }
+
+  private appNewRequest(app: AppConnection, msgId: string, partial: SipMessage, proxy: string): void {
+    const dest = destinationOf(proxy || partial.uri);
+    if (!dest) throw new Error(`cannot route to ${proxy || partial.uri}`);
+    const req = partial.clone();
+    req.remove('Via').prepend('Via', this.via(dest.protocol));
+    const local = this.transport.localHostport(dest.protocol);
+    req.setIfAbsent('Max-Forwards', '70');
+    req.setIfAbsent('From', `<sip:${local}>`);
+    if (!req.tag('From')) req.set('From', `${asNameAddr(req.get('From')!)};tag=${newTag()}`);
+    req.setIfAbsent('To', `<${req.uri}>`);
+    req.setIfAbsent('Call-ID', randomUUID());
+    req.setIfAbsent('CSeq', `1 ${req.method}`);
+    if (['INVITE', 'SUBSCRIBE', 'REFER', 'REGISTER'].includes(req.method)) {
+      req.setIfAbsent('Contact', `<sip:${local};transport=${dest.protocol}>`);
+    }
+    const record = this.startClientTransaction(app, req, dest);
+    app.respond(msgId, this.sentFields(record), req.toString());
+  }
+
+  private sentFields(record: ClientTxnRecord): string[] {
+    const text = record.request.toString();
+    return ['OK', 'application', String(Buffer.byteLength(text)), record.dest.protocol, record.dest.address,
+      String(record.dest.port), stackTime(), record.id, record.dialog?.id ?? ''];
+  }
+
+  // ------------------------------------------------------------ transactions
+
+  private createServerTransaction(req: SipMessage, source: Source, app: AppConnection): ServerTxnRecord {
+    const key = serverKey(req, req.method);
+    const dest = responseDestination(req, source);
+    const wire = this.wire(dest);
+    const txn = req.method === 'INVITE'
+      ? new InviteServerTransaction(key, req, wire, this.timers)
+      : new NonInviteServerTransaction(key, req, wire, this.timers);
+    const record: ServerTxnRecord = { id: randomUUID(), txn, request: req, source, app, toTag: newTag() };
+    txn.onTerminated = () => {
+      this.serverTxns.delete(key);
+      this.serverTxnsById.delete(record.id);
+    };
+    this.serverTxns.set(key, record);
+    this.serverTxnsById.set(record.id, record);
+    return record;
+  }
+
+  /** Sends a response through its transaction and returns the text sent. */
+  private respond(record: ServerTxnRecord, res: SipMessage): string {
+    const text = res.toString();
+    record.txn.respond(res.status, text);
+    return text;
+  }
+
+  private startClientTransaction(app: AppConnection, req: SipMessage, dest: Source): ClientTxnRecord {
+    const key = `${req.topVia.branch}|${req.method}`;
+    const text = req.toString();
+    const wire = this.wire(dest);
+    const record = { id: randomUUID(), request: req, dest, app } as ClientTxnRecord;
+    const user = {
+      onResponse: (res: SipMessage) => this.onClientResponse(record, res),
+      onTimeout: (status: 408 | 503) => this.onClientResponse(record, responseTo(req, status, newTag())),
+    };
+    record.txn = req.method === 'INVITE'
+      ? new InviteClientTransaction(key, req, text, wire, user, (res) => this.ackForNon2xx(req, res), this.timers)
+      : new NonInviteClientTransaction(key, req, text, wire, user, this.timers);
+    record.txn.onTerminated = () => {
+      this.clientTxns.delete(key);
+      this.clientTxnsById.delete(record.id);
+    };
+    this.clientTxns.set(key, record);
+    this.clientTxnsById.set(record.id, record);
+    record.txn.start();
+    return record;
+  }
+
+  /** Section 17.1.1.3: the ACK for a non-2xx reuses the INVITE's branch and To tag of the response. */
+  private ackForNon2xx(invite: SipMessage, res: SipMessage): string {
+    const ack = SipMessage.request('ACK', invite.uri);
+    ack.append('Via', invite.listValues('Via')[0]!);
+    ack.append('From', invite.get('From')!);
+    ack.append('To', res.get('To')!);
+    ack.append('Call-ID', invite.callId);
+    ack.append('CSeq', `${invite.cseq.seq} ACK`);
+    ack.append('Max-Forwards', '70');
+    for (const route of invite.getAll('Route')) ack.append('Route', route);
+    return ack.toString();
+  }
+
+  private wire(dest: Source): TransactionTransport {
+    return { reliable: dest.protocol !== 'udp', send: (text) => this.sendRaw(text, dest) };
+  }
+
+  private sendRaw(text: string, dest: Source): Promise<void> {
+    return this.transport.send(text, dest);
+  }
+
+  private respondStateless(req: SipMessage, source: Source, status: number, toTag = newTag()): void {
+    const text = responseTo(req, status, toTag).toString();
+    void this.sendRaw(text, responseDestination(req, source)).catch((err) =>
+      this.log.debug({ err, callId: req.callId }, 'stateless response not sent'));
+  }
+
+  private via(protocol: Source['protocol']): string {
+    return `SIP/2.0/${protocol.toUpperCase()} ${this.transport.localHostport(protocol)};rport;branch=${newBranch()}`;
+  }
+
+  private receivedOn(source: Source): string[] {
+    const [host, port] = this.transport.localHostport(source.protocol).split(':');
+    return [host ?? '', port ?? ''];
+  }
+
+  private pickApp(method: string): AppConnection | undefined {
+    const apps = this.control.routesFor(method);
+    if (apps.length === 0) return undefined;
+    return apps[this.nextApp++ % apps.length];
+  }
+
+  // ------------------------------------------------------------ dialogs
+
+  private addDialog(dialog: Dialog): void {
+    this.dialogs.set(dialog.id, dialog);
+    this.dialogsByKey.set(dialog.key, dialog);
+  }
+
+  private removeDialog(dialog: Dialog): void {
+    this.dialogs.delete(dialog.id);
+    this.dialogsByKey.delete(dialog.key);
+  }
+
+  private removeDialogOf(request: SipMessage): void {
+    const dialog = this.dialogsByKey.get(dialogKey(request.callId, request.tag('From') ?? '', request.tag('To') ?? ''));
+    if (dialog) this.removeDialog(dialog);
+  }
+
+  /**
+   * The caller never ACKed our 2xx: end the call with a BYE and tell the
+   * application with an unsolicited BYE, as drachtio-server does.
+   */
+  private onAckTimeout(dialog: Dialog): void {
+    if (!this.dialogs.has(dialog.id)) return;
+    this.log.warn({ callId: dialog.callId }, 'no ACK for 2xx: ending the dialog');
+    const hop = dialog.nextHop();
+    const dest = hop.uri ? destinationOf(hop.uri)! : dialog.flow;
+    const bye = dialog.buildRequest(SipMessage.request('BYE', dialog.remoteTarget), this.via(dest.protocol));
+    const record = this.startClientTransaction(dialog.app, bye, dest);
+    record.dialog = dialog;
+    const text = bye.toString();
+    dialog.app.send(['sip', 'application', String(Buffer.byteLength(text)), dest.protocol, dest.address,
+      String(dest.port), stackTime(), 'unsolicited', dialog.id], text);
+    this.removeDialog(dialog);
+  }
+}
+
+/** Header parameters need the angle-bracket form, or they would bind to the URI (section 20.10). */
+function asNameAddr(value: string): string {
+  return value.includes('<') ? value : `<${value.trim()}>`;
+}
+
+function serverKey(req: SipMessage, method: string): string {
+  const via = req.topVia;
+  return `${via.branch ?? ''}|${via.host}:${via.port ?? ''}|${method}`;
+}
+
+function stackTime(): string {
+  return new Date().toISOString().slice(11, 23);
+}

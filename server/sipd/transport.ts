@@ -1,0 +1,273 @@
+/**
+ * SIP transports (RFC 3261 section 18): UDP datagrams, TCP streams framed by
+ * Content-Length, and SIP over WebSocket (RFC 7118, subprotocol "sip").
+ *
+ * The layer above sees only raw message text with its source, and sends by
+ * destination; it never touches a socket.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { EventEmitter } from 'node:events';
+import { WebSocketServer, WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { MAX_MESSAGE_BYTES } from './message.js';
+
+export type Protocol = 'udp' | 'tcp' | 'ws';
+
+export interface Destination {
+  protocol: Protocol;
+  address: string;
+  port: number;
+}
+
+export interface Source extends Destination {
+  /** The stream the message came on; responses and in-dialog requests go back on it. */
+  connectionId?: string;
+}
+
+export interface TransportOptions {
+  host: string;
+  port: number;
+  wsPort?: number;
+  logger: Logger;
+}
+
+interface StreamConnection {
+  id: string;
+  protocol: Protocol;
+  address: string;
+  port: number;
+  send(text: string): void;
+  close(): void;
+}
+
+export interface TransportEvents {
+  message: [text: string, source: Source];
+  /** A stream sent bytes that cannot be framed; it has been closed. */
+  framingError: [reason: string, source: Source];
+}
+
+const IDLE_STREAM_MS = 10 * 60_000;
+
+export class TransportLayer extends EventEmitter<TransportEvents> {
+  private udp?: dgram.Socket;
+  private tcp?: net.Server;
+  private ws?: WebSocketServer;
+  private readonly connections = new Map<string, StreamConnection>();
+  private nextConnectionId = 1;
+
+  constructor(private readonly opts: TransportOptions) {
+    super();
+  }
+
+  get udpPort(): number {
+    return (this.udp?.address() as { port: number } | undefined)?.port ?? this.opts.port;
+  }
+
+  get tcpPort(): number {
+    return (this.tcp?.address() as net.AddressInfo | null)?.port ?? this.opts.port;
+  }
+
+  get wsPort(): number | undefined {
+    return (this.ws?.address() as net.AddressInfo | undefined)?.port;
+  }
+
+  async start(): Promise<void> {
+    await this.startUdp();
+    await this.startTcp();
+    if (this.opts.wsPort !== undefined) await this.startWs(this.opts.wsPort);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.connections.values()) c.close();
+    this.connections.clear();
+    await Promise.all([
+      new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r())),
+      new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r())),
+      new Promise<void>((r) => (this.ws ? this.ws.close(() => r()) : r())),
+    ]);
+  }
+
+  /** Sends to a destination, reusing a stream to it when one is open (RFC 3261 section 18.1.1). */
+  async send(text: string, dest: Source): Promise<void> {
+    if (dest.protocol === 'udp') {
+      await new Promise<void>((resolve, reject) =>
+        this.udp!.send(text, dest.port, dest.address, (err) => (err ? reject(err) : resolve())),
+      );
+      return;
+    }
+    const existing =
+      (dest.connectionId && this.connections.get(dest.connectionId)) || this.findConnection(dest);
+    if (existing) {
+      existing.send(text);
+      return;
+    }
+    if (dest.protocol === 'ws') throw new Error(`no WebSocket connection to ${dest.address}:${dest.port}`);
+    const conn = await this.connectTcp(dest);
+    conn.send(text);
+  }
+
+  /** Our own address as seen by peers of the given protocol, for Via and Contact. */
+  localHostport(protocol: Protocol): string {
+    const host = this.opts.host === '0.0.0.0' || this.opts.host === '::' ? '127.0.0.1' : this.opts.host;
+    const port = protocol === 'ws' ? this.wsPort : protocol === 'tcp' ? this.tcpPort : this.udpPort;
+    return `${host}:${port}`;
+  }
+
+  private findConnection(dest: Destination): StreamConnection | undefined {
+    for (const c of this.connections.values()) {
+      if (c.protocol === dest.protocol && c.address === dest.address && c.port === dest.port) return c;
+    }
+    return undefined;
+  }
+
+  private startUdp(): Promise<void> {
+    const socket = dgram.createSocket({ type: this.opts.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    this.udp = socket;
+    socket.on('message', (buf, rinfo) => {
+      // RFC 5626 keep-alives are bare CRLFs; there is nothing to parse.
+      if (buf.length <= 4 && buf.toString('latin1').trim() === '') return;
+      this.emit('message', buf.toString('utf8'), { protocol: 'udp', address: rinfo.address, port: rinfo.port });
+    });
+    socket.on('error', (err) => this.opts.logger.error({ err }, 'UDP socket error'));
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.opts.port, this.opts.host, () => {
+        socket.off('error', reject);
+        socket.setRecvBufferSize?.(4 * 1024 * 1024);
+        resolve();
+      });
+    });
+  }
+
+  private startTcp(): Promise<void> {
+    this.tcp = net.createServer((socket) => this.adoptTcp(socket));
+    this.tcp.on('error', (err) => this.opts.logger.error({ err }, 'TCP server error'));
+    return new Promise((resolve, reject) => {
+      this.tcp!.once('error', reject);
+      this.tcp!.listen(this.tcpListenPort(), this.opts.host, () => {
+        this.tcp!.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** With port 0 UDP got a random port; TCP shares it so one number serves both. */
+  private tcpListenPort(): number {
+    return this.opts.port === 0 ? this.udpPort : this.opts.port;
+  }
+
+  private startWs(port: number): Promise<void> {
+    this.ws = new WebSocketServer({
+      host: this.opts.host,
+      port,
+      maxPayload: MAX_MESSAGE_BYTES,
+      handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
+    });
+    this.ws.on('connection', (socket, req) => this.adoptWs(socket, req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0));
+    this.ws.on('error', (err) => this.opts.logger.error({ err }, 'WebSocket server error'));
+    return new Promise((resolve, reject) => {
+      this.ws!.once('error', reject);
+      this.ws!.once('listening', () => {
+        this.ws!.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  private connectTcp(dest: Destination): Promise<StreamConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: dest.address, port: dest.port });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(this.adoptTcp(socket));
+      });
+    });
+  }
+
+  private register(conn: Omit<StreamConnection, 'id'>): StreamConnection {
+    const full = { ...conn, id: `${conn.protocol}-${this.nextConnectionId++}` };
+    this.connections.set(full.id, full);
+    return full;
+  }
+
+  private adoptTcp(socket: net.Socket): StreamConnection {
+    socket.setNoDelay(true);
+    socket.setTimeout(IDLE_STREAM_MS, () => socket.destroy());
+    const conn = this.register({
+      protocol: 'tcp',
+      address: normaliseAddress(socket.remoteAddress ?? ''),
+      port: socket.remotePort ?? 0,
+      send: (text) => socket.write(text),
+      close: () => socket.destroy(),
+    });
+    const source: Source = { protocol: 'tcp', address: conn.address, port: conn.port, connectionId: conn.id };
+    const framer = new StreamFramer();
+    socket.on('data', (chunk) => {
+      try {
+        for (const text of framer.push(chunk)) this.emit('message', text, source);
+      } catch (err) {
+        this.emit('framingError', (err as Error).message, source);
+        socket.destroy();
+      }
+    });
+    socket.on('error', (err) => this.opts.logger.debug({ err, peer: `${conn.address}:${conn.port}` }, 'TCP connection error'));
+    socket.on('close', () => this.connections.delete(conn.id));
+    return conn;
+  }
+
+  private adoptWs(socket: WebSocket, address: string, port: number): void {
+    const conn = this.register({
+      protocol: 'ws',
+      address: normaliseAddress(address),
+      port,
+      send: (text) => socket.send(text),
+      close: () => socket.terminate(),
+    });
+    const source: Source = { protocol: 'ws', address: conn.address, port, connectionId: conn.id };
+    socket.on('message', (data, isBinary) => {
+      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
+      if (text.trim() === '') return; // keep-alive
+      this.emit('message', text, source);
+    });
+    socket.on('error', (err) => this.opts.logger.debug({ err }, 'WebSocket connection error'));
+    socket.on('close', () => this.connections.delete(conn.id));
+  }
+}
+
+function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * Cuts a byte stream into SIP messages by Content-Length (RFC 3261 section 18.3).
+ * Throws when the stream cannot be framed; the connection is then unusable.
+ */
+export class StreamFramer {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): string[] {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const out: string[] = [];
+    for (;;) {
+      // Keep-alive CRLFs between messages (RFC 5626 section 3.5.1).
+      let skip = 0;
+      while (skip < this.buffer.length && (this.buffer[skip] === 0x0d || this.buffer[skip] === 0x0a)) skip++;
+      if (skip) this.buffer = this.buffer.subarray(skip);
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (this.buffer.length > MAX_MESSAGE_BYTES) throw new Error('headers too large');
+        return out;
+      }
+      const head = this.buffer.subarray(0, end).toString('utf8');
+      const match = /\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)/i.exec(head);
+      if (!match) throw new Error('missing Content-Length on a stream');
+      const total = end + 4 + Number(match[1]);
+      if (total > MAX_MESSAGE_BYTES) throw new Error('message too large');
+      if (this.buffer.length < total) return out;
+      out.push(this.buffer.subarray(0, total).toString('utf8'));
+      this.buffer = this.buffer.subarray(total);
+    }
+  }
+}

@@ -1,0 +1,309 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type Config } from '../../server/config/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vaxel-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let fileNo = 0;
+/** Writes a YAML overlay to a temporary file and returns its absolute path. */
+function overlay(yaml: string): string {
+  const file = join(dir, `overlay-${++fileNo}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** The ConfigError message loadConfig throws for `env`, failing the test if it does not throw one. */
+function errorFor(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig({ env });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    const message = (e as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('the demo company in config/default.yaml', () => {
+  const config: Config = loadConfig({ env: {} });
+
+  it('loads and validates with the runtime contract defaults', () => {
+    expect(config.company.name).toBe('Kustbanken');
+    expect(config.sip).toMatchObject({ host: '0.0.0.0', port: 5060, wsPort: 8088, domain: 'kustbanken.local' });
+    expect(config.http.port).toBe(8080);
+    expect(config.rtp).toEqual({ portMin: 20000, portMax: 20999 });
+    expect(config.dataDir).toBe('./data');
+    expect(config.logLevel).toBe('info');
+    expect(config.drachtio).toEqual({ host: null, port: 9022, secret: 'cymru' });
+    expect(config.freeswitch.host).toBeNull();
+    expect(config.redisUrl).toBeNull();
+    const reg = config.sip.registration;
+    expect(reg.minExpires).toBeLessThanOrEqual(reg.defaultExpires);
+    expect(reg.defaultExpires).toBeLessThanOrEqual(reg.maxExpires);
+  });
+
+  it('answers the main number and the nine local numbers, each with a service and an existing extension', () => {
+    const expected = ['+46313900600', ...Array.from({ length: 9 }, (_, i) => `+4631390060${i + 1}`)];
+    expect(config.numbers.map((n) => n.number)).toEqual(expected);
+    const extensions = new Set(config.extensions.map((e) => e.extension));
+    for (const n of config.numbers) {
+      expect(n.service.length).toBeGreaterThan(0);
+      expect(extensions.has(n.target)).toBe(true);
+    }
+    expect(config.numbers[0]!.service).toBe('Växel');
+  });
+
+  it('has at least five agents, some with a mobile from the fiction range', () => {
+    expect(config.extensions.length).toBeGreaterThanOrEqual(5);
+    for (const e of config.extensions) {
+      expect(e.name).not.toBe('');
+      expect(e.password).toMatch(/demo/);
+    }
+    const mobiles = config.extensions.flatMap((e) => (e.mobile ? [e.mobile] : []));
+    expect(mobiles.length).toBeGreaterThan(0);
+    for (const m of mobiles) {
+      const n = Number(m.slice('+467017406'.length));
+      expect(m.startsWith('+467017406')).toBe(true);
+      expect(n >= 5 && n <= 99).toBe(true);
+    }
+  });
+
+  it('has one operator trunk presenting the main number', () => {
+    expect(config.trunks).toHaveLength(1);
+    expect(config.trunks[0]).toMatchObject({ name: 'operator', port: 5060, transport: 'udp', callerId: '+46313900600' });
+    expect(config.trunks[0]!.trustedSources.length).toBeGreaterThan(0);
+  });
+});
+
+describe('environment variables override the files', () => {
+  const cases: Array<[string, string, (c: Config) => unknown, unknown]> = [
+    ['SIP_PORT', '5070', (c) => c.sip.port, 5070],
+    ['SIP_WS_PORT', '8089', (c) => c.sip.wsPort, 8089],
+    ['HTTP_PORT', '9090', (c) => c.http.port, 9090],
+    ['RTP_PORT_MIN', '20010', (c) => c.rtp.portMin, 20010],
+    ['RTP_PORT_MAX', '20100', (c) => c.rtp.portMax, 20100],
+    ['DATA_DIR', '/var/lib/vaxel', (c) => c.dataDir, '/var/lib/vaxel'],
+    ['DRACHTIO_HOST', '10.1.2.3', (c) => c.drachtio.host, '10.1.2.3'],
+    ['DRACHTIO_PORT', '9023', (c) => c.drachtio.port, 9023],
+    ['DRACHTIO_SECRET', 'not-cymru', (c) => c.drachtio.secret, 'not-cymru'],
+    ['FREESWITCH_HOST', 'fs.example', (c) => c.freeswitch.host, 'fs.example'],
+    ['FREESWITCH_PORT', '8022', (c) => c.freeswitch.port, 8022],
+    ['FREESWITCH_SECRET', 'not-cluecon', (c) => c.freeswitch.secret, 'not-cluecon'],
+    ['REDIS_URL', 'redis://localhost:6379/0', (c) => c.redisUrl, 'redis://localhost:6379/0'],
+    ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
+  ];
+  it.each(cases)('%s=%s applies', (name, value, get, expected) => {
+    const before = get(loadConfig({ env: {} }));
+    expect(before).not.toEqual(expected);
+    expect(get(loadConfig({ env: { [name]: value } }))).toEqual(expected);
+  });
+
+  it('an empty variable changes nothing', () => {
+    expect(loadConfig({ env: { SIP_PORT: '', DRACHTIO_HOST: '' } })).toEqual(loadConfig({ env: {} }));
+  });
+
+  it('the environment wins over the CONFIG file', () => {
+    const file = overlay('sip:\n  port: 5080\nhttp:\n  port: 8081\n');
+    const config = loadConfig({ env: { CONFIG: file, SIP_PORT: '5090' } });
+    expect(config.sip.port).toBe(5090);
+    expect(config.http.port).toBe(8081);
+  });
+});
+
+describe('a CONFIG file is deep-merged over the defaults', () => {
+  it('mappings merge key by key, lists replace', () => {
+    const file = overlay(
+      [
+        'sip:',
+        '  domain: example.test',
+        'extensions:',
+        '  - extension: "2001"',
+        '    name: Test Agent',
+        '    password: demo-2001',
+        'numbers:',
+        '  - number: "+46313900600"',
+        '    service: Test',
+        '    target: "2001"',
+      ].join('\n'),
+    );
+    const config = loadConfig({ env: { CONFIG: file } });
+    expect(config.sip.domain).toBe('example.test');
+    expect(config.sip.port).toBe(5060);
+    expect(config.sip.registration.defaultExpires).toBe(600);
+    expect(config.extensions.map((e) => e.extension)).toEqual(['2001']);
+    expect(config.numbers).toHaveLength(1);
+  });
+
+  it('an empty CONFIG file changes nothing', () => {
+    expect(loadConfig({ env: { CONFIG: overlay('') } })).toEqual(loadConfig({ env: {} }));
+  });
+
+  it('a drachtio host set in the file is used', () => {
+    const config = loadConfig({ env: { CONFIG: overlay('drachtio:\n  host: 127.0.0.1\n') } });
+    expect(config.drachtio).toEqual({ host: '127.0.0.1', port: 9022, secret: 'cymru' });
+  });
+});
+
+describe('bad configuration stops start-up with one line naming file, path and problem', () => {
+  it('a YAML syntax error names the file and the line', () => {
+    const file = overlay('sip:\n  port: 5060\n   domain: x\n');
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: line 2, column 9: invalid YAML: Nested mappings are not allowed in compact mappings`,
+    );
+  });
+
+  it('a duplicate key is a YAML error on its line', () => {
+    const file = overlay('http:\n  port: 8080\nhttp:\n  port: 8081\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: line 3, column 1: invalid YAML: Map keys must be unique`);
+  });
+
+  it('a file that is not a mapping', () => {
+    const file = overlay('- a\n- b\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: must be a YAML mapping (key: value lines) at the top level`);
+  });
+
+  it('a missing CONFIG file', () => {
+    const file = join(dir, 'does-not-exist.yaml');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: file not found`);
+  });
+
+  const fourNumbers = (fourth: string, target = '"1001"') =>
+    [
+      'numbers:',
+      '  - { number: "+46313900600", service: Växel, target: "1001" }',
+      '  - { number: "+46313900601", service: Kundtjänst, target: "1002" }',
+      '  - { number: "+46313900602", service: Företag, target: "1003" }',
+      `  - { number: ${fourth}, service: Bolån, target: ${target} }`,
+    ].join('\n');
+
+  it('a number that is not E.164', () => {
+    const file = overlay(fourNumbers('"0313900603"'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[3].number: must be an E.164 number such as +46313900600, got "0313900603"`,
+    );
+  });
+
+  it('an unquoted number (YAML reads an integer)', () => {
+    const file = overlay(fourNumbers('+46313900603'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[3].number: must be an E.164 number such as +46313900600, got number 46313900603 (put it in quotes in YAML)`,
+    );
+  });
+
+  it('a duplicate number', () => {
+    const file = overlay(fourNumbers('"+46313900601"'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: numbers[3].number: duplicate number "+46313900601" (already at numbers[1])`);
+  });
+
+  it('a number whose target extension does not exist', () => {
+    const file = overlay(fourNumbers('"+46313900603"', '"1999"'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: numbers[3].target: unknown extension "1999" (not in extensions)`);
+  });
+
+  it('a duplicate extension', () => {
+    const file = overlay(
+      [
+        'extensions:',
+        '  - { extension: "1001", name: Anna, password: demo-a }',
+        '  - { extension: "1002", name: Erik, password: demo-b }',
+        '  - { extension: "1003", name: Maja, password: demo-c }',
+        '  - { extension: "1002", name: Oskar, password: demo-d }',
+      ].join('\n'),
+    );
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: extensions[3].extension: duplicate extension "1002" (already at extensions[1])`);
+  });
+
+  it('a missing required setting', () => {
+    const file = overlay('extensions:\n  - { extension: "1001", password: demo-a }\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: extensions[0].name: is required`);
+  });
+
+  it('a misspelt setting, with a suggestion', () => {
+    const file = overlay('sip:\n  wsport: 8089\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: sip.wsport: is not a known setting (did you mean "wsPort"?)`);
+  });
+
+  it('a port out of range in a file', () => {
+    const file = overlay('http:\n  port: 70000\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: http.port: must be a port number 1..65535, got number 70000`);
+  });
+
+  it('a bad log level', () => {
+    const file = overlay('logLevel: loud\n');
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: logLevel: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"`,
+    );
+  });
+
+  it('a bad trusted source address on the trunk', () => {
+    const file = overlay(
+      [
+        'trunks:',
+        '  - name: operator',
+        '    host: sip.operator.example',
+        '    port: 5060',
+        '    transport: udp',
+        '    trustedSources: [192.0.2.10, 198.51.100.0/33]',
+        '    callerId: "+46313900600"',
+      ].join('\n'),
+    );
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: trunks[0].trustedSources[1]: must be an IP address or CIDR such as 192.0.2.0/24, got "198.51.100.0/33"`,
+    );
+  });
+
+  it('a secret value is never echoed in the message', () => {
+    const file = overlay('drachtio:\n  secret: 12345\n');
+    const message = errorFor({ CONFIG: file });
+    expect(message).toBe(`${file}: drachtio.secret: must be a non-empty string, got a value that is not accepted (put it in quotes in YAML)`);
+    expect(message).not.toContain('12345');
+  });
+
+  it.each([
+    ['SIP_PORT', 'abc', 'sip.port'],
+    ['HTTP_PORT', '70000', 'http.port'],
+    ['RTP_PORT_MIN', '0', 'rtp.portMin'],
+    ['DRACHTIO_PORT', '9022x', 'drachtio.port'],
+  ])('a bad port in %s=%s names the variable', (name, value, path) => {
+    expect(errorFor({ [name]: value })).toBe(
+      `environment variable ${name}: ${path}: must be a port number 1..65535, got "${value}"`,
+    );
+  });
+
+  it('an RTP range upside down names the variable that set it', () => {
+    expect(errorFor({ RTP_PORT_MIN: '30000' })).toBe(
+      'environment variable RTP_PORT_MIN: rtp.portMin: must not be greater than rtp.portMax (30000 > 20999)',
+    );
+  });
+
+  it('a bad LOG_LEVEL names the variable', () => {
+    expect(errorFor({ LOG_LEVEL: 'verbose' })).toBe(
+      'environment variable LOG_LEVEL: logLevel: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    );
+  });
+
+  it('the file that holds the bad value is named, not the one that made it bad', () => {
+    // The overlay replaces the extensions; numbers[0] in the default file then points nowhere.
+    const file = overlay('extensions:\n  - { extension: "2001", name: Test, password: demo-x }\n');
+    expect(errorFor({ CONFIG: file })).toMatch(
+      /^(.*\/)?config\/default\.yaml: numbers\[0\]\.target: unknown extension "1001" \(not in extensions\)$/,
+    );
+  });
+
+  it('a custom base file is named when it is wrong', () => {
+    const base = overlay('company: { name: X }\n');
+    expect(() => loadConfig({ env: {}, defaultFile: base })).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: `${base}: sip: is required`,
+        source: base,
+        path: 'sip',
+        problem: 'is required',
+      }),
+    );
+  });
+});
