@@ -17,6 +17,11 @@ export function newBranch(): string {
   return `z9hG4bK-${randomBytes(8).toString('hex')}`;
 }
 
+/** drachtio's dialog id: the Call-ID and the From tag of the dialog-forming request. */
+export function dialogIdOf(request: SipMessage): string {
+  return `${request.callId};from-tag=${request.tag('From') ?? ''}`;
+}
+
 export function dialogKey(callId: string, localTag: string, remoteTag: string): string {
   return `${callId}|${localTag}|${remoteTag}`;
 }
@@ -63,11 +68,11 @@ export class Dialog {
     const remoteTag = request.tag('From') ?? '';
     const seq = request.cseq.seq;
     return new Dialog(
-      `${request.callId};uas;${localTag}`, 'uas', request.callId, localTag, remoteTag,
+      dialogIdOf(request), 'uas', request.callId, localTag, remoteTag,
       request.get('To')!, request.get('From')!,
       request.nameAddr('Contact')?.uri.toString() ?? request.uri,
       request.listValues('Record-Route'),
-      0, seq, response.get('Contact') ?? '', flow, app, seq,
+      seq, seq, response.get('Contact') ?? '', flow, app, seq,
     );
   }
 
@@ -77,7 +82,7 @@ export class Dialog {
     const remoteTag = response.tag('To') ?? '';
     const seq = request.cseq.seq;
     return new Dialog(
-      `${request.callId};uac;${localTag}`, 'uac', request.callId, localTag, remoteTag,
+      dialogIdOf(request), 'uac', request.callId, localTag, remoteTag,
       request.get('From')!, request.get('To')!,
       response.nameAddr('Contact')?.uri.toString() ?? request.uri,
       response.listValues('Record-Route').reverse(),
@@ -91,7 +96,8 @@ export class Dialog {
    */
   buildRequest(partial: SipMessage, via: string): SipMessage {
     const req = partial.clone();
-    req.uri = this.remoteTarget;
+    // drachtio-srf writes sip:placeholder when it has no URI of its own.
+    if (req.method === 'ACK' || !req.uri || req.uri.includes('placeholder')) req.uri = this.remoteTarget;
     const seq = req.method === 'ACK' ? this.inviteSeq : ++this.localSeq;
     req.remove('Via').prepend('Via', via);
     req.set('From', withTag(this.localParty, this.localTag));

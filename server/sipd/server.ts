@@ -19,11 +19,15 @@ import {
   NonInviteServerTransaction, type ClientTransaction, type ServerTransaction, type TimerValues,
   type TransactionTransport,
 } from './transactions.js';
-import { Dialog, dialogKey, newBranch, newTag } from './dialog.js';
+import { Dialog, dialogIdOf, dialogKey, newBranch, newTag } from './dialog.js';
 import { destinationOf, responseDestination, responseTo, stampReceived } from './responses.js';
 import { respondToGarbage } from './garbage.js';
 
-export const SIPD_VERSION = 'v0.9.2-embedded';
+export const SIPD_VERSION = 'v0.9.10-embedded';
+
+/** Methods drachtio-server hands to applications when they arrive outside a dialog. */
+const OUT_OF_DIALOG_METHODS = new Set(['INVITE', 'REGISTER', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
+const DIALOG_FORMING = new Set(['INVITE', 'SUBSCRIBE']);
 
 export interface SipServerOptions {
   host: string;
@@ -158,26 +162,35 @@ export class SipServer {
       return;
     }
     const toTag = req.tag('To');
-    let dialog: Dialog | undefined;
-    if (toTag) {
-      dialog = this.dialogsByKey.get(dialogKey(req.callId, toTag, req.tag('From') ?? ''));
-      if (!dialog) {
-        this.respondStateless(req, source, 481);
-        return;
-      }
-      dialog.remoteSeq = req.cseq.seq;
+    const dialog = toTag ? this.dialogsByKey.get(dialogKey(req.callId, toTag, req.tag('From') ?? '')) : undefined;
+    if (!dialog && (toTag || req.method === 'BYE' || req.method === 'UPDATE')) {
+      this.respondStateless(req, source, 481);
+      return;
     }
+    if (!dialog && !OUT_OF_DIALOG_METHODS.has(req.method)) return; // drachtio-server drops these silently
     const app = dialog?.app ?? this.pickApp(req.method);
-    if (!app) {
+    if (!app || app.closed) {
       this.log.info({ callId: req.callId, method: req.method }, 'no application takes this request');
-      this.respondStateless(req, source, 503);
+      if (req.method === 'INVITE') this.respondStateless(req, source, 100);
+      this.respondStateless(req, source, dialog ? 481 : 503);
       return;
     }
     const record = this.createServerTransaction(req, source, app);
     record.dialog = dialog;
-    if (req.method === 'INVITE') this.respond(record, responseTo(req, 100, undefined));
-    app.send(['sip', 'network', String(Buffer.byteLength(req.toString())), source.protocol, source.address,
-      String(source.port), stackTime(), record.id, dialog?.id ?? '', ...this.receivedOn(source)], req.toString());
+    if (dialog) {
+      dialog.remoteSeq = req.cseq.seq;
+      // The dialog ends when the BYE arrives; the application still answers it.
+      if (req.method === 'BYE') this.removeDialog(dialog);
+    }
+    if (req.method === 'INVITE') this.respond(record, responseTo(req, 100));
+    this.toApp(app, 'network', req.toString(), source, record.id, dialog?.id ?? '', dialog ? [] : this.receivedOn(source));
+  }
+
+  /** A `sip` message to the application; srf ignores it unless the leader has more than nine fields. */
+  private toApp(app: AppConnection, origin: 'network' | 'application', text: string, peer: Source,
+    txnId: string, dialogId: string, receivedOn: string[] = []): void {
+    app.send(['sip', origin, String(Buffer.byteLength(text)), peer.protocol, peer.address, String(peer.port),
+      stackTime(), txnId, dialogId, ...receivedOn, ''], text);
   }
 
   private onAckFor2xx(ack: SipMessage, source: Source): void {
@@ -185,8 +198,7 @@ export class SipServer {
     if (!dialog) return; // a stray ACK has no response (section 17.2.3)
     if (!dialog.inviteTransaction || dialog.inviteTransaction.state !== 'accepted') return; // retransmitted ACK
     dialog.inviteTransaction.ackFor2xx();
-    dialog.app.send(['sip', 'network', String(Buffer.byteLength(ack.toString())), source.protocol, source.address,
-      String(source.port), stackTime(), randomUUID(), dialog.id, ...this.receivedOn(source)], ack.toString());
+    this.toApp(dialog.app, 'network', ack.toString(), source, randomUUID(), dialog.id);
   }
 
   private onCancel(cancel: SipMessage, source: Source, inviteKey: string): void {
@@ -198,8 +210,7 @@ export class SipServer {
     this.respondStateless(cancel, source, 200, invite.toTag);
     if (invite.txn.finalSent) return;
     this.respond(invite, responseTo(invite.request, 487, invite.toTag));
-    invite.app.send(['sip', 'network', String(Buffer.byteLength(cancel.toString())), source.protocol, source.address,
-      String(source.port), stackTime(), invite.id, '', ...this.receivedOn(source)], cancel.toString());
+    this.toApp(invite.app, 'network', cancel.toString(), source, invite.id, '');
   }
 
   private onNetworkResponse(res: SipMessage): void {
@@ -223,10 +234,10 @@ export class SipServer {
       record.dialog = Dialog.fromUac(record.request, res, record.dest, record.app);
       this.addDialog(record.dialog);
     }
-    if (record.request.method === 'BYE' && res.status >= 200) this.removeDialogOf(record.request);
-    const text = res.toString();
-    record.app.send(['sip', 'network', String(Buffer.byteLength(text)), record.dest.protocol, record.dest.address,
-      String(record.dest.port), stackTime(), record.id, record.dialog?.id ?? ''], text);
+    if (record.request.method === 'BYE' && res.status >= 200 && record.dialog) this.removeDialog(record.dialog);
+    // Every response to an INVITE carries the dialog id, so srf can address its ACK.
+    const dialogId = record.dialog?.id ?? (isInvite ? dialogIdOf(record.request) : '');
+    this.toApp(record.app, 'network', res.toString(), record.dest, record.id, dialogId);
   }
 
   // ------------------------------------------------------------ application side
@@ -260,18 +271,21 @@ export class SipServer {
 
   private appResponse(app: AppConnection, msgId: string, txnId: string, partial: SipMessage): void {
     const record = this.serverTxnsById.get(txnId);
-    if (!record) throw new Error('transaction not found');
+    const finished = record?.txn instanceof InviteServerTransaction
+      ? record.txn.finalSent && !(partial.status < 300 && record.txn.state === 'accepted')
+      : record?.txn.state === 'completed';
+    if (!record || finished) throw new Error('Response not sent due to unknown transaction');
     const { request } = record;
-    if (record.txn instanceof InviteServerTransaction && record.txn.finalSent && partial.status >= 200
-      && !(partial.status < 300 && record.txn.state === 'accepted')) {
-      throw new Error('final response already sent');
-    }
+    // The application may choose the To tag of its first response (srf passes it in To).
+    const appTag = partial.tag('To');
+    if (appTag && !record.dialog) record.toTag = appTag;
     const res = responseTo(request, partial.status, record.toTag, partial.reason);
     for (const [name, value] of partial.headers) {
       if (!['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Content-Length'].includes(name)) res.append(name, value);
     }
     res.body = partial.body;
-    const createsDialog = (request.method === 'INVITE' || request.method === 'SUBSCRIBE') && partial.status > 100 && partial.status < 300;
+    const createsDialog = DIALOG_FORMING.has(request.method) && !record.dialog && partial.status > 100 && partial.status < 300;
+    setDefaultContentType(res);
     if (createsDialog) {
       res.setIfAbsent('Contact', `<sip:${this.transport.localHostport(record.source.protocol)};transport=${record.source.protocol}>`);
       for (const rr of request.getAll('Record-Route')) res.append('Record-Route', rr);
@@ -283,19 +297,20 @@ export class SipServer {
         record.txn.onAckTimeout = () => this.onAckTimeout(record.dialog!);
       }
       this.addDialog(record.dialog);
-    } else if (record.dialog && partial.status >= 200 && partial.status < 300) {
-      if (request.method === 'BYE') this.removeDialog(record.dialog);
-      else if (request.method === 'INVITE' || request.method === 'UPDATE') record.dialog.updateTarget(request);
+    } else if (record.dialog && partial.status >= 200 && partial.status < 300
+      && (request.method === 'INVITE' || request.method === 'UPDATE')) {
+      record.dialog.updateTarget(request);
     }
     const text = this.respond(record, res);
     const dest = responseDestination(request, record.source);
+    const dialogId = request.method === 'BYE' ? '' : record.dialog?.id ?? (DIALOG_FORMING.has(request.method) ? dialogIdOf(request) : '');
     app.respond(msgId, ['OK', 'application', String(Buffer.byteLength(text)), dest.protocol, dest.address,
-      String(dest.port), stackTime(), record.id, record.dialog?.id ?? ''], text);
+      String(dest.port), stackTime(), record.id, dialogId, '', 'Msg sent:', ''], text);
   }
 
   private appCancel(app: AppConnection, msgId: string, txnId: string): void {
     const record = this.clientTxnsById.get(txnId);
-    if (!record || !(record.txn instanceof InviteClientTransaction)) throw new Error('transaction not found');
+    if (!record || !(record.txn instanceof InviteClientTransaction)) throw new Error(`unable to cancel unknown transaction id: ${txnId}`);
     const invite = record.request;
     // Section 9.1: a CANCEL copies the INVITE's Request-URI, Call-ID, From, To, Route and top Via.
     const cancel = SipMessage.request('CANCEL', invite.uri);
@@ -310,15 +325,20 @@ export class SipServer {
 
   private appDialogRequest(app: AppConnection, msgId: string, dialogId: string, partial: SipMessage): void {
     const dialog = this.dialogs.get(dialogId);
-    if (!dialog) throw new Error('unable to find dialog');
+    if (!dialog) {
+      throw new Error(partial.method === 'ACK'
+        ? 'ACK for non-success final response is automatically generated by server'
+        : 'Server error: unable to find dialog for dialog id provided');
+    }
     const hop = dialog.nextHop();
     const dest = hop.uri ? { ...destinationOf(hop.uri)!, connectionId: undefined } : dialog.flow;
     const req = dialog.buildRequest(partial, this.via(dest.protocol));
+    setDefaultContentType(req);
     if (req.method === 'ACK') {
       dialog.lastAck = req.toString();
       void this.sendRaw(dialog.lastAck, dest).catch((err) => this.log.warn({ err, callId: req.callId }, 'ACK not sent'));
       app.respond(msgId, ['OK', 'application', String(Buffer.byteLength(dialog.lastAck)), dest.protocol, dest.address,
-        String(dest.port), stackTime(), randomUUID(), dialog.id], dialog.lastAck);
+        String(dest.port), stackTime(), randomUUID(), 'Msg sent:', ''], dialog.lastAck);
       return;
     }
     const record = this.startClientTransaction(app, req, dest);
@@ -327,18 +347,25 @@ export class SipServer {
   }
 
   private appNewRequest(app: AppConnection, msgId: string, partial: SipMessage, proxy: string): void {
+    if (partial.method === 'ACK') throw new Error('ACK for non-success final response is automatically generated by server');
     const dest = destinationOf(proxy || partial.uri);
-    if (!dest) throw new Error(`cannot route to ${proxy || partial.uri}`);
+    if (!dest) throw new Error(`invalid request-uri: ${proxy || partial.uri}`);
     const req = partial.clone();
     req.remove('Via').prepend('Via', this.via(dest.protocol));
     const local = this.transport.localHostport(dest.protocol);
+    // drachtio-srf writes user@localhost and leaves the host to the server.
+    for (const name of ['From', 'To', 'Contact', 'P-Asserted-Identity']) {
+      const value = req.get(name);
+      if (value?.includes('@localhost')) req.set(name, asNameAddr(value.replace('@localhost', `@${local}`)));
+    }
+    setDefaultContentType(req);
     req.setIfAbsent('Max-Forwards', '70');
     req.setIfAbsent('From', `<sip:${local}>`);
     if (!req.tag('From')) req.set('From', `${asNameAddr(req.get('From')!)};tag=${newTag()}`);
     req.setIfAbsent('To', `<${req.uri}>`);
     req.setIfAbsent('Call-ID', randomUUID());
     req.setIfAbsent('CSeq', `1 ${req.method}`);
-    if (['INVITE', 'SUBSCRIBE', 'REFER', 'REGISTER'].includes(req.method)) {
+    if (DIALOG_FORMING.has(req.method)) {
       req.setIfAbsent('Contact', `<sip:${local};transport=${dest.protocol}>`);
     }
     const record = this.startClientTransaction(app, req, dest);
@@ -348,7 +375,7 @@ export class SipServer {
   private sentFields(record: ClientTxnRecord): string[] {
     const text = record.request.toString();
     return ['OK', 'application', String(Buffer.byteLength(text)), record.dest.protocol, record.dest.address,
-      String(record.dest.port), stackTime(), record.id, record.dialog?.id ?? ''];
+      String(record.dest.port), stackTime(), record.id, 'Msg sent:', ''];
   }
 
   // ------------------------------------------------------------ transactions
@@ -453,11 +480,6 @@ export class SipServer {
     this.dialogsByKey.delete(dialog.key);
   }
 
-  private removeDialogOf(request: SipMessage): void {
-    const dialog = this.dialogsByKey.get(dialogKey(request.callId, request.tag('From') ?? '', request.tag('To') ?? ''));
-    if (dialog) this.removeDialog(dialog);
-  }
-
   /**
    * The caller never ACKed our 2xx: end the call with a BYE and tell the
    * application with an unsolicited BYE, as drachtio-server does.
@@ -468,13 +490,16 @@ export class SipServer {
     const hop = dialog.nextHop();
     const dest = hop.uri ? destinationOf(hop.uri)! : dialog.flow;
     const bye = dialog.buildRequest(SipMessage.request('BYE', dialog.remoteTarget), this.via(dest.protocol));
-    const record = this.startClientTransaction(dialog.app, bye, dest);
-    record.dialog = dialog;
-    const text = bye.toString();
-    dialog.app.send(['sip', 'application', String(Buffer.byteLength(text)), dest.protocol, dest.address,
-      String(dest.port), stackTime(), 'unsolicited', dialog.id], text);
+    bye.set('Reason', 'SIP ;cause=200 ;text="ACK timeout"');
     this.removeDialog(dialog);
+    this.startClientTransaction(dialog.app, bye, dest);
+    this.toApp(dialog.app, 'application', bye.toString(), dest, 'unsolicited', dialog.id);
   }
+}
+
+/** drachtio-server labels an SDP body the application left unlabelled. */
+function setDefaultContentType(message: SipMessage): void {
+  if (message.body.startsWith('v=0')) message.setIfAbsent('Content-Type', 'application/sdp');
 }
 
 /** Header parameters need the angle-bracket form, or they would bind to the URI (section 20.10). */

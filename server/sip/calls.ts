@@ -1,0 +1,145 @@
+/**
+ * Inbound INVITEs: who is calling (the operator trunk, by source address, or
+ * an agent extension, by digest authentication), where the call goes, and
+ * the B2BUA that connects it.
+ *
+ * Until the IVR exists each service number rings its configured extension.
+ * Only an authenticated extension may call out through the trunk; trunk
+ * traffic never goes back out of it.
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
+import type { DigestAuthenticator } from './digest.js';
+import type { Directory } from './directory.js';
+import type { Registrar } from './registrar.js';
+
+export type CallTarget =
+  | { kind: 'extension'; extension: string; service?: NumberConfig }
+  | { kind: 'outside'; number: string; trunk: TrunkConfig }
+  | { kind: 'reject'; status: number; why: string };
+
+export interface CallRouterOptions {
+  srf: Srf;
+  directory: Directory;
+  registrar: Registrar;
+  auth: DigestAuthenticator;
+  logger: Logger;
+}
+
+/** Headers that tell the agent's phone (and later a CRM) which service was called. */
+export const SERVICE_HEADER = 'X-Service';
+export const DIALLED_HEADER = 'X-Dialled-Number';
+
+export class CallRouter {
+  constructor(private readonly opts: CallRouterOptions) {}
+
+  readonly handle = async (req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> => {
+    const log = this.opts.logger.child({ callId: req.get('Call-ID') });
+    const caller = this.identify(req, res, log);
+    if (!caller) return;
+    const dialled = userPart(req.uri);
+    const target = this.route(dialled, caller.fromTrunk);
+    log.info({ from: caller.number, dialled, target: describe(target), source: req.source_address }, 'incoming call');
+    switch (target.kind) {
+      case 'reject':
+        res.send(target.status);
+        return;
+      case 'extension':
+        await this.toExtension(req, res, target.extension, caller.number, caller.name, target.service, log);
+        return;
+      case 'outside':
+        await this.toTrunk(req, res, target.number, target.trunk, log);
+        return;
+    }
+  };
+
+  /** Where a dialled user part leads, given whether the call came from the trunk. */
+  route(dialled: string, fromTrunk: boolean): CallTarget {
+    const { directory } = this.opts;
+    const service = directory.number(dialled);
+    if (service) return { kind: 'extension', extension: service.target, service };
+    if (!fromTrunk && directory.extension(dialled)) return { kind: 'extension', extension: dialled };
+    const outside = directory.externalNumber(dialled);
+    if (!fromTrunk && outside && directory.outboundTrunk) return { kind: 'outside', number: outside, trunk: directory.outboundTrunk };
+    return { kind: 'reject', status: 404, why: 'unknown number' };
+  }
+
+  private identify(req: Srf.SrfRequest, res: Srf.SrfResponse, log: Logger):
+    { number: string; name?: string; fromTrunk: boolean } | undefined {
+    const { directory, auth } = this.opts;
+    if (directory.trunkFor(req.source_address)) {
+      const from = req.getParsedHeader('From');
+      return { number: userPart(from.uri), fromTrunk: true };
+    }
+    const result = auth.verify(req.get('Proxy-Authorization'), 'INVITE', (u) => directory.passwordOf(u));
+    if (result.ok) {
+      return { number: result.username, name: directory.extension(result.username)?.name, fromTrunk: false };
+    }
+    if (result.reason === 'missing' || result.reason === 'stale' || result.reason === 'malformed') {
+      res.send(407, { headers: { 'Proxy-Authenticate': auth.challenge(result.reason === 'stale') } });
+    } else {
+      log.warn({ source: req.source_address, reason: result.reason }, 'call refused: wrong credentials');
+      res.send(403);
+    }
+    return undefined;
+  }
+
+  private async toExtension(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, callerNumber: string,
+    callerName: string | undefined, service: NumberConfig | undefined, log: Logger): Promise<void> {
+    const binding = this.opts.registrar.contactsOf(extension)[0];
+    if (!binding) {
+      log.info({ extension }, 'extension not registered');
+      res.send(480);
+      return;
+    }
+    const display = service ? `[${service.service}] ${callerNumber}` : callerName ?? callerNumber;
+    const headers: Record<string, string> = { From: `"${display.replace(/"/g, '')}" <sip:${callerNumber}@localhost>` };
+    if (service) {
+      headers[SERVICE_HEADER] = service.service;
+      headers[DIALLED_HEADER] = service.number;
+    }
+    const { flow } = binding;
+    await this.bridge(req, res, binding.uri, {
+      headers,
+      proxy: `sip:${flow.address}:${flow.port};transport=${flow.protocol}`,
+    }, log);
+  }
+
+  private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, trunk: TrunkConfig, log: Logger): Promise<void> {
+    const uri = `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`;
+    await this.bridge(req, res, uri, {
+      headers: { From: `<sip:${trunk.callerId}@localhost>` },
+      auth: trunk.username && trunk.password ? { username: trunk.username, password: trunk.password } : undefined,
+    }, log);
+  }
+
+  /** One B2BUA leg pair; whichever side hangs up ends the other. */
+  private async bridge(req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, opts: Srf.CreateB2BUAOptions, log: Logger): Promise<void> {
+    try {
+      const { uas, uac } = await this.opts.srf.createB2BUA(req, res, uri, opts);
+      log.info({ uri }, 'call answered');
+      uas.on('destroy', () => {
+        log.info('caller hung up');
+        uac.destroy();
+      });
+      uac.on('destroy', () => {
+        log.info('callee hung up');
+        uas.destroy();
+      });
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      log.info({ uri, status: status ?? String(err) }, 'call not connected');
+    }
+  }
+}
+
+function userPart(uri: string): string {
+  return /^(?:sips?|tel):([^@;?]+)/.exec(uri)?.[1] ?? '';
+}
+
+function describe(target: CallTarget): string {
+  if (target.kind === 'extension') return `extension ${target.extension}${target.service ? ` (${target.service.service})` : ''}`;
+  if (target.kind === 'outside') return `trunk ${target.trunk.name}`;
+  return `reject ${target.status}: ${target.why}`;
+}

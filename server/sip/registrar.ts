@@ -1,0 +1,145 @@
+/**
+ * The registrar for agent extensions (RFC 3261 section 10.3): digest
+ * authentication, contact bindings with expiry, and the flow each binding
+ * was registered on, so calls reach phones behind NAT and softphones on
+ * their WebSocket.
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { RegistrationConfig } from '../../config/schema.js';
+import type { DigestAuthenticator } from './digest.js';
+import type { Directory } from './directory.js';
+
+export interface Flow {
+  protocol: string;
+  address: string;
+  port: number;
+}
+
+export interface Binding {
+  /** The Contact URI the phone registered. */
+  uri: string;
+  expiresAt: number;
+  flow: Flow;
+  registeredAt: number;
+  userAgent?: string;
+}
+
+export interface RegistrarOptions {
+  directory: Directory;
+  auth: DigestAuthenticator;
+  expiry: RegistrationConfig;
+  logger: Logger;
+  now?: () => number;
+}
+
+const SWEEP_MS = 30_000;
+
+export class Registrar {
+  private readonly bindings = new Map<string, Map<string, Binding>>();
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly opts: RegistrarOptions) {
+    this.now = opts.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Live bindings of an extension, the most recently registered first. */
+  contactsOf(extension: string): Binding[] {
+    const now = this.now();
+    return [...(this.bindings.get(extension)?.values() ?? [])]
+      .filter((b) => b.expiresAt > now)
+      .sort((a, b) => b.registeredAt - a.registeredAt);
+  }
+
+  readonly handle = (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
+    const log = this.opts.logger.child({ callId: req.get('Call-ID') });
+    const aor = req.getParsedHeader('To');
+    const extension = /^sips?:([^@;]+)@/.exec(aor.uri)?.[1];
+    if (!extension || !this.opts.directory.extension(extension)) {
+      log.info({ aor: aor.uri }, 'REGISTER for an unknown extension');
+      res.send(404);
+      return;
+    }
+    const result = this.opts.auth.verify(req.get('Authorization'), 'REGISTER', (u) => this.opts.directory.passwordOf(u));
+    if (!result.ok) {
+      if (result.reason === 'missing' || result.reason === 'stale' || result.reason === 'malformed') {
+        res.send(401, { headers: { 'WWW-Authenticate': this.opts.auth.challenge(result.reason === 'stale') } });
+      } else {
+        log.warn({ extension, source: req.source_address, reason: result.reason }, 'REGISTER refused: wrong credentials');
+        res.send(403);
+      }
+      return;
+    }
+    if (result.username !== extension) {
+      log.warn({ extension, username: result.username }, 'REGISTER refused: credentials of another extension');
+      res.send(403);
+      return;
+    }
+    this.applyContacts(req, res, extension, log);
+  };
+
+  private applyContacts(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, log: Logger): void {
+    const { minExpires, maxExpires, defaultExpires } = this.opts.expiry;
+    const headerExpires = req.has('Expires') ? Number(req.get('Expires')) : undefined;
+    const contactHeader = req.get('Contact');
+    const current = this.bindings.get(extension) ?? new Map<string, Binding>();
+
+    if (contactHeader?.trim() === '*') {
+      // Section 10.3 step 6: "*" removes every binding, and only with Expires: 0.
+      if (headerExpires !== 0) {
+        res.send(400);
+        return;
+      }
+      this.bindings.delete(extension);
+      log.info({ extension }, 'all bindings removed');
+      res.send(200);
+      return;
+    }
+
+    const contacts = contactHeader ? req.getParsedHeader('Contact') : [];
+    const updates: Array<{ uri: string; expires: number }> = [];
+    for (const contact of contacts) {
+      const requested = Number(contact.params?.expires ?? headerExpires ?? defaultExpires);
+      if (!Number.isFinite(requested) || requested < 0) {
+        res.send(400);
+        return;
+      }
+      if (requested > 0 && requested < minExpires) {
+        res.send(423, { headers: { 'Min-Expires': String(minExpires) } });
+        return;
+      }
+      updates.push({ uri: contact.uri, expires: Math.min(requested, maxExpires) });
+    }
+
+    const now = this.now();
+    const flow: Flow = { protocol: req.protocol, address: req.source_address, port: Number(req.source_port) };
+    for (const { uri, expires } of updates) {
+      if (expires === 0) current.delete(uri);
+      else current.set(uri, { uri, expiresAt: now + expires * 1000, flow, registeredAt: now, userAgent: req.get('User-Agent') });
+    }
+    if (current.size > 0) this.bindings.set(extension, current);
+    else this.bindings.delete(extension);
+    if (updates.length) log.info({ extension, flow, contacts: updates }, 'registration updated');
+
+    const live = this.contactsOf(extension);
+    const headers: Record<string, string> = {};
+    if (live.length) {
+      headers.Contact = live.map((b) => `<${b.uri}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`).join(', ');
+    }
+    res.send(200, { headers });
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [extension, map] of this.bindings) {
+      for (const [uri, b] of map) if (b.expiresAt <= now) map.delete(uri);
+      if (map.size === 0) this.bindings.delete(extension);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The switch on drachtio-srf: registrar, calls and OPTIONS, wired by SIP
+ * method in drachtio-srf's own idiom.
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import { DigestAuthenticator } from './digest.js';
+import { Directory } from './directory.js';
+import { Registrar } from './registrar.js';
+import { CallRouter } from './calls.js';
+
+export interface Switch {
+  directory: Directory;
+  registrar: Registrar;
+  calls: CallRouter;
+  stop(): void;
+}
+
+export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
+  const log = logger.child({ component: 'switch' });
+  const directory = new Directory(config);
+  const auth = new DigestAuthenticator(config.sip.domain);
+  const registrar = new Registrar({ directory, auth, expiry: config.sip.registration, logger: log });
+  const calls = new CallRouter({ srf, directory, registrar, auth, logger: log });
+
+  srf.use('register', (req, res) => registrar.handle(req, res));
+  srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));
+  srf.invite((req, res) => {
+    calls.handle(req, res).catch((err: unknown) => {
+      log.error({ err, callId: req.get('Call-ID') }, 'call handling failed');
+      if (!res.finalResponseSent) res.send(500);
+    });
+  });
+
+  return { directory, registrar, calls, stop: () => registrar.stop() };
+}
