@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
 import type { DigestAuthenticator } from './digest.js';
 import type { Directory } from './directory.js';
-import type { Registrar } from './registrar.js';
+import type { Binding, Registrar } from './registrar.js';
 
 export type CallTarget =
   | { kind: 'extension'; extension: string; service?: NumberConfig }
@@ -99,11 +99,7 @@ export class CallRouter {
       headers[SERVICE_HEADER] = service.service;
       headers[DIALLED_HEADER] = service.number;
     }
-    const { flow } = binding;
-    await this.bridge(req, res, binding.uri, {
-      headers,
-      proxy: `sip:${flow.address}:${flow.port};transport=${flow.protocol}`,
-    }, log);
+    await this.bridge(req, res, binding.uri, { headers, proxy: flowProxy(binding) }, log);
   }
 
   private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, trunk: TrunkConfig, log: Logger): Promise<void> {
@@ -132,6 +128,18 @@ export class CallRouter {
       log.info({ uri, status: status ?? String(err) }, 'call not connected');
     }
   }
+}
+
+/**
+ * A phone is reached at its Contact, unless it registered over a stream
+ * (the call must use that connection) or from another address than its
+ * Contact says (it is behind NAT): then the call follows the flow the
+ * REGISTER came on.
+ */
+function flowProxy({ uri, flow }: Binding): string | undefined {
+  const contactHost = /@([^:;>]+)/.exec(uri)?.[1];
+  if (flow.protocol === 'udp' && contactHost === flow.address) return undefined;
+  return `sip:${flow.address}:${flow.port};transport=${flow.protocol}`;
 }
 
 function userPart(uri: string): string {

@@ -1,0 +1,40 @@
+/**
+ * The product, started in-process on free loopback ports, the way main.ts
+ * starts it. Callers from the "operator network" come from 127.0.0.2 (the
+ * trunk's trusted source); agents' phones use 127.0.0.1; the trunk itself
+ * (mobiles, calls out) is whatever listens on 127.0.0.3.
+ */
+import type { Logger } from 'pino';
+import { loadConfig } from '../../server/config/load.js';
+import type { Config } from '../../config/schema.js';
+import { createLogger } from '../../server/log.js';
+import { startApp, type App } from '../../server/app.js';
+import { freePort } from './ports.js';
+
+export const TRUNK_SOURCE_IP = '127.0.0.2';
+export const TRUNK_HOST_IP = '127.0.0.3';
+
+export interface RunningProduct {
+  app: App;
+  config: Config;
+  sipPort: number;
+  wsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startProduct(opts: { trunkPort?: number; logger?: Logger; tweak?: (c: Config) => void } = {}): Promise<RunningProduct> {
+  const config = loadConfig({ env: {} });
+  config.sip.host = '127.0.0.1';
+  config.sip.port = await freePort('both');
+  config.sip.wsPort = await freePort('tcp');
+  config.drachtio.port = await freePort('tcp');
+  config.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP];
+  config.trunks[0]!.host = TRUNK_HOST_IP;
+  config.trunks[0]!.port = opts.trunkPort ?? 5060;
+  delete config.trunks[0]!.username;
+  delete config.trunks[0]!.password;
+  opts.tweak?.(config);
+  const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = await startApp(config, logger);
+  return { app, config, sipPort: config.sip.port, wsPort: config.sip.wsPort, stop: () => app.stop() };
+}
