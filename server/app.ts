@@ -37,7 +37,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   }
 
   const srf = new Srf();
-  await connect(srf, target, logger);
+  try {
+    await connect(srf, target, logger);
+  } catch (err) {
+    srf.disconnect();
+    await sipd?.stop();
+    throw err;
+  }
   const sw = createSwitch(srf, config, logger);
   logger.info({ engine: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}` }, 'switch ready');
 

@@ -24,6 +24,8 @@ export interface CallRouterOptions {
   directory: Directory;
   registrar: Registrar;
   auth: DigestAuthenticator;
+  /** The SIP domain of the extensions, for the To header phones see. */
+  domain: string;
   logger: Logger;
 }
 
@@ -87,19 +89,30 @@ export class CallRouter {
 
   private async toExtension(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, callerNumber: string,
     callerName: string | undefined, service: NumberConfig | undefined, log: Logger): Promise<void> {
-    const binding = this.opts.registrar.contactsOf(extension)[0];
-    if (!binding) {
-      log.info({ extension }, 'extension not registered');
-      res.send(480);
-      return;
-    }
     const display = service ? `[${service.service}] ${callerNumber}` : callerName ?? callerNumber;
-    const headers: Record<string, string> = { From: `"${display.replace(/"/g, '')}" <sip:${callerNumber}@localhost>` };
+    const headers: Record<string, string> = {
+      From: `"${display.replace(/"/g, '')}" <sip:${callerNumber}@localhost>`,
+      // The phone sees its extension, not the random user of a softphone's Contact.
+      To: `<sip:${extension}@${this.opts.domain}>`,
+    };
     if (service) {
       headers[SERVICE_HEADER] = service.service;
       headers[DIALLED_HEADER] = service.number;
     }
-    await this.bridge(req, res, binding.uri, { headers, proxy: flowProxy(binding) }, log);
+    for (const binding of this.opts.registrar.contactsOf(extension)) {
+      const status = await this.bridge(req, res, binding.uri, { headers, proxy: flowProxy(binding), passFailure: false }, log);
+      if (status === undefined || res.finalResponseSent) return; // answered, or the caller gave up
+      if (status === 503 && binding.flow.protocol !== 'udp') {
+        // The connection it registered on is gone (a closed browser tab): try the next phone.
+        log.info({ extension, uri: binding.uri }, 'binding removed: its connection is gone');
+        this.opts.registrar.remove(extension, binding.uri);
+        continue;
+      }
+      res.send(status);
+      return;
+    }
+    log.info({ extension }, 'extension not registered');
+    if (!res.finalResponseSent) res.send(480);
   }
 
   private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, trunk: TrunkConfig, log: Logger): Promise<void> {
@@ -110,8 +123,12 @@ export class CallRouter {
     }, log);
   }
 
-  /** One B2BUA leg pair; whichever side hangs up ends the other. */
-  private async bridge(req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, opts: Srf.CreateB2BUAOptions, log: Logger): Promise<void> {
+  /**
+   * One B2BUA leg pair; whichever side hangs up ends the other. Resolves
+   * with the callee's failure status, or undefined once connected.
+   */
+  private async bridge(req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, opts: Srf.CreateB2BUAOptions,
+    log: Logger): Promise<number | undefined> {
     try {
       const { uas, uac } = await this.opts.srf.createB2BUA(req, res, uri, opts);
       log.info({ uri }, 'call answered');
@@ -123,9 +140,11 @@ export class CallRouter {
         log.info('callee hung up');
         uas.destroy();
       });
+      return undefined;
     } catch (err) {
       const status = (err as { status?: number }).status;
       log.info({ uri, status: status ?? String(err) }, 'call not connected');
+      return status ?? 500;
     }
   }
 }

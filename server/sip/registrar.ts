@@ -57,6 +57,13 @@ export class Registrar {
       .sort((a, b) => b.registeredAt - a.registeredAt);
   }
 
+  /** Forgets one binding, e.g. when the connection it was registered on is gone (RFC 5626 section 5.3). */
+  remove(extension: string, uri: string): void {
+    const map = this.bindings.get(extension);
+    map?.delete(uri);
+    if (map?.size === 0) this.bindings.delete(extension);
+  }
+
   readonly handle = (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
     const log = this.opts.logger.child({ callId: req.get('Call-ID') });
     const aor = req.getParsedHeader('To');

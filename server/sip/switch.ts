@@ -22,7 +22,7 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
   const directory = new Directory(config);
   const auth = new DigestAuthenticator(config.sip.domain);
   const registrar = new Registrar({ directory, auth, expiry: config.sip.registration, logger: log });
-  const calls = new CallRouter({ srf, directory, registrar, auth, logger: log });
+  const calls = new CallRouter({ srf, directory, registrar, auth, domain: config.sip.domain, logger: log });
 
   srf.use('register', (req, res) => registrar.handle(req, res));
   srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));

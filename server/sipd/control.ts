@@ -47,6 +47,11 @@ export class AppConnection {
   close(): void {
     this.socket.destroy();
   }
+
+  /** Closes after what was written has been sent. */
+  end(): void {
+    this.socket.end();
+  }
 }
 
 export interface ControlEvents {
@@ -173,7 +178,8 @@ export class ControlServer extends EventEmitter<ControlEvents> {
     const ok = offered.length === expected.length && timingSafeEqual(offered, expected);
     if (!ok) {
       log.warn('application offered a wrong secret');
-      conn.respond(msg.msgId, ['NOK', 'incorrect secret']);
+      conn.respond(msg.msgId, ['NO', 'incorrect secret']);
+      conn.end();
       return;
     }
     conn.authenticated = true;

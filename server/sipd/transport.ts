@@ -162,6 +162,10 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       host: this.opts.host,
       port,
       maxPayload: MAX_MESSAGE_BYTES,
+      // RFC 7118 section 4.1: clients offer the "sip" subprotocol; this endpoint speaks nothing else.
+      verifyClient: ({ req }, done) =>
+        done(String(req.headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim() === 'sip'),
+          400, 'WebSocket subprotocol "sip" required'),
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
     });
     this.ws.on('connection', (socket, req) => this.adoptWs(socket, req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0));

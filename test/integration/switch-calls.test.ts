@@ -99,6 +99,10 @@ describe('a caller reaches an agent through the B2BUA', () => {
     expect(invites, describeSippResult(callee)).toBe(1);
   });
 
+  it('an INVITE that has run out of hops gets 483', async () => {
+    assertSippOk(await caller('uac-483.xml', '+46313900601'), 1);
+  });
+
   it('OPTIONS gets 200', async () => {
     assertSippOk(await runSipp({ scenario: 'uac-options.xml', remote: product.sipPort }), 1);
   });

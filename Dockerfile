@@ -1,0 +1,21 @@
+# The product on its own; docker-compose.yml adds drachtio-server, FreeSWITCH and Redis.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY config ./config
+COPY server ./server
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+# SIP (UDP+TCP), SIP over WebSocket, HTTP, RTP
+EXPOSE 5060/udp 5060/tcp 8088/tcp 8080/tcp 20000-20999/udp
+USER node
+CMD ["node", "dist/server/main.js"]

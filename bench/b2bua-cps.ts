@@ -1,0 +1,338 @@
+/**
+ * Figure: B2BUA calls per second through the switch.
+ *
+ *   npx tsx bench/b2bua-cps.ts [--rate 50] [--seconds 60] [--hold 1000]
+ *   npx tsx bench/b2bua-cps.ts --sweep [--rates 50,100,150,200,300,400,500] [--seconds 20]
+ *
+ * Per run: the product is started as its own process (node dist/server/main.js,
+ * LOG_LEVEL=warn, free loopback ports, the operator trunk trusting 127.0.0.2),
+ * a SIPp callee (test/sipp/uas-bench.xml) registers as extension 1002 with
+ * digest auth (test/sipp/register.xml), and a SIPp caller on 127.0.0.2
+ * (test/sipp/uac-bench.xml) dials +46313900601 at the given rate for the given
+ * time: INVITE, 200, ACK, hold, BYE, 200 on both legs of the B2BUA. Every
+ * second the product's CPU (utime+stime from /proc/<pid>/stat, % of one core)
+ * and RSS (VmRSS) are sampled, together with the SIPps' CPU and the whole
+ * machine's. One RESULT line per run; the sweep ends with the highest rate
+ * that had no failed call and kept the offered rate.
+ *
+ * Options:
+ *   --rate N          calls per second (default 50)
+ *   --seconds N       seconds of calls (default 60; 20 per step with --sweep)
+ *   --hold MS         how long each call stays up after the ACK (default 1000)
+ *   --limit N         SIPp -l, most simultaneous calls (default generous: 10 s worth of calls, at least 200)
+ *   --sweep           step the rate up (see --rates), a fresh product for each step
+ *   --rates LIST      rates for --sweep (default 50,100,150,200,300,400,500,600,800,1000)
+ *   --stop-after N    --sweep stops after N failing steps in a row (default 2)
+ *   --json FILE       also write every run (with its 1 s samples) as JSON
+ *   --trace           SIPp -trace_msg on both SIPps (only for short runs: use with KEEP_BENCH_FILES=1)
+ *   --profile DIR     run the product with node --cpu-prof, profiles written to DIR
+ *   --build / --no-build   always / never run `npm run build` (default: only when dist is missing or stale)
+ *   KEEP_BENCH_FILES=1     keep the temp dirs (SIPp stats, rtt, error logs; the product's CONFIG)
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { runSipp, describeSippResult } from '../test/support/sipp.js';
+import { benchPort } from './lib/ports.js';
+import { ensureBuilt, startProductProcess, type ProductProcess } from './lib/product.js';
+import { Sampler, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
+import { failureCounters, num, startSipp, waitUdpBound, type SippOutcome } from './lib/sipp.js';
+
+const TRUNK_SOURCE_IP = '127.0.0.2';
+const EXTENSION = '1002';
+const PASSWORD = 'demo-1002';
+const DIALLED = '+46313900601'; // Kundtjänst, rings 1002 (config/default.yaml)
+const CALLER = '+46701740650';
+
+const CONFIG_YAML = `# Written by bench/b2bua-cps.ts: the operator trunk is the SIPp caller on ${TRUNK_SOURCE_IP}.
+sip:
+  host: 127.0.0.1
+http:
+  host: 127.0.0.1
+trunks:
+  - name: operator
+    host: 127.0.0.3
+    port: 5060
+    transport: udp
+    trustedSources: ["${TRUNK_SOURCE_IP}"]
+    callerId: "+46313900600"
+`;
+
+interface RunParams {
+  rate: number;
+  seconds: number;
+  holdMs: number;
+  limit: number;
+  trace?: boolean;
+  profileDir?: string;
+}
+
+interface Percentiles { n: number; p50: number; p90: number; p99: number; max: number }
+
+interface RunResult {
+  params: RunParams;
+  attempted: number;
+  successful: number;
+  failed: number;
+  failures: Record<string, number>;
+  /** Calls placed per second while SIPp was placing them. */
+  offeredCps: number;
+  retransmissions: number;
+  callee: { incoming: number; successful: number; failed: number; failures: Record<string, number> };
+  cpu: { avg: number; max: number };
+  rss: { start: number; max: number; end: number };
+  sippCpu: { uacAvg: number; uasAvg: number };
+  machineBusyAvg: number;
+  /** CPU used by everything else on the machine during the run (other people's tests...), % of one core. */
+  otherLoadAvg: number;
+  setup?: Percentiles;
+  bye?: Percentiles;
+  maxConcurrent: number;
+  productAlive: boolean;
+  productLog: Array<{ what: string; count: number }>;
+  productLogTail: string[];
+  sippErrorsTail: string;
+  samples: Sample[];
+  elapsedMs: number;
+}
+
+function percentiles(values: number[] | undefined): Percentiles | undefined {
+  if (!values || values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+  return { n: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s[s.length - 1]! };
+}
+
+const avg = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const max = (xs: number[]): number => (xs.length ? Math.max(...xs) : NaN);
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Seconds during which the caller placed calls, from its 1 s stat rows (StartTime to the last row that placed calls). */
+function placingSeconds(periods: Array<Record<string, string>>): number {
+  // Time columns look like "2026-11-23\t04:48:12.077655\t1795409292.077655": the last part is epoch seconds.
+  const epoch = (v: string | undefined): number => Number((v ?? '').split('\t').pop());
+  const start = epoch(periods[0]?.['StartTime']);
+  let last = NaN;
+  for (const row of periods) if (num(row, 'OutgoingCall(P)') > 0) last = epoch(row['CurrentTime']);
+  return last - start;
+}
+
+async function runOnce(p: RunParams): Promise<RunResult> {
+  const product: ProductProcess = await startProductProcess({
+    configYaml: CONFIG_YAML,
+    logLevel: 'warn',
+    nodeArgs: p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : [],
+  });
+  const timeoutMs = (p.seconds + 120) * 1000;
+  let uasOutcome: SippOutcome | undefined;
+  try {
+    // The agent's phone: a SIPp callee on 127.0.0.1 that answers every call.
+    const uasPort = await benchPort();
+    const uas = startSipp('uas-bench.xml', [
+      '-i', '127.0.0.1', '-mi', '127.0.0.1', '-bind_local', '-p', String(uasPort), '-t', 'u1',
+      '-recv_timeout', '30000', '-timeout', `${Math.ceil(timeoutMs / 1000) + 30}s`,
+    ], { timeoutMs: timeoutMs + 30_000, traceMsg: p.trace });
+    try {
+      await waitUdpBound(uasPort);
+    } catch (err) {
+      const r = await uas.stop(0);
+      throw new Error(`SIPp callee did not start: ${(err as Error).message}\n${r.stderr}`);
+    }
+    const reg = await runSipp({
+      scenario: 'register.xml',
+      remote: product.sipPort,
+      keys: { user: EXTENSION, contact_port: String(uasPort), expires: '3600' },
+      extraArgs: ['-au', EXTENSION, '-ap', PASSWORD],
+    });
+    if (reg.code !== 0 || reg.successful !== 1) {
+      await uas.stop(0);
+      throw new Error(`extension ${EXTENSION} could not register:\n${describeSippResult(reg)}`);
+    }
+
+    const sampler = new Sampler(product.pid);
+    sampler.watch('uas', uas.pid);
+    sampler.start();
+    await sleep(1500); // settle: RSS start is the idle, registered product
+    const rssStart = rssMb(product.pid) ?? NaN;
+
+    const callerPort = await benchPort(TRUNK_SOURCE_IP);
+    const calls = p.rate * p.seconds;
+    const loadStart = sampler.samples.length;
+    const uac = startSipp('uac-bench.xml', [
+      `127.0.0.1:${product.sipPort}`,
+      '-i', TRUNK_SOURCE_IP, '-mi', TRUNK_SOURCE_IP, '-bind_local', '-p', String(callerPort), '-t', 'u1',
+      '-s', DIALLED, '-key', 'caller', CALLER,
+      '-r', String(p.rate), '-m', String(calls), '-l', String(p.limit), '-d', String(p.holdMs),
+      '-recv_timeout', '10000', '-timeout', `${Math.ceil(timeoutMs / 1000)}s`,
+    ], { timeoutMs, traceRtt: true, traceMsg: p.trace });
+    sampler.watch('uac', uac.pid);
+    const out = await uac.done;
+    const loadEnd = sampler.samples.length;
+    // Let the callee see its last BYEs, then stop it (SIGUSR1 lets open calls finish).
+    await sleep(1500);
+    const rssEnd = rssMb(product.pid) ?? NaN;
+    sampler.stop();
+    uasOutcome = await uas.stop(5000);
+
+    const window = sampler.samples.slice(loadStart, Math.max(loadStart + 1, loadEnd));
+    const productAlive = !product.exited();
+    const productLog = [...product.logs.counts.entries()].map(([what, count]) => ({ what, count }))
+      .sort((a, b) => b.count - a.count);
+    const maxConcurrent = Math.max(0, ...out.periods.map((r) => num(r, 'CurrentCall')));
+    return {
+      params: p,
+      attempted: num(out.stats, 'OutgoingCall(C)'),
+      successful: num(out.stats, 'SuccessfulCall(C)'),
+      failed: num(out.stats, 'FailedCall(C)'),
+      failures: failureCounters(out.stats),
+      offeredCps: num(out.stats, 'OutgoingCall(C)') / Math.max(1, placingSeconds(out.periods)),
+      retransmissions: num(out.stats, 'Retransmissions(C)'),
+      callee: {
+        incoming: num(uasOutcome.stats, 'IncomingCall(C)'),
+        successful: num(uasOutcome.stats, 'SuccessfulCall(C)'),
+        failed: num(uasOutcome.stats, 'FailedCall(C)'),
+        failures: failureCounters(uasOutcome.stats),
+      },
+      cpu: { avg: avg(window.map((s) => s.cpu)), max: max(window.map((s) => s.cpu)) },
+      rss: { start: rssStart, max: max([rssStart, ...sampler.samples.map((s) => s.rssMb)].filter(Number.isFinite)), end: rssEnd },
+      sippCpu: {
+        uacAvg: avg(window.map((s) => s.others.uac).filter((x): x is number => x !== undefined)),
+        uasAvg: avg(window.map((s) => s.others.uas).filter((x): x is number => x !== undefined)),
+      },
+      machineBusyAvg: avg(window.map((s) => s.machineBusy)),
+      otherLoadAvg: avg(window.map((s) => s.machineBusy * os.cpus().length - s.cpu - (s.others.uac ?? 0) - (s.others.uas ?? 0))),
+      setup: percentiles(out.rtt.get('1')),
+      bye: percentiles(out.rtt.get('2')),
+      maxConcurrent,
+      productAlive,
+      productLog,
+      productLogTail: product.logs.tail.slice(-10),
+      sippErrorsTail: out.errors.slice(-3000) + (out.stderr.trim() ? `\n--- sipp stderr ---\n${out.stderr.slice(-1000)}` : ''),
+      samples: sampler.samples,
+      elapsedMs: out.elapsedMs,
+    };
+  } finally {
+    await product.stop();
+  }
+}
+
+function resultLine(r: RunResult): string {
+  const { params: p } = r;
+  const pct = (x?: Percentiles): string => (x ? `p50 ${f1(x.p50)} ms p99 ${f1(x.p99)} ms` : 'n/a');
+  return [
+    `RESULT rate=${p.rate}cps seconds=${p.seconds} hold=${p.holdMs}ms`,
+    `calls attempted=${r.attempted} successful=${r.successful} failed=${r.failed}`,
+    `offered=${f1(r.offeredCps)}cps`,
+    `cpu avg=${f1(r.cpu.avg)}% max=${f1(r.cpu.max)}%`,
+    `rss start=${f1(r.rss.start)}MB max=${f1(r.rss.max)}MB`,
+    `setup(INVITE->200) ${pct(r.setup)}`,
+    `bye(BYE->200) ${pct(r.bye)}`,
+  ].join(' | ');
+}
+
+function details(r: RunResult): string {
+  const lines = [
+    `  callee: incoming ${r.callee.incoming}, successful ${r.callee.successful}, failed ${r.callee.failed}` +
+      (Object.keys(r.callee.failures).length ? ` ${JSON.stringify(r.callee.failures)}` : ''),
+    `  caller: failures ${JSON.stringify(r.failures)}, retransmissions ${r.retransmissions}, max simultaneous calls ${r.maxConcurrent}, ` +
+      `run took ${f1(r.elapsedMs / 1000)} s`,
+    `  machine busy avg ${f1(r.machineBusyAvg)}% of all cores; SIPp CPU avg caller ${f1(r.sippCpu.uacAvg)}%, callee ${f1(r.sippCpu.uasAvg)}% of one core; ` +
+      `everything else ${f1(r.otherLoadAvg)}% of one core; product RSS at end ${f1(r.rss.end)} MB`,
+  ];
+  if (r.setup) lines.push(`  setup ms: n ${r.setup.n} p50 ${f1(r.setup.p50)} p90 ${f1(r.setup.p90)} p99 ${f1(r.setup.p99)} max ${f1(r.setup.max)}`);
+  if (r.bye) lines.push(`  bye ms:   n ${r.bye.n} p50 ${f1(r.bye.p50)} p90 ${f1(r.bye.p90)} p99 ${f1(r.bye.p99)} max ${f1(r.bye.max)}`);
+  if (!r.productAlive) lines.push('  THE PRODUCT PROCESS DIED DURING THE RUN');
+  if (r.productLog.length) {
+    lines.push('  product warnings/errors:');
+    for (const { what, count } of r.productLog.slice(0, 10)) lines.push(`    ${count} x ${what}`);
+  }
+  if (r.failed > 0 && r.sippErrorsTail.trim()) lines.push('  SIPp error log (tail):', ...r.sippErrorsTail.trim().split('\n').slice(-15).map((l) => `    ${l}`));
+  return lines.join('\n');
+}
+
+/** A step is clean when no call failed on either side and SIPp kept the offered rate (within 10 %, the stat rows are 1 s apart). */
+function clean(r: RunResult): boolean {
+  return r.failed === 0 && r.callee.failed === 0 && r.successful === r.attempted && r.attempted === r.params.rate * r.params.seconds
+    && r.offeredCps >= r.params.rate * 0.9 && r.productAlive;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string', default: '50' },
+      seconds: { type: 'string' },
+      hold: { type: 'string', default: '1000' },
+      limit: { type: 'string' },
+      sweep: { type: 'boolean', default: false },
+      rates: { type: 'string', default: '50,100,150,200,300,400,500,600,800,1000' },
+      'stop-after': { type: 'string', default: '2' },
+      json: { type: 'string' },
+      trace: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      build: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const positive = (name: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
+    return n;
+  };
+  const seconds = positive('seconds', values.seconds ?? (values.sweep ? '20' : '60'));
+  const holdMs = positive('hold', values.hold);
+  const rates = values.sweep
+    ? values.rates!.split(',').map((r) => positive('rates', r.trim()))
+    : [positive('rate', values.rate)];
+  const limitFor = (rate: number): number => (values.limit ? positive('limit', values.limit) : Math.max(200, Math.ceil(rate * 10)));
+
+  ensureBuilt(values.build ? 'always' : values['no-build'] ? 'never' : 'auto');
+  const machine = machineInfo();
+  const startedAt = new Date();
+  console.log(`# b2bua-cps ${startedAt.toISOString()}`);
+  console.log(`# machine: ${describeMachine(machine)}`);
+  console.log(`# command: npx tsx bench/b2bua-cps.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+
+  const results: RunResult[] = [];
+  let failingInARow = 0;
+  for (const rate of rates) {
+    const params: RunParams = { rate, seconds, holdMs, limit: limitFor(rate), trace: values.trace, profileDir: values.profile };
+    console.log(`# run: ${rate} cps for ${seconds} s (${rate * seconds} calls), hold ${holdMs} ms, -l ${params.limit}`);
+    const r = await runOnce(params);
+    results.push(r);
+    console.log(resultLine(r));
+    console.log(details(r));
+    if (values.sweep) {
+      failingInARow = clean(r) ? 0 : failingInARow + 1;
+      if (failingInARow >= positive('stop-after', values['stop-after'])) {
+        console.log(`# ${failingInARow} step(s) in a row with failures or a missed rate: stopping the sweep`);
+        break;
+      }
+      await sleep(2000);
+    }
+  }
+
+  if (values.sweep) {
+    console.log('\n| rate (cps) | attempted | successful | failed | offered cps | CPU avg % | CPU max % | RSS start MB | RSS max MB | setup p50 ms | setup p99 ms | machine busy % | other load % |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of results) {
+      console.log(`| ${r.params.rate} | ${r.attempted} | ${r.successful} | ${r.failed} | ${f1(r.offeredCps)} | ${f1(r.cpu.avg)} | ${f1(r.cpu.max)} | ` +
+        `${f1(r.rss.start)} | ${f1(r.rss.max)} | ${f1(r.setup?.p50 ?? NaN)} | ${f1(r.setup?.p99 ?? NaN)} | ${f1(r.machineBusyAvg)} | ${f1(r.otherLoadAvg)} |`);
+    }
+    const best = results.filter(clean).map((r) => r.params.rate).sort((a, b) => b - a)[0];
+    console.log(`\nSWEEP highest rate with 0 failed calls (and the offered rate kept): ${best !== undefined ? `${best} cps` : 'none'}`);
+  }
+
+  if (values.json) {
+    writeFileSync(values.json, JSON.stringify({ startedAt: startedAt.toISOString(), machine, argv: process.argv.slice(2), results }, null, 2));
+    console.log(`# wrote ${values.json}`);
+  }
+  const allClean = results.every((r) => r.failed === 0 && r.productAlive);
+  process.exitCode = values.sweep || allClean ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  process.exit(2);
+});

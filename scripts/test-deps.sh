@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The programs the tests put on the wire beside the product: SIPp (callers,
+# callees), baresip (desk phones), sox (audio checks). Installed from Debian's
+# packages when one is missing; nothing is downloaded from anywhere else.
+set -euo pipefail
+
+packages=(sip-tester baresip sox)
+commands=(sipp baresip sox)
+
+missing=0
+for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing=1; done
+[ "$missing" = 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "The tests need: ${packages[*]} (Debian packages). Install them as root: apt-get install ${packages[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}"

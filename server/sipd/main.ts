@@ -1,0 +1,32 @@
+/**
+ * The embedded SIP server on its own, for a site that wants the SIP engine
+ * in a separate process: the app then connects to it as to a drachtio-server
+ * (DRACHTIO_HOST/DRACHTIO_PORT/DRACHTIO_SECRET).
+ */
+import { loadConfig, ConfigError } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { SipServer } from './server.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const sipd = new SipServer({
+    host: config.sip.host,
+    sipPort: config.sip.port,
+    wsPort: config.sip.wsPort,
+    controlHost: process.env.SIPD_CONTROL_HOST ?? '127.0.0.1',
+    controlPort: config.drachtio.port,
+    secret: config.drachtio.secret,
+    logger,
+  });
+  await sipd.start();
+  const stop = (): void => void sipd.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  const prefix = err instanceof ConfigError ? 'configuration error' : 'failed to start';
+  process.stderr.write(`${prefix}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof ConfigError ? 78 : 1);
+});

@@ -1,0 +1,545 @@
+/**
+ * A malformed-message suite leaves the process up and a normal call
+ * afterwards succeeds.
+ *
+ * Everything here is real bytes on real sockets (node:dgram, node:net) from
+ * 127.0.0.1 to the product started in-process. Where the server can address
+ * a response (the request line and Via, From, To, Call-ID and CSeq are
+ * readable) it must answer 400, or 513 for what is too large, echoing the
+ * request's Call-ID and Via branch. Where it cannot (no request line, no Via,
+ * a response, an ACK) nothing may come back. After every case the same
+ * socket still gets 200 for OPTIONS, so "silence" is never a dead server.
+ * The product runs in this process: an exception escaping the SIP server
+ * would fail the run as an unhandled error.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { assertSippOk, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
+
+/** How long "nothing comes back" is watched for. Answers on loopback take a few ms. */
+const QUIET_MS = 400;
+/** How long an answer that must come may take. */
+const ANSWER_MS = 3_000;
+
+let product: RunningProduct;
+let udp: UdpPeer;
+const phones: SippUas[] = [];
+
+beforeAll(async () => {
+  product = await startProduct();
+  udp = await UdpPeer.open();
+});
+
+afterAll(async () => {
+  udp?.close();
+  await Promise.all(phones.map((p) => p.stop(500)));
+  await product?.stop();
+});
+
+// ------------------------------------------------------------------ wire helpers
+
+interface RequestSpec {
+  method?: string;
+  uri?: string;
+  transport: 'UDP' | 'TCP';
+  localPort: number;
+  callId?: string;
+  branch?: string;
+  cseq?: string;
+  /** Headers to leave out, by name. */
+  omit?: string[];
+  /** Extra header lines, before Content-Length. */
+  extra?: string[];
+  body?: string;
+  /** The Content-Length value; null leaves the header out. Default: the body's byte length. */
+  contentLength?: string | number | null;
+}
+
+interface Sent {
+  text: string;
+  callId: string;
+  branch: string;
+  cseq: string;
+}
+
+function request(spec: RequestSpec): Sent {
+  const method = spec.method ?? 'INVITE';
+  const callId = spec.callId ?? `${randomUUID()}@malformed.test`;
+  const branch = spec.branch ?? `z9hG4bK-${randomUUID()}`;
+  const cseq = spec.cseq ?? `1 ${method}`;
+  const body = spec.body ?? '';
+  const host = `127.0.0.1:${spec.localPort}`;
+  const headers: Array<[string, string]> = [
+    ['Via', `SIP/2.0/${spec.transport} ${host};branch=${branch};rport`],
+    ['Max-Forwards', '70'],
+    ['From', `<sip:1001@${host}>;tag=${randomUUID().slice(0, 8)}`],
+    ['To', '<sip:+46313900601@127.0.0.1>'],
+    ['Call-ID', callId],
+    ['CSeq', cseq],
+    ['Contact', `<sip:1001@${host};transport=${spec.transport.toLowerCase()}>`],
+  ];
+  const lines = [`${method} ${spec.uri ?? 'sip:+46313900601@127.0.0.1'} SIP/2.0`];
+  for (const [name, value] of headers) if (!spec.omit?.includes(name)) lines.push(`${name}: ${value}`);
+  lines.push(...(spec.extra ?? []));
+  const length = spec.contentLength === undefined ? Buffer.byteLength(body) : spec.contentLength;
+  if (length !== null) lines.push(`Content-Length: ${length}`);
+  return { text: `${lines.join('\r\n')}\r\n\r\n${body}`, callId, branch, cseq };
+}
+
+/** The first value of a header in a received message, by full or compact name. */
+function header(message: string, name: string): string | undefined {
+  const head = message.slice(0, message.indexOf('\r\n\r\n'));
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (line.slice(0, colon).trim().toLowerCase() === name.toLowerCase()) return line.slice(colon + 1).trim();
+  }
+  return undefined;
+}
+
+/** The server refused `sent` with `status` (400 unless told) and addressed the answer to that very request. */
+function expectRefusal(answer: string, sent: Sent, statuses: number[] = [400]): void {
+  const status = Number(/^SIP\/2\.0 (\d{3}) /.exec(answer)?.[1]);
+  expect(statuses, `unexpected answer:\n${answer}`).toContain(status);
+  expect(header(answer, 'Call-ID')).toBe(sent.callId);
+  expect(header(answer, 'Via')).toContain(`branch=${sent.branch}`);
+  expect(header(answer, 'CSeq')).toBe(sent.cseq);
+  expect(header(answer, 'Content-Length')).toBe('0');
+}
+
+const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', ''].join('\r\n');
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+type Stats = RunningProduct['app']['sipd'] extends infer S ? S extends { stats: infer T } ? T : never : never;
+
+function sipdStats(): Stats {
+  return product.app.sipd!.stats;
+}
+
+/**
+ * Nothing new was left behind since `before`. Transactions from earlier
+ * cases may end meanwhile (UDP server transactions linger 32 s in Completed),
+ * so the counts may go down but never up.
+ */
+function expectNoNewState(before: Stats): void {
+  const now = sipdStats();
+  expect(now.serverTransactions).toBeLessThanOrEqual(before.serverTransactions);
+  expect(now.clientTransactions).toBeLessThanOrEqual(before.clientTransactions);
+  expect(now.dialogs).toBeLessThanOrEqual(before.dialogs);
+}
+
+/** A UDP socket on 127.0.0.1 that keeps what it receives. */
+class UdpPeer {
+  readonly received: string[] = [];
+  private waiters: Array<() => void> = [];
+
+  private constructor(private readonly socket: dgram.Socket) {
+    socket.on('message', (buf) => {
+      this.received.push(buf.toString('utf8'));
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static async open(): Promise<UdpPeer> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    socket.setRecvBufferSize(4 * 1024 * 1024);
+    return new UdpPeer(socket);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  send(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.socket.send(data, product.sipPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Waits for a received message carrying this Call-ID. */
+  async answerTo(callId: string, timeoutMs = ANSWER_MS): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.find((m) => header(m, 'Call-ID') === callId);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no answer with Call-ID ${callId} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
+  /** Everything that arrives during the next `ms`. */
+  async during(ms: number, action: () => Promise<void>): Promise<string[]> {
+    const from = this.received.length;
+    await action();
+    await sleep(ms);
+    return this.received.slice(from);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** Sends `data` over UDP and returns the answer with the request's Call-ID. */
+async function udpExchange(sent: Sent): Promise<string> {
+  await udp.send(sent.text);
+  return udp.answerTo(sent.callId);
+}
+
+/** Sends `data` over UDP and asserts that nothing at all comes back. */
+async function udpSilence(data: string | Buffer): Promise<void> {
+  const got = await udp.during(QUIET_MS, () => udp.send(data));
+  expect(got, `expected no answer, got:\n${got.join('\n---\n')}`).toEqual([]);
+}
+
+/** The server still answers OPTIONS from our UDP socket with 200. */
+async function expectUdpAlive(): Promise<void> {
+  const options = request({ method: 'OPTIONS', uri: 'sip:127.0.0.1', transport: 'UDP', localPort: udp.port });
+  const answer = await udpExchange(options);
+  expect(answer).toMatch(/^SIP\/2\.0 200 /);
+  expect(header(answer, 'Via')).toContain(`branch=${options.branch}`);
+}
+
+/** A TCP connection to the switch that keeps what it receives and notices when the server closes it. */
+class TcpPeer {
+  private data = '';
+  readonly closed: Promise<void>;
+  private isClosed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => { this.data += d; });
+    socket.on('error', () => { /* a reset while we write is one way of being closed */ });
+    this.closed = new Promise((resolve) => socket.once('close', () => { this.isClosed = true; resolve(); }));
+  }
+
+  static async open(): Promise<TcpPeer> {
+    const socket = net.connect({ host: '127.0.0.1', port: product.sipPort });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new TcpPeer(socket);
+  }
+
+  get port(): number {
+    return this.socket.localPort!;
+  }
+
+  get text(): string {
+    return this.data;
+  }
+
+  get wasClosed(): boolean {
+    return this.isClosed;
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  async answerTo(callId: string, timeoutMs = ANSWER_MS): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.data.split(/(?=SIP\/2\.0 \d{3} )/).find((m) => header(m, 'Call-ID') === callId);
+      if (found) return found;
+      await sleep(10);
+    }
+    throw new Error(`no answer with Call-ID ${callId} on TCP within ${timeoutMs} ms; got:\n${this.data}`);
+  }
+
+  /** Resolves true if the server closes the connection within `ms`. */
+  async closedWithin(ms: number): Promise<boolean> {
+    return Promise.race([this.closed.then(() => true), sleep(ms).then(() => false)]);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A fresh TCP connection still gets 200 for OPTIONS. */
+async function expectTcpAlive(peer?: TcpPeer): Promise<void> {
+  const conn = peer ?? (await TcpPeer.open());
+  try {
+    const options = request({ method: 'OPTIONS', uri: 'sip:127.0.0.1;transport=tcp', transport: 'TCP', localPort: conn.port });
+    conn.write(options.text);
+    const answer = await conn.answerTo(options.callId);
+    expect(answer).toMatch(/^SIP\/2\.0 200 /);
+  } finally {
+    if (!peer) conn.destroy();
+  }
+}
+
+// ------------------------------------------------------------------ the suite
+
+describe('over UDP, what cannot be answered is dropped without a word', () => {
+  it('pure garbage bytes get nothing back', async () => {
+    await udpSilence('Hello, is this the switch? Please put me through to the manager.\r\n\r\n');
+    await expectUdpAlive();
+  });
+
+  it('random binary gets nothing back', async () => {
+    for (let i = 0; i < 5; i++) await udpSilence(randomBytes(64 + i * 300));
+    await expectUdpAlive();
+  });
+
+  it('an empty datagram gets nothing back', async () => {
+    await udpSilence(Buffer.alloc(0));
+    await udpSilence('\r\n\r\n');
+    await expectUdpAlive();
+  });
+
+  it('an INVITE cut off before its Call-ID gets nothing back', async () => {
+    const sent = request({ transport: 'UDP', localPort: udp.port });
+    await udpSilence(sent.text.slice(0, sent.text.indexOf('Call-ID:') + 5));
+    await expectUdpAlive();
+  });
+
+  it.each(['Via', 'From', 'To', 'Call-ID', 'CSeq'])('an INVITE without %s gets nothing back', async (name) => {
+    await udpSilence(request({ transport: 'UDP', localPort: udp.port, omit: [name], body: SDP }).text);
+    await expectUdpAlive();
+  });
+
+  it('a response that belongs to no transaction gets nothing back and creates no state', async () => {
+    const before = sipdStats();
+    const stray = [
+      'SIP/2.0 200 OK',
+      `Via: SIP/2.0/UDP 127.0.0.1:${product.sipPort};branch=z9hG4bK-never-sent;rport`,
+      `From: <sip:1001@127.0.0.1>;tag=a`, 'To: <sip:1002@127.0.0.1>;tag=b', `Call-ID: ${randomUUID()}`, 'CSeq: 1 INVITE',
+      'Content-Length: 0', '', '',
+    ].join('\r\n');
+    await udpSilence(stray);
+    await udpSilence(stray.replace('SIP/2.0 200 OK', 'SIP/2.0 999 Beyond the range'));
+    expectNoNewState(before);
+    await expectUdpAlive();
+  });
+
+  it('an ACK with garbage in it gets nothing back', async () => {
+    const ack = request({ method: 'ACK', transport: 'UDP', localPort: udp.port });
+    await udpSilence(ack.text.replace(/^CSeq: .*$/m, 'CSeq: !!garbage!! \x01\x02'));
+    await udpSilence(request({ method: 'ACK', transport: 'UDP', localPort: udp.port, body: '\x00\xffnot sdp' }).text);
+    await expectUdpAlive();
+  });
+});
+
+describe('over UDP, a broken request that can be answered gets 400 for that very request', () => {
+  it('an INVITE cut off mid-header, after its mandatory headers, gets 400', async () => {
+    const sent = request({ transport: 'UDP', localPort: udp.port, body: SDP });
+    const cut = sent.text.slice(0, sent.text.indexOf('Contact:') + 12);
+    await udp.send(cut);
+    expectRefusal(await udp.answerTo(sent.callId), sent);
+    await expectUdpAlive();
+  });
+
+  it('a Content-Length larger than the body gets 400 that says so', async () => {
+    const sent = request({ transport: 'UDP', localPort: udp.port, body: SDP, contentLength: Buffer.byteLength(SDP) + 100,
+      extra: ['Content-Type: application/sdp'] });
+    const answer = await udpExchange(sent);
+    expectRefusal(answer, sent);
+    expect(header(answer, 'Warning')).toMatch(/Content-Length/);
+    await expectUdpAlive();
+  });
+
+  it('a non-numeric Content-Length gets 400', async () => {
+    const sent = request({ transport: 'UDP', localPort: udp.port, body: SDP, contentLength: 'twelve' });
+    expectRefusal(await udpExchange(sent), sent);
+    await expectUdpAlive();
+  });
+
+  it('a CSeq that is not a number, or names another method, gets 400', async () => {
+    const bad = request({ transport: 'UDP', localPort: udp.port, cseq: 'one INVITE' });
+    expectRefusal(await udpExchange(bad), bad);
+    const mismatch = request({ transport: 'UDP', localPort: udp.port, cseq: '1 BYE' });
+    expectRefusal(await udpExchange(mismatch), mismatch);
+    await expectUdpAlive();
+  });
+
+  it('a bad Request-URI gets 400', async () => {
+    const sent = request({ transport: 'UDP', localPort: udp.port, uri: 'not-a-uri' });
+    const answer = await udpExchange(sent);
+    expectRefusal(answer, sent);
+    expect(header(answer, 'Warning')).toMatch(/Request-URI/);
+    await expectUdpAlive();
+  });
+
+  it('a 10 kB header line gets 513 (or 400)', async () => {
+    const sent = request({ transport: 'UDP', localPort: udp.port, extra: [`X-Padding: ${'x'.repeat(10 * 1024)}`] });
+    expectRefusal(await udpExchange(sent), sent, [513, 400]);
+    await expectUdpAlive();
+  });
+
+  it('200 header lines get 513 (or 400)', async () => {
+    const extra = Array.from({ length: 200 }, (_, i) => `X-Filler-${i}: ${i}`);
+    const sent = request({ transport: 'UDP', localPort: udp.port, extra });
+    expectRefusal(await udpExchange(sent), sent, [513, 400]);
+    await expectUdpAlive();
+  });
+
+  it('a 70 kB datagram cannot leave the sender; the largest one that can gets 513 (or 400)', async () => {
+    const huge = request({ transport: 'UDP', localPort: udp.port, extra: [`X-Padding: ${'x'.repeat(70 * 1024)}`] });
+    await expect(udp.send(huge.text)).rejects.toMatchObject({ code: 'EMSGSIZE' });
+    // 65,507 bytes is the most one IPv4 datagram can carry.
+    const head = request({ transport: 'UDP', localPort: udp.port, extra: ['X-Padding: '] });
+    const padding = 65_507 - Buffer.byteLength(head.text);
+    const largest = request({ transport: 'UDP', localPort: udp.port, callId: head.callId, branch: head.branch,
+      extra: [`X-Padding: ${'x'.repeat(padding)}`] });
+    expect(Buffer.byteLength(largest.text)).toBe(65_507);
+    expectRefusal(await udpExchange(largest), largest, [513, 400]);
+    await expectUdpAlive();
+  });
+});
+
+describe('over TCP, a stream that cannot be framed is closed and the next connection works', () => {
+  it('garbage on the SIP port (an HTTP request) closes the connection without an answer', async () => {
+    const conn = await TcpPeer.open();
+    conn.write('GET / HTTP/1.1\r\nHost: switch\r\n\r\n');
+    expect(await conn.closedWithin(ANSWER_MS)).toBe(true);
+    expect(conn.text).toBe('');
+    await expectTcpAlive();
+  });
+
+  it('70 kB of random binary closes the connection', async () => {
+    const conn = await TcpPeer.open();
+    conn.write(randomBytes(70 * 1024));
+    expect(await conn.closedWithin(ANSWER_MS)).toBe(true);
+    expect(conn.text).not.toMatch(/SIP\/2\.0/);
+    await expectTcpAlive();
+  });
+
+  it('an INVITE without Content-Length closes the connection', async () => {
+    const conn = await TcpPeer.open();
+    conn.write(request({ transport: 'TCP', localPort: conn.port, contentLength: null }).text);
+    expect(await conn.closedWithin(ANSWER_MS)).toBe(true);
+    expect(conn.text).toBe('');
+    await expectTcpAlive();
+  });
+
+  it('a 70 kB message closes the connection', async () => {
+    const conn = await TcpPeer.open();
+    const body = 'x'.repeat(70 * 1024);
+    conn.write(request({ transport: 'TCP', localPort: conn.port, body, extra: ['Content-Type: text/plain'] }).text);
+    expect(await conn.closedWithin(ANSWER_MS)).toBe(true);
+    await expectTcpAlive();
+  });
+});
+
+describe('over TCP, a broken request that can be framed is answered and the connection stays usable', () => {
+  it('a bad CSeq gets 400 on the same connection, which then still gets 200 for OPTIONS', async () => {
+    const conn = await TcpPeer.open();
+    try {
+      const sent = request({ transport: 'TCP', localPort: conn.port, cseq: '1 BYE' });
+      conn.write(sent.text);
+      expectRefusal(await conn.answerTo(sent.callId), sent);
+      await expectTcpAlive(conn);
+      expect(conn.wasClosed).toBe(false);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  it('a 10 kB header line gets 513 (or 400) on the same connection', async () => {
+    const conn = await TcpPeer.open();
+    try {
+      const sent = request({ transport: 'TCP', localPort: conn.port, extra: [`X-Padding: ${'x'.repeat(10 * 1024)}`] });
+      conn.write(sent.text);
+      expectRefusal(await conn.answerTo(sent.callId), sent, [513, 400]);
+      await expectTcpAlive(conn);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  it('an INVITE without Via gets nothing back, and the connection still works', async () => {
+    const conn = await TcpPeer.open();
+    try {
+      conn.write(request({ transport: 'TCP', localPort: conn.port, omit: ['Via'] }).text);
+      await sleep(QUIET_MS);
+      expect(conn.text).toBe('');
+      await expectTcpAlive(conn);
+    } finally {
+      conn.destroy();
+    }
+  });
+});
+
+describe('a flood of bad datagrams', () => {
+  it('1,000 bad datagrams as fast as they can be sent are answered or dropped, and nothing is left behind', async () => {
+    const before = sipdStats();
+    const flood = await UdpPeer.open();
+    try {
+      const answerable = new Set<string>();
+      const sends: Array<Promise<void>> = [];
+      for (let i = 0; i < 1000; i++) {
+        let data: string | Buffer;
+        if (i % 3 === 0) {
+          const sent = request({ transport: 'UDP', localPort: flood.port, cseq: `${i} BYE` });
+          answerable.add(sent.callId);
+          data = sent.text;
+        } else if (i % 3 === 1) {
+          data = randomBytes(200 + (i % 700));
+        } else {
+          data = request({ transport: 'UDP', localPort: flood.port, omit: ['Via'] }).text;
+        }
+        sends.push(flood.send(data));
+      }
+      await Promise.all(sends);
+      await sleep(1_000);
+      const answers = flood.received;
+      // UDP may lose some under a flood; whatever comes back must be a 400 for one of the answerable ones.
+      expect(answers.length).toBeGreaterThan(0);
+      expect(answers.length).toBeLessThanOrEqual(answerable.size);
+      for (const answer of answers) {
+        expect(answer).toMatch(/^SIP\/2\.0 400 /);
+        expect(answerable.has(header(answer, 'Call-ID') ?? '')).toBe(true);
+      }
+      expectNoNewState(before);
+    } finally {
+      flood.close();
+    }
+    await expectUdpAlive();
+    await expectTcpAlive();
+  });
+});
+
+describe('after all of it, the switch still does its job', () => {
+  it('a normal call from the operator network reaches an agent and ends cleanly', async () => {
+    const phone = await startSippUas({ scenario: 'uas-answer.xml', calls: 1, timeoutMs: 30_000 });
+    phones.push(phone);
+    const reg = await runSipp({
+      scenario: 'register.xml',
+      remote: product.sipPort,
+      keys: { user: '1002', contact_port: String(phone.port), expires: '300' },
+      extraArgs: ['-au', '1002', '-ap', 'demo-1002'],
+    });
+    assertSippOk(reg, 1);
+    const call = await runSipp({
+      scenario: 'uac-basic.xml',
+      remote: product.sipPort,
+      service: '+46313900601',
+      keys: { caller: '+46701740650' },
+      durationMs: 200,
+      extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    assertSippOk(call, 1);
+    const callee = await phone.exited;
+    assertSippOk(callee, 1);
+    expect(callee.messages).toMatch(/^INVITE sip:/m);
+    // Both legs were hung up: the server keeps no dialog.
+    for (let i = 0; i < 100 && sipdStats().dialogs > 0; i++) await sleep(20);
+    expect(sipdStats().dialogs).toBe(0);
+  });
+
+  it('OPTIONS still gets 200', async () => {
+    assertSippOk(await runSipp({ scenario: 'uac-options.xml', remote: product.sipPort }), 1);
+  });
+});
