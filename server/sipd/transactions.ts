@@ -174,33 +174,56 @@ export interface ClientTransactionUser {
   onTimeout(status: 408 | 503): void;
 }
 
-/** RFC 3261 section 17.1.2. */
-export class NonInviteClientTransaction extends Transaction {
-  constructor(
+/**
+ * What both client transactions share: send the request, retransmit it over
+ * UDP (timer A or E), give up after 64*T1 (timer B or F).
+ */
+abstract class ClientTransactionBase extends Transaction {
+  protected constructor(
     key: string,
     readonly request: SipMessage,
     private readonly requestText: string,
     transport: TransactionTransport,
-    private readonly user: ClientTransactionUser,
-    timers = DEFAULT_TIMERS,
+    protected readonly user: ClientTransactionUser,
+    timers: TimerValues,
+    initial: State,
+    private readonly retransmitTimer: { name: 'A' | 'E'; cap: number },
+    private readonly timeoutTimer: 'B' | 'F',
   ) {
-    super(key, transport, timers, 'trying');
+    super(key, transport, timers, initial);
   }
 
   start(): void {
-    const { T1, T2 } = this.timerValues;
+    const { T1 } = this.timerValues;
     this.send(this.requestText);
-    this.retransmit('E', this.requestText, T1, T2);
-    this.startTimer('F', 64 * T1, () => {
+    this.retransmit(this.retransmitTimer.name, this.requestText, T1, this.retransmitTimer.cap);
+    this.startTimer(this.timeoutTimer, 64 * T1, () => {
       this.user.onTimeout(408);
       this.terminate();
     });
+  }
+
+  protected stopRetransmitting(): void {
+    this.stopTimer(this.retransmitTimer.name);
+  }
+
+  protected stopTimeout(): void {
+    this.stopTimer(this.timeoutTimer);
   }
 
   protected override onTransportError(): void {
     if (this.state === 'terminated') return;
     this.user.onTimeout(503);
     this.terminate();
+  }
+}
+
+/** RFC 3261 section 17.1.2. */
+export class NonInviteClientTransaction extends ClientTransactionBase {
+  constructor(key: string, request: SipMessage, requestText: string, transport: TransactionTransport,
+    user: ClientTransactionUser, timers = DEFAULT_TIMERS) {
+    // Timer E doubles up to T2 (section 17.1.2.2).
+    super(key, request, requestText, transport, user, timers, 'trying', { name: 'E', cap: timers.T2 }, 'F');
   }
 
   receiveResponse(response: SipMessage, text: string): void {
@@ -210,8 +233,8 @@ export class NonInviteClientTransaction extends Transaction {
       this.user.onResponse(response, text);
       return;
     }
-    this.stopTimer('E');
-    this.stopTimer('F');
+    this.stopRetransmitting();
+    this.stopTimeout();
     this.state = 'completed';
     this.user.onResponse(response, text);
     this.lingerThenTerminate('K', this.timerValues.T4);
@@ -219,41 +242,16 @@ export class NonInviteClientTransaction extends Transaction {
 }
 
 /** RFC 3261 section 17.1.1, with RFC 6026's Accepted state. */
-export class InviteClientTransaction extends Transaction {
+export class InviteClientTransaction extends ClientTransactionBase {
   private ackText?: string;
 
-  constructor(
-    key: string,
-    readonly request: SipMessage,
-    private readonly requestText: string,
-    transport: TransactionTransport,
-    private readonly user: ClientTransactionUser,
+  constructor(key: string, request: SipMessage, requestText: string, transport: TransactionTransport,
+    user: ClientTransactionUser,
     /** Builds the ACK for a non-2xx final response: same branch as the INVITE (section 17.1.1.3). */
     private readonly buildAck: (response: SipMessage) => string,
-    timers = DEFAULT_TIMERS,
-  ) {
-    super(key, transport, timers, 'calling');
-  }
-
-  start(): void {
-    const { T1 } = this.timerValues;
-    this.send(this.requestText);
-    this.retransmit('A', this.requestText, T1, Number.MAX_SAFE_INTEGER);
-    this.startTimer('B', 64 * T1, () => {
-      this.user.onTimeout(408);
-      this.terminate();
-    });
-  }
-
-  protected override onTransportError(): void {
-    if (this.state === 'terminated') return;
-    this.user.onTimeout(503);
-    this.terminate();
-  }
-
-  /** Once a provisional has arrived a CANCEL may be sent (section 9.1). */
-  get provisionalSeen(): boolean {
-    return this.state === 'proceeding';
+    timers = DEFAULT_TIMERS) {
+    // Timer A doubles without a cap (section 17.1.1.2).
+    super(key, request, requestText, transport, user, timers, 'calling', { name: 'A', cap: Number.MAX_SAFE_INTEGER }, 'B');
   }
 
   receiveResponse(response: SipMessage, text: string): void {
@@ -262,17 +260,17 @@ export class InviteClientTransaction extends Transaction {
     switch (this.state) {
       case 'calling':
       case 'proceeding':
-        this.stopTimer('A');
+        this.stopRetransmitting();
         if (status < 200) {
           this.state = 'proceeding';
           this.user.onResponse(response, text);
         } else if (status < 300) {
-          this.stopTimer('B');
+          this.stopTimeout();
           this.state = 'accepted';
           this.user.onResponse(response, text);
           this.startTimer('M', 64 * T1, () => this.terminate());
         } else {
-          this.stopTimer('B');
+          this.stopTimeout();
           this.state = 'completed';
           this.ackText = this.buildAck(response);
           this.send(this.ackText);
