@@ -179,13 +179,21 @@ export function splitHeaderList(value: string): string[] {
   const out: string[] = [];
   let depthAngle = 0;
   let quoted = false;
+  let escaped = false;
   let start = 0;
   for (let i = 0; i < value.length; i++) {
     const ch = value[i];
-    if (ch === '"' && value[i - 1] !== '\\') quoted = !quoted;
-    else if (!quoted && ch === '<') depthAngle++;
-    else if (!quoted && ch === '>') depthAngle--;
-    else if (!quoted && depthAngle === 0 && ch === ',') {
+    if (quoted) {
+      // RFC 3261 section 25.1: inside a quoted-string a backslash escapes the next character.
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') quoted = false;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === '<') depthAngle++;
+    else if (ch === '>') depthAngle--;
+    else if (depthAngle === 0 && ch === ',') {
       out.push(value.slice(start, i).trim());
       start = i + 1;
     }
@@ -259,7 +267,9 @@ function parseStartLine(line: string, message: SipMessage): void {
   if (request) {
     message.method = request[1].toUpperCase();
     message.uri = request[2];
-    if (!parseUri(message.uri) && !/^[a-z][a-z0-9+.-]*:/i.test(message.uri)) {
+    // sip.js parses sip: and sips: URIs; other schemes (tel:, urn:) need only a scheme-specific part.
+    const otherScheme = /^[a-z][a-z0-9+.-]*:\S+$/i.test(message.uri) && !/^sips?:/i.test(message.uri);
+    if (!parseUri(message.uri) && !otherScheme) {
       throw new SipParseError('bad Request-URI');
     }
     return;
@@ -297,6 +307,9 @@ function validateMandatoryHeaders(message: SipMessage): void {
   if (message.isRequest && cseq.method !== message.method) throw new SipParseError('CSeq method does not match');
   if (!message.nameAddr('From')) throw new SipParseError('bad From');
   if (!message.nameAddr('To')) throw new SipParseError('bad To');
+  if (cseq.seq >= 2 ** 31) throw new SipParseError('CSeq number too large'); // section 8.1.1.5
   const maxForwards = message.get('Max-Forwards');
-  if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) throw new SipParseError('bad Max-Forwards');
+  if (maxForwards !== undefined && !(/^\d{1,3}$/.test(maxForwards) && Number(maxForwards) <= 255)) {
+    throw new SipParseError('bad Max-Forwards');
+  }
 }

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { MAX_MESSAGE_BYTES } from './message.js';
+import { MAX_HEADER_LINE_BYTES, MAX_MESSAGE_BYTES } from './message.js';
 
 export type Protocol = 'udp' | 'tcp' | 'ws';
 
@@ -244,6 +244,10 @@ function normaliseAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+const START_LINE = /^(?:[A-Za-z!%*_+`'~.-]+ \S+ SIP\/2\.0|SIP\/2\.0 [1-6]\d\d(?: .*)?)$/;
+/** How a start line may begin, for judging a stream before its first line is complete. */
+const START_LINE_PREFIX = /^(?:[A-Za-z!%*_+`'~.-]+(?: |$)|SIP\/)/;
+
 /**
  * Cuts a byte stream into SIP messages by Content-Length (RFC 3261 section 18.3).
  * Throws when the stream cannot be framed; the connection is then unusable.
@@ -259,6 +263,12 @@ export class StreamFramer {
       let skip = 0;
       while (skip < this.buffer.length && (this.buffer[skip] === 0x0d || this.buffer[skip] === 0x0a)) skip++;
       if (skip) this.buffer = this.buffer.subarray(skip);
+      // A stream that does not start like SIP will never frame: drop it now, not at 64 kB or when idle.
+      const lineEnd = this.buffer.indexOf('\r\n');
+      const firstLine = this.buffer.subarray(0, lineEnd < 0 ? Math.min(this.buffer.length, 16) : lineEnd).toString('latin1');
+      if (this.buffer.length > 0 && !START_LINE_PREFIX.test(firstLine)) throw new Error('not a SIP stream');
+      if (lineEnd < 0 && this.buffer.length > MAX_HEADER_LINE_BYTES) throw new Error('start line too long');
+      if (lineEnd >= 0 && !START_LINE.test(firstLine)) throw new Error('not a SIP start line');
       const end = this.buffer.indexOf('\r\n\r\n');
       if (end < 0) {
         if (this.buffer.length > MAX_MESSAGE_BYTES) throw new Error('headers too large');
