@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { analyzeWav, toneRatio } from '../support/audio.js';
+import { assertSippOk, runSipp } from '../support/sipp.js';
+import { TRUNK_SOURCE_IP } from '../support/product.js';
 
 let product: RunningProduct;
 
@@ -62,5 +64,19 @@ describe('desk phones on the switch', () => {
       expect(Math.abs(audio.dominantHz - hz)).toBeLessThanOrEqual(10);
       expect(toneRatio(audio.wav.samples, audio.wav.sampleRate, hz)).toBeGreaterThan(0.8);
     }
+  });
+
+  it('a desk phone registered over TCP is called on its own connection', async () => {
+    const phone = await startBaresip({
+      user: '1004', password: 'demo-1004', registrar: { ...registrar(), transport: 'tcp' }, autoAnswer: true,
+    });
+    expect(product.app.switch.registrar.contactsOf('1004')[0]?.flow.protocol).toBe('tcp');
+    const call = await runSipp({
+      scenario: 'uac-basic.xml', remote: product.sipPort, service: '+46313900604', durationMs: 500,
+      extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    assertSippOk(call, 1);
+    const established = await phone.waitEvent('CALL_ESTABLISHED', 10_000);
+    expect(established.direction).toBe('incoming');
   });
 });

@@ -66,6 +66,14 @@ describe('a caller reaches an agent through the B2BUA', () => {
     assertSippOk(await phone.exited, 1);
   });
 
+  it('a caller over TCP reaches an agent whose phone is on UDP', async () => {
+    const phone = await agentPhone('1006', 'uas-answer.xml');
+    const call = await caller('uac-basic.xml', '+46313900607', { transport: 'tcp', durationMs: 200 });
+    assertSippOk(call, 1);
+    expect(call.messages).toMatch(/^Via: SIP\/2\.0\/TCP /m);
+    assertSippOk(await phone.exited, 1);
+  });
+
   it('a caller who gives up while it rings gets 487, and the phone gets CANCEL', async () => {
     const phone = await agentPhone('1003', 'uas-ring-expect-cancel.xml');
     const call = await caller('uac-cancel.xml', '+46313900602');
