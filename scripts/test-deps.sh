@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The programs the tests put on the wire beside the product: SIPp (callers,
-# callees), baresip (desk phones), sox (audio checks). Installed from Debian's
-# packages when one is missing; nothing is downloaded from anywhere else.
+# The programs the tests run beside the product: SIPp (callers, callees),
+# baresip (desk phones), sox (audio checks), redis-server (the Redis store).
+# Installed from Debian's packages when one is missing; nothing is
+# downloaded from anywhere else.
 set -euo pipefail
 
-packages=(sip-tester baresip sox)
-commands=(sipp baresip sox)
+packages=(sip-tester baresip sox redis-server)
+commands=(sipp baresip sox redis-server)
 
 missing=0
 for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing=1; done

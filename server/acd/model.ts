@@ -1,0 +1,112 @@
+/**
+ * The ACD's vocabulary: services and queues with routing steps, agents with
+ * skills and states, entries waiting in line, and the events the ACD emits.
+ *
+ * Plain data only: no SIP, media or HTTP. Times are milliseconds on the
+ * injected clock.
+ */
+
+export type SkillLevel = 1 | 2 | 3 | 4 | 5;
+
+/** Who may take a call during one step of its wait. */
+export type Eligibility =
+  | { skill: string; minLevel?: SkillLevel }
+  | { group: string }
+  | { everyone: true };
+
+/**
+ * One step of a queue's widening circle: from `afterSeconds` of waiting
+ * (until the next step starts) these agents may take the call.
+ */
+export interface RoutingStep {
+  afterSeconds: number;
+  eligible: Eligibility;
+}
+
+/** How priority is applied in a queue. */
+export type PriorityRule =
+  /** Higher class first; within a class, longest waiting first. */
+  | { kind: 'classes' }
+  /** Each priority point counts as this many seconds of extra waiting. */
+  | { kind: 'head-start'; secondsPerPoint: number };
+
+export interface QueueConfig {
+  id: string;
+  name: string;
+  steps: RoutingStep[];
+  priority: PriorityRule;
+  /** Seconds an agent stays in wrap-up after a call from this queue. */
+  wrapUpSeconds: number;
+  /** Seconds an offer rings before it goes to the next agent. */
+  ringTimeoutSeconds: number;
+  /** After this many unanswered offers in a row an agent is paused ("no answer"). */
+  maxMissedOffers: number;
+  /** Seconds a personal-queue call waits for its agent before any agent of the queue may take it. */
+  personalOverflowSeconds: number;
+}
+
+/** A service is what a dialled number leads to; it feeds one queue. */
+export interface ServiceConfig {
+  id: string;
+  name: string;
+  queueId: string;
+}
+
+export type Device =
+  | { kind: 'desk'; extension: string }
+  | { kind: 'softphone'; extension: string }
+  | { kind: 'mobile'; number: string };
+
+export interface AgentProfile {
+  id: string;
+  name: string;
+  skills: Record<string, SkillLevel>;
+  groups: string[];
+  queues: string[];
+  device: Device;
+}
+
+export type AgentState = 'logged-out' | 'ready' | 'reserved' | 'busy' | 'wrap-up' | 'paused';
+
+export interface AgentStatus {
+  id: string;
+  state: AgentState;
+  /** When the current state began. */
+  since: number;
+  /** When the agent last became free; longest idle is the smallest value among ready agents. */
+  idleSince: number;
+  pauseReason?: string;
+  /** The entry offered to or being handled by the agent. */
+  entryId?: string;
+  /** Unanswered offers in a row. */
+  missedInRow: number;
+}
+
+export interface QueueEntry {
+  id: string;
+  queueId: string;
+  kind: 'call' | 'callback';
+  /** When the caller entered the queue; a callback keeps the call's original time. */
+  enqueuedAt: number;
+  /** 0 for ordinary calls; higher goes first (VIP, urgent). */
+  priority: number;
+  /** A call for one named agent (personal queue). */
+  personalAgentId?: string;
+  /** Set while the entry is offered to an agent. */
+  offeredTo?: string;
+  offeredAt?: number;
+  /** Caller number, dialled number, service: carried along for events and the agent's display. */
+  data: Record<string, string>;
+}
+
+export type AcdEvent =
+  | { type: 'queued'; at: number; entry: QueueEntry }
+  | { type: 'step-changed'; at: number; entryId: string; queueId: string; step: number }
+  | { type: 'offered-to-agent'; at: number; entryId: string; agentId: string; queueId: string }
+  | { type: 'offer-missed'; at: number; entryId: string; agentId: string }
+  | { type: 'answered'; at: number; entryId: string; agentId: string; queueId: string; waitMs: number }
+  | { type: 'abandoned'; at: number; entryId: string; queueId: string; waitMs: number }
+  | { type: 'ended'; at: number; entryId: string; agentId: string; handleMs: number }
+  | { type: 'callback-requested'; at: number; entryId: string; queueId: string }
+  | { type: 'callback-done'; at: number; entryId: string; outcome: string }
+  | { type: 'agent-state'; at: number; agentId: string; state: AgentState; previous: AgentState; reason?: string };
