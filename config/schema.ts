@@ -37,6 +37,11 @@ export interface SipConfig {
   host: string;
   port: number;
   wsPort: number;
+  /**
+   * The address phones and trunks reach us at, written in Via and Contact.
+   * Unset: the host, or when that is 0.0.0.0 the machine's first non-loopback IPv4 address.
+   */
+  advertisedAddress?: string;
   /** Default realm / domain of the extensions, e.g. "kustbanken.local". */
   domain: string;
   registration: RegistrationConfig;
@@ -165,6 +170,7 @@ export const configSchema = {
         host: text,
         port,
         wsPort: port,
+        advertisedAddress: text,
         domain: hostname,
         registration: {
           type: 'object',

@@ -24,6 +24,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   if (!config.drachtio.host) {
     sipd = new SipServer({
       host: config.sip.host,
+      advertisedAddress: config.sip.advertisedAddress,
       sipPort: config.sip.port,
       wsPort: config.sip.wsPort,
       // The control port carries the shared secret: keep it off the network.

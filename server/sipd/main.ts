@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const sipd = new SipServer({
     host: config.sip.host,
+    advertisedAddress: config.sip.advertisedAddress,
     sipPort: config.sip.port,
     wsPort: config.sip.wsPort,
     controlHost: process.env.SIPD_CONTROL_HOST ?? '127.0.0.1',

@@ -31,6 +31,7 @@ const DIALOG_FORMING = new Set(['INVITE', 'SUBSCRIBE']);
 
 export interface SipServerOptions {
   host: string;
+  advertisedAddress?: string;
   sipPort: number;
   wsPort?: number;
   controlHost: string;
@@ -75,7 +76,9 @@ export class SipServer {
   constructor(opts: SipServerOptions) {
     this.log = opts.logger.child({ component: 'sipd' });
     this.timers = opts.timers ?? DEFAULT_TIMERS;
-    this.transport = new TransportLayer({ host: opts.host, port: opts.sipPort, wsPort: opts.wsPort, logger: this.log });
+    this.transport = new TransportLayer({
+      host: opts.host, port: opts.sipPort, wsPort: opts.wsPort, advertisedAddress: opts.advertisedAddress, logger: this.log,
+    });
     this.control = new ControlServer({
       host: opts.controlHost,
       port: opts.controlPort,

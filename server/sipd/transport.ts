@@ -7,6 +7,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from 'pino';
@@ -28,6 +29,8 @@ export interface Source extends Destination {
 export interface TransportOptions {
   host: string;
   port: number;
+  /** The address written in Via and Contact; see advertisedAddressFor(). */
+  advertisedAddress?: string;
   wsPort?: number;
   logger: Logger;
 }
@@ -109,7 +112,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
 
   /** Our own address as seen by peers of the given protocol, for Via and Contact. */
   localHostport(protocol: Protocol): string {
-    const host = this.opts.host === '0.0.0.0' || this.opts.host === '::' ? '127.0.0.1' : this.opts.host;
+    const host = this.opts.advertisedAddress ?? advertisedAddressFor(this.opts.host);
     const port = protocol === 'ws' ? this.wsPort : protocol === 'tcp' ? this.tcpPort : this.udpPort;
     return `${host}:${port}`;
   }
@@ -238,6 +241,19 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     socket.on('error', (err) => this.opts.logger.debug({ err }, 'WebSocket connection error'));
     socket.on('close', () => this.connections.delete(conn.id));
   }
+}
+
+/**
+ * Peers must be able to reach the address we write in Via and Contact: a
+ * wildcard bind advertises the machine's first non-loopback IPv4 address.
+ */
+export function advertisedAddressFor(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const lan = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (lan) return lan.address;
+  }
+  return '127.0.0.1';
 }
 
 function normaliseAddress(address: string): string {
