@@ -1,0 +1,111 @@
+/**
+ * The media port: what the application asks of a media engine.
+ *
+ * Method names and options follow drachtio-fsmrf's Endpoint (play,
+ * playCollect, record, bridge, unbridge, modify, destroy, 'dtmf' events) so
+ * the FreeSWITCH adapter stays thin and the embedded RTP engine is a drop-in.
+ * The application never knows which engine it has.
+ */
+import type { EventEmitter } from 'node:events';
+
+export interface PlayResult {
+  playbackSeconds: number;
+  playbackMilliseconds: number;
+  /** True when the play ended early: stop(), barge-in, destroy. */
+  interrupted: boolean;
+}
+
+export interface PlayCollectOptions {
+  /** One file or a list, played in order before and while collecting. */
+  file: string | string[];
+  min?: number;
+  max?: number;
+  /** Terminator keys, e.g. '#'. Not part of the digits returned. */
+  terminators?: string;
+  /** Ms to wait for the first digit after the prompt ends. */
+  timeout?: number;
+  /** Ms to wait between digits. */
+  digitTimeout?: number;
+  /** A digit stops the prompt (default true). */
+  bargeIn?: boolean;
+}
+
+export interface PlayCollectResult {
+  digits: string;
+  terminatorUsed?: string;
+  /** Why collecting stopped. */
+  reason: 'max-digits' | 'terminator' | 'timeout' | 'interrupted';
+  playbackMilliseconds: number;
+}
+
+export interface RecordOptions {
+  /** Play a beep before recording. */
+  beep?: boolean;
+  timeLimitSecs?: number;
+  /** End after this many seconds of silence. */
+  silenceSecs?: number;
+  /** Keys that end the recording, e.g. '#'. */
+  terminators?: string;
+}
+
+export interface RecordResult {
+  recordMilliseconds: number;
+  terminatorUsed?: string;
+  reason: 'time-limit' | 'silence' | 'terminator' | 'interrupted';
+}
+
+export interface DtmfEvent {
+  dtmf: string;
+  /** Milliseconds, when the source told us. */
+  duration?: number;
+  source: 'rfc4733' | 'info';
+}
+
+export interface EndpointEvents {
+  dtmf: [event: DtmfEvent];
+  /** The far end sent no RTP for the configured time: the call is dead. */
+  'rtp-timeout': [];
+  destroy: [];
+}
+
+export interface Endpoint extends EventEmitter<EndpointEvents> {
+  readonly id: string;
+  /** Our SDP: the answer to the offer it was created from, or our offer. */
+  readonly localSdp: string;
+  play(file: string | string[]): Promise<PlayResult>;
+  playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult>;
+  record(file: string, opts?: RecordOptions): Promise<RecordResult>;
+  /** Stops the current play, playCollect or record. */
+  stop(): void;
+  /** Relays media between this endpoint and another, both ways. */
+  bridge(other: Endpoint): Promise<void>;
+  unbridge(): Promise<void>;
+  /**
+   * Takes the far end's SDP: the answer to our own offer, or a re-INVITE's
+   * new offer. Returns our SDP as it now stands.
+   */
+  modify(remoteSdp: string): Promise<string>;
+  /** A DTMF digit delivered by SIP INFO rather than in the RTP. */
+  injectDtmf(digit: string, durationMs?: number): void;
+  destroy(): Promise<void>;
+}
+
+export interface CreateEndpointOptions {
+  /** The far end's offer; without it the endpoint makes an offer of its own. */
+  remoteSdp?: string;
+  /** Seconds without RTP from the far end before 'rtp-timeout'; 0 disables. */
+  rtpTimeoutSecs?: number;
+}
+
+export interface MediaServer {
+  createEndpoint(opts: CreateEndpointOptions): Promise<Endpoint>;
+  close(): Promise<void>;
+}
+
+/** The engine cannot do what the SDP asks; `reason` says what. */
+export class MediaNegotiationError extends Error {
+  constructor(readonly reason: string) {
+    super(`media negotiation failed: ${reason}`);
+    this.name = 'MediaNegotiationError';
+  }
+}
