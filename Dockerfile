@@ -6,6 +6,7 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY server ./server
+COPY media ./media
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
@@ -15,6 +16,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+COPY media/prompts ./media/prompts
 # SIP (UDP+TCP), SIP over WebSocket, HTTP, RTP
 EXPOSE 5060/udp 5060/tcp 8088/tcp 8080/tcp 20000-20999/udp
 USER node
