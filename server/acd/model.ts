@@ -43,6 +43,12 @@ export interface QueueConfig {
   maxMissedOffers: number;
   /** Seconds a personal-queue call waits for its agent before any agent of the queue may take it. */
   personalOverflowSeconds: number;
+  /** Seconds before a callback whose caller did not answer is dialled again (default 120). */
+  callbackRetrySeconds?: number;
+  /** Dial attempts before a callback is given up (default 3). */
+  callbackMaxAttempts?: number;
+  /** Handling time assumed for the estimated wait until calls of this queue have ended (default 180). */
+  defaultHandleSeconds?: number;
 }
 
 /** A service is what a dialled number leads to; it feeds one queue. */
@@ -80,6 +86,10 @@ export interface AgentStatus {
   entryId?: string;
   /** Unanswered offers in a row. */
   missedInRow: number;
+  /** While in wrap-up: when it ends (the agent becomes ready then). */
+  wrapUpUntil?: number;
+  /** Asked for while busy: the state the agent goes to when the call and its wrap-up are over, instead of ready. */
+  next?: { state: 'paused' | 'logged-out'; reason?: string };
 }
 
 export interface QueueEntry {
@@ -95,6 +105,12 @@ export interface QueueEntry {
   /** Set while the entry is offered to an agent. */
   offeredTo?: string;
   offeredAt?: number;
+  /** Set when the offered agent answered; the entry stays (offered, answered) until the call ends. */
+  answeredAt?: number;
+  /** A callback: how many times the caller was dialled without answer. */
+  attempts?: number;
+  /** A callback waiting to be dialled again: no agent is offered it before this time. */
+  notBefore?: number;
   /** Caller number, dialled number, service: carried along for events and the agent's display. */
   data: Record<string, string>;
 }
