@@ -35,7 +35,7 @@ import { parseArgs } from 'node:util';
 import { runSipp, describeSippResult } from '../test/support/sipp.js';
 import { benchPort } from './lib/ports.js';
 import { ensureBuilt, startProductProcess, type ProductProcess } from './lib/product.js';
-import { Sampler, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
+import { Sampler, cpuSeconds, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
 import { failureCounters, num, startSipp, waitUdpBound, type SippOutcome } from './lib/sipp.js';
 
 const TRUNK_SOURCE_IP = '127.0.0.2';
@@ -80,6 +80,8 @@ interface RunResult {
   retransmissions: number;
   callee: { incoming: number; successful: number; failed: number; failures: Record<string, number> };
   cpu: { avg: number; max: number };
+  /** Product CPU time (utime+stime) from the first call placed to the caller's exit, per attempted call. */
+  cpuMsPerCall: number;
   rss: { start: number; max: number; end: number };
   sippCpu: { uacAvg: number; uasAvg: number };
   machineBusyAvg: number;
@@ -122,7 +124,9 @@ async function runOnce(p: RunParams): Promise<RunResult> {
   const product: ProductProcess = await startProductProcess({
     configYaml: CONFIG_YAML,
     logLevel: 'warn',
-    nodeArgs: p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : [],
+    nodeArgs: [
+      ...(p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : []),
+    ],
   });
   const timeoutMs = (p.seconds + 120) * 1000;
   let uasOutcome: SippOutcome | undefined;
@@ -157,8 +161,9 @@ async function runOnce(p: RunParams): Promise<RunResult> {
     const rssStart = rssMb(product.pid) ?? NaN;
 
     const callerPort = await benchPort(TRUNK_SOURCE_IP);
-    const calls = p.rate * p.seconds;
+    const calls = Math.round(p.rate * p.seconds);
     const loadStart = sampler.samples.length;
+    const cpuBefore = cpuSeconds(product.pid) ?? NaN;
     const uac = startSipp('uac-bench.xml', [
       `127.0.0.1:${product.sipPort}`,
       '-i', TRUNK_SOURCE_IP, '-mi', TRUNK_SOURCE_IP, '-bind_local', '-p', String(callerPort), '-t', 'u1',
@@ -169,6 +174,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
     sampler.watch('uac', uac.pid);
     const out = await uac.done;
     const loadEnd = sampler.samples.length;
+    const cpuAfter = cpuSeconds(product.pid) ?? NaN;
     // Let the callee see its last BYEs, then stop it (SIGUSR1 lets open calls finish).
     await sleep(1500);
     const rssEnd = rssMb(product.pid) ?? NaN;
@@ -195,13 +201,14 @@ async function runOnce(p: RunParams): Promise<RunResult> {
         failures: failureCounters(uasOutcome.stats),
       },
       cpu: { avg: avg(window.map((s) => s.cpu)), max: max(window.map((s) => s.cpu)) },
+      cpuMsPerCall: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, num(out.stats, 'OutgoingCall(C)')),
       rss: { start: rssStart, max: max([rssStart, ...sampler.samples.map((s) => s.rssMb)].filter(Number.isFinite)), end: rssEnd },
       sippCpu: {
         uacAvg: avg(window.map((s) => s.others.uac).filter((x): x is number => x !== undefined)),
         uasAvg: avg(window.map((s) => s.others.uas).filter((x): x is number => x !== undefined)),
       },
       machineBusyAvg: avg(window.map((s) => s.machineBusy)),
-      otherLoadAvg: avg(window.map((s) => s.machineBusy * os.cpus().length - s.cpu - (s.others.uac ?? 0) - (s.others.uas ?? 0))),
+      otherLoadAvg: Math.max(0, avg(window.map((s) => s.machineBusy * os.cpus().length - s.cpu - (s.others.uac ?? 0) - (s.others.uas ?? 0)))),
       setup: percentiles(out.rtt.get('1')),
       bye: percentiles(out.rtt.get('2')),
       maxConcurrent,
@@ -222,9 +229,9 @@ function resultLine(r: RunResult): string {
   const pct = (x?: Percentiles): string => (x ? `p50 ${f1(x.p50)} ms p99 ${f1(x.p99)} ms` : 'n/a');
   return [
     `RESULT rate=${p.rate}cps seconds=${p.seconds} hold=${p.holdMs}ms`,
-    `calls attempted=${r.attempted} successful=${r.successful} failed=${r.failed}`,
+    `calls attempted=${r.attempted} successful=${r.successful} failed=${r.failed} callee_failed=${r.callee.failed}`,
     `offered=${f1(r.offeredCps)}cps`,
-    `cpu avg=${f1(r.cpu.avg)}% max=${f1(r.cpu.max)}%`,
+    `cpu avg=${f1(r.cpu.avg)}% max=${f1(r.cpu.max)}% per_call=${f1(r.cpuMsPerCall)}ms`,
     `rss start=${f1(r.rss.start)}MB max=${f1(r.rss.max)}MB`,
     `setup(INVITE->200) ${pct(r.setup)}`,
     `bye(BYE->200) ${pct(r.bye)}`,
@@ -253,8 +260,18 @@ function details(r: RunResult): string {
 
 /** A step is clean when no call failed on either side and SIPp kept the offered rate (within 10 %, the stat rows are 1 s apart). */
 function clean(r: RunResult): boolean {
-  return r.failed === 0 && r.callee.failed === 0 && r.successful === r.attempted && r.attempted === r.params.rate * r.params.seconds
+  return r.failed === 0 && r.callee.failed === 0 && r.successful === r.attempted && r.attempted === Math.round(r.params.rate * r.params.seconds)
     && r.offeredCps >= r.params.rate * 0.9 && r.productAlive;
+}
+
+/** The runs as a Markdown table (for bench/RESULTS.md). */
+function markdownTable(results: RunResult[]): string {
+  const head = ['rate (cps)', 'attempted', 'successful', 'failed (caller)', 'failed (callee)', 'offered cps', 'CPU avg %', 'CPU max %',
+    'CPU ms/call', 'RSS start MB', 'RSS max MB', 'setup p50 ms', 'setup p99 ms', 'retrans', 'other load %'];
+  const rows = results.map((r) => [r.params.rate, r.attempted, r.successful, r.failed, r.callee.failed, f1(r.offeredCps), f1(r.cpu.avg),
+    f1(r.cpu.max), f1(r.cpuMsPerCall), f1(r.rss.start), f1(r.rss.max), f1(r.setup?.p50 ?? NaN), f1(r.setup?.p99 ?? NaN),
+    r.retransmissions, f1(r.otherLoadAvg)].map(String));
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => ' ---: ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -298,7 +315,7 @@ async function main(): Promise<void> {
   let failingInARow = 0;
   for (const rate of rates) {
     const params: RunParams = { rate, seconds, holdMs, limit: limitFor(rate), trace: values.trace, profileDir: values.profile };
-    console.log(`# run: ${rate} cps for ${seconds} s (${rate * seconds} calls), hold ${holdMs} ms, -l ${params.limit}`);
+    console.log(`# run: ${rate} cps for ${seconds} s (${Math.round(rate * seconds)} calls), hold ${holdMs} ms, -l ${params.limit}`);
     const r = await runOnce(params);
     results.push(r);
     console.log(resultLine(r));
@@ -313,13 +330,9 @@ async function main(): Promise<void> {
     }
   }
 
+  console.log('');
+  console.log(markdownTable(results));
   if (values.sweep) {
-    console.log('\n| rate (cps) | attempted | successful | failed | offered cps | CPU avg % | CPU max % | RSS start MB | RSS max MB | setup p50 ms | setup p99 ms | machine busy % | other load % |');
-    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const r of results) {
-      console.log(`| ${r.params.rate} | ${r.attempted} | ${r.successful} | ${r.failed} | ${f1(r.offeredCps)} | ${f1(r.cpu.avg)} | ${f1(r.cpu.max)} | ` +
-        `${f1(r.rss.start)} | ${f1(r.rss.max)} | ${f1(r.setup?.p50 ?? NaN)} | ${f1(r.setup?.p99 ?? NaN)} | ${f1(r.machineBusyAvg)} | ${f1(r.otherLoadAvg)} |`);
-    }
     const best = results.filter(clean).map((r) => r.params.rate).sort((a, b) => b - a)[0];
     console.log(`\nSWEEP highest rate with 0 failed calls (and the offered rate kept): ${best !== undefined ? `${best} cps` : 'none'}`);
   }

@@ -47,6 +47,31 @@ export interface ViaValue {
   raw: string;
 }
 
+/**
+ * sip.js's generated parser rebuilds its tables on every Grammar.parse call
+ * (130-260 us a parse), and one call through the B2BUA reads the same Via,
+ * From, To and CSeq values many times (about 83 parses of 13 distinct
+ * strings). Results are memoised by rule and input, and the usual Via form
+ * is read with a regular expression. Cached objects are shared: only read them.
+ */
+const GRAMMAR_CACHE_MAX = 4096;
+const grammarCache = new Map<string, unknown>();
+
+function grammarParse(input: string, rule: string): unknown {
+  const key = `${rule}\u0000${input}`;
+  let parsed = grammarCache.get(key);
+  if (parsed === undefined) {
+    parsed = Grammar.parse(input, rule);
+    if (grammarCache.size >= GRAMMAR_CACHE_MAX) grammarCache.delete(grammarCache.keys().next().value!);
+    grammarCache.set(key, parsed);
+  }
+  return parsed;
+}
+
+/** SIP/2.0/UDP host[:port];params with an IPv4 address or a host name, and token parameters. */
+const SIMPLE_VIA =
+  /^SIP\/2\.0\/([A-Za-z]+) ((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::(\d{1,5}))?((?:;[A-Za-z0-9!%*_+`'~.-]+(?:=[A-Za-z0-9!%*_+`'~.:-]+)?)*)$/;
+
 export class SipMessage {
   method = '';
   uri = '';
@@ -127,7 +152,7 @@ export class SipMessage {
   }
 
   get cseq(): { seq: number; method: string } {
-    const parsed = Grammar.parse(this.get('CSeq') ?? '', 'CSeq') as { value: number; method: string } | -1;
+    const parsed = grammarParse(this.get('CSeq') ?? '', 'CSeq') as { value: number; method: string } | -1;
     if (parsed === -1) throw new SipParseError('bad CSeq');
     return { seq: parsed.value, method: parsed.method };
   }
@@ -142,11 +167,11 @@ export class SipMessage {
   nameAddr(name: 'From' | 'To' | 'Contact'): NameAddrHeader | undefined {
     if (name === 'Contact') {
       const first = this.listValues('Contact')[0];
-      const parsed = first === undefined ? -1 : (Grammar.parse(first, 'Contact') as Array<{ parsed: NameAddrHeader }> | -1);
+      const parsed = first === undefined ? -1 : (grammarParse(first, 'Contact') as Array<{ parsed: NameAddrHeader }> | -1);
       return parsed === -1 ? undefined : parsed[0]?.parsed;
     }
     const value = this.get(name);
-    const parsed = value === undefined ? -1 : (Grammar.parse(value, name) as NameAddrHeader | -1);
+    const parsed = value === undefined ? -1 : (grammarParse(value, name) as NameAddrHeader | -1);
     return parsed === -1 ? undefined : parsed;
   }
 
@@ -204,22 +229,22 @@ export function splitHeaderList(value: string): string[] {
 }
 
 export function parseVia(raw: string): ViaValue {
-  const parsed = Grammar.parse(raw, 'Via') as
-    | { transport: string; host: string; port?: number; branch?: string }
-    | -1;
+  const rport = /;\s*rport(\s*[;=]|\s*$)/i.test(raw);
+  // maddr is left to the grammar, which reports it as the host.
+  const simple = /;maddr=/i.test(raw) ? null : SIMPLE_VIA.exec(raw);
+  if (simple) {
+    const port = simple[3] === undefined ? undefined : Number(simple[3]);
+    const branch = /;branch=([^;]+)/i.exec(simple[4] ?? '')?.[1];
+    return { transport: simple[1]!.toUpperCase(), host: simple[2]!, port, branch, rport, raw };
+  }
+  const parsed = grammarParse(raw, 'Via') as { transport: string; host: string; port?: number; branch?: string } | -1;
   if (parsed === -1) throw new SipParseError(`bad Via: ${raw.slice(0, 80)}`);
-  return {
-    transport: parsed.transport.toUpperCase(),
-    host: parsed.host,
-    port: parsed.port,
-    branch: parsed.branch,
-    rport: /;\s*rport(\s*[;=]|\s*$)/i.test(raw),
-    raw,
-  };
+  return { transport: parsed.transport.toUpperCase(), host: parsed.host, port: parsed.port, branch: parsed.branch, rport, raw };
 }
 
 export function parseUri(uri: string): URI | undefined {
-  return Grammar.URIParse(uri);
+  const parsed = grammarParse(uri, 'SIP_URI');
+  return parsed instanceof URI ? parsed : undefined;
 }
 
 const REQUEST_LINE = /^([A-Za-z!%*_+`'~.-]+) (\S+) SIP\/2\.0$/;
