@@ -15,6 +15,19 @@ export interface PlayResult {
   interrupted: boolean;
 }
 
+/**
+ * Options of play(). Added for the embedded engine; the FreeSWITCH adapter
+ * maps `loop` to an endless playback (e.g. `endless_playback`).
+ */
+export interface PlayOptions {
+  /**
+   * Play the file(s) over and over until stop(), another media operation,
+   * bridge() or destroy() ends it: music on hold. The result is then
+   * `interrupted: true`.
+   */
+  loop?: boolean;
+}
+
 export interface PlayCollectOptions {
   /** One file or a list, played in order before and while collecting. */
   file: string | string[];
@@ -62,8 +75,18 @@ export interface DtmfEvent {
 }
 
 export interface EndpointEvents {
+  /**
+   * Every digit, RFC 4733 or SIP INFO. A digit that arrives while no
+   * playCollect is running (e.g. during a plain play()) is reported here
+   * only; it is not kept for a later playCollect (FreeSWITCH's behaviour).
+   */
   dtmf: [event: DtmfEvent];
-  /** The far end sent no RTP for the configured time: the call is dead. */
+  /**
+   * The far end sent no RTP for the configured time: the call is dead. The
+   * engine destroys the endpoint right after ('destroy' follows), as
+   * FreeSWITCH hangs up a channel on RTP timeout; the app hangs up the SIP
+   * dialog. Not counted while the call is on hold (the far end may be quiet).
+   */
   'rtp-timeout': [];
   destroy: [];
 }
@@ -72,12 +95,16 @@ export interface Endpoint extends EventEmitter<EndpointEvents> {
   readonly id: string;
   /** Our SDP: the answer to the offer it was created from, or our offer. */
   readonly localSdp: string;
-  play(file: string | string[]): Promise<PlayResult>;
+  play(file: string | string[], opts?: PlayOptions): Promise<PlayResult>;
   playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult>;
   record(file: string, opts?: RecordOptions): Promise<RecordResult>;
   /** Stops the current play, playCollect or record. */
   stop(): void;
-  /** Relays media between this endpoint and another, both ways. */
+  /**
+   * Relays media between this endpoint and another, both ways, DTMF
+   * included. Ends a play, playCollect or record in progress on either side
+   * (as FreeSWITCH's uuid_bridge does).
+   */
   bridge(other: Endpoint): Promise<void>;
   unbridge(): Promise<void>;
   /**
