@@ -82,6 +82,11 @@ export interface NumberConfig {
   service: string;
   /** Extension the number rings (until IVR flows exist). Must exist in `extensions`. */
   target: string;
+  /**
+   * Answer with our media and greet the caller (welcome prompt, one key) before
+   * ringing the target, with media anchored. Otherwise the target rings directly.
+   */
+  greeting?: boolean;
 }
 
 export interface TrunkConfig {
@@ -217,7 +222,7 @@ export const configSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['number', 'service', 'target'],
-        properties: { number: e164, service: text, target: extension },
+        properties: { number: e164, service: text, target: extension, greeting: { type: 'boolean', errorHint: 'must be true or false' } },
       },
     },
     trunks: {

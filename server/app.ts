@@ -7,11 +7,17 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SipServer } from './sipd/server.js';
 import { createSwitch, type Switch } from './sip/switch.js';
+import type { MediaServer } from '../media/port.js';
+import { EmbeddedMediaServer } from '../media/engine/index.js';
+import { connectFreeswitch } from '../media/freeswitch.js';
+import { loadPromptSet } from '../media/speech.js';
+import { advertisedAddressFor } from './net/address.js';
 
 export interface App {
   srf: Srf;
   /** The embedded engine, when no drachtio-server is configured. */
   sipd?: SipServer;
+  media: MediaServer;
   switch: Switch;
   stop(): Promise<void>;
 }
@@ -45,19 +51,42 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     await sipd?.stop();
     throw err;
   }
-  const sw = createSwitch(srf, config, logger);
-  logger.info({ engine: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}` }, 'switch ready');
+  const media = await startMedia(srf, config, logger);
+  const sw = createSwitch(srf, config, media, loadPromptSet(), logger);
+  logger.info({
+    sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
+    media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
+  }, 'switch ready');
 
   return {
     srf,
     sipd,
+    media,
     switch: sw,
     async stop() {
       sw.stop();
+      await media.close();
       srf.disconnect();
       await sipd?.stop();
     },
   };
+}
+
+/** FreeSWITCH when FREESWITCH_HOST is set, else the embedded RTP engine. */
+async function startMedia(srf: Srf, config: Config, logger: Logger): Promise<MediaServer> {
+  const address = config.sip.advertisedAddress ?? advertisedAddressFor(config.sip.host);
+  if (config.freeswitch.host) {
+    return connectFreeswitch(srf, {
+      host: config.freeswitch.host, port: config.freeswitch.port, secret: config.freeswitch.secret, listenAddress: address,
+    });
+  }
+  return new EmbeddedMediaServer({
+    portMin: config.rtp.portMin,
+    portMax: config.rtp.portMax,
+    bindAddress: config.sip.host,
+    advertisedAddress: address,
+    logger: logger.child({ component: 'media' }),
+  });
 }
 
 function connect(srf: Srf, target: { host: string; port: number; secret: string }, logger: Logger): Promise<void> {

@@ -5,7 +5,7 @@
  * One server owns the RTP port range, the shared 20 ms media clock, and the
  * cache of converted sounds; each endpoint is one call leg on one port.
  */
-import { networkInterfaces } from 'node:os';
+import { advertisedAddressFor } from '../../server/net/address.js';
 import type { CreateEndpointOptions, MediaServer } from '../port.js';
 import { PacingClock } from './clock.js';
 import { EmbeddedEndpoint, type EndpointContext, type MediaLogger } from './endpoint.js';
@@ -34,15 +34,6 @@ export interface EmbeddedMediaServerOptions {
   logger?: MediaLogger;
 }
 
-function defaultAdvertisedAddress(bind: string): string {
-  if (bind !== '0.0.0.0') return bind;
-  for (const addresses of Object.values(networkInterfaces())) {
-    const lan = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
-    if (lan) return lan.address;
-  }
-  return '127.0.0.1';
-}
-
 export class EmbeddedMediaServer implements MediaServer {
   readonly clock: PacingClock;
   readonly sounds: SoundCache;
@@ -58,7 +49,7 @@ export class EmbeddedMediaServer implements MediaServer {
     this.ports = new RtpPortPool({ min: opts.portMin ?? 20000, max: opts.portMax ?? 20999, bindAddress });
     this.clock = opts.clock ?? new PacingClock();
     this.sounds = opts.sounds ?? new SoundCache();
-    this.advertisedAddress = opts.advertisedAddress ?? defaultAdvertisedAddress(bindAddress);
+    this.advertisedAddress = opts.advertisedAddress ?? advertisedAddressFor(bindAddress);
     this.rtpTimeoutSecs = opts.rtpTimeoutSecs ?? 0;
     this.context = {
       clock: this.clock,

@@ -13,6 +13,9 @@ import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
 import type { DigestAuthenticator } from './digest.js';
 import type { Directory } from './directory.js';
 import type { Binding, Registrar } from './registrar.js';
+import type { MediaServer } from '../../media/port.js';
+import { musicFile, promptFile, type PromptSet } from '../../media/speech.js';
+import { AnchoredCall } from '../calls/anchored-call.js';
 
 export type CallTarget =
   | { kind: 'extension'; extension: string; service?: NumberConfig }
@@ -26,8 +29,13 @@ export interface CallRouterOptions {
   auth: DigestAuthenticator;
   /** The SIP domain of the extensions, for the To header phones see. */
   domain: string;
+  media: MediaServer;
+  prompts: PromptSet;
   logger: Logger;
 }
+
+/** How long the greeting waits for a key after the welcome prompt. */
+const GREETING_KEY_TIMEOUT_MS = 2_000;
 
 /** Headers that tell the agent's phone (and later a CRM) which service was called. */
 export const SERVICE_HEADER = 'X-Service';
@@ -99,6 +107,10 @@ export class CallRouter {
       headers[SERVICE_HEADER] = service.service;
       headers[DIALLED_HEADER] = service.number;
     }
+    if (service?.greeting) {
+      await this.greetThenConnect(req, res, extension, headers, log);
+      return;
+    }
     for (const binding of this.opts.registrar.contactsOf(extension)) {
       const status = await this.bridge(req, res, binding.uri, { headers, proxy: flowProxy(binding), passFailure: false }, log);
       if (status === undefined || res.finalResponseSent) return; // answered, or the caller gave up
@@ -113,6 +125,37 @@ export class CallRouter {
     }
     log.info({ extension }, 'extension not registered');
     if (!res.finalResponseSent) res.send(480);
+  }
+
+  /**
+   * Answers with our media, plays the welcome prompt and takes one key (a
+   * placeholder until IVR flows exist), then rings the extension with the
+   * caller hearing music, and bridges the media when the agent answers.
+   */
+  private async greetThenConnect(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string,
+    headers: Record<string, string>, log: Logger): Promise<void> {
+    const { srf, media, prompts, registrar } = this.opts;
+    const call = new AnchoredCall(srf, media, log);
+    if (!(await call.answer(req, res))) return;
+    const greeting = await call.caller.playCollect({
+      file: promptFile(prompts, 'sv', 'welcome'), max: 1, timeout: GREETING_KEY_TIMEOUT_MS,
+    });
+    log.info({ key: greeting.digits || undefined, reason: greeting.reason }, 'greeting done');
+    for (const binding of registrar.contactsOf(extension)) {
+      if (!call.active) return;
+      void call.caller.play(musicFile(prompts), { loop: true }).catch(() => {});
+      const status = await call.connect({ uri: binding.uri, proxy: flowProxy(binding), headers });
+      if (status === undefined) return;
+      if (status === 503 && binding.flow.protocol !== 'udp') {
+        registrar.remove(extension, binding.uri);
+        continue;
+      }
+      break;
+    }
+    if (!call.active) return;
+    log.info({ extension }, 'no agent answered: goodbye');
+    await call.caller.play(promptFile(prompts, 'sv', 'all_agents_busy')).catch(() => {});
+    await call.hangup();
   }
 
   private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, trunk: TrunkConfig, log: Logger): Promise<void> {

@@ -9,6 +9,8 @@ import { DigestAuthenticator } from './digest.js';
 import { Directory } from './directory.js';
 import { Registrar } from './registrar.js';
 import { CallRouter } from './calls.js';
+import type { MediaServer } from '../../media/port.js';
+import type { PromptSet } from '../../media/speech.js';
 
 export interface Switch {
   directory: Directory;
@@ -17,12 +19,12 @@ export interface Switch {
   stop(): void;
 }
 
-export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
+export function createSwitch(srf: Srf, config: Config, media: MediaServer, prompts: PromptSet, logger: Logger): Switch {
   const log = logger.child({ component: 'switch' });
   const directory = new Directory(config);
   const auth = new DigestAuthenticator(config.sip.domain);
   const registrar = new Registrar({ directory, auth, expiry: config.sip.registration, logger: log });
-  const calls = new CallRouter({ srf, directory, registrar, auth, domain: config.sip.domain, logger: log });
+  const calls = new CallRouter({ srf, directory, registrar, auth, domain: config.sip.domain, media, prompts, logger: log });
 
   srf.use('register', (req, res) => registrar.handle(req, res));
   srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));

@@ -7,11 +7,11 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { MAX_HEADER_LINE_BYTES, MAX_MESSAGE_BYTES } from './message.js';
+import { advertisedAddressFor } from '../net/address.js';
 
 export type Protocol = 'udp' | 'tcp' | 'ws';
 
@@ -29,7 +29,7 @@ export interface Source extends Destination {
 export interface TransportOptions {
   host: string;
   port: number;
-  /** The address written in Via and Contact; see advertisedAddressFor(). */
+  /** The address written in Via and Contact; default from advertisedAddressFor(host). */
   advertisedAddress?: string;
   wsPort?: number;
   logger: Logger;
@@ -241,19 +241,6 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     socket.on('error', (err) => this.opts.logger.debug({ err }, 'WebSocket connection error'));
     socket.on('close', () => this.connections.delete(conn.id));
   }
-}
-
-/**
- * Peers must be able to reach the address we write in Via and Contact: a
- * wildcard bind advertises the machine's first non-loopback IPv4 address.
- */
-export function advertisedAddressFor(host: string): string {
-  if (host !== '0.0.0.0' && host !== '::') return host;
-  for (const addresses of Object.values(networkInterfaces())) {
-    const lan = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
-    if (lan) return lan.address;
-  }
-  return '127.0.0.1';
 }
 
 function normaliseAddress(address: string): string {

@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { advertisedAddressFor } from '../../server/sipd/transport.js';
+import { advertisedAddressFor } from '../../server/net/address.js';
 
 describe('the address written in Via and Contact', () => {
   it('is the bound host when there is one', () => {
