@@ -73,6 +73,55 @@ export interface ExtensionConfig {
   password: string;
   /** E.164 mobile rung through the trunk (mobile extension). */
   mobile?: string;
+  /** Present when the extension belongs to an ACD agent: what they can answer and where. */
+  agent?: AgentConfig;
+}
+
+export const ANSWER_ON = ['phone', 'mobile'] as const;
+export type AnswerOn = (typeof ANSWER_ON)[number];
+
+/**
+ * An agent's profile on their extension. The agent's ACD id is the extension.
+ * `answerOn: phone` rings the desk phone or softphone registered for the
+ * extension; `mobile` rings `mobile` through the trunk.
+ */
+export interface AgentConfig {
+  /** Skill name -> level 1..5. */
+  skills: Record<string, 1 | 2 | 3 | 4 | 5>;
+  groups: string[];
+  /** ACD queue ids the agent answers. */
+  queues: string[];
+  answerOn: AnswerOn;
+}
+
+/** One step of a queue's widening circle, as written in the file: exactly one of skill, group, everyone. */
+export interface QueueStepConfig {
+  afterSeconds: number;
+  skill?: string;
+  minLevel?: 1 | 2 | 3 | 4 | 5;
+  group?: string;
+  everyone?: true;
+}
+
+export const PRIORITY_RULES = ['classes', 'head-start'] as const;
+
+/** An ACD queue: who may answer as the wait grows, and the rules of offering. */
+export interface QueueConfigEntry {
+  /** Lower-case id the flows' queue nodes name, e.g. "kundtjanst". */
+  id: string;
+  name: string;
+  steps: QueueStepConfig[];
+  /** classes: higher priority first; head-start: each point counts as headStartSecondsPerPoint of waiting. */
+  priority: (typeof PRIORITY_RULES)[number];
+  headStartSecondsPerPoint?: number;
+  wrapUpSeconds: number;
+  ringTimeoutSeconds: number;
+  /** Unanswered offers in a row before the agent is paused "no answer". */
+  maxMissedOffers: number;
+  /** How long a call for one named agent waits for them before the queue's agents may take it. */
+  personalOverflowSeconds: number;
+  /** Position and estimated wait are spoken on entry and then every this many seconds (0: on entry only), unless the flow says otherwise. */
+  announceEverySeconds: number;
 }
 
 export interface NumberConfig {
@@ -80,11 +129,19 @@ export interface NumberConfig {
   number: string;
   /** The brand / service the caller called, shown to the agent, e.g. "Kundtjänst". */
   service: string;
-  /** Extension the number rings (until IVR flows exist). Must exist in `extensions`. */
-  target: string;
   /**
-   * Answer with our media and greet the caller (welcome prompt, one key) before
-   * ringing the target, with media anchored. Otherwise the target rings directly.
+   * The ACD queue the service's calls wait in when its flow's queue node
+   * names none. Numbers of one service share one queue.
+   */
+  queue?: string;
+  /**
+   * Direct dial instead of a flow: the number rings this extension (a personal
+   * number, or a site without ACD). Must exist in `extensions`.
+   */
+  target?: string;
+  /**
+   * With `target` only: answer with our media and greet the caller (welcome
+   * prompt, one key) before ringing the target, with media anchored.
    */
   greeting?: boolean;
 }
@@ -115,6 +172,8 @@ export interface Config {
   /** null: in-process store. */
   redisUrl: string | null;
   extensions: ExtensionConfig[];
+  /** ACD queues; a number without `target` runs its flow, whose queue node puts the call in one of these. */
+  queues: QueueConfigEntry[];
   numbers: NumberConfig[];
   trunks: TrunkConfig[];
 }
@@ -134,6 +193,9 @@ const e164 = { type: 'string', pattern: E164_PATTERN, errorHint: 'must be an E.1
 const extension = { type: 'string', pattern: EXTENSION_PATTERN, errorHint: 'must be an extension of 2 to 6 digits' };
 const text = { type: 'string', minLength: 1, errorHint: 'must be a non-empty string' };
 const seconds = { type: 'integer', minimum: 1, errorHint: 'must be a whole number of seconds >= 1' };
+const secondsOrZero = { type: 'integer', minimum: 0, errorHint: 'must be a whole number of seconds >= 0' };
+const level = { type: 'integer', minimum: 1, maximum: 5, errorHint: 'must be a skill level 1..5' };
+const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', errorHint: 'must be a lower-case name of letters, digits, "-" and "_"' };
 const hostname = {
   type: 'string',
   pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$',
@@ -213,7 +275,60 @@ export const configSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['extension', 'name', 'password'],
-        properties: { extension, name: text, password: text, mobile: e164 },
+        properties: {
+          extension,
+          name: text,
+          password: text,
+          mobile: e164,
+          agent: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['queues'],
+            properties: {
+              skills: { type: 'object', additionalProperties: level, default: {}, errorHint: 'must be a mapping of skill name to level 1..5' },
+              groups: { type: 'array', items: name, default: [], errorHint: 'must be a list of group names' },
+              queues: { type: 'array', items: name, minItems: 1, errorHint: 'must be a list of one or more queue ids' },
+              answerOn: { type: 'string', enum: [...ANSWER_ON], default: 'phone', errorHint: `must be one of ${ANSWER_ON.join(', ')}` },
+            },
+          },
+        },
+      },
+    },
+    queues: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'name', 'steps'],
+        properties: {
+          id: name,
+          name: text,
+          steps: {
+            type: 'array',
+            minItems: 1,
+            errorHint: 'must be a list of one or more routing steps',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['afterSeconds'],
+              properties: {
+                afterSeconds: secondsOrZero,
+                skill: name,
+                minLevel: level,
+                group: name,
+                everyone: { type: 'boolean', const: true, errorHint: 'must be true' },
+              },
+            },
+          },
+          priority: { type: 'string', enum: [...PRIORITY_RULES], default: 'classes', errorHint: `must be one of ${PRIORITY_RULES.join(', ')}` },
+          headStartSecondsPerPoint: secondsOrZero,
+          wrapUpSeconds: { ...secondsOrZero, default: 30 },
+          ringTimeoutSeconds: { ...seconds, default: 20 },
+          maxMissedOffers: { type: 'integer', minimum: 1, default: 2, errorHint: 'must be a whole number >= 1' },
+          personalOverflowSeconds: { ...secondsOrZero, default: 60 },
+          announceEverySeconds: { ...secondsOrZero, default: 60 },
+        },
       },
     },
     numbers: {
@@ -221,8 +336,14 @@ export const configSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['number', 'service', 'target'],
-        properties: { number: e164, service: text, target: extension, greeting: { type: 'boolean', errorHint: 'must be true or false' } },
+        required: ['number', 'service'],
+        properties: {
+          number: e164,
+          service: text,
+          queue: name,
+          target: extension,
+          greeting: { type: 'boolean', errorHint: 'must be true or false' },
+        },
       },
     },
     trunks: {
@@ -360,9 +481,62 @@ export function checkConfigRules(config: Config): ConfigIssue | null {
     }
     seenNum.set(n.number, i);
   }
+  const queueIds = new Map<string, number>();
+  for (const [i, q] of config.queues.entries()) {
+    const prev = queueIds.get(q.id);
+    if (prev !== undefined) return { path: ['queues', i, 'id'], problem: `duplicate queue id "${q.id}" (already at queues[${prev}])` };
+    queueIds.set(q.id, i);
+    let before = -1;
+    for (const [j, step] of q.steps.entries()) {
+      const kinds = [step.skill !== undefined, step.group !== undefined, step.everyone !== undefined].filter(Boolean).length;
+      if (kinds !== 1) {
+        return { path: ['queues', i, 'steps', j], problem: 'must name exactly one of skill (with an optional minLevel), group, or everyone: true' };
+      }
+      if (step.minLevel !== undefined && step.skill === undefined) {
+        return { path: ['queues', i, 'steps', j, 'minLevel'], problem: 'goes with a skill' };
+      }
+      if (step.afterSeconds <= before) {
+        return { path: ['queues', i, 'steps', j, 'afterSeconds'], problem: `must be greater than the step before (${before}), got ${step.afterSeconds}` };
+      }
+      before = step.afterSeconds;
+    }
+    if (q.steps[0]!.afterSeconds !== 0) {
+      return { path: ['queues', i, 'steps', 0, 'afterSeconds'], problem: `the first step must start at 0 (who answers a new call), got ${q.steps[0]!.afterSeconds}` };
+    }
+    if (q.priority === 'head-start' && q.headStartSecondsPerPoint === undefined) {
+      return { path: ['queues', i, 'headStartSecondsPerPoint'], problem: 'is required with priority: head-start (seconds of waiting one priority point is worth)' };
+    }
+  }
+  const knownQueues = (): string => [...queueIds.keys()].join(', ') || 'none';
+  for (const [i, e] of config.extensions.entries()) {
+    if (!e.agent) continue;
+    for (const [j, q] of e.agent.queues.entries()) {
+      if (!queueIds.has(q)) return { path: ['extensions', i, 'agent', 'queues', j], problem: `unknown queue "${q}" (queues: ${knownQueues()})` };
+    }
+    if (e.agent.answerOn === 'mobile' && !e.mobile) {
+      return { path: ['extensions', i, 'agent', 'answerOn'], problem: 'is mobile, but the extension has no mobile number' };
+    }
+  }
+  const serviceQueue = new Map<string, { queue: string | undefined; at: number }>();
   for (const [i, n] of config.numbers.entries()) {
-    if (!seenExt.has(n.target)) {
+    if (n.target !== undefined && !seenExt.has(n.target)) {
       return { path: ['numbers', i, 'target'], problem: `unknown extension "${n.target}" (not in extensions)` };
+    }
+    if (n.greeting && n.target === undefined) {
+      return { path: ['numbers', i, 'greeting'], problem: 'goes with a target extension (a number without target runs its IVR flow)' };
+    }
+    if (n.queue !== undefined && !queueIds.has(n.queue)) {
+      return { path: ['numbers', i, 'queue'], problem: `unknown queue "${n.queue}" (queues: ${knownQueues()})` };
+    }
+    if (n.target === undefined && n.queue === undefined) {
+      return { path: ['numbers', i], problem: 'needs a queue (where its service\'s calls wait) or a target extension (direct dial)' };
+    }
+    if (n.target === undefined) {
+      const other = serviceQueue.get(n.service);
+      if (other && other.queue !== n.queue) {
+        return { path: ['numbers', i, 'queue'], problem: `service "${n.service}" already waits in queue "${other.queue}" (numbers[${other.at}]): one service, one queue` };
+      }
+      serviceQueue.set(n.service, { queue: n.queue, at: i });
     }
   }
   const seenTrunk = new Map<string, number>();

@@ -1,7 +1,12 @@
 /**
- * Starts the product: the embedded SIP server unless DRACHTIO_HOST points at
- * a real drachtio-server, then the switch connected to it through drachtio-srf.
+ * Starts the product: the IVR flows (a bad flow stops start-up with its
+ * one-line message), the embedded SIP server unless DRACHTIO_HOST points at
+ * a real drachtio-server, the switch connected to it through drachtio-srf,
+ * the media engine, the ACD (on an in-process store persisted under
+ * DATA_DIR, or on Redis when REDIS_URL is set) and the contact center that
+ * joins them (server/calls/center.ts).
  */
+import { dirname, join, resolve } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -12,6 +17,15 @@ import { EmbeddedMediaServer } from '../media/engine/index.js';
 import { connectFreeswitch } from '../media/freeswitch.js';
 import { loadPromptSet } from '../media/speech.js';
 import { advertisedAddressFor } from './net/address.js';
+import { Acd, RealClock } from './acd/index.js';
+import type { AcdStore } from './store/port.js';
+import { MemoryStore } from './store/memory.js';
+import { RedisStore } from './store/redis.js';
+import { FlowLibrary } from './ivr/loader.js';
+import { CallCenter } from './calls/center.js';
+import { FileAnnouncementStore } from './calls/announcements.js';
+import { acdAgents, acdQueues } from './config/acd.js';
+import { defaultConfigFile } from './config/load.js';
 
 export interface App {
   srf: Srf;
@@ -19,12 +33,30 @@ export interface App {
   sipd?: SipServer;
   media: MediaServer;
   switch: Switch;
+  acd: Acd;
+  flows: FlowLibrary;
+  center: CallCenter;
   stop(): Promise<void>;
+}
+
+/** The IVR flow folder: ivr-flows/ beside config/. */
+export function flowDir(): string {
+  return join(dirname(dirname(defaultConfigFile())), 'ivr-flows');
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export async function startApp(config: Config, logger: Logger): Promise<App> {
+export async function startApp(config: Config, logger: Logger, opts: { flowDir?: string } = {}): Promise<App> {
+  const prompts = loadPromptSet();
+  // Flows first: a bad one stops start-up before anything listens.
+  const flows = FlowLibrary.open({
+    dir: opts.flowDir ?? flowDir(),
+    logger: logger.child({ component: 'ivr' }),
+    prompts,
+    services: config.numbers.map((n) => n.service),
+    extensions: config.extensions.map((e) => e.extension),
+    queues: config.queues.map((q) => q.id),
+  });
   let sipd: SipServer | undefined;
   let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
   if (!config.drachtio.host) {
@@ -52,7 +84,34 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     throw err;
   }
   const media = await startMedia(srf, config, logger);
-  const sw = createSwitch(srf, config, media, loadPromptSet(), logger);
+  const sw = createSwitch(srf, config, media, prompts, logger);
+  const clock = new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
+  const store: AcdStore = config.redisUrl
+    ? new RedisStore({ url: config.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
+    : new MemoryStore({ dataDir: resolve(config.dataDir) });
+  const acd = new Acd({
+    store, clock, queues: acdQueues(config), agents: acdAgents(config),
+    onError: (err) => logger.error({ err }, 'ACD error'),
+  });
+  const center = new CallCenter({
+    config, srf, media, prompts, acd, clock, flows,
+    registrar: sw.registrar, directory: sw.directory,
+    announcements: new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements')),
+    logger: logger.child({ component: 'calls' }),
+  });
+  try {
+    await acd.start();
+    await center.start();
+  } catch (err) {
+    sw.stop();
+    await media.close();
+    srf.disconnect();
+    await sipd?.stop();
+    await store.close();
+    throw err;
+  }
+  sw.calls.entrance = center;
+  flows.watch();
   logger.info({
     sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
     media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
@@ -63,7 +122,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     sipd,
     media,
     switch: sw,
+    acd,
+    flows,
+    center,
     async stop() {
+      sw.calls.entrance = undefined;
+      flows.close();
+      await center.stop();
+      await acd.stop();
+      await store.close();
       sw.stop();
       await media.close();
       srf.disconnect();

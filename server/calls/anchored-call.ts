@@ -13,7 +13,23 @@ export interface AgentLeg {
   uri: string;
   proxy?: string;
   headers: Record<string, string>;
+  /** Digest credentials, for a leg out through a trunk that asks for them. */
+  auth?: { username: string; password: string };
 }
+
+export interface ConnectOptions {
+  /** Aborting it while the agent's phone rings cancels the ringing (the result is 487); the caller stays. */
+  signal?: AbortSignal;
+  /**
+   * Called once the agent answered, before the media is bridged. Answering
+   * false (the offer was taken back meanwhile) releases the agent's leg
+   * instead, and the result is 487.
+   */
+  onAnswer?: () => boolean | Promise<boolean>;
+}
+
+/** Who ended the call: the caller, the agent, or we did (hangup()). */
+export type EndedBy = 'caller' | 'agent' | 'local';
 
 export class AnchoredCall {
   private callerEndpoint?: Endpoint;
@@ -22,6 +38,9 @@ export class AnchoredCall {
   private agentDialog?: Srf.Dialog;
   private agentRequest?: Srf.SrfRequest;
   private ended = false;
+  private resolveEnded!: (by: EndedBy) => void;
+  /** Settles once, when the call is over and everything is released. */
+  readonly done: Promise<EndedBy> = new Promise((resolve) => { this.resolveEnded = resolve; });
 
   constructor(private readonly srf: Srf, private readonly media: MediaServer, private readonly log: Logger) {}
 
@@ -66,13 +85,24 @@ export class AnchoredCall {
    * Rings the agent with our own offer and bridges on answer. Resolves
    * with the agent's failure status, or undefined once bridged.
    */
-  async connect(agent: AgentLeg): Promise<number | undefined> {
-    if (this.ended) return 487;
+  async connect(agent: AgentLeg, opts: ConnectOptions = {}): Promise<number | undefined> {
+    if (this.ended || opts.signal?.aborted) return 487;
     const endpoint = await this.media.createEndpoint({});
     this.agentEndpoint = endpoint;
+    const { signal } = opts;
+    const cancel = (): void => { this.agentRequest?.cancel(() => {}); };
+    signal?.addEventListener('abort', cancel, { once: true });
+    let dialog: Srf.Dialog;
     try {
-      this.agentDialog = await this.srf.createUAC(agent.uri, { localSdp: endpoint.localSdp, proxy: agent.proxy, headers: agent.headers }, {
-        cbRequest: (req) => { this.agentRequest = req; },
+      dialog = await this.srf.createUAC(agent.uri, {
+        localSdp: endpoint.localSdp, proxy: agent.proxy, headers: agent.headers, ...(agent.auth ? { auth: agent.auth } : {}),
+      }, {
+        // drachtio-srf calls it as (err, req), whatever its typings say.
+        cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
+          if (!req) return;
+          this.agentRequest = req;
+          if (signal?.aborted || this.ended) req.cancel(() => {});
+        }) as unknown as (req: Srf.SrfRequest) => void,
       });
     } catch (err) {
       this.agentEndpoint = undefined;
@@ -82,11 +112,17 @@ export class AnchoredCall {
       return status;
     } finally {
       this.agentRequest = undefined;
+      signal?.removeEventListener('abort', cancel);
     }
-    if (this.ended) {
-      release(this.agentDialog);
+    const wanted = !this.ended && !signal?.aborted && (opts.onAnswer ? await opts.onAnswer() : true);
+    if (!wanted || this.ended) {
+      // Answered too late: the caller left, or the offer was taken back.
+      release(dialog);
+      if (this.agentEndpoint === endpoint) this.agentEndpoint = undefined;
+      await endpoint.destroy();
       return 487;
     }
+    this.agentDialog = dialog;
     this.agentDialog.on('destroy', () => {
       this.log.info('agent hung up');
       void this.hangup({ agentGone: true });
@@ -106,6 +142,12 @@ export class AnchoredCall {
     if (!gone.callerGone && this.callerDialog) release(this.callerDialog);
     if (!gone.agentGone && this.agentDialog) release(this.agentDialog);
     await Promise.all([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
+    this.resolveEnded(gone.callerGone ? 'caller' : gone.agentGone ? 'agent' : 'local');
+  }
+
+  /** Whether an agent's leg is bridged to the caller. */
+  get connected(): boolean {
+    return this.agentDialog !== undefined && !this.ended;
   }
 }
 

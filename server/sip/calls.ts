@@ -3,8 +3,9 @@
  * an agent extension, by digest authentication), where the call goes, and
  * the B2BUA that connects it.
  *
- * Until the IVR exists each service number rings its configured extension.
- * Only an authenticated extension may call out through the trunk; trunk
+ * A service number runs its IVR flow in a call session (the entrance,
+ * server/calls/center.ts), unless it names a `target` extension to ring
+ * directly. Only an authenticated extension may call out through the trunk; trunk
  * traffic never goes back out of it.
  */
 import type Srf from 'drachtio-srf';
@@ -19,6 +20,7 @@ import { AnchoredCall } from '../calls/anchored-call.js';
 
 export type CallTarget =
   | { kind: 'extension'; extension: string; service?: NumberConfig }
+  | { kind: 'service'; service: NumberConfig }
   | { kind: 'outside'; number: string; trunk: TrunkConfig }
   | { kind: 'reject'; status: number; why: string };
 
@@ -34,6 +36,11 @@ export interface CallRouterOptions {
   logger: Logger;
 }
 
+/** Where calls to service numbers without a target go: the contact center (server/calls/center.ts). */
+export interface Entrance {
+  answer(req: Srf.SrfRequest, res: Srf.SrfResponse, caller: { number: string; name?: string }, number: NumberConfig, log: Logger): Promise<void>;
+}
+
 /** How long the greeting waits for a key after the welcome prompt. */
 const GREETING_KEY_TIMEOUT_MS = 2_000;
 
@@ -42,6 +49,9 @@ export const SERVICE_HEADER = 'X-Service';
 export const DIALLED_HEADER = 'X-Dialled-Number';
 
 export class CallRouter {
+  /** Set by the app once the contact center is up; until then service numbers get 503. */
+  entrance: Entrance | undefined;
+
   constructor(private readonly opts: CallRouterOptions) {}
 
   readonly handle = async (req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> => {
@@ -58,6 +68,13 @@ export class CallRouter {
       case 'extension':
         await this.toExtension(req, res, target.extension, caller.number, caller.name, target.service, log);
         return;
+      case 'service':
+        if (!this.entrance) {
+          res.send(503);
+          return;
+        }
+        await this.entrance.answer(req, res, { number: caller.number, ...(caller.name ? { name: caller.name } : {}) }, target.service, log);
+        return;
       case 'outside':
         await this.toTrunk(req, res, target.number, target.trunk, log);
         return;
@@ -68,7 +85,8 @@ export class CallRouter {
   route(dialled: string, fromTrunk: boolean): CallTarget {
     const { directory } = this.opts;
     const service = directory.number(dialled);
-    if (service) return { kind: 'extension', extension: service.target, service };
+    if (service?.target !== undefined) return { kind: 'extension', extension: service.target, service };
+    if (service) return { kind: 'service', service };
     if (!fromTrunk && directory.extension(dialled)) return { kind: 'extension', extension: dialled };
     const outside = directory.externalNumber(dialled);
     if (!fromTrunk && outside && directory.outboundTrunk) return { kind: 'outside', number: outside, trunk: directory.outboundTrunk };
@@ -198,7 +216,7 @@ export class CallRouter {
  * Contact says (it is behind NAT): then the call follows the flow the
  * REGISTER came on.
  */
-function flowProxy({ uri, flow }: Binding): string | undefined {
+export function flowProxy({ uri, flow }: Binding): string | undefined {
   const contactHost = /@([^:;>]+)/.exec(uri)?.[1];
   if (flow.protocol === 'udp' && contactHost === flow.address) return undefined;
   return `sip:${flow.address}:${flow.port};transport=${flow.protocol}`;
@@ -210,6 +228,7 @@ function userPart(uri: string): string {
 
 function describe(target: CallTarget): string {
   if (target.kind === 'extension') return `extension ${target.extension}${target.service ? ` (${target.service.service})` : ''}`;
+  if (target.kind === 'service') return `service ${target.service.service}`;
   if (target.kind === 'outside') return `trunk ${target.trunk.name}`;
   return `reject ${target.status}: ${target.why}`;
 }

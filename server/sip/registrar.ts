@@ -39,6 +39,7 @@ export class Registrar {
   private readonly bindings = new Map<string, Map<string, Binding>>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly listeners = new Set<(extension: string) => void>();
 
   constructor(private readonly opts: RegistrarOptions) {
     this.now = opts.now ?? Date.now;
@@ -62,6 +63,27 @@ export class Registrar {
     const map = this.bindings.get(extension);
     map?.delete(uri);
     if (map?.size === 0) this.bindings.delete(extension);
+    this.changed(extension);
+  }
+
+  /**
+   * Called after an extension's bindings changed (registered, refreshed,
+   * unregistered, expired, removed); `contactsOf` says what is live now.
+   * Returns a function that stops listening.
+   */
+  onChange(listener: (extension: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(extension: string): void {
+    for (const l of this.listeners) {
+      try {
+        l(extension);
+      } catch (err) {
+        this.opts.logger.error({ err, extension }, 'registration listener failed');
+      }
+    }
   }
 
   readonly handle = (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
@@ -106,6 +128,7 @@ export class Registrar {
       this.bindings.delete(extension);
       log.info({ extension }, 'all bindings removed');
       res.send(200);
+      this.changed(extension);
       return;
     }
 
@@ -140,13 +163,16 @@ export class Registrar {
       headers.Contact = live.map((b) => `<${b.uri}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`).join(', ');
     }
     res.send(200, { headers });
+    if (updates.length) this.changed(extension);
   }
 
   private sweep(): void {
     const now = this.now();
     for (const [extension, map] of this.bindings) {
+      const before = map.size;
       for (const [uri, b] of map) if (b.expiresAt <= now) map.delete(uri);
       if (map.size === 0) this.bindings.delete(extension);
+      if (map.size !== before) this.changed(extension);
     }
   }
 }

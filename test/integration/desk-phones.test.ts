@@ -4,7 +4,7 @@
  * flowing both ways (each sends its own tone; each must hear the other's).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProduct, type RunningProduct } from '../support/product.js';
+import { ringExtensionsDirectly, startProduct, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { analyzeWav, toneRatio } from '../support/audio.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
@@ -13,7 +13,7 @@ import { TRUNK_SOURCE_IP } from '../support/product.js';
 let product: RunningProduct;
 
 beforeAll(async () => {
-  product = await startProduct();
+  product = await startProduct({ tweak: ringExtensionsDirectly });
 });
 
 afterEach(async () => {

@@ -7,7 +7,7 @@
  * up must leave no media endpoint behind.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProduct, type RunningProduct } from '../support/product.js';
+import { ringExtensionsDirectly, startProduct, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { analyzeWav, dominantFrequency, readWav, rms } from '../support/audio.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
@@ -16,7 +16,12 @@ let product: RunningProduct;
 
 beforeAll(async () => {
   // The caller's baresip runs on 127.0.0.1, so here that address is the trunk's.
-  product = await startProduct({ tweak: (c) => { c.trunks[0]!.trustedSources = ['127.0.0.1']; } });
+  product = await startProduct({
+    tweak: (c) => {
+      ringExtensionsDirectly(c);
+      c.trunks[0]!.trustedSources = ['127.0.0.1'];
+    },
+  });
 });
 
 afterEach(async () => {

@@ -16,7 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
 import type { SipServer } from '../../server/sipd/server.js';
 
@@ -35,7 +35,7 @@ const recordEscape = (err: unknown): void => { escaped.push(err); };
 beforeAll(async () => {
   process.on('uncaughtException', recordEscape);
   process.on('unhandledRejection', recordEscape);
-  product = await startProduct();
+  product = await startProduct({ tweak: ringExtensionsDirectly });
   udp = await UdpPeer.open();
 });
 

@@ -12,6 +12,7 @@ import { createLogger } from '../../server/log.js';
 import { freePort } from '../support/ports.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
 import { TRUNK_SOURCE_IP } from '../support/product.js';
+import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let engine: SipServer;
@@ -27,6 +28,7 @@ beforeAll(async () => {
     env: { DRACHTIO_HOST: '127.0.0.1', DRACHTIO_PORT: String(engine.control.port), DRACHTIO_SECRET: 'shared-secret' },
   });
   config.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP];
+  config.dataDir = tempDir('data-');
   app = await startApp(config, logger);
 });
 

@@ -9,7 +9,7 @@
  * test/support/softphone.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import {
   assertSippOk, describeSippResult, killAllSipp, runSipp, startSippUas, type SippResult, type SippUas,
 } from '../support/sipp.js';
@@ -27,7 +27,7 @@ const phones: SippUas[] = [];
 const softphones: Softphone[] = [];
 
 beforeAll(async () => {
-  product = await startProduct();
+  product = await startProduct({ tweak: ringExtensionsDirectly });
 }, HOOK_TIMEOUT_MS);
 
 afterEach(async (ctx) => {

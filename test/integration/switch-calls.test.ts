@@ -4,13 +4,13 @@
  * 200 OKs and retransmitted INVITEs, all real SIP on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, describeSippResult, runSipp, startSippUas, type SippResult } from '../support/sipp.js';
 
 let product: RunningProduct;
 
 beforeAll(async () => {
-  product = await startProduct();
+  product = await startProduct({ tweak: ringExtensionsDirectly });
 });
 
 afterAll(async () => {

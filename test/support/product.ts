@@ -10,6 +10,7 @@ import type { Config } from '../../config/schema.js';
 import { createLogger } from '../../server/log.js';
 import { startApp, type App } from '../../server/app.js';
 import { freePort } from './ports.js';
+import { tempDir } from './tmp.js';
 
 export const TRUNK_SOURCE_IP = '127.0.0.2';
 export const TRUNK_HOST_IP = '127.0.0.3';
@@ -33,8 +34,29 @@ export async function startProduct(opts: { trunkPort?: number; logger?: Logger; 
   config.trunks[0]!.port = opts.trunkPort ?? 5060;
   delete config.trunks[0]!.username;
   delete config.trunks[0]!.password;
+  // Each product keeps its ACD state and announcements to itself.
+  config.dataDir = tempDir('data-');
   opts.tweak?.(config);
   const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const app = await startApp(config, logger);
   return { app, config, sipPort: config.sip.port, wsPort: config.sip.wsPort, stop: () => app.stop() };
+}
+
+/**
+ * Makes the demo numbers ring one extension each, directly, as before the
+ * contact center existed (no flow, no queue): for tests of the switch itself.
+ * The main number also greets its callers first.
+ */
+export function ringExtensionsDirectly(config: Config): void {
+  const targets: Record<string, string> = {
+    '+46313900600': '1001', '+46313900601': '1002', '+46313900602': '1003', '+46313900603': '1002', '+46313900604': '1004',
+    '+46313900605': '1005', '+46313900606': '1005', '+46313900607': '1006', '+46313900608': '1004', '+46313900609': '1003',
+  };
+  for (const n of config.numbers) {
+    const target = targets[n.number];
+    if (!target) continue;
+    n.target = target;
+    delete n.queue;
+    if (n.number === '+46313900600') n.greeting = true;
+  }
 }

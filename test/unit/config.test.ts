@@ -46,15 +46,27 @@ describe('the demo company in config/default.yaml', () => {
     expect(reg.defaultExpires).toBeLessThanOrEqual(reg.maxExpires);
   });
 
-  it('answers the main number and the nine local numbers, each with a service and an existing extension', () => {
+  it('answers the main number and the nine local numbers, each with a service waiting in an existing queue', () => {
     const expected = ['+46313900600', ...Array.from({ length: 9 }, (_, i) => `+4631390060${i + 1}`)];
     expect(config.numbers.map((n) => n.number)).toEqual(expected);
-    const extensions = new Set(config.extensions.map((e) => e.extension));
+    const queues = new Set(config.queues.map((q) => q.id));
     for (const n of config.numbers) {
       expect(n.service.length).toBeGreaterThan(0);
-      expect(extensions.has(n.target)).toBe(true);
+      expect(n.target).toBeUndefined();
+      expect(queues.has(n.queue!)).toBe(true);
     }
     expect(config.numbers[0]!.service).toBe('Växel');
+  });
+
+  it('has the queues the demo flows name, with defaults filled in, and agents answering them', () => {
+    expect(config.queues.map((q) => q.id)).toEqual(expect.arrayContaining(['vaxel', 'kundtjanst', 'kort', 'foretag']));
+    const kort = config.queues.find((q) => q.id === 'kort')!;
+    expect(kort.steps[0]).toEqual({ afterSeconds: 0, skill: 'kort', minLevel: 3 });
+    expect(kort).toMatchObject({ priority: 'classes', ringTimeoutSeconds: 15, maxMissedOffers: 2, personalOverflowSeconds: 60 });
+    for (const q of config.queues) {
+      expect(config.extensions.some((e) => e.agent?.queues.includes(q.id)), q.id).toBe(true);
+    }
+    expect(config.extensions[0]!.agent).toMatchObject({ answerOn: 'phone', skills: { vaxel: 5 } });
   });
 
   it('has at least five agents, some with a mobile from the fiction range', () => {
@@ -287,11 +299,50 @@ describe('bad configuration stops start-up with one line naming file, path and p
   });
 
   it('the file that holds the bad value is named, not the one that made it bad', () => {
-    // The overlay replaces the extensions; numbers[0] in the default file then points nowhere.
-    const file = overlay('extensions:\n  - { extension: "2001", name: Test, password: demo-x }\n');
+    // The overlay replaces the queues; extensions[0] in the default file then answers a queue that is gone.
+    const file = overlay('queues:\n  - { id: kort, name: Kort, steps: [{ afterSeconds: 0, everyone: true }] }\n');
     expect(errorFor({ CONFIG: file })).toMatch(
-      /^(.*\/)?config\/default\.yaml: numbers\[0\]\.target: unknown extension "1001" \(not in extensions\)$/,
+      /^(.*\/)?config\/default\.yaml: extensions\[0\]\.agent\.queues\[0\]: unknown queue "vaxel" \(queues: kort\)$/,
     );
+  });
+
+  const oneQueue = (step: string, extra = '') =>
+    `queues:\n  - id: kort\n    name: Kort\n    steps:\n      - { afterSeconds: 0, skill: kort }\n      - ${step}\n${extra}`;
+
+  it('a routing step that names both a skill and a group', () => {
+    const file = overlay(oneQueue('{ afterSeconds: 60, skill: kort, group: frontoffice }'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: queues[0].steps[1]: must name exactly one of skill (with an optional minLevel), group, or everyone: true`,
+    );
+  });
+
+  it('routing steps out of order', () => {
+    const file = overlay(oneQueue('{ afterSeconds: 0, everyone: true }'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: queues[0].steps[1].afterSeconds: must be greater than the step before (0), got 0`);
+  });
+
+  it('a skill level outside 1..5', () => {
+    const file = overlay(oneQueue('{ afterSeconds: 60, skill: kort, minLevel: 7 }'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: queues[0].steps[1].minLevel: must be a skill level 1..5, got number 7`);
+  });
+
+  it('a number whose queue does not exist', () => {
+    const file = overlay('numbers:\n  - { number: "+46313900603", service: Kort, queue: kortt }\n');
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[0].queue: unknown queue "kortt" (queues: vaxel, kundtjanst, kort, foretag, radgivning)`,
+    );
+  });
+
+  it('a number with neither a queue nor a target', () => {
+    const file = overlay('numbers:\n  - { number: "+46313900603", service: Kort }\n');
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[0]: needs a queue (where its service's calls wait) or a target extension (direct dial)`,
+    );
+  });
+
+  it('an agent answering on a mobile the extension does not have', () => {
+    const file = overlay('extensions:\n  - { extension: "1003", name: Maja, password: demo-x, agent: { queues: [kort], answerOn: mobile } }\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: extensions[0].agent.answerOn: is mobile, but the extension has no mobile number`);
   });
 
   it('a custom base file is named when it is wrong', () => {

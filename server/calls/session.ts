@@ -1,0 +1,434 @@
+/**
+ * One call to a service number, from answer to the last BYE: the one owner
+ * of the caller's leg, the media endpoints, the ACD entry and the agent's
+ * leg (jambonz's CallSession). It is the IvrContext the call's flow runs
+ * against.
+ *
+ * Life of a call:
+ *
+ * 1. Answered with our media (AnchoredCall); the flow of the dialled number
+ *    or its service runs (server/ivr).
+ * 2. A queue node calls `enqueue`: the call enters the ACD with its data
+ *    (caller, dialled number, service, the flow's variables) and hears the
+ *    queue experience: its position and estimated wait on entry and every
+ *    `announceEverySeconds` (the flow's, else the queue's), music on hold
+ *    in between.
+ * 3. `offered-to-agent` (through the CallCenter): the agent's phone rings,
+ *    the desk phone or softphone at its registered contact or the mobile
+ *    through the trunk, with `"[Service] +4670..."` as display name and
+ *    X-Service, X-Dialled-Number, X-Wait-Seconds. The caller keeps the
+ *    music. The ACD owns the ring timeout: when it takes the offer back the
+ *    ringing is cancelled. The phone answers: `offerAccepted`, media bridged.
+ *    The phone refuses (busy, declined, unreachable): `offerRejected`.
+ * 4. Either party hangs up at any moment: the flow is killed, the ringing
+ *    cancelled, both legs and endpoints released, and the ACD told once:
+ *    `callEnded` (abandon before an answer; after one, the agent's wrap-up).
+ *
+ * Not built yet (issue 5): callback offers, brand messages, avalanche
+ * messages (the hooks answer "declined" / none).
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { NumberConfig } from '../../config/schema.js';
+import type { Endpoint } from '../../media/port.js';
+import { musicFile, speakEstimatedWait, speakQueuePosition } from '../../media/speech.js';
+import type {
+  AvalancheMessage, CallbackResult, CallData, EnqueueRequest, EnqueueResult, IvrContext, IvrEventSink, QueueExperience,
+  RoutingState, TransferRequest, TransferResult,
+} from '../ivr/context.js';
+import type { Flow } from '../ivr/flow.js';
+import { runFlow, type FlowRun } from '../ivr/interpreter.js';
+import { DIALLED_HEADER, SERVICE_HEADER, flowProxy } from '../sip/calls.js';
+import type { Binding } from '../sip/registrar.js';
+import { AnchoredCall, type AgentLeg, type EndedBy } from './anchored-call.js';
+import type { CallCenter } from './center.js';
+
+export const WAIT_HEADER = 'X-Wait-Seconds';
+
+export interface SessionInit {
+  req: Srf.SrfRequest;
+  caller: { number: string; name?: string };
+  number: NumberConfig;
+  flow: Flow;
+  log: Logger;
+}
+
+/** One stay in a queue: from enqueue to answered, overflow or hang-up. */
+interface QueueWait {
+  entryId: string;
+  queueId: string;
+  settled: boolean;
+  settle(result: EnqueueResult): void;
+  /** Aborted when the queue experience must stop (answered, left the queue). */
+  stop: AbortController;
+  /** The agent being rung; `done` settles when that ringing is over. One at a time: the ACD offers an entry to one agent. */
+  ringing?: { agentId: string; ring: AbortController; done: Promise<void> };
+}
+
+export class CallSession implements IvrContext {
+  readonly call: CallData;
+  readonly variables: Record<string, string> = {};
+  readonly routing: RoutingState = { priority: 0, vip: false };
+  readonly logger: Logger;
+  readonly events: IvrEventSink;
+  private readonly hangupController = new AbortController();
+  private readonly anchored: AnchoredCall;
+  private readonly flow: Flow;
+  private flowRun?: FlowRun;
+  private wait?: QueueWait;
+  /** The ACD entry an agent answered: told `callEnded` when the call ends. */
+  private answeredEntry?: string;
+  /** An agent or a transfer target has the call: the flow is over, the call is not. */
+  private handedOff = false;
+
+  constructor(private readonly center: CallCenter, init: SessionInit) {
+    const callId = init.req.get('Call-ID');
+    this.logger = init.log;
+    this.flow = init.flow;
+    this.call = {
+      callId,
+      caller: init.caller.number,
+      ...(init.caller.name ? { callerName: init.caller.name } : {}),
+      dialled: init.number.number,
+      service: init.number.service,
+      language: init.flow.language ?? 'sv',
+    };
+    this.events = { emit: (e) => center.emitEvent(e) };
+    this.anchored = new AnchoredCall(center.opts.srf, center.opts.media, init.log);
+  }
+
+  get endpoint(): Endpoint {
+    return this.anchored.caller;
+  }
+
+  get prompts() {
+    return this.center.opts.prompts;
+  }
+
+  get announcements() {
+    return this.center.opts.announcements;
+  }
+
+  get hangupSignal(): AbortSignal {
+    return this.hangupController.signal;
+  }
+
+  now(): number {
+    return this.center.opts.clock.now();
+  }
+
+  /** Answers, runs the flow, and returns when the call is over and everything is released. */
+  async run(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
+    if (!(await this.anchored.answer(req, res))) return;
+    const ended = this.anchored.done.then((by) => this.onEnded(by));
+    const { callId, caller, dialled, service } = this.call;
+    this.center.emitEvent({ type: 'call-started', at: this.now(), callId, caller, dialled, service, flow: this.flow.name });
+    this.flowRun = runFlow(this.flow, this);
+    const result = await this.flowRun.result;
+    if (!this.handedOff) {
+      this.logger.info({ reason: result.reason }, 'flow over: hanging up');
+      await this.anchored.hangup();
+    }
+    await ended;
+  }
+
+  private async onEnded(by: EndedBy): Promise<void> {
+    this.logger.info({ by }, 'call ended');
+    if (by !== 'local') this.hangupController.abort();
+    else void this.flowRun?.kill();
+    // The queue wait (if any) settles through the killed node; make sure even without one.
+    this.wait?.settle({ outcome: 'abandoned' });
+    if (this.answeredEntry) {
+      const entryId = this.answeredEntry;
+      this.answeredEntry = undefined;
+      await this.tellAcd(() => this.center.opts.acd.callEnded(entryId), 'callEnded');
+      this.center.untrack(entryId);
+    }
+    this.center.emitEvent({ type: 'call-ended', at: this.now(), callId: this.call.callId, by });
+  }
+
+  // ---- IvrContext hooks ---------------------------------------------------------
+
+  async enqueue(request: EnqueueRequest, signal: AbortSignal): Promise<EnqueueResult> {
+    const { acd } = this.center.opts;
+    const queueId = request.queueId ?? this.center.queueOfService(this.call.service);
+    const queue = queueId !== undefined ? this.center.queues.get(queueId) : undefined;
+    if (!queueId || !queue) return { outcome: 'failed', reason: `no queue for service "${this.call.service}"` };
+    if (signal.aborted || !this.anchored.active) return { outcome: 'abandoned' };
+
+    const entryId = randomUUID();
+    const enqueuedAt = this.now();
+    let settle!: (r: EnqueueResult) => void;
+    const outcome = new Promise<EnqueueResult>((resolve) => { settle = resolve; });
+    const wait: QueueWait = {
+      entryId,
+      queueId,
+      settled: false,
+      settle: (r) => {
+        if (wait.settled) return;
+        wait.settled = true;
+        settle(r);
+      },
+      stop: new AbortController(),
+    };
+    this.wait = wait;
+    this.center.track(entryId, this);
+    const log = this.logger.child({ entryId, queue: queueId });
+    try {
+      await acd.enqueue({ id: entryId, queueId, kind: 'call', enqueuedAt, priority: request.priority, data: stringData(request.data) });
+    } catch (err) {
+      log.error({ err }, 'the ACD refused the call');
+      this.center.untrack(entryId);
+      this.wait = undefined;
+      return { outcome: 'failed', reason: (err as Error).message };
+    }
+    log.info('queued');
+    const onAbort = (): void => wait.settle({ outcome: 'abandoned' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    const overflow = request.maxWaitSeconds !== undefined
+      ? setTimeout(() => wait.settle({ outcome: 'overflow', waitedSeconds: Math.round((this.now() - enqueuedAt) / 1000) }), request.maxWaitSeconds * 1000)
+      : undefined;
+    void this.queueExperience(wait, request.experience, queue.announceEverySeconds);
+
+    const result = await outcome;
+    signal.removeEventListener('abort', onAbort);
+    clearTimeout(overflow);
+    wait.stop.abort();
+    if (this.wait === wait) this.wait = undefined;
+    if (result.outcome === 'answered') {
+      this.answeredEntry = entryId;
+      if (!this.anchored.active) await this.onAnsweredCallGone(entryId);
+    } else {
+      wait.ringing?.ring.abort();
+      // Still in the ACD: the caller left (abandoned) or the wait ran out (overflow).
+      if (acd.entry(entryId)) await this.tellAcd(() => acd.callEnded(entryId), 'abandon');
+      this.center.untrack(entryId);
+    }
+    log.info({ outcome: result.outcome }, 'left the queue');
+    return result;
+  }
+
+  private async onAnsweredCallGone(entryId: string): Promise<void> {
+    if (this.answeredEntry !== entryId) return;
+    this.answeredEntry = undefined;
+    await this.tellAcd(() => this.center.opts.acd.callEnded(entryId), 'callEnded');
+    this.center.untrack(entryId);
+  }
+
+  async offerCallback(): Promise<CallbackResult> {
+    this.logger.info('callback offers are not built yet: declined');
+    return { outcome: 'declined' };
+  }
+
+  async transfer(request: TransferRequest, signal: AbortSignal): Promise<TransferResult> {
+    const found = request.kind === 'extension' ? this.phoneLeg(request.to, {}) : this.trunkLeg(request.to, {});
+    if (!found) return { outcome: 'failed', reason: 'unavailable' };
+    const timeout = AbortSignal.any([signal, AbortSignal.timeout(request.timeoutSeconds * 1000)]);
+    void this.endpoint.play(musicFile(this.prompts), { loop: true }).catch(() => {});
+    const status = await this.anchored.connect(found.leg, { signal: timeout });
+    if (status === undefined) {
+      this.handedOff = true;
+      return { outcome: 'connected' };
+    }
+    if (timeout.aborted) return { outcome: 'failed', reason: 'no-answer' };
+    if (status === 486 || status === 600 || status === 603) return { outcome: 'failed', reason: 'busy' };
+    if (status === 404 || status === 480 || status === 503) return { outcome: 'failed', reason: 'unavailable' };
+    return { outcome: 'failed', reason: 'error' };
+  }
+
+  async hangup(): Promise<void> {
+    await this.anchored.hangup();
+  }
+
+  async avalancheMessages(): Promise<readonly AvalancheMessage[]> {
+    return [];
+  }
+
+  // ---- offers (from the CallCenter) -----------------------------------------------
+
+  /** The ACD offers this call to an agent: ring their device. */
+  async ringAgent(agentId: string): Promise<void> {
+    const { acd, registrar } = this.center.opts;
+    const wait = this.wait;
+    if (!wait || wait.settled || !this.anchored.active) return; // the ACD's ring timeout or our abandon takes it back
+    const { entryId } = wait;
+    const log = this.logger.child({ entryId, agent: agentId });
+    const previous = wait.ringing;
+    if (previous) {
+      // The ACD moved on before telling us the last offer is over (a miss re-offers first): stop that ringing first.
+      previous.ring.abort();
+      await previous.done;
+    }
+    if (wait.settled || !this.anchored.active || acd.entry(entryId)?.offeredTo !== agentId) return;
+    const profile = acd.profile(agentId);
+    const entry = acd.entry(entryId);
+    const headers = this.agentHeaders(entry ? this.now() - entry.enqueuedAt : 0);
+    const found = !profile ? undefined
+      : profile.device.kind === 'mobile' ? this.trunkLeg(profile.device.number, headers)
+        : this.phoneLeg(profile.device.extension, headers);
+    if (!found) {
+      log.warn('the agent has no phone to ring: offer refused');
+      await this.tellAcd(() => acd.offerRejected(entryId, agentId), 'offerRejected');
+      return;
+    }
+    const ring = new AbortController();
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => { finished = resolve; });
+    wait.ringing = { agentId, ring, done };
+    try {
+      await this.ring(wait, agentId, found, ring, log);
+    } finally {
+      if (wait.ringing?.ring === ring) wait.ringing = undefined;
+      finished();
+    }
+  }
+
+  private async ring(wait: QueueWait, agentId: string, found: { leg: AgentLeg; binding?: Binding | undefined }, ring: AbortController,
+    log: Logger): Promise<void> {
+    const { acd, registrar } = this.center.opts;
+    const { entryId } = wait;
+    log.info({ uri: found.leg.uri }, 'ringing the agent');
+    this.center.emitEvent({ type: 'agent-ringing', at: this.now(), callId: this.call.callId, entryId, agentId, uri: found.leg.uri });
+    const status = await this.anchored.connect(found.leg, {
+      signal: ring.signal,
+      onAnswer: async () => {
+        if (ring.signal.aborted || wait.settled) return false;
+        try {
+          await acd.offerAccepted(entryId, agentId);
+        } catch (err) {
+          log.info({ err: (err as Error).message }, 'answered after the offer was taken back');
+          return false;
+        }
+        wait.stop.abort();
+        return true;
+      },
+    });
+    if (status === undefined) {
+      log.info('agent answered: connected');
+      this.handedOff = true;
+      this.center.emitEvent({ type: 'agent-connected', at: this.now(), callId: this.call.callId, entryId, agentId });
+      wait.settle({ outcome: 'answered', agentId });
+      return;
+    }
+    if (ring.signal.aborted || wait.settled || !this.anchored.active) return; // taken back: not the phone's doing
+    if (status === 503 && found.binding && found.binding.flow.protocol !== 'udp') {
+      // The connection it registered on is gone (a closed browser tab).
+      registrar.remove(agentId, found.binding.uri);
+    }
+    log.info({ status }, 'the agent\'s phone refused the call: a missed offer');
+    await this.tellAcd(() => acd.offerRejected(entryId, agentId), 'offerRejected');
+  }
+
+  /** The ACD took the offer back from this agent (ring timeout, pause, ...): stop ringing. */
+  stopRinging(agentId: string): void {
+    const ringing = this.wait?.ringing;
+    if (ringing?.agentId === agentId) {
+      this.logger.info({ agent: agentId }, 'offer taken back: ringing stopped');
+      ringing.ring.abort();
+    }
+  }
+
+  // ---- helpers ----------------------------------------------------------------
+
+  private agentHeaders(waitMs: number): Record<string, string> {
+    const { caller, service, dialled } = this.call;
+    const display = `[${service}] ${caller}`.replace(/"/g, '');
+    return {
+      From: `"${display}" <sip:${caller}@localhost>`,
+      [SERVICE_HEADER]: service,
+      [DIALLED_HEADER]: dialled,
+      [WAIT_HEADER]: String(Math.max(0, Math.round(waitMs / 1000))),
+    };
+  }
+
+  /** The extension's most recently registered phone. */
+  private phoneLeg(extension: string, headers: Record<string, string>): { leg: AgentLeg; binding: Binding } | undefined {
+    const binding = this.center.opts.registrar.contactsOf(extension)[0];
+    if (!binding) return undefined;
+    const { domain } = this.center.opts.config.sip;
+    const proxy = flowProxy(binding);
+    return {
+      binding,
+      leg: { uri: binding.uri, ...(proxy ? { proxy } : {}), headers: { ...headers, To: `<sip:${extension}@${domain}>` } },
+    };
+  }
+
+  /** A number out through the operator trunk (a mobile extension, a transfer to an outside number). */
+  private trunkLeg(number: string, headers: Record<string, string>): { leg: AgentLeg; binding?: undefined } | undefined {
+    const trunk = this.center.opts.directory.outboundTrunk;
+    if (!trunk) return undefined;
+    const display = /^"([^"]*)"/.exec(headers.From ?? '')?.[1];
+    return {
+      leg: {
+        uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
+        headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
+        ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
+      },
+    };
+  }
+
+  /**
+   * What the caller hears while waiting: position and estimated wait on
+   * entry and every `announceEverySeconds`, music on hold in between.
+   * Nothing is announced while an agent rings (the caller has no place in
+   * line then): the music goes on.
+   */
+  private async queueExperience(wait: QueueWait, experience: QueueExperience, queueEvery: number): Promise<void> {
+    const every = experience.announceEverySeconds ?? queueEvery;
+    let music: string | undefined;
+    try {
+      music = musicFile(this.prompts, experience.music ?? 'default');
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'no music on hold');
+    }
+    const stop = wait.stop.signal;
+    while (!stop.aborted && this.anchored.active) {
+      const announcement = this.positionAnnouncement(wait);
+      if (announcement) {
+        await this.endpoint.play(announcement).catch(() => {});
+        if (stop.aborted || !this.anchored.active) return;
+      }
+      if (music) void this.endpoint.play(music, { loop: true }).catch(() => {});
+      if (every <= 0) return;
+      await sleep(every * 1000, undefined, { signal: stop }).catch(() => {});
+    }
+  }
+
+  private positionAnnouncement(wait: QueueWait): string[] | undefined {
+    const { acd } = this.center.opts;
+    const position = acd.positionOf(wait.entryId);
+    if (position === undefined) return undefined; // being offered right now
+    const waitSeconds = acd.estimatedWaitSeconds(wait.queueId, wait.entryId);
+    try {
+      const files = speakQueuePosition(this.prompts, this.call.language, position);
+      if (Number.isFinite(waitSeconds) && waitSeconds > 0) {
+        files.push(...speakEstimatedWait(this.prompts, this.call.language, Math.max(1, Math.ceil(waitSeconds / 60))));
+      }
+      this.center.emitEvent({
+        type: 'queue-announcement', at: this.now(), callId: this.call.callId, entryId: wait.entryId, position,
+        waitSeconds: Number.isFinite(waitSeconds) ? Math.round(waitSeconds) : -1,
+      });
+      return files;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'cannot speak the queue position');
+      return undefined;
+    }
+  }
+
+  /** Reports to the ACD; an AcdError (the entry or offer is already gone) is logged, not thrown. */
+  private async tellAcd(op: () => Promise<void>, what: string): Promise<void> {
+    try {
+      await op();
+    } catch (err) {
+      this.logger.info({ err: (err as Error).message }, `ACD ${what} not applied`);
+    }
+  }
+}
+
+function stringData(data: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) if (v !== undefined && v !== null) out[k] = String(v);
+  return out;
+}
