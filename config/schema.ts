@@ -75,6 +75,8 @@ export interface ExtensionConfig {
   mobile?: string;
   /** Present when the extension belongs to an ACD agent: what they can answer and where. */
   agent?: AgentConfig;
+  /** An operator's phone: may switch avalanche messages on and off (featureCodes.avalancheToggle). */
+  operator?: boolean;
 }
 
 export const ANSWER_ON = ['phone', 'mobile'] as const;
@@ -122,6 +124,12 @@ export interface QueueConfigEntry {
   personalOverflowSeconds: number;
   /** Position and estimated wait are spoken on entry and then every this many seconds (0: on entry only), unless the flow says otherwise. */
   announceEverySeconds: number;
+  /** Seconds before a callback whose customer did not answer is dialled again (default 120). */
+  callbackRetrySeconds?: number;
+  /** Dial attempts before a callback is given up (default 3). */
+  callbackMaxAttempts?: number;
+  /** Seconds the customer's phone rings on a callback before it counts as no answer (default 30). */
+  callbackRingSeconds?: number;
 }
 
 export interface NumberConfig {
@@ -159,6 +167,46 @@ export interface TrunkConfig {
   callerId: string;
 }
 
+/**
+ * Codes an extension dials on its own phone (issue 5, item 6). `pause` and
+ * `avalancheToggle` take digits after the code: *23 pauses ("pause"), *2301
+ * pauses with reason "01"; *78 followed by an avalanche message id toggles it.
+ */
+export interface FeatureCodesConfig {
+  /** Log in to the ACD (ready). */
+  login: string;
+  /** Log out of the ACD (calls to the agent's own extension still ring). */
+  logout: string;
+  /** Pause; optional reason digits after the code. */
+  pause: string;
+  /** Ready again after a pause or wrap-up. */
+  ready: string;
+  /** Operators: record announcements by phone (runs the flow whose `numbers` list this code). */
+  recordAnnouncements: string;
+  /** Operators' extensions: switch a prepared avalanche message on or off (code + message id). */
+  avalancheToggle: string;
+}
+
+/** Someone allowed to record announcements (with the PIN) and, from their extensions, toggle avalanche messages. */
+export interface OperatorConfig {
+  name: string;
+  /** 4 to 12 digits, a secret: never logged or echoed in errors. */
+  pin: string;
+  /** Extensions that count as this operator's phones (avalanche toggling). */
+  extensions: string[];
+}
+
+/** A prepared avalanche message an operator switches on and off by phone. */
+export interface AvalancheConfig {
+  /** Digits, dialled after the avalancheToggle code, e.g. "1" (*781). */
+  id: string;
+  /** The services (numbers[].service) whose callers hear it. */
+  services: string[];
+  /** The announcement slot played (recorded by phone with the recordAnnouncements code). */
+  slot: string;
+  language?: string;
+}
+
 export interface Config {
   company: CompanyConfig;
   sip: SipConfig;
@@ -176,6 +224,9 @@ export interface Config {
   queues: QueueConfigEntry[];
   numbers: NumberConfig[];
   trunks: TrunkConfig[];
+  featureCodes: FeatureCodesConfig;
+  operators: OperatorConfig[];
+  avalanche: AvalancheConfig[];
 }
 
 /** One thing wrong with a configuration value: where (path segments) and what. */
@@ -196,6 +247,11 @@ const seconds = { type: 'integer', minimum: 1, errorHint: 'must be a whole numbe
 const secondsOrZero = { type: 'integer', minimum: 0, errorHint: 'must be a whole number of seconds >= 0' };
 const level = { type: 'integer', minimum: 1, maximum: 5, errorHint: 'must be a skill level 1..5' };
 const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', errorHint: 'must be a lower-case name of letters, digits, "-" and "_"' };
+const featureCode = {
+  type: 'string',
+  pattern: '^[*#][0-9*#]{1,5}$',
+  errorHint: 'must be a code starting with * or # and 2 to 6 characters long, such as "*21" (in quotes)',
+};
 const hostname = {
   type: 'string',
   pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$',
@@ -280,6 +336,7 @@ export const configSchema = {
           name: text,
           password: text,
           mobile: e164,
+          operator: { type: 'boolean', errorHint: 'must be true or false' },
           agent: {
             type: 'object',
             additionalProperties: false,
@@ -328,6 +385,9 @@ export const configSchema = {
           maxMissedOffers: { type: 'integer', minimum: 1, default: 2, errorHint: 'must be a whole number >= 1' },
           personalOverflowSeconds: { ...secondsOrZero, default: 60 },
           announceEverySeconds: { ...secondsOrZero, default: 60 },
+          callbackRetrySeconds: secondsOrZero,
+          callbackMaxAttempts: { type: 'integer', minimum: 1, errorHint: 'must be a whole number >= 1' },
+          callbackRingSeconds: seconds,
         },
       },
     },
@@ -343,6 +403,48 @@ export const configSchema = {
           queue: name,
           target: extension,
           greeting: { type: 'boolean', errorHint: 'must be true or false' },
+        },
+      },
+    },
+    featureCodes: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        login: { ...featureCode, default: '*21' },
+        logout: { ...featureCode, default: '*22' },
+        pause: { ...featureCode, default: '*23' },
+        ready: { ...featureCode, default: '*24' },
+        recordAnnouncements: { ...featureCode, default: '*77' },
+        avalancheToggle: { ...featureCode, default: '*78' },
+      },
+    },
+    operators: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'pin'],
+        properties: {
+          name: text,
+          pin: { type: 'string', pattern: '^[0-9]{4,12}$', errorHint: 'must be a PIN of 4 to 12 digits, in quotes' },
+          extensions: { type: 'array', items: extension, default: [], errorHint: 'must be a list of extensions' },
+        },
+      },
+    },
+    avalanche: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'services', 'slot'],
+        properties: {
+          id: { type: 'string', pattern: '^[0-9]{1,4}$', errorHint: 'must be 1 to 4 digits, in quotes, such as "1"' },
+          services: { type: 'array', items: text, minItems: 1, errorHint: 'must be a list of one or more services' },
+          slot: name,
+          language: { type: 'string', enum: ['sv', 'en'], errorHint: 'must be sv or en' },
         },
       },
     },
@@ -381,7 +483,7 @@ export function formatPath(path: ReadonlyArray<string | number>): string {
   return out;
 }
 
-const SECRET_KEY = /password|secret/i;
+const SECRET_KEY = /password|secret|^pins?$/i;
 
 /** A value as it should appear in an error message; secrets are never echoed. */
 function describeValue(path: ReadonlyArray<string | number>, value: unknown): string {
@@ -550,6 +652,34 @@ export function checkConfigRules(config: Config): ConfigIssue | null {
       if (!isIpOrCidr(src)) {
         return { path: ['trunks', i, 'trustedSources', j], problem: `must be an IP address or CIDR such as 192.0.2.0/24, got ${JSON.stringify(src)}` };
       }
+    }
+  }
+  const codes = Object.entries(config.featureCodes) as Array<[keyof FeatureCodesConfig, string]>;
+  for (const [i, [key, code]] of codes.entries()) {
+    for (const [otherKey, other] of codes.slice(0, i)) {
+      if (code.startsWith(other) || other.startsWith(code)) {
+        return { path: ['featureCodes', key], problem: `"${code}" clashes with featureCodes.${otherKey} "${other}" (one must not begin with the other)` };
+      }
+    }
+  }
+  const pins = new Map<string, number>();
+  for (const [i, o] of config.operators.entries()) {
+    const prev = pins.get(o.pin);
+    // Say where, never what: a PIN is a secret.
+    if (prev !== undefined) return { path: ['operators', i, 'pin'], problem: `is the same PIN as operators[${prev}]: every operator needs their own` };
+    pins.set(o.pin, i);
+    for (const [j, ext] of o.extensions.entries()) {
+      if (!seenExt.has(ext)) return { path: ['operators', i, 'extensions', j], problem: `unknown extension "${ext}" (not in extensions)` };
+    }
+  }
+  const services = new Set(config.numbers.map((n) => n.service));
+  const avalancheIds = new Map<string, number>();
+  for (const [i, a] of config.avalanche.entries()) {
+    const prev = avalancheIds.get(a.id);
+    if (prev !== undefined) return { path: ['avalanche', i, 'id'], problem: `duplicate avalanche id "${a.id}" (already at avalanche[${prev}])` };
+    avalancheIds.set(a.id, i);
+    for (const [j, s] of a.services.entries()) {
+      if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)` };
     }
   }
   const { rtp, sip, http } = config;

@@ -24,6 +24,8 @@ import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
 import { CallCenter } from './calls/center.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
+import { AvalancheStore } from './calls/avalanche.js';
+import { FeatureCodes } from './calls/feature-codes.js';
 import { acdAgents, acdQueues } from './config/acd.js';
 import { defaultConfigFile } from './config/load.js';
 
@@ -36,6 +38,8 @@ export interface App {
   acd: Acd;
   flows: FlowLibrary;
   center: CallCenter;
+  /** Avalanche messages: prepared in config, switched by operators (*78<id>), state in DATA_DIR/avalanche.json. */
+  avalanche: AvalancheStore;
   stop(): Promise<void>;
 }
 
@@ -93,11 +97,15 @@ export async function startApp(config: Config, logger: Logger, opts: { flowDir?:
     store, clock, queues: acdQueues(config), agents: acdAgents(config),
     onError: (err) => logger.error({ err }, 'ACD error'),
   });
+  const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators);
+  const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
+    logger.child({ component: 'avalanche' }));
   const center = new CallCenter({
     config, srf, media, prompts, acd, clock, flows,
     registrar: sw.registrar, directory: sw.directory,
-    announcements: new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements')),
+    announcements, avalanche,
     logger: logger.child({ component: 'calls' }),
+    ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),
   });
   try {
     await acd.start();
@@ -111,6 +119,12 @@ export async function startApp(config: Config, logger: Logger, opts: { flowDir?:
     throw err;
   }
   sw.calls.entrance = center;
+  sw.calls.features = new FeatureCodes({
+    config, srf, media, prompts, acd, clock, flows, avalanche,
+    loggedOutByCode: center.loggedOutByCode,
+    entrance: () => sw.calls.entrance,
+    logger: logger.child({ component: 'feature-codes' }),
+  });
   flows.watch();
   logger.info({
     sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
@@ -125,8 +139,10 @@ export async function startApp(config: Config, logger: Logger, opts: { flowDir?:
     acd,
     flows,
     center,
+    avalanche,
     async stop() {
       sw.calls.entrance = undefined;
+      sw.calls.features = undefined;
       flows.close();
       await center.stop();
       await acd.stop();

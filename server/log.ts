@@ -43,7 +43,7 @@ export const REDACT_PATHS: readonly string[] = [
 ];
 
 /** Keys whose value is a secret wherever they appear. */
-const SECRET_KEY = /^(password|passwd|secret|authorization|proxy-authorization|www-authenticate-response|apikey|api[-_]key|token|accesstoken|access[-_]token)$/i;
+const SECRET_KEY = /^(password|passwd|secret|pin|pins|authorization|proxy-authorization|www-authenticate-response|apikey|api[-_]key|token|accesstoken|access[-_]token)$/i;
 /** Header lines in raw SIP/HTTP text. */
 const AUTH_HEADER_LINE = /((?:proxy-)?authorization\s*:)[^\r\n]*/gi;
 /** user:password@ in URLs. */

@@ -6,8 +6,9 @@
  * stereo, widen 8-bit or narrow 24/32-bit, decode G.711 WAVs, resample 16 kHz
  * or any other rate) and then kept in a cache with its G.711 encodings:
  * 500 callers hearing the same music cost one conversion and one buffer.
- * The cache checks the file's size and mtime on each load, so replacing an
- * announcement takes effect on the next play without a restart.
+ * The cache checks the file's size, mtime and inode on each load, so replacing
+ * an announcement (written elsewhere, then renamed over the old one) takes
+ * effect on the next play without a restart.
  *
  * Recordings are written as 8 kHz mono 16-bit PCM WAV.
  */
@@ -206,6 +207,8 @@ interface CacheEntry {
   sound: Sound;
   size: number;
   mtimeMs: number;
+  /** A file replaced by rename (an announcement saved atomically) is a new inode even when size and mtime match. */
+  ino: number;
 }
 
 /**
@@ -233,7 +236,7 @@ export class SoundCache {
       throw new Error(`File Not Found: ${file}`);
     }
     const hit = this.entries.get(key);
-    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
+    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ino === st.ino) {
       // Refresh its place in the LRU order.
       this.entries.delete(key);
       this.entries.set(key, hit);
@@ -245,7 +248,7 @@ export class SoundCache {
     const job = (async () => {
       const bytes = await readFile(key);
       const sound = new Sound(file, await convertWav(bytes, file));
-      this.put(key, { sound, size: st.size, mtimeMs: st.mtimeMs });
+      this.put(key, { sound, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
       return sound;
     })();
     this.loading.set(key, job);

@@ -260,13 +260,17 @@ export class Acd {
     return this.act(async () => this.abandonNow(this.entryOrThrow(entryId)));
   }
 
-  /** The waiting caller asked to be called back: same place, same enqueue time, now a callback. */
-  requestCallback(entryId: string): Promise<void> {
+  /**
+   * The waiting caller asked to be called back: same place, same enqueue
+   * time, now a callback. `data` is merged into the entry's (e.g. the
+   * number to call back).
+   */
+  requestCallback(entryId: string, data?: Readonly<Record<string, string>>): Promise<void> {
     return this.act(async () => {
       const entry = this.entryOrThrow(entryId);
       if (entry.answeredAt !== undefined) throw new AcdError(`entry ${entryId} is answered: too late for a callback`);
       if (entry.kind === 'callback') return;
-      await this.putEntry(asCallback(entry));
+      await this.putEntry(asCallback(entry, data));
       await this.freeOfferedAgent(entry);
       this.emit({ type: 'callback-requested', at: this.clock.now(), entryId, queueId: entry.queueId });
     });

@@ -26,8 +26,9 @@ export const DEFAULT_CALLBACK_MAX_ATTEMPTS = 3;
 export type CallbackOutcome = 'completed' | 'failed' | 'cancelled';
 
 /** The waiting call turned callback: same place, same enqueue time, no offer. */
-export function asCallback(entry: QueueEntry): QueueEntry {
-  return { ...omit(entry, 'offeredTo', 'offeredAt', 'answeredAt'), kind: 'callback' };
+export function asCallback(entry: QueueEntry, data?: Readonly<Record<string, string>>): QueueEntry {
+  const callback: QueueEntry = { ...omit(entry, 'offeredTo', 'offeredAt', 'answeredAt'), kind: 'callback' };
+  return data ? { ...callback, data: { ...entry.data, ...data } } : callback;
 }
 
 /** After a dial attempt the caller did not answer: wait and try again, or give up. */

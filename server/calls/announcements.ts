@@ -1,23 +1,44 @@
 /**
  * Operators' recorded announcements, one WAV per slot under
- * DATA_DIR/announcements/<slot>.wav; drafts under .../drafts/. No operator
- * PINs are configured yet, so recording by phone refuses every PIN.
+ * DATA_DIR/announcements/<slot>.wav; drafts under .../drafts/ (same file
+ * system, so saving is one atomic rename: a caller starting to play the slot
+ * gets the old file or the new one, never half of one; the media engine's
+ * sound cache notices the new inode and reloads on the next play).
+ *
+ * PINs are the configured operators' (config `operators`): compared in
+ * constant time, never logged.
  */
+import { timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { OperatorConfig } from '../../config/schema.js';
 import type { AnnouncementStore } from '../ivr/context.js';
 
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
 export class FileAnnouncementStore implements AnnouncementStore {
-  constructor(private readonly dir: string) {}
+  private readonly pins: Array<{ name: string; hash: Buffer }>;
+
+  constructor(private readonly dir: string, operators: readonly Pick<OperatorConfig, 'name' | 'pin'>[] = []) {
+    this.pins = operators.map((o) => ({ name: o.name, hash: digest(o.pin) }));
+  }
 
   async current(slot: string): Promise<string | undefined> {
     const file = join(this.dir, `${slot}.wav`);
     return existsSync(file) ? file : undefined;
   }
 
-  async verifyPin(_pin: string): Promise<boolean> {
-    return false;
+  async verifyPin(pin: string): Promise<boolean> {
+    return this.operatorOf(pin) !== undefined;
+  }
+
+  /** The operator whose PIN this is (every PIN is compared, in constant time). */
+  operatorOf(pin: string): string | undefined {
+    const hash = digest(pin);
+    let found: string | undefined;
+    for (const p of this.pins) if (timingSafeEqual(p.hash, hash) && found === undefined) found = p.name;
+    return found;
   }
 
   draftFile(slot: string, callId: string): string {

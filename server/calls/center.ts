@@ -8,10 +8,12 @@
  *   rings the agent. An `agent-state` event moving a ringing agent from
  *   `reserved` to anything but `busy` (ring timeout, the caller left, ...)
  *   stops that ringing.
- * - Log-in rule (until feature codes exist): an agent answering on the phone
- *   is logged in (ready) when a phone registers for their extension, and
- *   logged out when its last registration ends (after a call in progress and
- *   its wrap-up). At start-up every phone agent is logged out until a phone
+ * - Log-in rule: an agent answering on the phone is logged in (ready) when
+ *   a phone registers for their extension, and logged out when its last
+ *   registration ends (after a call in progress and its wrap-up). An agent
+ *   who logged out with the feature code (*22, ./feature-codes.ts) stays
+ *   logged out while the phone keeps registering, until *21 / *24 or the
+ *   last registration ends. At start-up every phone agent is logged out until a phone
  *   registers; mobile agents are logged in at start-up.
  *
  * Events for statistics, a CRM and tests: `center.on('event', e)` with the
@@ -30,6 +32,8 @@ import type { AnnouncementStore, IvrEvent } from '../ivr/context.js';
 import type { Directory } from '../sip/directory.js';
 import type { Registrar } from '../sip/registrar.js';
 import { CallSession } from './session.js';
+import type { AvalancheSource } from './avalanche.js';
+import { CallbackDialler, type CallbackEvent } from './callbacks.js';
 
 /** What happened to a call beyond the IVR's own events. */
 export type CallEvent =
@@ -38,7 +42,8 @@ export type CallEvent =
   | { type: 'queue-announcement'; at: number; callId: string; entryId: string; position: number; waitSeconds: number }
   | { type: 'agent-ringing'; at: number; callId: string; entryId: string; agentId: string; uri: string }
   | { type: 'agent-connected'; at: number; callId: string; entryId: string; agentId: string }
-  | { type: 'call-ended'; at: number; callId: string; by: string };
+  | { type: 'call-ended'; at: number; callId: string; by: string }
+  | CallbackEvent;
 
 export interface CallCenterOptions {
   config: Config;
@@ -51,7 +56,14 @@ export interface CallCenterOptions {
   registrar: Registrar;
   directory: Directory;
   announcements: AnnouncementStore;
+  /** Active avalanche messages by service (./avalanche.ts); none when absent. */
+  avalanche?: AvalancheSource;
   logger: Logger;
+  /**
+   * Writes the ACD store's pending changes now (MemoryStore.flushSync): a
+   * booked callback is on disk before the caller is told it is booked.
+   */
+  persistNow?: () => void | Promise<void>;
 }
 
 export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
@@ -65,6 +77,10 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private readonly serviceQueues = new Map<string, string>();
   private readonly profiles: Map<string, AgentProfile>;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Agents who logged out with the feature code (*22): registering does not log them in again (./feature-codes.ts). */
+  readonly loggedOutByCode = new Set<string>();
+  /** Makes the callbacks the ACD offers to agents (./callbacks.ts). */
+  readonly callbacks: CallbackDialler;
 
   constructor(readonly opts: CallCenterOptions) {
     super();
@@ -74,6 +90,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
       const p = opts.acd.profile(e.extension);
       return p ? [[e.extension, p] as const] : [];
     }));
+    this.callbacks = new CallbackDialler(opts, (e) => this.emitEvent(e));
     this.unsubscribe.push(opts.acd.on((e) => this.onAcdEvent(e)));
     this.unsubscribe.push(opts.registrar.onChange((ext) => this.syncLogin(ext)));
   }
@@ -90,10 +107,20 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   async stop(): Promise<void> {
     for (const u of this.unsubscribe) u();
     await Promise.all([...this.sessions].map((s) => s.hangup()));
+    await this.callbacks.stop();
+  }
+
+  /** @internal Puts what the ACD store has pending on disk (a booked callback). */
+  async persistNow(): Promise<void> {
+    try {
+      await this.opts.persistNow?.();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'the ACD state could not be written');
+    }
   }
 
   get activeCalls(): number {
-    return this.sessions.size;
+    return this.sessions.size + this.callbacks.active;
   }
 
   /** The queue a service's calls wait in when the flow's queue node names none. */
@@ -141,6 +168,8 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
 
   private onAcdEvent(e: AcdEvent): void {
     if (e.type === 'offered-to-agent') {
+      // A callback: its caller is gone; the dialler rings the agent, then dials the caller.
+      if (this.callbacks.offer(e.entryId, e.agentId)) return;
       const session = this.byEntry.get(e.entryId);
       if (!session) {
         // Not ours (another instance's call on a shared store) or already gone.
@@ -152,6 +181,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
       const session = this.ringing.get(e.agentId);
       this.ringing.delete(e.agentId);
       if (session && e.state !== 'busy') session.stopRinging(e.agentId);
+      if (e.state !== 'busy') this.callbacks.stopRinging(e.agentId);
     }
   }
 
@@ -165,6 +195,8 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
     const { acd, registrar, logger } = this.opts;
     const live = registrar.contactsOf(extension).length > 0;
     const state = acd.agent(extension)?.state ?? 'logged-out';
+    if (!live) this.loggedOutByCode.delete(extension); // a fresh registration later logs in again
+    if (live && this.loggedOutByCode.has(extension)) return;
     if (live && acd.agent(extension)?.next?.state === 'logged-out') {
       await acd.ready(extension); // back before the log-out took effect: cancel it
     } else if (live && state === 'logged-out') {

@@ -24,8 +24,11 @@
  *    cancelled, both legs and endpoints released, and the ACD told once:
  *    `callEnded` (abandon before an answer; after one, the agent's wrap-up).
  *
- * Not built yet (issue 5): callback offers, brand messages, avalanche
- * messages (the hooks answer "declined" / none).
+ * Avalanche messages come from center.opts.avalanche (./avalanche.ts).
+ * Callbacks ("press 1 to be called back" in the queue, the flow's callback
+ * node) are booked here and made by the CallCenter's dialler
+ * (./callbacks.ts).
+ * Not built yet (issue 5): brand messages.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,9 +36,9 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { NumberConfig } from '../../config/schema.js';
 import type { Endpoint } from '../../media/port.js';
-import { musicFile, speakEstimatedWait, speakQueuePosition } from '../../media/speech.js';
+import { musicFile, promptFile, speakEstimatedWait, speakQueuePosition } from '../../media/speech.js';
 import type {
-  AvalancheMessage, CallbackResult, CallData, EnqueueRequest, EnqueueResult, IvrContext, IvrEventSink, QueueExperience,
+  AvalancheMessage, CallbackRequest, CallbackResult, CallData, EnqueueRequest, EnqueueResult, IvrContext, IvrEventSink, QueueExperience,
   RoutingState, TransferRequest, TransferResult,
 } from '../ivr/context.js';
 import type { Flow } from '../ivr/flow.js';
@@ -43,6 +46,7 @@ import { runFlow, type FlowRun } from '../ivr/interpreter.js';
 import { DIALLED_HEADER, SERVICE_HEADER, flowProxy } from '../sip/calls.js';
 import type { Binding } from '../sip/registrar.js';
 import { AnchoredCall, type AgentLeg, type EndedBy } from './anchored-call.js';
+import { CALLBACK_NUMBER_KEY, callbackDialogue } from './callbacks.js';
 import type { CallCenter } from './center.js';
 
 export const WAIT_HEADER = 'X-Wait-Seconds';
@@ -65,6 +69,10 @@ interface QueueWait {
   stop: AbortController;
   /** The agent being rung; `done` settles when that ringing is over. One at a time: the ACD offers an entry to one agent. */
   ringing?: { agentId: string; ring: AbortController; done: Promise<void> };
+  /** The caller is in the callback dialogue (./callbacks.ts). */
+  inCallbackDialogue?: boolean;
+  /** The entry became a callback: it must not be abandoned when the call ends. */
+  callbackBooked?: boolean;
 }
 
 export class CallSession implements IvrContext {
@@ -82,6 +90,8 @@ export class CallSession implements IvrContext {
   private answeredEntry?: string;
   /** An agent or a transfer target has the call: the flow is over, the call is not. */
   private handedOff = false;
+  /** When the call first entered a queue: a callback booked after it (overflow) keeps that place. */
+  private lastEnqueuedAt?: number;
 
   constructor(private readonly center: CallCenter, init: SessionInit) {
     const callId = init.req.get('Call-ID');
@@ -160,6 +170,7 @@ export class CallSession implements IvrContext {
 
     const entryId = randomUUID();
     const enqueuedAt = this.now();
+    this.lastEnqueuedAt ??= enqueuedAt;
     let settle!: (r: EnqueueResult) => void;
     const outcome = new Promise<EnqueueResult>((resolve) => { settle = resolve; });
     const wait: QueueWait = {
@@ -191,8 +202,10 @@ export class CallSession implements IvrContext {
       ? setTimeout(() => wait.settle({ outcome: 'overflow', waitedSeconds: Math.round((this.now() - enqueuedAt) / 1000) }), request.maxWaitSeconds * 1000)
       : undefined;
     void this.queueExperience(wait, request.experience, queue.announceEverySeconds);
+    void this.queueCallbackOffer(wait, request.experience, queue.announceEverySeconds);
 
-    const result = await outcome;
+    let result = await outcome;
+    if (wait.callbackBooked) result = { outcome: 'callback' }; // even if the caller hung up during the confirmation
     signal.removeEventListener('abort', onAbort);
     clearTimeout(overflow);
     wait.stop.abort();
@@ -202,8 +215,8 @@ export class CallSession implements IvrContext {
       if (!this.anchored.active) await this.onAnsweredCallGone(entryId);
     } else {
       wait.ringing?.ring.abort();
-      // Still in the ACD: the caller left (abandoned) or the wait ran out (overflow).
-      if (acd.entry(entryId)) await this.tellAcd(() => acd.callEnded(entryId), 'abandon');
+      // Still in the ACD: the caller left (abandoned) or the wait ran out (overflow); a callback stays.
+      if (!wait.callbackBooked && acd.entry(entryId)) await this.tellAcd(() => acd.callEnded(entryId), 'abandon');
       this.center.untrack(entryId);
     }
     log.info({ outcome: result.outcome }, 'left the queue');
@@ -217,9 +230,117 @@ export class CallSession implements IvrContext {
     this.center.untrack(entryId);
   }
 
-  async offerCallback(): Promise<CallbackResult> {
-    this.logger.info('callback offers are not built yet: declined');
-    return { outcome: 'declined' };
+  /** The flow's callback node: ask, confirm the number, book a callback entry (keeping the place of an earlier wait). */
+  async offerCallback(request: CallbackRequest, signal: AbortSignal): Promise<CallbackResult> {
+    const { acd } = this.center.opts;
+    const queueId = request.queueId ?? this.center.queueOfService(this.call.service);
+    if (!queueId || !this.center.queues.has(queueId)) {
+      this.logger.warn({ queue: queueId }, 'no queue for a callback: declined');
+      return { outcome: 'declined' };
+    }
+    const stop = AbortSignal.any([signal, this.hangupSignal]);
+    const number = await callbackDialogue({
+      endpoint: this.endpoint, prompts: this.prompts, language: this.call.language, caller: this.call.caller, askFirst: true, signal: stop,
+    });
+    if (!number || stop.aborted) return { outcome: 'declined' };
+    const entryId = randomUUID();
+    const { caller, dialled, service, language, callId } = this.call;
+    try {
+      await acd.enqueue({
+        id: entryId, queueId, kind: 'callback', enqueuedAt: this.lastEnqueuedAt ?? this.now(), priority: request.priority,
+        data: stringData({ ...this.variables, caller, dialled, service, language, callId, [CALLBACK_NUMBER_KEY]: number }),
+      });
+    } catch (err) {
+      this.logger.error({ err }, 'the ACD refused the callback');
+      return { outcome: 'declined' };
+    }
+    await this.callbackBooked(entryId, number);
+    return { outcome: 'accepted', number };
+  }
+
+  /** Once the caller may ask for a callback in the queue: "press 1", and a 1 from then on starts the dialogue. */
+  private async queueCallbackOffer(wait: QueueWait, experience: QueueExperience, queueEvery: number): Promise<void> {
+    const after = experience.offerCallbackAfterSeconds;
+    const whenOver = experience.offerCallbackWhenWaitOverSeconds;
+    if (after === undefined && whenOver === undefined) return;
+    const { acd } = this.center.opts;
+    const stop = wait.stop.signal;
+    const started = this.now();
+    // Offered after `after` seconds, or as soon as the estimate exceeds `whenOver`; checked every second.
+    for (;;) {
+      if (stop.aborted || wait.settled || !this.anchored.active) return;
+      if (after !== undefined && this.now() - started >= after * 1000) break;
+      if (whenOver !== undefined) {
+        const ewt = acd.estimatedWaitSeconds(wait.queueId, wait.entryId);
+        if (Number.isFinite(ewt) && ewt > whenOver) break;
+      }
+      await sleep(1000, undefined, { signal: stop }).catch(() => {});
+    }
+    const endpoint = this.endpoint;
+    this.logger.info({ entryId: wait.entryId }, 'callback offered in the queue: press 1');
+    const onDigit = (e: { dtmf: string }): void => {
+      this.logger.debug({ digit: e.dtmf }, 'digit while queued');
+      if (e.dtmf !== '1' || wait.inCallbackDialogue || wait.settled || wait.callbackBooked) return;
+      void this.queueCallbackDialogue(wait, experience, queueEvery);
+    };
+    endpoint.on('dtmf', onDigit);
+    stop.addEventListener('abort', () => endpoint.off('dtmf', onDigit), { once: true });
+    if (wait.inCallbackDialogue || acd.positionOf(wait.entryId) === undefined) return; // being offered right now: just listen
+    await endpoint.play(promptFile(this.prompts, this.call.language, 'press_1_callback')).catch(() => {});
+    if (stop.aborted || wait.settled || wait.inCallbackDialogue || !this.anchored.active) return;
+    try {
+      void endpoint.play(musicFile(this.prompts, experience.music ?? 'default'), { loop: true }).catch(() => {});
+    } catch { /* no music */ }
+  }
+
+  private async queueCallbackDialogue(wait: QueueWait, experience: QueueExperience, queueEvery: number): Promise<void> {
+    const { acd } = this.center.opts;
+    wait.inCallbackDialogue = true;
+    // The queue experience pauses during the dialogue (it would talk over it).
+    wait.stop.abort();
+    const dialogueStop = new AbortController();
+    const watch = setInterval(() => { if (wait.settled || !this.anchored.active) dialogueStop.abort(); }, 200);
+    let number: string | undefined;
+    try {
+      number = await callbackDialogue({
+        endpoint: this.endpoint, prompts: this.prompts, language: this.call.language, caller: this.call.caller, askFirst: false,
+        signal: AbortSignal.any([dialogueStop.signal, this.hangupSignal]),
+      });
+    } finally {
+      clearInterval(watch);
+      wait.inCallbackDialogue = false;
+    }
+    if (wait.settled || !this.anchored.active) return;
+    if (!number) {
+      // Declined: back to the queue experience.
+      wait.stop = new AbortController();
+      void this.queueExperience(wait, experience, queueEvery);
+      void this.queueCallbackOffer(wait, { ...experience, offerCallbackAfterSeconds: 0 }, queueEvery);
+      return;
+    }
+    // Offers of this entry go to the dialler from now on (it is a callback).
+    this.center.untrack(wait.entryId);
+    try {
+      await acd.requestCallback(wait.entryId, { [CALLBACK_NUMBER_KEY]: number });
+    } catch (err) {
+      this.logger.info({ err: (err as Error).message }, 'too late for a callback');
+      if (!wait.settled) this.center.track(wait.entryId, this);
+      return;
+    }
+    wait.callbackBooked = true;
+    wait.ringing?.ring.abort();
+    await this.callbackBooked(wait.entryId, number);
+    wait.settle({ outcome: 'callback' });
+  }
+
+  /** The callback is in the ACD: on disk first, then the caller is told. */
+  private async callbackBooked(entryId: string, number: string): Promise<void> {
+    await this.center.persistNow();
+    this.logger.info({ entryId, number }, 'callback booked');
+    this.center.emitEvent({ type: 'callback-booked', at: this.now(), callId: this.call.callId, entryId, number });
+    if (this.anchored.active) {
+      await this.endpoint.play(promptFile(this.prompts, this.call.language, 'callback_confirmed')).catch(() => {});
+    }
   }
 
   async transfer(request: TransferRequest, signal: AbortSignal): Promise<TransferResult> {
@@ -242,8 +363,8 @@ export class CallSession implements IvrContext {
     await this.anchored.hangup();
   }
 
-  async avalancheMessages(): Promise<readonly AvalancheMessage[]> {
-    return [];
+  async avalancheMessages(service: string, at: number): Promise<readonly AvalancheMessage[]> {
+    return (await this.center.opts.avalanche?.active(service, at)) ?? [];
   }
 
   // ---- offers (from the CallCenter) -----------------------------------------------

@@ -18,6 +18,8 @@ export function acdQueues(config: Pick<Config, 'queues'>): QueueConfig[] {
     ringTimeoutSeconds: q.ringTimeoutSeconds,
     maxMissedOffers: q.maxMissedOffers,
     personalOverflowSeconds: q.personalOverflowSeconds,
+    ...(q.callbackRetrySeconds !== undefined ? { callbackRetrySeconds: q.callbackRetrySeconds } : {}),
+    ...(q.callbackMaxAttempts !== undefined ? { callbackMaxAttempts: q.callbackMaxAttempts } : {}),
   }));
 }
 

@@ -6,7 +6,8 @@
  * A service number runs its IVR flow in a call session (the entrance,
  * server/calls/center.ts), unless it names a `target` extension to ring
  * directly. Only an authenticated extension may call out through the trunk; trunk
- * traffic never goes back out of it.
+ * traffic never goes back out of it. An extension's feature codes (*21 ...)
+ * go to server/calls/feature-codes.ts.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ import type { Binding, Registrar } from './registrar.js';
 import type { MediaServer } from '../../media/port.js';
 import { musicFile, promptFile, type PromptSet } from '../../media/speech.js';
 import { AnchoredCall } from '../calls/anchored-call.js';
+import type { FeatureCodeHandler } from '../calls/feature-codes.js';
 
 export type CallTarget =
   | { kind: 'extension'; extension: string; service?: NumberConfig }
@@ -51,6 +53,8 @@ export const DIALLED_HEADER = 'X-Dialled-Number';
 export class CallRouter {
   /** Set by the app once the contact center is up; until then service numbers get 503. */
   entrance: Entrance | undefined;
+  /** Feature codes an extension dials (*21 log in, *77 record ...): set by the app (server/calls/feature-codes.ts). */
+  features: FeatureCodeHandler | undefined;
 
   constructor(private readonly opts: CallRouterOptions) {}
 
@@ -59,6 +63,12 @@ export class CallRouter {
     const caller = this.identify(req, res, log);
     if (!caller) return;
     const dialled = userPart(req.uri);
+    const feature = caller.fromTrunk ? undefined : this.features?.match(dialled);
+    if (feature && this.features) {
+      log.info({ from: caller.number, dialled, feature: feature.kind }, 'feature code');
+      await this.features.handle(req, res, caller.number, feature, log);
+      return;
+    }
     const target = this.route(dialled, caller.fromTrunk);
     log.info({ from: caller.number, dialled, target: describe(target), source: req.source_address }, 'incoming call');
     switch (target.kind) {

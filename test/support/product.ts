@@ -23,7 +23,7 @@ export interface RunningProduct {
   stop(): Promise<void>;
 }
 
-export async function startProduct(opts: { trunkPort?: number; logger?: Logger; tweak?: (c: Config) => void } = {}): Promise<RunningProduct> {
+export async function startProduct(opts: { trunkPort?: number; logger?: Logger; tweak?: (c: Config) => void; flowDir?: string } = {}): Promise<RunningProduct> {
   const config = loadConfig({ env: {} });
   config.sip.host = '127.0.0.1';
   config.sip.port = await freePort('both');
@@ -38,7 +38,7 @@ export async function startProduct(opts: { trunkPort?: number; logger?: Logger; 
   config.dataDir = tempDir('data-');
   opts.tweak?.(config);
   const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const app = await startApp(config, logger);
+  const app = await startApp(config, logger, opts.flowDir ? { flowDir: opts.flowDir } : {});
   return { app, config, sipPort: config.sip.port, wsPort: config.sip.wsPort, stop: () => app.stop() };
 }
 

@@ -326,7 +326,8 @@ export async function runSipp(opts: RunSippOptions): Promise<SippResult> {
  */
 export function portInUse(port: number, transport: 'udp' | 'tcp'): boolean {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const wanted = new Set([`0100007F:${hexPort}`, `00000000:${hexPort}`]);
+  // 127.0.0.1, 0.0.0.0, and 127.0.0.3 (the trunk's "operator network" in tests).
+  const wanted = new Set([`0100007F:${hexPort}`, `00000000:${hexPort}`, `0300007F:${hexPort}`]);
   let table = '';
   try {
     table = readFileSync(`/proc/net/${transport}`, 'utf8');

@@ -1,0 +1,185 @@
+/**
+ * Feature codes: what an extension dials on its own phone (config
+ * `featureCodes`, defaults below). Only authenticated extensions reach them;
+ * the trunk never does.
+ *
+ *   *21          log in to the ACD (ready); from a pause, ready
+ *   *22          log out of the ACD; calls to the extension itself still ring
+ *   *23[digits]  pause, with the digits as reason (none: "pause")
+ *   *24          ready again (logs in first when logged out)
+ *   *77          record announcements: runs the flow whose `numbers` list the
+ *                code (ivr-flows/inspelning.yaml; the operator's PIN is asked there)
+ *   *78<id>      an operator's extension (`operator: true`, or in an
+ *                operator's `extensions`) switches the prepared avalanche
+ *                message <id> on, or off when it is on
+ *
+ * The ACD codes and *78 answer with our media, play thank_you (done) or
+ * invalid_choice (refused: not an agent, logged out and pausing, not an
+ * operator, unknown message), and hang up.
+ *
+ * An agent who logged out with *22 stays logged out while their phone keeps
+ * registering (CallCenter.loggedOutByCode) until they dial *21 or *24 or
+ * their last registration ends.
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { Config, FeatureCodesConfig, NumberConfig } from '../../config/schema.js';
+import type { MediaServer } from '../../media/port.js';
+import { promptFile, type PromptSet } from '../../media/speech.js';
+import type { Acd, Clock } from '../acd/index.js';
+import type { FlowLibrary } from '../ivr/loader.js';
+import type { Entrance } from '../sip/calls.js';
+import { AnchoredCall } from './anchored-call.js';
+import type { AvalancheStore } from './avalanche.js';
+
+export type FeatureAction =
+  | { kind: 'login' }
+  | { kind: 'logout' }
+  | { kind: 'pause'; reason: string }
+  | { kind: 'ready' }
+  | { kind: 'record-announcements'; code: string }
+  | { kind: 'avalanche-toggle'; id: string };
+
+/** The pause reason when *23 is dialled without digits. */
+export const DEFAULT_PAUSE_REASON = 'pause';
+/** The service recording calls carry (what logs and events show). */
+export const RECORDING_SERVICE = 'Inspelning';
+
+/** What a dialled user part means as a feature code, or undefined. */
+export function parseFeatureCode(dialled: string, codes: FeatureCodesConfig): FeatureAction | undefined {
+  let d = dialled;
+  try {
+    d = decodeURIComponent(dialled);
+  } catch {
+    return undefined;
+  }
+  if (d === codes.login) return { kind: 'login' };
+  if (d === codes.logout) return { kind: 'logout' };
+  if (d === codes.ready) return { kind: 'ready' };
+  if (d === codes.recordAnnouncements) return { kind: 'record-announcements', code: d };
+  if (d.startsWith(codes.pause)) {
+    const rest = d.slice(codes.pause.length);
+    if (rest === '') return { kind: 'pause', reason: DEFAULT_PAUSE_REASON };
+    if (/^[0-9]{1,6}$/.test(rest)) return { kind: 'pause', reason: rest };
+    return undefined;
+  }
+  if (d.startsWith(codes.avalancheToggle)) {
+    const rest = d.slice(codes.avalancheToggle.length);
+    if (/^[0-9]{1,4}$/.test(rest)) return { kind: 'avalanche-toggle', id: rest };
+  }
+  return undefined;
+}
+
+export interface FeatureCodesOptions {
+  config: Pick<Config, 'featureCodes' | 'operators' | 'extensions'>;
+  srf: Srf;
+  media: MediaServer;
+  prompts: PromptSet;
+  acd: Acd;
+  clock: Clock;
+  flows: FlowLibrary;
+  avalanche: AvalancheStore;
+  /** Agents logged out by code: the registration log-in rule leaves them alone. */
+  loggedOutByCode: Set<string>;
+  /** Where the recording flow runs (the contact center). */
+  entrance: () => Entrance | undefined;
+  logger: Logger;
+}
+
+/** How the CallRouter hands feature codes over (server/sip/calls.ts). */
+export interface FeatureCodeHandler {
+  match(dialled: string): FeatureAction | undefined;
+  handle(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, action: FeatureAction, log: Logger): Promise<void>;
+}
+
+export class FeatureCodes implements FeatureCodeHandler {
+  constructor(private readonly opts: FeatureCodesOptions) {}
+
+  match(dialled: string): FeatureAction | undefined {
+    return parseFeatureCode(dialled, this.opts.config.featureCodes);
+  }
+
+  async handle(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, action: FeatureAction, log: Logger): Promise<void> {
+    if (action.kind === 'record-announcements') {
+      await this.recordAnnouncements(req, res, extension, action.code, log);
+      return;
+    }
+    let ok: boolean;
+    try {
+      ok = action.kind === 'avalanche-toggle' ? await this.toggleAvalanche(extension, action.id, log) : await this.agentAction(extension, action, log);
+    } catch (err) {
+      log.error({ err, extension, code: action.kind }, 'feature code failed');
+      ok = false;
+    }
+    await this.confirm(req, res, ok, log);
+  }
+
+  /** The ACD codes: true when done. */
+  private async agentAction(agentId: string, action: FeatureAction, log: Logger): Promise<boolean> {
+    const { acd, loggedOutByCode } = this.opts;
+    if (!acd.profile(agentId)) {
+      log.info({ extension: agentId, code: action.kind }, 'feature code refused: not an agent');
+      return false;
+    }
+    const state = acd.agent(agentId)?.state ?? 'logged-out';
+    switch (action.kind) {
+      case 'login':
+      case 'ready':
+        loggedOutByCode.delete(agentId);
+        if (state === 'logged-out') await acd.login(agentId);
+        else await acd.ready(agentId);
+        break;
+      case 'logout':
+        loggedOutByCode.add(agentId);
+        await acd.logout(agentId);
+        break;
+      case 'pause':
+        if (state === 'logged-out') {
+          log.info({ agent: agentId }, 'pause refused: the agent is logged out');
+          return false;
+        }
+        await acd.pause(agentId, action.reason);
+        break;
+      default:
+        return false;
+    }
+    log.info({ agent: agentId, code: action.kind, state: acd.agent(agentId)?.state }, 'agent feature code');
+    return true;
+  }
+
+  private async toggleAvalanche(extension: string, id: string, log: Logger): Promise<boolean> {
+    const operator = this.opts.config.operators.find((o) => o.extensions.includes(extension))?.name
+      ?? (this.opts.config.extensions.find((e) => e.extension === extension)?.operator ? `extension ${extension}` : undefined);
+    if (!operator) {
+      log.warn({ extension, avalanche: id }, 'avalanche toggle refused: not an operator\'s extension');
+      return false;
+    }
+    const m = await this.opts.avalanche.toggle(id, this.opts.clock.now());
+    if (!m) {
+      log.info({ extension, avalanche: id }, 'avalanche toggle refused: no such message');
+      return false;
+    }
+    log.info({ operator, avalanche: id, on: m.on }, 'avalanche message toggled by phone');
+    return true;
+  }
+
+  private async recordAnnouncements(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, code: string, log: Logger): Promise<void> {
+    const entrance = this.opts.entrance();
+    const flow = this.opts.flows.forCall({ dialled: code });
+    if (!entrance || !flow || !flow.numbers.includes(code)) {
+      log.error({ code }, 'no IVR flow lists the recording code in its numbers');
+      res.send(entrance ? 404 : 503);
+      return;
+    }
+    const number: NumberConfig = { number: code, service: RECORDING_SERVICE };
+    await entrance.answer(req, res, { number: extension }, number, log);
+  }
+
+  private async confirm(req: Srf.SrfRequest, res: Srf.SrfResponse, ok: boolean, log: Logger): Promise<void> {
+    const { srf, media, prompts } = this.opts;
+    const call = new AnchoredCall(srf, media, log);
+    if (!(await call.answer(req, res))) return;
+    await call.caller.play(promptFile(prompts, 'sv', ok ? 'thank_you' : 'invalid_choice')).catch(() => {});
+    await call.hangup();
+  }
+}

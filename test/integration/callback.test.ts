@@ -1,0 +1,216 @@
+/**
+ * Callback ("ring-back") end to end, real SIP and RTP on loopback: a SIPp
+ * caller from the operator network (127.0.0.2) waits in the card-blocking
+ * queue with nobody logged in, presses 1 ("call me back"), accepts the
+ * number read back (RFC 4733 from /usr/share/sip-tester) and is hung up on
+ * after the confirmation; the entry keeps its place as a callback. Then an
+ * agent's baresip registers: the agent is rung first and answers, then a
+ * SIPp UAS on 127.0.0.3 (the operator network behind the trunk) gets the
+ * INVITE to the customer's number with the company's caller id; bridged;
+ * `callback-done` completed. No answer: retried with spacing, then failed.
+ * And kill -9 with a callback pending: the restarted product makes it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { flowDir, startApp, type App } from '../../server/app.js';
+import { loadConfig } from '../../server/config/load.js';
+import { createLogger } from '../../server/log.js';
+import type { Config } from '../../config/schema.js';
+import type { AcdEvent } from '../../server/acd/index.js';
+import type { CallEvent } from '../../server/calls/center.js';
+import type { EmbeddedMediaServer } from '../../media/engine/index.js';
+import { freePort } from '../support/ports.js';
+import { tempDir } from '../support/tmp.js';
+import { TRUNK_HOST_IP, TRUNK_SOURCE_IP } from '../support/product.js';
+import { assertSippOk, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
+import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+
+const CARD_NUMBER = '+46313900603';
+const CALLER = '+46701740651';
+const MAIN_NUMBER = '+46313900600';
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+interface Running {
+  app: App;
+  config: Config;
+  acdEvents: AcdEvent[];
+  callEvents: CallEvent[];
+}
+
+let running: Running | undefined;
+let uas: SippUas | undefined;
+let child: ChildProcess | undefined;
+
+afterEach(async () => {
+  await stopAllBaresip();
+  await uas?.stop(1_000).catch(() => {});
+  uas = undefined;
+  child?.kill('SIGKILL');
+  child = undefined;
+  await running?.app.stop();
+  running = undefined;
+});
+
+/** The repo's flows, with the card-blocking queue offering a callback after 1 s. */
+function callbackFlows(): string {
+  const dir = tempDir('flows-');
+  cpSync(flowDir(), dir, { recursive: true });
+  const file = join(dir, 'kort-och-sparr.yaml');
+  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\n    offerCallbackAfterSeconds: 1\n`);
+  return dir;
+}
+
+async function makeConfig(opts: { dataDir?: string; trunkPort: number; kort?: Partial<Config['queues'][number]> }): Promise<Config> {
+  const config = loadConfig({ env: {} });
+  config.sip.host = '127.0.0.1';
+  config.sip.port = await freePort('both');
+  config.sip.wsPort = await freePort('tcp');
+  config.drachtio.port = await freePort('tcp');
+  config.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP];
+  config.trunks[0]!.host = TRUNK_HOST_IP;
+  config.trunks[0]!.port = opts.trunkPort;
+  delete config.trunks[0]!.username;
+  delete config.trunks[0]!.password;
+  config.dataDir = opts.dataDir ?? tempDir('data-');
+  const kort = config.queues.find((q) => q.id === 'kort')!;
+  Object.assign(kort, { wrapUpSeconds: 1, ...opts.kort });
+  return config;
+}
+
+async function start(config: Config, flows: string): Promise<Running> {
+  const app = await startApp(config, logger, { flowDir: flows });
+  const r: Running = { app, config, acdEvents: [], callEvents: [] };
+  app.acd.on((e) => r.acdEvents.push(e));
+  app.center.on('event', (e) => r.callEvents.push(e));
+  running = r;
+  return r;
+}
+
+/** The caller presses 1, accepts their number and is hung up on. */
+async function callerTakesCallback(sipPort: number): Promise<void> {
+  const caller = await runSipp({
+    scenario: 'uac-callback-accept.xml', remote: sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+    extraArgs: ['-i', TRUNK_SOURCE_IP], timeoutMs: 60_000,
+  });
+  assertSippOk(caller, 1);
+}
+
+async function agentPhone(r: Running, extension: string, password: string): Promise<BaresipPhone> {
+  return startBaresip({
+    user: extension, password, autoAnswer: true, audioSource: { toneHz: 1000, seconds: 60 },
+    registrar: { host: '127.0.0.1', port: r.config.sip.port, transport: 'udp' },
+  });
+}
+
+function types(events: Array<{ type: string }>): string[] {
+  return events.map((e) => e.type);
+}
+
+describe('callback: press 1, keep the place, agent first, then the customer through the trunk', () => {
+  it('a caller presses 1 and accepts their number; an agent registers, is rung first, answers; the customer is dialled through the trunk, answers, bridged; callback-done completed', async () => {
+    const trunkPort = await freePort('both');
+    const r = await start(await makeConfig({ trunkPort }), callbackFlows());
+
+    await callerTakesCallback(r.config.sip.port);
+    // The entry is a callback with the caller's number, not abandoned, and on disk.
+    expect(types(r.acdEvents)).toContain('callback-requested');
+    expect(types(r.acdEvents)).not.toContain('abandoned');
+    const line = r.app.acd.snapshot().queues.find((q) => q.id === 'kort')!.entries;
+    expect(line).toHaveLength(1);
+    expect(line[0]).toMatchObject({ kind: 'callback', data: { caller: CALLER, callbackNumber: CALLER, service: 'Kort och spärr' } });
+    const stateFile = join(r.config.dataDir, 'acd-state.json');
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).callbacks).toHaveLength(1);
+    expect(r.callEvents.find((e) => e.type === 'callback-booked')).toMatchObject({ number: CALLER });
+
+    // The operator network: answers the customer's phone, talks 3 s, hangs up.
+    uas = await startSippUas({
+      scenario: 'uas-answer-then-bye.xml', localPort: trunkPort, calls: 1, durationMs: 3_000, traceMessages: true,
+      extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
+    });
+    await uas.ready;
+
+    const erik = await agentPhone(r, '1002', 'demo-1002');
+    const established = await erik.waitEvent('CALL_ESTABLISHED', 15_000);
+    expect(established.peerdisplayname).toBe(`[Kort och spärr] callback ${CALLER}`);
+    await expect.poll(() => types(r.callEvents).includes('callback-connected'), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => r.acdEvents.find((e) => e.type === 'callback-done'), { timeout: 15_000 })
+      .toMatchObject({ outcome: 'completed' });
+
+    // The agent first, then the customer.
+    const order = types(r.callEvents).filter((t) => t.startsWith('callback-'));
+    expect(order).toEqual(['callback-booked', 'callback-agent-ringing', 'callback-agent-answered', 'callback-dialling', 'callback-connected']);
+    const uasResult = await uas.exited;
+    expect(uasResult.successful).toBe(1);
+    expect(uasResult.messages).toMatch(new RegExp(`INVITE sip:\\${CALLER}@${TRUNK_HOST_IP.replace(/\./g, '\\.')}`));
+    expect(uasResult.messages).toMatch(new RegExp(`From: <sip:\\${MAIN_NUMBER}@`));
+    await erik.waitEvent('CALL_CLOSED', 10_000);
+    await expect.poll(() => (r.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => r.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+    expect(r.app.acd.snapshot().queues.find((q) => q.id === 'kort')!.entries).toEqual([]);
+    await expect.poll(() => JSON.parse(readFileSync(stateFile, 'utf8')).callbacks, { timeout: 2_000 }).toHaveLength(0);
+  }, 90_000);
+
+  it('the customer does not answer: retried after the spacing, then given up (callback-done failed)', async () => {
+    const trunkPort = await freePort('both');
+    const r = await start(await makeConfig({
+      trunkPort, kort: { callbackRetrySeconds: 1, callbackMaxAttempts: 2, callbackRingSeconds: 2 },
+    }), callbackFlows());
+    await callerTakesCallback(r.config.sip.port);
+
+    // The customer's phone rings and nobody answers: we cancel, twice.
+    uas = await startSippUas({
+      scenario: 'uas-ring-expect-cancel.xml', localPort: trunkPort, calls: 2, extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
+    });
+    await uas.ready;
+    await agentPhone(r, '1002', 'demo-1002');
+    await expect.poll(() => r.acdEvents.find((e) => e.type === 'callback-done'), { timeout: 40_000 })
+      .toMatchObject({ outcome: 'failed' });
+    const noAnswers = r.callEvents.filter((e) => e.type === 'callback-no-answer');
+    expect(noAnswers).toHaveLength(2);
+    expect(noAnswers[1]!.at - noAnswers[0]!.at).toBeGreaterThanOrEqual(1_000);
+    expect(r.callEvents.filter((e) => e.type === 'callback-agent-ringing')).toHaveLength(2);
+    await expect.poll(() => r.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => (r.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
+  }, 90_000);
+
+  it('kill -9 with a callback pending, restart on the same DATA_DIR: the callback is still made', async () => {
+    const trunkPort = await freePort('both');
+    const flows = callbackFlows();
+    const dataDir = tempDir('data-');
+    const first = await makeConfig({ dataDir, trunkPort });
+    const configFile = join(tempDir('cfg-'), 'config.json');
+    writeFileSync(configFile, JSON.stringify(first));
+
+    // The product as its own process.
+    child = spawn(process.execPath, ['--import', 'tsx', 'test/support/product-process.ts', configFile, flows], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child!.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+      child!.once('exit', (code) => reject(new Error(`product exited (${code}) before it was ready`)));
+    });
+    await callerTakesCallback(first.sip.port);
+    const stateFile = join(dataDir, 'acd-state.json');
+    expect(existsSync(stateFile)).toBe(true);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).callbacks).toMatchObject([{ kind: 'callback', data: { callbackNumber: CALLER } }]);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    child = undefined;
+
+    // Restarted on the same data: the callback is waiting, and made once an agent is there.
+    const r = await start(await makeConfig({ dataDir, trunkPort }), flows);
+    expect(r.app.acd.snapshot().queues.find((q) => q.id === 'kort')!.entries).toMatchObject([{ kind: 'callback' }]);
+    uas = await startSippUas({
+      scenario: 'uas-answer-then-bye.xml', localPort: trunkPort, calls: 1, durationMs: 1_000, traceMessages: true,
+      extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
+    });
+    await uas.ready;
+    await agentPhone(r, '1002', 'demo-1002');
+    await expect.poll(() => r.acdEvents.find((e) => e.type === 'callback-done'), { timeout: 30_000 })
+      .toMatchObject({ outcome: 'completed' });
+    expect(types(r.callEvents)).toContain('callback-connected');
+    expect((await uas.exited).messages).toMatch(new RegExp(`INVITE sip:\\${CALLER}@`));
+  }, 90_000);
+});

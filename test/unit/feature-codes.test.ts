@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config/load.js';
+import { parseFeatureCode } from '../../server/calls/feature-codes.js';
+import { FileAnnouncementStore } from '../../server/calls/announcements.js';
+import { AvalancheStore } from '../../server/calls/avalanche.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vaxel-fc-'));
+let n = 0;
+function errorFor(yaml: string): string {
+  const file = join(dir, `c${n++}.yaml`);
+  writeFileSync(file, yaml);
+  try {
+    loadConfig({ env: { CONFIG: file } });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('feature codes in the configuration', () => {
+  it('defaults to *21 *22 *23 *24 *77 *78, with an operator PIN', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.featureCodes).toEqual({ login: '*21', logout: '*22', pause: '*23', ready: '*24', recordAnnouncements: '*77', avalancheToggle: '*78' });
+    expect(c.operators.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a bad code, a code that begins another, a bad or shared PIN, in one line that never shows the PIN', () => {
+    expect(errorFor('featureCodes:\n  login: "21"\n')).toMatch(/featureCodes\.login: must be a code starting with \* or #/);
+    expect(errorFor('featureCodes:\n  login: "*2"\n')).toMatch(/featureCodes\.\w+: "\*2\d?" clashes with featureCodes\.\w+/);
+    const bad = errorFor('operators:\n  - { name: A, pin: "12x4" }\n');
+    expect(bad).toMatch(/operators\[0\]\.pin: must be a PIN of 4 to 12 digits/);
+    expect(bad).not.toContain('12x4');
+    const shared = errorFor('operators:\n  - { name: A, pin: "97531" }\n  - { name: B, pin: "97531" }\n');
+    expect(shared).toMatch(/operators\[1\]\.pin: is the same PIN as operators\[0\]/);
+    expect(shared).not.toContain('97531');
+    expect(errorFor('operators:\n  - { name: A, pin: "97531", extensions: ["9999"] }\n')).toMatch(/operators\[0\]\.extensions\[0\]: unknown extension "9999"/);
+    expect(errorFor('avalanche:\n  - { id: "1", services: [Nope], slot: lavin-1 }\n')).toMatch(/avalanche\[0\]\.services\[0\]: unknown service "Nope"/);
+    for (const m of [bad, shared]) expect(m.split('\n')).toHaveLength(1);
+  });
+
+  it('parses dialled codes', () => {
+    const codes = loadConfig({ env: {} }).featureCodes;
+    expect(parseFeatureCode('*21', codes)).toEqual({ kind: 'login' });
+    expect(parseFeatureCode('*22', codes)).toEqual({ kind: 'logout' });
+    expect(parseFeatureCode('*23', codes)).toEqual({ kind: 'pause', reason: 'pause' });
+    expect(parseFeatureCode('*2307', codes)).toEqual({ kind: 'pause', reason: '07' });
+    expect(parseFeatureCode('*24', codes)).toEqual({ kind: 'ready' });
+    expect(parseFeatureCode('*77', codes)).toEqual({ kind: 'record-announcements', code: '*77' });
+    expect(parseFeatureCode('*781', codes)).toEqual({ kind: 'avalanche-toggle', id: '1' });
+    expect(parseFeatureCode('*78', codes)).toBeUndefined();
+    expect(parseFeatureCode('*23x', codes)).toBeUndefined();
+    expect(parseFeatureCode('1002', codes)).toBeUndefined();
+  });
+});
+
+describe('operator PINs and the avalanche store', () => {
+  it('accepts only configured PINs', async () => {
+    const store = new FileAnnouncementStore(join(dir, 'ann'), [{ name: 'A', pin: '246810' }]);
+    expect(await store.verifyPin('246810')).toBe(true);
+    expect(await store.verifyPin('24681')).toBe(false);
+    expect(await new FileAnnouncementStore(join(dir, 'ann')).verifyPin('246810')).toBe(false);
+  });
+
+  it('gives the messages in force for a service and time, with a recording; state survives a restart', async () => {
+    const ann = join(dir, 'ann2');
+    const announcements = new FileAnnouncementStore(ann);
+    writeFileSync(join(dir, 'rec.wav'), 'x');
+    const file = join(dir, 'avalanche.json');
+    const log = pino({ level: 'silent' });
+    const store = new AvalancheStore(file, [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }], announcements, log);
+    expect(await store.active('Kundtjänst', 1_000)).toEqual([]);
+    await store.set({ id: '9', services: ['Växel'], file: join(dir, 'rec.wav'), on: true, start: new Date(2_000).toISOString(), end: new Date(5_000).toISOString() });
+    expect(await store.active('Växel', 1_000)).toEqual([]);
+    expect(await store.active('Växel', 3_000)).toEqual([{ id: '9', file: join(dir, 'rec.wav') }]);
+    expect(await store.active('Växel', 5_000)).toEqual([]);
+    expect(await store.active('Kundtjänst', 3_000)).toEqual([]);
+    // On, but not recorded yet: not played.
+    await store.toggle('1', 3_000);
+    expect(await store.active('Kundtjänst', 3_000)).toEqual([]);
+    const reopened = new AvalancheStore(file, [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }], announcements, log);
+    expect(reopened.get('1')?.on).toBe(true);
+    expect(reopened.get('9')?.services).toEqual(['Växel']);
+    await reopened.toggle('1', 4_000);
+    expect(reopened.get('1')?.on).toBe(false);
+    expect(await reopened.toggle('nope', 4_000)).toBeUndefined();
+  });
+});
