@@ -17,6 +17,12 @@
  * stream timestamps are derived from the tick number, the skipped audio
  * shows as a timestamp jump rather than a slowly widening delay.
  *
+ * Why streams are spread over phases: sending every stream's packet in one
+ * pass takes milliseconds at hundreds of streams, and any delay in the pass
+ * lands on the streams sent last. Members are dealt round-robin to PHASES
+ * groups, and the clock wakes every TICK_MS / PHASES to serve one group, so
+ * each pass is a quarter as long and each stream still sends every 20 ms.
+ *
  * Time is in the media clock's own units: ticks, and 8 kHz samples since
  * the clock started (so an RTP timestamp is just origin + samples).
  */
@@ -24,9 +30,11 @@ export const TICK_MS = 20;
 export const SAMPLE_RATE = 8000;
 export const SAMPLES_PER_TICK = (SAMPLE_RATE * TICK_MS) / 1000;
 
-const TICK_NS = BigInt(TICK_MS * 1_000_000);
-/** More missed ticks than this (after a stall) are dropped rather than burst out. */
-const MAX_CATCH_UP = 5;
+const PHASES = 4;
+/** The clock wakes once per phase: a tick is PHASES sub-ticks. */
+const SUB_TICK_NS = BigInt((TICK_MS / PHASES) * 1_000_000);
+/** More missed sub-ticks than this (after a stall) are dropped rather than burst out. */
+const MAX_CATCH_UP = 5 * PHASES;
 
 export interface Tickable {
   /**
@@ -46,8 +54,10 @@ export interface PacingClockStats {
 }
 
 export class PacingClock {
-  private readonly members = new Set<Tickable>();
+  private readonly phases: Array<Set<Tickable>> = Array.from({ length: PHASES }, () => new Set());
+  private readonly phaseOf = new Map<Tickable, number>();
   private startNs = 0n;
+  /** The next sub-tick to run. */
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -55,7 +65,7 @@ export class PacingClock {
 
   /** Number of streams (or other members) on this clock. */
   get size(): number {
-    return this.members.size;
+    return this.phaseOf.size;
   }
 
   /** Monotonic ms on the clock's time base (hrtime). */
@@ -70,17 +80,25 @@ export class PacingClock {
 
   /** The tick that runs next (the current tick while inside onTick is next - 1). */
   get nextTick(): number {
-    return this.next;
+    return Math.floor(this.next / PHASES);
   }
 
   add(member: Tickable): void {
-    this.members.add(member);
+    if (this.phaseOf.has(member)) return;
+    // The least crowded phase keeps the passes even as streams come and go.
+    let phase = 0;
+    for (let p = 1; p < PHASES; p++) if (this.phases[p]!.size < this.phases[phase]!.size) phase = p;
+    this.phases[phase]!.add(member);
+    this.phaseOf.set(member, phase);
     if (!this.running) this.start();
   }
 
   remove(member: Tickable): void {
-    this.members.delete(member);
-    if (this.members.size === 0) this.stop();
+    const phase = this.phaseOf.get(member);
+    if (phase === undefined) return;
+    this.phases[phase]!.delete(member);
+    this.phaseOf.delete(member);
+    if (this.phaseOf.size === 0) this.stop();
   }
 
   private start(): void {
@@ -91,7 +109,7 @@ export class PacingClock {
     } else {
       // Restarting after an idle spell: keep the time base (so timestamps stay
       // monotonic across members) but resume at the tick due now.
-      this.next = Number((process.hrtime.bigint() - this.startNs) / TICK_NS) + 1;
+      this.next = (Number((process.hrtime.bigint() - this.startNs) / SUB_TICK_NS / BigInt(PHASES)) + 1) * PHASES;
     }
     this.arm();
   }
@@ -103,7 +121,7 @@ export class PacingClock {
   }
 
   private arm(): void {
-    const dueNs = this.startNs + BigInt(this.next) * TICK_NS;
+    const dueNs = this.startNs + BigInt(this.next) * SUB_TICK_NS;
     const waitMs = Number(dueNs - process.hrtime.bigint()) / 1e6;
     // setTimeout rounds down to whole ms and may fire a little early on
     // libuv's cached loop time; run() checks the real time and re-arms.
@@ -116,18 +134,20 @@ export class PacingClock {
     this.timer = undefined;
     if (!this.running) return;
     const now = process.hrtime.bigint();
-    const due = Number((now - this.startNs) / TICK_NS);
+    const due = Number((now - this.startNs) / SUB_TICK_NS);
     if (due - this.next > MAX_CATCH_UP) {
-      this.stats.skipped += due - MAX_CATCH_UP - this.next;
-      this.next = due - MAX_CATCH_UP;
+      this.stats.skipped += Math.floor((due - MAX_CATCH_UP - this.next) / PHASES);
+      // Resume at the start of a tick, so every phase keeps its place.
+      this.next = Math.ceil((due - MAX_CATCH_UP) / PHASES) * PHASES;
     }
-    const late = Number(now - this.startNs - BigInt(this.next) * TICK_NS) / 1e6;
+    const late = Number(now - this.startNs - BigInt(this.next) * SUB_TICK_NS) / 1e6;
     if (this.next <= due && late > this.stats.maxLateMs) this.stats.maxLateMs = late;
     while (this.next <= due && this.running) {
-      const tick = this.next++;
+      const sub = this.next++;
+      const tick = Math.floor(sub / PHASES);
       const nowMs = Number(process.hrtime.bigint() - this.startNs) / 1e6;
-      this.stats.ticks += 1;
-      for (const m of this.members) {
+      if (sub % PHASES === 0) this.stats.ticks += 1;
+      for (const m of this.phases[sub % PHASES]!) {
         try {
           m.onTick(tick, nowMs);
         } catch {

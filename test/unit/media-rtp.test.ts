@@ -82,18 +82,18 @@ describe('the 20 ms media clock', () => {
   it('runs tick n at start + n × 20 ms without drifting, even when a tick is slow', async () => {
     const clock = new PacingClock();
     const seen: { tick: number; at: number }[] = [];
-    const done = new Promise<void>((resolve) => {
-      clock.add({
-        onTick(tick, nowMs) {
-          seen.push({ tick, at: nowMs });
-          // Some ticks take 8 ms of work (a busy engine): later ticks must not slip.
-          if (tick % 10 === 5) { const until = performance.now() + 8; while (performance.now() < until) { /* busy */ } }
-          if (seen.length === 75) resolve();
-        },
-      });
-    });
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => { resolveDone = resolve; });
+    const member = {
+      onTick(tick: number, nowMs: number) {
+        seen.push({ tick, at: nowMs });
+        // Some ticks take 8 ms of work (a busy engine): later ticks must not slip.
+        if (tick % 10 === 5) { const until = performance.now() + 8; while (performance.now() < until) { /* busy */ } }
+        if (seen.length === 75) resolveDone();
+      },
+    };
+    clock.add(member);
     await done;
-    const member = [...(clock as unknown as { members: Set<never> }).members][0]!;
     clock.remove(member);
     const lateness = seen.map((s) => s.at - s.tick * 20);
     const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
@@ -106,6 +106,24 @@ describe('the 20 ms media clock', () => {
     // time (a setInterval(20) with 8 ms ticks would be tens of ms behind).
     expect(median(lateness.slice(-15))).toBeLessThan(5);
     expect(clock.size).toBe(0);
+  });
+
+  it('spreads streams over phases 5 ms apart, each still sending every 20 ms', async () => {
+    const clock = new PacingClock();
+    const seen: Array<Array<{ tick: number; at: number }>> = [[], [], [], []];
+    const members = seen.map((list) => ({ onTick: (tick: number, at: number) => void list.push({ tick, at }) }));
+    for (const m of members) clock.add(m);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const m of members) clock.remove(m);
+    const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+    // Each stream keeps the 20 ms spacing...
+    for (const list of seen) {
+      const gaps = list.slice(1).map((s, i) => s.at - list[i]!.at);
+      expect(Math.abs(median(gaps) - 20)).toBeLessThan(2);
+    }
+    // ...and the four streams are served about 5 ms after one another within a tick.
+    const offsets = seen.map((list) => median(list.map((s) => s.at - s.tick * 20)));
+    for (let p = 1; p < 4; p++) expect(offsets[p]! - offsets[p - 1]!).toBeGreaterThan(3);
   });
 
   it('stops its timer when the last stream leaves (nothing keeps running)', () => {
