@@ -165,7 +165,8 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
     });
     await uas.ready;
     await agentPhone(r, '1002', 'demo-1002');
-    await expect.poll(() => r.acdEvents.find((e) => e.type === 'callback-done'), { timeout: 40_000 })
+    // Two attempts, each with the agent's whisper and 2 s of ringing: allow for a loaded machine.
+    await expect.poll(() => r.acdEvents.find((e) => e.type === 'callback-done'), { timeout: 75_000 })
       .toMatchObject({ outcome: 'failed' });
     const noAnswers = r.callEvents.filter((e) => e.type === 'callback-no-answer');
     expect(noAnswers).toHaveLength(2);
@@ -173,7 +174,7 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
     expect(r.callEvents.filter((e) => e.type === 'callback-agent-ringing')).toHaveLength(2);
     await expect.poll(() => r.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
     await expect.poll(() => (r.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
-  }, 90_000);
+  }, 120_000);
 
   it('kill -9 with a callback pending, restart on the same DATA_DIR: the callback is still made', async () => {
     const trunkPort = await freePort('both');
