@@ -25,7 +25,7 @@ function newestSource(): { file: string; mtime: number } | undefined {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (entry.name.endsWith('.ts') || entry.name.endsWith('.yaml')) {
+      else if (entry.name.endsWith('.ts')) {
         const mtime = statSync(p).mtimeMs;
         if (!best || mtime > best.mtime) best = { file: p, mtime };
       }
@@ -50,7 +50,7 @@ export function ensureBuilt(mode: 'auto' | 'always' | 'never' = 'auto'): void {
     const newest = newestSource();
     const built = statSync(MAIN_JS).mtimeMs;
     // Only a .ts newer than the build matters; default.yaml is read at run time.
-    if (newest && newest.file.endsWith('.ts') && newest.mtime > built) {
+    if (newest && newest.mtime > built) {
       why = `${path.relative(ROOT, newest.file)} is newer than dist`;
     }
   }
