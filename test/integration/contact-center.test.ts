@@ -175,6 +175,20 @@ describe('one number in, the right agent answers', () => {
     await expectNothingLeft();
   }, 60_000);
 
+  it('a caller who hangs up while an agent phone rings: the ringing stops, the agent is not left reserved, nothing is left behind', async () => {
+    await start();
+    const erik = await agentPhone('1002', { autoAnswer: false });
+    const caller = await callCardBlocking();
+    await erik.waitEvent('CALL_INCOMING', 10_000);
+    expect(product.app.acd.agent('1002')?.state).toBe('reserved');
+    await caller.hangup();
+    await erik.waitEvent('CALL_CLOSED', 5_000);
+    await expect.poll(() => acdEvents.find((e) => e.type === 'abandoned'), { timeout: 5_000 }).toMatchObject({ queueId: 'kort' });
+    await expect.poll(() => product.app.acd.agent('1002')?.state, { timeout: 5_000 }).toBe('ready');
+    expect(acdEvents.some((e) => e.type === 'answered')).toBe(false);
+    await expectNothingLeft();
+  }, 60_000);
+
   it('a waiting caller hears their place in line, then the agent who logs in answers', async () => {
     await start();
     const caller = await callCardBlocking();
