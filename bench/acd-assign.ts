@@ -65,7 +65,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Acd } from '../server/acd/acd.js';
 import { SimulatedClock } from '../server/acd/clock.js';
-import type { AgentProfile, QueueEntry } from '../server/acd/model.js';
+import type { QueueEntry } from '../server/acd/model.js';
 import { MemoryStore } from '../server/store/memory.js';
 import { RedisStore } from '../server/store/redis.js';
 import type { AcdStore } from '../server/store/port.js';

@@ -29,7 +29,6 @@
  *   --build / --no-build   always / never run `npm run build` (default: only when dist is missing or stale)
  *   KEEP_BENCH_FILES=1     keep the temp dirs (SIPp stats, rtt, error logs; the product's CONFIG)
  */
-import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runSipp, describeSippResult } from '../test/support/sipp.js';
@@ -37,6 +36,7 @@ import { benchPort } from './lib/ports.js';
 import { ensureBuilt, startProductProcess, type ProductProcess } from './lib/product.js';
 import { Sampler, cpuSeconds, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
 import { failureCounters, num, startSipp, waitUdpBound, type SippOutcome } from './lib/sipp.js';
+import { positive, positiveList, runMain, writeJsonResults } from './lib/cli.js';
 
 const TRUNK_SOURCE_IP = '127.0.0.2';
 const EXTENSION = '1002';
@@ -292,15 +292,10 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const positive = (name: string, v: string | undefined): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
-    return n;
-  };
   const seconds = positive('seconds', values.seconds ?? (values.sweep ? '20' : '60'));
   const holdMs = positive('hold', values.hold);
   const rates = values.sweep
-    ? values.rates!.split(',').map((r) => positive('rates', r.trim()))
+    ? positiveList('rates', values.rates)
     : [positive('rate', values.rate)];
   const limitFor = (rate: number): number => (values.limit ? positive('limit', values.limit) : Math.max(200, Math.ceil(rate * 10)));
 
@@ -338,14 +333,10 @@ async function main(): Promise<void> {
   }
 
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ startedAt: startedAt.toISOString(), machine, argv: process.argv.slice(2), results }, null, 2));
-    console.log(`# wrote ${values.json}`);
+    writeJsonResults(values.json, startedAt, machine, results);
   }
   const allClean = results.every((r) => r.failed === 0 && r.productAlive);
   process.exitCode = values.sweep || allClean ? 0 : 1;
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-  process.exit(2);
-});
+runMain(main);

@@ -56,13 +56,14 @@
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Sampler, cpuSeconds, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
+import { positive, positiveList, runMain, writeJsonResults } from './lib/cli.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -751,12 +752,7 @@ async function main(): Promise<void> {
     await engineMain();
     return;
   }
-  const positive = (name: string, v: string | undefined): number => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
-    return x;
-  };
-  const steps = values.streams!.split(',').map((s) => Math.round(positive('streams', s.trim())));
+  const steps = positiveList('streams', values.streams).map(Math.round);
   const seconds = positive('seconds', values.seconds);
   const warmup = Number(values.warmup);
   const stopAfter = positive('stop-after', values['stop-after']);
@@ -810,12 +806,8 @@ async function main(): Promise<void> {
   console.log(`\nHIGHEST PASSING: ${best !== undefined ? `${best} streams` : 'none'}` +
     (firstFail ? ` (first failing step: ${firstFail.streams}: ${firstFail.why.join('; ')})` : ''));
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ startedAt: startedAt.toISOString(), machine, argv: process.argv.slice(2), results }, null, 2));
-    console.log(`# wrote ${values.json}`);
+    writeJsonResults(values.json, startedAt, machine, results);
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-  process.exit(2);
-});
+runMain(main);

@@ -71,6 +71,7 @@ import { benchPort } from './lib/ports.js';
 import { ensureBuilt, startProductProcess, type ProductProcess } from './lib/product.js';
 import { Sampler, cpuSeconds, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
 import { failureCounters, num, startSipp, type SippOutcome } from './lib/sipp.js';
+import { positive, positiveList, runMain, writeJsonResults } from './lib/cli.js';
 
 const TRUNK_SOURCE_IP = '127.0.0.2';
 const RECEIVER_IP = '127.0.0.6'; // not bench/media-streams.ts's 127.0.0.5, so their captures do not mix
@@ -585,12 +586,6 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const positive = (name: string, v: string | undefined): number => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
-    return x;
-  };
-  const list = (name: string, v: string | undefined): number[] => (v ?? '').split(',').map((s) => positive(name, s.trim()));
   const holdS = positive('hold', values.hold);
   const ramp = positive('ramp', values.ramp);
   const burstSeconds = positive('burst-seconds', values['burst-seconds']);
@@ -628,8 +623,8 @@ async function main(): Promise<void> {
       await sleep(2000);
     }
   };
-  if (values.only !== 'cps') await sweep('waiting', list('callers', values.callers));
-  if (values.only !== 'waiting') await sweep('cps', list('rates', values.rates));
+  if (values.only !== 'cps') await sweep('waiting', positiveList('callers', values.callers));
+  if (values.only !== 'waiting') await sweep('cps', positiveList('rates', values.rates));
 
   console.log('');
   console.log(table(results));
@@ -637,12 +632,8 @@ async function main(): Promise<void> {
   if (values.only !== 'cps') console.log(`\nHIGHEST waiting callers with no failed call and clean audio: ${best('waiting') ?? 'none'}`);
   if (values.only !== 'waiting') console.log(`HIGHEST entrance rate with no failed call: ${best('cps') !== undefined ? `${best('cps')} cps` : 'none'}`);
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ startedAt: startedAt.toISOString(), machine, argv: process.argv.slice(2), results }, null, 2));
-    console.log(`# wrote ${values.json}`);
+    writeJsonResults(values.json, startedAt, machine, results);
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-  process.exit(2);
-});
+runMain(main);
