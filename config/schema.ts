@@ -168,7 +168,7 @@ export interface TrunkConfig {
 }
 
 /**
- * Codes an extension dials on its own phone (issue 5, item 6). `pause` and
+ * Codes an extension dials on its own phone. `pause` and
  * `avalancheToggle` take digits after the code: *23 pauses ("pause"), *2301
  * pauses with reason "01"; *78 followed by an avalanche message id toggles it.
  */

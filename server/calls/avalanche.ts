@@ -14,7 +14,7 @@
  * A message is active for a service at a time when it is on, lists the
  * service, `start <= at < end` (either may be absent) and its recording
  * exists. Operators switch prepared messages with *78<id> (./feature-codes.ts);
- * the REST API (a later issue) will use `set`.
+ * `set` is there for an operator interface that sets a message directly.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';

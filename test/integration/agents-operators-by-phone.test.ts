@@ -1,5 +1,5 @@
 /**
- * Agents and operators from their phones (issue 5, item 6), with real SIP,
+ * Agents and operators from their phones, with real SIP,
  * RTP and RFC 4733 digits on loopback (baresip desk phones):
  *
  * - feature codes: *22 logs the agent out of the ACD (and a registration
