@@ -17,7 +17,7 @@ import { EmbeddedMediaServer } from '../media/engine/index.js';
 import { connectFreeswitch } from '../media/freeswitch.js';
 import { loadPromptSet } from '../media/speech.js';
 import { advertisedAddressFor } from './net/address.js';
-import { Acd, RealClock } from './acd/index.js';
+import { Acd, RealClock, type Clock } from './acd/index.js';
 import type { AcdStore } from './store/port.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
@@ -50,7 +50,14 @@ export function flowDir(): string {
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export async function startApp(config: Config, logger: Logger, opts: { flowDir?: string } = {}): Promise<App> {
+export interface StartOptions {
+  /** The IVR flow folder; default ivr-flows/. */
+  flowDir?: string;
+  /** Time for the ACD, the flows' opening hours and the calls; default the system clock. */
+  clock?: Clock;
+}
+
+export async function startApp(config: Config, logger: Logger, opts: StartOptions = {}): Promise<App> {
   const prompts = loadPromptSet();
   // Flows first: a bad one stops start-up before anything listens.
   const flows = FlowLibrary.open({
@@ -89,7 +96,7 @@ export async function startApp(config: Config, logger: Logger, opts: { flowDir?:
   }
   const media = await startMedia(srf, config, logger);
   const sw = createSwitch(srf, config, media, prompts, logger);
-  const clock = new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
+  const clock = opts.clock ?? new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
   const store: AcdStore = config.redisUrl
     ? new RedisStore({ url: config.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
     : new MemoryStore({ dataDir: resolve(config.dataDir) });

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../../server/config/load.js';
 import type { Config } from '../../config/schema.js';
 import { createLogger } from '../../server/log.js';
-import { startApp, type App } from '../../server/app.js';
+import { startApp, type App, type StartOptions } from '../../server/app.js';
 import { freePort } from './ports.js';
 import { tempDir } from './tmp.js';
 
@@ -23,7 +23,7 @@ export interface RunningProduct {
   stop(): Promise<void>;
 }
 
-export async function startProduct(opts: { trunkPort?: number; logger?: Logger; tweak?: (c: Config) => void; flowDir?: string } = {}): Promise<RunningProduct> {
+export async function startProduct(opts: StartOptions & { trunkPort?: number; logger?: Logger; tweak?: (c: Config) => void } = {}): Promise<RunningProduct> {
   const config = loadConfig({ env: {} });
   config.sip.host = '127.0.0.1';
   config.sip.port = await freePort('both');
@@ -38,7 +38,10 @@ export async function startProduct(opts: { trunkPort?: number; logger?: Logger; 
   config.dataDir = tempDir('data-');
   opts.tweak?.(config);
   const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const app = await startApp(config, logger, opts.flowDir ? { flowDir: opts.flowDir } : {});
+  const app = await startApp(config, logger, {
+    ...(opts.flowDir ? { flowDir: opts.flowDir } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   return { app, config, sipPort: config.sip.port, wsPort: config.sip.wsPort, stop: () => app.stop() };
 }
 
