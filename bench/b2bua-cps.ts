@@ -33,10 +33,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runSipp, describeSippResult } from '../test/support/sipp.js';
 import { benchPort } from './lib/ports.js';
-import { ensureBuilt, startProductProcess, type ProductProcess } from './lib/product.js';
-import { Sampler, cpuSeconds, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
-import { failureCounters, num, startSipp, waitUdpBound, type SippOutcome } from './lib/sipp.js';
-import { positive, positiveList, runMain, writeJsonResults } from './lib/cli.js';
+import { ensureBuilt, operatorTrunkConfig, startProductProcess, type ProductProcess } from './lib/product.js';
+import { Sampler, cpuSeconds, rssMb, type Sample } from './lib/proc.js';
+import { failureCounters, num, placingSeconds, startSipp, waitUdpBound, type SippOutcome } from './lib/sipp.js';
+import { buildMode, positive, positiveList, printRunHeader, runMain, writeJsonResults } from './lib/cli.js';
 
 const TRUNK_SOURCE_IP = '127.0.0.2';
 const EXTENSION = '1002';
@@ -44,19 +44,7 @@ const PASSWORD = 'demo-1002';
 const DIALLED = '+46313900601'; // Kundtjänst, rings 1002 (config/default.yaml)
 const CALLER = '+46701740650';
 
-const CONFIG_YAML = `# Written by bench/b2bua-cps.ts: the operator trunk is the SIPp caller on ${TRUNK_SOURCE_IP}.
-sip:
-  host: 127.0.0.1
-http:
-  host: 127.0.0.1
-trunks:
-  - name: operator
-    host: 127.0.0.3
-    port: 5060
-    transport: udp
-    trustedSources: ["${TRUNK_SOURCE_IP}"]
-    callerId: "+46313900600"
-`;
+const CONFIG_YAML = operatorTrunkConfig({ writtenBy: 'bench/b2bua-cps.ts', callerIp: TRUNK_SOURCE_IP });
 
 interface RunParams {
   rate: number;
@@ -109,16 +97,6 @@ const avg = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0)
 const max = (xs: number[]): number => (xs.length ? Math.max(...xs) : NaN);
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Seconds during which the caller placed calls, from its 1 s stat rows (StartTime to the last row that placed calls). */
-function placingSeconds(periods: Array<Record<string, string>>): number {
-  // Time columns look like "2026-11-23\t04:48:12.077655\t1795409292.077655": the last part is epoch seconds.
-  const epoch = (v: string | undefined): number => Number((v ?? '').split('\t').pop());
-  const start = epoch(periods[0]?.['StartTime']);
-  let last = NaN;
-  for (const row of periods) if (num(row, 'OutgoingCall(P)') > 0) last = epoch(row['CurrentTime']);
-  return last - start;
-}
 
 async function runOnce(p: RunParams): Promise<RunResult> {
   const product: ProductProcess = await startProductProcess({
@@ -299,12 +277,8 @@ async function main(): Promise<void> {
     : [positive('rate', values.rate)];
   const limitFor = (rate: number): number => (values.limit ? positive('limit', values.limit) : Math.max(200, Math.ceil(rate * 10)));
 
-  ensureBuilt(values.build ? 'always' : values['no-build'] ? 'never' : 'auto');
-  const machine = machineInfo();
-  const startedAt = new Date();
-  console.log(`# b2bua-cps ${startedAt.toISOString()}`);
-  console.log(`# machine: ${describeMachine(machine)}`);
-  console.log(`# command: npx tsx bench/b2bua-cps.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+  ensureBuilt(buildMode(values));
+  const { startedAt, machine } = printRunHeader('b2bua-cps');
 
   const results: RunResult[] = [];
   let failingInARow = 0;

@@ -54,7 +54,7 @@
  * Needs: Linux, Node 20, `npm ci`; tcpdump for kernel timestamps
  * (`apt-get install -y tcpdump`, run as root or with CAP_NET_RAW).
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -62,8 +62,9 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Sampler, cpuSeconds, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
-import { positive, positiveList, runMain, writeJsonResults } from './lib/cli.js';
+import { startCapture, stopCapture, tcpdumpProblem, type Capture } from './lib/capture.js';
+import { Sampler, cpuSeconds, rssMb, type Sample } from './lib/proc.js';
+import { positive, positiveList, printRunHeader, runMain, writeJsonResults } from './lib/cli.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -331,54 +332,8 @@ class Receivers {
 }
 
 // ============================================================================
-// Capture (tcpdump) and its analysis
+// The capture's analysis
 // ============================================================================
-
-interface Capture {
-  proc: ChildProcess;
-  file: string;
-  dir: string;
-  stderr: string[];
-}
-
-function tcpdumpUsable(): string | undefined {
-  const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return 'tcpdump is not installed (apt-get install -y tcpdump)';
-  return undefined;
-}
-
-async function startCapture(): Promise<Capture> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-media-'));
-  const file = path.join(dir, 'streams.pcap');
-  const stderr: string[] = [];
-  const proc = spawn('tcpdump', [
-    '-i', 'lo', '-n', '-p', '-Z', 'root', '-s', '64', '-B', '131072', '-w', file,
-    `udp and src host ${ENGINE_IP} and dst host ${PEER_IP}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  proc.stderr!.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr.join('')}`)), 10_000);
-    proc.stderr!.on('data', (chunk: string) => {
-      stderr.push(chunk);
-      if (/listening on/.test(stderr.join(''))) { clearTimeout(timer); resolve(); }
-    });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tcpdump exited (${code}): ${stderr.join('')}`)); });
-  });
-  return { proc, file, dir, stderr };
-}
-
-async function stopCapture(c: Capture): Promise<{ captured: number; received: number; dropped: number }> {
-  const exited = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
-  c.proc.kill('SIGINT');
-  await exited;
-  const text = c.stderr.join('');
-  const n = (re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
-  return {
-    captured: n(/(\d+) packets? captured/),
-    received: n(/(\d+) packets? received by filter/),
-    dropped: n(/(\d+) packets? dropped by kernel/),
-  };
-}
 
 interface WireStats {
   packets: number;
@@ -580,7 +535,8 @@ async function runStep(n: number, o: StepOptions): Promise<StepResult> {
     await sleep(warmupS * 1000);
 
     if (capture) {
-      cap = await startCapture();
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-media-'));
+      cap = await startCapture(path.join(dir, 'streams.pcap'), `udp and src host ${ENGINE_IP} and dst host ${PEER_IP}`);
       sampler.watch('tcpdump', cap.proc.pid);
     }
     // Also resets the engine's event-loop delay histogram: what follows is the window's.
@@ -631,7 +587,7 @@ async function runStep(n: number, o: StepOptions): Promise<StepResult> {
     let file: string | undefined;
     if (cap) {
       if (keepFiles) file = cap.file;
-      else rmSync(cap.dir, { recursive: true, force: true });
+      else rmSync(path.dirname(cap.file), { recursive: true, force: true });
     }
     return {
       streams: n,
@@ -759,17 +715,13 @@ async function main(): Promise<void> {
   statSync(MUSIC);
   let capture = !values['no-capture'];
   if (capture) {
-    const problem = tcpdumpUsable();
+    const problem = tcpdumpProblem();
     if (problem) {
       console.log(`# ${problem}: spacing from the receivers' arrival times instead`);
       capture = false;
     }
   }
-  const machine = machineInfo();
-  const startedAt = new Date();
-  console.log(`# media-streams ${startedAt.toISOString()}`);
-  console.log(`# machine: ${describeMachine(machine)}`);
-  console.log(`# command: npx tsx bench/media-streams.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+  const { startedAt, machine } = printRunHeader('media-streams');
   console.log(`# music: ${path.relative(ROOT, MUSIC)}; engine on ${ENGINE_IP}:${ENGINE_PORT_MIN}+, receivers on ${PEER_IP}; spacing from ${capture ? 'kernel timestamps (tcpdump on lo)' : 'the receivers'}` +
     (values.nice !== undefined ? `; engine at nice ${values.nice}` : '') + (values.profile ? `; engine CPU profiles in ${values.profile}` : ''));
 

@@ -61,17 +61,17 @@
  *   --build / --no-build   always / never run `npm run build` (default: when dist is missing or stale)
  *   KEEP_BENCH_FILES=1     keep the temp dirs
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startCapture, stopCapture, tcpdumpProblem } from './lib/capture.js';
 import { benchPort } from './lib/ports.js';
-import { ensureBuilt, startProductProcess, type ProductProcess } from './lib/product.js';
-import { Sampler, cpuSeconds, describeMachine, machineInfo, rssMb, type Sample } from './lib/proc.js';
-import { failureCounters, num, startSipp, type SippOutcome } from './lib/sipp.js';
-import { positive, positiveList, runMain, writeJsonResults } from './lib/cli.js';
+import { ensureBuilt, operatorTrunkConfig, startProductProcess, type ProductProcess } from './lib/product.js';
+import { Sampler, cpuSeconds, rssMb, type Sample } from './lib/proc.js';
+import { failureCounters, num, placingSeconds, startSipp, type SippOutcome } from './lib/sipp.js';
+import { buildMode, positive, positiveList, printRunHeader, runMain, writeJsonResults } from './lib/cli.js';
 
 const TRUNK_SOURCE_IP = '127.0.0.2';
 const RECEIVER_IP = '127.0.0.6'; // not bench/media-streams.ts's 127.0.0.5, so their captures do not mix
@@ -81,21 +81,29 @@ let passSpacingMs = 5;
 let useCapture = false;
 let maxSetupP99Ms = 1000;
 
-const CONFIG_YAML = `# Written by bench/queue-capacity.ts: the operator trunk is the SIPp caller on ${TRUNK_SOURCE_IP}; no agent registers.
-sip:
-  host: 127.0.0.1
-http:
-  host: 127.0.0.1
-rtp:
-  portMin: 33000
-  portMax: 36999
-trunks:
-  - name: operator
-    host: 127.0.0.3
-    port: 5060
-    transport: udp
-    trustedSources: ["${TRUNK_SOURCE_IP}"]
-    callerId: "+46313900600"
+const CONFIG_YAML = operatorTrunkConfig({
+  writtenBy: 'bench/queue-capacity.ts',
+  callerIp: TRUNK_SOURCE_IP,
+  note: 'no agent registers',
+  more: 'rtp:\n  portMin: 33000\n  portMax: 36999\n',
+});
+
+/** ACK and BYE go inside the dialog the INVITE made and share every header but the method and CSeq. */
+const inDialog = (method: 'ACK' | 'BYE', cseq: number, sendAttrs: string): string => `  <send${sendAttrs}>
+    <![CDATA[
+
+      ${method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      [routes]
+      Max-Forwards: 70
+      From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: ${cseq} ${method}
+      Content-Length: 0
+
+    ]]>
+  </send>
 `;
 
 /** INVITE with the audio pointed at [field0]:[field1], 200, ACK, pause (-d), BYE, 200. */
@@ -133,38 +141,8 @@ const SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rtd="true" rrs="true"/>
-  <send>
-    <![CDATA[
-
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      [routes]
-      Max-Forwards: 70
-      From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <pause/>
-  <send retrans="500" start_rtd="2">
-    <![CDATA[
-
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      [routes]
-      Max-Forwards: 70
-      From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200" rtd="2" crlf="true"/>
+${inDialog('ACK', 1, '')}  <pause/>
+${inDialog('BYE', 2, ' retrans="500" start_rtd="2"')}  <recv response="200" rtd="2" crlf="true"/>
 </scenario>
 `;
 
@@ -286,37 +264,6 @@ class Receivers {
 // Capture on lo (kernel timestamps: the product's pacing, free of the receivers' delays)
 // ---------------------------------------------------------------------------
 
-interface Capture { proc: ChildProcess; file: string; stderr: string[] }
-
-function tcpdumpUsable(): boolean {
-  const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });
-  return !r.error && r.status === 0;
-}
-
-async function startCapture(dir: string): Promise<Capture> {
-  const file = path.join(dir, 'rtp.pcap');
-  const stderr: string[] = [];
-  const proc = spawn('tcpdump', ['-i', 'lo', '-n', '-p', '-Z', 'root', '-s', '64', '-B', '131072', '-w', file,
-    `udp and dst host ${RECEIVER_IP}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  proc.stderr!.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr.join('')}`)), 10_000);
-    proc.stderr!.on('data', (chunk: string) => {
-      stderr.push(chunk);
-      if (/listening on/.test(stderr.join(''))) { clearTimeout(timer); resolve(); }
-    });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tcpdump exited (${code}): ${stderr.join('')}`)); });
-  });
-  return { proc, file, stderr };
-}
-
-async function stopCapture(c: Capture): Promise<number> {
-  const exited = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
-  c.proc.kill('SIGINT');
-  await exited;
-  return Number(/(\d+) packets? dropped by kernel/.exec(c.stderr.join(''))?.[1] ?? NaN);
-}
-
 interface WireStats { packets: number; streams: number; lost: number; devP50: number; devP99: number; devP999: number; maxGapMs: number; dropped: number }
 
 /** Classic pcap (tcpdump -w on lo: Ethernet headers), RTP to the receivers, per destination port. */
@@ -417,14 +364,6 @@ function percentile(values: number[] | undefined, q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
-function placingSeconds(periods: Array<Record<string, string>>): number {
-  const epoch = (v: string | undefined): number => Number((v ?? '').split('\t').pop());
-  const start = epoch(periods[0]?.['StartTime']);
-  let last = NaN;
-  for (const row of periods) if (num(row, 'OutgoingCall(P)') > 0) last = epoch(row['CurrentTime']);
-  return last - start;
-}
-
 async function runStep(kind: 'waiting' | 'cps', n: number, o: { holdS: number; ramp: number; burstSeconds: number }): Promise<StepResult> {
   const product: ProductProcess = await startProductProcess({ configYaml: CONFIG_YAML, logLevel: 'warn' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vaxel-bench-queue-'));
@@ -444,7 +383,9 @@ async function runStep(kind: 'waiting' | 'cps', n: number, o: { holdS: number; r
     const callerPort = await benchPort(TRUNK_SOURCE_IP);
     const placeS = calls / rate;
     const timeoutMs = (placeS + o.holdS + 60) * 1000;
-    const capture = kind === 'waiting' && useCapture ? await startCapture(dir) : undefined;
+    const capture = kind === 'waiting' && useCapture
+      ? await startCapture(path.join(dir, 'rtp.pcap'), `udp and dst host ${RECEIVER_IP}`)
+      : undefined;
     const sampler = new Sampler(product.pid);
     sampler.watch('self', process.pid);
     if (capture) sampler.watch('tcpdump', capture.proc.pid);
@@ -462,7 +403,7 @@ async function runStep(kind: 'waiting' | 'cps', n: number, o: { holdS: number; r
     const cpuAfter = cpuSeconds(product.pid) ?? NaN;
     await sleep(500);
     sampler.stop();
-    const wire = capture ? analysePcap(capture.file, await stopCapture(capture), new Set(ports)) : undefined;
+    const wire = capture ? analysePcap(capture.file, (await stopCapture(capture)).dropped, new Set(ports)) : undefined;
 
     const samples = sampler.samples;
     // All callers present: from the last call placed (+2 s) to the first hang-up.
@@ -593,16 +534,12 @@ async function main(): Promise<void> {
   const stopAfter = positive('stop-after', values['stop-after']);
   passSpacingMs = positive('spacing-p99', values['spacing-p99']);
   maxSetupP99Ms = positive('setup-p99', values['setup-p99']);
-  useCapture = !values['no-capture'] && tcpdumpUsable();
+  useCapture = !values['no-capture'] && tcpdumpProblem() === undefined;
   if (!useCapture) console.log('# no tcpdump capture: spacing is judged on the receivers\' arrival times');
   if (values.only && values.only !== 'waiting' && values.only !== 'cps') throw new Error('--only is waiting or cps');
 
-  ensureBuilt(values.build ? 'always' : values['no-build'] ? 'never' : 'auto');
-  const machine = machineInfo();
-  const startedAt = new Date();
-  console.log(`# queue-capacity ${startedAt.toISOString()}`);
-  console.log(`# machine: ${describeMachine(machine)}`);
-  console.log(`# command: npx tsx bench/queue-capacity.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+  ensureBuilt(buildMode(values));
+  const { startedAt, machine } = printRunHeader('queue-capacity');
 
   const results: StepResult[] = [];
   const sweep = async (kind: 'waiting' | 'cps', steps: number[]): Promise<void> => {

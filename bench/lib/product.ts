@@ -64,6 +64,28 @@ export function ensureBuilt(mode: 'auto' | 'always' | 'never' = 'auto'): void {
   }
 }
 
+/**
+ * A CONFIG for a product fed by a SIPp caller on `callerIp`: the operator
+ * trunk trusts that address, so its calls come in as the operator's, and
+ * SIP and HTTP stay on loopback. `more` is YAML put before the trunks (e.g.
+ * an rtp: range); `note` ends the file's opening comment.
+ */
+export function operatorTrunkConfig(o: { writtenBy: string; callerIp: string; note?: string; more?: string }): string {
+  return `# Written by ${o.writtenBy}: the operator trunk is the SIPp caller on ${o.callerIp}${o.note ? `; ${o.note}` : ''}.
+sip:
+  host: 127.0.0.1
+http:
+  host: 127.0.0.1
+${o.more ?? ''}trunks:
+  - name: operator
+    host: 127.0.0.3
+    port: 5060
+    transport: udp
+    trustedSources: ["${o.callerIp}"]
+    callerId: "+46313900600"
+`;
+}
+
 export interface ProductOptions {
   /** YAML text merged over config/default.yaml (the CONFIG file). */
   configYaml: string;

@@ -160,6 +160,16 @@ export function num(stats: Record<string, string>, key: string): number {
   return Number.isFinite(v) ? v : 0;
 }
 
+/** Seconds during which the caller placed calls, from its 1 s stat rows (StartTime to the last row that placed calls). */
+export function placingSeconds(periods: Array<Record<string, string>>): number {
+  // Time columns look like "2026-11-23\t04:48:12.077655\t1795409292.077655": the last part is epoch seconds.
+  const epoch = (v: string | undefined): number => Number((v ?? '').split('\t').pop());
+  const start = epoch(periods[0]?.['StartTime']);
+  let last = NaN;
+  for (const row of periods) if (num(row, 'OutgoingCall(P)') > 0) last = epoch(row['CurrentTime']);
+  return last - start;
+}
+
 /** Waits until a UDP port is bound on 127.0.0.1 (read from /proc/net/udp, no probe bind). */
 export async function waitUdpBound(port: number, timeoutMs = 5000): Promise<void> {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
