@@ -84,8 +84,9 @@ export type AnswerOn = (typeof ANSWER_ON)[number];
 
 /**
  * An agent's profile on their extension. The agent's ACD id is the extension.
- * `answerOn: phone` rings the desk phone or softphone registered for the
- * extension; `mobile` rings `mobile` through the trunk.
+ * `answerOn: phone` rings every desk phone and softphone registered for the
+ * extension at once, the first to answer taking the call; `mobile` rings
+ * `mobile` through the trunk.
  */
 export interface AgentConfig {
   /** Skill name -> level 1..5. */

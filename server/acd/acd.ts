@@ -55,7 +55,7 @@
  * from `reserved` to anything but `busy`: the offer was missed or taken back
  * (the caller hung up or asked for a callback, the agent paused or logged
  * out). Report back with offerAccepted / offerRejected / callEnded /
- * abandon / callbackNoAnswer.
+ * abandon / callbackNoAnswer / callbackAgentLeft.
  */
 import * as agentRules from './agents.js';
 import { afterNoAnswer, asCallback } from './callbacks.js';
@@ -300,6 +300,33 @@ export class Acd {
     });
   }
 
+  /**
+   * The agent hung up a callback before the customer answered (during the
+   * whisper, or while the customer's phone rang): they turned it down, a
+   * miss as if they had not answered the offer (./offers.ts). The callback
+   * goes back in line at its old place, to the next agent first; the
+   * customer did not fail to answer, so no dial attempt is counted
+   * (./callbacks.ts).
+   */
+  callbackAgentLeft(entryId: string): Promise<void> {
+    return this.act(async () => {
+      const entry = this.entryOrThrow(entryId);
+      if (entry.kind !== 'callback' || entry.answeredAt === undefined || entry.offeredTo === undefined) {
+        throw new AcdError(`entry ${entryId} is not a callback being dialled`);
+      }
+      const agentId = entry.offeredTo;
+      this.emit({ type: 'offer-missed', at: this.clock.now(), entryId, agentId });
+      await this.putEntry(withdrawn(entry));
+      await this.drain();
+      const agent = this.index.agents.get(agentId);
+      if (agent?.state === 'busy' && agent.entryId === entryId) {
+        const now = this.clock.now();
+        // A pause or log-out asked for during the call takes effect instead.
+        await this.changeAgent(agent, agent.next ? wrapUpOver(agent, now) : afterMiss(agent, this.queue(entry.queueId), now));
+      }
+    });
+  }
+
   // ---- agents -----------------------------------------------------------------
 
   login(agentId: string): Promise<void> {
@@ -383,6 +410,19 @@ export class Acd {
 
   agent(agentId: string): AgentStatus | undefined {
     return this.index.agents.get(agentId);
+  }
+
+  /**
+   * What this instance waits on the clock for, by id: entries' step
+   * boundaries and ring timeouts, agents' wrap-ups. A call that is over
+   * leaves none of its own behind.
+   */
+  pendingTimers(): { steps: string[]; rings: string[]; wrapUps: string[] } {
+    return {
+      steps: [...this.stepTimers.keys()].sort(),
+      rings: [...this.ringTimers.keys()].sort(),
+      wrapUps: [...this.wrapTimers.keys()].sort(),
+    };
   }
 
   /** The agent's configuration (device, skills, queues): whom to ring for an offer. */

@@ -15,6 +15,11 @@
  *   offered again, still at its old place; after `callbackMaxAttempts`
  *   (default 3) dial attempts it is given up: `callback-done` outcome
  *   `failed`.
+ * - The agent hangs up before the caller answered (`callbackAgentLeft`):
+ *   the agent turned the callback down, a miss like an offer not answered.
+ *   The callback goes back in line at its old place at once, to the next
+ *   agent first, and no dial attempt is counted: the caller was not the
+ *   one who failed to answer, so the callback must not be given up for it.
  * - Cancelled (`abandon` of a callback): `callback-done` outcome `cancelled`.
  */
 import type { QueueConfig, QueueEntry } from './model.js';

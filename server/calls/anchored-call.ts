@@ -1,24 +1,19 @@
 /**
  * One call whose media runs through us: the caller's leg is answered by a
  * media endpoint, and the agent's leg gets an endpoint of its own that is
- * bridged to the caller's once the agent answers. The call owns both legs
- * and both endpoints for its whole life: whoever hangs up, at whatever
- * moment, everything is released once.
+ * bridged to the caller's once the agent answers. Every phone of the agent
+ * rings at once with that endpoint's offer (./fork.ts); only the one that
+ * answers is bridged. The call owns both legs and both endpoints for its
+ * whole life: whoever hangs up, at whatever moment, everything is released
+ * once.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
-
-export interface AgentLeg {
-  uri: string;
-  proxy?: string;
-  headers: Record<string, string>;
-  /** Digest credentials, for a leg out through a trunk that asks for them. */
-  auth?: { username: string; password: string };
-}
+import { fork, type Leg } from './fork.js';
 
 export interface ConnectOptions {
-  /** Aborting it while the agent's phone rings cancels the ringing (the result is 487); the caller stays. */
+  /** Aborting it while the agent's phones ring cancels the ringing (the result is 487); the caller stays. */
   signal?: AbortSignal;
   /**
    * Called once the agent answered, before the media is bridged. Answering
@@ -36,7 +31,8 @@ export class AnchoredCall {
   private callerDialog?: Srf.Dialog;
   private agentEndpoint?: Endpoint;
   private agentDialog?: Srf.Dialog;
-  private agentRequest?: Srf.SrfRequest;
+  /** Aborted by hangup(): phones still ringing are cancelled rather than left ringing. */
+  private readonly ringing = new AbortController();
   private ended = false;
   private resolveEnded!: (by: EndedBy) => void;
   /** Settles once, when the call is over and everything is released. */
@@ -82,39 +78,28 @@ export class AnchoredCall {
   }
 
   /**
-   * Rings the agent with our own offer and bridges on answer. Resolves
-   * with the agent's failure status, or undefined once bridged.
+   * Rings the agent's phones (all at once) with our own offer and bridges
+   * the first to answer. Resolves with the failure status (the most telling
+   * one when several phones failed), or undefined once bridged.
    */
-  async connect(agent: AgentLeg, opts: ConnectOptions = {}): Promise<number | undefined> {
+  async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
     const endpoint = await this.media.createEndpoint({});
-    this.agentEndpoint = endpoint;
-    const { signal } = opts;
-    const cancel = (): void => { this.agentRequest?.cancel(() => {}); };
-    signal?.addEventListener('abort', cancel, { once: true });
-    let dialog: Srf.Dialog;
-    try {
-      dialog = await this.srf.createUAC(agent.uri, {
-        localSdp: endpoint.localSdp, proxy: agent.proxy, headers: agent.headers, ...(agent.auth ? { auth: agent.auth } : {}),
-      }, {
-        // drachtio-srf calls it as (err, req), whatever its typings say.
-        cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
-          if (!req) return;
-          this.agentRequest = req;
-          if (signal?.aborted || this.ended) req.cancel(() => {});
-        }) as unknown as (req: Srf.SrfRequest) => void,
-      });
-    } catch (err) {
-      this.agentEndpoint = undefined;
+    if (this.ended) {
       await endpoint.destroy();
-      const status = (err as { status?: number }).status ?? 500;
-      this.log.info({ uri: agent.uri, status }, 'agent did not answer');
-      return status;
-    } finally {
-      this.agentRequest = undefined;
-      signal?.removeEventListener('abort', cancel);
+      return 487;
     }
-    const wanted = !this.ended && !signal?.aborted && (opts.onAnswer ? await opts.onAnswer() : true);
+    this.agentEndpoint = endpoint;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.ringing.signal]) : this.ringing.signal;
+    const result = await fork(this.srf, legs, { localSdp: endpoint.localSdp, signal, log: this.log });
+    if ('status' in result) {
+      if (this.agentEndpoint === endpoint) this.agentEndpoint = undefined;
+      await endpoint.destroy();
+      this.log.info({ status: result.status }, 'agent did not answer');
+      return result.status;
+    }
+    const { dialog, leg } = result;
+    const wanted = !this.ended && !signal.aborted && (opts.onAnswer ? await opts.onAnswer() : true);
     if (!wanted || this.ended) {
       // Answered too late: the caller left, or the offer was taken back.
       release(dialog);
@@ -129,7 +114,7 @@ export class AnchoredCall {
     });
     await endpoint.modify(this.agentDialog.remote.sdp);
     await this.caller.bridge(endpoint);
-    this.log.info({ uri: agent.uri }, 'agent answered: media bridged');
+    this.log.info({ uri: leg.uri }, 'agent answered: media bridged');
     return undefined;
   }
 
@@ -137,8 +122,7 @@ export class AnchoredCall {
   async hangup(gone: { callerGone?: boolean; agentGone?: boolean } = {}): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    // An agent still ringing is cancelled rather than left ringing.
-    this.agentRequest?.cancel(() => {});
+    this.ringing.abort();
     if (!gone.callerGone && this.callerDialog) release(this.callerDialog);
     if (!gone.agentGone && this.agentDialog) release(this.agentDialog);
     await Promise.all([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);

@@ -24,8 +24,9 @@
  * The dialler (`CallbackDialler`, driven by the CallCenter on
  * `offered-to-agent` for an entry of kind `callback`):
  *
- * 1. The agent is rung first (desk phone / softphone at its registered
- *    contact, or the mobile through the trunk) with the display name
+ * 1. The agent is rung first (every desk phone and softphone registered
+ *    for the extension at once, the first to answer taking the callback,
+ *    or the mobile through the trunk) with the display name
  *    `"[Service] callback +4670..."` and X-Service, X-Dialled-Number,
  *    X-Callback-Number. The ACD owns the ring timeout as for calls.
  * 2. The agent answers: `offerAccepted`; the whisper plays to the agent
@@ -39,18 +40,24 @@
  * 4. Answer: both legs bridged through our media; when either hangs up the
  *    other is released and the ACD told `callEnded` (`ended`, then
  *    `callback-done` outcome `completed`).
- * 5. No answer, busy, unreachable, or the agent hung up before the customer
- *    answered: the agent's leg is released and the ACD told
- *    `callbackNoAnswer` (retry after `callbackRetrySeconds`, or after
- *    `callbackMaxAttempts` attempts `callback-done` outcome `failed`).
+ * 5. No answer, busy or unreachable: the agent's leg is released and the
+ *    ACD told `callbackNoAnswer` (retry after `callbackRetrySeconds`, or
+ *    after `callbackMaxAttempts` attempts `callback-done` outcome `failed`).
+ * 6. The agent hung up before the customer answered (during the whisper, or
+ *    while the customer's phone rang, which is then cancelled): the ACD is
+ *    told `callbackAgentLeft`. That was the agent's choice, not the
+ *    customer's: the callback goes back in line at its old place without
+ *    using up one of the customer's attempts, and the agent has missed an
+ *    offer.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../../media/port.js';
 import { musicFile, promptFile, promptFiles, speakDigits, type PromptSet } from '../../media/speech.js';
 import type { QueueEntry } from '../acd/model.js';
-import { DIALLED_HEADER, SERVICE_HEADER, flowProxy } from '../sip/calls.js';
+import { DIALLED_HEADER, SERVICE_HEADER, extensionLegs } from '../sip/calls.js';
 import type { CallCenterOptions } from './center.js';
+import { fork, type Leg } from './fork.js';
 
 export const CALLBACK_NUMBER_HEADER = 'X-Callback-Number';
 /** The entry's data key holding the number to call back (E.164 or as keyed). */
@@ -60,11 +67,12 @@ export const DEFAULT_CALLBACK_RING_SECONDS = 30;
 /** Facts about callbacks, for statistics and tests (besides the ACD's `callback-requested` / `callback-done`). */
 export type CallbackEvent =
   | { type: 'callback-booked'; at: number; callId: string; entryId: string; number: string }
-  | { type: 'callback-agent-ringing'; at: number; entryId: string; agentId: string; uri: string }
+  | { type: 'callback-agent-ringing'; at: number; entryId: string; agentId: string; uris: string[] }
   | { type: 'callback-agent-answered'; at: number; entryId: string; agentId: string }
   | { type: 'callback-dialling'; at: number; entryId: string; agentId: string; number: string; uri: string }
   | { type: 'callback-connected'; at: number; entryId: string; agentId: string; number: string }
-  | { type: 'callback-no-answer'; at: number; entryId: string; agentId: string; number: string; status: number };
+  | { type: 'callback-no-answer'; at: number; entryId: string; agentId: string; number: string; status: number }
+  | { type: 'callback-agent-left'; at: number; entryId: string; agentId: string; number: string };
 
 // ---- numbers ----------------------------------------------------------------
 
@@ -130,13 +138,6 @@ export async function callbackDialogue(o: DialogueOptions): Promise<string | und
 
 // ---- the dialler ----------------------------------------------------------------
 
-interface Leg {
-  uri: string;
-  proxy?: string;
-  headers: Record<string, string>;
-  auth?: { username: string; password: string };
-}
-
 /** One callback being made: the agent's leg, then the customer's. */
 class Attempt {
   readonly ring = new AbortController();
@@ -171,19 +172,19 @@ class Attempt {
   private async runSteps(): Promise<void> {
     const { acd } = this.d.opts;
     const entryId = this.entry.id;
-    const agentLeg = this.d.agentLeg(this.agentId, this.entry, this.number);
-    if (!agentLeg) {
+    const agentLegs = this.d.agentLegs(this.agentId, this.entry, this.number);
+    if (agentLegs.length === 0) {
       this.log.warn('the agent has no phone to ring: offer refused');
       await this.d.tell(() => acd.offerRejected(entryId, this.agentId), 'offerRejected');
       return;
     }
     // 1. The agent first.
     this.agentEp = await this.d.opts.media.createEndpoint({});
-    this.d.emit({ type: 'callback-agent-ringing', at: this.d.now(), entryId, agentId: this.agentId, uri: agentLeg.uri });
-    const agent = await this.d.dial(agentLeg, this.agentEp, this.ring.signal);
+    this.d.emit({ type: 'callback-agent-ringing', at: this.d.now(), entryId, agentId: this.agentId, uris: agentLegs.map((l) => l.uri) });
+    const agent = await this.d.dial(agentLegs, this.agentEp, this.ring.signal, this.log);
     if (typeof agent === 'number') {
       if (this.ring.signal.aborted) return; // taken back by the ACD
-      this.log.info({ status: agent }, 'the agent\'s phone refused the callback: a missed offer');
+      this.log.info({ status: agent }, 'the agent\'s phones refused the callback: a missed offer');
       await this.d.tell(() => acd.offerRejected(entryId, this.agentId), 'offerRejected');
       return;
     }
@@ -197,6 +198,11 @@ class Attempt {
       return;
     }
     this.d.emit({ type: 'callback-agent-answered', at: this.d.now(), entryId, agentId: this.agentId });
+    // Hung up while the ACD took the answer: the endpoint is gone with the leg.
+    if (this.agentGone.signal.aborted) {
+      await this.agentLeft();
+      return;
+    }
     await this.agentEp.modify(agent.remote.sdp);
 
     // 2. The whisper, to the agent only.
@@ -207,7 +213,7 @@ class Attempt {
       ...(national ? speakDigits(prompts, language, national) : [])];
     await this.agentEp.play(whisper).catch(() => {});
     if (this.agentGone.signal.aborted) {
-      await this.noAnswer(0);
+      await this.agentLeft();
       return;
     }
     try {
@@ -223,10 +229,12 @@ class Attempt {
     }
     this.customerEp = await this.d.opts.media.createEndpoint({});
     this.d.emit({ type: 'callback-dialling', at: this.d.now(), entryId, agentId: this.agentId, number: this.number, uri: customerLeg.uri });
-    const ringFor = this.d.ringSeconds(this.entry.queueId) * 1000;
-    const customer = await this.d.dial(customerLeg, this.customerEp, AbortSignal.any([this.agentGone.signal, AbortSignal.timeout(ringFor)]));
+    const ringOut = new AbortController();
+    const ringTimer = setTimeout(() => ringOut.abort(), this.d.ringSeconds(this.entry.queueId) * 1000);
+    const customer = await this.d.dial([customerLeg], this.customerEp, AbortSignal.any([this.agentGone.signal, ringOut.signal]), this.log)
+      .finally(() => clearTimeout(ringTimer)); // answered or hung up early: no timer outlives the ringing
     if (typeof customer === 'number') {
-      await this.noAnswer(customer);
+      await (this.agentGone.signal.aborted ? this.agentLeft() : this.noAnswer(customer));
       return;
     }
     this.customerDialog = customer;
@@ -249,6 +257,13 @@ class Attempt {
     this.d.emit({ type: 'callback-no-answer', at: this.d.now(), entryId: this.entry.id, agentId: this.agentId, number: this.number, status });
     await this.release();
     await this.d.tell(() => this.d.opts.acd.callbackNoAnswer(this.entry.id), 'callbackNoAnswer');
+  }
+
+  private async agentLeft(): Promise<void> {
+    this.log.info('the agent hung up before the customer answered: the callback goes back in line');
+    this.d.emit({ type: 'callback-agent-left', at: this.d.now(), entryId: this.entry.id, agentId: this.agentId, number: this.number });
+    await this.release();
+    await this.d.tell(() => this.d.opts.acd.callbackAgentLeft(this.entry.id), 'callbackAgentLeft');
   }
 
   /** Releases both legs and endpoints; safe to call more than once. */
@@ -334,33 +349,16 @@ export class CallbackDialler {
     }
   }
 
-  /** @internal Dials with our endpoint's offer; resolves the dialog, or the failure status (487 when aborted). */
-  async dial(leg: Leg, endpoint: Endpoint, signal: AbortSignal): Promise<Srf.Dialog | number> {
-    if (signal.aborted) return 487;
-    let request: Srf.SrfRequest | undefined;
-    const cancel = (): void => { request?.cancel(() => {}); };
-    signal.addEventListener('abort', cancel, { once: true });
-    try {
-      return await this.opts.srf.createUAC(leg.uri, {
-        localSdp: endpoint.localSdp, proxy: leg.proxy, headers: leg.headers, ...(leg.auth ? { auth: leg.auth } : {}),
-      }, {
-        cbRequest: ((_err: unknown, req?: Srf.SrfRequest) => {
-          if (!req) return;
-          request = req;
-          if (signal.aborted) req.cancel(() => {});
-        }) as unknown as (req: Srf.SrfRequest) => void,
-      });
-    } catch (err) {
-      return (err as { status?: number }).status ?? 500;
-    } finally {
-      signal.removeEventListener('abort', cancel);
-    }
+  /** @internal Rings the legs at once with our endpoint's offer; resolves the first to answer, or the failure status (487 when aborted). */
+  async dial(legs: readonly Leg[], endpoint: Endpoint, signal: AbortSignal, log: Logger): Promise<Srf.Dialog | number> {
+    const result = await fork(this.opts.srf, legs, { localSdp: endpoint.localSdp, signal, log });
+    return 'status' in result ? result.status : result.dialog;
   }
 
-  /** @internal The agent's device: the registered phone, or the mobile through the trunk. */
-  agentLeg(agentId: string, entry: QueueEntry, number: string): Leg | undefined {
+  /** @internal The agent's devices: every registered phone, or the mobile through the trunk; none to ring: empty. */
+  agentLegs(agentId: string, entry: QueueEntry, number: string): Leg[] {
     const profile = this.opts.acd.profile(agentId);
-    if (!profile) return undefined;
+    if (!profile) return [];
     const service = entry.data.service ?? '';
     const display = `[${service}] callback ${number}`.replace(/"/g, '');
     const headers: Record<string, string> = {
@@ -371,16 +369,9 @@ export class CallbackDialler {
     };
     if (profile.device.kind === 'mobile') {
       const leg = this.trunkLeg(profile.device.number, entry);
-      return leg ? { ...leg, headers: { ...headers, From: `"${display}" <sip:${this.opts.directory.outboundTrunk!.callerId}@localhost>` } } : undefined;
+      return leg ? [{ ...leg, headers: { ...headers, From: `"${display}" <sip:${this.opts.directory.outboundTrunk!.callerId}@localhost>` } }] : [];
     }
-    const binding = this.opts.registrar.contactsOf(profile.device.extension)[0];
-    if (!binding) return undefined;
-    const proxy = flowProxy(binding);
-    return {
-      uri: binding.uri,
-      ...(proxy ? { proxy } : {}),
-      headers: { ...headers, To: `<sip:${profile.device.extension}@${this.opts.config.sip.domain}>` },
-    };
+    return extensionLegs(this.opts.registrar, profile.device.extension, this.opts.config.sip.domain, headers);
   }
 
   /** @internal A number out through the operator trunk, with the company's caller id. */

@@ -40,7 +40,10 @@ export type CallEvent =
   | IvrEvent
   | { type: 'call-started'; at: number; callId: string; caller: string; dialled: string; service: string; flow: string }
   | { type: 'queue-announcement'; at: number; callId: string; entryId: string; position: number; waitSeconds: number }
-  | { type: 'agent-ringing'; at: number; callId: string; entryId: string; agentId: string; uri: string }
+  /** A brand message started playing to a waiting caller (./queue-experience.ts). */
+  | { type: 'brand-message-played'; at: number; callId: string; entryId: string; slot: string }
+  /** `uris`: every phone rung at once for the agent (one for a mobile). */
+  | { type: 'agent-ringing'; at: number; callId: string; entryId: string; agentId: string; uris: string[] }
   | { type: 'agent-connected'; at: number; callId: string; entryId: string; agentId: string }
   | { type: 'call-ended'; at: number; callId: string; by: string }
   | CallbackEvent;

@@ -10,16 +10,18 @@
  *    or its service runs (server/ivr).
  * 2. A queue node calls `enqueue`: the call enters the ACD with its data
  *    (caller, dialled number, service, the flow's variables) and hears the
- *    queue experience: its position and estimated wait on entry and every
- *    `announceEverySeconds` (the flow's, else the queue's), music on hold
- *    in between.
- * 3. `offered-to-agent` (through the CallCenter): the agent's phone rings,
- *    the desk phone or softphone at its registered contact or the mobile
- *    through the trunk, with `"[Service] +4670..."` as display name and
- *    X-Service, X-Dialled-Number, X-Wait-Seconds. The caller keeps the
- *    music. The ACD owns the ring timeout: when it takes the offer back the
- *    ringing is cancelled. The phone answers: `offerAccepted`, media bridged.
- *    The phone refuses (busy, declined, unreachable): `offerRejected`.
+ *    queue experience (./queue-experience.ts): its position and estimated
+ *    wait, brand messages, music on hold in between.
+ * 3. `offered-to-agent` (through the CallCenter): the agent's phones ring,
+ *    every desk phone and softphone registered for the extension at once
+ *    (./fork.ts), or the mobile through the trunk, with
+ *    `"[Service] +4670..."` as display name and X-Service,
+ *    X-Dialled-Number, X-Wait-Seconds. The caller keeps the music. The ACD
+ *    owns the ring timeout: when it takes the offer back all ringing is
+ *    cancelled. The first phone to answer: `offerAccepted`, media bridged,
+ *    the others stop ringing. A phone that refuses (busy, declined,
+ *    unreachable) leaves the others ringing; when all have refused:
+ *    `offerRejected`, once.
  * 4. Either party hangs up at any moment: the flow is killed, the ringing
  *    cancelled, both legs and endpoints released, and the ACD told once:
  *    `callEnded` (abandon before an answer; after one, the agent's wrap-up).
@@ -28,7 +30,6 @@
  * Callbacks ("press 1 to be called back" in the queue, the flow's callback
  * node) are booked here and made by the CallCenter's dialler
  * (./callbacks.ts).
- * Not built yet (issue 5): brand messages.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,18 +37,19 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { NumberConfig } from '../../config/schema.js';
 import type { Endpoint } from '../../media/port.js';
-import { musicFile, promptFile, speakEstimatedWait, speakQueuePosition } from '../../media/speech.js';
+import { musicFile, promptFile } from '../../media/speech.js';
 import type {
   AvalancheMessage, CallbackRequest, CallbackResult, CallData, EnqueueRequest, EnqueueResult, IvrContext, IvrEventSink, QueueExperience,
   RoutingState, TransferRequest, TransferResult,
 } from '../ivr/context.js';
 import type { Flow } from '../ivr/flow.js';
 import { runFlow, type FlowRun } from '../ivr/interpreter.js';
-import { DIALLED_HEADER, SERVICE_HEADER, flowProxy } from '../sip/calls.js';
-import type { Binding } from '../sip/registrar.js';
-import { AnchoredCall, type AgentLeg, type EndedBy } from './anchored-call.js';
+import { DIALLED_HEADER, SERVICE_HEADER, extensionLegs } from '../sip/calls.js';
+import { AnchoredCall, type EndedBy } from './anchored-call.js';
 import { CALLBACK_NUMBER_KEY, callbackDialogue } from './callbacks.js';
 import type { CallCenter } from './center.js';
+import type { Leg } from './fork.js';
+import { playQueueExperience } from './queue-experience.js';
 
 export const WAIT_HEADER = 'X-Wait-Seconds';
 
@@ -201,7 +203,7 @@ export class CallSession implements IvrContext {
     const overflow = request.maxWaitSeconds !== undefined
       ? setTimeout(() => wait.settle({ outcome: 'overflow', waitedSeconds: Math.round((this.now() - enqueuedAt) / 1000) }), request.maxWaitSeconds * 1000)
       : undefined;
-    void this.queueExperience(wait, request.experience, queue.announceEverySeconds);
+    this.queueExperience(wait, request.experience, queue.announceEverySeconds);
     void this.queueCallbackOffer(wait, request.experience, queue.announceEverySeconds);
 
     let result = await outcome;
@@ -314,7 +316,7 @@ export class CallSession implements IvrContext {
     if (!number) {
       // Declined: back to the queue experience.
       wait.stop = new AbortController();
-      void this.queueExperience(wait, experience, queueEvery);
+      this.queueExperience(wait, experience, queueEvery);
       void this.queueCallbackOffer(wait, { ...experience, offerCallbackAfterSeconds: 0 }, queueEvery);
       return;
     }
@@ -344,11 +346,21 @@ export class CallSession implements IvrContext {
   }
 
   async transfer(request: TransferRequest, signal: AbortSignal): Promise<TransferResult> {
-    const found = request.kind === 'extension' ? this.phoneLeg(request.to, {}) : this.trunkLeg(request.to, {});
-    if (!found) return { outcome: 'failed', reason: 'unavailable' };
-    const timeout = AbortSignal.any([signal, AbortSignal.timeout(request.timeoutSeconds * 1000)]);
+    // Whoever takes the call sees whom they get, as an agent does (the call waited in no queue).
+    const headers = this.agentHeaders();
+    const legs = request.kind === 'extension' ? this.phoneLegs(request.to, headers) : this.trunkLeg(request.to, headers);
+    if (legs.length === 0) return { outcome: 'failed', reason: 'unavailable' };
+    const ringOut = new AbortController();
+    const ringTimer = setTimeout(() => ringOut.abort(), request.timeoutSeconds * 1000);
+    const timeout = AbortSignal.any([signal, ringOut.signal]);
     void this.endpoint.play(musicFile(this.prompts), { loop: true }).catch(() => {});
-    const status = await this.anchored.connect(found.leg, { signal: timeout });
+    let status: number | undefined;
+    try {
+      status = await this.anchored.connect(legs, { signal: timeout });
+    } finally {
+      // However the ringing ended (even the caller hanging up), its timer goes with it.
+      clearTimeout(ringTimer);
+    }
     if (status === undefined) {
       this.handedOff = true;
       return { outcome: 'connected' };
@@ -371,7 +383,7 @@ export class CallSession implements IvrContext {
 
   /** The ACD offers this call to an agent: ring their device. */
   async ringAgent(agentId: string): Promise<void> {
-    const { acd, registrar } = this.center.opts;
+    const { acd } = this.center.opts;
     const wait = this.wait;
     if (!wait || wait.settled || !this.anchored.active) return; // the ACD's ring timeout or our abandon takes it back
     const { entryId } = wait;
@@ -386,10 +398,10 @@ export class CallSession implements IvrContext {
     const profile = acd.profile(agentId);
     const entry = acd.entry(entryId);
     const headers = this.agentHeaders(entry ? this.now() - entry.enqueuedAt : 0);
-    const found = !profile ? undefined
+    const legs = !profile ? []
       : profile.device.kind === 'mobile' ? this.trunkLeg(profile.device.number, headers)
-        : this.phoneLeg(profile.device.extension, headers);
-    if (!found) {
+        : this.phoneLegs(profile.device.extension, headers);
+    if (legs.length === 0) {
       log.warn('the agent has no phone to ring: offer refused');
       await this.tellAcd(() => acd.offerRejected(entryId, agentId), 'offerRejected');
       return;
@@ -399,20 +411,20 @@ export class CallSession implements IvrContext {
     const done = new Promise<void>((resolve) => { finished = resolve; });
     wait.ringing = { agentId, ring, done };
     try {
-      await this.ring(wait, agentId, found, ring, log);
+      await this.ring(wait, agentId, legs, ring, log);
     } finally {
       if (wait.ringing?.ring === ring) wait.ringing = undefined;
       finished();
     }
   }
 
-  private async ring(wait: QueueWait, agentId: string, found: { leg: AgentLeg; binding?: Binding | undefined }, ring: AbortController,
-    log: Logger): Promise<void> {
-    const { acd, registrar } = this.center.opts;
+  private async ring(wait: QueueWait, agentId: string, legs: readonly Leg[], ring: AbortController, log: Logger): Promise<void> {
+    const { acd } = this.center.opts;
     const { entryId } = wait;
-    log.info({ uri: found.leg.uri }, 'ringing the agent');
-    this.center.emitEvent({ type: 'agent-ringing', at: this.now(), callId: this.call.callId, entryId, agentId, uri: found.leg.uri });
-    const status = await this.anchored.connect(found.leg, {
+    const uris = legs.map((l) => l.uri);
+    log.info({ uris }, 'ringing the agent');
+    this.center.emitEvent({ type: 'agent-ringing', at: this.now(), callId: this.call.callId, entryId, agentId, uris });
+    const status = await this.anchored.connect(legs, {
       signal: ring.signal,
       onAnswer: async () => {
         if (ring.signal.aborted || wait.settled) return false;
@@ -433,12 +445,8 @@ export class CallSession implements IvrContext {
       wait.settle({ outcome: 'answered', agentId });
       return;
     }
-    if (ring.signal.aborted || wait.settled || !this.anchored.active) return; // taken back: not the phone's doing
-    if (status === 503 && found.binding && found.binding.flow.protocol !== 'udp') {
-      // The connection it registered on is gone (a closed browser tab).
-      registrar.remove(agentId, found.binding.uri);
-    }
-    log.info({ status }, 'the agent\'s phone refused the call: a missed offer');
+    if (ring.signal.aborted || wait.settled || !this.anchored.active) return; // taken back: not the phones' doing
+    log.info({ status }, 'the agent\'s phones refused the call: a missed offer');
     await this.tellAcd(() => acd.offerRejected(entryId, agentId), 'offerRejected');
   }
 
@@ -453,89 +461,46 @@ export class CallSession implements IvrContext {
 
   // ---- helpers ----------------------------------------------------------------
 
-  private agentHeaders(waitMs: number): Record<string, string> {
+  /** What the phone that takes the call shows: service and caller; the wait, for a call from a queue. */
+  private agentHeaders(waitMs?: number): Record<string, string> {
     const { caller, service, dialled } = this.call;
     const display = `[${service}] ${caller}`.replace(/"/g, '');
     return {
       From: `"${display}" <sip:${caller}@localhost>`,
       [SERVICE_HEADER]: service,
       [DIALLED_HEADER]: dialled,
-      [WAIT_HEADER]: String(Math.max(0, Math.round(waitMs / 1000))),
+      ...(waitMs !== undefined ? { [WAIT_HEADER]: String(Math.max(0, Math.round(waitMs / 1000))) } : {}),
     };
   }
 
-  /** The extension's most recently registered phone. */
-  private phoneLeg(extension: string, headers: Record<string, string>): { leg: AgentLeg; binding: Binding } | undefined {
-    const binding = this.center.opts.registrar.contactsOf(extension)[0];
-    if (!binding) return undefined;
-    const { domain } = this.center.opts.config.sip;
-    const proxy = flowProxy(binding);
-    return {
-      binding,
-      leg: { uri: binding.uri, ...(proxy ? { proxy } : {}), headers: { ...headers, To: `<sip:${extension}@${domain}>` } },
-    };
+  /** Every phone registered for the extension: they all ring at once. */
+  private phoneLegs(extension: string, headers: Record<string, string>): Leg[] {
+    return extensionLegs(this.center.opts.registrar, extension, this.center.opts.config.sip.domain, headers);
   }
 
-  /** A number out through the operator trunk (a mobile extension, a transfer to an outside number). */
-  private trunkLeg(number: string, headers: Record<string, string>): { leg: AgentLeg; binding?: undefined } | undefined {
+  /** A number out through the operator trunk (a mobile extension, a transfer to an outside number): none without a trunk. */
+  private trunkLeg(number: string, headers: Record<string, string>): Leg[] {
     const trunk = this.center.opts.directory.outboundTrunk;
-    if (!trunk) return undefined;
+    if (!trunk) return [];
     const display = /^"([^"]*)"/.exec(headers.From ?? '')?.[1];
-    return {
-      leg: {
-        uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
-        headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
-        ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
-      },
-    };
+    return [{
+      uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
+      headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
+      ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
+    }];
   }
 
-  /**
-   * What the caller hears while waiting: position and estimated wait on
-   * entry and every `announceEverySeconds`, music on hold in between.
-   * Nothing is announced while an agent rings (the caller has no place in
-   * line then): the music goes on.
-   */
-  private async queueExperience(wait: QueueWait, experience: QueueExperience, queueEvery: number): Promise<void> {
-    const every = experience.announceEverySeconds ?? queueEvery;
-    let music: string | undefined;
-    try {
-      music = musicFile(this.prompts, experience.music ?? 'default');
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'no music on hold');
-    }
-    const stop = wait.stop.signal;
-    while (!stop.aborted && this.anchored.active) {
-      const announcement = this.positionAnnouncement(wait);
-      if (announcement) {
-        await this.endpoint.play(announcement).catch(() => {});
-        if (stop.aborted || !this.anchored.active) return;
-      }
-      if (music) void this.endpoint.play(music, { loop: true }).catch(() => {});
-      if (every <= 0) return;
-      await sleep(every * 1000, undefined, { signal: stop }).catch(() => {});
-    }
-  }
-
-  private positionAnnouncement(wait: QueueWait): string[] | undefined {
-    const { acd } = this.center.opts;
-    const position = acd.positionOf(wait.entryId);
-    if (position === undefined) return undefined; // being offered right now
-    const waitSeconds = acd.estimatedWaitSeconds(wait.queueId, wait.entryId);
-    try {
-      const files = speakQueuePosition(this.prompts, this.call.language, position);
-      if (Number.isFinite(waitSeconds) && waitSeconds > 0) {
-        files.push(...speakEstimatedWait(this.prompts, this.call.language, Math.max(1, Math.ceil(waitSeconds / 60))));
-      }
-      this.center.emitEvent({
-        type: 'queue-announcement', at: this.now(), callId: this.call.callId, entryId: wait.entryId, position,
-        waitSeconds: Number.isFinite(waitSeconds) ? Math.round(waitSeconds) : -1,
-      });
-      return files;
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'cannot speak the queue position');
-      return undefined;
-    }
+  /** What the caller hears while waiting (./queue-experience.ts), until `wait.stop` or the end of the call. */
+  private queueExperience(wait: QueueWait, experience: QueueExperience, queueEvery: number): void {
+    const { anchored } = this;
+    playQueueExperience({
+      endpoint: this.endpoint, call: this.call, prompts: this.prompts, announcements: this.announcements, logger: this.logger,
+      acd: this.center.opts.acd,
+      get active() { return anchored.active; },
+      now: () => this.now(),
+      emit: (e) => this.center.emitEvent(e),
+    }, { entryId: wait.entryId, queueId: wait.queueId, stop: wait.stop.signal }, experience, queueEvery)
+      .catch((err: unknown) => this.logger.error({ err }, 'queue experience failed'));
   }
 
   /** Reports to the ACD; an AcdError (the entry or offer is already gone) is logged, not thrown. */

@@ -18,6 +18,7 @@ import type { Binding, Registrar } from './registrar.js';
 import type { MediaServer } from '../../media/port.js';
 import { musicFile, promptFile, type PromptSet } from '../../media/speech.js';
 import { AnchoredCall } from '../calls/anchored-call.js';
+import { fork, type Leg } from '../calls/fork.js';
 import type { FeatureCodeHandler } from '../calls/feature-codes.js';
 
 export type CallTarget =
@@ -128,8 +129,6 @@ export class CallRouter {
     const display = service ? `[${service.service}] ${callerNumber}` : callerName ?? callerNumber;
     const headers: Record<string, string> = {
       From: `"${display.replace(/"/g, '')}" <sip:${callerNumber}@localhost>`,
-      // The phone sees its extension, not the random user of a softphone's Contact.
-      To: `<sip:${extension}@${this.opts.domain}>`,
     };
     if (service) {
       headers[SERVICE_HEADER] = service.service;
@@ -139,26 +138,71 @@ export class CallRouter {
       await this.greetThenConnect(req, res, extension, headers, log);
       return;
     }
-    for (const binding of this.opts.registrar.contactsOf(extension)) {
-      const status = await this.bridge(req, res, binding.uri, { headers, proxy: flowProxy(binding), passFailure: false }, log);
-      if (status === undefined || res.finalResponseSent) return; // answered, or the caller gave up
-      if (status === 503 && binding.flow.protocol !== 'udp') {
-        // The connection it registered on is gone (a closed browser tab): try the next phone.
-        log.info({ extension, uri: binding.uri }, 'binding removed: its connection is gone');
-        this.opts.registrar.remove(extension, binding.uri);
-        continue;
-      }
-      res.send(status);
+    const legs = extensionLegs(this.opts.registrar, extension, this.opts.domain, headers);
+    if (legs.length === 0) {
+      log.info({ extension }, 'extension not registered');
+      res.send(480);
       return;
     }
-    log.info({ extension }, 'extension not registered');
-    if (!res.finalResponseSent) res.send(480);
+    if (!req.body) {
+      // Without the caller's offer there is nothing to offer every phone at once: the most recent one rings.
+      await this.bridge(req, res, legs[0]!.uri, { headers: legs[0]!.headers, proxy: legs[0]!.proxy }, log);
+      return;
+    }
+    await this.connectFirst(req, res, legs, log);
+  }
+
+  /**
+   * Rings every leg with the caller's own offer and connects the caller to
+   * the first that answers, SDP passing straight through; whichever side
+   * hangs up ends the other. Ringing reaches the caller as one plain 180:
+   * early media is not passed on, since only one phone's could be.
+   */
+  private async connectFirst(req: Srf.SrfRequest, res: Srf.SrfResponse, legs: readonly Leg[], log: Logger): Promise<void> {
+    const { srf } = this.opts;
+    const callerLeft = new AbortController();
+    // The SIP server has already answered the CANCEL and the INVITE (487).
+    req.on('cancel', () => callerLeft.abort());
+    let ringing = false;
+    const result = await fork(srf, legs, {
+      localSdp: req.body, signal: callerLeft.signal, log,
+      onProvisional: (provisional) => {
+        if (ringing || provisional.status < 180 || res.finalResponseSent || callerLeft.signal.aborted) return;
+        ringing = true;
+        res.send(180);
+      },
+    });
+    if ('status' in result) {
+      if (callerLeft.signal.aborted) log.info('caller gave up before an answer');
+      else if (!res.finalResponseSent) res.send(result.status);
+      return;
+    }
+    const callee = result.dialog;
+    let caller: Srf.Dialog;
+    try {
+      if (callerLeft.signal.aborted) throw new Error('cancelled');
+      caller = await srf.createUAS(req, res, { localSdp: callee.remote.sdp });
+    } catch {
+      log.info('caller gave up as the phone answered');
+      callee.destroy(undefined, () => {});
+      return;
+    }
+    log.info({ uri: result.leg.uri }, 'call answered');
+    caller.on('destroy', () => {
+      log.info('caller hung up');
+      callee.destroy(undefined, () => {});
+    });
+    callee.on('destroy', () => {
+      log.info('callee hung up');
+      caller.destroy(undefined, () => {});
+    });
   }
 
   /**
    * Answers with our media, plays the welcome prompt and takes one key (a
-   * placeholder until IVR flows exist), then rings the extension with the
-   * caller hearing music, and bridges the media when the agent answers.
+   * placeholder until IVR flows exist), then rings every phone of the
+   * extension with the caller hearing music, and bridges the media of the
+   * first to answer.
    */
   private async greetThenConnect(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string,
     headers: Record<string, string>, log: Logger): Promise<void> {
@@ -169,19 +213,11 @@ export class CallRouter {
       file: promptFile(prompts, 'sv', 'welcome'), max: 1, timeout: GREETING_KEY_TIMEOUT_MS,
     });
     log.info({ key: greeting.digits || undefined, reason: greeting.reason }, 'greeting done');
-    for (const binding of registrar.contactsOf(extension)) {
-      if (!call.active) return;
-      void call.caller.play(musicFile(prompts), { loop: true }).catch(() => {});
-      const status = await call.connect({ uri: binding.uri, proxy: flowProxy(binding), headers });
-      if (status === undefined) return;
-      if (status === 503 && binding.flow.protocol !== 'udp') {
-        registrar.remove(extension, binding.uri);
-        continue;
-      }
-      break;
-    }
     if (!call.active) return;
-    log.info({ extension }, 'no agent answered: goodbye');
+    void call.caller.play(musicFile(prompts), { loop: true }).catch(() => {});
+    const status = await call.connect(extensionLegs(registrar, extension, this.opts.domain, headers));
+    if (status === undefined || !call.active) return;
+    log.info({ extension, status }, 'no agent answered: goodbye');
     await call.caller.play(promptFile(prompts, 'sv', 'all_agents_busy')).catch(() => {});
     await call.hangup();
   }
@@ -218,6 +254,22 @@ export class CallRouter {
       return status ?? 500;
     }
   }
+}
+
+/**
+ * Every live phone of an extension as a leg to ring, with the same headers
+ * and To naming the extension (not a softphone's random Contact user).
+ */
+export function extensionLegs(registrar: Registrar, extension: string, domain: string, headers: Record<string, string>): Leg[] {
+  return registrar.contactsOf(extension).map((binding) => {
+    const proxy = flowProxy(binding);
+    return {
+      uri: binding.uri,
+      ...(proxy ? { proxy } : {}),
+      headers: { ...headers, To: `<sip:${extension}@${domain}>` },
+      ...(binding.flow.protocol === 'udp' ? {} : { forget: () => registrar.remove(extension, binding.uri) }),
+    };
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * A scripted day at Kustbanken (issue 5, first "Done when" point), on one
- * product that runs the whole file, with real SIP and RTP on loopback:
+ * A scripted day at Kustbanken, on one product that runs the whole file,
+ * with real SIP and RTP on loopback:
  *
  * - SIPp callers from the operator network (127.0.0.2) on three local
  *   numbers of the demo configuration: Växel (+46313900600), Kundtjänst
@@ -11,23 +11,36 @@
  *   sends its own tone; the SIPp callers echo RTP (-rtp_echo), so an agent
  *   who hears their own tone back has heard it through the caller and back
  *   through our bridge;
+ * - a mobile agent: Johan 1006 (vaxel 4, kundtjanst 3) answers on his
+ *   mobile, which the ACD rings through the operator trunk. He is paused
+ *   until his own call, so the other calls go where the desk agents'
+ *   skills send them;
+ * - the operator network behind the trunk (127.0.0.3): a SIPp callee that
+ *   answers what we dial out (Johan's mobile, a customer called back) and
+ *   echoes the audio;
+ * - Sara's desk phone (1005, an agent of other queues) as a caller who
+ *   records what she hears;
  * - a small CRM (http node) that marks one caller VIP;
- * - an avalanche message switched on for Kundtjänst only.
+ * - an avalanche message switched on for Kundtjänst only;
+ * - a Växel caller who presses 1 to be called back, and is.
  *
  * The demo flows start with opening hours, which would make the file
  * depend on the clock; the flows here are the same node types without the
- * hours node (written to a temp dir). Queues are shortened: wrap-up 1 s,
- * Kundtjänst widens from kundtjanst level 5 to any kundtjanst level after 3 s.
+ * hours node (written to a temp dir). Shortened: wrap-up 1 s, Kundtjänst
+ * widens from kundtjanst level 5 to any kundtjanst level after 3 s, Växel
+ * offers a callback after 1 s in the queue.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startProduct, TRUNK_HOST_IP, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import { assertSippOk, describeSippResult, killAllSipp, runSipp, type SippResult } from '../support/sipp.js';
-import { freePortRange } from '../support/ports.js';
+import {
+  assertSippOk, describeSippResult, killAllSipp, runSipp, startSippUas, type SippResult, type SippUas,
+} from '../support/sipp.js';
+import { freePort, freePortRange } from '../support/ports.js';
 import { dominantFrequency, readWav, toneRatio, writeToneWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import type { AcdEvent } from '../../server/acd/index.js';
@@ -38,11 +51,15 @@ const VAXEL = '+46313900600';
 const KUNDTJANST = '+46313900601';
 const KORT = '+46313900603';
 const VIP_CALLER = '+46701740699';
+const JOHANS_MOBILE = '+46701740608';
 const AVALANCHE_HZ = 1700;
-const TONES: Record<string, number> = { '1001': 700, '1002': 1000, '1004': 1300 };
+const TONES: Record<string, number> = { '1001': 700, '1002': 1000, '1004': 1300, '1005': 1150 };
 const PASSWORDS: Record<string, string> = { '1001': 'demo-1001', '1002': 'demo-1002', '1004': 'demo-1004', '1005': 'demo-1005' };
 
 let product: RunningProduct;
+/** Where the trunk's far end (the operator network) listens, on TRUNK_HOST_IP. */
+let trunkPort: number;
+let operatorNetwork: SippUas | undefined;
 let crm: Server;
 const crmAsked: string[] = [];
 const acdEvents: AcdEvent[] = [];
@@ -53,13 +70,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** The demo flows' node types without opening hours: avalanche, http (CRM), queue. */
 function dayFlows(crmUrl: string): string {
   const dir = tempDir('day-flows-');
-  const queueNode = (queue: string, every: number): string[] => [
-    '  - id: ko', '    type: queue', `    queue: ${queue}`, '    music: default', `    announceEverySeconds: ${every}`,
+  const queueNode = (queue: string, every: number, more: string[] = []): string[] => [
+    '  - id: ko', '    type: queue', `    queue: ${queue}`, '    music: default', `    announceEverySeconds: ${every}`, ...more,
   ];
   writeFileSync(join(dir, 'vaxel.yaml'), [
     'flow: vaxel', 'services: [Växel]', 'language: sv', 'nodes:',
     '  - id: lavin', '    type: avalanche', '    next: ko',
-    ...queueNode('vaxel', 60), '',
+    ...queueNode('vaxel', 60, ['    offerCallbackAfterSeconds: 1']), '',
   ].join('\n'));
   writeFileSync(join(dir, 'kundtjanst.yaml'), [
     'flow: kundtjanst', 'services: [Kundtjänst]', 'default: true', 'language: sv', 'nodes:',
@@ -88,14 +105,16 @@ async function sippCall(number: string, caller: string, opts: { hangUpAfterMs?: 
   });
 }
 
-const queuedEntry = (caller: string): Extract<AcdEvent, { type: 'queued' }>['entry'] | undefined => {
-  const e = acdEvents.find((x): x is Extract<AcdEvent, { type: 'queued' }> => x.type === 'queued' && x.entry.data['caller'] === caller);
+/** The first entry queued for this caller, among the ACD events from index `since` on. */
+const queuedEntry = (caller: string, since = 0): Extract<AcdEvent, { type: 'queued' }>['entry'] | undefined => {
+  const e = acdEvents.slice(since)
+    .find((x): x is Extract<AcdEvent, { type: 'queued' }> => x.type === 'queued' && x.entry.data['caller'] === caller);
   return e?.entry;
 };
 
-async function waitQueued(caller: string): Promise<string> {
-  await expect.poll(() => queuedEntry(caller), { timeout: 10_000 }).toBeDefined();
-  return queuedEntry(caller)!.id;
+async function waitQueued(caller: string, since = 0): Promise<string> {
+  await expect.poll(() => queuedEntry(caller, since), { timeout: 10_000 }).toBeDefined();
+  return queuedEntry(caller, since)!.id;
 }
 
 const offersOf = (entryId: string): string[] =>
@@ -118,9 +137,45 @@ async function talkAndHangUp(agentId: string, caller: Promise<SippResult>): Prom
   const r = await caller;
   assertSippOk(r, 1);
   await sleep(300); // the dump is closed with the call
+  return lastSecondHeard(phone);
+}
+
+/** The dominant frequency of the last second a phone heard in its latest call. */
+function lastSecondHeard(phone: BaresipPhone): number {
   const heard = readWav(phone.recordings().dec.at(-1)!);
   const end = heard.samples.length;
   return dominantFrequency(heard.samples, heard.sampleRate, { from: Math.max(0, end - heard.sampleRate), to: end });
+}
+
+/** The head of the first INVITE in a SIPp message trace (request line and headers), lines without CR. */
+function firstInvite(messages: string): string {
+  const from = messages.indexOf('INVITE sip:');
+  expect(from, 'an INVITE in the trace').toBeGreaterThanOrEqual(0);
+  return messages.slice(from).replace(/\r/g, '').split('\n\n')[0]!;
+}
+
+/**
+ * The operator network behind the trunk, for one call: answers on
+ * TRUNK_HOST_IP:trunkPort, echoes the audio it gets, and waits for our BYE.
+ */
+async function startOperatorNetwork(): Promise<SippUas> {
+  const mediaPort = await freePortRange(4, 'udp');
+  operatorNetwork = await startSippUas({
+    scenario: 'uas-answer.xml', localPort: trunkPort, calls: 1, rtpEcho: true, mediaPort, traceMessages: true, timeoutMs: 60_000,
+    extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
+  });
+  return operatorNetwork;
+}
+
+/** The operator network's call is over: its result (stopped after a while if it hangs on). */
+async function operatorNetworkDone(uas: SippUas): Promise<SippResult> {
+  const stop = setTimeout(() => void uas.stop(1_000), 10_000);
+  try {
+    return await uas.exited;
+  } finally {
+    clearTimeout(stop);
+    if (operatorNetwork === uas) operatorNetwork = undefined;
+  }
 }
 
 /** expect.poll only works inside a test: this is for beforeAll. */
@@ -149,9 +204,15 @@ beforeAll(async () => {
   await new Promise<void>((r) => crm.listen(0, '127.0.0.1', r));
   const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/lookup`;
 
+  trunkPort = await freePort('both');
   product = await startProduct({
     flowDir: dayFlows(crmUrl),
+    trunkPort,
     tweak: (c) => {
+      // Johan answers on his mobile; vaxel 4 makes him one of the Växel queue's first step.
+      const johan = c.extensions.find((e) => e.extension === '1006')!;
+      johan.mobile = JOHANS_MOBILE;
+      Object.assign(johan.agent!, { answerOn: 'mobile', skills: { vaxel: 4, kundtjanst: 3 } });
       const q = (id: string) => c.queues.find((x) => x.id === id)!;
       Object.assign(q('vaxel'), { wrapUpSeconds: 1, steps: [{ afterSeconds: 0, skill: 'vaxel', minLevel: 4 }] });
       Object.assign(q('kundtjanst'), {
@@ -173,6 +234,9 @@ beforeAll(async () => {
   writeToneWav(join(dir, 'lavin-1.wav'), { hz: AVALANCHE_HZ, seconds: 1.5, amplitude: 0.5 });
   writeToneWav(join(dir, 'lavin-2.wav'), { hz: 400, seconds: 1.5, amplitude: 0.5 });
   await product.app.avalanche.switch('1', true, Date.now());
+  // A mobile agent is logged in from the start; Johan takes a break until his own call.
+  await until(() => product.app.acd.agent('1006')?.state === 'ready', 5_000, 'mobile agent 1006 logged in');
+  await product.app.acd.pause('1006', 'later');
 
   for (const id of ['1001', '1002', '1004']) {
     agents[id] = await startBaresip({
@@ -185,6 +249,12 @@ beforeAll(async () => {
   }
 }, 30_000);
 
+afterEach(async () => {
+  // A failed test must not leave the operator network holding the trunk's port.
+  await operatorNetwork?.stop(1_000);
+  operatorNetwork = undefined;
+});
+
 afterAll(async () => {
   killAllSipp();
   await stopAllBaresip();
@@ -192,7 +262,7 @@ afterAll(async () => {
   await new Promise<void>((r) => (crm ? crm.close(() => r()) : r()));
 });
 
-describe('a scripted day: three numbers, three agents with different skills', () => {
+describe('a scripted day: three numbers, agents with different skills on desk phones and a mobile, the operator network behind the trunk', () => {
   it('callers on Växel, Kundtjänst and Kort och spärr reach the agents with the right skills, and the audio goes caller to agent and back', async () => {
     // Växel: only Anna has vaxel >= 4.
     const vaxelCall = sippCall(VAXEL, '+46701740651');
@@ -323,10 +393,98 @@ describe('a scripted day: three numbers, three agents with different skills', ()
     for (const e of abandoned) expect(e.waitMs).toBeGreaterThan(500);
     // Nobody was offered these calls.
     for (const e of abandoned) expect(offersOf(e.entryId)).toEqual([]);
+    await listener.stop();
     for (const id of ['1001', '1002', '1004']) await product.app.acd.ready(id);
   }, 40_000);
 
-  it('over the day: the avalanche message went to every Kundtjänst caller and to no other service; nothing is left behind', async () => {
+  it('a mobile agent: a Växel call rings Johan\'s mobile through the operator trunk with the service and wait in the INVITE; the caller hears their own voice back from the mobile', async () => {
+    await product.app.acd.pause('1001', 'test'); // Johan's only colleague in the Växel queue's first step
+    const network = await startOperatorNetwork();
+    // Sara's desk phone calls Växel and sends a tone the mobile echoes.
+    const sara = await startBaresip({
+      user: '1005', password: PASSWORDS['1005']!, autoAnswer: false, audioSource: { toneHz: TONES['1005']!, seconds: 60 },
+      registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+    });
+    await product.app.acd.ready('1006');
+    const since = acdEvents.length;
+    await sara.dial(`sip:${VAXEL}@127.0.0.1:${product.sipPort}`);
+    await sara.waitEvent('CALL_ESTABLISHED', 10_000); // our entrance answers at once
+    const entry = await waitQueued('1005', since);
+    const answered = await waitAnswered(entry);
+    expect(answered).toMatchObject({ agentId: '1006', queueId: 'vaxel' });
+    expect(offersOf(entry)).toEqual(['1006']);
+    expect(callEvents.find((e) => e.type === 'agent-ringing' && e.entryId === entry))
+      .toMatchObject({ agentId: '1006', uris: [`sip:${JOHANS_MOBILE}@${TRUNK_HOST_IP}:${trunkPort};transport=udp`] });
+
+    await sleep(2_500);
+    await sara.hangup();
+    await sara.waitEvent('CALL_CLOSED', 10_000);
+    // The caller's hang-up reaches the mobile: the operator network's call ends with our BYE.
+    const mobile = await operatorNetworkDone(network);
+    assertSippOk(mobile, 1);
+    const invite = firstInvite(mobile.messages);
+    expect(invite).toMatch(new RegExp(`^INVITE sip:\\${JOHANS_MOBILE}@${TRUNK_HOST_IP.replace(/\./g, '\\.')}:${trunkPort}`));
+    // The display name tells Johan which service was called, and by whom; the trunk presents the company's number.
+    expect(invite).toMatch(new RegExp(`From: "\\[Växel\\] 1005" <sip:\\${VAXEL}@`));
+    expect(invite).toMatch(/^X-Service: Växel$/m);
+    expect(invite).toMatch(new RegExp(`^X-Dialled-Number: \\${VAXEL}$`, 'm'));
+    expect(invite).toMatch(/^X-Wait-Seconds: [0-9]+$/m);
+    await expect.poll(() => acdEvents.find((e) => e.type === 'ended' && e.entryId === entry), { timeout: 5_000 })
+      .toMatchObject({ agentId: '1006' });
+
+    await expect.poll(() => sara.recordings().dec.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    await sleep(300); // the dump is closed with the call
+    expect(Math.abs(lastSecondHeard(sara) - TONES['1005']!)).toBeLessThanOrEqual(15);
+    await sara.stop();
+    await product.app.acd.ready('1001');
+    await allReady(['1001', '1006']);
+    await product.app.acd.pause('1006', 'off his mobile');
+  }, 40_000);
+
+  it('a Växel caller presses 1 and keeps their place as a callback; when Anna is free she is rung first, then the customer through the trunk; bridged, she hears her own voice back from the customer\'s phone', async () => {
+    await product.app.acd.pause('1001', 'test'); // the Växel queue's only ready agent (Johan is paused)
+    const customer = '+46701740657';
+    const since = acdEvents.length;
+    const booked = await runSipp({
+      scenario: 'uac-callback-accept.xml', remote: product.sipPort, service: VAXEL, keys: { caller: customer },
+      mediaPort: await freePortRange(4, 'udp'), timeoutMs: 40_000, extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    assertSippOk(booked, 1);
+    const entry = queuedEntry(customer, since)!.id;
+    expect(acdEvents.find((e) => e.type === 'callback-requested' && e.entryId === entry)).toMatchObject({ queueId: 'vaxel' });
+    expect(acdEvents.some((e) => e.type === 'abandoned' && e.entryId === entry)).toBe(false);
+    expect(product.app.acd.snapshot().queues.find((q) => q.id === 'vaxel')!.entries).toMatchObject([
+      { id: entry, kind: 'callback', data: { caller: customer, callbackNumber: customer, service: 'Växel', dialled: VAXEL } },
+    ]);
+
+    const network = await startOperatorNetwork();
+    const anna = agents['1001']!;
+    anna.clearEvents();
+    await product.app.acd.ready('1001');
+    const rang = await anna.waitEvent('CALL_ESTABLISHED', 10_000);
+    expect(rang.peerdisplayname).toBe(`[Växel] callback ${customer}`);
+    // The whisper to Anna first, then the customer is dialled and answers.
+    await expect.poll(() => callEvents.some((e) => e.type === 'callback-connected' && e.entryId === entry), { timeout: 20_000 }).toBe(true);
+    const steps = callEvents.flatMap((e) => (e.type.startsWith('callback-') && 'entryId' in e && e.entryId === entry ? [e.type] : []));
+    expect(steps).toEqual(['callback-booked', 'callback-agent-ringing', 'callback-agent-answered', 'callback-dialling', 'callback-connected']);
+    expect(offersOf(entry)).toEqual(['1001']);
+
+    await sleep(2_500);
+    await anna.hangup();
+    await anna.waitEvent('CALL_CLOSED', 10_000);
+    const customerPhone = await operatorNetworkDone(network);
+    assertSippOk(customerPhone, 1);
+    const invite = firstInvite(customerPhone.messages);
+    expect(invite).toMatch(new RegExp(`^INVITE sip:\\${customer}@${TRUNK_HOST_IP.replace(/\./g, '\\.')}:${trunkPort}`));
+    expect(invite).toMatch(new RegExp(`^From: <sip:\\${VAXEL}@`, 'm'));
+    await expect.poll(() => acdEvents.find((e) => e.type === 'callback-done' && e.entryId === entry), { timeout: 5_000 })
+      .toMatchObject({ outcome: 'completed' });
+    await sleep(300); // the dump is closed with the call
+    expect(Math.abs(lastSecondHeard(anna) - TONES['1001']!)).toBeLessThanOrEqual(15);
+    await allReady(['1001']);
+  }, 60_000);
+
+  it('over the day: the avalanche message went to every Kundtjänst caller and to no other service; answered, abandoned and called back add up; nothing is left behind', async () => {
     const started = callEvents.filter((e): e is Extract<CallEvent, { type: 'call-started' }> => e.type === 'call-started');
     const played = callEvents.filter((e): e is Extract<CallEvent, { type: 'avalanche-played' }> => e.type === 'avalanche-played');
     const services = new Set(started.map((e) => e.service));
@@ -343,7 +501,17 @@ describe('a scripted day: three numbers, three agents with different skills', ()
       const skill = queueOf.get(e.entryId)!;
       expect(profile.skills[skill], `${e.agentId} offered a ${skill} call`).toBeGreaterThan(0);
     }
-    expect(acdEvents.filter((e) => e.type === 'answered')).toHaveLength(6);
+    // Answered: three at once, the VIP and the caller behind, the widened call, Johan's mobile call, the callback.
+    const answered = acdEvents.filter((e): e is Extract<AcdEvent, { type: 'answered' }> => e.type === 'answered');
+    expect(answered).toHaveLength(8);
+    expect(answered.filter((e) => e.agentId === '1006')).toHaveLength(1);
+    // Every answered call has ended, once.
+    const ended = acdEvents.flatMap((e) => (e.type === 'ended' ? [e.entryId] : []));
+    expect(ended.sort()).toEqual(answered.map((e) => e.entryId).sort());
+    // Abandoned: the three who gave up in the queue; the caller who asked for a callback is not one of them.
+    expect(acdEvents.filter((e) => e.type === 'abandoned')).toHaveLength(3);
+    expect(acdEvents.filter((e) => e.type === 'callback-requested')).toHaveLength(1);
+    expect(acdEvents.flatMap((e) => (e.type === 'callback-done' ? [e.outcome] : []))).toEqual(['completed']);
     await expect.poll(() => (product.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
     await expect.poll(() => product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
     await expect.poll(() => product.app.sipd!.stats.dialogs, { timeout: 5_000 }).toBeLessThanOrEqual(0);

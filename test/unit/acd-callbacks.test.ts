@@ -72,6 +72,40 @@ describe('a caller who asks to be called back keeps their place', () => {
     expect(c.of('callback-done')).toMatchObject([{ entryId: 'c1', outcome: 'failed' }]);
   });
 
+  it('an agent who hangs up before the caller answers turned the callback down: it goes to the next agent at its old place, and costs the caller no attempt', async () => {
+    const q = queue({ callbackMaxAttempts: 1, maxMissedOffers: 1, wrapUpSeconds: 30 });
+    const c = await centre({ queues: [q], agents: [agent('anna'), agent('bo')], loggedIn: ['anna'] });
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.requestCallback('c1');
+    const booked = c.acd.entry('c1')!;
+    await c.acd.offerAccepted('c1', 'anna');
+    await c.acd.login('bo');
+    await c.acd.callbackAgentLeft('c1');
+    // A single attempt is allowed: had it counted, the callback would be given up now.
+    expect(c.of('callback-done')).toEqual([]);
+    expect(c.of('offer-missed')).toMatchObject([{ entryId: 'c1', agentId: 'anna' }]);
+    expect(c.offers().at(-1)).toEqual(['c1', 'bo']);
+    expect(c.acd.entry('c1')).toMatchObject({ kind: 'callback', enqueuedAt: booked.enqueuedAt, offeredTo: 'bo' });
+    expect(c.acd.entry('c1')!.attempts).toBeUndefined();
+    // Taken off the line like any agent who misses an offer, with no wrap-up waiting on the clock.
+    expect(c.acd.agent('anna')).toMatchObject({ state: 'paused', pauseReason: 'no answer' });
+    expect(c.acd.pendingTimers()).toEqual({ steps: [], rings: ['c1'], wrapUps: [] });
+  });
+
+  it('a callback the agent turned down waits at its place when nobody else can take it, and is offered again when they are ready', async () => {
+    const c = await centre({ queues: [queue({ maxMissedOffers: 1 })], agents: [agent('anna')], loggedIn: ['anna'] });
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.requestCallback('c1');
+    await c.acd.offerAccepted('c1', 'anna');
+    await c.acd.callbackAgentLeft('c1');
+    expect(c.acd.entry('c1')).toMatchObject({ kind: 'callback' });
+    expect(c.acd.entry('c1')!.offeredTo).toBeUndefined();
+    expect(c.acd.pendingTimers()).toEqual({ steps: [], rings: [], wrapUps: [] });
+    await c.acd.ready('anna');
+    expect(c.offers().at(-1)).toEqual(['c1', 'anna']);
+    await expect(c.acd.callbackAgentLeft('c1')).rejects.toThrow(/not a callback being dialled/);
+  });
+
   it('a cancelled callback is done, "cancelled", not an abandoned call', async () => {
     const c = await centre({ agents: [agent('anna')] });
     await c.acd.enqueue(c.call('c1'));

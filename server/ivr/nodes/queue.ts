@@ -2,7 +2,8 @@
  * queue: hands the call to the ACD (ctx.enqueue) and waits until the queue
  * is done with it. What the caller hears while waiting (music, position and
  * estimated wait, brand messages, the callback offer) is the call session's
- * queue experience; this node passes the flow's settings for it.
+ * queue experience (server/calls/queue-experience.ts); this node passes the
+ * flow's settings for it.
  *
  *   - id: ko
  *     type: queue
@@ -13,8 +14,8 @@
  *     announceEverySeconds: 60           # position and estimated wait
  *     offerCallbackAfterSeconds: 120     # "press 1 to be called back"
  *     offerCallbackWhenWaitOverSeconds: 300
- *     brandMessages: [kustbanken-reklam] # announcement slots
- *     brandMessageEverySeconds: 90
+ *     brandMessages: [kustbanken-reklam] # announcement slots, in turn (an unrecorded one is passed over)
+ *     brandMessageEverySeconds: 90       # at every 90 s of waiting
  *     branches: { overflow: erbjud-callback, failed: stangt }
  *
  * When an agent answers, the caller takes a callback or hangs up, the flow

@@ -7,6 +7,8 @@
  *     timeoutSeconds: 25         # ring this long (default 30)
  *     branches: { failed: ko }   # busy, no answer, unavailable
  *
+ * The phone rung shows whom it gets, as for an agent's call from a queue:
+ * `"[Service] +4670..."` as display name, X-Service and X-Dialled-Number.
  * Connected, the call is no longer the flow's: the flow ends.
  */
 import type { IvrContext } from '../context.js';

@@ -1,0 +1,200 @@
+/**
+ * What a waiting caller hears, on the wire: a caller waits in a queue with
+ * nobody logged in, and hears their place in line, then brand messages (the
+ * operator's recordings, round robin) every 2 s of waiting with music on
+ * hold between them. Real SIP and RTP on loopback: Sara's desk phone (1005,
+ * baresip, in none of these queues) is the caller and records what she
+ * hears; the brand messages are tones, so they can be told apart in it.
+ *
+ * The flows are the demo's queue nodes without opening hours (which would
+ * make the file depend on the clock), written to a temp dir:
+ * - Kundtjänst: brand messages kampanj-a and kampanj-b, both recorded;
+ * - Växel: kustbanken-reklam (not recorded, as in a fresh installation)
+ *   and kampanj-b.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProduct, type RunningProduct } from '../support/product.js';
+import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { readWav, rms, toneRatio, writeToneWav, type Wav } from '../support/audio.js';
+import { tempDir } from '../support/tmp.js';
+import { createLogger } from '../../server/log.js';
+import type { CallEvent } from '../../server/calls/center.js';
+import type { EmbeddedMediaServer } from '../../media/engine/index.js';
+
+const KUNDTJANST = '+46313900601';
+const VAXEL = '+46313900600';
+const TONE_A = 1700;
+const TONE_B = 2300;
+const EVERY = 2;
+
+let product: RunningProduct;
+let sara: BaresipPhone;
+const callEvents: CallEvent[] = [];
+const logLines: Array<Record<string, unknown>> = [];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function flows(): string {
+  const dir = tempDir('queue-experience-flows-');
+  const flow = (name: string, service: string, queue: string, slots: string[], extra: string[] = []): string => [
+    `flow: ${name}`, `services: [${service}]`, ...extra, 'language: sv', 'nodes:',
+    '  - id: ko', '    type: queue', `    queue: ${queue}`, '    music: default', '    announceEverySeconds: 60',
+    `    brandMessages: [${slots.join(', ')}]`, `    brandMessageEverySeconds: ${EVERY}`, '',
+  ].join('\n');
+  writeFileSync(join(dir, 'kundtjanst.yaml'), flow('kundtjanst', 'Kundtjänst', 'kundtjanst', ['kampanj-a', 'kampanj-b'], ['default: true']));
+  writeFileSync(join(dir, 'vaxel.yaml'), flow('vaxel', 'Växel', 'vaxel', ['kustbanken-reklam', 'kampanj-b']));
+  return dir;
+}
+
+/** Sara calls the number, stays `stayMs`, hangs up; returns what she heard and the call's id. */
+async function waitInQueue(number: string, stayMs: number): Promise<{ heard: Wav; callId: string }> {
+  const before = sara.recordings().dec.length;
+  const startedBefore = callEvents.filter((e) => e.type === 'call-started').length;
+  sara.clearEvents();
+  await sara.dial(`sip:${number}@127.0.0.1:${product.sipPort}`);
+  await sara.waitEvent('CALL_ESTABLISHED', 10_000);
+  await sleep(stayMs);
+  await sara.hangup();
+  await sara.waitEvent('CALL_CLOSED', 10_000);
+  await expect.poll(() => sara.recordings().dec.length, { timeout: 5_000 }).toBeGreaterThan(before);
+  await sleep(300); // the dump is closed with the call
+  const started = callEvents.filter((e): e is Extract<CallEvent, { type: 'call-started' }> => e.type === 'call-started');
+  expect(started).toHaveLength(startedBefore + 1);
+  return { heard: readWav(sara.recordings().dec.at(-1)!), callId: started.at(-1)!.callId };
+}
+
+const FRAME_SECONDS = 0.1;
+type Sound = 'a' | 'b' | 'sound' | 'quiet';
+
+/** What each 100 ms of the recording is: one of the two tones, some other sound (music, speech), or quiet. */
+function listenTo(wav: Wav): Sound[] {
+  const frame = Math.round(wav.sampleRate * FRAME_SECONDS);
+  const out: Sound[] = [];
+  for (let from = 0; from + frame <= wav.samples.length; from += frame) {
+    const to = from + frame;
+    if (toneRatio(wav.samples, wav.sampleRate, TONE_A, from, to) > 0.6) out.push('a');
+    else if (toneRatio(wav.samples, wav.sampleRate, TONE_B, from, to) > 0.6) out.push('b');
+    else out.push(rms(wav.samples, from, to) > 0.02 ? 'sound' : 'quiet');
+  }
+  return out;
+}
+
+/** The runs of a tone at least 0.6 s long: [start, end) in seconds. */
+function runsOf(sounds: Sound[], tone: 'a' | 'b'): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  let start: number | undefined;
+  sounds.forEach((s, i) => {
+    if (s === tone && start === undefined) start = i;
+    if (s !== tone && start !== undefined) {
+      if (i - start >= 6) runs.push([start * FRAME_SECONDS, i * FRAME_SECONDS]);
+      start = undefined;
+    }
+  });
+  if (start !== undefined && sounds.length - start >= 6) runs.push([start * FRAME_SECONDS, sounds.length * FRAME_SECONDS]);
+  return runs;
+}
+
+/** Share of the frames in [from, to) s that are music (or any sound that is not one of the tones). */
+function musicBetween(sounds: Sound[], from: number, to: number): number {
+  const part = sounds.slice(Math.ceil(from / FRAME_SECONDS) + 1, Math.floor(to / FRAME_SECONDS) - 1);
+  return part.length === 0 ? 0 : part.filter((s) => s === 'sound').length / part.length;
+}
+
+const brandPlayed = (callId: string): Array<Extract<CallEvent, { type: 'brand-message-played' }>> =>
+  callEvents.filter((e): e is Extract<CallEvent, { type: 'brand-message-played' }> => e.type === 'brand-message-played' && e.callId === callId);
+
+async function expectNothingLeft(): Promise<void> {
+  await expect.poll(() => (product.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
+  await expect.poll(() => product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+  await expect.poll(() => product.app.sipd!.stats.dialogs, { timeout: 5_000 }).toBeLessThanOrEqual(0);
+  for (const q of product.app.acd.snapshot().queues) expect(q.entries, q.id).toEqual([]);
+}
+
+beforeAll(async () => {
+  product = await startProduct({
+    flowDir: flows(),
+    logger: createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }),
+  });
+  product.app.center.on('event', (e) => callEvents.push(e));
+  const dir = join(product.config.dataDir, 'announcements');
+  mkdirSync(dir, { recursive: true });
+  writeToneWav(join(dir, 'kampanj-a.wav'), { hz: TONE_A, seconds: 1, amplitude: 0.5 });
+  writeToneWav(join(dir, 'kampanj-b.wav'), { hz: TONE_B, seconds: 1, amplitude: 0.5 });
+  sara = await startBaresip({
+    user: '1005', password: 'demo-1005', autoAnswer: false, audioSource: 'silence',
+    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await stopAllBaresip();
+  await product?.stop();
+});
+
+describe('what a waiting caller hears: place in line, brand messages, music on hold', () => {
+  it('with nobody to answer, the caller hears their place, then the brand messages in turn every 2 s with music between them', async () => {
+    const { heard, callId } = await waitInQueue(KUNDTJANST, 7_500);
+    const sounds = listenTo(heard);
+    const a = runsOf(sounds, 'a');
+    const b = runsOf(sounds, 'b');
+    const where = `a at ${JSON.stringify(a)}, b at ${JSON.stringify(b)}`;
+    // kampanj-a at 2 s of waiting, kampanj-b at 4 s, kampanj-a again at 6 s; each its whole second.
+    expect(a.length, where).toBeGreaterThanOrEqual(2);
+    expect(b.length, where).toBeGreaterThanOrEqual(1);
+    expect(a[0]![0], where).toBeGreaterThan(1.2);
+    expect(a[0]![0], where).toBeLessThan(3.5);
+    expect(b[0]![0] - a[0]![0], where).toBeCloseTo(EVERY, 0);
+    expect(a[1]![0] - b[0]![0], where).toBeCloseTo(EVERY, 0);
+    for (const [from, to] of [a[0]!, b[0]!]) expect(to - from, where).toBeGreaterThanOrEqual(0.8);
+    // Music between them, and before the first one (after the place in line).
+    expect(musicBetween(sounds, a[0]![1], b[0]![0]), where).toBeGreaterThan(0.8);
+    expect(musicBetween(sounds, b[0]![1], a[1]![0]), where).toBeGreaterThan(0.8);
+    expect(musicBetween(sounds, 0, a[0]![0]), where).toBeGreaterThan(0.8);
+
+    // The events say the same: the place first, then the slots in turn, 2 s apart.
+    const mine = callEvents.filter((e) => 'callId' in e && e.callId === callId);
+    const firstAnnouncement = mine.findIndex((e) => e.type === 'queue-announcement');
+    const firstBrand = mine.findIndex((e) => e.type === 'brand-message-played');
+    expect(mine[firstAnnouncement]).toMatchObject({ position: 1, waitSeconds: -1 });
+    expect(firstAnnouncement).toBeLessThan(firstBrand);
+    const played = brandPlayed(callId);
+    expect(played.map((e) => e.slot).slice(0, 3)).toEqual(['kampanj-a', 'kampanj-b', 'kampanj-a']);
+    const entryId = (mine[firstAnnouncement] as Extract<CallEvent, { type: 'queue-announcement' }>).entryId;
+    for (const e of played) expect(e.entryId).toBe(entryId);
+    expect((played[1]!.at - played[0]!.at) / 1000).toBeCloseTo(EVERY, 0);
+    // Nothing was played after the hang-up.
+    const ended = mine.find((e) => e.type === 'call-ended')!;
+    for (const e of played) expect(e.at).toBeLessThanOrEqual(ended.at);
+
+    await expectNothingLeft();
+    const settled = brandPlayed(callId).length;
+    await sleep(EVERY * 1000 + 500);
+    expect(brandPlayed(callId)).toHaveLength(settled);
+  }, 40_000);
+
+  it('a slot nobody has recorded is passed over with a warning: the caller hears music and the recorded slot', async () => {
+    const { heard, callId } = await waitInQueue(VAXEL, 5_500);
+    const sounds = listenTo(heard);
+    const a = runsOf(sounds, 'a');
+    const b = runsOf(sounds, 'b');
+    const where = `a at ${JSON.stringify(a)}, b at ${JSON.stringify(b)}`;
+    expect(a, where).toEqual([]);
+    expect(b.length, where).toBeGreaterThanOrEqual(2);
+    expect(b[0]![0], where).toBeGreaterThan(1.2);
+    expect(b[0]![0], where).toBeLessThan(3.5);
+    expect(b[1]![0] - b[0]![0], where).toBeCloseTo(EVERY, 0);
+    expect(musicBetween(sounds, b[0]![1], b[1]![0]), where).toBeGreaterThan(0.8);
+    expect(musicBetween(sounds, 0, b[0]![0]), where).toBeGreaterThan(0.8);
+
+    expect(brandPlayed(callId).map((e) => e.slot).slice(0, 2)).toEqual(['kampanj-b', 'kampanj-b']);
+    // One warning for the call, on its own logger, though the slot came round twice.
+    const warned = logLines.filter((l) => l['slot'] === 'kustbanken-reklam');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ level: 40, callId });
+    expect(String(warned[0]!['msg'])).toMatch(/no recording/);
+    expect(logLines.filter((l) => (l['level'] as number) >= 50)).toEqual([]);
+
+    await expectNothingLeft();
+  }, 40_000);
+});
