@@ -148,6 +148,8 @@ class Attempt {
   /** Aborted when the agent hangs up (or we release everything). */
   readonly agentGone = new AbortController();
   private released = false;
+  /** How far the ACD knows the attempt got: what to tell it if we fail. */
+  private stage: 'offered' | 'accepted' | 'connected' = 'offered';
   private resolveEnded!: () => void;
   readonly ended = new Promise<void>((r) => { this.resolveEnded = r; });
 
@@ -164,9 +166,27 @@ class Attempt {
       await this.runSteps();
     } catch (err) {
       this.log.error({ err }, 'callback failed');
+      await this.release();
+      await this.afterFailure();
     } finally {
       await this.release();
     }
+  }
+
+  /**
+   * Something of ours failed midway (no media port, an endpoint gone): the
+   * ACD is told as for the nearest outcome, so the agent is not left reserved
+   * or busy and the callback is not lost. After the answer and before the
+   * customer is connected it counts as a dial attempt: retried after the
+   * spacing, and given up after the last, so a failure that persists cannot
+   * loop.
+   */
+  private async afterFailure(): Promise<void> {
+    const { acd } = this.d.opts;
+    const entryId = this.entry.id;
+    if (this.stage === 'offered') await this.d.tell(() => acd.offerRejected(entryId, this.agentId), 'offerRejected');
+    else if (this.stage === 'accepted') await this.d.tell(() => acd.callbackNoAnswer(entryId), 'callbackNoAnswer');
+    else await this.d.tell(() => acd.callEnded(entryId), 'callEnded');
   }
 
   private async runSteps(): Promise<void> {
@@ -197,6 +217,7 @@ class Attempt {
       this.log.info({ err: (err as Error).message }, 'answered after the offer was taken back');
       return;
     }
+    this.stage = 'accepted';
     this.d.emit({ type: 'callback-agent-answered', at: this.d.now(), entryId, agentId: this.agentId });
     // Hung up while the ACD took the answer: the endpoint is gone with the leg.
     if (this.agentGone.signal.aborted) {
@@ -238,6 +259,7 @@ class Attempt {
       return;
     }
     this.customerDialog = customer;
+    this.stage = 'connected';
     customer.on('destroy', () => { this.customerDialog = undefined; void this.release(); });
     if (this.agentGone.signal.aborted || this.released) {
       await this.d.tell(() => acd.callEnded(entryId), 'callEnded');

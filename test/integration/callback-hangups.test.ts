@@ -14,6 +14,8 @@
  *   miss allowed here, he is paused "no answer"); back, he gets it again.
  * - The customer, during the conversation: Erik gets BYE.
  * - Erik, during the conversation: the customer gets BYE.
+ * - Nobody: the product has no media port left for the customer's leg. The
+ *   attempt counts (retried, or given up after the last), and Erik is free.
  *
  * Whoever hangs up, nothing is left behind: no endpoint, dialog, call,
  * reservation or timer, and no ACD entry but a callback still to make.
@@ -25,7 +27,7 @@ import { flowDir } from '../../server/app.js';
 import { startProduct, TRUNK_HOST_IP, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { assertSippOk, describeSippResult, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
-import { freePort } from '../support/ports.js';
+import { freePort, freePortRange } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 import type { AcdEvent } from '../../server/acd/index.js';
 import type { CallEvent } from '../../server/calls/center.js';
@@ -60,14 +62,17 @@ function callbackFlows(): string {
   return dir;
 }
 
-async function start(kort: Partial<Config['queues'][number]> = {}): Promise<RunningProduct> {
+async function start(kort: Partial<Config['queues'][number]> = {}, tweak?: (c: Config) => void): Promise<RunningProduct> {
   trunkPort = await freePort('both');
   acdEvents = [];
   callEvents = [];
   const p = await startProduct({
     flowDir: callbackFlows(),
     trunkPort,
-    tweak: (c) => { Object.assign(c.queues.find((q) => q.id === 'kort')!, { wrapUpSeconds: 1, ...kort }); },
+    tweak: (c) => {
+      Object.assign(c.queues.find((q) => q.id === 'kort')!, { wrapUpSeconds: 1, ...kort });
+      tweak?.(c);
+    },
   });
   p.app.acd.on((e) => acdEvents.push(e));
   p.app.center.on('event', (e) => callEvents.push(e));
@@ -230,6 +235,25 @@ describe('hanging up during a callback', () => {
     expect(result.messages).toMatch(/BYE sip:/);
     await expect.poll(() => callbackDone(entryId), { timeout: 5_000 }).toMatchObject({ outcome: 'completed' });
     expect(acdEvents.some((e) => e.type === 'agent-state' && e.agentId === ERIK && e.state === 'wrap-up')).toBe(true);
+    await expectNothingLeft(p, { erik: 'ready' });
+  }, 90_000);
+
+  it('no media port is left for the customer\'s leg: the attempt counts, Erik is not left busy, and the callback is given up after its last attempt', async () => {
+    // Room for one call's media at a time: the booking call's, then Erik's leg; the customer's leg finds none.
+    const rtp = await freePortRange(2, 'udp');
+    const even = rtp % 2 === 0 ? rtp : rtp + 1;
+    const p = await start({ callbackMaxAttempts: 1 }, (c) => { c.rtp.portMin = even; c.rtp.portMax = even + 1; });
+    const entryId = await bookCallback(p);
+    const neverRung = await customerPhone('uas-ring-expect-cancel.xml');
+    const erik = await eriksPhone(p);
+    await erik.waitEvent('CALL_ESTABLISHED', 15_000);
+    // The whisper plays, then dialling the customer fails before any INVITE: Erik's leg is released.
+    await erik.waitEvent('CALL_CLOSED', 20_000);
+    await expect.poll(() => callbackDone(entryId), { timeout: 10_000 }).toMatchObject({ outcome: 'failed' });
+    expect(types(callEvents)).not.toContain('callback-dialling');
+    const operator = await neverRung.stop(1_000);
+    uas = undefined;
+    expect(operator.created, describeSippResult(operator)).toBe(0);
     await expectNothingLeft(p, { erik: 'ready' });
   }, 90_000);
 });
