@@ -412,6 +412,9 @@ export class CallSession implements IvrContext {
     wait.ringing = { agentId, ring, done };
     try {
       await this.ring(wait, agentId, legs, ring, log);
+    } catch (err) {
+      // Ours, not the agent's (no media port, say): the ACD's ring timeout takes the offer back.
+      log.error({ err }, 'the agent could not be rung');
     } finally {
       if (wait.ringing?.ring === ring) wait.ringing = undefined;
       finished();
