@@ -23,9 +23,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DtmfEvent, Endpoint, MediaServer } from '../../media/port.js';
-import { encodeWav, readWav, toneRatio } from '../support/audio.js';
+import { chirp, encodeWav, readWav, toneRatio, toPcm16 } from '../support/audio.js';
 import {
-  chirp, describeAnswer, digitsIn, level, matchAudio, percentile, RtpPeer, spacing, to8k, toPcm16, type OfferOptions,
+  describeAnswer, digitsIn, level, matchAudio, percentile, RtpPeer, spacing, to8k, type OfferOptions,
 } from '../support/rtp-peer.js';
 import { tempDir } from '../support/tmp.js';
 

@@ -20,27 +20,23 @@
  * Whoever hangs up, nothing is left behind: no endpoint, dialog, call,
  * reservation or timer, and no ACD entry but a callback still to make.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flowDir } from '../../server/app.js';
-import { startProduct, TRUNK_HOST_IP, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import { assertSippOk, describeSippResult, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
-import { freePort, freePortRange } from '../support/ports.js';
-import { tempDir } from '../support/tmp.js';
+import {
+  CARD_NUMBER, ERIK, eriksPhone, eventTypes as types, startCallbackCenter, takeCallback, type CallbackCenter, type QueueSettings,
+} from '../support/callbacks.js';
+import { startTrunkFarEnd } from '../support/operator-network.js';
+import { stopAllBaresip } from '../support/baresip.js';
+import { assertSippOk, describeSippResult, type SippUas } from '../support/sipp.js';
+import { freePortRange } from '../support/ports.js';
 import type { AcdEvent } from '../../server/acd/index.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { Config } from '../../config/schema.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 
-const CARD_NUMBER = '+46313900603';
 const CUSTOMER = '+46701740652';
-const ERIK = '1002';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let product: RunningProduct | undefined;
-let trunkPort: number;
+let product: CallbackCenter | undefined;
 let acdEvents: AcdEvent[] = [];
 let callEvents: CallEvent[] = [];
 let uas: SippUas | undefined;
@@ -53,64 +49,26 @@ afterEach(async () => {
   product = undefined;
 });
 
-/** The repo's flows, with the card-blocking queue offering a callback after 1 s. */
-function callbackFlows(): string {
-  const dir = tempDir('flows-');
-  cpSync(flowDir(), dir, { recursive: true });
-  const file = join(dir, 'kort-och-sparr.yaml');
-  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\n    offerCallbackAfterSeconds: 1\n`);
-  return dir;
-}
-
-async function start(kort: Partial<Config['queues'][number]> = {}, tweak?: (c: Config) => void): Promise<RunningProduct> {
-  trunkPort = await freePort('both');
-  acdEvents = [];
-  callEvents = [];
-  const p = await startProduct({
-    flowDir: callbackFlows(),
-    trunkPort,
-    tweak: (c) => {
-      Object.assign(c.queues.find((q) => q.id === 'kort')!, { wrapUpSeconds: 1, ...kort });
-      tweak?.(c);
-    },
-  });
-  p.app.acd.on((e) => acdEvents.push(e));
-  p.app.center.on('event', (e) => callEvents.push(e));
+async function start(kort: QueueSettings = {}, tweak?: (c: Config) => void): Promise<CallbackCenter> {
+  const p = await startCallbackCenter({ kort, tweak });
+  ({ acdEvents, callEvents } = p);
   product = p;
   return p;
 }
 
 /** The caller presses 1, accepts their number and is hung up on; resolves the callback's entry id. */
-async function bookCallback(p: RunningProduct): Promise<string> {
-  const caller = await runSipp({
-    scenario: 'uac-callback-accept.xml', remote: p.sipPort, service: CARD_NUMBER, keys: { caller: CUSTOMER },
-    extraArgs: ['-i', TRUNK_SOURCE_IP], timeoutMs: 60_000,
-  });
-  assertSippOk(caller, 1);
+async function bookCallback(p: CallbackCenter): Promise<string> {
+  await takeCallback(p.sipPort, CARD_NUMBER, CUSTOMER);
   const requested = acdEvents.find((e): e is Extract<AcdEvent, { type: 'callback-requested' }> => e.type === 'callback-requested');
   expect(requested).toBeDefined();
   return requested!.entryId;
 }
 
 /** The operator network behind the trunk: the customer's phone. */
-async function customerPhone(scenario: string, opts: { talkMs?: number } = {}): Promise<SippUas> {
-  uas = await startSippUas({
-    scenario, localPort: trunkPort, calls: 1, traceMessages: true,
-    ...(opts.talkMs !== undefined ? { durationMs: opts.talkMs } : {}),
-    extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
-  });
-  await uas.ready;
+async function customerPhone(p: CallbackCenter, scenario: string, opts: { talkMs?: number } = {}): Promise<SippUas> {
+  uas = await startTrunkFarEnd(p.trunkPort, { scenario, durationMs: opts.talkMs });
   return uas;
 }
-
-async function eriksPhone(p: RunningProduct): Promise<BaresipPhone> {
-  return startBaresip({
-    user: ERIK, password: 'demo-1002', autoAnswer: true, audioSource: { toneHz: 1000, seconds: 60 },
-    registrar: { host: '127.0.0.1', port: p.sipPort, transport: 'udp' },
-  });
-}
-
-const types = (events: Array<{ type: string }>): string[] => events.map((e) => e.type);
 
 const callbackDone = (entryId: string): Extract<AcdEvent, { type: 'callback-done' }> | undefined =>
   acdEvents.find((e): e is Extract<AcdEvent, { type: 'callback-done' }> => e.type === 'callback-done' && e.entryId === entryId);
@@ -124,7 +82,7 @@ async function waitFor(type: CallEvent['type'], timeout = 20_000): Promise<void>
  * reserved nor busy; the line holds only `waiting` (a callback still to
  * make), whose own timer is the next widening step.
  */
-async function expectNothingLeft(p: RunningProduct, opts: { waiting?: string[]; erik: 'ready' | 'paused' }): Promise<void> {
+async function expectNothingLeft(p: CallbackCenter, opts: { waiting?: string[]; erik: 'ready' | 'paused' }): Promise<void> {
   const { app } = p;
   const waiting = opts.waiting ?? [];
   await expect.poll(() => (app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
@@ -142,8 +100,8 @@ describe('hanging up during a callback', () => {
     const p = await start({ maxMissedOffers: 1 });
     const entryId = await bookCallback(p);
     const booked = p.app.acd.entry(entryId)!;
-    const ringing = await customerPhone('uas-ring-expect-cancel.xml');
-    const erik = await eriksPhone(p);
+    const ringing = await customerPhone(p, 'uas-ring-expect-cancel.xml');
+    const erik = await eriksPhone(p.sipPort);
     await erik.waitEvent('CALL_ESTABLISHED', 15_000);
     await waitFor('callback-dialling');
     await sleep(1_000); // the customer's phone rings
@@ -166,7 +124,7 @@ describe('hanging up during a callback', () => {
     await expectNothingLeft(p, { waiting: [entryId], erik: 'paused' });
 
     // Back from the pause, Erik gets the callback again, and the customer answers this time.
-    const answering = await customerPhone('uas-answer-then-bye.xml', { talkMs: 1_500 });
+    const answering = await customerPhone(p, 'uas-answer-then-bye.xml', { talkMs: 1_500 });
     await p.app.acd.ready(ERIK);
     await expect.poll(() => callbackDone(entryId), { timeout: 30_000 }).toMatchObject({ outcome: 'completed' });
     expect((await answering.exited).successful).toBe(1);
@@ -177,8 +135,8 @@ describe('hanging up during a callback', () => {
   it('Erik hangs up during the whisper: the customer is never dialled, and the callback waits at its place', async () => {
     const p = await start({ maxMissedOffers: 1 });
     const entryId = await bookCallback(p);
-    const neverRung = await customerPhone('uas-ring-expect-cancel.xml');
-    const erik = await eriksPhone(p);
+    const neverRung = await customerPhone(p, 'uas-ring-expect-cancel.xml');
+    const erik = await eriksPhone(p.sipPort);
     await erik.waitEvent('CALL_ESTABLISHED', 15_000);
     await sleep(1_500); // the whisper (beep, "we call you back on", the number) takes several seconds
     expect(types(callEvents)).not.toContain('callback-dialling');
@@ -201,8 +159,8 @@ describe('hanging up during a callback', () => {
   it('the customer hangs up during the conversation: Erik gets BYE, callback-done "completed", Erik wraps up and is ready', async () => {
     const p = await start();
     const entryId = await bookCallback(p);
-    const customer = await customerPhone('uas-answer-then-bye.xml', { talkMs: 3_000 });
-    const erik = await eriksPhone(p);
+    const customer = await customerPhone(p, 'uas-answer-then-bye.xml', { talkMs: 3_000 });
+    const erik = await eriksPhone(p.sipPort);
     await erik.waitEvent('CALL_ESTABLISHED', 15_000);
     await waitFor('callback-connected');
     // Erik does nothing: the customer's BYE ends his call.
@@ -222,8 +180,8 @@ describe('hanging up during a callback', () => {
     const p = await start();
     const entryId = await bookCallback(p);
     // Answers and waits for our BYE.
-    const customer = await customerPhone('uas-answer.xml');
-    const erik = await eriksPhone(p);
+    const customer = await customerPhone(p, 'uas-answer.xml');
+    const erik = await eriksPhone(p.sipPort);
     await erik.waitEvent('CALL_ESTABLISHED', 15_000);
     await waitFor('callback-connected');
     await sleep(2_000);
@@ -244,8 +202,8 @@ describe('hanging up during a callback', () => {
     const even = rtp % 2 === 0 ? rtp : rtp + 1;
     const p = await start({ callbackMaxAttempts: 1 }, (c) => { c.rtp.portMin = even; c.rtp.portMax = even + 1; });
     const entryId = await bookCallback(p);
-    const neverRung = await customerPhone('uas-ring-expect-cancel.xml');
-    const erik = await eriksPhone(p);
+    const neverRung = await customerPhone(p, 'uas-ring-expect-cancel.xml');
+    const erik = await eriksPhone(p.sipPort);
     await erik.waitEvent('CALL_ESTABLISHED', 15_000);
     // The whisper plays, then dialling the customer fails before any INVITE: Erik's leg is released.
     await erik.waitEvent('CALL_CLOSED', 20_000);

@@ -11,35 +11,25 @@
  * And kill -9 with a callback pending: the restarted product makes it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flowDir, startApp, type App } from '../../server/app.js';
-import { loadConfig } from '../../server/config/load.js';
-import { createLogger } from '../../server/log.js';
-import type { Config } from '../../config/schema.js';
-import type { AcdEvent } from '../../server/acd/index.js';
-import type { CallEvent } from '../../server/calls/center.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
-import { TRUNK_HOST_IP, TRUNK_SOURCE_IP } from '../support/product.js';
-import { assertSippOk, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { testConfig, TRUNK_HOST_IP } from '../support/product.js';
+import { startTrunkFarEnd } from '../support/operator-network.js';
+import {
+  callbackFlows, CARD_NUMBER, eriksPhone, eventTypes as types, setUpKort, startCallbackCenter, takeCallback,
+  type CallbackCenter, type CallbackCenterOptions,
+} from '../support/callbacks.js';
+import { stopAllBaresip } from '../support/baresip.js';
+import type { SippUas } from '../support/sipp.js';
 
-const CARD_NUMBER = '+46313900603';
 const CALLER = '+46701740651';
 const MAIN_NUMBER = '+46313900600';
-const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
-interface Running {
-  app: App;
-  config: Config;
-  acdEvents: AcdEvent[];
-  callEvents: CallEvent[];
-}
-
-let running: Running | undefined;
+let running: CallbackCenter | undefined;
 let uas: SippUas | undefined;
 let child: ChildProcess | undefined;
 
@@ -49,71 +39,20 @@ afterEach(async () => {
   uas = undefined;
   child?.kill('SIGKILL');
   child = undefined;
-  await running?.app.stop();
+  await running?.stop();
   running = undefined;
 });
 
-/** The repo's flows, with the card-blocking queue offering a callback after 1 s. */
-function callbackFlows(): string {
-  const dir = tempDir('flows-');
-  cpSync(flowDir(), dir, { recursive: true });
-  const file = join(dir, 'kort-och-sparr.yaml');
-  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\n    offerCallbackAfterSeconds: 1\n`);
-  return dir;
-}
-
-async function makeConfig(opts: { dataDir?: string; trunkPort: number; kort?: Partial<Config['queues'][number]> }): Promise<Config> {
-  const config = loadConfig({ env: {} });
-  config.sip.host = '127.0.0.1';
-  config.sip.port = await freePort('both');
-  config.sip.wsPort = await freePort('tcp');
-  config.drachtio.port = await freePort('tcp');
-  config.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP];
-  config.trunks[0]!.host = TRUNK_HOST_IP;
-  config.trunks[0]!.port = opts.trunkPort;
-  delete config.trunks[0]!.username;
-  delete config.trunks[0]!.password;
-  config.dataDir = opts.dataDir ?? tempDir('data-');
-  const kort = config.queues.find((q) => q.id === 'kort')!;
-  Object.assign(kort, { wrapUpSeconds: 1, ...opts.kort });
-  return config;
-}
-
-async function start(config: Config, flows: string): Promise<Running> {
-  const app = await startApp(config, logger, { flowDir: flows });
-  const r: Running = { app, config, acdEvents: [], callEvents: [] };
-  app.acd.on((e) => r.acdEvents.push(e));
-  app.center.on('event', (e) => r.callEvents.push(e));
-  running = r;
-  return r;
-}
-
-/** The caller presses 1, accepts their number and is hung up on. */
-async function callerTakesCallback(sipPort: number): Promise<void> {
-  const caller = await runSipp({
-    scenario: 'uac-callback-accept.xml', remote: sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
-    extraArgs: ['-i', TRUNK_SOURCE_IP], timeoutMs: 60_000,
-  });
-  assertSippOk(caller, 1);
-}
-
-async function agentPhone(r: Running, extension: string, password: string): Promise<BaresipPhone> {
-  return startBaresip({
-    user: extension, password, autoAnswer: true, audioSource: { toneHz: 1000, seconds: 60 },
-    registrar: { host: '127.0.0.1', port: r.config.sip.port, transport: 'udp' },
-  });
-}
-
-function types(events: Array<{ type: string }>): string[] {
-  return events.map((e) => e.type);
+async function start(opts: CallbackCenterOptions = {}): Promise<CallbackCenter> {
+  running = await startCallbackCenter(opts);
+  return running;
 }
 
 describe('callback: press 1, keep the place, agent first, then the customer through the trunk', () => {
   it('a caller presses 1 and accepts their number; an agent registers, is rung first, answers; the customer is dialled through the trunk, answers, bridged; callback-done completed', async () => {
-    const trunkPort = await freePort('both');
-    const r = await start(await makeConfig({ trunkPort }), callbackFlows());
+    const r = await start();
 
-    await callerTakesCallback(r.config.sip.port);
+    await takeCallback(r.sipPort, CARD_NUMBER, CALLER);
     // The entry is a callback with the caller's number, not abandoned, and on disk.
     expect(types(r.acdEvents)).toContain('callback-requested');
     expect(types(r.acdEvents)).not.toContain('abandoned');
@@ -125,13 +64,9 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
     expect(r.callEvents.find((e) => e.type === 'callback-booked')).toMatchObject({ number: CALLER });
 
     // The operator network: answers the customer's phone, talks 3 s, hangs up.
-    uas = await startSippUas({
-      scenario: 'uas-answer-then-bye.xml', localPort: trunkPort, calls: 1, durationMs: 3_000, traceMessages: true,
-      extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
-    });
-    await uas.ready;
+    uas = await startTrunkFarEnd(r.trunkPort, { scenario: 'uas-answer-then-bye.xml', durationMs: 3_000 });
 
-    const erik = await agentPhone(r, '1002', 'demo-1002');
+    const erik = await eriksPhone(r.sipPort);
     const established = await erik.waitEvent('CALL_ESTABLISHED', 15_000);
     expect(established.peerdisplayname).toBe(`[Kort och spärr] callback ${CALLER}`);
     await expect.poll(() => types(r.callEvents).includes('callback-connected'), { timeout: 20_000 }).toBe(true);
@@ -153,18 +88,12 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
   }, 90_000);
 
   it('the customer does not answer: retried after the spacing, then given up (callback-done failed)', async () => {
-    const trunkPort = await freePort('both');
-    const r = await start(await makeConfig({
-      trunkPort, kort: { callbackRetrySeconds: 1, callbackMaxAttempts: 2, callbackRingSeconds: 2 },
-    }), callbackFlows());
-    await callerTakesCallback(r.config.sip.port);
+    const r = await start({ kort: { callbackRetrySeconds: 1, callbackMaxAttempts: 2, callbackRingSeconds: 2 } });
+    await takeCallback(r.sipPort, CARD_NUMBER, CALLER);
 
     // The customer's phone rings and nobody answers: we cancel, twice.
-    uas = await startSippUas({
-      scenario: 'uas-ring-expect-cancel.xml', localPort: trunkPort, calls: 2, extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
-    });
-    await uas.ready;
-    await agentPhone(r, '1002', 'demo-1002');
+    uas = await startTrunkFarEnd(r.trunkPort, { scenario: 'uas-ring-expect-cancel.xml', calls: 2 });
+    await eriksPhone(r.sipPort);
     // Two attempts, each with the agent's whisper and 2 s of ringing: allow for a loaded machine.
     await expect.poll(() => r.acdEvents.find((e) => e.type === 'callback-done'), { timeout: 75_000 })
       .toMatchObject({ outcome: 'failed' });
@@ -179,8 +108,9 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
   it('kill -9 with a callback pending, restart on the same DATA_DIR: the callback is still made', async () => {
     const trunkPort = await freePort('both');
     const flows = callbackFlows();
-    const dataDir = tempDir('data-');
-    const first = await makeConfig({ dataDir, trunkPort });
+    const first = await testConfig({ trunkPort });
+    setUpKort(first);
+    const { dataDir } = first;
     const configFile = join(tempDir('cfg-'), 'config.json');
     writeFileSync(configFile, JSON.stringify(first));
 
@@ -192,7 +122,7 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
       child!.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
       child!.once('exit', (code) => reject(new Error(`product exited (${code}) before it was ready`)));
     });
-    await callerTakesCallback(first.sip.port);
+    await takeCallback(first.sip.port, CARD_NUMBER, CALLER);
     const stateFile = join(dataDir, 'acd-state.json');
     expect(existsSync(stateFile)).toBe(true);
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).callbacks).toMatchObject([{ kind: 'callback', data: { callbackNumber: CALLER } }]);
@@ -201,14 +131,10 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
     child = undefined;
 
     // Restarted on the same data: the callback is waiting, and made once an agent is there.
-    const r = await start(await makeConfig({ dataDir, trunkPort }), flows);
+    const r = await start({ trunkPort, flowDir: flows, tweak: (c) => { c.dataDir = dataDir; } });
     expect(r.app.acd.snapshot().queues.find((q) => q.id === 'kort')!.entries).toMatchObject([{ kind: 'callback' }]);
-    uas = await startSippUas({
-      scenario: 'uas-answer-then-bye.xml', localPort: trunkPort, calls: 1, durationMs: 1_000, traceMessages: true,
-      extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
-    });
-    await uas.ready;
-    await agentPhone(r, '1002', 'demo-1002');
+    uas = await startTrunkFarEnd(trunkPort, { scenario: 'uas-answer-then-bye.xml', durationMs: 1_000 });
+    await eriksPhone(r.sipPort);
     await expect.poll(() => r.acdEvents.find((e) => e.type === 'callback-done'), { timeout: 30_000 })
       .toMatchObject({ outcome: 'completed' });
     expect(types(r.callEvents)).toContain('callback-connected');

@@ -77,6 +77,21 @@ async function twoPhones(extension: string): Promise<{ desk: BaresipPhone; soft:
   return { desk, soft };
 }
 
+/** A call ringing both of the agent's phones, and the dialogs there were before it. */
+interface Ringing {
+  desk: BaresipPhone;
+  soft: Softphone;
+  caller: BaresipPhone;
+  invitation: Invitation;
+  dialogsBefore: number;
+}
+
+/** Both phones ring: the softphone's invitation, once the desk phone rings too. */
+async function bothRing(desk: BaresipPhone, soft: Softphone): Promise<Invitation> {
+  const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+  return invitation;
+}
+
 /** The softphone's invitation ends (CANCEL or BYE) within the time. */
 function ended(phone: Softphone, invitation: Invitation): Promise<void> {
   return phone.waitForState(invitation, SessionState.Terminated, 10_000);
@@ -101,14 +116,18 @@ describe('a direct call to an extension rings all its phones', () => {
     });
   }
 
-  it('desk phone and softphone both ring; the softphone answers, the desk phone stops ringing, hang-up leaves nothing', async () => {
+  /** The colleague calls the agent, whose two phones both ring. */
+  async function colleagueRingsBoth(): Promise<Ringing> {
     await start();
     const { desk, soft } = await twoPhones(AGENT);
     const caller = await colleague();
     const dialogsBefore = running().app.sipd!.stats.dialogs;
-
     await caller.dial(`sip:${AGENT}@127.0.0.1:${running().sipPort}`);
-    const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+    return { desk, soft, caller, invitation: await bothRing(desk, soft), dialogsBefore };
+  }
+
+  it('desk phone and softphone both ring; the softphone answers, the desk phone stops ringing, hang-up leaves nothing', async () => {
+    const { desk, soft, caller, invitation, dialogsBefore } = await colleagueRingsBoth();
     // The caller hears ringing while both phones ring.
     await caller.waitEvent('CALL_RINGING', 10_000);
     // Each phone sees its extension and who calls.
@@ -130,13 +149,7 @@ describe('a direct call to an extension rings all its phones', () => {
   }, TEST_TIMEOUT_MS);
 
   it('one phone busy and the other not there: the caller gets busy (486), once', async () => {
-    await start();
-    const { desk, soft } = await twoPhones(AGENT);
-    const caller = await colleague();
-    const dialogsBefore = running().app.sipd!.stats.dialogs;
-
-    await caller.dial(`sip:${AGENT}@127.0.0.1:${running().sipPort}`);
-    const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+    const { desk, caller, invitation, dialogsBefore } = await colleagueRingsBoth();
     await invitation.reject({ statusCode: 480 });
     // The caller still rings on the desk phone.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -150,13 +163,7 @@ describe('a direct call to an extension rings all its phones', () => {
   }, TEST_TIMEOUT_MS);
 
   it('a phone that declines everywhere (603) ends the ringing on the other at once', async () => {
-    await start();
-    const { desk, soft } = await twoPhones(AGENT);
-    const caller = await colleague();
-    const dialogsBefore = running().app.sipd!.stats.dialogs;
-
-    await caller.dial(`sip:${AGENT}@127.0.0.1:${running().sipPort}`);
-    const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+    const { desk, caller, invitation, dialogsBefore } = await colleagueRingsBoth();
     await invitation.reject({ statusCode: 603 });
     await desk.waitEvent('CALL_CLOSED', 10_000);
     expect(closedWithoutAnswer(desk)).toBe(true);
@@ -181,22 +188,20 @@ describe('an ACD offer rings all the agent\'s phones', () => {
     return phones;
   }
 
-  async function callCardBlocking(): Promise<BaresipPhone> {
+  /** A caller on the card-blocking number, offered to the agent: both phones ring. */
+  async function callerRingsBoth(phones: { desk: BaresipPhone; soft: Softphone }): Promise<Ringing> {
+    const dialogsBefore = running().app.sipd!.stats.dialogs;
     const caller = await startBaresip({ user: CALLER, audioSource: { toneHz: 440, seconds: 60 } });
     await caller.dial(`sip:${CARD_NUMBER}@127.0.0.1:${running().sipPort}`);
     await caller.waitEvent('CALL_ESTABLISHED', 10_000);
-    return caller;
+    return { ...phones, caller, invitation: await bothRing(phones.desk, phones.soft), dialogsBefore };
   }
 
   const count = (type: AcdEvent['type']) => acdEvents.filter((e) => e.type === type && 'agentId' in e && e.agentId === AGENT).length;
 
   it('both phones ring, the desk phone answers: the agent answered once and the softphone stops ringing', async () => {
     await startCenter();
-    const { desk, soft } = await agentWithTwoPhones();
-    const dialogsBefore = running().app.sipd!.stats.dialogs;
-    const caller = await callCardBlocking();
-
-    const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+    const { desk, soft, caller, invitation, dialogsBefore } = await callerRingsBoth(await agentWithTwoPhones());
     const ringing = callEvents.find((e) => e.type === 'agent-ringing');
     expect(ringing?.type === 'agent-ringing' && ringing.uris).toHaveLength(2);
     await desk.answer();
@@ -216,11 +221,7 @@ describe('an ACD offer rings all the agent\'s phones', () => {
 
   it('the desk phone is busy, the softphone rings on: no miss until the softphone answers', async () => {
     await startCenter();
-    const { desk, soft } = await agentWithTwoPhones();
-    const dialogsBefore = running().app.sipd!.stats.dialogs;
-    const caller = await callCardBlocking();
-
-    const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+    const { desk, soft, caller, invitation, dialogsBefore } = await callerRingsBoth(await agentWithTwoPhones());
     await desk.hangup(); // 486
     await desk.waitEvent('CALL_CLOSED', 5_000);
     await new Promise((r) => setTimeout(r, 1_500));
@@ -241,7 +242,7 @@ describe('an ACD offer rings all the agent\'s phones', () => {
   it('both phones refuse: the ACD is told once (one miss), and the caller waits on', async () => {
     // One miss pauses the agent, so the call is not offered to them again.
     await startCenter({ maxMissedOffers: 1 });
-    const { desk, soft } = await agentWithTwoPhones();
+    const phones = await agentWithTwoPhones();
     const acd = running().app.acd;
     let rejected = 0;
     const offerRejected = acd.offerRejected.bind(acd);
@@ -249,10 +250,7 @@ describe('an ACD offer rings all the agent\'s phones', () => {
       rejected += 1;
       return offerRejected(entryId, agentId);
     };
-    const dialogsBefore = running().app.sipd!.stats.dialogs;
-    const caller = await callCardBlocking();
-
-    const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+    const { desk, caller, invitation, dialogsBefore } = await callerRingsBoth(phones);
     await invitation.reject({ statusCode: 486 });
     await desk.hangup();
     await expect.poll(() => count('offer-missed'), { timeout: 5_000 }).toBe(1);
@@ -271,11 +269,7 @@ describe('an ACD offer rings all the agent\'s phones', () => {
 
   it('no phone answers within the ring timeout: both stop ringing, one miss', async () => {
     await startCenter({ ringTimeoutSeconds: 3, maxMissedOffers: 1 });
-    const { desk, soft } = await agentWithTwoPhones();
-    const dialogsBefore = running().app.sipd!.stats.dialogs;
-    const caller = await callCardBlocking();
-
-    const [invitation] = await Promise.all([soft.nextInvitation(10_000), desk.waitEvent('CALL_INCOMING', 10_000)]);
+    const { desk, soft, caller, invitation, dialogsBefore } = await callerRingsBoth(await agentWithTwoPhones());
     await Promise.all([ended(soft, invitation), desk.waitEvent('CALL_CLOSED', 10_000)]);
     expect(received(soft, /^CANCEL /), soft.describe()).toHaveLength(1);
     expect(closedWithoutAnswer(desk)).toBe(true);

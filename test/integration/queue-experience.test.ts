@@ -101,6 +101,15 @@ function musicBetween(sounds: Sound[], from: number, to: number): number {
   return part.length === 0 ? 0 : part.filter((s) => s === 'sound').length / part.length;
 }
 
+/** Sara waits in line: what she heard, 100 ms at a time, and the runs of each brand tone in it (`where`: the same, for a failure's message). */
+async function brandMessagesHeard(number: string, stayMs: number) {
+  const { heard, callId } = await waitInQueue(number, stayMs);
+  const sounds = listenTo(heard);
+  const a = runsOf(sounds, 'a');
+  const b = runsOf(sounds, 'b');
+  return { callId, sounds, a, b, where: `a at ${JSON.stringify(a)}, b at ${JSON.stringify(b)}` };
+}
+
 const brandPlayed = (callId: string): Array<Extract<CallEvent, { type: 'brand-message-played' }>> =>
   callEvents.filter((e): e is Extract<CallEvent, { type: 'brand-message-played' }> => e.type === 'brand-message-played' && e.callId === callId);
 
@@ -134,11 +143,7 @@ afterAll(async () => {
 
 describe('what a waiting caller hears: place in line, brand messages, music on hold', () => {
   it('with nobody to answer, the caller hears their place, then the brand messages in turn every 2 s with music between them', async () => {
-    const { heard, callId } = await waitInQueue(KUNDTJANST, 7_500);
-    const sounds = listenTo(heard);
-    const a = runsOf(sounds, 'a');
-    const b = runsOf(sounds, 'b');
-    const where = `a at ${JSON.stringify(a)}, b at ${JSON.stringify(b)}`;
+    const { callId, sounds, a, b, where } = await brandMessagesHeard(KUNDTJANST, 7_500);
     // kampanj-a at 2 s of waiting, kampanj-b at 4 s, kampanj-a again at 6 s; each its whole second.
     expect(a.length, where).toBeGreaterThanOrEqual(2);
     expect(b.length, where).toBeGreaterThanOrEqual(1);
@@ -174,11 +179,7 @@ describe('what a waiting caller hears: place in line, brand messages, music on h
   }, 40_000);
 
   it('a slot nobody has recorded is passed over with a warning: the caller hears music and the recorded slot', async () => {
-    const { heard, callId } = await waitInQueue(VAXEL, 5_500);
-    const sounds = listenTo(heard);
-    const a = runsOf(sounds, 'a');
-    const b = runsOf(sounds, 'b');
-    const where = `a at ${JSON.stringify(a)}, b at ${JSON.stringify(b)}`;
+    const { callId, sounds, a, b, where } = await brandMessagesHeard(VAXEL, 5_500);
     expect(a, where).toEqual([]);
     expect(b.length, where).toBeGreaterThanOrEqual(2);
     expect(b[0]![0], where).toBeGreaterThan(1.2);

@@ -35,13 +35,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProduct, TRUNK_HOST_IP, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import {
-  assertSippOk, describeSippResult, killAllSipp, runSipp, startSippUas, type SippResult, type SippUas,
-} from '../support/sipp.js';
-import { freePort, freePortRange } from '../support/ports.js';
-import { dominantFrequency, readWav, toneRatio, writeToneWav } from '../support/audio.js';
+import { startProduct, TRUNK_HOST_IP, type RunningProduct } from '../support/product.js';
+import { lastSecondHeard, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { assertSippOk, describeSippResult, killAllSipp, type SippResult, type SippUas } from '../support/sipp.js';
+import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-network.js';
+import { takeCallback } from '../support/callbacks.js';
+import { freePort } from '../support/ports.js';
+import { readWav, toneRatio, writeToneWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import type { AcdEvent } from '../../server/acd/index.js';
 import type { CallEvent } from '../../server/calls/center.js';
@@ -93,18 +93,6 @@ function dayFlows(crmUrl: string): string {
   return dir;
 }
 
-/** A SIPp caller from the operator network; it echoes the audio it gets. Resolves when SIPp is done. */
-async function sippCall(number: string, caller: string, opts: { hangUpAfterMs?: number } = {}): Promise<SippResult> {
-  const mediaPort = await freePortRange(4, 'udp');
-  return runSipp({
-    scenario: opts.hangUpAfterMs === undefined ? 'uac-expect-bye.xml' : 'uac-basic.xml',
-    remote: product.sipPort, service: number, keys: { caller },
-    ...(opts.hangUpAfterMs !== undefined ? { durationMs: opts.hangUpAfterMs } : {}),
-    rtpEcho: true, mediaPort, timeoutMs: 40_000,
-    extraArgs: ['-i', TRUNK_SOURCE_IP],
-  });
-}
-
 /** The first entry queued for this caller, among the ACD events from index `since` on. */
 const queuedEntry = (caller: string, since = 0): Extract<AcdEvent, { type: 'queued' }>['entry'] | undefined => {
   const e = acdEvents.slice(since)
@@ -140,13 +128,6 @@ async function talkAndHangUp(agentId: string, caller: Promise<SippResult>): Prom
   return lastSecondHeard(phone);
 }
 
-/** The dominant frequency of the last second a phone heard in its latest call. */
-function lastSecondHeard(phone: BaresipPhone): number {
-  const heard = readWav(phone.recordings().dec.at(-1)!);
-  const end = heard.samples.length;
-  return dominantFrequency(heard.samples, heard.sampleRate, { from: Math.max(0, end - heard.sampleRate), to: end });
-}
-
 /** The head of the first INVITE in a SIPp message trace (request line and headers), lines without CR. */
 function firstInvite(messages: string): string {
   const from = messages.indexOf('INVITE sip:');
@@ -159,12 +140,21 @@ function firstInvite(messages: string): string {
  * TRUNK_HOST_IP:trunkPort, echoes the audio it gets, and waits for our BYE.
  */
 async function startOperatorNetwork(): Promise<SippUas> {
-  const mediaPort = await freePortRange(4, 'udp');
-  operatorNetwork = await startSippUas({
-    scenario: 'uas-answer.xml', localPort: trunkPort, calls: 1, rtpEcho: true, mediaPort, traceMessages: true, timeoutMs: 60_000,
-    extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
-  });
+  operatorNetwork = await startTrunkFarEnd(trunkPort, { scenario: 'uas-answer.xml', echo: true, timeoutMs: 60_000 });
   return operatorNetwork;
+}
+
+/**
+ * Talk a while, then the phone hangs up, which ends the operator network's
+ * call too (our BYE); the head of the INVITE the network got.
+ */
+async function talkAndHangUpOnTrunk(phone: BaresipPhone, network: SippUas): Promise<string> {
+  await sleep(2_500);
+  await phone.hangup();
+  await phone.waitEvent('CALL_CLOSED', 10_000);
+  const result = await operatorNetworkDone(network);
+  assertSippOk(result, 1);
+  return firstInvite(result.messages);
 }
 
 /** The operator network's call is over: its result (stopped after a while if it hangs on). */
@@ -265,17 +255,17 @@ afterAll(async () => {
 describe('a scripted day: three numbers, agents with different skills on desk phones and a mobile, the operator network behind the trunk', () => {
   it('callers on Växel, Kundtjänst and Kort och spärr reach the agents with the right skills, and the audio goes caller to agent and back', async () => {
     // Växel: only Anna has vaxel >= 4.
-    const vaxelCall = sippCall(VAXEL, '+46701740651');
+    const vaxelCall = callFromOperatorNetwork(product.sipPort, VAXEL, '+46701740651');
     const vaxelEntry = await waitQueued('+46701740651');
     await waitAnswered(vaxelEntry);
     const annaRang = await agents['1001']!.waitEvent('CALL_ESTABLISHED', 5_000);
     expect(annaRang.peerdisplayname).toBe('[Växel] +46701740651');
     // Kundtjänst: at first only kundtjanst level 5, Erik (Anna is busy anyway, Oskar has 4).
-    const kundCall = sippCall(KUNDTJANST, '+46701740652');
+    const kundCall = callFromOperatorNetwork(product.sipPort, KUNDTJANST, '+46701740652');
     const kundEntry = await waitQueued('+46701740652');
     await waitAnswered(kundEntry);
     // Kort och spärr: Erik busy, Anna is in the queue without the skill: Oskar.
-    const kortCall = sippCall(KORT, '+46701740653');
+    const kortCall = callFromOperatorNetwork(product.sipPort, KORT, '+46701740653');
     const kortEntry = await waitQueued('+46701740653');
     await waitAnswered(kortEntry);
 
@@ -304,12 +294,12 @@ describe('a scripted day: three numbers, agents with different skills on desk ph
     await product.app.acd.pause('1002', 'test');
     await product.app.acd.pause('1004', 'test');
     const normal = '+46701740654';
-    const normalCall = sippCall(KORT, normal);
+    const normalCall = callFromOperatorNetwork(product.sipPort, KORT, normal);
     const normalEntry = await waitQueued(normal);
     await expect.poll(() => callEvents.find((e) => e.type === 'queue-announcement' && e.entryId === normalEntry), { timeout: 5_000 })
       .toMatchObject({ position: 1 });
 
-    const vipCall = sippCall(KORT, VIP_CALLER);
+    const vipCall = callFromOperatorNetwork(product.sipPort, KORT, VIP_CALLER);
     const vipEntry = await waitQueued(VIP_CALLER);
     expect(queuedEntry(VIP_CALLER)).toMatchObject({ priority: 10, data: { vip: 'true', kundnummer: '4711' } });
     expect(queuedEntry(normal)!.priority).toBe(0);
@@ -339,7 +329,7 @@ describe('a scripted day: three numbers, agents with different skills on desk ph
   it('a Kundtjänst call nobody at the first step can take widens to the next step after the (shortened) 3 s wait', async () => {
     await product.app.acd.pause('1002', 'test'); // the only kundtjanst level 5
     const caller = '+46701740655';
-    const call = sippCall(KUNDTJANST, caller);
+    const call = callFromOperatorNetwork(product.sipPort, KUNDTJANST, caller);
     const entry = await waitQueued(caller);
     const queuedAt = Date.now();
     // Anna (kundtjanst 3) and Oskar (4) are ready, but not offered the call before the wait is over.
@@ -385,7 +375,7 @@ describe('a scripted day: three numbers, agents with different skills on desk ph
     expect(toneRatio(onVaxel.samples, rate, AVALANCHE_HZ, 0, 3 * rate)).toBeLessThan(0.05);
 
     // And a SIPp caller on Kort och spärr who gives up after 2.5 s in the queue.
-    const gaveUp = await sippCall(KORT, '+46701740656', { hangUpAfterMs: 2_500 });
+    const gaveUp = await callFromOperatorNetwork(product.sipPort, KORT, '+46701740656', { hangUpAfterMs: 2_500 });
     expect(gaveUp.code, describeSippResult(gaveUp)).toBe(0);
     await expect.poll(() => acdEvents.filter((e) => e.type === 'abandoned').length, { timeout: 5_000 }).toBe(abandonedBefore + 3);
     const abandoned = acdEvents.filter((e): e is Extract<AcdEvent, { type: 'abandoned' }> => e.type === 'abandoned').slice(abandonedBefore);
@@ -416,13 +406,8 @@ describe('a scripted day: three numbers, agents with different skills on desk ph
     expect(callEvents.find((e) => e.type === 'agent-ringing' && e.entryId === entry))
       .toMatchObject({ agentId: '1006', uris: [`sip:${JOHANS_MOBILE}@${TRUNK_HOST_IP}:${trunkPort};transport=udp`] });
 
-    await sleep(2_500);
-    await sara.hangup();
-    await sara.waitEvent('CALL_CLOSED', 10_000);
     // The caller's hang-up reaches the mobile: the operator network's call ends with our BYE.
-    const mobile = await operatorNetworkDone(network);
-    assertSippOk(mobile, 1);
-    const invite = firstInvite(mobile.messages);
+    const invite = await talkAndHangUpOnTrunk(sara, network);
     expect(invite).toMatch(new RegExp(`^INVITE sip:\\${JOHANS_MOBILE}@${TRUNK_HOST_IP.replace(/\./g, '\\.')}:${trunkPort}`));
     // The display name tells Johan which service was called, and by whom; the trunk presents the company's number.
     expect(invite).toMatch(new RegExp(`From: "\\[Växel\\] 1005" <sip:\\${VAXEL}@`));
@@ -445,11 +430,7 @@ describe('a scripted day: three numbers, agents with different skills on desk ph
     await product.app.acd.pause('1001', 'test'); // the Växel queue's only ready agent (Johan is paused)
     const customer = '+46701740657';
     const since = acdEvents.length;
-    const booked = await runSipp({
-      scenario: 'uac-callback-accept.xml', remote: product.sipPort, service: VAXEL, keys: { caller: customer },
-      mediaPort: await freePortRange(4, 'udp'), timeoutMs: 40_000, extraArgs: ['-i', TRUNK_SOURCE_IP],
-    });
-    assertSippOk(booked, 1);
+    await takeCallback(product.sipPort, VAXEL, customer);
     const entry = queuedEntry(customer, since)!.id;
     expect(acdEvents.find((e) => e.type === 'callback-requested' && e.entryId === entry)).toMatchObject({ queueId: 'vaxel' });
     expect(acdEvents.some((e) => e.type === 'abandoned' && e.entryId === entry)).toBe(false);
@@ -469,12 +450,7 @@ describe('a scripted day: three numbers, agents with different skills on desk ph
     expect(steps).toEqual(['callback-booked', 'callback-agent-ringing', 'callback-agent-answered', 'callback-dialling', 'callback-connected']);
     expect(offersOf(entry)).toEqual(['1001']);
 
-    await sleep(2_500);
-    await anna.hangup();
-    await anna.waitEvent('CALL_CLOSED', 10_000);
-    const customerPhone = await operatorNetworkDone(network);
-    assertSippOk(customerPhone, 1);
-    const invite = firstInvite(customerPhone.messages);
+    const invite = await talkAndHangUpOnTrunk(anna, network);
     expect(invite).toMatch(new RegExp(`^INVITE sip:\\${customer}@${TRUNK_HOST_IP.replace(/\./g, '\\.')}:${trunkPort}`));
     expect(invite).toMatch(new RegExp(`^From: <sip:\\${VAXEL}@`, 'm'));
     await expect.poll(() => acdEvents.find((e) => e.type === 'callback-done' && e.entryId === entry), { timeout: 5_000 })

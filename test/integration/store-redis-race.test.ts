@@ -21,11 +21,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Acd } from '../../server/acd/acd.js';
 import { RealClock } from '../../server/acd/clock.js';
-import type { AcdEvent, AgentProfile, AgentStatus, QueueConfig, QueueEntry } from '../../server/acd/model.js';
+import type { AcdEvent, AgentStatus, QueueEntry } from '../../server/acd/model.js';
 import type { AcdStore, ClaimResult, StoreChange } from '../../server/store/port.js';
 import { RedisStore } from '../../server/store/redis.js';
 import { agent, describeChange, entry, waitFor } from '../contract/store-contract.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
+import { agent as profile, queue as queueConfig } from '../unit/acd-fixtures.js';
 
 let redis: RedisServer;
 beforeAll(async () => { redis = await startRedis(); });
@@ -241,25 +242,9 @@ describe('two ACD instances racing on one Redis', () => {
     const prefix = `acd-race:${randomUUID().slice(0, 8)}:`;
     const AGENTS = 40;
     const CALLS = 240;
-    const queue: QueueConfig = {
-      id: 'support',
-      name: 'Support',
-      steps: [{ afterSeconds: 0, eligible: { everyone: true } }],
-      priority: { kind: 'classes' },
-      wrapUpSeconds: 0,
-      // Nobody misses an offer here: every offer is answered well within this.
-      ringTimeoutSeconds: 600,
-      maxMissedOffers: 3,
-      personalOverflowSeconds: 60,
-    };
-    const profiles: AgentProfile[] = Array.from({ length: AGENTS }, (_, i) => ({
-      id: `agent${i}`,
-      name: `Agent ${i}`,
-      skills: {},
-      groups: [],
-      queues: ['support'],
-      device: { kind: 'softphone', extension: String(2000 + i) },
-    }));
+    // Nobody misses an offer here: every offer is answered well within the ring timeout.
+    const queue = queueConfig({ name: 'Support', ringTimeoutSeconds: 600 });
+    const profiles = Array.from({ length: AGENTS }, (_, i) => profile(`agent${i}`));
 
     const log: Array<{ instance: string; event: AcdEvent }> = [];
     const errors: unknown[] = [];

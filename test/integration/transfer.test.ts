@@ -14,10 +14,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, TRUNK_HOST_IP, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import { assertSippOk, describeSippResult, runSipp, startSippUas, type SippResult, type SippUas } from '../support/sipp.js';
-import { freePort, freePortRange } from '../support/ports.js';
-import { dominantFrequency, readWav } from '../support/audio.js';
+import { lastSecondHeard, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { assertSippOk, describeSippResult, type SippUas } from '../support/sipp.js';
+import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-network.js';
+import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
@@ -95,27 +95,9 @@ async function majaPhone(opts: { autoAnswer: boolean }): Promise<BaresipPhone> {
   return phone;
 }
 
-/** A caller from the operator network; it echoes the audio it gets. `hangUpAfterMs`: it hangs up itself that long after the answer. */
-async function sippCaller(number: string, caller: string, opts: { hangUpAfterMs?: number } = {}): Promise<SippResult> {
-  const mediaPort = await freePortRange(4, 'udp');
-  return runSipp({
-    scenario: opts.hangUpAfterMs === undefined ? 'uac-expect-bye.xml' : 'uac-basic.xml',
-    remote: product.sipPort, service: number, keys: { caller },
-    ...(opts.hangUpAfterMs !== undefined ? { durationMs: opts.hangUpAfterMs } : {}),
-    rtpEcho: true, mediaPort, timeoutMs: 45_000,
-    extraArgs: ['-i', TRUNK_SOURCE_IP],
-  });
-}
-
 /** The operator network behind the trunk: the adviser on duty's mobile. */
-async function onDutyMobile(scenario: string, opts: { rtpEcho?: boolean } = {}): Promise<SippUas> {
-  const mediaPort = opts.rtpEcho ? await freePortRange(4, 'udp') : undefined;
-  uas = await startSippUas({
-    scenario, localPort: trunkPort, calls: 1, traceMessages: true,
-    ...(mediaPort !== undefined ? { rtpEcho: true, mediaPort } : {}),
-    extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP],
-  });
-  await uas.ready;
+async function onDutyMobile(scenario: string, opts: { echo?: boolean } = {}): Promise<SippUas> {
+  uas = await startTrunkFarEnd(trunkPort, { scenario, ...opts });
   return uas;
 }
 
@@ -137,13 +119,6 @@ const nodeEntered = (callId: string, node: string): Extract<CallEvent, { type: '
 const callEnded = (callId: string): Extract<CallEvent, { type: 'call-ended' }> | undefined =>
   callEvents.find((e): e is Extract<CallEvent, { type: 'call-ended' }> => e.type === 'call-ended' && e.callId === callId);
 
-/** The dominant frequency of the last second a phone heard. */
-function lastSecondHeard(phone: BaresipPhone): number {
-  const heard = readWav(phone.recordings().dec.at(-1)!);
-  const end = heard.samples.length;
-  return dominantFrequency(heard.samples, heard.sampleRate, { from: Math.max(0, end - heard.sampleRate), to: end });
-}
-
 async function expectNothingLeft(): Promise<void> {
   const { app } = product;
   await expect.poll(() => (app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
@@ -159,7 +134,7 @@ describe('the transfer node: put through to an extension or out through the trun
   it('a Företag caller is put through to Maja\'s desk phone, which shows the service and the caller; they hear each other; Maja hangs up and everything is released', async () => {
     const maja = await majaPhone({ autoAnswer: true });
     const caller = '+46701740661';
-    const call = sippCaller(FORETAG, caller);
+    const call = callFromOperatorNetwork(product.sipPort, FORETAG, caller);
     const callId = await waitCall(caller);
     const established = await maja.waitEvent('CALL_ESTABLISHED', 10_000);
     // What an ACD agent's phone shows: the service called and who calls.
@@ -180,7 +155,7 @@ describe('the transfer node: put through to an extension or out through the trun
   }, 60_000);
 
   it('a Bolån caller is put through to the adviser on duty\'s mobile out through the trunk; they hear each other; the caller hangs up and the mobile gets BYE', async () => {
-    const mobile = await onDutyMobile('uas-answer.xml', { rtpEcho: true });
+    const mobile = await onDutyMobile('uas-answer.xml', { echo: true });
     const caller = '+46701740662';
     const phone = await startBaresip({ user: caller, audioSource: { toneHz: CALLER_HZ, seconds: 60 } });
     await phone.dial(`sip:${BOLAN}@127.0.0.1:${product.sipPort}`);
@@ -213,7 +188,7 @@ describe('the transfer node: put through to an extension or out through the trun
   it('Maja\'s phone is busy: the caller hears the failed branch at once (all busy, goodbye) and is hung up on', async () => {
     const maja = await majaPhone({ autoAnswer: false });
     const caller = '+46701740663';
-    const call = sippCaller(FORETAG, caller);
+    const call = callFromOperatorNetwork(product.sipPort, FORETAG, caller);
     const callId = await waitCall(caller);
     await maja.waitEvent('CALL_INCOMING', 10_000);
     const rejectedAt = Date.now();
@@ -232,7 +207,7 @@ describe('the transfer node: put through to an extension or out through the trun
   it('nobody answers the adviser on duty\'s mobile within the node\'s time: its ringing is cancelled and the failed branch runs', async () => {
     const mobile = await onDutyMobile('uas-ring-expect-cancel.xml');
     const caller = '+46701740664';
-    const call = sippCaller(BOLAN, caller);
+    const call = callFromOperatorNetwork(product.sipPort, BOLAN, caller);
     const callId = await waitCall(caller);
     const result = await mobile.exited;
     uas = undefined;
@@ -251,7 +226,7 @@ describe('the transfer node: put through to an extension or out through the trun
   it('the caller hangs up while Maja\'s phone rings: her phone stops ringing, the failed branch does not run, and the call ended is the caller\'s', async () => {
     const maja = await majaPhone({ autoAnswer: false });
     const caller = '+46701740665';
-    const call = sippCaller(FORETAG, caller, { hangUpAfterMs: 3_000 });
+    const call = callFromOperatorNetwork(product.sipPort, FORETAG, caller, { hangUpAfterMs: 3_000 });
     const callId = await waitCall(caller);
     await maja.waitEvent('CALL_INCOMING', 10_000);
     assertSippOk(await call, 1);
@@ -268,7 +243,7 @@ describe('the transfer node: put through to an extension or out through the trun
   it('the caller hangs up while a mobile rings out through the trunk: the mobile gets CANCEL at once, not when the node\'s 30 s are up', async () => {
     const mobile = await onDutyMobile('uas-ring-expect-cancel.xml');
     const caller = '+46701740666';
-    const call = sippCaller(PENSION, caller, { hangUpAfterMs: 1_500 });
+    const call = callFromOperatorNetwork(product.sipPort, PENSION, caller, { hangUpAfterMs: 1_500 });
     const callId = await waitCall(caller);
     assertSippOk(await call, 1);
     const hungUpAt = Date.now();

@@ -8,8 +8,9 @@
  */
 import { Acd } from '../../server/acd/acd.js';
 import { SimulatedClock } from '../../server/acd/clock.js';
-import type { AgentProfile, QueueConfig } from '../../server/acd/model.js';
+import type { QueueConfig } from '../../server/acd/model.js';
 import { MemoryStore } from '../../server/store/memory.js';
+import { agent, queue } from '../unit/acd-fixtures.js';
 import type { SimEngine } from './sim.js';
 
 export interface AcdSetup {
@@ -18,28 +19,9 @@ export interface AcdSetup {
   agents: { id: string; queues: string[] }[];
 }
 
+/** The fixtures' plain queue is that set-up: one step for everyone, no wrap-up, and every call of one priority. */
 export function simQueue(id: string): QueueConfig {
-  return {
-    id,
-    name: `Queue ${id}`,
-    steps: [{ afterSeconds: 0, eligible: { everyone: true } }],
-    priority: { kind: 'classes' },
-    wrapUpSeconds: 0,
-    ringTimeoutSeconds: 20,
-    maxMissedOffers: 3,
-    personalOverflowSeconds: 60,
-  };
-}
-
-function simAgent(a: { id: string; queues: string[] }, i: number): AgentProfile {
-  return {
-    id: a.id,
-    name: `Agent ${a.id}`,
-    skills: {},
-    groups: [],
-    queues: a.queues,
-    device: { kind: 'softphone', extension: String(2000 + i) },
-  };
+  return queue({ id, name: `Queue ${id}` });
 }
 
 /** A started ACD with every agent logged in and ready, at time 0. */
@@ -51,7 +33,7 @@ export async function acdEngine(setup: AcdSetup): Promise<SimEngine & { acd: Acd
     store,
     clock,
     queues: setup.queues.map(simQueue),
-    agents: setup.agents.map(simAgent),
+    agents: setup.agents.map((a) => agent(a.id, { queues: a.queues })),
     onError: (err) => errors.push(err),
   });
   await acd.start();

@@ -1,6 +1,7 @@
 /**
- * Small WAV helpers for tests: write test tones/silence, read what a phone
- * recorded, and measure it (level, energy at a frequency, dominant frequency).
+ * Small WAV helpers for tests: write test tones/silence, make a test signal,
+ * read what a phone recorded, and measure it (level, energy at a frequency,
+ * dominant frequency, likeness to what was sent).
  * Plain PCM WAV only: 16-bit integer or 32-bit float, any rate, mono or
  * multi-channel (channels are averaged).
  */
@@ -139,6 +140,48 @@ export function readWav(file: string): Wav {
     samples[f] = acc / channels;
   }
   return { sampleRate, channels, samples, durationSec: frames / sampleRate };
+}
+
+/** A test signal with no repeating period (a chirp under a slow swell), -1..1 at `rate` Hz. */
+export function chirp(seconds: number, opts: { rate?: number; f0?: number; f1?: number; amplitude?: number } = {}): Float64Array {
+  const rate = opts.rate ?? 8000;
+  const f0 = opts.f0 ?? 300;
+  const f1 = opts.f1 ?? 3000;
+  const amp = opts.amplitude ?? 0.5;
+  const n = Math.round(seconds * rate);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const phase = 2 * Math.PI * (f0 * t + ((f1 - f0) * t * t) / (2 * seconds));
+    out[i] = amp * (0.6 + 0.4 * Math.sin(2 * Math.PI * 1.3 * t)) * Math.sin(phase);
+  }
+  return out;
+}
+
+/** Samples in -1..1 as 16-bit PCM. */
+export const toPcm16 = (signal: ArrayLike<number>): Int16Array => Int16Array.from(signal as ArrayLike<number>, (v) => Math.round(v * 32767));
+
+/**
+ * Best normalised cross-correlation of `b` against the reference `a`, with
+ * `b` shifted by `minLag` to `maxLag` samples (positive: `b` is later), and
+ * the lag it was found at.
+ */
+export function correlation(a: ArrayLike<number>, b: ArrayLike<number>, maxLag = 40, minLag = -maxLag): { value: number; lag: number } {
+  let best = { value: -1, lag: 0 };
+  for (let lag = minLag; lag <= maxLag; lag++) {
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = Math.max(0, -lag); i < a.length && i + lag < b.length; i++) {
+      const x = a[i]!;
+      const y = b[i + lag]!;
+      ab += x * y;
+      aa += x * x;
+      bb += y * y;
+    }
+    if (aa > 0 && bb > 0 && ab / Math.sqrt(aa * bb) > best.value) best = { value: ab / Math.sqrt(aa * bb), lag };
+  }
+  return best;
 }
 
 /** Root-mean-square level, 0..1 (a full-scale sine is ~0.707). */

@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import net from 'node:net';
 import path from 'node:path';
 import { freePort, freePortRange } from './ports.js';
-import { cachedWav, encodeWav, toneSamples } from './audio.js';
+import { cachedWav, dominantFrequency, encodeWav, readWav, toneSamples } from './audio.js';
 import { tempDir } from './tmp.js';
 
 export const BARESIP_MODULE_DIR = ['/usr/lib/baresip/modules', '/usr/lib/x86_64-linux-gnu/baresip/modules', '/usr/local/lib/baresip/modules']
@@ -565,4 +565,11 @@ export async function startBaresip(opts: BaresipOptions): Promise<BaresipPhone> 
     }
   }
   return phone;
+}
+
+/** The dominant frequency of the last second a phone heard in its latest call. */
+export function lastSecondHeard(phone: BaresipPhone): number {
+  const heard = readWav(phone.recordings().dec.at(-1)!);
+  const end = heard.samples.length;
+  return dominantFrequency(heard.samples, heard.sampleRate, { from: Math.max(0, end - heard.sampleRate), to: end });
 }

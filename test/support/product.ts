@@ -23,7 +23,13 @@ export interface RunningProduct {
   stop(): Promise<void>;
 }
 
-export async function startProduct(opts: StartOptions & { trunkPort?: number; logger?: Logger; tweak?: (c: Config) => void } = {}): Promise<RunningProduct> {
+/**
+ * The demo configuration on free loopback ports, its trunk pointing at the
+ * operator network (`trunkPort` on TRUNK_HOST_IP, trusting TRUNK_SOURCE_IP),
+ * with a data dir of its own so each product keeps its ACD state and
+ * announcements to itself.
+ */
+export async function testConfig(opts: { trunkPort?: number } = {}): Promise<Config> {
   const config = loadConfig({ env: {} });
   config.sip.host = '127.0.0.1';
   config.sip.port = await freePort('both');
@@ -34,8 +40,12 @@ export async function startProduct(opts: StartOptions & { trunkPort?: number; lo
   config.trunks[0]!.port = opts.trunkPort ?? 5060;
   delete config.trunks[0]!.username;
   delete config.trunks[0]!.password;
-  // Each product keeps its ACD state and announcements to itself.
   config.dataDir = tempDir('data-');
+  return config;
+}
+
+export async function startProduct(opts: StartOptions & { trunkPort?: number; logger?: Logger; tweak?: (c: Config) => void } = {}): Promise<RunningProduct> {
+  const config = await testConfig({ trunkPort: opts.trunkPort });
   opts.tweak?.(config);
   const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const app = await startApp(config, logger, {

@@ -2,8 +2,8 @@
  * A phone's media side for tests: one UDP socket that makes SDP offers,
  * sends G.711 audio paced at 20 ms, presses keys as RFC 4733 events, and
  * keeps every RTP packet it receives with its arrival time. Plus the signal
- * checks that go with it: a test signal with no repeating period, and a
- * normalised cross-correlation that finds where a copy of it starts.
+ * checks that go with it: a normalised cross-correlation that finds where a
+ * copy of a test signal (see chirp in ./audio.ts) starts.
  *
  * It is written against the RFCs and alawmulaw only, not against the
  * embedded engine's own RTP/DTMF/G.711 code, so it checks any media server
@@ -332,24 +332,6 @@ export class RtpPeer {
 }
 
 // ---- signals and comparisons --------------------------------------------------------------
-
-/** A test signal with no repeating period (a chirp under a slow swell), -1..1 at `rate` Hz. */
-export function chirp(seconds: number, opts: { rate?: number; f0?: number; f1?: number; amplitude?: number } = {}): Float64Array {
-  const rate = opts.rate ?? 8000;
-  const f0 = opts.f0 ?? 300;
-  const f1 = opts.f1 ?? 3000;
-  const amp = opts.amplitude ?? 0.5;
-  const n = Math.round(seconds * rate);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = i / rate;
-    const phase = 2 * Math.PI * (f0 * t + ((f1 - f0) * t * t) / (2 * seconds));
-    out[i] = amp * (0.6 + 0.4 * Math.sin(2 * Math.PI * 1.3 * t)) * Math.sin(phase);
-  }
-  return out;
-}
-
-export const toPcm16 = (signal: ArrayLike<number>): Int16Array => Int16Array.from(signal as ArrayLike<number>, (v) => Math.round(v * 32767));
 
 /** Samples in -1..1 as plain numbers (Int16 PCM is scaled). */
 function asFloat(x: ArrayLike<number>): Float64Array {

@@ -1,26 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { Acd } from '../../server/acd/acd.js';
 import { SimulatedClock } from '../../server/acd/clock.js';
-import type { AcdEvent } from '../../server/acd/model.js';
+import type { AcdEvent, AgentProfile } from '../../server/acd/model.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import { agent, queue } from './acd-fixtures.js';
 
-/** Two ACD instances sharing one store, as two servers share one Redis. */
-async function twoInstances(agents = 6) {
+/** One store for ACD instances (`make`), as servers share one Redis; the events of all, each with its instance. */
+function sharedStore(people: AgentProfile[]) {
   const clock = new SimulatedClock(1_700_000_000_000);
   const store = new MemoryStore();
-  const people = Array.from({ length: agents }, (_, i) => agent(`agent-${i}`));
   const events: Array<AcdEvent & { instance: string }> = [];
   const make = (name: string) => {
     const acd = new Acd({ store, clock, queues: [queue()], agents: people, onError: (err) => { throw err; } });
     acd.on((e) => events.push({ ...e, instance: name }));
     return acd;
   };
-  const a = make('a');
-  const b = make('b');
+  return { clock, store, events, make };
+}
+
+/** Two ACD instances sharing one store, as two servers share one Redis. */
+async function twoInstances(agents = 6) {
+  const people = Array.from({ length: agents }, (_, i) => agent(`agent-${i}`));
+  const shared = sharedStore(people);
+  const a = shared.make('a');
+  const b = shared.make('b');
   await a.start();
   await b.start();
-  return { clock, store, a, b, events, people };
+  return { ...shared, a, b, people };
 }
 
 describe('two instances on one store never double-assign', () => {
@@ -52,15 +58,7 @@ describe('two instances on one store never double-assign', () => {
   });
 
   it('an offer whose instance went away is taken back after its ring timeout and a grace', async () => {
-    const clock = new SimulatedClock(1_700_000_000_000);
-    const store = new MemoryStore();
-    const people = [agent('anna'), agent('bo')];
-    const events: Array<AcdEvent & { instance: string }> = [];
-    const make = (name: string) => {
-      const acd = new Acd({ store, clock, queues: [queue()], agents: people, onError: (err) => { throw err; } });
-      acd.on((e) => events.push({ ...e, instance: name }));
-      return acd;
-    };
+    const { clock, events, make } = sharedStore([agent('anna'), agent('bo')]);
     const a = make('a');
     await a.start();
     await a.login('anna');

@@ -1,0 +1,44 @@
+/**
+ * The operator network around the product, played by SIPp: callers come
+ * from the trunk's trusted source (TRUNK_SOURCE_IP), and the trunk's far end
+ * (mobiles, customers called back) answers what the product dials out on
+ * TRUNK_HOST_IP.
+ */
+import { TRUNK_HOST_IP, TRUNK_SOURCE_IP } from './product.js';
+import { runSipp, startSippUas, type SippCommonOptions, type SippResult, type SippUas } from './sipp.js';
+import { freePortRange } from './ports.js';
+
+/**
+ * A caller from the operator network who echoes the audio they get, so a
+ * phone that hears its own tone back was heard through the whole call. Waits
+ * for our BYE, or hangs up `hangUpAfterMs` after the answer; resolves when
+ * SIPp is done.
+ */
+export async function callFromOperatorNetwork(
+  sipPort: number, number: string, caller: string, opts: { hangUpAfterMs?: number } = {},
+): Promise<SippResult> {
+  const mediaPort = await freePortRange(4, 'udp');
+  return runSipp({
+    scenario: opts.hangUpAfterMs === undefined ? 'uac-expect-bye.xml' : 'uac-basic.xml',
+    remote: sipPort, service: number, keys: { caller },
+    ...(opts.hangUpAfterMs !== undefined ? { durationMs: opts.hangUpAfterMs } : {}),
+    rtpEcho: true, mediaPort, timeoutMs: 45_000,
+    extraArgs: ['-i', TRUNK_SOURCE_IP],
+  });
+}
+
+/**
+ * The trunk's far end, listening at `trunkPort` on TRUNK_HOST_IP: one call
+ * unless told otherwise, its messages traced for the test to read. `echo`:
+ * it sends back the audio it gets.
+ */
+export async function startTrunkFarEnd(
+  trunkPort: number, opts: Omit<SippCommonOptions, 'localPort' | 'rtpEcho' | 'mediaPort'> & { echo?: boolean },
+): Promise<SippUas> {
+  const { echo, ...sipp } = opts;
+  return startSippUas({
+    calls: 1, traceMessages: true, ...sipp, localPort: trunkPort,
+    ...(echo ? { rtpEcho: true, mediaPort: await freePortRange(4, 'udp') } : {}),
+    extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP, ...(sipp.extraArgs ?? [])],
+  });
+}
