@@ -126,6 +126,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     throw err;
   }
   sw.calls.entrance = center;
+  sw.calls.acd = acd;
   sw.calls.features = new FeatureCodes({
     config, srf, media, prompts, acd, clock, flows, avalanche,
     loggedOutByCode: center.loggedOutByCode,
@@ -150,6 +151,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     async stop() {
       sw.calls.entrance = undefined;
       sw.calls.features = undefined;
+      sw.calls.acd = undefined;
       flows.close();
       await center.stop();
       await acd.stop();

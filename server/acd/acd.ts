@@ -12,6 +12,7 @@
  *   offers.ts       ringing, no answer, skip and pause
  *   wrapup.ts       wrap-up after a call
  *   agents.ts       agent states and the agent's own actions
+ *   other-calls.ts  an agent on a call that did not come from the ACD is busy until it ends
  *   callbacks.ts    callbacks keeping their place, retries
  *   ewt.ts          estimated wait time
  * This file ties them to the store, the clock and the listeners.
@@ -53,9 +54,13 @@
  * they dialled; a `callback` entry means: once the agent answers, dial the
  * caller). Ringing stops whenever an `agent-state` event moves that agent
  * from `reserved` to anything but `busy`: the offer was missed or taken back
- * (the caller hung up or asked for a callback, the agent paused or logged
- * out). Report back with offerAccepted / offerRejected / callEnded /
- * abandon / callbackNoAnswer / callbackAgentLeft.
+ * (the caller hung up or asked for a callback, the agent paused, logged out
+ * or answered another call). Report back with offerAccepted /
+ * offerRejected / callEnded / abandon / callbackNoAnswer /
+ * callbackAgentLeft; and, for the calls an agent takes or makes without
+ * the ACD (a call to or from their extension, a flow's transfer to them),
+ * otherCallStarted / otherCallEnded from answer to hang-up, so they are
+ * offered nothing meanwhile.
  */
 import * as agentRules from './agents.js';
 import { afterNoAnswer, asCallback } from './callbacks.js';
@@ -65,6 +70,7 @@ import { AcdError } from './errors.js';
 import { DEFAULT_HANDLE_SECONDS, RecentHandleTimes, estimateWaitSeconds } from './ewt.js';
 import type { AcdEvent, AgentProfile, AgentStatus, QueueConfig, QueueEntry } from './model.js';
 import { afterMiss, afterWithdraw, answeredAgent, answeredEntry, ringDeadline, withdrawn } from './offers.js';
+import { settled, withOtherCall, withoutOtherCall } from './other-calls.js';
 import { compact, omit, sameRecord } from './records.js';
 import { RoutingIndex } from './routing-index.js';
 import { validateAgents, validateQueues } from './validate.js';
@@ -346,6 +352,37 @@ export class Acd {
   /** Paused with a reason (after the current call and its wrap-up, when busy). */
   pause(agentId: string, reason: string): Promise<void> {
     return this.act(() => this.agentAction(agentId, (s, at) => agentRules.pause(s, reason, at)));
+  }
+
+  /**
+   * The agent is on a call that did not come from the ACD (./other-calls.ts),
+   * known by the telephony layer's `callId`: busy and offered nothing until
+   * otherCallEnded with the same id, unless logged out or paused. An offer
+   * ringing them is taken back first, not counted as a miss. Reporting the
+   * same call again changes nothing.
+   */
+  otherCallStarted(agentId: string, callId: string): Promise<void> {
+    return this.act(async () => {
+      const before = this.agentOrThrow(agentId, callId);
+      if (withOtherCall(before, callId) === before) return;
+      let current = before;
+      if (before.state === 'reserved') {
+        await this.withdrawOfferOf(before);
+        current = afterWithdraw(before, this.clock.now());
+        // Reserved to ready first: that event is what stops the ringing.
+        await this.changeAgent(before, current);
+      }
+      await this.changeAgent(current, withOtherCall(current, callId));
+    });
+  }
+
+  /** That other call ended: when it was the last, the agent is ready again (or what they asked for meanwhile). */
+  otherCallEnded(agentId: string, callId: string): Promise<void> {
+    return this.act(async () => {
+      const before = this.agentOrThrow(agentId, callId);
+      const after = withoutOtherCall(before, callId);
+      if (after !== before) await this.changeAgent(before, after);
+    });
   }
 
   // ---- offers and calls -------------------------------------------------------
@@ -666,16 +703,21 @@ export class Acd {
     if (sameRecord(t0.status, before)) return;
     if (before.state === 'reserved') {
       // Pausing or logging out while an offer rings: take the offer back first.
-      const entry = before.entryId === undefined ? undefined : this.index.entries.get(before.entryId);
-      if (entry && entry.offeredTo === agentId && entry.answeredAt === undefined) {
-        this.forgetOffer(entry);
-        await this.putEntry(withdrawn(entry));
-      }
+      await this.withdrawOfferOf(before);
       current = afterWithdraw(before, now);
     }
     const t = rule(current, now);
     if (!t.ok) throw new AcdError(t.problem);
     await this.changeAgent(before, t.status);
+  }
+
+  /** The offer ringing a reserved agent goes back in line (the agent is changed by the caller). */
+  private async withdrawOfferOf(agent: AgentStatus): Promise<void> {
+    const entry = agent.entryId === undefined ? undefined : this.index.entries.get(agent.entryId);
+    if (entry && entry.offeredTo === agent.id && entry.answeredAt === undefined) {
+      this.forgetOffer(entry);
+      await this.putEntry(withdrawn(entry));
+    }
   }
 
   private async wrapUpEnded(agentId: string, until: number): Promise<void> {
@@ -713,6 +755,8 @@ export class Acd {
    * After a load: what refers to nothing any more is released. An offer
    * whose agent is not reserved for it goes back in line; an agent reserved
    * or busy for an entry that is not offered to or answered by them is ready.
+   * An agent busy with no entry is on another call (./other-calls.ts),
+   * perhaps through another instance: left as is.
    */
   private async reconcile(): Promise<void> {
     const now = this.clock.now();
@@ -727,7 +771,7 @@ export class Acd {
       const mine = entry?.offeredTo === agent.id;
       if (agent.state === 'reserved' && !(mine && entry!.answeredAt === undefined)) {
         await this.changeAgent(agent, afterWithdraw(agent, now));
-      } else if (agent.state === 'busy' && !(mine && entry!.answeredAt !== undefined)) {
+      } else if (agent.state === 'busy' && agent.entryId !== undefined && !(mine && entry!.answeredAt !== undefined)) {
         await this.changeAgent(agent, wrapUpOver(agent, now));
       }
     }
@@ -822,8 +866,9 @@ export class Acd {
     return this.write('entry-deleted', id, () => this.store.deleteEntry(id), () => this.applyEntryDeleted(id));
   }
 
-  /** Writes the agent's new status and reports the change of state. */
-  private async changeAgent(before: AgentStatus, after: AgentStatus): Promise<void> {
+  /** Writes the agent's new status, as their other calls make it (./other-calls.ts), and reports the change of state. */
+  private async changeAgent(before: AgentStatus, proposed: AgentStatus): Promise<void> {
+    const after = settled(proposed, this.clock.now());
     await this.write('agent', after.id, () => this.store.putAgent(after), () => this.applyAgent(after, true));
     if (before.state !== after.state || before.pauseReason !== after.pauseReason) {
       const event: AcdEvent = { type: 'agent-state', at: this.clock.now(), agentId: after.id, state: after.state, previous: before.state };
@@ -923,6 +968,12 @@ export class Acd {
     const q = this.index.queues.get(id);
     if (!q) throw new AcdError(`unknown queue ${id}`);
     return q.config;
+  }
+
+  private agentOrThrow(id: string, callId: string): AgentStatus {
+    if (!this.index.profiles.has(id)) throw new AcdError(`unknown agent ${id}`);
+    if (typeof callId !== 'string' || callId === '') throw new AcdError(`agent ${id}: a call id is needed, got ${JSON.stringify(callId)}`);
+    return this.index.agents.get(id)!;
   }
 
   private entryOrThrow(id: string): QueueEntry {

@@ -3,6 +3,7 @@
  *
  *   logged-out --login--> ready <--ready-- paused / wrap-up
  *   ready --(claim: an offer)--> reserved --answered--> busy --call ends--> wrap-up --> ready
+ *   ready --another call answered--> busy (no entry) --its end--> ready
  *
  * - login: a logged-out agent becomes ready, idle from now, misses forgotten.
  *   Logging in again changes nothing.
@@ -17,8 +18,10 @@
  * A pause or log-out while an offer rings first withdraws the offer (the
  * engine does that; ./offers.ts), then applies as from ready.
  *
- * An agent logged out of the ACD can still take calls to their own extension:
- * that is the telephony layer's business, not the ACD's.
+ * An agent logged out of the ACD can still take calls to their own extension.
+ * Such calls, and any other call that did not come from the ACD, keep a
+ * logged-in agent busy while they last (./other-calls.ts); a pause or
+ * log-out asked for meanwhile waits for their end, as during an ACD call.
  */
 import type { AgentStatus } from './model.js';
 import { omit } from './records.js';

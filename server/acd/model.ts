@@ -90,6 +90,8 @@ export interface AgentStatus {
   wrapUpUntil?: number;
   /** Asked for while busy: the state the agent goes to when the call and its wrap-up are over, instead of ready. */
   next?: { state: 'paused' | 'logged-out'; reason?: string };
+  /** Calls the agent is on that did not come from the ACD, by the telephony layer's call id (./other-calls.ts); absent when none. */
+  otherCalls?: string[];
 }
 
 export interface QueueEntry {

@@ -15,8 +15,9 @@
  *   "no answer" (an `agent-state` event says so), otherwise they are ready
  *   again, still as long idle as before: they did not work.
  * - Withdrawn (the caller hung up or asked for a callback while it rang, or
- *   the agent logged out or paused): the entry goes back (or away), the
- *   agent is ready again, and it does not count as a miss.
+ *   the agent logged out, paused or answered another call: ./other-calls.ts):
+ *   the entry goes back (or away), the agent is ready again, and it does not
+ *   count as a miss.
  */
 import type { AgentStatus, QueueConfig, QueueEntry } from './model.js';
 import { omit } from './records.js';

@@ -26,6 +26,10 @@
  *    cancelled, both legs and endpoints released, and the ACD told once:
  *    `callEnded` (abandon before an answer; after one, the agent's wrap-up).
  *
+ * A flow's transfer node puts the call through to an extension or a number
+ * without the ACD; an agent whose extension takes it is busy for the ACD
+ * until the call ends (./other-calls.ts).
+ *
  * Avalanche messages come from center.opts.avalanche (./avalanche.ts).
  * Callbacks ("press 1 to be called back" in the queue, the flow's callback
  * node) are booked here and made by the CallCenter's dialler
@@ -49,6 +53,7 @@ import { AnchoredCall, type EndedBy } from './anchored-call.js';
 import { CALLBACK_NUMBER_KEY, callbackDialogue } from './callbacks.js';
 import type { CallCenter } from './center.js';
 import type { Leg } from './fork.js';
+import { otherCallAnswered, type OtherCallEnd } from './other-calls.js';
 import { playQueueExperience } from './queue-experience.js';
 
 export const WAIT_HEADER = 'X-Wait-Seconds';
@@ -94,6 +99,8 @@ export class CallSession implements IvrContext {
   private handedOff = false;
   /** When the call first entered a queue: a callback booked after it (overflow) keeps that place. */
   private lastEnqueuedAt?: number;
+  /** A transfer put the call through to an agent's extension: the ACD is told when the call ends. */
+  private transferEnded?: OtherCallEnd;
 
   constructor(private readonly center: CallCenter, init: SessionInit) {
     const callId = init.req.get('Call-ID');
@@ -158,6 +165,7 @@ export class CallSession implements IvrContext {
       await this.tellAcd(() => this.center.opts.acd.callEnded(entryId), 'callEnded');
       this.center.untrack(entryId);
     }
+    await this.transferEnded?.();
     this.center.emitEvent({ type: 'call-ended', at: this.now(), callId: this.call.callId, by });
   }
 
@@ -363,6 +371,10 @@ export class CallSession implements IvrContext {
     }
     if (status === undefined) {
       this.handedOff = true;
+      // Still up, so onEnded has yet to run and will report the end.
+      if (request.kind === 'extension' && this.anchored.active) {
+        this.transferEnded = otherCallAnswered(this.center.opts.acd, [request.to], this.call.callId, this.logger);
+      }
       return { outcome: 'connected' };
     }
     if (timeout.aborted) return { outcome: 'failed', reason: 'no-answer' };

@@ -7,11 +7,14 @@
  * server/calls/center.ts), unless it names a `target` extension to ring
  * directly. Only an authenticated extension may call out through the trunk; trunk
  * traffic never goes back out of it. An extension's feature codes (*21 ...)
- * go to server/calls/feature-codes.ts.
+ * go to server/calls/feature-codes.ts. An ACD agent on such a call, called or
+ * calling, is offered no queue call from answer to hang-up
+ * (server/calls/other-calls.ts).
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
+import type { Acd } from '../acd/index.js';
 import type { DigestAuthenticator } from './digest.js';
 import type { Directory } from './directory.js';
 import type { Binding, Registrar } from './registrar.js';
@@ -20,6 +23,7 @@ import { musicFile, promptFile, type PromptSet } from '../../media/speech.js';
 import { AnchoredCall } from '../calls/anchored-call.js';
 import { fork, type Leg } from '../calls/fork.js';
 import type { FeatureCodeHandler } from '../calls/feature-codes.js';
+import { otherCallAnswered, type OtherCallEnd } from '../calls/other-calls.js';
 
 export type CallTarget =
   | { kind: 'extension'; extension: string; service?: NumberConfig }
@@ -56,6 +60,8 @@ export class CallRouter {
   entrance: Entrance | undefined;
   /** Feature codes an extension dials (*21 log in, *77 record ...): set by the app (server/calls/feature-codes.ts). */
   features: FeatureCodeHandler | undefined;
+  /** Told when an agent's extension is on a call, so the agent is offered no queue call meanwhile: set by the app once it has started. */
+  acd: Acd | undefined;
 
   constructor(private readonly opts: CallRouterOptions) {}
 
@@ -72,12 +78,15 @@ export class CallRouter {
     }
     const target = this.route(dialled, caller.fromTrunk);
     log.info({ from: caller.number, dialled, target: describe(target), source: req.source_address }, 'incoming call');
+    // The extensions on the call once answered: whoever calls from one is on it too.
+    const callingExtension = caller.fromTrunk ? [] : [caller.number];
     switch (target.kind) {
       case 'reject':
         res.send(target.status);
         return;
       case 'extension':
-        await this.toExtension(req, res, target.extension, caller.number, caller.name, target.service, log);
+        await this.toExtension(req, res, target.extension, caller.number, caller.name, target.service,
+          [target.extension, ...callingExtension], log);
         return;
       case 'service':
         if (!this.entrance) {
@@ -87,7 +96,7 @@ export class CallRouter {
         await this.entrance.answer(req, res, { number: caller.number, ...(caller.name ? { name: caller.name } : {}) }, target.service, log);
         return;
       case 'outside':
-        await this.toTrunk(req, res, target.number, target.trunk, log);
+        await this.toTrunk(req, res, target.number, target.trunk, callingExtension, log);
         return;
     }
   };
@@ -125,7 +134,7 @@ export class CallRouter {
   }
 
   private async toExtension(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, callerNumber: string,
-    callerName: string | undefined, service: NumberConfig | undefined, log: Logger): Promise<void> {
+    callerName: string | undefined, service: NumberConfig | undefined, onCall: readonly string[], log: Logger): Promise<void> {
     const display = service ? `[${service.service}] ${callerNumber}` : callerName ?? callerNumber;
     const headers: Record<string, string> = {
       From: `"${display.replace(/"/g, '')}" <sip:${callerNumber}@localhost>`,
@@ -135,7 +144,7 @@ export class CallRouter {
       headers[DIALLED_HEADER] = service.number;
     }
     if (service?.greeting) {
-      await this.greetThenConnect(req, res, extension, headers, log);
+      await this.greetThenConnect(req, res, extension, headers, onCall, log);
       return;
     }
     const legs = extensionLegs(this.opts.registrar, extension, this.opts.domain, headers);
@@ -146,10 +155,10 @@ export class CallRouter {
     }
     if (!req.body) {
       // Without the caller's offer there is nothing to offer every phone at once: the most recent one rings.
-      await this.bridge(req, res, legs[0]!.uri, { headers: legs[0]!.headers, proxy: legs[0]!.proxy }, log);
+      await this.bridge(req, res, legs[0]!.uri, { headers: legs[0]!.headers, proxy: legs[0]!.proxy }, onCall, log);
       return;
     }
-    await this.connectFirst(req, res, legs, log);
+    await this.connectFirst(req, res, legs, onCall, log);
   }
 
   /**
@@ -158,7 +167,8 @@ export class CallRouter {
    * hangs up ends the other. Ringing reaches the caller as one plain 180:
    * early media is not passed on, since only one phone's could be.
    */
-  private async connectFirst(req: Srf.SrfRequest, res: Srf.SrfResponse, legs: readonly Leg[], log: Logger): Promise<void> {
+  private async connectFirst(req: Srf.SrfRequest, res: Srf.SrfResponse, legs: readonly Leg[], onCall: readonly string[],
+    log: Logger): Promise<void> {
     const { srf } = this.opts;
     const callerLeft = new AbortController();
     // The SIP server has already answered the CANCEL and the INVITE (487).
@@ -178,23 +188,36 @@ export class CallRouter {
       return;
     }
     const callee = result.dialog;
-    let caller: Srf.Dialog;
+    // The phone may hang up while the caller's 200 OK is still on its way: listen from now on.
+    let calleeGone = false;
+    let caller: Srf.Dialog | undefined;
+    let ended: (() => Promise<void>) | undefined;
+    callee.on('destroy', () => {
+      calleeGone = true;
+      if (!caller) return;
+      log.info('callee hung up');
+      caller.destroy(undefined, () => {});
+      void ended?.();
+    });
     try {
       if (callerLeft.signal.aborted) throw new Error('cancelled');
       caller = await srf.createUAS(req, res, { localSdp: callee.remote.sdp });
     } catch {
       log.info('caller gave up as the phone answered');
-      callee.destroy(undefined, () => {});
+      if (!calleeGone) callee.destroy(undefined, () => {});
+      return;
+    }
+    if (calleeGone) {
+      log.info('callee hung up as the call was answered');
+      caller.destroy(undefined, () => {});
       return;
     }
     log.info({ uri: result.leg.uri }, 'call answered');
+    ended = this.answered(req, onCall, log);
     caller.on('destroy', () => {
       log.info('caller hung up');
       callee.destroy(undefined, () => {});
-    });
-    callee.on('destroy', () => {
-      log.info('callee hung up');
-      caller.destroy(undefined, () => {});
+      void ended?.();
     });
   }
 
@@ -205,7 +228,7 @@ export class CallRouter {
    * first to answer.
    */
   private async greetThenConnect(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string,
-    headers: Record<string, string>, log: Logger): Promise<void> {
+    headers: Record<string, string>, onCall: readonly string[], log: Logger): Promise<void> {
     const { srf, media, prompts, registrar } = this.opts;
     const call = new AnchoredCall(srf, media, log);
     if (!(await call.answer(req, res))) return;
@@ -216,18 +239,23 @@ export class CallRouter {
     if (!call.active) return;
     void call.caller.play(musicFile(prompts), { loop: true }).catch(() => {});
     const status = await call.connect(extensionLegs(registrar, extension, this.opts.domain, headers));
-    if (status === undefined || !call.active) return;
+    if (status === undefined) {
+      if (call.active) void call.done.then(this.answered(req, onCall, log));
+      return;
+    }
+    if (!call.active) return;
     log.info({ extension, status }, 'no agent answered: goodbye');
     await call.caller.play(promptFile(prompts, 'sv', 'all_agents_busy')).catch(() => {});
     await call.hangup();
   }
 
-  private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, trunk: TrunkConfig, log: Logger): Promise<void> {
+  private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, trunk: TrunkConfig, onCall: readonly string[],
+    log: Logger): Promise<void> {
     const uri = `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`;
     await this.bridge(req, res, uri, {
       headers: { From: `<sip:${trunk.callerId}@localhost>` },
       auth: trunk.username && trunk.password ? { username: trunk.username, password: trunk.password } : undefined,
-    }, log);
+    }, onCall, log);
   }
 
   /**
@@ -235,17 +263,20 @@ export class CallRouter {
    * with the callee's failure status, or undefined once connected.
    */
   private async bridge(req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, opts: Srf.CreateB2BUAOptions,
-    log: Logger): Promise<number | undefined> {
+    onCall: readonly string[], log: Logger): Promise<number | undefined> {
     try {
       const { uas, uac } = await this.opts.srf.createB2BUA(req, res, uri, opts);
       log.info({ uri }, 'call answered');
+      const ended = this.answered(req, onCall, log);
       uas.on('destroy', () => {
         log.info('caller hung up');
         uac.destroy();
+        void ended();
       });
       uac.on('destroy', () => {
         log.info('callee hung up');
         uas.destroy();
+        void ended();
       });
       return undefined;
     } catch (err) {
@@ -253,6 +284,11 @@ export class CallRouter {
       log.info({ uri, status: status ?? String(err) }, 'call not connected');
       return status ?? 500;
     }
+  }
+
+  /** The call is answered: its agents are on it for the ACD until it ends. */
+  private answered(req: Srf.SrfRequest, onCall: readonly string[], log: Logger): OtherCallEnd {
+    return otherCallAnswered(this.acd, onCall, req.get('Call-ID'), log);
   }
 }
 

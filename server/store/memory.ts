@@ -19,9 +19,10 @@
  * `load()` reads the file the first time it is called. A restart ends what
  * was in flight, so callbacks come back waiting (an offer or answer they had
  * is dropped: dialled twice rather than never) and agents who were reserved
- * or busy come back ready. Nothing is written before the file has been read,
- * so a store that failed to load (a corrupt file: the error names it) never
- * overwrites what is there; fix or remove the file and load again.
+ * or busy come back ready, on no call. Nothing is written before the file
+ * has been read, so a store that failed to load (a corrupt file: the error
+ * names it) never overwrites what is there; fix or remove the file and load
+ * again.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile, mkdir } from 'node:fs/promises';
@@ -68,6 +69,7 @@ function cloneEntry(e: QueueEntry): QueueEntry {
 function cloneAgent(a: AgentStatus): AgentStatus {
   const c = { ...a };
   if (a.next) c.next = { ...a.next };
+  if (a.otherCalls) c.otherCalls = [...a.otherCalls];
   return c;
 }
 
@@ -79,6 +81,7 @@ function frozenEntry(e: QueueEntry): QueueEntry {
 function frozenAgent(a: AgentStatus): AgentStatus {
   const c = { ...a };
   if (a.next) c.next = Object.freeze({ ...a.next });
+  if (a.otherCalls) c.otherCalls = Object.freeze([...a.otherCalls]) as string[];
   return Object.freeze(c);
 }
 
@@ -255,8 +258,10 @@ export class MemoryStore implements AcdStore {
       const { offeredTo: _t, offeredAt: _a, answeredAt: _n, ...waiting } = cb;
       this.entries.set(cb.id, frozenEntry(waiting));
     }
-    for (const a of persisted.agents) {
-      if (this.agents.has(a.id)) continue;
+    for (const persistedAgent of persisted.agents) {
+      if (this.agents.has(persistedAgent.id)) continue;
+      // The calls of the process that wrote the file, ACD's or not, are gone with it.
+      const { otherCalls: _o, ...a } = persistedAgent;
       if (a.state === 'reserved' || a.state === 'busy') {
         const { entryId: _e, next, ...rest } = a;
         if (next?.state === 'paused') this.agents.set(a.id, frozenAgent({ ...rest, state: 'paused', pauseReason: next.reason ?? 'paused' }));
@@ -360,5 +365,6 @@ function agentProblem(a: unknown): string | undefined {
   if (!isNum(r.idleSince)) return 'idleSince must be a number';
   if (!isNum(r.missedInRow)) return 'missedInRow must be a number';
   if (r.wrapUpUntil !== undefined && !isNum(r.wrapUpUntil)) return 'wrapUpUntil must be a number';
+  if (r.otherCalls !== undefined && !(Array.isArray(r.otherCalls) && r.otherCalls.every(isStr))) return 'otherCalls must be a list of call ids';
   return undefined;
 }

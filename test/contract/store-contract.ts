@@ -180,6 +180,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(loaded).toEqual({ entries: [], agents: [agent('a1')] });
       });
 
+      it('an agent on calls that did not come from the ACD (busy, no entry) is not claimable, and their calls are kept as they are', async () => {
+        const s = await make();
+        await s.putEntry(entry('e1'));
+        const onCalls = agent('a1', { state: 'busy', since: 700, otherCalls: ['direct-\u00e5 "1"', 'transfer-2'] });
+        await s.putAgent(onCalls);
+        expect(await s.claim('e1', 'a1', 800)).toEqual({ ok: false, reason: 'agent-not-ready' });
+        expect((await s.load()).agents).toEqual([onCalls]);
+        // The last call over, the ACD writes them ready: claimable again.
+        await s.putAgent(agent('a1', { since: 900, idleSince: 900 }));
+        expect(await s.claim('e1', 'a1', 1_000)).toMatchObject({ ok: true, agent: { id: 'a1', state: 'reserved', entryId: 'e1' } });
+      });
+
       it('an entry put back without its offer and an agent made ready again can be claimed again', async () => {
         const s = await make();
         await s.putEntry(entry('e1'));
