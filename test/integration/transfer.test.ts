@@ -126,7 +126,7 @@ async function expectNothingLeft(): Promise<void> {
   await expect.poll(() => app.sipd!.stats.dialogs, { timeout: 5_000 }).toBe(0);
   for (const q of app.acd.snapshot().queues) expect(q.entries, q.id).toEqual([]);
   expect(app.acd.pendingTimers()).toEqual({ steps: [], rings: [], wrapUps: [] });
-  // A transfer is not an ACD offer: Maja is never reserved or busy for one.
+  // A transfer is not an ACD offer: once it is over Maja is free again, with no wrap-up and no miss.
   expect(app.acd.agent(MAJA)?.state).toMatch(/^(ready|logged-out)$/);
 }
 
