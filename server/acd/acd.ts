@@ -56,7 +56,7 @@
  * from `reserved` to anything but `busy`: the offer was missed or taken back
  * (the caller hung up or asked for a callback, the agent paused, logged out
  * or answered another call). Report back with offerAccepted /
- * offerRejected / callEnded / abandon / callbackNoAnswer /
+ * offerRejected / callEnded / abandon / overflow / callbackNoAnswer /
  * callbackAgentLeft; and, for the calls an agent takes or makes without
  * the ACD (a call to or from their extension, a flow's transfer to them),
  * otherCallStarted / otherCallEnded from answer to hang-up, so they are
@@ -264,6 +264,23 @@ export class Acd {
    */
   abandon(entryId: string): Promise<void> {
     return this.act(async () => this.abandonNow(this.entryOrThrow(entryId)));
+  }
+
+  /**
+   * The caller waited as long as the flow lets them (its maximum wait) and
+   * leaves the line to go on in the flow: `overflowed` with the wait time,
+   * an offer ringing is taken back (not a miss). Counted apart from
+   * abandons: the caller did not give up.
+   */
+  overflow(entryId: string): Promise<void> {
+    return this.act(async () => {
+      const entry = this.entryOrThrow(entryId);
+      if (entry.answeredAt !== undefined) throw new AcdError(`entry ${entryId} is answered: it cannot overflow`);
+      const now = this.clock.now();
+      await this.deleteEntry(entry.id);
+      await this.freeOfferedAgent(entry);
+      this.emit({ type: 'overflowed', at: now, entryId: entry.id, queueId: entry.queueId, waitMs: now - entry.enqueuedAt });
+    });
   }
 
   /**

@@ -124,6 +124,8 @@ export type AcdEvent =
   | { type: 'offer-missed'; at: number; entryId: string; agentId: string }
   | { type: 'answered'; at: number; entryId: string; agentId: string; queueId: string; waitMs: number }
   | { type: 'abandoned'; at: number; entryId: string; queueId: string; waitMs: number }
+  /** Taken out of line by the flow after its maximum wait (the caller goes on in the flow): not an abandon. */
+  | { type: 'overflowed'; at: number; entryId: string; queueId: string; waitMs: number }
   | { type: 'ended'; at: number; entryId: string; agentId: string; handleMs: number }
   | { type: 'callback-requested'; at: number; entryId: string; queueId: string }
   | { type: 'callback-done'; at: number; entryId: string; outcome: string }

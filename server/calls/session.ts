@@ -226,7 +226,10 @@ export class CallSession implements IvrContext {
     } else {
       wait.ringing?.ring.abort();
       // Still in the ACD: the caller left (abandoned) or the wait ran out (overflow); a callback stays.
-      if (!wait.callbackBooked && acd.entry(entryId)) await this.tellAcd(() => acd.callEnded(entryId), 'abandon');
+      if (!wait.callbackBooked && acd.entry(entryId)) {
+        if (result.outcome === 'overflow') await this.tellAcd(() => acd.overflow(entryId), 'overflow');
+        else await this.tellAcd(() => acd.callEnded(entryId), 'abandon');
+      }
       this.center.untrack(entryId);
     }
     log.info({ outcome: result.outcome }, 'left the queue');

@@ -10,7 +10,9 @@
  * make the file depend on the clock), written to a temp dir:
  * - Kundtjänst: brand messages kampanj-a and kampanj-b, both recorded;
  * - Växel: kustbanken-reklam (not recorded, as in a fresh installation)
- *   and kampanj-b.
+ *   and kampanj-b;
+ * - Kort och spärr: a maximum wait of 3 s, then the overflow branch plays
+ *   kampanj-a and hangs up.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ import { readWav, rms, toneRatio, writeToneWav, type Wav } from '../support/audi
 import { tempDir } from '../support/tmp.js';
 import { createLogger } from '../../server/log.js';
 import type { CallEvent } from '../../server/calls/center.js';
+import type { AcdEvent } from '../../server/acd/index.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 
 const KUNDTJANST = '+46313900601';
@@ -28,10 +31,13 @@ const VAXEL = '+46313900600';
 const TONE_A = 1700;
 const TONE_B = 2300;
 const EVERY = 2;
+const KORT = '+46313900603';
+const MAX_WAIT = 3;
 
 let product: RunningProduct;
 let sara: BaresipPhone;
 const callEvents: CallEvent[] = [];
+const acdEvents: AcdEvent[] = [];
 const logLines: Array<Record<string, unknown>> = [];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -44,6 +50,13 @@ function flows(): string {
   ].join('\n');
   writeFileSync(join(dir, 'kundtjanst.yaml'), flow('kundtjanst', 'Kundtjänst', 'kundtjanst', ['kampanj-a', 'kampanj-b'], ['default: true']));
   writeFileSync(join(dir, 'vaxel.yaml'), flow('vaxel', 'Växel', 'vaxel', ['kustbanken-reklam', 'kampanj-b']));
+  writeFileSync(join(dir, 'kort-och-sparr.yaml'), [
+    'flow: kort-och-sparr', 'services: [Kort och spärr]', 'language: sv', 'nodes:',
+    '  - id: ko', '    type: queue', '    queue: kort', '    music: default', '    announceEverySeconds: 60',
+    `    maxWaitSeconds: ${MAX_WAIT}`, '    branches: { overflow: forbi }',
+    '  - id: forbi', '    type: play', '    announcement: kampanj-a', '    next: slut',
+    '  - id: slut', '    type: hangup', '',
+  ].join('\n'));
   return dir;
 }
 
@@ -126,6 +139,7 @@ beforeAll(async () => {
     logger: createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }),
   });
   product.app.center.on('event', (e) => callEvents.push(e));
+  product.app.acd.on((e) => acdEvents.push(e));
   const dir = join(product.config.dataDir, 'announcements');
   mkdirSync(dir, { recursive: true });
   writeToneWav(join(dir, 'kampanj-a.wav'), { hz: TONE_A, seconds: 1, amplitude: 0.5 });
@@ -197,5 +211,35 @@ describe('what a waiting caller hears: place in line, brand messages, music on h
     expect(logLines.filter((l) => (l['level'] as number) >= 50)).toEqual([]);
 
     await expectNothingLeft();
+  }, 40_000);
+
+  it('past the maximum wait the caller leaves the line (overflowed, not abandoned) and the flow goes on in its overflow branch', async () => {
+    const before = sara.recordings().dec.length;
+    sara.clearEvents();
+    await sara.dial(`sip:${KORT}@127.0.0.1:${product.sipPort}`);
+    await sara.waitEvent('CALL_ESTABLISHED', 10_000);
+    // Sara does nothing: the overflow branch plays its message and hangs up on her.
+    await sara.waitEvent('CALL_CLOSED', 20_000);
+    const callId = callEvents.filter((e): e is Extract<CallEvent, { type: 'call-started' }> => e.type === 'call-started').at(-1)!.callId;
+    const nodes = callEvents.flatMap((e) => (e.type === 'ivr-node' && e.callId === callId ? [e.node] : []));
+    expect(nodes).toEqual(['ko', 'forbi', 'slut']);
+    const queued = acdEvents.find((e): e is Extract<AcdEvent, { type: 'queued' }> => e.type === 'queued' && e.entry.queueId === 'kort')!;
+    const overflowed = acdEvents.find((e): e is Extract<AcdEvent, { type: 'overflowed' }> => e.type === 'overflowed');
+    expect(overflowed).toMatchObject({ entryId: queued.entry.id, queueId: 'kort' });
+    expect(overflowed!.waitMs).toBeGreaterThanOrEqual(MAX_WAIT * 1000 - 100);
+    expect(overflowed!.waitMs).toBeLessThan(MAX_WAIT * 1000 + 2_000);
+    expect(acdEvents.some((e) => e.type === 'abandoned' && e.entryId === queued.entry.id)).toBe(false);
+    expect(callEvents.find((e) => e.type === 'call-ended' && e.callId === callId)).toMatchObject({ by: 'local' });
+
+    // Music while waiting, then the overflow branch's message.
+    await expect.poll(() => sara.recordings().dec.length, { timeout: 5_000 }).toBeGreaterThan(before);
+    await sleep(300);
+    const sounds = listenTo(readWav(sara.recordings().dec.at(-1)!));
+    const a = runsOf(sounds, 'a');
+    expect(a.length, JSON.stringify(a)).toBe(1);
+    expect(a[0]![0]).toBeGreaterThan(MAX_WAIT - 0.5);
+    expect(musicBetween(sounds, 0, a[0]![0])).toBeGreaterThan(0.8);
+    await expectNothingLeft();
+    expect(product.app.acd.pendingTimers()).toEqual({ steps: [], rings: [], wrapUps: [] });
   }, 40_000);
 });

@@ -33,3 +33,36 @@ describe('a caller who hangs up before an answer', () => {
     expect(c.of('abandoned')).toMatchObject([{ entryId: 'c1', waitMs: 12 * SECOND }]);
   });
 });
+
+describe('a caller whose maximum wait in the flow runs out', () => {
+  it('leaves the line as overflowed, not abandoned, with the time they waited', async () => {
+    const c = await centre({ agents: [agent('anna')] });
+    const t0 = c.clock.now();
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.enqueue(c.call('c2'));
+    await c.wait(90);
+    await c.acd.overflow('c1');
+    expect(c.of('overflowed')).toEqual([{ type: 'overflowed', at: t0 + 90 * SECOND, entryId: 'c1', queueId: 'support', waitMs: 90 * SECOND }]);
+    expect(c.of('abandoned')).toEqual([]);
+    expect(c.acd.snapshot().queues[0]!.entries.map((e) => e.id)).toEqual(['c2']);
+    expect(c.acd.pendingTimers().steps).not.toContain('c1');
+  });
+
+  it('an offer ringing is taken back without counting as the agent\'s miss', async () => {
+    const c = await centre({ agents: [agent('anna')], loggedIn: ['anna'] });
+    await c.acd.enqueue(c.call('c1'));
+    expect(c.offers()).toEqual([['c1', 'anna']]);
+    await c.acd.overflow('c1');
+    expect(c.of('offer-missed')).toEqual([]);
+    expect(c.acd.agent('anna')?.state).toBe('ready');
+    expect(c.acd.agent('anna')?.missedInRow).toBe(0);
+  });
+
+  it('an answered call cannot overflow', async () => {
+    const c = await centre({ agents: [agent('anna')], loggedIn: ['anna'] });
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.offerAccepted('c1', 'anna');
+    await expect(c.acd.overflow('c1')).rejects.toThrow(/answered/);
+    expect(c.of('overflowed')).toEqual([]);
+  });
+});
