@@ -12,6 +12,7 @@
  * - The day before Christmas Eve at 13:00: the main number's exception
  *   (open 08:00-12:00) has closed it, while Kundtjänst's (08:00-15:00) keeps
  *   it open.
+ * - A caller who hangs up in the language menu leaves nothing behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AcdEvent } from '../../server/acd/index.js';
@@ -125,5 +126,22 @@ describe('the demo company\'s flows, on the days they are written for', () => {
     await caller.waitEvent('CALL_CLOSED', 10_000);
     await expect.poll(() => acdEvents.find((e) => e.type === 'abandoned'), { timeout: 5_000 }).toMatchObject({ queueId: 'kundtjanst' });
     await expectNothingLeft(p);
+  }, 60_000);
+
+  it('a caller who hangs up in the language menu leaves nothing behind: no queue entry, endpoint, dialog or timer', async () => {
+    const p = await startAt('2026-11-23T10:00:00+01:00');
+    const caller = await phone(p, '1005');
+    const callId = await dial(p, caller, MAIN_NUMBER);
+    await expect.poll(() => nodesOf(callId).includes('sprakval'), { timeout: 5_000 }).toBe(true);
+    await sleep(500);
+    await caller.hangup();
+    await caller.waitEvent('CALL_CLOSED', 10_000);
+    await expect.poll(() => callEvents.find((e) => e.type === 'call-ended' && e.callId === callId), { timeout: 5_000 })
+      .toMatchObject({ by: 'caller' });
+    expect(nodesOf(callId)).toEqual(['oppettider', 'lavin', 'sprakval']);
+    expect(acdEvents.some((e) => e.type === 'queued')).toBe(false);
+    await expectNothingLeft(p);
+    await expect.poll(() => p.app.sipd!.stats.dialogs, { timeout: 5_000 }).toBe(0);
+    expect(p.app.acd.pendingTimers()).toEqual({ steps: [], rings: [], wrapUps: [] });
   }, 60_000);
 });
