@@ -380,6 +380,8 @@ export class CallSession implements IvrContext {
       }
       return { outcome: 'connected' };
     }
+    // The caller hung up while the target rang (the flow is killed with the call).
+    if (!this.anchored.active || signal.aborted) return { outcome: 'failed', reason: 'caller-left' };
     if (timeout.aborted) return { outcome: 'failed', reason: 'no-answer' };
     if (status === 486 || status === 600 || status === 603) return { outcome: 'failed', reason: 'busy' };
     if (status === 404 || status === 480 || status === 503) return { outcome: 'failed', reason: 'unavailable' };

@@ -114,7 +114,9 @@ export interface TransferRequest {
 export type TransferResult =
   /** Bridged to the target: the call is no longer the flow's. */
   | { outcome: 'connected' }
-  | { outcome: 'failed'; reason: 'busy' | 'no-answer' | 'unavailable' | 'error' };
+  | { outcome: 'failed'; reason: TransferFailure };
+
+export type TransferFailure = 'busy' | 'no-answer' | 'unavailable' | 'caller-left' | 'error';
 
 /** An active avalanche message ("lavinmeddelande") for a service. */
 export interface AvalancheMessage {
@@ -149,6 +151,8 @@ export type IvrEvent = { at: number; callId: string; service: string; dialled: s
    */
   | { type: 'avalanche-deflected'; node: string; messageIds: string[]; during: boolean; secondsAfter: number }
   | { type: 'announcement-saved'; node: string; slot: string }
+  /** A transfer node's result: connected, or why not (statistics tell busy targets from unanswered ones). */
+  | { type: 'transfer'; node: string; to: string; outcome: 'connected' | TransferFailure }
 );
 
 /** An IvrEvent as a node or the interpreter makes it, before the call's facts are added. */

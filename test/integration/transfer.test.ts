@@ -116,6 +116,10 @@ const nodesRun = (callId: string): string[] =>
 const nodeEntered = (callId: string, node: string): Extract<CallEvent, { type: 'ivr-node' }> | undefined =>
   callEvents.find((e): e is Extract<CallEvent, { type: 'ivr-node' }> => e.type === 'ivr-node' && e.callId === callId && e.node === node);
 
+/** What the call's transfer node reported: connected, or why not. */
+const transferOutcome = (callId: string): string | undefined =>
+  callEvents.find((e): e is Extract<CallEvent, { type: 'transfer' }> => e.type === 'transfer' && e.callId === callId)?.outcome;
+
 const callEnded = (callId: string): Extract<CallEvent, { type: 'call-ended' }> | undefined =>
   callEvents.find((e): e is Extract<CallEvent, { type: 'call-ended' }> => e.type === 'call-ended' && e.callId === callId);
 
@@ -150,6 +154,7 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(Math.abs(lastSecondHeard(maja) - MAJA_HZ)).toBeLessThanOrEqual(15);
 
     expect(nodesRun(callId)).toEqual(['till-maja']);
+    expect(transferOutcome(callId)).toBe('connected');
     await expect.poll(() => callEnded(callId), { timeout: 5_000 }).toMatchObject({ by: 'agent' });
     await expectNothingLeft();
   }, 60_000);
@@ -181,6 +186,7 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(Math.abs(lastSecondHeard(phone) - CALLER_HZ)).toBeLessThanOrEqual(15);
 
     expect(nodesRun(callId)).toEqual(['till-jouren']);
+    expect(transferOutcome(callId)).toBe('connected');
     await expect.poll(() => callEnded(callId), { timeout: 5_000 }).toMatchObject({ by: 'caller' });
     await expectNothingLeft();
   }, 60_000);
@@ -200,6 +206,7 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(nodeEntered(callId, 'upptagen')!.at - rejectedAt).toBeLessThan(5_000);
     assertSippOk(await call, 1);
     expect(nodesRun(callId)).toEqual(['till-maja', 'upptagen', 'hejda']);
+    expect(transferOutcome(callId)).toBe('busy');
     await expect.poll(() => callEnded(callId), { timeout: 5_000 }).toMatchObject({ by: 'local' });
     await expectNothingLeft();
   }, 60_000);
@@ -216,6 +223,7 @@ describe('the transfer node: put through to an extension or out through the trun
     assertSippOk(await call, 1);
 
     expect(nodesRun(callId)).toEqual(['till-jouren', 'ingen-svarar']);
+    expect(transferOutcome(callId)).toBe('no-answer');
     const rang = nodeEntered(callId, 'ingen-svarar')!.at - nodeEntered(callId, 'till-jouren')!.at;
     expect(rang).toBeGreaterThanOrEqual(ON_DUTY_RING_SECONDS * 1000 - 100);
     expect(rang).toBeLessThan(ON_DUTY_RING_SECONDS * 1000 + 3_000);
@@ -236,6 +244,7 @@ describe('the transfer node: put through to an extension or out through the trun
 
     await expect.poll(() => callEnded(callId), { timeout: 5_000 }).toMatchObject({ by: 'caller' });
     expect(nodesRun(callId)).toEqual(['till-maja']);
+    expect(transferOutcome(callId)).toBe('caller-left');
     expect(callEvents.find((e) => e.type === 'ivr-ended' && e.callId === callId)).toMatchObject({ reason: 'killed' });
     await expectNothingLeft();
   }, 60_000);
@@ -254,6 +263,7 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(result.messages).toMatch(new RegExp(`CANCEL sip:\\${PENSION_MOBILE}@`));
     await expect.poll(() => callEnded(callId), { timeout: 5_000 }).toMatchObject({ by: 'caller' });
     expect(nodesRun(callId)).toEqual(['till-pension']);
+    expect(transferOutcome(callId)).toBe('caller-left');
     await expectNothingLeft();
   }, 60_000);
 });

@@ -9,12 +9,14 @@
  *
  * The phone rung shows whom it gets, as for an agent's call from a queue:
  * `"[Service] +4670..."` as display name, X-Service and X-Dialled-Number.
- * Connected, the call is no longer the flow's: the flow ends.
+ * Connected, the call is no longer the flow's: the flow ends. Either way a
+ * `transfer` event says how it went: connected, busy, no-answer,
+ * unavailable, caller-left or error.
  */
-import type { IvrContext } from '../context.js';
+import { emitEvent, type IvrContext } from '../context.js';
 import type { NodeDefBase } from '../flow.js';
 import { schema } from './common.js';
-import { KILLED, NodeTask, nodeType } from './node.js';
+import { NodeTask, nodeType } from './node.js';
 
 export interface TransferDef extends NodeDefBase {
   readonly type: 'transfer';
@@ -27,13 +29,15 @@ export const DEFAULT_TRANSFER_TIMEOUT_SECONDS = 30;
 class TransferNode extends NodeTask<TransferDef> {
   protected async run(ctx: IvrContext): Promise<string | undefined> {
     const { to } = this.def;
-    const result = await this.untilKilled(
-      ctx.transfer(
-        { to, kind: to.startsWith('+') ? 'number' : 'extension', timeoutSeconds: this.def.timeoutSeconds ?? DEFAULT_TRANSFER_TIMEOUT_SECONDS },
-        this.signal,
-      ),
+    // Not untilKilled: a kill (the caller hung up) cancels the ringing through this.signal, so the result
+    // comes at once, and the event says how the transfer ended in every case.
+    const result = await ctx.transfer(
+      { to, kind: to.startsWith('+') ? 'number' : 'extension', timeoutSeconds: this.def.timeoutSeconds ?? DEFAULT_TRANSFER_TIMEOUT_SECONDS },
+      this.signal,
     );
-    if (result === KILLED) return undefined;
+    const outcome = result.outcome === 'connected' ? 'connected' : result.reason;
+    emitEvent(ctx, { type: 'transfer', node: this.def.id, to, outcome });
+    if (this.signal.aborted) return undefined;
     if (result.outcome === 'connected') {
       ctx.logger.info({ node: this.def.id, to }, 'transferred');
       return undefined;
