@@ -283,10 +283,8 @@ export class CallSession implements IvrContext {
     for (;;) {
       if (stop.aborted || wait.settled || !this.anchored.active) return;
       if (after !== undefined && this.now() - started >= after * 1000) break;
-      if (whenOver !== undefined) {
-        const ewt = acd.estimatedWaitSeconds(wait.queueId, wait.entryId);
-        if (Number.isFinite(ewt) && ewt > whenOver) break;
-      }
+      // Nobody staffing the queue (an infinite estimate) is the longest wait of all: offer it then too.
+      if (whenOver !== undefined && acd.estimatedWaitSeconds(wait.queueId, wait.entryId) > whenOver) break;
       await sleep(1000, undefined, { signal: stop }).catch(() => {});
     }
     const endpoint = this.endpoint;

@@ -87,6 +87,14 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
     await expect.poll(() => JSON.parse(readFileSync(stateFile, 'utf8')).callbacks, { timeout: 2_000 }).toHaveLength(0);
   }, 90_000);
 
+  it('with nobody logged in to the queue the wait has no end: a flow offering callbacks when the estimate is over 5 minutes offers it at once', async () => {
+    const r = await start({ flowDir: callbackFlows('offerCallbackWhenWaitOverSeconds: 300') });
+    expect(r.app.acd.estimatedWaitSeconds('kort')).toBe(Infinity);
+    await takeCallback(r.sipPort, CARD_NUMBER, CALLER);
+    expect(types(r.acdEvents)).toContain('callback-requested');
+    expect(r.app.acd.snapshot().queues.find((q) => q.id === 'kort')!.entries).toMatchObject([{ kind: 'callback', data: { callbackNumber: CALLER } }]);
+  }, 90_000);
+
   it('the customer does not answer: retried after the spacing, then given up (callback-done failed)', async () => {
     const r = await start({ kort: { callbackRetrySeconds: 1, callbackMaxAttempts: 2, callbackRingSeconds: 2 } });
     await takeCallback(r.sipPort, CARD_NUMBER, CALLER);

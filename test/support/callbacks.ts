@@ -21,12 +21,12 @@ export const ERIK = '1002';
 
 export type QueueSettings = Partial<Config['queues'][number]>;
 
-/** The repo's flows, with the card-blocking queue offering a callback after 1 s. */
-export function callbackFlows(): string {
+/** The repo's flows, with the card-blocking queue offering a callback after 1 s (or as `offer` says). */
+export function callbackFlows(offer = 'offerCallbackAfterSeconds: 1'): string {
   const dir = tempDir('flows-');
   cpSync(flowDir(), dir, { recursive: true });
   const file = join(dir, 'kort-och-sparr.yaml');
-  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\n    offerCallbackAfterSeconds: 1\n`);
+  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\n    ${offer}\n`);
   return dir;
 }
 
