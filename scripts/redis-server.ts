@@ -7,9 +7,10 @@
  * benches draw ports from ranges that must not overlap, so that both can run
  * on one machine at once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { killAtExit } from './exit-cleanup.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -24,20 +25,6 @@ export interface RedisProcess {
   kill(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-// A server left behind would hold its port and memory after a crashed or
-// interrupted run; SIGKILL because nothing asynchronous runs at 'exit'.
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) {
-      try { child.kill('SIGKILL'); } catch { /* gone */ }
-    }
-  });
-}
 
 export function requireRedisServer(): void {
   if (!existsSync(REDIS_SERVER)) throw new Error(`redis-server not found at ${REDIS_SERVER} (apt-get install redis-server)`);
@@ -72,7 +59,6 @@ function answersAs(port: number, pid: number, timeoutMs = 500): Promise<boolean>
  * port was taken, say) or does not answer within `timeoutMs`; it is gone by then.
  */
 export async function launchRedis(port: number, dir: string, timeoutMs: number): Promise<RedisProcess> {
-  installExitHook();
   const child = spawn(REDIS_SERVER, [
     '--save', '',
     '--appendonly', 'no',
@@ -83,15 +69,15 @@ export async function launchRedis(port: number, dir: string, timeoutMs: number):
     '--logfile', '',
     '--loglevel', 'warning',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
+  killAtExit(child);
   let out = '';
   const keep = (d: Buffer): void => { out = (out + d.toString()).slice(-20_000); };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let hasExited = false;
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => { hasExited = true; running.delete(child); resolve(code); });
-    child.once('error', (err) => { hasExited = true; running.delete(child); out += `\nspawn failed: ${err.message}`; resolve(-1); });
+    child.once('exit', (code) => { hasExited = true; resolve(code); });
+    child.once('error', (err) => { hasExited = true; out += `\nspawn failed: ${err.message}`; resolve(-1); });
   });
   const kill = async (): Promise<void> => {
     if (hasExited) return;

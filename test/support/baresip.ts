@@ -28,6 +28,7 @@ import path from 'node:path';
 import { freePort, freePortRange } from './ports.js';
 import { cachedWav, dominantFrequency, encodeWav, readWav, toneSamples } from './audio.js';
 import { tempDir } from './tmp.js';
+import { atExit, killAtExit } from '../../scripts/exit-cleanup.js';
 
 export const BARESIP_MODULE_DIR = ['/usr/lib/baresip/modules', '/usr/lib/x86_64-linux-gnu/baresip/modules', '/usr/local/lib/baresip/modules']
   .find((d) => existsSync(d)) ?? '/usr/lib/baresip/modules';
@@ -152,21 +153,12 @@ export interface BaresipPhone {
 }
 
 const MAX_LOG = 256 * 1024;
-const live = new Set<{ stop(opts?: { graceful?: boolean }): Promise<void>; kill(): void }>();
+const live = new Set<{ stop(opts?: { graceful?: boolean }): Promise<void> }>();
 const tempDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const p of live) p.kill();
-    if (keepFiles()) return;
-    for (const d of tempDirs) {
-      try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
-    }
-  });
-}
+atExit(() => {
+  if (keepFiles()) return;
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** Stop every phone this process started (for afterEach/afterAll). */
 export async function stopAllBaresip(opts?: { graceful?: boolean }): Promise<void> {
@@ -257,7 +249,6 @@ function toMatcher(m: EventMatcher): (e: BaresipEvent) => boolean {
 
 /** Start a phone; resolves once it is controllable (and registered, if a registrar is given). */
 export async function startBaresip(opts: BaresipOptions): Promise<BaresipPhone> {
-  installExitHook();
   const name = opts.name ?? opts.user;
   const verbose = opts.verbose ?? process.env.BARESIP_VERBOSE === '1';
   const configDir = tempDir(`baresip-${name}-`);
@@ -314,6 +305,7 @@ export async function startBaresip(opts: BaresipOptions): Promise<BaresipPhone> 
 
   const args = ['-f', configDir, '-t', String(opts.maxLifetimeSec ?? 600)];
   const child: ChildProcess = spawn('baresip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  killAtExit(child);
 
   let output = '';
   const append = (prefix: string) => (d: Buffer): void => {
@@ -450,13 +442,8 @@ export async function startBaresip(opts: BaresipOptions): Promise<BaresipPhone> 
     });
   };
 
-  const kill = (): void => {
-    if (!exitInfo) { try { child.kill('SIGKILL'); } catch { /* gone */ } }
-  };
-
   let stopping: Promise<void> | undefined;
   const handle = {
-    kill,
     stop: (stopOpts?: { graceful?: boolean }): Promise<void> => {
       stopping ??= (async () => {
         if (!exitInfo) {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 import { tempDir } from './tmp.js';
+import { killAtExit } from '../../scripts/exit-cleanup.js';
 
 export const SIPP_DIR = fileURLToPath(new URL('../sipp/', import.meta.url));
 
@@ -118,17 +119,6 @@ export interface SippUas {
 
 const MAX_CAPTURE = 2 * 1024 * 1024;
 const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) {
-      try { child.kill('SIGKILL'); } catch { /* gone */ }
-    }
-  });
-}
 
 /** Kill every SIPp this process started that is still running. */
 export function killAllSipp(): void {
@@ -252,10 +242,10 @@ interface Launched {
 }
 
 function launch(p: Prepared): Launched {
-  installExitHook();
   const started = Date.now();
   const child = spawn('sipp', p.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
+  killAtExit(child);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8');
