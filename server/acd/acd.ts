@@ -15,6 +15,7 @@
  *   other-calls.ts  an agent on a call that did not come from the ACD is busy until it ends
  *   callbacks.ts    callbacks keeping their place, retries
  *   ewt.ts          estimated wait time
+ *   instances.ts    heartbeats; what a dead instance's calls left is taken away
  * This file ties them to the store, the clock and the listeners.
  *
  * How it runs:
@@ -38,6 +39,8 @@
  *   An instance owns the ring timeout of the offers it made and the wrap-up
  *   of the calls it ended; other instances watch those too and step in
  *   `takeoverGraceMs` later if the owner did not (it may have died).
+ * - On a shared store each instance keeps a heartbeat and takes away what
+ *   the calls of a dead one left (./instances.ts).
  * - Public methods return a promise that settles when the engine is idle
  *   again: the action and everything it set off (offers, listeners' calls
  *   back into the engine) are done. Wrong use (an unknown entry, an offer
@@ -62,6 +65,7 @@
  * otherCallStarted / otherCallEnded from answer to hang-up, so they are
  * offered nothing meanwhile.
  */
+import { randomUUID } from 'node:crypto';
 import * as agentRules from './agents.js';
 import { afterNoAnswer, asCallback } from './callbacks.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -69,6 +73,7 @@ import { samePhase, type Phase } from './eligibility.js';
 import { AcdError } from './errors.js';
 import { DEFAULT_HANDLE_SECONDS, RecentHandleTimes, estimateWaitSeconds } from './ewt.js';
 import type { AcdEvent, AgentProfile, AgentStatus, QueueConfig, QueueEntry } from './model.js';
+import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TTL_BEATS, deadOwnersOf, fateOf, heldElsewhere, withoutCallsOf } from './instances.js';
 import { afterMiss, afterWithdraw, answeredAgent, answeredEntry, ringDeadline, withdrawn } from './offers.js';
 import { settled, withOtherCall, withoutOtherCall } from './other-calls.js';
 import { compact, omit, sameRecord } from './records.js';
@@ -91,10 +96,16 @@ export interface AcdOptions {
   onError?: (err: unknown) => void;
   /** How long after an offer's ring timeout or an agent's wrap-up end another instance steps in. Default 2,000 ms. */
   takeoverGraceMs?: number;
+  /** This instance's id in the store (./instances.ts). Default: random, new at every start of the process. */
+  instanceId?: string;
+  /** On a shared store: how often the heartbeat is written and dead instances looked for. Default 5,000 ms. */
+  heartbeatMs?: number;
+  /** How long a heartbeat keeps an instance alive. Default three beats. */
+  heartbeatTtlMs?: number;
 }
 
 /** What `enqueue` takes: an entry not yet offered. */
-export type NewEntry = Omit<QueueEntry, 'offeredTo' | 'offeredAt'>;
+export type NewEntry = Omit<QueueEntry, 'offeredTo' | 'offeredAt' | 'owner'>;
 
 export type AcdListener = (event: AcdEvent) => void;
 
@@ -131,11 +142,16 @@ export interface AcdSnapshot {
 const DEFAULT_GRACE_MS = 2_000;
 
 export class Acd {
+  /** Who holds the calls enqueued and answered here (./instances.ts). */
+  readonly instanceId: string;
   private readonly store: AcdStore;
   private readonly clock: Clock;
   private readonly index: RoutingIndex;
   private readonly onError: (err: unknown) => void;
   private readonly grace: number;
+  private readonly beatMs: number;
+  private readonly beatTtlMs: number;
+  private beatTimer: TimerHandle | undefined;
   private readonly listeners = new Set<AcdListener>();
 
   private starting = false;
@@ -174,6 +190,12 @@ export class Acd {
     this.index = new RoutingIndex(options.queues, options.agents);
     this.onError = options.onError ?? ((err) => console.error('acd:', err));
     this.grace = options.takeoverGraceMs ?? DEFAULT_GRACE_MS;
+    this.instanceId = options.instanceId ?? randomUUID();
+    this.beatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.beatTtlMs = options.heartbeatTtlMs ?? HEARTBEAT_TTL_BEATS * this.beatMs;
+    if (!(this.beatMs > 0) || !(this.beatTtlMs > this.beatMs)) {
+      throw new AcdError(`heartbeatTtlMs (${this.beatTtlMs}) must be longer than heartbeatMs (${this.beatMs}), which must be positive`);
+    }
     for (const q of options.queues) this.handleTimes.set(q.id, new RecentHandleTimes());
   }
 
@@ -191,6 +213,8 @@ export class Acd {
     this.unsubscribe = this.store.onChange((c) => this.onStoreChange(c));
     let loaded: Awaited<ReturnType<AcdStore['load']>>;
     try {
+      // Alive before anything of ours can be in the store.
+      if (this.store.shared) await this.beat();
       loaded = await this.store.load();
     } catch (err) {
       this.unsubscribe();
@@ -212,10 +236,12 @@ export class Acd {
       for (const e of loaded.entries) this.applyEntry(e);
       for (const c of buffered) this.applyChange(c);
       await this.reconcile();
+      if (this.store.shared) await this.reapOrphans();
       // Every match involves an entry: the drain serves them in line order.
       this.dirtyAgents.clear();
       for (const id of this.index.entries.keys()) this.dirtyEntries.add(id);
     });
+    this.scheduleBeat();
     await this.idle();
   }
 
@@ -225,6 +251,9 @@ export class Acd {
     await this.idle();
     this.stopped = true;
     this.unsubscribe?.();
+    // The heartbeat is left to lapse: whatever calls this process still holds end with it.
+    if (this.beatTimer) this.clock.clearTimer(this.beatTimer);
+    this.beatTimer = undefined;
     for (const t of this.stepTimers.values()) this.clock.clearTimer(t);
     for (const t of this.ringTimers.values()) this.clock.clearTimer(t.handle);
     for (const t of this.wrapTimers.values()) this.clock.clearTimer(t.handle);
@@ -250,7 +279,8 @@ export class Acd {
       checkNewEntry(input);
       if (!this.index.queues.has(input.queueId)) throw new AcdError(`entry ${input.id}: unknown queue ${input.queueId}`);
       if (this.index.entries.has(input.id)) throw new AcdError(`entry ${input.id} is already queued`);
-      const entry = compact({ ...omit(input as QueueEntry, 'offeredTo', 'offeredAt', 'answeredAt'), data: { ...input.data } });
+      const fields = omit(input as QueueEntry, 'offeredTo', 'offeredAt', 'answeredAt', 'owner');
+      const entry = compact({ ...fields, ...(input.kind === 'call' ? { owner: this.instanceId } : {}), data: { ...input.data } });
       this.ownEntries.add(entry.id);
       await this.putEntry(entry);
       this.emit({ type: 'queued', at: this.clock.now(), entry });
@@ -389,7 +419,7 @@ export class Acd {
         // Reserved to ready first: that event is what stops the ringing.
         await this.changeAgent(before, current);
       }
-      await this.changeAgent(current, withOtherCall(current, callId));
+      await this.changeAgent(current, withOtherCall(current, callId, this.instanceId));
     });
   }
 
@@ -410,7 +440,7 @@ export class Acd {
       const entry = this.ringing(entryId, agentId);
       this.forgetOffer(entry);
       const now = this.clock.now();
-      await this.putEntry(answeredEntry(entry, now));
+      await this.putEntry({ ...answeredEntry(entry, now), owner: this.instanceId });
       const agent = this.index.agents.get(agentId);
       if (agent) await this.changeAgent(agent, answeredAgent(agent, entryId, now));
       this.emit({ type: 'answered', at: now, entryId, agentId, queueId: entry.queueId, waitMs: now - entry.enqueuedAt });
@@ -794,6 +824,93 @@ export class Acd {
     }
   }
 
+  // ---- instances (./instances.ts) -------------------------------------------------
+
+  private beat(): Promise<void> {
+    return this.store.heartbeat(this.instanceId, this.clock.now(), this.beatTtlMs);
+  }
+
+  private scheduleBeat(): void {
+    if (!this.store.shared || this.stopped) return;
+    this.beatTimer = this.clock.setTimer(this.clock.now() + this.beatMs, async () => {
+      this.beatTimer = undefined;
+      if (this.stopped) return;
+      try {
+        await this.beat();
+      } catch (err) {
+        if (!this.stopped) this.onError(err);
+      }
+      await this.timerOp(() => this.reapOrphans());
+      this.scheduleBeat();
+    });
+  }
+
+  /** Takes away what instances without a heartbeat held: entries, then agents' other calls. */
+  private async reapOrphans(): Promise<void> {
+    const entries = [...this.index.entries.values()].filter((e) => heldElsewhere(e, this.instanceId));
+    const agents = [...this.index.agents.values()].filter((a) => heldElsewhere(a, this.instanceId));
+    if (entries.length === 0 && agents.length === 0) return;
+    const live = new Set(await this.store.liveInstances(this.clock.now()));
+    live.add(this.instanceId);
+    // Every dead caller out of line before any agent is freed, or an agent
+    // freed early could be offered the next of them (by any instance).
+    const reaped: QueueEntry[] = [];
+    for (const { id } of entries) {
+      const entry = this.index.entries.get(id);
+      if (entry?.owner !== undefined && !live.has(entry.owner) && (await this.takeAway(entry))) reaped.push(entry);
+    }
+    for (const entry of reaped) await this.afterTakenAway(entry);
+    for (const { id } of agents) {
+      const agent = this.index.agents.get(id);
+      if (agent) await this.reapAgent(agent, deadOwnersOf(agent, live));
+    }
+  }
+
+  /** Removes (or puts back in line) an entry of a dead instance; true when this instance did it. */
+  private async takeAway(entry: QueueEntry): Promise<boolean> {
+    const fate = fateOf(entry);
+    const now = this.clock.now();
+    let won = false;
+    if (fate.kind === 'requeued') {
+      await this.write('entry', entry.id, async () => {
+        won = await this.store.reapEntry(entry, fate.entry, now);
+      }, () => { if (won) this.applyEntry(fate.entry, true); });
+    } else {
+      await this.write('entry-deleted', entry.id, async () => {
+        won = await this.store.reapEntry(entry, undefined, now);
+      }, () => { if (won) this.applyEntryDeleted(entry.id); });
+    }
+    return won;
+  }
+
+  /** The agent an entry taken away held is free; the end of its call reported. */
+  private async afterTakenAway(entry: QueueEntry): Promise<void> {
+    const fate = fateOf(entry);
+    const now = this.clock.now();
+    if (entry.answeredAt === undefined) {
+      await this.freeOfferedAgent(entry);
+    } else {
+      const agent = entry.offeredTo === undefined ? undefined : this.index.agents.get(entry.offeredTo);
+      if (agent?.state === 'busy' && agent.entryId === entry.id) await this.changeAgent(agent, wrapUpOver(agent, now));
+    }
+    if (fate.kind === 'abandoned') {
+      this.emit({ type: 'abandoned', at: now, entryId: entry.id, queueId: entry.queueId, waitMs: now - entry.enqueuedAt, reason: 'instance-gone' });
+    } else if (fate.kind === 'ended') {
+      this.emit({ type: 'ended', at: now, entryId: entry.id, agentId: entry.offeredTo!, handleMs: now - entry.answeredAt! });
+    }
+  }
+
+  private async reapAgent(agent: AgentStatus, dead: string[]): Promise<void> {
+    if (dead.length === 0) return;
+    const now = this.clock.now();
+    const after = settled(withoutCallsOf(agent, dead), now);
+    let won = false;
+    await this.write('agent', agent.id, async () => {
+      won = await this.store.reapAgent(agent, after, dead, now);
+    }, () => { if (won) this.applyAgent(after, true); });
+    if (won) this.agentChanged(agent, after);
+  }
+
   // ---- the mirror ---------------------------------------------------------------
 
   private onStoreChange(change: StoreChange): void {
@@ -887,6 +1004,10 @@ export class Acd {
   private async changeAgent(before: AgentStatus, proposed: AgentStatus): Promise<void> {
     const after = settled(proposed, this.clock.now());
     await this.write('agent', after.id, () => this.store.putAgent(after), () => this.applyAgent(after, true));
+    this.agentChanged(before, after);
+  }
+
+  private agentChanged(before: AgentStatus, after: AgentStatus): void {
     if (before.state !== after.state || before.pauseReason !== after.pauseReason) {
       const event: AcdEvent = { type: 'agent-state', at: this.clock.now(), agentId: after.id, state: after.state, previous: before.state };
       if (after.state === 'paused' && after.pauseReason !== undefined) event.reason = after.pauseReason;

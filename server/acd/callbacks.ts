@@ -32,7 +32,8 @@ export type CallbackOutcome = 'completed' | 'failed' | 'cancelled';
 
 /** The waiting call turned callback: same place, same enqueue time, no offer. */
 export function asCallback(entry: QueueEntry, data?: Readonly<Record<string, string>>): QueueEntry {
-  const callback: QueueEntry = { ...omit(entry, 'offeredTo', 'offeredAt', 'answeredAt'), kind: 'callback' };
+  // The caller hangs up: the callback is no live call any more, nobody owns it (./instances.ts).
+  const callback: QueueEntry = { ...omit(entry, 'offeredTo', 'offeredAt', 'answeredAt', 'owner'), kind: 'callback' };
   return data ? { ...callback, data: { ...entry.data, ...data } } : callback;
 }
 
@@ -47,6 +48,6 @@ export function afterNoAnswer(
   if (attempts >= max) return { giveUp: true, attempts };
   const retrySeconds = queue.callbackRetrySeconds ?? DEFAULT_CALLBACK_RETRY_SECONDS;
   return {
-    retry: { ...omit(entry, 'offeredTo', 'offeredAt', 'answeredAt'), attempts, notBefore: at + retrySeconds * 1000 },
+    retry: { ...omit(entry, 'offeredTo', 'offeredAt', 'answeredAt', 'owner'), attempts, notBefore: at + retrySeconds * 1000 },
   };
 }

@@ -92,6 +92,8 @@ export interface AgentStatus {
   next?: { state: 'paused' | 'logged-out'; reason?: string };
   /** Calls the agent is on that did not come from the ACD, by the telephony layer's call id (./other-calls.ts); absent when none. */
   otherCalls?: string[];
+  /** The instance holding each of those calls, by call id (./instances.ts); a call not listed is never taken away. */
+  otherCallOwners?: Record<string, string>;
 }
 
 export interface QueueEntry {
@@ -113,6 +115,12 @@ export interface QueueEntry {
   attempts?: number;
   /** A callback waiting to be dialled again: no agent is offered it before this time. */
   notBefore?: number;
+  /**
+   * The instance holding the live call (./instances.ts), set by the ACD: the
+   * one that enqueued a call, the one that reported the answer of an entry.
+   * Absent on a callback in line: it is no live call, and outlives any instance.
+   */
+  owner?: string;
   /** Caller number, dialled number, service: carried along for events and the agent's display. */
   data: Record<string, string>;
 }
@@ -123,7 +131,8 @@ export type AcdEvent =
   | { type: 'offered-to-agent'; at: number; entryId: string; agentId: string; queueId: string }
   | { type: 'offer-missed'; at: number; entryId: string; agentId: string }
   | { type: 'answered'; at: number; entryId: string; agentId: string; queueId: string; waitMs: number }
-  | { type: 'abandoned'; at: number; entryId: string; queueId: string; waitMs: number }
+  /** The caller left before an answer; `reason` 'instance-gone': their call died with the instance holding it (./instances.ts). */
+  | { type: 'abandoned'; at: number; entryId: string; queueId: string; waitMs: number; reason?: 'instance-gone' }
   /** Taken out of line by the flow after its maximum wait (the caller goes on in the flow): not an abandon. */
   | { type: 'overflowed'; at: number; entryId: string; queueId: string; waitMs: number }
   | { type: 'ended'; at: number; entryId: string; agentId: string; handleMs: number }

@@ -31,6 +31,8 @@ export function ringDeadline(queue: QueueConfig, offeredAt: number): number {
 
 /** The entry back in line at its old place: no offer, not answered. */
 export function withdrawn(entry: QueueEntry): QueueEntry {
+  // A callback back in line is no live call: nobody owns it (./instances.ts).
+  if (entry.kind === 'callback') return omit(entry, 'offeredTo', 'offeredAt', 'answeredAt', 'owner');
   return omit(entry, 'offeredTo', 'offeredAt', 'answeredAt');
 }
 

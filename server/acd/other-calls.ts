@@ -34,11 +34,16 @@ export function hasOtherCalls(agent: AgentStatus): boolean {
   return (agent.otherCalls?.length ?? 0) > 0;
 }
 
-/** The agent with one more other call; the same object when it was already known. */
-export function withOtherCall(agent: AgentStatus, callId: string): AgentStatus {
+/**
+ * The agent with one more other call, held by instance `owner` (./instances.ts);
+ * the same object when it was already known.
+ */
+export function withOtherCall(agent: AgentStatus, callId: string, owner?: string): AgentStatus {
   const calls = agent.otherCalls ?? [];
   if (calls.includes(callId)) return agent;
-  return { ...agent, otherCalls: [...calls, callId] };
+  const added: AgentStatus = { ...agent, otherCalls: [...calls, callId] };
+  if (owner !== undefined) added.otherCallOwners = { ...agent.otherCallOwners, [callId]: owner };
+  return added;
 }
 
 /** The agent without that other call; the same object when it was not known. */
@@ -46,7 +51,10 @@ export function withoutOtherCall(agent: AgentStatus, callId: string): AgentStatu
   const calls = agent.otherCalls ?? [];
   if (!calls.includes(callId)) return agent;
   const rest = calls.filter((c) => c !== callId);
-  return rest.length > 0 ? { ...agent, otherCalls: rest } : omit(agent, 'otherCalls');
+  const owners = agent.otherCallOwners === undefined ? undefined : omit(agent.otherCallOwners, callId);
+  const out: AgentStatus = rest.length > 0 ? { ...agent, otherCalls: rest } : omit(agent, 'otherCalls');
+  if (owners === undefined || Object.keys(owners).length === 0) return omit(out, 'otherCallOwners');
+  return { ...out, otherCallOwners: owners };
 }
 
 /** A status about to be written, as the agent's other calls make it. */

@@ -8,6 +8,11 @@
  * records (read-only), `load()` hands out copies. A claim is atomic because nothing
  * else runs while it checks and writes (one process, one thread).
  *
+ * Heartbeats (`heartbeat`, `liveInstances`, `reap*`) are kept in memory
+ * and judged by the callers' clock (`at`), so engines sharing one store on
+ * a simulated clock see each other lapse. Only a store made `shared` has
+ * more than one engine; alone, an engine neither beats nor reaps.
+ *
  * What must survive a restart is written to one JSON file under `dataDir`
  * (DATA_DIR): the callbacks (entries of kind 'callback': a caller who was
  * promised a call back must get it) and the agents' statuses (logged in or
@@ -28,6 +33,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentState, AgentStatus, QueueEntry } from '../acd/model.js';
+import { sameRecord } from '../acd/records.js';
 import type { AcdStore, ClaimResult, StoreChange } from './port.js';
 
 export interface MemoryStoreOptions {
@@ -39,6 +45,12 @@ export interface MemoryStoreOptions {
   debounceMs?: number;
   /** A failed write, a listener that threw. Default: one line on stderr. */
   onError?: (err: Error) => void;
+  /**
+   * Several ACD engines use this one store (tests and simulations of a
+   * shared store): they then keep heartbeats and take away what a stopped
+   * one left. Default false: one instance, whose restart ends every call.
+   */
+  shared?: boolean;
 }
 
 export class MemoryStoreError extends Error {
@@ -70,6 +82,7 @@ function cloneAgent(a: AgentStatus): AgentStatus {
   const c = { ...a };
   if (a.next) c.next = { ...a.next };
   if (a.otherCalls) c.otherCalls = [...a.otherCalls];
+  if (a.otherCallOwners) c.otherCallOwners = { ...a.otherCallOwners };
   return c;
 }
 
@@ -82,11 +95,15 @@ function frozenAgent(a: AgentStatus): AgentStatus {
   const c = { ...a };
   if (a.next) c.next = Object.freeze({ ...a.next });
   if (a.otherCalls) c.otherCalls = Object.freeze([...a.otherCalls]) as string[];
+  if (a.otherCallOwners) c.otherCallOwners = Object.freeze({ ...a.otherCallOwners });
   return Object.freeze(c);
 }
 
 export class MemoryStore implements AcdStore {
+  readonly shared: boolean;
   private readonly entries = new Map<string, QueueEntry>();
+  /** Instance id -> when its heartbeat lapses, on the callers' clock. Not persisted: a restart ends every instance. */
+  private readonly beats = new Map<string, number>();
   private readonly agents = new Map<string, AgentStatus>();
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly path: string | undefined;
@@ -103,6 +120,7 @@ export class MemoryStore implements AcdStore {
   constructor(options: MemoryStoreOptions = {}) {
     this.path = options.dataDir === undefined ? undefined : join(options.dataDir, options.fileName ?? 'acd-state.json');
     this.debounceMs = options.debounceMs ?? 100;
+    this.shared = options.shared ?? false;
     this.onError = options.onError ?? ((err) => console.error(`memory store: ${err.message}`));
   }
 
@@ -177,6 +195,41 @@ export class MemoryStore implements AcdStore {
     return { ok: true, entry: offered, agent: reserved };
   }
 
+  async heartbeat(instanceId: string, at: number, ttlMs: number): Promise<void> {
+    this.checkOpen('heartbeat');
+    checkId('heartbeat: instanceId', instanceId);
+    this.beats.set(instanceId, at + ttlMs);
+  }
+
+  async liveInstances(at: number): Promise<string[]> {
+    this.checkOpen('liveInstances');
+    for (const [id, until] of this.beats) if (until <= at) this.beats.delete(id);
+    return [...this.beats.keys()];
+  }
+
+  async reapEntry(expected: QueueEntry, replacement: QueueEntry | undefined, at: number): Promise<boolean> {
+    this.checkOpen('reapEntry');
+    checkId('reapEntry: expected.owner', expected?.owner);
+    const stored = this.entries.get(expected.id);
+    if (!stored || !sameRecord(stored, expected) || this.alive(expected.owner!, at)) return false;
+    if (replacement) {
+      if (replacement.id !== expected.id) throw new MemoryStoreError(`reapEntry: the replacement of ${expected.id} has id ${replacement.id}`);
+      await this.putEntry(replacement);
+    } else {
+      await this.deleteEntry(expected.id);
+    }
+    return true;
+  }
+
+  async reapAgent(expected: AgentStatus, replacement: AgentStatus, owners: string[], at: number): Promise<boolean> {
+    this.checkOpen('reapAgent');
+    if (replacement?.id !== expected?.id) throw new MemoryStoreError(`reapAgent: the replacement of ${expected?.id} has id ${replacement?.id}`);
+    const stored = this.agents.get(expected.id);
+    if (!stored || !sameRecord(stored, expected) || owners.some((o) => this.alive(o, at))) return false;
+    await this.putAgent(replacement);
+    return true;
+  }
+
   onChange(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
     return () => {
@@ -228,6 +281,10 @@ export class MemoryStore implements AcdStore {
     this.listeners.clear();
   }
 
+  private alive(instanceId: string, at: number): boolean {
+    return (this.beats.get(instanceId) ?? -Infinity) > at;
+  }
+
   // ---- persistence ----
 
   private persistSoon(): void {
@@ -255,13 +312,13 @@ export class MemoryStore implements AcdStore {
     if (!persisted) return;
     for (const cb of persisted.callbacks) {
       if (this.entries.has(cb.id)) continue;
-      const { offeredTo: _t, offeredAt: _a, answeredAt: _n, ...waiting } = cb;
+      const { offeredTo: _t, offeredAt: _a, answeredAt: _n, owner: _w, ...waiting } = cb;
       this.entries.set(cb.id, frozenEntry(waiting));
     }
     for (const persistedAgent of persisted.agents) {
       if (this.agents.has(persistedAgent.id)) continue;
       // The calls of the process that wrote the file, ACD's or not, are gone with it.
-      const { otherCalls: _o, ...a } = persistedAgent;
+      const { otherCalls: _o, otherCallOwners: _w, ...a } = persistedAgent;
       if (a.state === 'reserved' || a.state === 'busy') {
         const { entryId: _e, next, ...rest } = a;
         if (next?.state === 'paused') this.agents.set(a.id, frozenAgent({ ...rest, state: 'paused', pauseReason: next.reason ?? 'paused' }));

@@ -4,8 +4,9 @@
  * Two implementations pass one contract suite: in-process memory (the
  * default, persisting what must survive a restart under DATA_DIR) and Redis
  * (REDIS_URL), where several server instances share one ACD. The store knows
- * nothing of routing rules; it keeps entries and agents and makes the one
- * decision that must be atomic across instances: an offer.
+ * nothing of routing rules; it keeps entries and agents and makes the
+ * decisions that must be atomic across instances: an offer, and taking
+ * away what a dead instance left (instances' heartbeats live here too).
  */
 import type { AgentStatus, QueueEntry } from '../acd/model.js';
 
@@ -32,6 +33,33 @@ export interface AcdStore {
    * two agents, whichever instance asks.
    */
   claim(entryId: string, agentId: string, at: number): Promise<ClaimResult>;
+  /**
+   * Whether several instances may use this store at once (Redis). When not
+   * (the in-process store), a restart ends every call, and the ACD keeps no
+   * heartbeat and looks for no dead instance's calls.
+   */
+  readonly shared: boolean;
+  /**
+   * Instance `instanceId` is alive for `ttlMs` from now. Measured by the
+   * store's own clock where it has one (Redis: the key's TTL), else from
+   * the caller's time `at`.
+   */
+  heartbeat(instanceId: string, at: number, ttlMs: number): Promise<void>;
+  /** The instances whose heartbeat has not lapsed (at `at`, for a store without a clock of its own). */
+  liveInstances(at: number): Promise<string[]>;
+  /**
+   * Takes away an entry its owner left when it died, in one atomic step, and
+   * only if `expected.owner` has no live heartbeat and the entry is still
+   * exactly `expected`: then it is deleted, or replaced by `replacement`.
+   * True when this call did it, so of several instances asking one wins.
+   */
+  reapEntry(expected: QueueEntry, replacement: QueueEntry | undefined, at: number): Promise<boolean>;
+  /**
+   * The same for an agent holding calls of dead instances: `replacement` is
+   * written only if none of `owners` has a live heartbeat and the agent is
+   * still exactly `expected`. True when this call wrote it.
+   */
+  reapAgent(expected: AgentStatus, replacement: AgentStatus, owners: string[], at: number): Promise<boolean>;
   /** Every change, made by this instance or another, in the order the store applied them. */
   onChange(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;

@@ -10,6 +10,8 @@
  *   P seq              STRING, INCR'd once per applied change: the apply order
  *   P log              STREAM of recent changes, id "<seq>-0", field m = the message (capped, MAXLEN ~)
  *   P changes          pub/sub channel; every change is published as the same message
+ *   P instances        SET of instance ids that have beaten (pruned as their heartbeats lapse)
+ *   P instance:<id>    STRING, an instance's heartbeat: alive while the key lives (PX ttl, Redis's clock)
  *
  * The parts a claim decides (offeredTo/offeredAt, state/since/entryId) live in
  * their own hash fields, so the claim script checks and writes plain strings
@@ -42,7 +44,11 @@
  *
  * Unlike MemoryStore, load() resets nothing in flight (offers, busy agents,
  * ordinary calls): other instances may be handling them. Taking back what a
- * dead instance left is the ACD's job (its reconcile and takeover timers).
+ * dead instance left is the ACD's job (its reconcile and takeover timers,
+ * and server/acd/instances.ts); the store makes each such removal one
+ * script that checks the owner's heartbeat key is gone and the record is
+ * as the ACD saw it (the JSON compared as stored: the ACD's copy was
+ * decoded from it, so it encodes back to the same string).
  * Standalone Redis only as written: load() reads keys it builds from the
  * prefix, so on a cluster the prefix would need a hash tag ("{acd}:").
  */
@@ -181,12 +187,70 @@ end
 return out
 `;
 
+/**
+ * KEYS: entry hash, entry index, seq, log, owner's heartbeat. ARGV: channel,
+ * logMax, id, expected json, offeredTo, offeredAt, replacement json ('' =
+ * delete), its offeredTo, its offeredAt. Returns the message, or false when
+ * the owner is alive or the entry is not as expected.
+ */
+const LUA_REAP_ENTRY = `${LUA_EMIT}
+if redis.call('EXISTS', KEYS[5]) == 1 then return false end
+local e = redis.call('HMGET', KEYS[1], 'json', 'offeredTo', 'offeredAt')
+if e[1] ~= ARGV[4] or (e[2] or '') ~= ARGV[5] or (e[3] or '') ~= ARGV[6] then return false end
+local msg
+redis.call('DEL', KEYS[1])
+if ARGV[7] == '' then
+  msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'entry-deleted', ARGV[3]}})
+  redis.call('SREM', KEYS[2], ARGV[3])
+else
+  local offTo, offAt = opt(ARGV[8]), opt(ARGV[9])
+  msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'entry', ARGV[7], offTo, offAt}})
+  redis.call('HSET', KEYS[1], 'json', ARGV[7])
+  if offTo then redis.call('HSET', KEYS[1], 'offeredTo', offTo) end
+  if offAt then redis.call('HSET', KEYS[1], 'offeredAt', offAt) end
+end
+return msg
+`;
+
+/**
+ * KEYS: agent hash, agent index, seq, log. ARGV: channel, logMax, id,
+ * expected json, state, since, entryId, replacement json, state, since,
+ * entryId, instance key prefix, then the owners. Returns the message, or
+ * false when an owner is alive or the agent is not as expected.
+ */
+const LUA_REAP_AGENT = `${LUA_EMIT}
+for i = 13, #ARGV do
+  if redis.call('EXISTS', ARGV[12] .. ARGV[i]) == 1 then return false end
+end
+local a = redis.call('HMGET', KEYS[1], 'json', 'state', 'since', 'entryId')
+if a[1] ~= ARGV[4] or a[2] ~= ARGV[5] or a[3] ~= ARGV[6] or (a[4] or '') ~= ARGV[7] then return false end
+local entryId = opt(ARGV[11])
+local msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'agent', ARGV[8], ARGV[9], ARGV[10], entryId}})
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'json', ARGV[8], 'state', ARGV[9], 'since', ARGV[10])
+if entryId then redis.call('HSET', KEYS[1], 'entryId', entryId) end
+return msg
+`;
+
+/** KEYS: instance index. ARGV: instance key prefix. The ids whose key is there; the others leave the index. */
+const LUA_LIVE = `
+local live = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 1 then live[#live + 1] = id
+  else redis.call('SREM', KEYS[1], id) end
+end
+return live
+`;
+
 const SCRIPTS = {
   acdPutEntry: { numberOfKeys: 4, lua: LUA_PUT_ENTRY },
   acdDeleteEntry: { numberOfKeys: 4, lua: LUA_DELETE_ENTRY },
   acdPutAgent: { numberOfKeys: 4, lua: LUA_PUT_AGENT },
   acdClaim: { numberOfKeys: 4, lua: LUA_CLAIM },
   acdLoad: { numberOfKeys: 3, lua: LUA_LOAD },
+  acdReapEntry: { numberOfKeys: 5, lua: LUA_REAP_ENTRY },
+  acdReapAgent: { numberOfKeys: 4, lua: LUA_REAP_AGENT },
+  acdLive: { numberOfKeys: 1, lua: LUA_LIVE },
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -268,6 +332,7 @@ function numberArg(what: string, n: unknown): string {
 }
 
 export class RedisStore implements AcdStore {
+  readonly shared = true;
   readonly prefix: string;
   private readonly redis: Redis;
   private readonly sub: Redis;
@@ -275,7 +340,7 @@ export class RedisStore implements AcdStore {
   private readonly logMaxLen: number;
   private readonly gapFillMs: number;
   private readonly deliveryTimeoutMs: number;
-  private readonly keys: { entries: string; agents: string; seq: string; log: string; channel: string };
+  private readonly keys: { entries: string; agents: string; seq: string; log: string; channel: string; instances: string; instance: string };
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
   private ready?: Promise<void>;
@@ -306,6 +371,8 @@ export class RedisStore implements AcdStore {
       seq: `${prefix}seq`,
       log: `${prefix}log`,
       channel: `${prefix}changes`,
+      instances: `${prefix}instances`,
+      instance: `${prefix}instance:`,
     };
     const base: RedisOptions = {
       // A command waits through one failed reconnect attempt, then rejects:
@@ -420,6 +487,53 @@ export class RedisStore implements AcdStore {
     const agent = changes.find((c) => c.kind === 'agent');
     if (entry?.kind !== 'entry' || agent?.kind !== 'agent') throw new Error(`RedisStore.claim: unexpected reply ${payload}`);
     return { ok: true, entry: entry.entry, agent: agent.agent };
+  }
+
+  async heartbeat(instanceId: string, _at: number, ttlMs: number): Promise<void> {
+    const id = checkId('RedisStore.heartbeat: instanceId', instanceId);
+    const ttl = Math.max(1, Math.ceil(Number(numberArg('RedisStore.heartbeat: ttlMs', ttlMs))));
+    await this.run('heartbeat', async () => {
+      const replies = await this.redis.multi().set(this.keys.instance + id, '1', 'PX', ttl).sadd(this.keys.instances, id).exec();
+      const failed = replies?.find(([err]) => err);
+      if (failed) throw failed[0];
+    });
+  }
+
+  async liveInstances(_at: number): Promise<string[]> {
+    return this.run('liveInstances', async () =>
+      (await this.script('acdLive')(this.keys.instances, this.keys.instance)) as string[]);
+  }
+
+  async reapEntry(expected: QueueEntry, replacement: QueueEntry | undefined, _at: number): Promise<boolean> {
+    const id = checkId('RedisStore.reapEntry: expected.id', expected?.id);
+    const owner = checkId('RedisStore.reapEntry: expected.owner', expected.owner);
+    if (replacement && replacement.id !== id) throw new Error(`RedisStore.reapEntry: the replacement of ${id} has id ${replacement.id}`);
+    const offerArgs = (e: QueueEntry | undefined): [string, string] => [
+      e?.offeredTo ?? '',
+      e?.offeredAt === undefined ? '' : numberArg('RedisStore.reapEntry: offeredAt', e.offeredAt),
+    ];
+    const msg = await this.run('reapEntry', () =>
+      this.script('acdReapEntry')(this.entryKey(id), this.keys.entries, this.keys.seq, this.keys.log, this.keys.instance + owner,
+        this.keys.channel, this.logMaxLen, id, entryJson(expected), ...offerArgs(expected),
+        replacement ? entryJson(replacement) : '', ...offerArgs(replacement)));
+    if (!msg) return false;
+    await this.ingestOwn(msg as string);
+    return true;
+  }
+
+  async reapAgent(expected: AgentStatus, replacement: AgentStatus, owners: string[], _at: number): Promise<boolean> {
+    const id = checkId('RedisStore.reapAgent: expected.id', expected?.id);
+    if (replacement?.id !== id) throw new Error(`RedisStore.reapAgent: the replacement of ${id} has id ${replacement?.id}`);
+    const fields = (a: AgentStatus): string[] => [
+      agentJson(a), checkId('RedisStore.reapAgent: state', a.state), numberArg('RedisStore.reapAgent: since', a.since), a.entryId ?? '',
+    ];
+    const msg = await this.run('reapAgent', () =>
+      this.script('acdReapAgent')(this.agentKey(id), this.keys.agents, this.keys.seq, this.keys.log,
+        this.keys.channel, this.logMaxLen, id, ...fields(expected), ...fields(replacement), this.keys.instance,
+        ...owners.map((o) => checkId('RedisStore.reapAgent: owner', o))));
+    if (!msg) return false;
+    await this.ingestOwn(msg as string);
+    return true;
   }
 
   onChange(listener: (change: StoreChange) => void): () => void {

@@ -270,6 +270,82 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('instances and what dead ones leave', () => {
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+      it('a heartbeat keeps an instance alive for its time to live, then it is gone', async () => {
+        const s = await make();
+        expect(await s.liveInstances(Date.now())).toEqual([]);
+        await s.heartbeat('steady', Date.now(), 60_000);
+        await s.heartbeat('fading', Date.now(), 200);
+        expect((await s.liveInstances(Date.now())).sort()).toEqual(['fading', 'steady']);
+        await sleep(350);
+        expect(await s.liveInstances(Date.now())).toEqual(['steady']);
+        // A new beat brings it back.
+        await s.heartbeat('fading', Date.now(), 60_000);
+        expect((await s.liveInstances(Date.now())).sort()).toEqual(['fading', 'steady']);
+      });
+
+      it("a dead instance's entry is taken away once, by whichever of several asking at once is first", async () => {
+        const s = await make();
+        const seen: string[] = [];
+        s.onChange((c) => seen.push(describeChange(c)));
+        const ringing = entry('e1', { owner: 'gone', offeredTo: 'a1', offeredAt: 5_000.5 });
+        await s.putEntry(ringing);
+        await s.putEntry(entry('e2', { owner: 'gone' }));
+        const results = await Promise.all(Array.from({ length: 5 }, () => s.reapEntry(ringing, undefined, Date.now())));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await s.load()).entries).toEqual([entry('e2', { owner: 'gone' })]);
+        await waitFor(() => seen.length >= 3, '3 changes');
+        await settle();
+        expect(seen).toEqual(['entry e1>a1', 'entry e2', 'deleted e1']);
+      });
+
+      it("a live instance's entry, or one that changed since it was read, is left alone", async () => {
+        const s = await make();
+        await s.heartbeat('alive', Date.now(), 60_000);
+        const live = entry('e1', { owner: 'alive' });
+        const dead = entry('e2', { owner: 'gone', priority: 1 });
+        await s.putEntry(live);
+        await s.putEntry(dead);
+        expect(await s.reapEntry(live, undefined, Date.now())).toBe(false);
+        expect(await s.reapEntry({ ...dead, priority: 0 }, undefined, Date.now())).toBe(false);
+        expect(await s.reapEntry({ ...dead, offeredTo: 'a1', offeredAt: 1 }, undefined, Date.now())).toBe(false);
+        expect(await s.reapEntry(entry('e3', { owner: 'gone' }), undefined, Date.now())).toBe(false);
+        expect(byId((await s.load()).entries)).toEqual([live, dead]);
+        await expect(s.reapEntry(entry('e1'), undefined, Date.now())).rejects.toThrow(/owner/);
+      });
+
+      it("a dead instance's entry can be replaced instead (a callback back in line)", async () => {
+        const s = await make();
+        const dialling = entry('cb1', { kind: 'callback', owner: 'gone', offeredTo: 'a1', offeredAt: 10, answeredAt: 20, attempts: 1 });
+        const back = entry('cb1', { kind: 'callback', attempts: 1 });
+        await s.putEntry(dialling);
+        const results = await Promise.all([s.reapEntry(dialling, back, Date.now()), s.reapEntry(dialling, back, Date.now())]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await s.load()).entries).toEqual([back]);
+        // Back in line, it can be offered again.
+        await s.putAgent(agent('a2'));
+        expect((await s.claim('cb1', 'a2', 30)).ok).toBe(true);
+      });
+
+      it("an agent's calls held by dead instances are taken away once, and only while those instances stay dead", async () => {
+        const s = await make();
+        await s.heartbeat('alive', Date.now(), 60_000);
+        const onCalls = agent('a1', {
+          state: 'busy', since: 700, otherCalls: ['x', 'y'], otherCallOwners: { x: 'gone', y: 'alive' },
+        });
+        const without = agent('a1', { state: 'busy', since: 700, otherCalls: ['y'], otherCallOwners: { y: 'alive' } });
+        await s.putAgent(onCalls);
+        expect(await s.reapAgent(onCalls, without, ['alive'], Date.now())).toBe(false);
+        expect(await s.reapAgent({ ...onCalls, since: 1 }, without, ['gone'], Date.now())).toBe(false);
+        expect((await s.load()).agents).toEqual([onCalls]);
+        const results = await Promise.all(Array.from({ length: 3 }, () => s.reapAgent(onCalls, without, ['gone'], Date.now())));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await s.load()).agents).toEqual([without]);
+      });
+    });
+
     describe('onChange', () => {
       it('sees each change once, in order', async () => {
         const s = await make();

@@ -215,6 +215,11 @@ describe('two instances racing on one Redis', () => {
 function countingClaims(store: AcdStore): { store: AcdStore; lost: Map<string, number> } {
   const lost = new Map<string, number>();
   const wrapped: AcdStore = {
+    shared: store.shared,
+    heartbeat: (id, at, ttl) => store.heartbeat(id, at, ttl),
+    liveInstances: (at) => store.liveInstances(at),
+    reapEntry: (e, r, at) => store.reapEntry(e, r, at),
+    reapAgent: (a, r, owners, at) => store.reapAgent(a, r, owners, at),
     load: () => store.load(),
     putEntry: (e) => store.putEntry(e),
     deleteEntry: (id) => store.deleteEntry(id),
