@@ -8,8 +8,9 @@
  * LOG_LEVEL=warn, free loopback ports, the operator trunk trusting 127.0.0.2),
  * a SIPp callee (test/sipp/uas-bench.xml) registers as extension 1002 with
  * digest auth (test/sipp/register.xml), and a SIPp caller on 127.0.0.2
- * (test/sipp/uac-bench.xml) dials +46313900601 at the given rate for the given
- * time: INVITE, 200, ACK, hold, BYE, 200 on both legs of the B2BUA. Every
+ * (bench/sipp/uac-bench-overload.xml) dials +46313900601 (made to ring 1002 directly) at the given rate for the given
+ * time: INVITE, 200, ACK, hold, BYE, 200 on both legs of the B2BUA; a call the
+ * switch refuses as overloaded (503, then ACK) is counted apart. Every
  * second the product's CPU (utime+stime from /proc/<pid>/stat, % of one core)
  * and RSS (VmRSS) are sampled, together with the SIPps' CPU and the whole
  * machine's. One RESULT line per run; the sweep ends with the highest rate
@@ -26,10 +27,14 @@
  *   --json FILE       also write every run (with its 1 s samples) as JSON
  *   --trace           SIPp -trace_msg on both SIPps (only for short runs: use with KEEP_BENCH_FILES=1)
  *   --profile DIR     run the product with node --cpu-prof, profiles written to DIR
+ *   --max-calls N     the product's sip.maxConcurrentCalls (default: unset, no limit)
+ *   --max-delay MS    the product's sip.maxEventLoopDelayMs (default: unset, not watched)
  *   --build / --no-build   always / never run `npm run build` (default: only when dist is missing or stale)
  *   KEEP_BENCH_FILES=1     keep the temp dirs (SIPp stats, rtt, error logs; the product's CONFIG)
  */
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../server/config/load.js';
 import { parseArgs } from 'node:util';
 import { runSipp, describeSippResult } from '../test/support/sipp.js';
 import { benchPort } from './lib/ports.js';
@@ -41,10 +46,24 @@ import { buildMode, positive, positiveList, printRunHeader, runMain, writeJsonRe
 const TRUNK_SOURCE_IP = '127.0.0.2';
 const EXTENSION = '1002';
 const PASSWORD = 'demo-1002';
-const DIALLED = '+46313900601'; // Kundtjänst, rings 1002 (config/default.yaml)
+const DIALLED = '+46313900601';
+/**
+ * The demo's numbers with DIALLED ringing 1002 directly: in config/default.yaml
+ * it runs the contact center's flow (answered with our media, queued), which
+ * is not the B2BUA. The list is whole (a CONFIG list replaces the default's)
+ * since the flows name the other services.
+ */
+function directNumber(): string {
+  const { numbers } = loadConfig({ env: {} });
+  const direct = numbers.map((n) => (n.number === DIALLED ? { number: n.number, service: n.service, target: EXTENSION } : n));
+  return `numbers: ${JSON.stringify(direct)}\n`;
+}
 const CALLER = '+46701740650';
 
-const CONFIG_YAML = operatorTrunkConfig({ writtenBy: 'bench/b2bua-cps.ts', callerIp: TRUNK_SOURCE_IP });
+const UAC_SCENARIO = fileURLToPath(new URL('sipp/uac-bench-overload.xml', import.meta.url));
+
+/** The product's overload protection (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs); none set: off. */
+interface Protection { maxConcurrentCalls?: number; maxEventLoopDelayMs?: number }
 
 interface RunParams {
   rate: number;
@@ -53,6 +72,7 @@ interface RunParams {
   limit: number;
   trace?: boolean;
   profileDir?: string;
+  protection: Protection;
 }
 
 interface Percentiles { n: number; p50: number; p90: number; p99: number; max: number }
@@ -62,6 +82,8 @@ interface RunResult {
   attempted: number;
   successful: number;
   failed: number;
+  /** Calls the switch refused at once with 503 (SIPp counts them successful: they went as the scenario allows). */
+  refused: number;
   failures: Record<string, number>;
   /** Calls placed per second while SIPp was placing them. */
   offeredCps: number;
@@ -77,6 +99,8 @@ interface RunResult {
   otherLoadAvg: number;
   setup?: Percentiles;
   bye?: Percentiles;
+  /** INVITE sent -> 503 received. */
+  refusal?: Percentiles;
   maxConcurrent: number;
   productAlive: boolean;
   productLog: Array<{ what: string; count: number }>;
@@ -100,7 +124,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function runOnce(p: RunParams): Promise<RunResult> {
   const product: ProductProcess = await startProductProcess({
-    configYaml: CONFIG_YAML,
+    configYaml: operatorTrunkConfig({ writtenBy: 'bench/b2bua-cps.ts', callerIp: TRUNK_SOURCE_IP, more: directNumber(), sip: { ...p.protection } }),
     logLevel: 'warn',
     nodeArgs: [
       ...(p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : []),
@@ -142,7 +166,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
     const calls = Math.round(p.rate * p.seconds);
     const loadStart = sampler.samples.length;
     const cpuBefore = cpuSeconds(product.pid) ?? NaN;
-    const uac = startSipp('uac-bench.xml', [
+    const uac = startSipp(UAC_SCENARIO, [
       `127.0.0.1:${product.sipPort}`,
       '-i', TRUNK_SOURCE_IP, '-mi', TRUNK_SOURCE_IP, '-bind_local', '-p', String(callerPort), '-t', 'u1',
       '-s', DIALLED, '-key', 'caller', CALLER,
@@ -169,6 +193,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
       attempted: num(out.stats, 'OutgoingCall(C)'),
       successful: num(out.stats, 'SuccessfulCall(C)'),
       failed: num(out.stats, 'FailedCall(C)'),
+      refused: out.rtt.get('3')?.length ?? 0,
       failures: failureCounters(out.stats),
       offeredCps: num(out.stats, 'OutgoingCall(C)') / Math.max(1, placingSeconds(out.periods)),
       retransmissions: num(out.stats, 'Retransmissions(C)'),
@@ -189,6 +214,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
       otherLoadAvg: Math.max(0, avg(window.map((s) => s.machineBusy * os.cpus().length - s.cpu - (s.others.uac ?? 0) - (s.others.uas ?? 0)))),
       setup: percentiles(out.rtt.get('1')),
       bye: percentiles(out.rtt.get('2')),
+      refusal: percentiles(out.rtt.get('3')),
       maxConcurrent,
       productAlive,
       productLog,
@@ -207,12 +233,13 @@ function resultLine(r: RunResult): string {
   const pct = (x?: Percentiles): string => (x ? `p50 ${f1(x.p50)} ms p99 ${f1(x.p99)} ms` : 'n/a');
   return [
     `RESULT rate=${p.rate}cps seconds=${p.seconds} hold=${p.holdMs}ms`,
-    `calls attempted=${r.attempted} successful=${r.successful} failed=${r.failed} callee_failed=${r.callee.failed}`,
+    `calls attempted=${r.attempted} successful=${r.successful - r.refused} refused_503=${r.refused} failed=${r.failed} callee_failed=${r.callee.failed}`,
     `offered=${f1(r.offeredCps)}cps`,
     `cpu avg=${f1(r.cpu.avg)}% max=${f1(r.cpu.max)}% per_call=${f1(r.cpuMsPerCall)}ms`,
     `rss start=${f1(r.rss.start)}MB max=${f1(r.rss.max)}MB`,
     `setup(INVITE->200) ${pct(r.setup)}`,
     `bye(BYE->200) ${pct(r.bye)}`,
+    ...(r.refused ? [`refusal(INVITE->503) ${pct(r.refusal)}`] : []),
   ].join(' | ');
 }
 
@@ -226,6 +253,7 @@ function details(r: RunResult): string {
       `everything else ${f1(r.otherLoadAvg)}% of one core; product RSS at end ${f1(r.rss.end)} MB`,
   ];
   if (r.setup) lines.push(`  setup ms: n ${r.setup.n} p50 ${f1(r.setup.p50)} p90 ${f1(r.setup.p90)} p99 ${f1(r.setup.p99)} max ${f1(r.setup.max)}`);
+  if (r.refusal) lines.push(`  503 ms:   n ${r.refusal.n} p50 ${f1(r.refusal.p50)} p90 ${f1(r.refusal.p90)} p99 ${f1(r.refusal.p99)} max ${f1(r.refusal.max)}`);
   if (r.bye) lines.push(`  bye ms:   n ${r.bye.n} p50 ${f1(r.bye.p50)} p90 ${f1(r.bye.p90)} p99 ${f1(r.bye.p99)} max ${f1(r.bye.max)}`);
   if (!r.productAlive) lines.push('  THE PRODUCT PROCESS DIED DURING THE RUN');
   if (r.productLog.length) {
@@ -236,7 +264,10 @@ function details(r: RunResult): string {
   return lines.join('\n');
 }
 
-/** A step is clean when no call failed on either side and SIPp kept the offered rate (within 10 %, the stat rows are 1 s apart). */
+/**
+ * A step is clean when no call failed on either side and SIPp kept the offered rate (within 10 %, the stat rows are 1 s apart).
+ * A call refused at once with 503 is not a failure: it is how an overloaded switch should answer.
+ */
 function clean(r: RunResult): boolean {
   return r.failed === 0 && r.callee.failed === 0 && r.successful === r.attempted && r.attempted === Math.round(r.params.rate * r.params.seconds)
     && r.offeredCps >= r.params.rate * 0.9 && r.productAlive;
@@ -244,9 +275,9 @@ function clean(r: RunResult): boolean {
 
 /** The runs as a Markdown table (for bench/RESULTS.md). */
 function markdownTable(results: RunResult[]): string {
-  const head = ['rate (cps)', 'attempted', 'successful', 'failed (caller)', 'failed (callee)', 'offered cps', 'CPU avg %', 'CPU max %',
+  const head = ['rate (cps)', 'attempted', 'successful', 'refused (503)', 'failed (caller)', 'failed (callee)', 'offered cps', 'CPU avg %', 'CPU max %',
     'CPU ms/call', 'RSS start MB', 'RSS max MB', 'setup p50 ms', 'setup p99 ms', 'retrans', 'other load %'];
-  const rows = results.map((r) => [r.params.rate, r.attempted, r.successful, r.failed, r.callee.failed, f1(r.offeredCps), f1(r.cpu.avg),
+  const rows = results.map((r) => [r.params.rate, r.attempted, r.successful - r.refused, r.refused, r.failed, r.callee.failed, f1(r.offeredCps), f1(r.cpu.avg),
     f1(r.cpu.max), f1(r.cpuMsPerCall), f1(r.rss.start), f1(r.rss.max), f1(r.setup?.p50 ?? NaN), f1(r.setup?.p99 ?? NaN),
     r.retransmissions, f1(r.otherLoadAvg)].map(String));
   return [`| ${head.join(' | ')} |`, `|${head.map(() => ' ---: ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -267,6 +298,8 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       build: { type: 'boolean' },
       'no-build': { type: 'boolean' },
+      'max-calls': { type: 'string' },
+      'max-delay': { type: 'string' },
     },
     strict: true,
   });
@@ -277,14 +310,20 @@ async function main(): Promise<void> {
     : [positive('rate', values.rate)];
   const limitFor = (rate: number): number => (values.limit ? positive('limit', values.limit) : Math.max(200, Math.ceil(rate * 10)));
 
+  const protection: Protection = {
+    ...(values['max-calls'] ? { maxConcurrentCalls: positive('max-calls', values['max-calls']) } : {}),
+    ...(values['max-delay'] ? { maxEventLoopDelayMs: positive('max-delay', values['max-delay']) } : {}),
+  };
+
   ensureBuilt(buildMode(values));
   const { startedAt, machine } = printRunHeader('b2bua-cps');
 
   const results: RunResult[] = [];
   let failingInARow = 0;
   for (const rate of rates) {
-    const params: RunParams = { rate, seconds, holdMs, limit: limitFor(rate), trace: values.trace, profileDir: values.profile };
-    console.log(`# run: ${rate} cps for ${seconds} s (${Math.round(rate * seconds)} calls), hold ${holdMs} ms, -l ${params.limit}`);
+    const params: RunParams = { rate, seconds, holdMs, limit: limitFor(rate), trace: values.trace, profileDir: values.profile, protection };
+    console.log(`# run: ${rate} cps for ${seconds} s (${Math.round(rate * seconds)} calls), hold ${holdMs} ms, -l ${params.limit}, ` +
+      `overload protection ${JSON.stringify(protection)}`);
     const r = await runOnce(params);
     results.push(r);
     console.log(resultLine(r));

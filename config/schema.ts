@@ -45,6 +45,10 @@ export interface SipConfig {
   /** Default realm / domain of the extensions, e.g. "kustbanken.local". */
   domain: string;
   registration: RegistrationConfig;
+  /** New calls get 503 while this many are in progress; unset: no limit. */
+  maxConcurrentCalls?: number;
+  /** New calls get 503 while the event loop runs later than this (ms, smoothed over about a second); unset: not watched. */
+  maxEventLoopDelayMs?: number;
 }
 
 export interface HttpConfig {
@@ -302,6 +306,8 @@ export const configSchema = {
           required: ['minExpires', 'maxExpires', 'defaultExpires'],
           properties: { minExpires: seconds, maxExpires: seconds, defaultExpires: seconds },
         },
+        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for no limit)' },
+        maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
       },
     },
     http: {

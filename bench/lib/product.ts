@@ -68,13 +68,15 @@ export function ensureBuilt(mode: 'auto' | 'always' | 'never' = 'auto'): void {
  * A CONFIG for a product fed by a SIPp caller on `callerIp`: the operator
  * trunk trusts that address, so its calls come in as the operator's, and
  * SIP and HTTP stay on loopback. `more` is YAML put before the trunks (e.g.
- * an rtp: range); `note` ends the file's opening comment.
+ * an rtp: range); `sip` adds settings under sip: (e.g. maxConcurrentCalls);
+ * `note` ends the file's opening comment.
  */
-export function operatorTrunkConfig(o: { writtenBy: string; callerIp: string; note?: string; more?: string }): string {
+export function operatorTrunkConfig(o: { writtenBy: string; callerIp: string; note?: string; more?: string; sip?: Record<string, number> }): string {
+  const sipMore = Object.entries(o.sip ?? {}).map(([k, v]) => `  ${k}: ${v}\n`).join('');
   return `# Written by ${o.writtenBy}: the operator trunk is the SIPp caller on ${o.callerIp}${o.note ? `; ${o.note}` : ''}.
 sip:
   host: 127.0.0.1
-http:
+${sipMore}http:
   host: 127.0.0.1
 ${o.more ?? ''}trunks:
   - name: operator

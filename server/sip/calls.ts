@@ -9,7 +9,8 @@
  * traffic never goes back out of it. An extension's feature codes (*21 ...)
  * go to server/calls/feature-codes.ts. An ACD agent on such a call, called or
  * calling, is offered no queue call from answer to hang-up
- * (server/calls/other-calls.ts).
+ * (server/calls/other-calls.ts). When the switch is overloaded a new call
+ * is refused with 503 before any of this (server/sip/overload.ts).
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
@@ -24,6 +25,7 @@ import { AnchoredCall } from '../calls/anchored-call.js';
 import { fork, type Leg } from '../calls/fork.js';
 import type { FeatureCodeHandler } from '../calls/feature-codes.js';
 import { otherCallAnswered, type OtherCallEnd } from '../calls/other-calls.js';
+import { RETRY_AFTER_SECONDS, type CallSlot, type OverloadGuard } from './overload.js';
 
 export type CallTarget =
   | { kind: 'extension'; extension: string; service?: NumberConfig }
@@ -41,6 +43,8 @@ export interface CallRouterOptions {
   media: MediaServer;
   prompts: PromptSet;
   logger: Logger;
+  /** Refuses new calls when the switch is overloaded; none: every call is taken. */
+  overload?: OverloadGuard;
 }
 
 /** Where calls to service numbers without a target go: the contact center (server/calls/center.ts). */
@@ -62,10 +66,29 @@ export class CallRouter {
   features: FeatureCodeHandler | undefined;
   /** Told when an agent's extension is on a call, so the agent is offered no queue call meanwhile: set by the app once it has started. */
   acd: Acd | undefined;
+  /** Each call's overload slot, for answered() to keep it past the routing. */
+  private readonly slots = new WeakMap<Srf.SrfRequest, CallSlot>();
 
   constructor(private readonly opts: CallRouterOptions) {}
 
   readonly handle = async (req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> => {
+    const { overload } = this.opts;
+    if (!overload?.enabled) return this.routeCall(req, res);
+    const slot = overload.admit();
+    if (!slot) {
+      res.send(503, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
+      return;
+    }
+    this.slots.set(req, slot);
+    try {
+      await this.routeCall(req, res);
+    } finally {
+      // An answered call keeps its slot until it ends (answered()); any other is over once routed.
+      if (!slot.answered) slot.release();
+    }
+  };
+
+  private async routeCall(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const log = this.opts.logger.child({ callId: req.get('Call-ID') });
     const caller = this.identify(req, res, log);
     if (!caller) return;
@@ -99,7 +122,7 @@ export class CallRouter {
         await this.toTrunk(req, res, target.number, target.trunk, callingExtension, log);
         return;
     }
-  };
+  }
 
   /** Where a dialled user part leads, given whether the call came from the trunk. */
   route(dialled: string, fromTrunk: boolean): CallTarget {
@@ -286,9 +309,16 @@ export class CallRouter {
     }
   }
 
-  /** The call is answered: its agents are on it for the ACD until it ends. */
+  /** The call is answered: its agents are on it for the ACD, and it holds its overload slot, until it ends. */
   private answered(req: Srf.SrfRequest, onCall: readonly string[], log: Logger): OtherCallEnd {
-    return otherCallAnswered(this.acd, onCall, req.get('Call-ID'), log);
+    const slot = this.slots.get(req);
+    if (slot) slot.answered = true;
+    const end = otherCallAnswered(this.acd, onCall, req.get('Call-ID'), log);
+    if (!slot) return end;
+    return () => {
+      slot.release();
+      return end();
+    };
   }
 }
 

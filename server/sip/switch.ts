@@ -9,6 +9,7 @@ import { DigestAuthenticator } from './digest.js';
 import { Directory } from './directory.js';
 import { Registrar } from './registrar.js';
 import { CallRouter } from './calls.js';
+import { OverloadGuard } from './overload.js';
 import type { MediaServer } from '../../media/port.js';
 import type { PromptSet } from '../../media/speech.js';
 
@@ -16,6 +17,8 @@ export interface Switch {
   directory: Directory;
   registrar: Registrar;
   calls: CallRouter;
+  /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs). */
+  overload: OverloadGuard;
   stop(): void;
 }
 
@@ -24,7 +27,13 @@ export function createSwitch(srf: Srf, config: Config, media: MediaServer, promp
   const directory = new Directory(config);
   const auth = new DigestAuthenticator(config.sip.domain);
   const registrar = new Registrar({ directory, auth, expiry: config.sip.registration, logger: log });
-  const calls = new CallRouter({ srf, directory, registrar, auth, domain: config.sip.domain, media, prompts, logger: log });
+  const overload = new OverloadGuard({
+    maxConcurrentCalls: config.sip.maxConcurrentCalls,
+    maxEventLoopDelayMs: config.sip.maxEventLoopDelayMs,
+    logger: log,
+  });
+  overload.start();
+  const calls = new CallRouter({ srf, directory, registrar, auth, domain: config.sip.domain, media, prompts, logger: log, overload });
 
   srf.use('register', (req, res) => registrar.handle(req, res));
   srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));
@@ -35,5 +44,9 @@ export function createSwitch(srf: Srf, config: Config, media: MediaServer, promp
     });
   });
 
-  return { directory, registrar, calls, stop: () => registrar.stop() };
+  const stop = (): void => {
+    registrar.stop();
+    overload.stop();
+  };
+  return { directory, registrar, calls, overload, stop };
 }

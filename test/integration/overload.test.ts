@@ -1,0 +1,190 @@
+/**
+ * An overloaded switch refuses a new call at once with 503 and Retry-After,
+ * while the calls it has taken go on and end normally: real SIP on
+ * loopback, with `sip.maxConcurrentCalls: 1` as the overload. SIPp plays
+ * the caller of the call in progress and the agent's phone; the refused
+ * INVITE is sent from a plain UDP socket so its answer can be read whole.
+ */
+import { randomUUID } from 'node:crypto';
+import dgram from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { assertSippOk, runSipp, startSippUas, type SippResult, type SippUas } from '../support/sipp.js';
+
+const ANSWER_MS = 3_000;
+
+let product: RunningProduct;
+let udp: UdpPeer;
+const phones: SippUas[] = [];
+
+beforeAll(async () => {
+  product = await startProduct({
+    tweak: (config) => {
+      ringExtensionsDirectly(config);
+      config.sip.maxConcurrentCalls = 1;
+    },
+  });
+  udp = await UdpPeer.open();
+});
+
+afterAll(async () => {
+  udp?.close();
+  await Promise.all(phones.map((p) => p.stop(500)));
+  await product?.stop();
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
+
+/** The first value of a header in a received message. */
+function header(message: string, name: string): string | undefined {
+  const head = message.slice(0, message.indexOf('\r\n\r\n'));
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (line.slice(0, colon).trim().toLowerCase() === name.toLowerCase()) return line.slice(colon + 1).trim();
+  }
+  return undefined;
+}
+
+/** A UDP socket on 127.0.0.1 that keeps what it receives. */
+class UdpPeer {
+  readonly received: string[] = [];
+
+  private constructor(private readonly socket: dgram.Socket) {
+    socket.on('message', (buf) => this.received.push(buf.toString('utf8')));
+  }
+
+  static async open(): Promise<UdpPeer> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    return new UdpPeer(socket);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  send(text: string): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.socket.send(text, product.sipPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** The final response to the request with this Call-ID (provisional ones are skipped). */
+  async finalResponse(callId: string): Promise<string> {
+    let found: string | undefined;
+    await until(`a final answer to ${callId}`, () => {
+      found = this.received.find((m) => header(m, 'Call-ID') === callId && /^SIP\/2\.0 [2-6]\d\d /.test(m));
+      return found !== undefined;
+    }, ANSWER_MS);
+    return found!;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+interface Request { text: string; callId: string; branch: string; from: string }
+
+function request(method: 'INVITE' | 'OPTIONS', uri: string): Request {
+  const callId = `${randomUUID()}@overload.test`;
+  const branch = `z9hG4bK-${randomUUID()}`;
+  const host = `127.0.0.1:${udp.port}`;
+  const from = `<sip:1001@${host}>;tag=${randomUUID().slice(0, 8)}`;
+  const body = method === 'INVITE'
+    ? ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', ''].join('\r\n')
+    : '';
+  const lines = [
+    `${method} ${uri} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${host};branch=${branch};rport`,
+    'Max-Forwards: 70',
+    `From: ${from}`,
+    `To: <${uri}>`,
+    `Call-ID: ${callId}`,
+    `CSeq: 1 ${method}`,
+    `Contact: <sip:1001@${host}>`,
+    ...(body ? ['Content-Type: application/sdp'] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+  ];
+  return { text: `${lines.join('\r\n')}\r\n\r\n${body}`, callId, branch, from };
+}
+
+/** The ACK for a non-2xx final response: the INVITE's branch, the response's To (RFC 3261 section 17.1.1.3). */
+function ackFor(invite: Request, response: string): string {
+  const uri = /^INVITE (\S+) /.exec(invite.text)![1]!;
+  return [
+    `ACK ${uri} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${udp.port};branch=${invite.branch};rport`,
+    'Max-Forwards: 70',
+    `From: ${invite.from}`,
+    `To: ${header(response, 'To')}`,
+    `Call-ID: ${invite.callId}`,
+    'CSeq: 1 ACK',
+    'Content-Length: 0',
+    '', '',
+  ].join('\r\n');
+}
+
+/** A call from the operator network to +46313900601, which rings extension 1002; the caller hangs up after `holdMs`. */
+function call(holdMs: number): Promise<SippResult> {
+  return runSipp({
+    scenario: 'uac-basic.xml',
+    remote: product.sipPort,
+    service: '+46313900601',
+    keys: { caller: '+46701740650' },
+    durationMs: holdMs,
+    extraArgs: ['-i', TRUNK_SOURCE_IP],
+  });
+}
+
+describe('an overloaded switch refuses new calls at once and keeps the calls it took', () => {
+  it('with one call allowed, a second INVITE gets 503 with Retry-After while the first goes on, ends with BYE 200, and then a call is taken again', async () => {
+    const overload = product.app.switch.overload;
+    const phone = await startSippUas({ scenario: 'uas-answer.xml', calls: 2, timeoutMs: 60_000 });
+    phones.push(phone);
+    const reg = await runSipp({
+      scenario: 'register.xml',
+      remote: product.sipPort,
+      keys: { user: '1002', contact_port: String(phone.port), expires: '300' },
+      extraArgs: ['-au', '1002', '-ap', 'demo-1002'],
+    });
+    assertSippOk(reg, 1);
+
+    const first = call(2_500);
+    await until('the first call is in progress', () => overload.activeCalls === 1);
+
+    const invite = request('INVITE', 'sip:+46313900601@127.0.0.1');
+    const sentAt = Date.now();
+    await udp.send(invite.text);
+    const refused = await udp.finalResponse(invite.callId);
+    expect(refused, refused).toMatch(/^SIP\/2\.0 503 /);
+    expect(Number(header(refused, 'Retry-After'))).toBeGreaterThan(0);
+    expect(header(refused, 'Via')).toContain(`branch=${invite.branch}`);
+    // Refused, not set up and failed: the answer comes long before the first call ends.
+    expect(Date.now() - sentAt).toBeLessThan(1_000);
+    await udp.send(ackFor(invite, refused));
+
+    // Requests other than new calls are still served while the limit is reached.
+    const options = request('OPTIONS', 'sip:127.0.0.1');
+    await udp.send(options.text);
+    expect(await udp.finalResponse(options.callId)).toMatch(/^SIP\/2\.0 200 /);
+    expect(overload.activeCalls).toBe(1);
+
+    // The call in progress was untouched: answered, held, and its BYE got 200.
+    assertSippOk(await first, 1);
+    await until('the first call has ended', () => overload.activeCalls === 0);
+
+    assertSippOk(await call(200), 1);
+    assertSippOk(await phone.exited, 2);
+    expect(overload.activeCalls).toBe(0);
+  });
+});
