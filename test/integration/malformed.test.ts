@@ -17,7 +17,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { assertSippOk, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
+import { assertSippOk, runSipp, startRegisteredSippPhone, type SippUas } from '../support/sipp.js';
 import type { SipServer } from '../../server/sipd/server.js';
 
 /** How long "nothing comes back" is watched for. Answers on loopback take a few ms. */
@@ -525,15 +525,8 @@ describe('after all of it, the switch still does its job', () => {
   });
 
   it('a normal call from the operator network reaches an agent and ends cleanly', async () => {
-    const phone = await startSippUas({ scenario: 'uas-answer.xml', calls: 1, timeoutMs: 30_000 });
+    const phone = await startRegisteredSippPhone(product.sipPort, '1002');
     phones.push(phone);
-    const reg = await runSipp({
-      scenario: 'register.xml',
-      remote: product.sipPort,
-      keys: { user: '1002', contact_port: String(phone.port), expires: '300' },
-      extraArgs: ['-au', '1002', '-ap', 'demo-1002'],
-    });
-    assertSippOk(reg, 1);
     const call = await runSipp({
       scenario: 'uac-basic.xml',
       remote: product.sipPort,

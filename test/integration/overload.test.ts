@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { assertSippOk, runSipp, startSippUas, type SippResult, type SippUas } from '../support/sipp.js';
+import { assertSippOk, runSipp, startRegisteredSippPhone, type SippResult, type SippUas } from '../support/sipp.js';
 
 const ANSWER_MS = 3_000;
 
@@ -149,15 +149,8 @@ function call(holdMs: number): Promise<SippResult> {
 describe('an overloaded switch refuses new calls at once and keeps the calls it took', () => {
   it('with one call allowed, a second INVITE gets 503 with Retry-After while the first goes on, ends with BYE 200, and then a call is taken again', async () => {
     const overload = product.app.switch.overload;
-    const phone = await startSippUas({ scenario: 'uas-answer.xml', calls: 2, timeoutMs: 60_000 });
+    const phone = await startRegisteredSippPhone(product.sipPort, '1002', { calls: 2, timeoutMs: 60_000 });
     phones.push(phone);
-    const reg = await runSipp({
-      scenario: 'register.xml',
-      remote: product.sipPort,
-      keys: { user: '1002', contact_port: String(phone.port), expires: '300' },
-      extraArgs: ['-au', '1002', '-ap', 'demo-1002'],
-    });
-    assertSippOk(reg, 1);
 
     const first = call(2_500);
     await until('the first call is in progress', () => overload.activeCalls === 1);

@@ -11,7 +11,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import {
-  assertSippOk, describeSippResult, killAllSipp, runSipp, startSippUas, type SippResult, type SippUas,
+  assertSippOk, describeSippResult, killAllSipp, runSipp, startRegisteredSippPhone, type SippResult, type SippUas,
 } from '../support/sipp.js';
 import {
   RegistererState, SessionState, startSoftphone, stopAllSoftphones, testSdhOf, withTimeout,
@@ -54,16 +54,8 @@ async function softphone(extension: string, extra: Partial<SoftphoneOptions> = {
 
 /** A desk phone: a SIPp callee over UDP that registers its port as the extension's contact. */
 async function deskPhone(extension: string, scenario: string): Promise<SippUas> {
-  const phone = await startSippUas({ scenario, calls: 1, timeoutMs: 30_000 });
+  const phone = await startRegisteredSippPhone(product.sipPort, extension, { scenario });
   phones.push(phone);
-  const reg = await runSipp({
-    scenario: 'register.xml',
-    remote: product.sipPort,
-    keys: { user: extension, contact_port: String(phone.port), expires: '300' },
-    extraArgs: ['-au', extension, '-ap', `demo-${extension}`],
-    timeoutMs: 10_000,
-  });
-  assertSippOk(reg, 1);
   return phone;
 }
 

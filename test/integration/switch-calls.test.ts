@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { assertSippOk, describeSippResult, runSipp, startSippUas, type SippResult } from '../support/sipp.js';
+import { assertSippOk, describeSippResult, runSipp, startRegisteredSippPhone, type SippResult } from '../support/sipp.js';
 
 let product: RunningProduct;
 
@@ -19,10 +19,7 @@ afterAll(async () => {
 
 /** An agent's phone: a SIPp callee that first registers its port as the extension's contact. */
 async function agentPhone(extension: string, scenario: string, password = `demo-${extension}`) {
-  const phone = await startSippUas({ scenario, calls: 1, timeoutMs: 30_000 });
-  const reg = await register(extension, phone.port, password);
-  assertSippOk(reg, 1);
-  return phone;
+  return startRegisteredSippPhone(product.sipPort, extension, { scenario, password });
 }
 
 function register(extension: string, contactPort: number, password: string, scenario = 'register.xml'): Promise<SippResult> {

@@ -376,6 +376,30 @@ export async function startSippUas(opts: SippCommonOptions & { readyTimeoutMs?: 
 }
 
 /** A readable report of a SIPp run, for assertion messages. */
+/**
+ * A desk phone made of SIPp: a callee (UAS, `uas-answer.xml` unless told)
+ * that registers its port as the extension's contact, with the demo
+ * password unless told. Stopped again if the registration fails.
+ */
+export async function startRegisteredSippPhone(registrarPort: number, extension: string,
+  opts: { scenario?: string; calls?: number; password?: string; timeoutMs?: number } = {}): Promise<SippUas> {
+  const phone = await startSippUas({ scenario: opts.scenario ?? 'uas-answer.xml', calls: opts.calls ?? 1, timeoutMs: opts.timeoutMs ?? 30_000 });
+  try {
+    const reg = await runSipp({
+      scenario: 'register.xml',
+      remote: registrarPort,
+      keys: { user: extension, contact_port: String(phone.port), expires: '300' },
+      extraArgs: ['-au', extension, '-ap', opts.password ?? `demo-${extension}`],
+      timeoutMs: 10_000,
+    });
+    assertSippOk(reg, 1);
+  } catch (err) {
+    await phone.stop(500).catch(() => {});
+    throw err;
+  }
+  return phone;
+}
+
 export function describeSippResult(r: SippResult): string {
   return [
     `sipp ${r.args.join(' ')}`,
