@@ -36,9 +36,26 @@
  *   fails (another instance was quicker) the engine leaves that entry or
  *   agent out until its next change and tries the next candidate.
  * - Timers (step boundaries, ring timeouts, wrap-up) are set on the clock.
- *   An instance owns the ring timeout of the offers it made and the wrap-up
- *   of the calls it ended; other instances watch those too and step in
- *   `takeoverGraceMs` later if the owner did not (it may have died).
+ *   An instance owns the ring timeout of the offers it rings (below) and the
+ *   wrap-up of the calls it ended; other instances watch those too and step
+ *   in `takeoverGraceMs` later if the owner did not (it may have died).
+ * - Offers across instances: any instance may offer any waiting entry, so
+ *   the line is served in its order and the longest idle agent goes first
+ *   whichever instance notices first. Only the instance holding a caller
+ *   (the entry's `owner`, ./instances.ts) can ring the agent for them, so it
+ *   rings every offer of its callers: one made elsewhere it learns from the
+ *   store (the agent reserved for its entry, by a claim not its own) and
+ *   says `offered-to-agent` with `remote: true`; it runs that offer's ring
+ *   timeout, so the answer and the timeout are decided one after the other
+ *   in the engine that hears the answer; and when another instance ends an
+ *   offer rung here (the agent paused or logged out there, ...) it says the
+ *   agent's `agent-state` from `reserved`, `remote: true`, so the ringing
+ *   stops. A callback in line has no owner: the instance that offered it
+ *   makes it and rings it, told the same way when another ends the offer;
+ *   nobody else is told of that offer, so exactly one instance dials.
+ *   (Letting only the owner offer its own callers was weighed: each
+ *   instance would serve its callers in its own order rather than the
+ *   line's, and an agent made ready elsewhere would wait for the owner.)
  * - On a shared store each instance keeps a heartbeat and takes away what
  *   the calls of a dead one left (./instances.ts).
  * - Public methods return a promise that settles when the engine is idle
@@ -50,7 +67,8 @@
  *
  * Events are emitted by the instance that performed the action, so several
  * instances sharing a store do not double-count; step changes are reported
- * by the instance where the entry was enqueued.
+ * by the instance where the entry was enqueued. The `remote` events above
+ * repeat another instance's for the ringing here: not to be counted.
  *
  * For the telephony layer: `offered-to-agent` means ring that agent
  * (`profile(agentId).device`; `entry(entryId).data` says who calls and what
@@ -58,12 +76,12 @@
  * caller). Ringing stops whenever an `agent-state` event moves that agent
  * from `reserved` to anything but `busy`: the offer was missed or taken back
  * (the caller hung up or asked for a callback, the agent paused, logged out
- * or answered another call). Report back with offerAccepted /
- * offerRejected / callEnded / abandon / overflow / callbackNoAnswer /
- * callbackAgentLeft; and, for the calls an agent takes or makes without
- * the ACD (a call to or from their extension, a flow's transfer to them),
- * otherCallStarted / otherCallEnded from answer to hang-up, so they are
- * offered nothing meanwhile.
+ * or answered another call), here or (`remote`) on another instance.
+ * Report back with offerAccepted / offerRejected / callEnded / abandon /
+ * overflow / callbackNoAnswer / callbackAgentLeft; and, for the calls an
+ * agent takes or makes without the ACD (a call to or from their extension,
+ * a flow's transfer to them), otherCallStarted / otherCallEnded from answer
+ * to hang-up, so they are offered nothing meanwhile.
  */
 import { randomUUID } from 'node:crypto';
 import * as agentRules from './agents.js';
@@ -171,15 +189,21 @@ export class Acd {
   private readonly stepTimers = new Map<string, TimerHandle>();
   private readonly ringTimers = new Map<string, { handle: TimerHandle; offeredAt: number }>();
   private readonly wrapTimers = new Map<string, { handle: TimerHandle; until: number }>();
-  /** Offers made here, `${entryId}@${offeredAt}`: this instance handles their ring timeout. */
+  /** Offers made here, `${entryId}@${offeredAt}`. */
   private readonly ownOffers = new Set<string>();
+  /**
+   * Agents this instance's telephony layer rings (for its call or its
+   * callback), with the entry: when another instance ends such an offer,
+   * the end is told here too.
+   */
+  private readonly ringingHere = new Map<string, string>();
   /** Wrap-ups started here, `${agentId}@${wrapUpUntil}`. */
   private readonly ownWrapUps = new Set<string>();
   /** Entries enqueued here: this instance reports their step changes. */
   private readonly ownEntries = new Set<string>();
   private claiming: { entryId: string; agentId: string; at: number; seen: boolean } | undefined;
   /** A write of ours in progress: its echo from the store is applied as is. */
-  private expecting: { kind: 'entry' | 'agent' | 'entry-deleted'; id: string; seen: boolean } | undefined;
+  private expecting: { kind: 'entry' | 'agent' | 'entry-deleted'; id: string; seen: boolean; record?: unknown } | undefined;
   private readonly handleTimes = new Map<string, RecentHandleTimes>();
 
   constructor(options: AcdOptions) {
@@ -260,6 +284,7 @@ export class Acd {
     this.stepTimers.clear();
     this.ringTimers.clear();
     this.wrapTimers.clear();
+    this.ringingHere.clear();
   }
 
   /** Resolves when no operation is running or queued. */
@@ -665,12 +690,18 @@ export class Acd {
       if (result.reason === 'entry-gone') this.applyEntryDeleted(entryId);
       else if (result.reason === 'entry-offered') this.index.excludeEntry(entryId);
       else this.index.excludeAgent(agentId);
+      // The winning claim came in while ours was out and may have been taken
+      // for ours (same entry, agent and time): seen again as another's.
+      this.syncEntryTimers(entryId);
+      this.remoteOffer(agentId);
+      this.remoteOffer(this.index.entries.get(entryId)?.offeredTo);
       return false;
     }
     if (!claiming.seen) {
       this.applyEntry(result.entry);
       this.applyAgent(result.agent);
     }
+    if (this.ringsHere(entry, at)) this.ringingHere.set(agentId, entryId);
     this.emit({ type: 'agent-state', at, agentId, state: 'reserved', previous: before.state });
     this.emit({ type: 'offered-to-agent', at, entryId, agentId, queueId: entry.queueId });
     return true;
@@ -781,7 +812,7 @@ export class Acd {
       this.ownOffers.delete(key);
       return;
     }
-    if (this.ownOffers.has(key)) await this.missed(entry);
+    if (this.ringsHere(entry, offeredAt)) await this.missed(entry);
     else await this.takeBack(entry);
   }
 
@@ -907,7 +938,7 @@ export class Acd {
     let won = false;
     await this.write('agent', agent.id, async () => {
       won = await this.store.reapAgent(agent, after, dead, now);
-    }, () => { if (won) this.applyAgent(after, true); });
+    }, () => { if (won) this.applyAgent(after, true); }, after);
     if (won) this.agentChanged(agent, after);
   }
 
@@ -961,20 +992,60 @@ export class Acd {
   }
 
   private applyAgent(agent: AgentStatus, known = false): void {
-    known = this.echo('agent', agent.id) || known;
+    known = this.echo('agent', agent.id, agent) || known;
     const old = this.index.agents.get(agent.id);
     if (!known && old && sameRecord(old, agent)) return;
     this.index.setAgent(agent);
     this.syncAgentTimers(agent);
     this.markDirty(agent.id, 'agent');
+    this.offerSeen(old, agent, known);
   }
 
-  /** Whether a change is the echo of the write in progress (then marked seen). */
-  private echo(kind: 'entry' | 'agent' | 'entry-deleted', id: string): boolean {
+  /**
+   * A change to an agent, as it touches the ringing here. Any instance may
+   * offer the caller held here to an agent (the claim is atomic in the
+   * store), and any may end an offer rung here (the agent paused or logged
+   * out through it, ...); its events stay there. So this instance says so
+   * itself, with `remote`: an agent reserved for a call held here, offered
+   * elsewhere, is `offered-to-agent`; an agent rung here leaving `reserved`
+   * is `agent-state`. Our own changes (`known`) say so where they are made.
+   */
+  private offerSeen(old: AgentStatus | undefined, agent: AgentStatus, known: boolean): void {
+    const now = this.clock.now();
+    const ringing = this.ringingHere.get(agent.id);
+    if (ringing !== undefined && !(agent.state === 'reserved' && agent.entryId === ringing)) {
+      this.ringingHere.delete(agent.id);
+      if (!known && old?.state === 'reserved' && old.entryId === ringing) {
+        const event: AcdEvent = { type: 'agent-state', at: now, agentId: agent.id, state: agent.state, previous: 'reserved', remote: true };
+        if (agent.state === 'paused' && agent.pauseReason !== undefined) event.reason = agent.pauseReason;
+        this.emit(event);
+      }
+    }
+    if (!known) this.remoteOffer(agent.id);
+  }
+
+  /** An offer of a call held here, made by another instance, not yet told here: `offered-to-agent`, remote. */
+  private remoteOffer(agentId: string | undefined): void {
+    const agent = agentId === undefined ? undefined : this.index.agents.get(agentId);
+    if (agent?.state !== 'reserved' || agent.entryId === undefined || this.ringingHere.get(agent.id) === agent.entryId) return;
+    const entry = this.index.entries.get(agent.entryId);
+    if (!entry || entry.offeredTo !== agent.id || entry.answeredAt !== undefined || entry.kind !== 'call') return;
+    if (entry.owner !== this.instanceId || this.ownOffers.has(`${entry.id}@${entry.offeredAt}`)) return;
+    this.ringingHere.set(agent.id, entry.id);
+    this.emit({ type: 'offered-to-agent', at: entry.offeredAt ?? this.clock.now(), entryId: entry.id, agentId: agent.id, queueId: entry.queueId, remote: true });
+  }
+
+  /**
+   * Whether a change is the echo of the write in progress (then marked
+   * seen). When the write said what it writes, a change of the same record
+   * that is not that (another instance's, delivered with ours before our
+   * write settles) is marked seen but is not ours.
+   */
+  private echo(kind: 'entry' | 'agent' | 'entry-deleted', id: string, record?: unknown): boolean {
     const x = this.expecting;
     if (!x || x.kind !== kind || x.id !== id) return false;
     x.seen = true;
-    return true;
+    return x.record === undefined || sameRecord(x.record, record);
   }
 
   /**
@@ -982,8 +1053,10 @@ export class Acd {
    * store's order with everyone else's changes; a store that did not echo
    * before the write settled gets the write applied then.
    */
-  private async write(kind: 'entry' | 'agent' | 'entry-deleted', id: string, doWrite: () => Promise<void>, apply: () => void): Promise<void> {
-    const x = (this.expecting = { kind, id, seen: false });
+  private async write(
+    kind: 'entry' | 'agent' | 'entry-deleted', id: string, doWrite: () => Promise<void>, apply: () => void, record?: unknown,
+  ): Promise<void> {
+    const x = (this.expecting = { kind, id, seen: false, record });
     try {
       await doWrite();
     } finally {
@@ -1003,7 +1076,7 @@ export class Acd {
   /** Writes the agent's new status, as their other calls make it (./other-calls.ts), and reports the change of state. */
   private async changeAgent(before: AgentStatus, proposed: AgentStatus): Promise<void> {
     const after = settled(proposed, this.clock.now());
-    await this.write('agent', after.id, () => this.store.putAgent(after), () => this.applyAgent(after, true));
+    await this.write('agent', after.id, () => this.store.putAgent(after), () => this.applyAgent(after, true), after);
     this.agentChanged(before, after);
   }
 
@@ -1021,18 +1094,17 @@ export class Acd {
     const entry = this.index.entries.get(id);
     if (!entry || entry.offeredTo !== undefined) this.setStepTimer(id, undefined);
     if (!entry || entry.offeredTo === undefined || entry.answeredAt !== undefined) {
-      this.clearRingTimer(id);
+      this.clearRingTimer(id, true);
       if (entry && entry.offeredTo === undefined) this.setStepTimer(id, this.index.phaseOf(id)?.nextChangeAt);
       return;
     }
     const q = this.index.queues.get(entry.queueId);
     if (!q) return;
     const offeredAt = entry.offeredAt ?? this.clock.now();
-    const own = this.ownOffers.has(`${id}@${offeredAt}`);
-    const due = ringDeadline(q.config, offeredAt) + (own ? 0 : this.grace);
+    const due = ringDeadline(q.config, offeredAt) + (this.ringsHere(entry, offeredAt) ? 0 : this.grace);
     const existing = this.ringTimers.get(id);
     if (existing && existing.offeredAt === offeredAt && existing.handle.at === due) return;
-    this.clearRingTimer(id);
+    this.clearRingTimer(id, existing !== undefined && existing.offeredAt !== offeredAt);
     const handle = this.clock.setTimer(due, () => {
       this.ringTimers.delete(id);
       return this.timerOp(() => this.ringExpired(id, offeredAt));
@@ -1055,11 +1127,13 @@ export class Acd {
     );
   }
 
-  private clearRingTimer(id: string): void {
+  /** `offerOver`: that offer ended, whoever ended it: nothing of it is left to handle here. */
+  private clearRingTimer(id: string, offerOver = false): void {
     const t = this.ringTimers.get(id);
     if (!t) return;
     this.clock.clearTimer(t.handle);
     this.ringTimers.delete(id);
+    if (offerOver) this.ownOffers.delete(`${id}@${t.offeredAt}`);
   }
 
   private syncAgentTimers(agent: AgentStatus): void {
@@ -1090,6 +1164,17 @@ export class Acd {
   private forgetOffer(entry: QueueEntry): void {
     this.ownOffers.delete(`${entry.id}@${entry.offeredAt}`);
     this.clearRingTimer(entry.id);
+  }
+
+  /**
+   * Whether this instance's telephony layer rings the offer of the entry
+   * made at `offeredAt`: for a call, the instance holding the caller,
+   * whoever made the offer; for a callback (nobody's while in line) or a
+   * call written before owners existed, the instance that made it.
+   */
+  private ringsHere(entry: QueueEntry, offeredAt: number | undefined): boolean {
+    if (entry.kind === 'call' && entry.owner !== undefined) return entry.owner === this.instanceId;
+    return this.ownOffers.has(`${entry.id}@${offeredAt}`);
   }
 
   private emit(event: AcdEvent): void {

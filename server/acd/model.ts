@@ -128,7 +128,12 @@ export interface QueueEntry {
 export type AcdEvent =
   | { type: 'queued'; at: number; entry: QueueEntry }
   | { type: 'step-changed'; at: number; entryId: string; queueId: string; step: number }
-  | { type: 'offered-to-agent'; at: number; entryId: string; agentId: string; queueId: string }
+  /**
+   * `remote`: made by another instance sharing the store, for a call held
+   * here (./instances.ts): ring the agent from here; that instance reports
+   * the offer itself, so it is not counted again.
+   */
+  | { type: 'offered-to-agent'; at: number; entryId: string; agentId: string; queueId: string; remote?: true }
   | { type: 'offer-missed'; at: number; entryId: string; agentId: string }
   | { type: 'answered'; at: number; entryId: string; agentId: string; queueId: string; waitMs: number }
   /** The caller left before an answer; `reason` 'instance-gone': their call died with the instance holding it (./instances.ts). */
@@ -138,4 +143,8 @@ export type AcdEvent =
   | { type: 'ended'; at: number; entryId: string; agentId: string; handleMs: number }
   | { type: 'callback-requested'; at: number; entryId: string; queueId: string }
   | { type: 'callback-done'; at: number; entryId: string; outcome: string }
-  | { type: 'agent-state'; at: number; agentId: string; state: AgentState; previous: AgentState; reason?: string };
+  /**
+   * `remote`: another instance changed an agent rung here, and reported the
+   * change itself (not counted again); told here so the ringing stops.
+   */
+  | { type: 'agent-state'; at: number; agentId: string; state: AgentState; previous: AgentState; reason?: string; remote?: true };

@@ -7,7 +7,8 @@
  * - The ACD's `offered-to-agent` goes to the session whose entry it is: it
  *   rings the agent. An `agent-state` event moving a ringing agent from
  *   `reserved` to anything but `busy` (ring timeout, the caller left, ...)
- *   stops that ringing.
+ *   stops that ringing. On a shared store the engine here also tells of
+ *   offers of our callers made, and ended, by other instances (`remote`).
  * - Log-in rule: an agent answering on the phone is logged in (ready) when
  *   a phone registers for their extension, and logged out when its last
  *   registration ends (after a call in progress and its wrap-up). An agent
@@ -172,10 +173,11 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private onAcdEvent(e: AcdEvent): void {
     if (e.type === 'offered-to-agent') {
       // A callback: its caller is gone; the dialler rings the agent, then dials the caller.
-      if (this.callbacks.offer(e.entryId, e.agentId)) return;
+      // Only the instance that made the offer makes it: never one told of it (remote).
+      if (!e.remote && this.callbacks.offer(e.entryId, e.agentId)) return;
       const session = this.byEntry.get(e.entryId);
       if (!session) {
-        // Not ours (another instance's call on a shared store) or already gone.
+        // Another instance's caller (that instance rings) or already gone.
         return;
       }
       this.ringing.set(e.agentId, session);

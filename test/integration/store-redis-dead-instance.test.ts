@@ -113,8 +113,14 @@ describe('an instance dropped from a shared Redis', () => {
     expect(after().filter((l) => l.event.type === 'offer-missed')).toEqual([]);
 
     // Nobody was offered a caller of y's after it went; the three agents took x's and z's.
-    const offers = after().filter((l) => l.event.type === 'offered-to-agent').map((l) => l.event as { entryId: string; agentId: string });
+    const offered = after().filter((l) => l.event.type === 'offered-to-agent');
+    const offers = offered.filter((l) => !('remote' in l.event)).map((l) => l.event as { entryId: string; agentId: string });
     expect(offers.map((o) => o.entryId).sort()).toEqual(['x-call', 'z-callback']);
+    // x's caller rings at x, whoever offered it: x is told when z did.
+    const idOf = (l: { event: AcdEvent }) => (l.event as { entryId: string }).entryId;
+    const xCallBy = offered.find((l) => !('remote' in l.event) && idOf(l) === 'x-call')?.instance;
+    const told = offered.filter((l) => 'remote' in l.event).map((l) => [l.instance, idOf(l)]);
+    expect(told).toEqual(xCallBy === 'z' ? [['x', 'x-call']] : []);
     expect(line()).toEqual(['x-call', 'z-callback']);
     for (const id of ['anna', 'bo', 'cia']) expect(x.agent(id)!.missedInRow).toBe(0);
     expect(x.agent('bo')!.otherCalls).toBeUndefined();

@@ -5,8 +5,9 @@
  * ACD level: two Acd engines, each on its own RedisStore connection (same
  * prefix) and its own real clock, as two server processes would be. Agents
  * log in and calls are enqueued on both at once; whichever instance offers a
- * call also answers it and ends it (the telephony layer of that instance),
- * after which the agent is ready again and both race for them. The events of
+ * call, the one that enqueued it (holding the caller) rings, answers and ends
+ * it (the telephony layer of that instance), after which the agent is ready
+ * again and both race for them. The events of
  * both, in the order they were emitted (one process, so one order), and the
  * final store state are checked.
  *
@@ -240,6 +241,9 @@ interface Instance {
   acd: Acd;
   lost: Map<string, number>;
   offers: number;
+  /** Offers this instance made for the other's callers, and offers of its callers it was told of. */
+  forOthers: number;
+  told: number;
 }
 
 describe('two ACD instances racing on one Redis', () => {
@@ -259,11 +263,16 @@ describe('two ACD instances racing on one Redis', () => {
       const { store, lost } = countingClaims(redisStore(prefix));
       const clock = new RealClock((err) => errors.push(err));
       const acd = new Acd({ store, clock, queues: [queue], agents: profiles, onError: (err) => errors.push(err) });
-      const inst: Instance = { name, acd, lost, offers: 0 };
+      const inst: Instance = { name, acd, lost, offers: 0, forOthers: 0, told: 0 };
       acd.on((event) => {
         log.push({ instance: name, event });
         if (event.type !== 'offered-to-agent') return;
-        inst.offers += 1;
+        if (event.remote) inst.told += 1;
+        else inst.offers += 1;
+        if (!event.remote && acd.entry(event.entryId)?.owner !== acd.instanceId) {
+          inst.forOthers += 1;
+          return; // the instance holding the caller rings
+        }
         // This instance's telephony rings the agent, who answers; the call ends a little later.
         const p = (async () => {
           await sleep(Math.random() * 3);
@@ -309,7 +318,7 @@ describe('two ACD instances racing on one Redis', () => {
     const offeredTo = new Map<string, string>();
     const problems: string[] = [];
     for (const { instance, event } of log) {
-      if (event.type === 'offered-to-agent') {
+      if (event.type === 'offered-to-agent' && !event.remote) {
         const held = holding.get(event.agentId);
         if (held !== undefined) problems.push(`${instance}: ${event.agentId} offered ${event.entryId} while holding ${held}`);
         const prev = offeredTo.get(event.entryId);
@@ -324,8 +333,14 @@ describe('two ACD instances racing on one Redis', () => {
       }
     }
     expect(problems).toEqual([]);
-    const offered = log.filter((l) => l.event.type === 'offered-to-agent');
+    const offered = log.filter((l) => l.event.type === 'offered-to-agent' && !l.event.remote);
     expect(offered).toHaveLength(CALLS);
+    // Every offer made for the other instance's caller was told there, once.
+    expect(x.told).toBe(y.forOthers);
+    expect(y.told).toBe(x.forOthers);
+    expect(x.forOthers + y.forOthers).toBeGreaterThan(0);
+    // Every offer ended where it rang (answered there): nothing told from elsewhere.
+    expect(log.filter((l) => l.event.type === 'agent-state' && l.event.remote)).toEqual([]);
     expect(offeredTo.size).toBe(CALLS);
     expect(log.filter((l) => l.event.type === 'answered')).toHaveLength(CALLS);
     expect(log.filter((l) => l.event.type === 'queued')).toHaveLength(CALLS);
