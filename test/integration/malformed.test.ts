@@ -13,11 +13,11 @@
  * (which would end a real one) is caught here and fails the suite.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, runSipp, startRegisteredSippPhone, type SippUas } from '../support/sipp.js';
+import { header, UdpPeer } from '../support/raw-sip.js';
 import type { SipServer } from '../../server/sipd/server.js';
 
 /** How long "nothing comes back" is watched for. Answers on loopback take a few ms. */
@@ -36,7 +36,7 @@ beforeAll(async () => {
   process.on('uncaughtException', recordEscape);
   process.on('unhandledRejection', recordEscape);
   product = await startProduct({ tweak: ringExtensionsDirectly });
-  udp = await UdpPeer.open();
+  udp = await UdpPeer.open(product.sipPort);
 });
 
 afterAll(async () => {
@@ -97,16 +97,6 @@ function request(spec: RequestSpec): Sent {
   return { text: `${lines.join('\r\n')}\r\n\r\n${body}`, callId, branch, cseq };
 }
 
-/** The first value of a header in a received message, by full or compact name. */
-function header(message: string, name: string): string | undefined {
-  const head = message.slice(0, message.indexOf('\r\n\r\n'));
-  for (const line of head.split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    if (line.slice(0, colon).trim().toLowerCase() === name.toLowerCase()) return line.slice(colon + 1).trim();
-  }
-  return undefined;
-}
-
 /** The server refused `sent` with `status` (400 unless told) and addressed the answer to that very request. */
 function expectRefusal(answer: string, sent: Sent, statuses: number[] = [400]): void {
   const status = Number(/^SIP\/2\.0 (\d{3}) /.exec(answer)?.[1]);
@@ -141,66 +131,10 @@ function expectNoNewState(before: Stats): void {
   expect(now.dialogs).toBeLessThanOrEqual(before.dialogs);
 }
 
-/** A UDP socket on 127.0.0.1 that keeps what it receives. */
-class UdpPeer {
-  readonly received: string[] = [];
-  private waiters: Array<() => void> = [];
-
-  private constructor(private readonly socket: dgram.Socket) {
-    socket.on('message', (buf) => {
-      this.received.push(buf.toString('utf8'));
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  static async open(): Promise<UdpPeer> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    socket.setRecvBufferSize(4 * 1024 * 1024);
-    return new UdpPeer(socket);
-  }
-
-  get port(): number {
-    return this.socket.address().port;
-  }
-
-  send(data: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.socket.send(data, product.sipPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-  }
-
-  /** Waits for a received message carrying this Call-ID. */
-  async answerTo(callId: string, timeoutMs = ANSWER_MS): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.received.find((m) => header(m, 'Call-ID') === callId);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no answer with Call-ID ${callId} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
-      });
-    }
-  }
-
-  /** Everything that arrives during the next `ms`. */
-  async during(ms: number, action: () => Promise<void>): Promise<string[]> {
-    const from = this.received.length;
-    await action();
-    await sleep(ms);
-    return this.received.slice(from);
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
 /** Sends a request over UDP and returns the answer with its Call-ID. */
 async function udpExchange(sent: Sent): Promise<string> {
   await udp.send(sent.text);
-  return udp.answerTo(sent.callId);
+  return udp.answerTo(sent.callId, { timeoutMs: ANSWER_MS });
 }
 
 /** Sends `data` over UDP and asserts that nothing at all comes back. */
@@ -345,7 +279,7 @@ describe('over UDP, a broken request that can be answered gets 400 for that very
     const sent = request({ transport: 'UDP', localPort: udp.port, body: SDP });
     const cut = sent.text.slice(0, sent.text.indexOf('Contact:') + 12);
     await udp.send(cut);
-    expectRefusal(await udp.answerTo(sent.callId), sent);
+    expectRefusal(await udp.answerTo(sent.callId, { timeoutMs: ANSWER_MS }), sent);
     await expectUdpAlive();
   });
 
@@ -483,7 +417,7 @@ describe('over TCP, a broken request that can be framed is answered and the conn
 describe('a flood of bad datagrams', () => {
   it('1,000 bad datagrams as fast as they can be sent are answered or dropped, and nothing is left behind', async () => {
     const before = sipdStats();
-    const flood = await UdpPeer.open();
+    const flood = await UdpPeer.open(product.sipPort);
     try {
       const answerable = new Set<string>();
       const sends: Array<Promise<void>> = [];

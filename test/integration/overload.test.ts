@@ -6,10 +6,10 @@
  * INVITE is sent from a plain UDP socket so its answer can be read whole.
  */
 import { randomUUID } from 'node:crypto';
-import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, runSipp, startRegisteredSippPhone, type SippResult, type SippUas } from '../support/sipp.js';
+import { header, UdpPeer } from '../support/raw-sip.js';
 
 const ANSWER_MS = 3_000;
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
       config.sip.maxConcurrentCalls = 1;
     },
   });
-  udp = await UdpPeer.open();
+  udp = await UdpPeer.open(product.sipPort);
 });
 
 afterAll(async () => {
@@ -42,54 +42,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 5_000): Pro
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await sleep(20);
-  }
-}
-
-/** The first value of a header in a received message. */
-function header(message: string, name: string): string | undefined {
-  const head = message.slice(0, message.indexOf('\r\n\r\n'));
-  for (const line of head.split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    if (line.slice(0, colon).trim().toLowerCase() === name.toLowerCase()) return line.slice(colon + 1).trim();
-  }
-  return undefined;
-}
-
-/** A UDP socket on 127.0.0.1 that keeps what it receives. */
-class UdpPeer {
-  readonly received: string[] = [];
-
-  private constructor(private readonly socket: dgram.Socket) {
-    socket.on('message', (buf) => this.received.push(buf.toString('utf8')));
-  }
-
-  static async open(): Promise<UdpPeer> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    return new UdpPeer(socket);
-  }
-
-  get port(): number {
-    return this.socket.address().port;
-  }
-
-  send(text: string): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.socket.send(text, product.sipPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-  }
-
-  /** The final response to the request with this Call-ID (provisional ones are skipped). */
-  async finalResponse(callId: string): Promise<string> {
-    let found: string | undefined;
-    await until(`a final answer to ${callId}`, () => {
-      found = this.received.find((m) => header(m, 'Call-ID') === callId && /^SIP\/2\.0 [2-6]\d\d /.test(m));
-      return found !== undefined;
-    }, ANSWER_MS);
-    return found!;
-  }
-
-  close(): void {
-    this.socket.close();
   }
 }
 
@@ -158,7 +110,7 @@ describe('an overloaded switch refuses new calls at once and keeps the calls it 
     const invite = request('INVITE', 'sip:+46313900601@127.0.0.1');
     const sentAt = Date.now();
     await udp.send(invite.text);
-    const refused = await udp.finalResponse(invite.callId);
+    const refused = await udp.answerTo(invite.callId, { final: true, timeoutMs: ANSWER_MS });
     expect(refused, refused).toMatch(/^SIP\/2\.0 503 /);
     expect(Number(header(refused, 'Retry-After'))).toBeGreaterThan(0);
     expect(header(refused, 'Via')).toContain(`branch=${invite.branch}`);
@@ -169,7 +121,7 @@ describe('an overloaded switch refuses new calls at once and keeps the calls it 
     // Requests other than new calls are still served while the limit is reached.
     const options = request('OPTIONS', 'sip:127.0.0.1');
     await udp.send(options.text);
-    expect(await udp.finalResponse(options.callId)).toMatch(/^SIP\/2\.0 200 /);
+    expect(await udp.answerTo(options.callId, { final: true, timeoutMs: ANSWER_MS })).toMatch(/^SIP\/2\.0 200 /);
     expect(overload.activeCalls).toBe(1);
 
     // The call in progress was untouched: answered, held, and its BYE got 200.
