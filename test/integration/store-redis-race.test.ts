@@ -19,32 +19,17 @@
  * apply order) is replayed to check that no offer ever overlapped another.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Acd } from '../../server/acd/acd.js';
 import { RealClock } from '../../server/acd/clock.js';
 import type { AcdEvent, AgentStatus, QueueEntry } from '../../server/acd/model.js';
 import type { AcdStore, ClaimResult, StoreChange } from '../../server/store/port.js';
-import { RedisStore } from '../../server/store/redis.js';
+import type { RedisStore } from '../../server/store/redis.js';
 import { agent, describeChange, entry, waitFor } from '../contract/store-contract.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { redisStoresPerTest } from '../support/redis.js';
 import { agent as profile, queue as queueConfig } from '../unit/acd-fixtures.js';
 
-let redis: RedisServer;
-beforeAll(async () => { redis = await startRedis(); });
-afterAll(async () => { await redis?.stop(); });
-
-const open: RedisStore[] = [];
-const storeErrors: Error[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  expect(storeErrors).toEqual([]);
-});
-
-function redisStore(prefix: string): RedisStore {
-  const s = new RedisStore({ url: redis.url, prefix, onError: (e) => storeErrors.push(e) });
-  open.push(s);
-  return s;
-}
+const redisStore = redisStoresPerTest();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

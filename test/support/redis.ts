@@ -11,6 +11,8 @@
  *   afterAll(async () => { await redis?.stop(); });
  */
 import { rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { RedisStore } from '../../server/store/redis.js';
 import { launchRedis, launchRedisOnFreePort, requireRedisServer, type RedisProcess } from '../../scripts/redis-server.js';
 import { freePort, releasePort } from './ports.js';
 import { tempDir } from './tmp.js';
@@ -70,4 +72,28 @@ export async function startRedis(opts: { timeoutMs?: number } = {}): Promise<Red
     },
   };
   return server;
+}
+
+/**
+ * For a test file whose tests open RedisStores: one redis-server for the
+ * file, and a function that opens a store on it with the given key prefix.
+ * The stores are closed after each test, and an error any of them reported
+ * fails that test.
+ */
+export function redisStoresPerTest(): (prefix: string) => RedisStore {
+  let redis: RedisServer | undefined;
+  const open: RedisStore[] = [];
+  const errors: Error[] = [];
+  beforeAll(async () => { redis = await startRedis(); });
+  afterAll(async () => { await redis?.stop(); });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    expect(errors.splice(0)).toEqual([]);
+  });
+  return (prefix) => {
+    if (!redis) throw new Error('no redis-server yet: open stores inside a test');
+    const s = new RedisStore({ url: redis.url, prefix, onError: (e) => errors.push(e) });
+    open.push(s);
+    return s;
+  };
 }
