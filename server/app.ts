@@ -109,7 +109,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     logger.child({ component: 'avalanche' }));
   const center = new CallCenter({
     config, srf, media, prompts, acd, clock, flows,
-    registrar: sw.registrar, directory: sw.directory,
+    registrar: sw.registrar, directory: sw.directory, legs: sw.legs,
     announcements, avalanche,
     logger: logger.child({ component: 'calls' }),
     ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),

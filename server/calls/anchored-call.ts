@@ -10,7 +10,7 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
-import { fork, type Leg } from './fork.js';
+import { fork, type Leg } from '../sip/fork.js';
 
 export interface ConnectOptions {
   /** Aborting it while the agent's phones ring cancels the ringing (the result is 487); the caller stays. */

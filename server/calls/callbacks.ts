@@ -55,11 +55,10 @@ import type { Logger } from 'pino';
 import type { Endpoint } from '../../media/port.js';
 import { musicFile, promptFile, promptFiles, speakDigits, type PromptSet } from '../../media/speech.js';
 import type { QueueEntry } from '../acd/model.js';
-import { DIALLED_HEADER, SERVICE_HEADER, extensionLegs } from '../sip/calls.js';
+import { SERVICE_HEADER, presentationHeaders } from '../sip/legs.js';
 import type { CallCenterOptions } from './center.js';
-import { fork, type Leg } from './fork.js';
+import { fork, type Leg } from '../sip/fork.js';
 
-export const CALLBACK_NUMBER_HEADER = 'X-Callback-Number';
 /** The entry's data key holding the number to call back (E.164 or as keyed). */
 export const CALLBACK_NUMBER_KEY = 'callbackNumber';
 export const DEFAULT_CALLBACK_RING_SECONDS = 30;
@@ -381,32 +380,15 @@ export class CallbackDialler {
   agentLegs(agentId: string, entry: QueueEntry, number: string): Leg[] {
     const profile = this.opts.acd.profile(agentId);
     if (!profile) return [];
-    const service = entry.data.service ?? '';
-    const display = `[${service}] callback ${number}`.replace(/"/g, '');
-    const headers: Record<string, string> = {
-      From: `"${display}" <sip:${number}@localhost>`,
-      [SERVICE_HEADER]: service,
-      [DIALLED_HEADER]: entry.data.dialled ?? '',
-      [CALLBACK_NUMBER_HEADER]: number,
-    };
-    if (profile.device.kind === 'mobile') {
-      const leg = this.trunkLeg(profile.device.number, entry);
-      return leg ? [{ ...leg, headers: { ...headers, From: `"${display}" <sip:${this.opts.directory.outboundTrunk!.callerId}@localhost>` } }] : [];
-    }
-    return extensionLegs(this.opts.registrar, profile.device.extension, this.opts.config.sip.domain, headers);
+    const headers = presentationHeaders({
+      number, display: `callback ${number}`, callbackNumber: number,
+      service: { name: entry.data.service ?? '', dialled: entry.data.dialled ?? '' },
+    });
+    return this.opts.legs.device(profile.device, headers);
   }
 
-  /** @internal A number out through the operator trunk, with the company's caller id. */
+  /** @internal The customer's number out through the operator trunk, with the company's caller id. */
   trunkLeg(number: string, entry: QueueEntry): Leg | undefined {
-    const trunk = this.opts.directory.outboundTrunk;
-    if (!trunk) return undefined;
-    return {
-      uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
-      headers: {
-        From: `<sip:${trunk.callerId}@localhost>`,
-        ...(entry.data.service ? { [SERVICE_HEADER]: entry.data.service } : {}),
-      },
-      ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
-    };
+    return this.opts.legs.outside(number, entry.data.service ? { [SERVICE_HEADER]: entry.data.service } : {});
   }
 }

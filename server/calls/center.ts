@@ -32,6 +32,7 @@ import type { FlowLibrary } from '../ivr/loader.js';
 import type { AnnouncementStore, IvrEvent } from '../ivr/context.js';
 import type { Directory } from '../sip/directory.js';
 import type { Registrar } from '../sip/registrar.js';
+import type { LegBuilder } from '../sip/legs.js';
 import { CallSession } from './session.js';
 import type { AvalancheSource } from './avalanche.js';
 import { CallbackDialler, type CallbackEvent } from './callbacks.js';
@@ -59,6 +60,8 @@ export interface CallCenterOptions {
   flows: FlowLibrary;
   registrar: Registrar;
   directory: Directory;
+  /** Builds every leg the calls place (agents' phones, mobiles, the trunk). */
+  legs: LegBuilder;
   announcements: AnnouncementStore;
   /** Active avalanche messages by service (./avalanche.ts); none when absent. */
   avalanche?: AvalancheSource;

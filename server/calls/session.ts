@@ -48,15 +48,13 @@ import type {
 } from '../ivr/context.js';
 import type { Flow } from '../ivr/flow.js';
 import { runFlow, type FlowRun } from '../ivr/interpreter.js';
-import { DIALLED_HEADER, SERVICE_HEADER, extensionLegs } from '../sip/calls.js';
+import { presentationHeaders } from '../sip/legs.js';
 import { AnchoredCall, type EndedBy } from './anchored-call.js';
 import { CALLBACK_NUMBER_KEY, callbackDialogue } from './callbacks.js';
 import type { CallCenter } from './center.js';
-import type { Leg } from './fork.js';
+import type { Leg } from '../sip/fork.js';
 import { otherCallAnswered, type OtherCallEnd } from './other-calls.js';
 import { playQueueExperience } from './queue-experience.js';
-
-export const WAIT_HEADER = 'X-Wait-Seconds';
 
 export interface SessionInit {
   req: Srf.SrfRequest;
@@ -357,7 +355,8 @@ export class CallSession implements IvrContext {
   async transfer(request: TransferRequest, signal: AbortSignal): Promise<TransferResult> {
     // Whoever takes the call sees whom they get, as an agent does (the call waited in no queue).
     const headers = this.agentHeaders();
-    const legs = request.kind === 'extension' ? this.phoneLegs(request.to, headers) : this.trunkLeg(request.to, headers);
+    const legs = this.center.opts.legs.device(
+      request.kind === 'extension' ? { kind: 'desk', extension: request.to } : { kind: 'mobile', number: request.to }, headers);
     if (legs.length === 0) return { outcome: 'failed', reason: 'unavailable' };
     const ringOut = new AbortController();
     const ringTimer = setTimeout(() => ringOut.abort(), request.timeoutSeconds * 1000);
@@ -413,9 +412,7 @@ export class CallSession implements IvrContext {
     const profile = acd.profile(agentId);
     const entry = acd.entry(entryId);
     const headers = this.agentHeaders(entry ? this.now() - entry.enqueuedAt : 0);
-    const legs = !profile ? []
-      : profile.device.kind === 'mobile' ? this.trunkLeg(profile.device.number, headers)
-        : this.phoneLegs(profile.device.extension, headers);
+    const legs = profile ? this.center.opts.legs.device(profile.device, headers) : [];
     if (legs.length === 0) {
       log.warn('the agent has no phone to ring: offer refused');
       await this.tellAcd(() => acd.offerRejected(entryId, agentId), 'offerRejected');
@@ -482,30 +479,7 @@ export class CallSession implements IvrContext {
   /** What the phone that takes the call shows: service and caller; the wait, for a call from a queue. */
   private agentHeaders(waitMs?: number): Record<string, string> {
     const { caller, service, dialled } = this.call;
-    const display = `[${service}] ${caller}`.replace(/"/g, '');
-    return {
-      From: `"${display}" <sip:${caller}@localhost>`,
-      [SERVICE_HEADER]: service,
-      [DIALLED_HEADER]: dialled,
-      ...(waitMs !== undefined ? { [WAIT_HEADER]: String(Math.max(0, Math.round(waitMs / 1000))) } : {}),
-    };
-  }
-
-  /** Every phone registered for the extension: they all ring at once. */
-  private phoneLegs(extension: string, headers: Record<string, string>): Leg[] {
-    return extensionLegs(this.center.opts.registrar, extension, this.center.opts.config.sip.domain, headers);
-  }
-
-  /** A number out through the operator trunk (a mobile extension, a transfer to an outside number): none without a trunk. */
-  private trunkLeg(number: string, headers: Record<string, string>): Leg[] {
-    const trunk = this.center.opts.directory.outboundTrunk;
-    if (!trunk) return [];
-    const display = /^"([^"]*)"/.exec(headers.From ?? '')?.[1];
-    return [{
-      uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
-      headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
-      ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
-    }];
+    return presentationHeaders({ number: caller, service: { name: service, dialled }, ...(waitMs !== undefined ? { waitMs } : {}) });
   }
 
   /** What the caller hears while waiting (./queue-experience.ts), until `wait.stop` or the end of the call. */

@@ -18,11 +18,11 @@ import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
 import type { Acd } from '../acd/index.js';
 import type { DigestAuthenticator } from './digest.js';
 import type { Directory } from './directory.js';
-import type { Binding, Registrar } from './registrar.js';
 import type { MediaServer } from '../../media/port.js';
 import { musicFile, promptFile, type PromptSet } from '../../media/speech.js';
 import { AnchoredCall } from '../calls/anchored-call.js';
-import { fork, type Leg } from '../calls/fork.js';
+import { fork, type Leg } from './fork.js';
+import { presentationHeaders, type LegBuilder } from './legs.js';
 import type { FeatureCodeHandler } from '../calls/feature-codes.js';
 import { otherCallAnswered, type OtherCallEnd } from '../calls/other-calls.js';
 import { RETRY_AFTER_SECONDS, type CallSlot, type OverloadGuard } from './overload.js';
@@ -36,15 +36,13 @@ export type CallTarget =
 export interface CallRouterOptions {
   srf: Srf;
   directory: Directory;
-  registrar: Registrar;
   auth: DigestAuthenticator;
-  /** The SIP domain of the extensions, for the To header phones see. */
-  domain: string;
   media: MediaServer;
   prompts: PromptSet;
   logger: Logger;
   /** Refuses new calls when the switch is overloaded; none: every call is taken. */
   overload?: OverloadGuard;
+  legs: LegBuilder;
 }
 
 /** Where calls to service numbers without a target go: the contact center (server/calls/center.ts). */
@@ -54,10 +52,6 @@ export interface Entrance {
 
 /** How long the greeting waits for a key after the welcome prompt. */
 const GREETING_KEY_TIMEOUT_MS = 2_000;
-
-/** Headers that tell the agent's phone (and later a CRM) which service was called. */
-export const SERVICE_HEADER = 'X-Service';
-export const DIALLED_HEADER = 'X-Dialled-Number';
 
 export class CallRouter {
   /** Set by the app once the contact center is up; until then service numbers get 503. */
@@ -119,7 +113,7 @@ export class CallRouter {
         await this.entrance.answer(req, res, { number: caller.number, ...(caller.name ? { name: caller.name } : {}) }, target.service, log);
         return;
       case 'outside':
-        await this.toTrunk(req, res, target.number, target.trunk, callingExtension, log);
+        await this.toTrunk(req, res, target.number, callingExtension, log);
         return;
     }
   }
@@ -158,19 +152,14 @@ export class CallRouter {
 
   private async toExtension(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, callerNumber: string,
     callerName: string | undefined, service: NumberConfig | undefined, onCall: readonly string[], log: Logger): Promise<void> {
-    const display = service ? `[${service.service}] ${callerNumber}` : callerName ?? callerNumber;
-    const headers: Record<string, string> = {
-      From: `"${display.replace(/"/g, '')}" <sip:${callerNumber}@localhost>`,
-    };
-    if (service) {
-      headers[SERVICE_HEADER] = service.service;
-      headers[DIALLED_HEADER] = service.number;
-    }
+    const headers = presentationHeaders(service
+      ? { number: callerNumber, service: { name: service.service, dialled: service.number } }
+      : { number: callerNumber, ...(callerName ? { display: callerName } : {}) });
     if (service?.greeting) {
       await this.greetThenConnect(req, res, extension, headers, onCall, log);
       return;
     }
-    const legs = extensionLegs(this.opts.registrar, extension, this.opts.domain, headers);
+    const legs = this.opts.legs.phones(extension, headers);
     if (legs.length === 0) {
       log.info({ extension }, 'extension not registered');
       res.send(480);
@@ -252,7 +241,7 @@ export class CallRouter {
    */
   private async greetThenConnect(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string,
     headers: Record<string, string>, onCall: readonly string[], log: Logger): Promise<void> {
-    const { srf, media, prompts, registrar } = this.opts;
+    const { srf, media, prompts, legs } = this.opts;
     const call = new AnchoredCall(srf, media, log);
     if (!(await call.answer(req, res))) return;
     const greeting = await call.caller.playCollect({
@@ -261,7 +250,7 @@ export class CallRouter {
     log.info({ key: greeting.digits || undefined, reason: greeting.reason }, 'greeting done');
     if (!call.active) return;
     void call.caller.play(musicFile(prompts), { loop: true }).catch(() => {});
-    const status = await call.connect(extensionLegs(registrar, extension, this.opts.domain, headers));
+    const status = await call.connect(legs.phones(extension, headers));
     if (status === undefined) {
       if (call.active) void call.done.then(this.answered(req, onCall, log));
       return;
@@ -272,13 +261,14 @@ export class CallRouter {
     await call.hangup();
   }
 
-  private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, trunk: TrunkConfig, onCall: readonly string[],
+  private async toTrunk(req: Srf.SrfRequest, res: Srf.SrfResponse, number: string, onCall: readonly string[],
     log: Logger): Promise<void> {
-    const uri = `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`;
-    await this.bridge(req, res, uri, {
-      headers: { From: `<sip:${trunk.callerId}@localhost>` },
-      auth: trunk.username && trunk.password ? { username: trunk.username, password: trunk.password } : undefined,
-    }, onCall, log);
+    const leg = this.opts.legs.outside(number, {});
+    if (!leg) {
+      res.send(404);
+      return;
+    }
+    await this.bridge(req, res, leg.uri, { headers: leg.headers, auth: leg.auth }, onCall, log);
   }
 
   /**
@@ -320,34 +310,6 @@ export class CallRouter {
       return end();
     };
   }
-}
-
-/**
- * Every live phone of an extension as a leg to ring, with the same headers
- * and To naming the extension (not a softphone's random Contact user).
- */
-export function extensionLegs(registrar: Registrar, extension: string, domain: string, headers: Record<string, string>): Leg[] {
-  return registrar.contactsOf(extension).map((binding) => {
-    const proxy = flowProxy(binding);
-    return {
-      uri: binding.uri,
-      ...(proxy ? { proxy } : {}),
-      headers: { ...headers, To: `<sip:${extension}@${domain}>` },
-      ...(binding.flow.protocol === 'udp' ? {} : { forget: () => registrar.remove(extension, binding.uri) }),
-    };
-  });
-}
-
-/**
- * A phone is reached at its Contact, unless it registered over a stream
- * (the call must use that connection) or from another address than its
- * Contact says (it is behind NAT): then the call follows the flow the
- * REGISTER came on.
- */
-export function flowProxy({ uri, flow }: Binding): string | undefined {
-  const contactHost = /@([^:;>]+)/.exec(uri)?.[1];
-  if (flow.protocol === 'udp' && contactHost === flow.address) return undefined;
-  return `sip:${flow.address}:${flow.port};transport=${flow.protocol}`;
 }
 
 function userPart(uri: string): string {

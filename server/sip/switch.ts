@@ -10,12 +10,15 @@ import { Directory } from './directory.js';
 import { Registrar } from './registrar.js';
 import { CallRouter } from './calls.js';
 import { OverloadGuard } from './overload.js';
+import { LegBuilder } from './legs.js';
 import type { MediaServer } from '../../media/port.js';
 import type { PromptSet } from '../../media/speech.js';
 
 export interface Switch {
   directory: Directory;
   registrar: Registrar;
+  /** Every outbound leg and what its callee is shown (./legs.ts). */
+  legs: LegBuilder;
   calls: CallRouter;
   /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs). */
   overload: OverloadGuard;
@@ -33,7 +36,8 @@ export function createSwitch(srf: Srf, config: Config, media: MediaServer, promp
     logger: log,
   });
   overload.start();
-  const calls = new CallRouter({ srf, directory, registrar, auth, domain: config.sip.domain, media, prompts, logger: log, overload });
+  const legs = new LegBuilder({ registrar, domain: config.sip.domain, trunk: () => directory.outboundTrunk });
+  const calls = new CallRouter({ srf, directory, legs, auth, media, prompts, logger: log, overload });
 
   srf.use('register', (req, res) => registrar.handle(req, res));
   srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));
@@ -48,5 +52,5 @@ export function createSwitch(srf: Srf, config: Config, media: MediaServer, promp
     registrar.stop();
     overload.stop();
   };
-  return { directory, registrar, calls, overload, stop };
+  return { directory, registrar, legs, calls, overload, stop };
 }

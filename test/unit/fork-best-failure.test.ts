@@ -1,10 +1,10 @@
 /**
  * Which failure the caller (or the ACD) gets when every phone of an
- * extension failed (server/calls/fork.ts, RFC 3261 section 16.7 step 6 in
+ * extension failed (server/sip/fork.ts, RFC 3261 section 16.7 step 6 in
  * spirit).
  */
 import { describe, expect, it } from 'vitest';
-import { bestFailure } from '../../server/calls/fork.js';
+import { bestFailure } from '../../server/sip/fork.js';
 
 describe('the failure of a fork where no phone answered', () => {
   it('busy on one phone beats "not there" and timeouts on the others, in any order', () => {

@@ -1,0 +1,113 @@
+/**
+ * Every outbound leg the switch places, and what the phone that rings is
+ * shown, built in one place: an agent's desk phones and softphones, a
+ * mobile or an outside number through the operator trunk.
+ *
+ * What the callee sees: the display name (`"[Kort och spärr] +4670…"` for a
+ * call from a service, `"[Kort och spärr] callback +4670…"` for a callback,
+ * the caller's name between extensions) and the X-headers below, which a
+ * desk phone shows and a softphone or CRM reads. A leg out through the
+ * trunk keeps that display name but presents the company's caller id as
+ * its number: the operator network only lets our own numbers out.
+ */
+import type { TrunkConfig } from '../../config/schema.js';
+import type { Leg } from './fork.js';
+import type { Binding, Registrar } from './registrar.js';
+
+/** The service the caller dialled (its name). */
+export const SERVICE_HEADER = 'X-Service';
+/** The number the caller dialled. */
+export const DIALLED_HEADER = 'X-Dialled-Number';
+/** Seconds the caller waited in the queue before this offer. */
+export const WAIT_HEADER = 'X-Wait-Seconds';
+/** The number a callback will dial once the agent answers. */
+export const CALLBACK_NUMBER_HEADER = 'X-Callback-Number';
+
+/** Who the callee is told is calling, and from which service. */
+export interface Presentation {
+  /** The caller's number (E.164, or an extension). */
+  number: string;
+  /** The display name; default the number. */
+  display?: string;
+  /** The service dialled and its number: the display becomes `[service] display`. */
+  service?: { name: string; dialled: string };
+  /** Waited this long in a queue (X-Wait-Seconds). */
+  waitMs?: number;
+  /** A callback to this number (X-Callback-Number). */
+  callbackNumber?: string;
+}
+
+/** From and the X-headers for a presentation. */
+export function presentationHeaders(p: Presentation): Record<string, string> {
+  const name = p.display ?? p.number;
+  const display = (p.service ? `[${p.service.name}] ${name}` : name).replace(/"/g, '');
+  return {
+    From: `"${display}" <sip:${p.number}@localhost>`,
+    ...(p.service ? { [SERVICE_HEADER]: p.service.name, [DIALLED_HEADER]: p.service.dialled } : {}),
+    ...(p.waitMs !== undefined ? { [WAIT_HEADER]: String(Math.max(0, Math.round(p.waitMs / 1000))) } : {}),
+    ...(p.callbackNumber !== undefined ? { [CALLBACK_NUMBER_HEADER]: p.callbackNumber } : {}),
+  };
+}
+
+/** A device an agent answers on: their extension's phones, or a mobile through the trunk. */
+export type AnswerDevice = { kind: 'desk' | 'softphone'; extension: string } | { kind: 'mobile'; number: string };
+
+export interface LegBuilderOptions {
+  registrar: Pick<Registrar, 'contactsOf' | 'remove'>;
+  /** The SIP domain of the extensions, for the To header phones see. */
+  domain: string;
+  /** The trunk calls to outside numbers leave through; none: no outside legs. */
+  trunk: () => TrunkConfig | undefined;
+}
+
+export class LegBuilder {
+  constructor(private readonly opts: LegBuilderOptions) {}
+
+  /**
+   * Every live phone of an extension as a leg to ring, with the same headers
+   * and To naming the extension (not a softphone's random Contact user).
+   */
+  phones(extension: string, headers: Record<string, string>): Leg[] {
+    const { registrar, domain } = this.opts;
+    return registrar.contactsOf(extension).map((binding) => {
+      const proxy = flowProxy(binding);
+      return {
+        uri: binding.uri,
+        ...(proxy ? { proxy } : {}),
+        headers: { ...headers, To: `<sip:${extension}@${domain}>` },
+        ...(binding.flow.protocol === 'udp' ? {} : { forget: () => registrar.remove(extension, binding.uri) }),
+      };
+    });
+  }
+
+  /** A number out through the operator trunk, showing the headers' display name with the company's caller id; none without a trunk. */
+  outside(number: string, headers: Record<string, string>): Leg | undefined {
+    const trunk = this.opts.trunk();
+    if (!trunk) return undefined;
+    const display = /^"([^"]*)"/.exec(headers.From ?? '')?.[1];
+    return {
+      uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
+      headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
+      ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
+    };
+  }
+
+  /** What rings for an agent's device: every phone of the extension, or the mobile. */
+  device(device: AnswerDevice, headers: Record<string, string>): Leg[] {
+    if (device.kind !== 'mobile') return this.phones(device.extension, headers);
+    const leg = this.outside(device.number, headers);
+    return leg ? [leg] : [];
+  }
+}
+
+/**
+ * A phone is reached at its Contact, unless it registered over a stream
+ * (the call must use that connection) or from another address than its
+ * Contact says (it is behind NAT): then the call follows the flow the
+ * REGISTER came on.
+ */
+export function flowProxy({ uri, flow }: Binding): string | undefined {
+  const contactHost = /@([^:;>]+)/.exec(uri)?.[1];
+  if (flow.protocol === 'udp' && contactHost === flow.address) return undefined;
+  return `sip:${flow.address}:${flow.port};transport=${flow.protocol}`;
+}
