@@ -13,7 +13,8 @@ import type {
 } from '../../server/ivr/context.js';
 import type { Flow } from '../../server/ivr/flow.js';
 import { runFlow } from '../../server/ivr/interpreter.js';
-import { loadFlows, parseFlow } from '../../server/ivr/loader.js';
+import { loadFlows } from '../../server/ivr/flow-set.js';
+import { parseFlow } from '../../server/ivr/parse-flow.js';
 
 const prompts = loadPromptSet();
 const demo = loadFlows(path.resolve('ivr-flows'), { prompts });

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config/load.js';
-import { FlowError, FlowLibrary, loadFlows, parseFlow } from '../../server/ivr/loader.js';
+import { FlowError } from '../../server/ivr/flow-error.js';
+import { loadFlows } from '../../server/ivr/flow-set.js';
+import { FlowLibrary } from '../../server/ivr/loader.js';
+import { parseFlow } from '../../server/ivr/parse-flow.js';
 import { tempDir } from '../support/tmp.js';
 
 const config = loadConfig({ env: {} });
@@ -114,7 +117,7 @@ describe('a bad flow is refused with one line naming the file, the node and the 
 
   it('a setting the node type does not have', () => {
     expect(problem(MENU_FLOW.replace('prompts: [welcome]', 'promts: [welcome]'))).toBe(
-      'ivr-flows/kundtjanst.yaml: node "meny": "promts" is not a setting of a menu node (did you mean "prompts"?)',
+      'ivr-flows/kundtjanst.yaml: node "meny": promts: is not a known setting of a menu node (did you mean "prompts"?)',
     );
   });
 
@@ -126,7 +129,7 @@ describe('a bad flow is refused with one line naming the file, the node and the 
 
   it('a missing setting', () => {
     expect(problem(`nodes:\n  - { id: radgivare, type: transfer }\n`)).toBe(
-      'ivr-flows/kundtjanst.yaml: node "radgivare": "to" is required for a transfer node',
+      'ivr-flows/kundtjanst.yaml: node "radgivare": to: is required for a transfer node',
     );
   });
 
@@ -163,11 +166,11 @@ describe('a bad flow is refused with one line naming the file, the node and the 
   });
 
   it('a YAML syntax error, with its line', () => {
-    expect(problem(`nodes:\n  - id: ko\n    type: queue\n    type: play\n`)).toBe('ivr-flows/kundtjanst.yaml: line 4, column 5: Map keys must be unique');
+    expect(problem(`nodes:\n  - id: ko\n    type: queue\n    type: play\n`)).toBe('ivr-flows/kundtjanst.yaml: line 4, column 5: invalid YAML: Map keys must be unique');
   });
 
   it('a file without nodes', () => {
-    expect(problem(`services: [Kundtjänst]\n`)).toBe('ivr-flows/kundtjanst.yaml: "nodes" is required for a flow file');
+    expect(problem(`services: [Kundtjänst]\n`)).toBe('ivr-flows/kundtjanst.yaml: nodes: is required for a flow file');
   });
 
   it('a menu with no key to press', () => {
