@@ -6,6 +6,12 @@
  */
 import { ANSWER_ON, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS } from './schema.js';
 
+/** How a queue's routing steps work, as the schema describes them and the rules' messages repeat. */
+export const STEPS_RULE =
+  'steps widen the circle: each names who may answer (skill with an optional minLevel, group, or everyone: true) ' +
+  'from afterSeconds of waiting on, in addition to the agents of every step before; ' +
+  'the longest idle of them all is offered the call first';
+
 export const E164_PATTERN = '^\\+[1-9]\\d{6,14}$';
 export const EXTENSION_PATTERN = '^[0-9]{2,6}$';
 
@@ -136,7 +142,8 @@ export const configSchema = {
           steps: {
             type: 'array',
             minItems: 1,
-            errorHint: 'must be a list of one or more routing steps',
+            description: STEPS_RULE,
+            errorHint: 'must be a list of one or more routing steps, the first at afterSeconds 0',
             items: {
               type: 'object',
               additionalProperties: false,

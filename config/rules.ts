@@ -8,6 +8,7 @@
  * Run on a value that already matches the schema; returns the first problem.
  */
 import { isIP } from 'node:net';
+import { STEPS_RULE } from './json-schema.js';
 import type { Config, FeatureCodesConfig } from './schema.js';
 import type { Issue } from './validation-kit.js';
 
@@ -54,12 +55,15 @@ export function checkConfigRules(config: Config): Issue | null {
         return { path: ['queues', i, 'steps', j, 'minLevel'], problem: 'goes with a skill' };
       }
       if (step.afterSeconds <= before) {
-        return { path: ['queues', i, 'steps', j, 'afterSeconds'], problem: `must be greater than the step before (${before}), got ${step.afterSeconds}` };
+        return {
+          path: ['queues', i, 'steps', j, 'afterSeconds'],
+          problem: `must be greater than the step before (${before}), got ${step.afterSeconds}: ${STEPS_RULE}`,
+        };
       }
       before = step.afterSeconds;
     }
     if (q.steps[0]!.afterSeconds !== 0) {
-      return { path: ['queues', i, 'steps', 0, 'afterSeconds'], problem: `the first step must start at 0 (who answers a new call), got ${q.steps[0]!.afterSeconds}` };
+      return { path: ['queues', i, 'steps', 0, 'afterSeconds'], problem: `the first step must start at 0 (who may answer a new call), got ${q.steps[0]!.afterSeconds}: ${STEPS_RULE}` };
     }
     if (q.priority === 'head-start' && q.headStartSecondsPerPoint === undefined) {
       return { path: ['queues', i, 'headStartSecondsPerPoint'], problem: 'is required with priority: head-start (seconds of waiting one priority point is worth)' };

@@ -95,7 +95,11 @@ export interface AgentConfig {
   answerOn: AnswerOn;
 }
 
-/** One step of a queue's widening circle, as written in the file: exactly one of skill, group, everyone. */
+/**
+ * One step of a queue's widening circle, as written in the file: exactly one
+ * of skill, group, everyone. From `afterSeconds` of waiting on, its agents
+ * may answer as well as those of every step before (the circle only widens).
+ */
 export interface QueueStepConfig {
   afterSeconds: number;
   skill?: string;
@@ -111,6 +115,7 @@ export interface QueueConfigEntry {
   /** Lower-case id the flows' queue nodes name, e.g. "kundtjanst". */
   id: string;
   name: string;
+  /** Who may answer as the wait grows: the first step at 0, then in increasing afterSeconds. */
   steps: QueueStepConfig[];
   /** classes: higher priority first; head-start: each point counts as headStartSecondsPerPoint of waiting. */
   priority: (typeof PRIORITY_RULES)[number];

@@ -156,6 +156,11 @@ export function issueFromAjv(errors: readonly ErrorObject[] | null | undefined, 
   switch (err.keyword) {
     case 'required': {
       const missing = (err.params as { missingProperty: string }).missingProperty;
+      // A required key spelt wrong is missing only because of the misspelling: name that.
+      const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const given = typeof err.data === 'object' && err.data !== null ? Object.keys(err.data) : [];
+      const misspelt = given.find((k) => !known.includes(k) && closest(k, known) === missing);
+      if (misspelt !== undefined) return { path: [...path, misspelt], problem: `is not a known setting${of ? ` of ${of}` : ''} (did you mean "${missing}"?)` };
       return { path: [...path, missing], problem: `is required${of ? ` for ${of}` : ''}` };
     }
     case 'additionalProperties': {

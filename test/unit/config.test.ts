@@ -318,7 +318,24 @@ describe('bad configuration stops start-up with one line naming file, path and p
 
   it('routing steps out of order', () => {
     const file = overlay(oneQueue('{ afterSeconds: 0, everyone: true }'));
-    expect(errorFor({ CONFIG: file })).toBe(`${file}: queues[0].steps[1].afterSeconds: must be greater than the step before (0), got 0`);
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: queues[0].steps[1].afterSeconds: must be greater than the step before (0), got 0: ` +
+        'steps widen the circle: each names who may answer (skill with an optional minLevel, group, or everyone: true) ' +
+        'from afterSeconds of waiting on, in addition to the agents of every step before; ' +
+        'the longest idle of them all is offered the call first',
+    );
+  });
+
+  it('routing steps that do not start at 0', () => {
+    const file = overlay('queues:\n  - { id: kort, name: Kort, steps: [{ afterSeconds: 30, skill: kort }] }\n');
+    expect(errorFor({ CONFIG: file })).toMatch(
+      /^.*: queues\[0\]\.steps\[0\]\.afterSeconds: the first step must start at 0 \(who may answer a new call\), got 30: steps widen the circle: .* in addition to the agents of every step before; /,
+    );
+  });
+
+  it('a misspelt setting inside a list entry names the misspelling and the setting meant', () => {
+    const file = overlay(oneQueue('{ aftreSeconds: 60, everyone: true }'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: queues[0].steps[1].aftreSeconds: is not a known setting (did you mean "afterSeconds"?)`);
   });
 
   it('a skill level outside 1..5', () => {

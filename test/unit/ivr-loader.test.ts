@@ -133,6 +133,12 @@ describe('a bad flow is refused with one line naming the file, the node and the 
     );
   });
 
+  it('a misspelt required setting is named as the misspelling, not as missing', () => {
+    expect(problem(`nodes:\n  - { id: radgivare, type: transfer, too: "1001" }\n`)).toBe(
+      'ivr-flows/kundtjanst.yaml: node "radgivare": too: is not a known setting of a transfer node (did you mean "to"?)',
+    );
+  });
+
   it('a prompt that is not in the manifest', () => {
     expect(problem(MENU_FLOW.replace('prompts: [welcome]', 'prompts: [welcom]'))).toBe(
       'ivr-flows/kundtjanst.yaml: node "meny": prompt "welcom" is not in media/prompts/manifest.json for language "sv" (did you mean "welcome"?)',
