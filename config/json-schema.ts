@@ -182,6 +182,7 @@ export const configSchema = {
           queue: name,
           target: extension,
           greeting: { type: 'boolean', errorHint: 'must be true or false' },
+          personalAgent: { ...extension, errorHint: 'must be the extension of an agent, 2 to 6 digits in quotes, such as "1002"' },
         },
       },
     },

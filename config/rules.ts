@@ -70,6 +70,7 @@ export function checkConfigRules(config: Config): Issue | null {
     }
   }
   const knownQueues = (): string => [...queueIds.keys()].join(', ') || 'none';
+  const knownAgents = (): string => config.extensions.filter((e) => e.agent).map((e) => e.extension).join(', ') || 'none';
   for (const [i, e] of config.extensions.entries()) {
     if (!e.agent) continue;
     for (const [j, q] of e.agent.queues.entries()) {
@@ -86,6 +87,21 @@ export function checkConfigRules(config: Config): Issue | null {
     }
     if (n.greeting && n.target === undefined) {
       return { path: ['numbers', i, 'greeting'], problem: 'goes with a target extension (a number without target runs its IVR flow)' };
+    }
+    if (n.personalAgent !== undefined) {
+      const at = seenExt.get(n.personalAgent);
+      if (at === undefined) {
+        return { path: ['numbers', i, 'personalAgent'], problem: `unknown extension "${n.personalAgent}" (not in extensions; agents: ${knownAgents()})` };
+      }
+      if (!config.extensions[at]!.agent) {
+        return {
+          path: ['numbers', i, 'personalAgent'],
+          problem: `extension "${n.personalAgent}" (extensions[${at}]) is not an agent: a personal queue is an agent's (agents: ${knownAgents()})`,
+        };
+      }
+      if (n.target !== undefined) {
+        return { path: ['numbers', i, 'personalAgent'], problem: 'goes with a queue, not a target (a number with target rings that extension directly)' };
+      }
     }
     if (n.queue !== undefined && !queueIds.has(n.queue)) {
       return { path: ['numbers', i, 'queue'], problem: `unknown queue "${n.queue}" (queues: ${knownQueues()})` };

@@ -156,6 +156,13 @@ export interface NumberConfig {
    * prompt, one key) before ringing the target, with media anchored.
    */
   greeting?: boolean;
+  /**
+   * An agent's extension (one with an `agent` profile): calls to this number
+   * wait in that agent's personal queue, for them first, then after the
+   * queue's personalOverflowSeconds for any of the queue's agents. A flow's
+   * queue node with an `agent` of its own decides instead.
+   */
+  personalAgent?: string;
 }
 
 export interface TrunkConfig {

@@ -357,6 +357,48 @@ describe('bad configuration stops start-up with one line naming file, path and p
     );
   });
 
+  const personalNumber = (agent: string, extra = ''): string =>
+    [
+      'extensions:',
+      '  - { extension: "1002", name: Erik, password: demo-b, agent: { queues: [kundtjanst] } }',
+      '  - { extension: "1010", name: Reception, password: demo-r }',
+      'numbers:',
+      '  - { number: "+46313900601", service: Kundtjänst, queue: kundtjanst }',
+      `  - { number: "+46313900610", service: Kundtjänst, queue: kundtjanst, personalAgent: ${agent}${extra} }`,
+    ].join('\n');
+
+  it("a number may lead to an agent's personal queue", () => {
+    const config = loadConfig({ env: { CONFIG: overlay(personalNumber('"1002"')) } });
+    expect(config.numbers[1]).toEqual({ number: '+46313900610', service: 'Kundtjänst', queue: 'kundtjanst', personalAgent: '1002' });
+    expect(config.numbers[0]!.personalAgent).toBeUndefined();
+  });
+
+  it('a personal queue for an extension that does not exist', () => {
+    const file = overlay(personalNumber('"1099"'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: numbers[1].personalAgent: unknown extension "1099" (not in extensions; agents: 1002)`);
+  });
+
+  it('a personal queue for an extension that is not an agent', () => {
+    const file = overlay(personalNumber('"1010"'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[1].personalAgent: extension "1010" (extensions[1]) is not an agent: a personal queue is an agent's (agents: 1002)`,
+    );
+  });
+
+  it('a personal queue named without quotes', () => {
+    const file = overlay(personalNumber('1002'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[1].personalAgent: must be the extension of an agent, 2 to 6 digits in quotes, such as "1002", got number 1002 (put it in quotes in YAML)`,
+    );
+  });
+
+  it('a personal queue on a number that rings an extension directly', () => {
+    const file = overlay(personalNumber('"1002"', ', target: "1010"'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[1].personalAgent: goes with a queue, not a target (a number with target rings that extension directly)`,
+    );
+  });
+
   it('an agent answering on a mobile the extension does not have', () => {
     const file = overlay('extensions:\n  - { extension: "1003", name: Maja, password: demo-x, agent: { queues: [kort], answerOn: mobile } }\n');
     expect(errorFor({ CONFIG: file })).toBe(`${file}: extensions[0].agent.answerOn: is mobile, but the extension has no mobile number`);

@@ -211,6 +211,19 @@ describe('a bad flow is refused with one line naming the file, the node and the 
     );
   });
 
+  it("a queue node's agent must be text, with known placeholders, naming an extension that exists", () => {
+    const queueWithAgent = (agent: string): string => `nodes:\n  - { id: ko, type: queue, agent: ${agent} }\n`;
+    expect(problem(queueWithAgent('1002'))).toBe(
+      'ivr-flows/kundtjanst.yaml: node "ko": agent: must be an agent\'s extension in quotes, or a placeholder such as "{{vars.serviceman}}", got number 1002 (put it in quotes in YAML)',
+    );
+    expect(problem(queueWithAgent('"{{serviceman}}"'))).toBe(
+      'ivr-flows/kundtjanst.yaml: node "ko": agent: "{{serviceman}}" is not a known placeholder (use {{caller}}, {{callerName}}, {{dialled}}, {{service}}, {{callId}}, {{language}} or {{vars.NAME}})',
+    );
+    expect(problem(queueWithAgent('"1099"'))).toBe('ivr-flows/kundtjanst.yaml: node "ko": agent: extension "1099" is not in the configuration\'s extensions');
+    expect(problem(queueWithAgent('"1002"'))).toBe('ok');
+    expect(problem(queueWithAgent('"{{vars.serviceman}}"'))).toBe('ok');
+  });
+
   it('a node that is never reached is a warning, not an error', () => {
     const { warnings } = parseFlow(`nodes:\n  - { id: ko, type: queue }\n  - { id: gammal, type: hangup }\n`, 'ivr-flows/kundtjanst.yaml', '.', known);
     expect(warnings).toContain('ivr-flows/kundtjanst.yaml: node "gammal" is never reached from the start node "ko"');
