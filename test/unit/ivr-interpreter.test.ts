@@ -520,6 +520,8 @@ describe('the CRM lookup (http node)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The process's first fetch loads its HTTP client, which on a busy machine alone can outlast the nodes' 300 ms timeout.
+    await (await fetch(`${base}/warm-up`)).text();
   });
   afterAll(() => {
     server.closeAllConnections();
