@@ -1,9 +1,9 @@
 /**
  * The configuration's cross-field rules, the ones a JSON schema cannot say:
  * unique extensions, numbers, queue and trunk names; every reference (a
- * number's target and queue, an agent's queues, an operator's extensions)
- * names something that exists; routing steps that widen the circle in
- * order; port ranges that do not collide.
+ * number's target, queue and personal agent, an agent's queues, an
+ * operator's extensions) names something that exists; routing steps that
+ * widen the circle in order; port ranges that do not collide.
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
