@@ -5,7 +5,6 @@
  * One server owns the RTP port range, the shared 20 ms media clock, and the
  * cache of converted sounds; each endpoint is one call leg on one port.
  */
-import { advertisedAddressFor } from '../../server/net/address.js';
 import type { CreateEndpointOptions, MediaServer } from '../port.js';
 import { PacingClock } from './clock.js';
 import { EmbeddedEndpoint, type EndpointContext, type MediaLogger } from './endpoint.js';
@@ -21,8 +20,9 @@ export interface EmbeddedMediaServerOptions {
   /** Local address for RTP sockets, default all IPv4 interfaces. */
   bindAddress?: string;
   /**
-   * Address written in our SDP. Default: bindAddress when it is a specific
-   * address, else the machine's first non-loopback IPv4 address.
+   * Address written in our SDP. Default: bindAddress. Required when
+   * bindAddress is a wildcard: which of the machine's addresses peers can
+   * reach is the application's decision, not the engine's.
    */
   advertisedAddress?: string;
   /** Default for endpoints that do not say; 0 (the default) disables. */
@@ -46,10 +46,14 @@ export class EmbeddedMediaServer implements MediaServer {
 
   constructor(opts: EmbeddedMediaServerOptions = {}) {
     const bindAddress = opts.bindAddress ?? '0.0.0.0';
+    const advertisedAddress = opts.advertisedAddress ?? (isWildcard(bindAddress) ? undefined : bindAddress);
+    if (advertisedAddress === undefined) {
+      throw new Error(`the media server binds to ${bindAddress}: say which address to write in SDP (advertisedAddress)`);
+    }
     this.ports = new RtpPortPool({ min: opts.portMin ?? 20000, max: opts.portMax ?? 20999, bindAddress });
     this.clock = opts.clock ?? new PacingClock();
     this.sounds = opts.sounds ?? new SoundCache();
-    this.advertisedAddress = opts.advertisedAddress ?? advertisedAddressFor(bindAddress);
+    this.advertisedAddress = advertisedAddress;
     this.rtpTimeoutSecs = opts.rtpTimeoutSecs ?? 0;
     this.context = {
       clock: this.clock,
@@ -97,4 +101,8 @@ export class EmbeddedMediaServer implements MediaServer {
     this.closed = true;
     await Promise.all([...this.endpoints].map((ep) => ep.destroy()));
   }
+}
+
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
 }

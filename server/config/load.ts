@@ -13,10 +13,11 @@
  * that is unset or empty changes nothing.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
-import { type Config, formatPath, validateConfig } from '../../config/schema.js';
+import type { Config } from '../../config/schema.js';
+import { validateConfig } from '../../config/validate.js';
+import { displayName, formatPath, parseYaml } from '../../config/validation-kit.js';
 
 export type { Config } from '../../config/schema.js';
 
@@ -72,12 +73,6 @@ export function defaultConfigFile(): string {
   return join(packageRoot(), 'config', 'default.yaml');
 }
 
-/** A file name as shown in messages: relative to the working directory when inside it. */
-function displayName(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
-}
-
 type Plain = Record<string, unknown>;
 
 function isMapping(v: unknown): v is Plain {
@@ -93,15 +88,9 @@ function readYaml(file: string, label: string): Plain {
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read file (${code ?? (e as Error).message})`;
     throw new ConfigError(label, '', why);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-    const what = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError(label, '', `${where}invalid YAML: ${what}`);
-  }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  const parsed = parseYaml(text);
+  if ('problem' in parsed) throw new ConfigError(label, '', parsed.problem);
+  const { value } = parsed;
   if (value === null || value === undefined) return {};
   if (!isMapping(value)) throw new ConfigError(label, '', 'must be a YAML mapping (key: value lines) at the top level');
   return value;

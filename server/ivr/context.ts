@@ -41,6 +41,12 @@ export interface CallData {
   /** The service the dialled number belongs to (config `numbers[].service`), e.g. "Kundtjänst". */
   readonly service: string;
   /**
+   * The extension of the agent whose personal queue calls to the dialled
+   * number wait in (config `numbers[].personalAgent`); a queue node without
+   * an `agent` of its own queues the call for this agent.
+   */
+  readonly personalAgent?: string;
+  /**
    * The language prompts are played in: "sv" or "en". The session starts it
    * at the flow's `language`; a `set` node (language choice) or an `http`
    * answer may change it.
@@ -77,6 +83,12 @@ export interface EnqueueRequest {
   priority: number;
   /** Leave the queue with outcome 'overflow' after this many seconds of waiting. */
   maxWaitSeconds?: number;
+  /**
+   * A personal queue call: the extension of the agent (their ACD id) the call
+   * waits for first; after the queue's `personalOverflowSeconds` the queue's
+   * other agents may take it too. Undefined: an ordinary queue call.
+   */
+  personalAgentId?: string;
   experience: QueueExperience;
   /** Carried on the ACD entry: caller, dialled, service, and the flow's variables. */
   data: Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * A loaded flow: what ./loader.ts makes of one ivr-flows/*.yaml file and
+ * A loaded flow: what ./parse-flow.ts makes of one ivr-flows/*.yaml file and
  * what ./interpreter.ts runs. Flows are frozen: a reload makes new objects,
  * and a call keeps the flow it started with.
  */

@@ -1,16 +1,17 @@
 /**
- * The IVR: flows as data (ivr-flows/*.yaml), loaded and checked by
- * ./loader.ts, run for a call by ./interpreter.ts against the IvrContext
- * the call session provides (./context.ts). The format: ./README.md.
+ * The IVR: flows as data (ivr-flows/*.yaml), checked by ./parse-flow.ts
+ * and ./flow-set.ts, kept up to date by ./loader.ts, run for a call by
+ * ./interpreter.ts against the IvrContext the call session provides
+ * (./context.ts). The format: ./README.md.
  */
 export * from './context.js';
 export type { Flow, NodeDef, NodeDefBase } from './flow.js';
 export { DEFAULT_MAX_STEPS } from './flow.js';
 export { FlowRun, runFlow, type EndReason, type FlowResult, type RunOptions } from './interpreter.js';
-export {
-  FlowError, FlowLibrary, FlowSet, loadFlows, parseFlow,
-  type CallKey, type FlowLibraryOptions, type LoadOptions, type ReloadResult,
-} from './loader.js';
+export { FlowError } from './flow-error.js';
+export { FlowSet, loadFlows, type CallKey } from './flow-set.js';
+export { FlowLibrary, type FlowLibraryOptions, type ReloadResult } from './loader.js';
+export { parseFlow, type LoadOptions } from './parse-flow.js';
 export { NODE_TYPES } from './nodes/index.js';
 export type { IvrNode, NodeType } from './nodes/node.js';
 export { swedishHoliday, swedishHolidays, type Holiday } from './holidays.js';

@@ -318,7 +318,24 @@ describe('bad configuration stops start-up with one line naming file, path and p
 
   it('routing steps out of order', () => {
     const file = overlay(oneQueue('{ afterSeconds: 0, everyone: true }'));
-    expect(errorFor({ CONFIG: file })).toBe(`${file}: queues[0].steps[1].afterSeconds: must be greater than the step before (0), got 0`);
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: queues[0].steps[1].afterSeconds: must be greater than the step before (0), got 0: ` +
+        'steps widen the circle: each names who may answer (skill with an optional minLevel, group, or everyone: true) ' +
+        'from afterSeconds of waiting on, in addition to the agents of every step before; ' +
+        'the longest idle of them all is offered the call first',
+    );
+  });
+
+  it('routing steps that do not start at 0', () => {
+    const file = overlay('queues:\n  - { id: kort, name: Kort, steps: [{ afterSeconds: 30, skill: kort }] }\n');
+    expect(errorFor({ CONFIG: file })).toMatch(
+      /^.*: queues\[0\]\.steps\[0\]\.afterSeconds: the first step must start at 0 \(who may answer a new call\), got 30: steps widen the circle: .* in addition to the agents of every step before; /,
+    );
+  });
+
+  it('a misspelt setting inside a list entry names the misspelling and the setting meant', () => {
+    const file = overlay(oneQueue('{ aftreSeconds: 60, everyone: true }'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: queues[0].steps[1].aftreSeconds: is not a known setting (did you mean "afterSeconds"?)`);
   });
 
   it('a skill level outside 1..5', () => {
@@ -337,6 +354,48 @@ describe('bad configuration stops start-up with one line naming file, path and p
     const file = overlay('numbers:\n  - { number: "+46313900603", service: Kort }\n');
     expect(errorFor({ CONFIG: file })).toBe(
       `${file}: numbers[0]: needs a queue (where its service's calls wait) or a target extension (direct dial)`,
+    );
+  });
+
+  const personalNumber = (agent: string, extra = ''): string =>
+    [
+      'extensions:',
+      '  - { extension: "1002", name: Erik, password: demo-b, agent: { queues: [kundtjanst] } }',
+      '  - { extension: "1010", name: Reception, password: demo-r }',
+      'numbers:',
+      '  - { number: "+46313900601", service: Kundtjänst, queue: kundtjanst }',
+      `  - { number: "+46313900610", service: Kundtjänst, queue: kundtjanst, personalAgent: ${agent}${extra} }`,
+    ].join('\n');
+
+  it("a number may lead to an agent's personal queue", () => {
+    const config = loadConfig({ env: { CONFIG: overlay(personalNumber('"1002"')) } });
+    expect(config.numbers[1]).toEqual({ number: '+46313900610', service: 'Kundtjänst', queue: 'kundtjanst', personalAgent: '1002' });
+    expect(config.numbers[0]!.personalAgent).toBeUndefined();
+  });
+
+  it('a personal queue for an extension that does not exist', () => {
+    const file = overlay(personalNumber('"1099"'));
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: numbers[1].personalAgent: unknown extension "1099" (not in extensions; agents: 1002)`);
+  });
+
+  it('a personal queue for an extension that is not an agent', () => {
+    const file = overlay(personalNumber('"1010"'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[1].personalAgent: extension "1010" (extensions[1]) is not an agent: a personal queue is an agent's (agents: 1002)`,
+    );
+  });
+
+  it('a personal queue named without quotes', () => {
+    const file = overlay(personalNumber('1002'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[1].personalAgent: must be the extension of an agent, 2 to 6 digits in quotes, such as "1002", got number 1002 (put it in quotes in YAML)`,
+    );
+  });
+
+  it('a personal queue on a number that rings an extension directly', () => {
+    const file = overlay(personalNumber('"1002"', ', target: "1010"'));
+    expect(errorFor({ CONFIG: file })).toBe(
+      `${file}: numbers[1].personalAgent: goes with a queue, not a target (a number with target rings that extension directly)`,
     );
   });
 

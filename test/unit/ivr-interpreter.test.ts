@@ -13,7 +13,8 @@ import type {
 } from '../../server/ivr/context.js';
 import type { Flow } from '../../server/ivr/flow.js';
 import { runFlow } from '../../server/ivr/interpreter.js';
-import { loadFlows, parseFlow } from '../../server/ivr/loader.js';
+import { loadFlows } from '../../server/ivr/flow-set.js';
+import { parseFlow } from '../../server/ivr/parse-flow.js';
 
 const prompts = loadPromptSet();
 const demo = loadFlows(path.resolve('ivr-flows'), { prompts });
@@ -149,6 +150,8 @@ interface TestCallOptions {
   service?: string;
   dialled?: string;
   language?: string;
+  /** The dialled number's personal agent (config numbers[].personalAgent). */
+  personalAgent?: string;
   /** ISO time of the call. */
   at?: string;
   avalanche?: AvalancheMessage[];
@@ -180,6 +183,7 @@ function testCall(opts: TestCallOptions = {}) {
       dialled: opts.dialled ?? '+46313900601',
       service: opts.service ?? 'Kundtjänst',
       language: opts.language ?? 'sv',
+      ...(opts.personalAgent !== undefined ? { personalAgent: opts.personalAgent } : {}),
     },
     variables: {},
     routing: { priority: 0, vip: false },
@@ -516,6 +520,8 @@ describe('the CRM lookup (http node)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The process's first fetch loads its HTTP client, which on a busy machine alone can outlast the nodes' 300 ms timeout.
+    await (await fetch(`${base}/warm-up`)).text();
   });
   afterAll(() => {
     server.closeAllConnections();
@@ -549,6 +555,19 @@ nodes:
     expect(requests.at(-1)).toBe('/lookup?caller=%2B46701740651&service=F%C3%B6retag');
     expect(call.path()).toEqual(['crm', 'ko']);
     expect(call.enqueued[0]).toMatchObject({ priority: 10, data: { kundnummer: '4711', segment: 'guld', vip: 'true' } });
+  });
+
+  it("the caller's own serviceman from the CRM gets the call first: a personal queue call for that agent", async () => {
+    answers.set('+46701740653', { body: { variables: { serviceman: '1004' } } });
+    const call = caller('+46701740653');
+    const personal = flow(`
+nodes:
+  - { id: crm, type: http, url: "${base}/lookup?caller={{caller}}", timeoutMs: 300, next: ko }
+  - { id: ko, type: queue, queue: foretag, agent: "{{vars.serviceman}}" }
+`);
+    await runFlow(personal, call.ctx).result;
+    expect(call.enqueued).toHaveLength(1);
+    expect(call.enqueued[0]).toMatchObject({ queueId: 'foretag', personalAgentId: '1004', data: { serviceman: '1004' } });
   });
 
   it('a route in the answer rings the personal adviser', async () => {
@@ -678,5 +697,40 @@ nodes:
     const result = await runFlow(demoFlow('kort-och-sparr'), call.ctx).result;
     expect(result).toMatchObject({ reason: 'error', lastNode: 'ko' });
     expect(result.error?.message).toBe('the ACD is down');
+  });
+});
+
+describe('personal queues', () => {
+  const viaSet = (agent: string): Flow =>
+    flow(`
+nodes:
+  - { id: handlaggare, type: set, variables: { serviceman: "1002" }, next: ko }
+  - { id: ko, type: queue, queue: kundtjanst, agent: "${agent}" }
+`);
+
+  it("a queue node's agent, filled from a flow variable, queues the call for that agent", async () => {
+    const call = testCall();
+    await runFlow(viaSet('{{vars.serviceman}}'), call.ctx).result;
+    expect(call.enqueued[0]).toMatchObject({ queueId: 'kundtjanst', personalAgentId: '1002' });
+  });
+
+  it('an agent that fills in empty makes an ordinary queue call, even on a personal number', async () => {
+    const call = testCall({ personalAgent: '1004' });
+    await runFlow(viaSet('{{vars.saknas}}'), call.ctx).result;
+    expect(call.enqueued).toHaveLength(1);
+    expect(call.enqueued[0]).not.toHaveProperty('personalAgentId');
+  });
+
+  it("a queue node without agent queues a call to an agent's personal number for that agent", async () => {
+    const call = testCall({ personalAgent: '1004' });
+    await runFlow(demoFlow('kort-och-sparr'), call.ctx).result;
+    expect(call.enqueued[0]).toMatchObject({ queueId: 'kort', personalAgentId: '1004' });
+  });
+
+  it('a call to an ordinary number is an ordinary queue call', async () => {
+    const call = testCall();
+    await runFlow(demoFlow('kort-och-sparr'), call.ctx).result;
+    expect(call.enqueued).toHaveLength(1);
+    expect(call.enqueued[0]).not.toHaveProperty('personalAgentId');
   });
 });

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config/load.js';
-import { FlowError, FlowLibrary, loadFlows, parseFlow } from '../../server/ivr/loader.js';
+import { FlowError } from '../../server/ivr/flow-error.js';
+import { loadFlows } from '../../server/ivr/flow-set.js';
+import { FlowLibrary } from '../../server/ivr/loader.js';
+import { parseFlow } from '../../server/ivr/parse-flow.js';
 import { tempDir } from '../support/tmp.js';
 
 const config = loadConfig({ env: {} });
@@ -114,7 +117,7 @@ describe('a bad flow is refused with one line naming the file, the node and the 
 
   it('a setting the node type does not have', () => {
     expect(problem(MENU_FLOW.replace('prompts: [welcome]', 'promts: [welcome]'))).toBe(
-      'ivr-flows/kundtjanst.yaml: node "meny": "promts" is not a setting of a menu node (did you mean "prompts"?)',
+      'ivr-flows/kundtjanst.yaml: node "meny": promts: is not a known setting of a menu node (did you mean "prompts"?)',
     );
   });
 
@@ -126,7 +129,13 @@ describe('a bad flow is refused with one line naming the file, the node and the 
 
   it('a missing setting', () => {
     expect(problem(`nodes:\n  - { id: radgivare, type: transfer }\n`)).toBe(
-      'ivr-flows/kundtjanst.yaml: node "radgivare": "to" is required for a transfer node',
+      'ivr-flows/kundtjanst.yaml: node "radgivare": to: is required for a transfer node',
+    );
+  });
+
+  it('a misspelt required setting is named as the misspelling, not as missing', () => {
+    expect(problem(`nodes:\n  - { id: radgivare, type: transfer, too: "1001" }\n`)).toBe(
+      'ivr-flows/kundtjanst.yaml: node "radgivare": too: is not a known setting of a transfer node (did you mean "to"?)',
     );
   });
 
@@ -163,11 +172,11 @@ describe('a bad flow is refused with one line naming the file, the node and the 
   });
 
   it('a YAML syntax error, with its line', () => {
-    expect(problem(`nodes:\n  - id: ko\n    type: queue\n    type: play\n`)).toBe('ivr-flows/kundtjanst.yaml: line 4, column 5: Map keys must be unique');
+    expect(problem(`nodes:\n  - id: ko\n    type: queue\n    type: play\n`)).toBe('ivr-flows/kundtjanst.yaml: line 4, column 5: invalid YAML: Map keys must be unique');
   });
 
   it('a file without nodes', () => {
-    expect(problem(`services: [Kundtjänst]\n`)).toBe('ivr-flows/kundtjanst.yaml: "nodes" is required for a flow file');
+    expect(problem(`services: [Kundtjänst]\n`)).toBe('ivr-flows/kundtjanst.yaml: nodes: is required for a flow file');
   });
 
   it('a menu with no key to press', () => {
@@ -200,6 +209,19 @@ describe('a bad flow is refused with one line naming the file, the node and the 
     expect(problem(yaml)).toBe(
       'ivr-flows/kundtjanst.yaml: node "crm": url: "{{nummer}}" is not a known placeholder (use {{caller}}, {{callerName}}, {{dialled}}, {{service}}, {{callId}}, {{language}} or {{vars.NAME}})',
     );
+  });
+
+  it("a queue node's agent must be text, with known placeholders, naming an extension that exists", () => {
+    const queueWithAgent = (agent: string): string => `nodes:\n  - { id: ko, type: queue, agent: ${agent} }\n`;
+    expect(problem(queueWithAgent('1002'))).toBe(
+      'ivr-flows/kundtjanst.yaml: node "ko": agent: must be an agent\'s extension in quotes, or a placeholder such as "{{vars.serviceman}}", got number 1002 (put it in quotes in YAML)',
+    );
+    expect(problem(queueWithAgent('"{{serviceman}}"'))).toBe(
+      'ivr-flows/kundtjanst.yaml: node "ko": agent: "{{serviceman}}" is not a known placeholder (use {{caller}}, {{callerName}}, {{dialled}}, {{service}}, {{callId}}, {{language}} or {{vars.NAME}})',
+    );
+    expect(problem(queueWithAgent('"1099"'))).toBe('ivr-flows/kundtjanst.yaml: node "ko": agent: extension "1099" is not in the configuration\'s extensions');
+    expect(problem(queueWithAgent('"1002"'))).toBe('ok');
+    expect(problem(queueWithAgent('"{{vars.serviceman}}"'))).toBe('ok');
   });
 
   it('a node that is never reached is a warning, not an error', () => {

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { OverloadGuard, timerLateness } from '../../server/sip/overload.js';
 import { loadConfig } from '../../server/config/load.js';
-import { formatPath, validateConfig } from '../../config/schema.js';
+import { validateConfig } from '../../config/validate.js';
+import { formatPath } from '../../config/validation-kit.js';
 
 interface Warning { fields: Record<string, unknown>; msg: string }
 

@@ -6,7 +6,7 @@ import { PROMPT_LANGUAGES, promptFiles } from '../../../media/speech.js';
 import type { IvrContext } from '../context.js';
 import type { SoundSpec } from './node.js';
 
-/** `errorHint` replaces ajv's wording in load errors (see ../loader.ts). */
+/** `errorHint` replaces ajv's wording in load errors (see config/validation-kit.ts). */
 export const schema = {
   promptName: { type: 'string', pattern: '^[A-Za-z0-9_]+$', errorHint: 'must be a prompt name such as "welcome"' },
   slot: {

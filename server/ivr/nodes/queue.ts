@@ -8,6 +8,7 @@
  *   - id: ko
  *     type: queue
  *     queue: kundtjanst                  # ACD queue id (default: the service's queue)
+ *     agent: "{{vars.serviceman}}"       # personal queue: this agent's extension first (default: the number's personalAgent)
  *     priority: 0                        # added to the call's priority (VIP from an http node)
  *     maxWaitSeconds: 900                # then the overflow branch
  *     music: default                     # music on hold from the prompt manifest
@@ -18,18 +19,28 @@
  *     brandMessageEverySeconds: 90       # at every 90 s of waiting
  *     branches: { overflow: erbjud-callback, failed: stangt }
  *
+ * `agent` makes it a personal queue call: the call waits for that agent
+ * (an extension, usually a placeholder filled by an http node or keyed in)
+ * and after the queue's personalOverflowSeconds any of the queue's agents
+ * may take it. Filled in empty, the call is an ordinary queue call; without
+ * `agent`, the call's own personal agent (config numbers[].personalAgent)
+ * is used when it has one.
+ *
  * When an agent answers, the caller takes a callback or hangs up, the flow
  * ends here. `overflow` (the maximum wait passed) and `failed` (the queue
  * could not take the call) go to their branch, else `next`.
  */
 import type { IvrContext, QueueExperience } from '../context.js';
 import type { NodeDefBase } from '../flow.js';
+import { fillTemplate, templateProblem } from '../template.js';
 import { schema } from './common.js';
 import { KILLED, NodeTask, nodeType } from './node.js';
 
 export interface QueueDef extends NodeDefBase, QueueExperience {
   readonly type: 'queue';
   readonly queue?: string;
+  /** Template of the personal agent's extension, e.g. "{{vars.serviceman}}". */
+  readonly agent?: string;
   readonly priority?: number;
   readonly maxWaitSeconds?: number;
 }
@@ -42,10 +53,12 @@ class QueueNode extends NodeTask<QueueDef> {
       if (d[key] !== undefined) (experience as Record<string, unknown>)[key] = d[key];
     }
     const { caller, dialled, service, language, callId } = ctx.call;
+    const personalAgentId = this.personalAgent(ctx);
     const result = await this.untilKilled(
       ctx.enqueue(
         {
           queueId: d.queue,
+          ...(personalAgentId !== undefined ? { personalAgentId } : {}),
           priority: ctx.routing.priority + (d.priority ?? 0),
           ...(d.maxWaitSeconds !== undefined ? { maxWaitSeconds: d.maxWaitSeconds } : {}),
           experience,
@@ -55,7 +68,7 @@ class QueueNode extends NodeTask<QueueDef> {
       ),
     );
     if (result === KILLED) return undefined;
-    ctx.logger.info({ node: d.id, queue: d.queue, outcome: result.outcome }, 'queue done');
+    ctx.logger.info({ node: d.id, queue: d.queue, personalAgentId, outcome: result.outcome }, 'queue done');
     switch (result.outcome) {
       case 'answered':
       case 'callback':
@@ -67,6 +80,13 @@ class QueueNode extends NodeTask<QueueDef> {
         ctx.logger.warn({ node: d.id, reason: result.reason }, 'the queue could not take the call');
         return this.follow('failed');
     }
+  }
+
+  /** The node's `agent` filled in (empty: nobody), else the call's own personal agent. */
+  private personalAgent(ctx: IvrContext): string | undefined {
+    if (this.def.agent === undefined) return ctx.call.personalAgent;
+    const agent = fillTemplate(this.def.agent, ctx).trim();
+    return agent === '' ? undefined : agent;
   }
 }
 
@@ -83,6 +103,7 @@ export const queue = nodeType<QueueDef>({
   type: 'queue',
   settings: {
     queue: schema.queueId,
+    agent: { type: 'string', errorHint: 'must be an agent\'s extension in quotes, or a placeholder such as "{{vars.serviceman}}"' },
     priority: schema.priority,
     maxWaitSeconds: schema.seconds,
     music: schema.promptName,
@@ -105,6 +126,14 @@ export const queue = nodeType<QueueDef>({
       return `music "${def.music}" is not in the prompt manifest (known: ${[...env.prompts.music.keys()].join(', ')})`;
     }
     if (def.brandMessages && def.brandMessageEverySeconds === undefined) return '"brandMessages" needs "brandMessageEverySeconds"';
+    if (def.agent !== undefined) {
+      const bad = templateProblem(def.agent);
+      if (bad) return `agent: ${bad}`;
+      const literal = !def.agent.includes('{{') && def.agent.trim() !== '';
+      if (literal && env.extensions && !env.extensions.has(def.agent.trim())) {
+        return `agent: extension "${def.agent.trim()}" is not in the configuration's extensions`;
+      }
+    }
     if (def.queue !== undefined && env.queues && !env.queues.has(def.queue)) {
       return `queue "${def.queue}" is not a configured queue (known: ${[...env.queues].join(', ')})`;
     }

@@ -1,0 +1,250 @@
+/**
+ * The JSON schema (draft-07) of `Config`: each setting's type, range and
+ * default, and the wording of its error (`errorHint`, see
+ * ./validation-kit.ts). Unknown keys are errors, so typos are caught. What a
+ * schema cannot say (unique ids, references between sections) is in ./rules.ts.
+ */
+import { ANSWER_ON, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS } from './schema.js';
+
+/** How a queue's routing steps work, as the schema describes them and the rules' messages repeat. */
+export const STEPS_RULE =
+  'steps widen the circle: each names who may answer (skill with an optional minLevel, group, or everyone: true) ' +
+  'from afterSeconds of waiting on, in addition to the agents of every step before; ' +
+  'the longest idle of them all is offered the call first';
+
+export const E164_PATTERN = '^\\+[1-9]\\d{6,14}$';
+export const EXTENSION_PATTERN = '^[0-9]{2,6}$';
+
+const port = { type: 'integer', minimum: 1, maximum: 65535, errorHint: 'must be a port number 1..65535' };
+const e164 = { type: 'string', pattern: E164_PATTERN, errorHint: 'must be an E.164 number such as +46313900600' };
+const extension = { type: 'string', pattern: EXTENSION_PATTERN, errorHint: 'must be an extension of 2 to 6 digits' };
+const text = { type: 'string', minLength: 1, errorHint: 'must be a non-empty string' };
+const seconds = { type: 'integer', minimum: 1, errorHint: 'must be a whole number of seconds >= 1' };
+const secondsOrZero = { type: 'integer', minimum: 0, errorHint: 'must be a whole number of seconds >= 0' };
+const level = { type: 'integer', minimum: 1, maximum: 5, errorHint: 'must be a skill level 1..5' };
+const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', errorHint: 'must be a lower-case name of letters, digits, "-" and "_"' };
+const featureCode = {
+  type: 'string',
+  pattern: '^[*#][0-9*#]{1,5}$',
+  errorHint: 'must be a code starting with * or # and 2 to 6 characters long, such as "*21" (in quotes)',
+};
+const hostname = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$',
+  errorHint: 'must be a domain name such as kustbanken.local',
+};
+const engine = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['port', 'secret'],
+  properties: {
+    host: { type: ['string', 'null'], minLength: 1, default: null, errorHint: 'must be a host name or address, or null for the embedded engine' },
+    port,
+    secret: text,
+  },
+};
+
+/** JSON schema (draft-07) of `Config`. Unknown keys are errors, so typos are caught. */
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  type: 'object',
+  additionalProperties: false,
+  required: ['company', 'sip', 'http', 'rtp', 'dataDir', 'logLevel', 'drachtio', 'freeswitch', 'extensions', 'numbers', 'trunks'],
+  properties: {
+    company: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'countryCode', 'timezone'],
+      properties: {
+        name: text,
+        countryCode: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', errorHint: 'must be a country calling code without "+", such as "46"' },
+        timezone: text,
+      },
+    },
+    sip: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port', 'wsPort', 'domain', 'registration'],
+      properties: {
+        host: text,
+        port,
+        wsPort: port,
+        advertisedAddress: text,
+        domain: hostname,
+        registration: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['minExpires', 'maxExpires', 'defaultExpires'],
+          properties: { minExpires: seconds, maxExpires: seconds, defaultExpires: seconds },
+        },
+        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for no limit)' },
+        maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
+      },
+    },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port'],
+      properties: { host: text, port },
+    },
+    rtp: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['portMin', 'portMax'],
+      properties: { portMin: port, portMax: port },
+    },
+    dataDir: text,
+    logLevel: { type: 'string', enum: [...LOG_LEVELS], errorHint: `must be one of ${LOG_LEVELS.join(', ')}` },
+    drachtio: engine,
+    freeswitch: engine,
+    redisUrl: {
+      type: ['string', 'null'],
+      pattern: '^rediss?://',
+      default: null,
+      errorHint: 'must be a redis:// or rediss:// URL, or null for the in-process store',
+    },
+    extensions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['extension', 'name', 'password'],
+        properties: {
+          extension,
+          name: text,
+          password: text,
+          mobile: e164,
+          operator: { type: 'boolean', errorHint: 'must be true or false' },
+          agent: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['queues'],
+            properties: {
+              skills: { type: 'object', additionalProperties: level, default: {}, errorHint: 'must be a mapping of skill name to level 1..5' },
+              groups: { type: 'array', items: name, default: [], errorHint: 'must be a list of group names' },
+              queues: { type: 'array', items: name, minItems: 1, errorHint: 'must be a list of one or more queue ids' },
+              answerOn: { type: 'string', enum: [...ANSWER_ON], default: 'phone', errorHint: `must be one of ${ANSWER_ON.join(', ')}` },
+            },
+          },
+        },
+      },
+    },
+    queues: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'name', 'steps'],
+        properties: {
+          id: name,
+          name: text,
+          steps: {
+            type: 'array',
+            minItems: 1,
+            description: STEPS_RULE,
+            errorHint: 'must be a list of one or more routing steps, the first at afterSeconds 0',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['afterSeconds'],
+              properties: {
+                afterSeconds: secondsOrZero,
+                skill: name,
+                minLevel: level,
+                group: name,
+                everyone: { type: 'boolean', const: true, errorHint: 'must be true' },
+              },
+            },
+          },
+          priority: { type: 'string', enum: [...PRIORITY_RULES], default: 'classes', errorHint: `must be one of ${PRIORITY_RULES.join(', ')}` },
+          headStartSecondsPerPoint: secondsOrZero,
+          wrapUpSeconds: { ...secondsOrZero, default: 30 },
+          ringTimeoutSeconds: { ...seconds, default: 20 },
+          maxMissedOffers: { type: 'integer', minimum: 1, default: 2, errorHint: 'must be a whole number >= 1' },
+          personalOverflowSeconds: { ...secondsOrZero, default: 60 },
+          announceEverySeconds: { ...secondsOrZero, default: 60 },
+          callbackRetrySeconds: secondsOrZero,
+          callbackMaxAttempts: { type: 'integer', minimum: 1, errorHint: 'must be a whole number >= 1' },
+          callbackRingSeconds: seconds,
+        },
+      },
+    },
+    numbers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['number', 'service'],
+        properties: {
+          number: e164,
+          service: text,
+          queue: name,
+          target: extension,
+          greeting: { type: 'boolean', errorHint: 'must be true or false' },
+          personalAgent: { ...extension, errorHint: 'must be the extension of an agent, 2 to 6 digits in quotes, such as "1002"' },
+        },
+      },
+    },
+    featureCodes: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        login: { ...featureCode, default: '*21' },
+        logout: { ...featureCode, default: '*22' },
+        pause: { ...featureCode, default: '*23' },
+        ready: { ...featureCode, default: '*24' },
+        recordAnnouncements: { ...featureCode, default: '*77' },
+        avalancheToggle: { ...featureCode, default: '*78' },
+      },
+    },
+    operators: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'pin'],
+        properties: {
+          name: text,
+          pin: { type: 'string', pattern: '^[0-9]{4,12}$', errorHint: 'must be a PIN of 4 to 12 digits, in quotes' },
+          extensions: { type: 'array', items: extension, default: [], errorHint: 'must be a list of extensions' },
+        },
+      },
+    },
+    avalanche: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'services', 'slot'],
+        properties: {
+          id: { type: 'string', pattern: '^[0-9]{1,4}$', errorHint: 'must be 1 to 4 digits, in quotes, such as "1"' },
+          services: { type: 'array', items: text, minItems: 1, errorHint: 'must be a list of one or more services' },
+          slot: name,
+          language: { type: 'string', enum: ['sv', 'en'], errorHint: 'must be sv or en' },
+        },
+      },
+    },
+    trunks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'host', 'port', 'transport', 'trustedSources', 'callerId'],
+        properties: {
+          name: text,
+          host: text,
+          port,
+          transport: { type: 'string', enum: [...TRUNK_TRANSPORTS], errorHint: `must be one of ${TRUNK_TRANSPORTS.join(', ')}` },
+          username: text,
+          password: text,
+          trustedSources: { type: 'array', items: text },
+          callerId: e164,
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,186 @@
+/**
+ * The configuration's cross-field rules, the ones a JSON schema cannot say:
+ * unique extensions, numbers, queue and trunk names; every reference (a
+ * number's target, queue and personal agent, an agent's queues, an
+ * operator's extensions) names something that exists; routing steps that
+ * widen the circle in order; port ranges that do not collide.
+ *
+ * Run on a value that already matches the schema; returns the first problem.
+ */
+import { isIP } from 'node:net';
+import { STEPS_RULE } from './json-schema.js';
+import type { Config, FeatureCodesConfig } from './schema.js';
+import type { Issue } from './validation-kit.js';
+
+function isIpOrCidr(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0) return isIP(s) !== 0;
+  const addr = s.slice(0, slash);
+  const bits = s.slice(slash + 1);
+  const family = isIP(addr);
+  if (family === 0 || !/^(0|[1-9][0-9]*)$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** Cross-field rules, run on a value that already matches the schema. Returns the first problem. */
+export function checkConfigRules(config: Config): Issue | null {
+  const seenExt = new Map<string, number>();
+  for (const [i, e] of config.extensions.entries()) {
+    const prev = seenExt.get(e.extension);
+    if (prev !== undefined) {
+      return { path: ['extensions', i, 'extension'], problem: `duplicate extension "${e.extension}" (already at extensions[${prev}])` };
+    }
+    seenExt.set(e.extension, i);
+  }
+  const seenNum = new Map<string, number>();
+  for (const [i, n] of config.numbers.entries()) {
+    const prev = seenNum.get(n.number);
+    if (prev !== undefined) {
+      return { path: ['numbers', i, 'number'], problem: `duplicate number "${n.number}" (already at numbers[${prev}])` };
+    }
+    seenNum.set(n.number, i);
+  }
+  const queueIds = new Map<string, number>();
+  for (const [i, q] of config.queues.entries()) {
+    const prev = queueIds.get(q.id);
+    if (prev !== undefined) return { path: ['queues', i, 'id'], problem: `duplicate queue id "${q.id}" (already at queues[${prev}])` };
+    queueIds.set(q.id, i);
+    let before = -1;
+    for (const [j, step] of q.steps.entries()) {
+      const kinds = [step.skill !== undefined, step.group !== undefined, step.everyone !== undefined].filter(Boolean).length;
+      if (kinds !== 1) {
+        return { path: ['queues', i, 'steps', j], problem: 'must name exactly one of skill (with an optional minLevel), group, or everyone: true' };
+      }
+      if (step.minLevel !== undefined && step.skill === undefined) {
+        return { path: ['queues', i, 'steps', j, 'minLevel'], problem: 'goes with a skill' };
+      }
+      if (step.afterSeconds <= before) {
+        return {
+          path: ['queues', i, 'steps', j, 'afterSeconds'],
+          problem: `must be greater than the step before (${before}), got ${step.afterSeconds}: ${STEPS_RULE}`,
+        };
+      }
+      before = step.afterSeconds;
+    }
+    if (q.steps[0]!.afterSeconds !== 0) {
+      return { path: ['queues', i, 'steps', 0, 'afterSeconds'], problem: `the first step must start at 0 (who may answer a new call), got ${q.steps[0]!.afterSeconds}: ${STEPS_RULE}` };
+    }
+    if (q.priority === 'head-start' && q.headStartSecondsPerPoint === undefined) {
+      return { path: ['queues', i, 'headStartSecondsPerPoint'], problem: 'is required with priority: head-start (seconds of waiting one priority point is worth)' };
+    }
+  }
+  const knownQueues = (): string => [...queueIds.keys()].join(', ') || 'none';
+  const knownAgents = (): string => config.extensions.filter((e) => e.agent).map((e) => e.extension).join(', ') || 'none';
+  for (const [i, e] of config.extensions.entries()) {
+    if (!e.agent) continue;
+    for (const [j, q] of e.agent.queues.entries()) {
+      if (!queueIds.has(q)) return { path: ['extensions', i, 'agent', 'queues', j], problem: `unknown queue "${q}" (queues: ${knownQueues()})` };
+    }
+    if (e.agent.answerOn === 'mobile' && !e.mobile) {
+      return { path: ['extensions', i, 'agent', 'answerOn'], problem: 'is mobile, but the extension has no mobile number' };
+    }
+  }
+  const serviceQueue = new Map<string, { queue: string | undefined; at: number }>();
+  for (const [i, n] of config.numbers.entries()) {
+    if (n.target !== undefined && !seenExt.has(n.target)) {
+      return { path: ['numbers', i, 'target'], problem: `unknown extension "${n.target}" (not in extensions)` };
+    }
+    if (n.greeting && n.target === undefined) {
+      return { path: ['numbers', i, 'greeting'], problem: 'goes with a target extension (a number without target runs its IVR flow)' };
+    }
+    if (n.personalAgent !== undefined) {
+      const at = seenExt.get(n.personalAgent);
+      if (at === undefined) {
+        return { path: ['numbers', i, 'personalAgent'], problem: `unknown extension "${n.personalAgent}" (not in extensions; agents: ${knownAgents()})` };
+      }
+      if (!config.extensions[at]!.agent) {
+        return {
+          path: ['numbers', i, 'personalAgent'],
+          problem: `extension "${n.personalAgent}" (extensions[${at}]) is not an agent: a personal queue is an agent's (agents: ${knownAgents()})`,
+        };
+      }
+      if (n.target !== undefined) {
+        return { path: ['numbers', i, 'personalAgent'], problem: 'goes with a queue, not a target (a number with target rings that extension directly)' };
+      }
+    }
+    if (n.queue !== undefined && !queueIds.has(n.queue)) {
+      return { path: ['numbers', i, 'queue'], problem: `unknown queue "${n.queue}" (queues: ${knownQueues()})` };
+    }
+    if (n.target === undefined && n.queue === undefined) {
+      return { path: ['numbers', i], problem: 'needs a queue (where its service\'s calls wait) or a target extension (direct dial)' };
+    }
+    if (n.target === undefined) {
+      const other = serviceQueue.get(n.service);
+      if (other && other.queue !== n.queue) {
+        return { path: ['numbers', i, 'queue'], problem: `service "${n.service}" already waits in queue "${other.queue}" (numbers[${other.at}]): one service, one queue` };
+      }
+      serviceQueue.set(n.service, { queue: n.queue, at: i });
+    }
+  }
+  const seenTrunk = new Map<string, number>();
+  for (const [i, t] of config.trunks.entries()) {
+    const prev = seenTrunk.get(t.name);
+    if (prev !== undefined) {
+      return { path: ['trunks', i, 'name'], problem: `duplicate trunk name "${t.name}" (already at trunks[${prev}])` };
+    }
+    seenTrunk.set(t.name, i);
+    for (const [j, src] of t.trustedSources.entries()) {
+      if (!isIpOrCidr(src)) {
+        return { path: ['trunks', i, 'trustedSources', j], problem: `must be an IP address or CIDR such as 192.0.2.0/24, got ${JSON.stringify(src)}` };
+      }
+    }
+  }
+  const codes = Object.entries(config.featureCodes) as Array<[keyof FeatureCodesConfig, string]>;
+  for (const [i, [key, code]] of codes.entries()) {
+    for (const [otherKey, other] of codes.slice(0, i)) {
+      if (code.startsWith(other) || other.startsWith(code)) {
+        return { path: ['featureCodes', key], problem: `"${code}" clashes with featureCodes.${otherKey} "${other}" (one must not begin with the other)` };
+      }
+    }
+  }
+  const pins = new Map<string, number>();
+  for (const [i, o] of config.operators.entries()) {
+    const prev = pins.get(o.pin);
+    // Say where, never what: a PIN is a secret.
+    if (prev !== undefined) return { path: ['operators', i, 'pin'], problem: `is the same PIN as operators[${prev}]: every operator needs their own` };
+    pins.set(o.pin, i);
+    for (const [j, ext] of o.extensions.entries()) {
+      if (!seenExt.has(ext)) return { path: ['operators', i, 'extensions', j], problem: `unknown extension "${ext}" (not in extensions)` };
+    }
+  }
+  const services = new Set(config.numbers.map((n) => n.service));
+  const avalancheIds = new Map<string, number>();
+  for (const [i, a] of config.avalanche.entries()) {
+    const prev = avalancheIds.get(a.id);
+    if (prev !== undefined) return { path: ['avalanche', i, 'id'], problem: `duplicate avalanche id "${a.id}" (already at avalanche[${prev}])` };
+    avalancheIds.set(a.id, i);
+    for (const [j, s] of a.services.entries()) {
+      if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)` };
+    }
+  }
+  const { rtp, sip, http } = config;
+  if (rtp.portMin > rtp.portMax) {
+    return { path: ['rtp', 'portMin'], problem: `must not be greater than rtp.portMax (${rtp.portMin} > ${rtp.portMax})` };
+  }
+  const reg = sip.registration;
+  if (reg.minExpires > reg.maxExpires) {
+    return { path: ['sip', 'registration', 'minExpires'], problem: `must not be greater than sip.registration.maxExpires (${reg.minExpires} > ${reg.maxExpires})` };
+  }
+  if (reg.defaultExpires < reg.minExpires || reg.defaultExpires > reg.maxExpires) {
+    return {
+      path: ['sip', 'registration', 'defaultExpires'],
+      problem: `must be between sip.registration.minExpires and maxExpires (${reg.minExpires}..${reg.maxExpires}), got ${reg.defaultExpires}`,
+    };
+  }
+  // The embedded engine listens on TCP for SIP and for SIP over WebSocket; HTTP is TCP too.
+  if (sip.wsPort === sip.port) {
+    return { path: ['sip', 'wsPort'], problem: `must differ from sip.port (both ${sip.port})` };
+  }
+  if (http.port === sip.port || http.port === sip.wsPort) {
+    return { path: ['http', 'port'], problem: `must differ from sip.port and sip.wsPort (${http.port} is taken)` };
+  }
+  if (sip.port >= rtp.portMin && sip.port <= rtp.portMax) {
+    return { path: ['sip', 'port'], problem: `must lie outside the RTP range ${rtp.portMin}..${rtp.portMax}, got ${sip.port}` };
+  }
+  return null;
+}

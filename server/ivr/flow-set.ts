@@ -1,0 +1,115 @@
+/**
+ * A folder of flows as one consistent set: every file parsed
+ * (./parse-flow.ts), then the rules across files: flow names, services
+ * and numbers each belong to one flow; at most one default flow; services
+ * exist in the configuration (when the caller says which exist).
+ *
+ * All or nothing: a set takes every file or, on any problem, none.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { didYouMean, displayName } from '../../config/validation-kit.js';
+import type { Flow } from './flow.js';
+import { FlowError } from './flow-error.js';
+import { flowEnv, parseFlowIn, type FlowEnv, type LoadOptions } from './parse-flow.js';
+
+/** Which flow a call runs. */
+export interface CallKey {
+  /** What was dialled: an E.164 number or an internal code. */
+  dialled: string;
+  /** The service of the dialled number, when it is a service number. */
+  service?: string;
+}
+
+/** One consistent set of flows: what a load or reload produces. */
+export class FlowSet {
+  /** By flow name, in file order. */
+  readonly flows: ReadonlyMap<string, Flow>;
+  /** Nodes never reached, and the like: logged, not fatal. */
+  readonly warnings: readonly string[];
+  private readonly byNumber = new Map<string, Flow>();
+  private readonly byService = new Map<string, Flow>();
+  private readonly fallback: Flow | undefined;
+
+  constructor(flows: readonly Flow[], warnings: readonly string[] = []) {
+    this.flows = new Map(flows.map((f) => [f.name, f]));
+    this.warnings = Object.freeze([...warnings]);
+    for (const f of flows) {
+      for (const n of f.numbers) this.byNumber.set(n, f);
+      for (const s of f.services) this.byService.set(s, f);
+    }
+    this.fallback = flows.find((f) => f.isDefault);
+  }
+
+  /** The flow for a call: by the number dialled, else by its service, else the default flow. */
+  forCall(call: CallKey): Flow | undefined {
+    return this.byNumber.get(call.dialled) ?? (call.service !== undefined ? this.byService.get(call.service) : undefined) ?? this.fallback;
+  }
+}
+
+/** The flow files in a folder (*.yaml, *.yml), sorted by name. */
+function flowFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new FlowError(displayName(dir), undefined, 'is not a folder');
+    names = readdirSync(dir);
+  } catch (err) {
+    if (err instanceof FlowError) throw err;
+    throw new FlowError(displayName(dir), undefined, `cannot read the flow folder: ${(err as Error).message}`);
+  }
+  return names.filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort().map((n) => join(dir, n));
+}
+
+/**
+ * Loads every flow in `dir` (ivr-flows/). All or nothing: throws FlowError
+ * with the first problem found.
+ */
+export function loadFlows(dir: string, opts: LoadOptions = {}): FlowSet {
+  return loadFlowsIn(flowEnv(opts), dir);
+}
+
+/** loadFlows with the options already made ready (a reload reuses them). */
+export function loadFlowsIn(env: FlowEnv, dir: string): FlowSet {
+  const flows: Flow[] = [];
+  const warnings: string[] = [];
+  const names = new Map<string, string>();
+  const services = new Map<string, string>();
+  const numbers = new Map<string, string>();
+  let defaultFile: string | undefined;
+  for (const path of flowFiles(dir)) {
+    const file = displayName(path);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new FlowError(file, undefined, `cannot read the file: ${(err as Error).message}`);
+    }
+    const { flow, warnings: w } = parseFlowIn(env, text, file, dir);
+    const fail = (reason: string): never => {
+      throw new FlowError(file, undefined, reason);
+    };
+    const sameName = names.get(flow.name);
+    if (sameName) fail(`flow "${flow.name}" is also the name of the flow in ${sameName}`);
+    names.set(flow.name, file);
+    for (const s of flow.services) {
+      if (env.services && !env.services.has(s)) {
+        fail(`service "${s}" is not a service in the configuration${didYouMean(s, env.services)} (config numbers[].service)`);
+      }
+      const other = services.get(s);
+      if (other) fail(`service "${s}" already runs the flow in ${other}`);
+      services.set(s, file);
+    }
+    for (const n of flow.numbers) {
+      const other = numbers.get(n);
+      if (other) fail(`number "${n}" already runs the flow in ${other}`);
+      numbers.set(n, file);
+    }
+    if (flow.isDefault) {
+      if (defaultFile) fail(`only one flow can be the default, and ${defaultFile} already is`);
+      defaultFile = file;
+    }
+    flows.push(flow);
+    warnings.push(...w);
+  }
+  return new FlowSet(flows, warnings);
+}
