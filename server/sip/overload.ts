@@ -35,7 +35,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { localsOf, type InviteStep } from './invite.js';
 
 /**
  * Seconds a refused caller is asked to wait. Short: an upstream proxy may
@@ -159,25 +158,6 @@ export class OverloadGuard {
       maxEventLoopDelayMs: this.opts.maxEventLoopDelayMs,
     }, 'overloaded: new calls refused with 503');
   }
-}
-
-/**
- * The router's overload step: a new call gets a slot among the calls in
- * progress (on its locals, for the steps after it to keep or release), or is
- * refused with 503 and Retry-After.
- */
-export function refuseWhenOverloaded(guard: OverloadGuard): InviteStep {
-  return (req, res, next) => {
-    if (guard.enabled) {
-      const slot = guard.admit();
-      if (!slot) {
-        res.send(503, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
-        return;
-      }
-      localsOf(req).slot = slot;
-    }
-    next();
-  };
 }
 
 /**

@@ -31,7 +31,7 @@ import type { DigestAuthenticator } from './digest.js';
 import type { Directory } from './directory.js';
 import { callerOf, localsOf, middleware, startLocals, type InviteStep, type Middleware } from './invite.js';
 import { presentationHeaders, type LegBuilder } from './legs.js';
-import { refuseWhenOverloaded, type OverloadGuard } from './overload.js';
+import { RETRY_AFTER_SECONDS, type OverloadGuard } from './overload.js';
 import type { Entrance, FeatureCodeHandler, GreetedNumber, Greeting, OnAnswered } from './ports.js';
 
 export type CallTarget =
@@ -75,7 +75,7 @@ export class Router {
   constructor(private readonly opts: RouterOptions) {
     const steps: InviteStep[] = [
       this.takeCall,
-      refuseWhenOverloaded(opts.overload),
+      this.overload,
       authenticate(opts.directory, opts.auth),
       this.featureCodes,
       this.route,
@@ -94,6 +94,20 @@ export class Router {
       return;
     }
     startLocals(req, this.opts.logger.child({ callId: req.get('Call-ID') }));
+    next();
+  };
+
+  /** The call gets a slot among the calls in progress, or is refused with 503 and Retry-After (./overload.ts). */
+  private readonly overload: InviteStep = (req, res, next) => {
+    const guard = this.opts.overload;
+    if (guard.enabled) {
+      const slot = guard.admit();
+      if (!slot) {
+        res.send(503, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
+        return;
+      }
+      localsOf(req).slot = slot;
+    }
     next();
   };
 
