@@ -88,6 +88,7 @@ export class Router {
     this.stopping = true;
   }
 
+  /** A stopping switch takes no new call; a call taken gets its logger. */
   private readonly takeCall: InviteStep = (req, res, next) => {
     if (this.stopping) {
       res.send(503);
@@ -111,6 +112,7 @@ export class Router {
     next();
   };
 
+  /** An extension's feature code goes to the handler; anything else, and every call from the trunk, on to route. */
   private readonly featureCodes: InviteStep = async (req, res, next) => {
     const caller = callerOf(req);
     const { features } = this.opts;
@@ -125,11 +127,13 @@ export class Router {
     await features.handle(req, res, caller.number, code, log);
   };
 
+  /** Where the dialled number leads: the last step, it always ends the call here. */
   private readonly route: InviteStep = async (req, res) => {
     const caller = callerOf(req);
     const { log } = localsOf(req);
-    const target = this.target(userPart(req.uri), caller.fromTrunk);
-    log.info({ from: caller.number, dialled: userPart(req.uri), target: describe(target), source: req.source_address }, 'incoming call');
+    const dialled = userPart(req.uri);
+    const target = this.target(dialled, caller.fromTrunk);
+    log.info({ from: caller.number, dialled, target: describe(target), source: req.source_address }, 'incoming call');
     // The extensions on the call once answered: whoever calls from one is on it too.
     const callingExtension = caller.fromTrunk ? [] : [caller.number];
     switch (target.kind) {
