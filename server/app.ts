@@ -1,10 +1,15 @@
 /**
- * Starts the product: the IVR flows (a bad flow stops start-up with its
+ * Starts the product, each part after the parts it needs, and nothing
+ * patched afterwards: the IVR flows (a bad flow stops start-up with its
  * one-line message), the embedded SIP server unless DRACHTIO_HOST points at
- * a real drachtio-server, the switch connected to it through drachtio-srf,
+ * a real drachtio-server, drachtio-srf connected to it, the switch
+ * (directory, registrar, legs, overload protection: server/sip/switch.ts),
  * the media engine, the ACD (on an in-process store persisted under
- * DATA_DIR, or on Redis when REDIS_URL is set) and the contact center that
- * joins them (server/calls/center.ts).
+ * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
+ * joins them (server/calls/center.ts), the feature codes and the greeting
+ * number, and last the switch's router, given what it calls up through
+ * (server/sip/ports.ts). Stopping ends the parts in the reverse order, the
+ * router first; a start that fails stops what it had started.
  */
 import { dirname, join, resolve } from 'node:path';
 import Srf from 'drachtio-srf';
@@ -12,6 +17,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SipServer } from './sipd/server.js';
 import { createSwitch, type Switch } from './sip/switch.js';
+import { attachRouter, type Router } from './sip/router.js';
 import type { MediaServer } from '../media/port.js';
 import { EmbeddedMediaServer } from '../media/engine/index.js';
 import { connectFreeswitch } from '../media/freeswitch.js';
@@ -26,6 +32,8 @@ import { CallCenter } from './calls/center.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
 import { AvalancheStore } from './calls/avalanche.js';
 import { FeatureCodes } from './calls/feature-codes.js';
+import { GreetThenConnect } from './calls/greeting.js';
+import { agentsOnCall } from './calls/other-calls.js';
 import { acdAgents, acdQueues } from './config/acd.js';
 import { defaultConfigFile } from './config/load.js';
 
@@ -35,6 +43,8 @@ export interface App {
   sipd?: SipServer;
   media: MediaServer;
   switch: Switch;
+  /** New calls: attached last, once everything it calls up through is up. */
+  router: Router;
   acd: Acd;
   flows: FlowLibrary;
   center: CallCenter;
@@ -68,100 +78,89 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     extensions: config.extensions.map((e) => e.extension),
     queues: config.queues.map((q) => q.id),
   });
-  let sipd: SipServer | undefined;
-  let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
-  if (!config.drachtio.host) {
-    sipd = new SipServer({
-      host: config.sip.host,
-      advertisedAddress: config.sip.advertisedAddress,
-      sipPort: config.sip.port,
-      wsPort: config.sip.wsPort,
-      // The control port carries the shared secret: keep it off the network.
-      controlHost: '127.0.0.1',
-      controlPort: config.drachtio.port,
-      secret: config.drachtio.secret,
-      logger,
-    });
-    await sipd.start();
-    target = { ...target, port: sipd.control.port };
-  }
-
-  const srf = new Srf();
-  try {
-    await connect(srf, target, logger);
-  } catch (err) {
-    srf.disconnect();
-    await sipd?.stop();
-    throw err;
-  }
-  const media = await startMedia(srf, config, logger);
-  const sw = createSwitch(srf, config, media, prompts, logger);
-  const clock = opts.clock ?? new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
-  const store: AcdStore = config.redisUrl
-    ? new RedisStore({ url: config.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
-    : new MemoryStore({ dataDir: resolve(config.dataDir) });
-  const acd = new Acd({
-    store, clock, queues: acdQueues(config), agents: acdAgents(config),
-    onError: (err) => logger.error({ err }, 'ACD error'),
-  });
-  const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators);
-  const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
-    logger.child({ component: 'avalanche' }));
-  const center = new CallCenter({
-    config, srf, media, prompts, acd, clock, flows,
-    registrar: sw.registrar, directory: sw.directory, legs: sw.legs,
-    announcements, avalanche,
-    logger: logger.child({ component: 'calls' }),
-    ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),
-  });
-  try {
-    await acd.start();
-    await center.start();
-  } catch (err) {
-    sw.stop();
-    await media.close();
-    srf.disconnect();
-    await sipd?.stop();
-    await store.close();
-    throw err;
-  }
-  sw.calls.entrance = center;
-  sw.calls.acd = acd;
-  sw.calls.features = new FeatureCodes({
-    config, srf, media, prompts, acd, clock, flows, avalanche,
-    loggedOutByCode: center.loggedOutByCode,
-    entrance: () => sw.calls.entrance,
-    logger: logger.child({ component: 'feature-codes' }),
-  });
-  flows.watch();
-  logger.info({
-    sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
-    media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
-  }, 'switch ready');
-
-  return {
-    srf,
-    sipd,
-    media,
-    switch: sw,
-    acd,
-    flows,
-    center,
-    avalanche,
-    async stop() {
-      sw.calls.entrance = undefined;
-      sw.calls.features = undefined;
-      sw.calls.acd = undefined;
-      flows.close();
-      await center.stop();
-      await acd.stop();
-      await store.close();
-      sw.stop();
-      await media.close();
-      srf.disconnect();
-      await sipd?.stop();
-    },
+  // What stops each part, in the order the parts were started: stopped in reverse.
+  const stops: Array<() => void | Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) await stop();
   };
+  try {
+    let sipd: SipServer | undefined;
+    let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
+    if (!config.drachtio.host) {
+      const server = new SipServer({
+        host: config.sip.host,
+        advertisedAddress: config.sip.advertisedAddress,
+        sipPort: config.sip.port,
+        wsPort: config.sip.wsPort,
+        // The control port carries the shared secret: keep it off the network.
+        controlHost: '127.0.0.1',
+        controlPort: config.drachtio.port,
+        secret: config.drachtio.secret,
+        logger,
+      });
+      await server.start();
+      stops.push(() => server.stop());
+      sipd = server;
+      target = { ...target, port: server.control.port };
+    }
+
+    const srf = new Srf();
+    stops.push(() => srf.disconnect());
+    await connect(srf, target, logger);
+    // The switch's own parts; calls are refused (503) by the SIP server until the router is attached below.
+    const sw = createSwitch(srf, config, logger);
+    stops.push(() => sw.stop());
+    const media = await startMedia(srf, config, logger);
+    stops.push(() => media.close());
+    const clock = opts.clock ?? new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
+    const store: AcdStore = config.redisUrl
+      ? new RedisStore({ url: config.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
+      : new MemoryStore({ dataDir: resolve(config.dataDir) });
+    stops.push(() => store.close());
+    const acd = new Acd({
+      store, clock, queues: acdQueues(config), agents: acdAgents(config),
+      onError: (err) => logger.error({ err }, 'ACD error'),
+    });
+    const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators);
+    const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
+      logger.child({ component: 'avalanche' }));
+    const center = new CallCenter({
+      config, srf, media, prompts, acd, clock, flows,
+      registrar: sw.registrar, directory: sw.directory, legs: sw.legs,
+      announcements, avalanche,
+      logger: logger.child({ component: 'calls' }),
+      ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),
+    });
+    await acd.start();
+    stops.push(() => acd.stop());
+    stops.push(() => center.stop());
+    await center.start();
+    const onAnswered = agentsOnCall(acd);
+    const features = new FeatureCodes({
+      config, srf, media, prompts, acd, clock, flows, avalanche,
+      loggedOutByCode: center.loggedOutByCode,
+      entrance: center,
+      logger: logger.child({ component: 'feature-codes' }),
+    });
+    const greeting = new GreetThenConnect({ srf, media, prompts, legs: sw.legs, onAnswered });
+    flows.watch();
+    stops.push(() => flows.close());
+    const router = attachRouter({
+      srf, directory: sw.directory, auth: sw.auth, legs: sw.legs, overload: sw.overload,
+      entrance: center, greeting, features, onAnswered,
+      logger: logger.child({ component: 'switch' }),
+    });
+    stops.push(() => router.stop());
+    logger.info({
+      sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
+      media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
+    }, 'switch ready');
+
+    return { srf, sipd, media, switch: sw, router, acd, flows, center, avalanche, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }
 
 /** FreeSWITCH when FREESWITCH_HOST is set, else the embedded RTP engine. */

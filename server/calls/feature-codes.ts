@@ -28,7 +28,7 @@ import type { MediaServer } from '../../media/port.js';
 import { promptFile, type PromptSet } from '../../media/speech.js';
 import type { Acd, Clock } from '../acd/index.js';
 import type { FlowLibrary } from '../ivr/loader.js';
-import type { Entrance } from '../sip/calls.js';
+import type { Entrance, FeatureCodeHandler } from '../sip/ports.js';
 import { AnchoredCall } from './anchored-call.js';
 import type { AvalancheStore } from './avalanche.js';
 
@@ -82,17 +82,12 @@ export interface FeatureCodesOptions {
   /** Agents logged out by code: the registration log-in rule leaves them alone. */
   loggedOutByCode: Set<string>;
   /** Where the recording flow runs (the contact center). */
-  entrance: () => Entrance | undefined;
+  entrance: Entrance;
   logger: Logger;
 }
 
-/** How the CallRouter hands feature codes over (server/sip/calls.ts). */
-export interface FeatureCodeHandler {
-  match(dialled: string): FeatureAction | undefined;
-  handle(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, action: FeatureAction, log: Logger): Promise<void>;
-}
-
-export class FeatureCodes implements FeatureCodeHandler {
+/** The switch's router hands an extension's feature codes over (server/sip/router.ts). */
+export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
   constructor(private readonly opts: FeatureCodesOptions) {}
 
   match(dialled: string): FeatureAction | undefined {
@@ -164,15 +159,14 @@ export class FeatureCodes implements FeatureCodeHandler {
   }
 
   private async recordAnnouncements(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, code: string, log: Logger): Promise<void> {
-    const entrance = this.opts.entrance();
     const flow = this.opts.flows.forCall({ dialled: code });
-    if (!entrance || !flow || !flow.numbers.includes(code)) {
+    if (!flow || !flow.numbers.includes(code)) {
       log.error({ code }, 'no IVR flow lists the recording code in its numbers');
-      res.send(entrance ? 404 : 503);
+      res.send(404);
       return;
     }
     const number: NumberConfig = { number: code, service: RECORDING_SERVICE };
-    await entrance.answer(req, res, { number: extension }, number, log);
+    await this.opts.entrance.answer(req, res, { number: extension, fromTrunk: false }, number, log);
   }
 
   private async confirm(req: Srf.SrfRequest, res: Srf.SrfResponse, ok: boolean, log: Logger): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Calls that reach or leave an ACD agent's extension without the ACD: a call
- * between extensions or out through the trunk (server/sip/calls.ts), a
- * flow's transfer to the extension (./session.ts). The ACD is told while
+ * between extensions or out through the trunk (the switch's B2BUA, through
+ * its OnAnswered hook: server/sip/ports.ts), a greeted number's call
+ * (./greeting.ts), a flow's transfer to the extension (./session.ts). The ACD is told while
  * one lasts, from answer to hang-up, so it offers the agent no queue call
  * meanwhile (server/acd/other-calls.ts). Extensions that are no agent's are
  * left out.
@@ -11,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { Acd } from '../acd/index.js';
+import type { OnAnswered } from '../sip/ports.js';
 
 /** What an answered call reports when it ends; calling it more than once reports once. */
 export type OtherCallEnd = () => Promise<void>;
@@ -35,4 +37,9 @@ export function otherCallAnswered(acd: Acd | undefined, extensions: readonly str
   const started = tell('otherCallStarted');
   let ended: Promise<void> | undefined;
   return () => (ended ??= started.then(() => tell('otherCallEnded')));
+}
+
+/** The switch's on-answered hook, told to the ACD. */
+export function agentsOnCall(acd: Acd): OnAnswered {
+  return (extensions, callId, log) => otherCallAnswered(acd, extensions, callId, log);
 }

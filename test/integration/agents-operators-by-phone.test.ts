@@ -186,7 +186,7 @@ describe('agents from their phones: feature codes', () => {
     const oskar = await phone('1004');
     await dialCode(oskar, '*22');
     expect(product!.app.acd.agent('1004')).toBeUndefined();
-    expect(product!.app.switch.calls.route('*22', true)).toMatchObject({ kind: 'reject', status: 404 });
+    expect(product!.app.router.target('*22', true)).toMatchObject({ kind: 'reject', status: 404 });
   }, 30_000);
 });
 

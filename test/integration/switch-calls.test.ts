@@ -1,10 +1,18 @@
 /**
  * Calls through the running switch, with SIPp as callers on the operator
  * network and as agents' phones: the B2BUA, CANCEL, unknown numbers, lost
- * 200 OKs and retransmitted INVITEs, all real SIP on loopback.
+ * 200 OKs and retransmitted INVITEs, all real SIP on loopback; and what a
+ * caller gets from a switch whose router is not attached yet.
  */
+import { randomUUID } from 'node:crypto';
+import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { createLogger } from '../../server/log.js';
+import { attachRouter } from '../../server/sip/router.js';
+import { createSwitch } from '../../server/sip/switch.js';
+import { SipServer } from '../../server/sipd/server.js';
+import { ringExtensionsDirectly, startProduct, testConfig, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { UdpPeer } from '../support/raw-sip.js';
 import { assertSippOk, describeSippResult, runSipp, startRegisteredSippPhone, type SippResult } from '../support/sipp.js';
 
 let product: RunningProduct;
@@ -130,3 +138,72 @@ describe('who may use the switch', () => {
     assertSippOk(call, 1);
   });
 });
+
+describe('before the router is attached', () => {
+  it('a new call gets 503 from the SIP server itself, and once the router is attached it is taken', async () => {
+    const config = await testConfig();
+    const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+    const sipd = new SipServer({
+      host: '127.0.0.1', sipPort: config.sip.port, controlHost: '127.0.0.1', controlPort: config.drachtio.port,
+      secret: config.drachtio.secret, logger,
+    });
+    await sipd.start();
+    const srf = new Srf();
+    const udp = await UdpPeer.open(config.sip.port);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        srf.on('connect', (err) => (err ? reject(err) : resolve()));
+        void srf.connect({ host: '127.0.0.1', port: sipd.control.port, secret: config.drachtio.secret });
+      });
+      const sw = createSwitch(srf, config, logger);
+      await until('the switch takes REGISTER', () => sipd.control.routesFor('REGISTER').length === 1);
+
+      const early = rawInvite(udp.port);
+      await udp.send(early.text);
+      expect(await udp.answerTo(early.callId, { final: true, timeoutMs: 3_000 })).toMatch(/^SIP\/2\.0 503 /);
+
+      const unanswered = async () => { throw new Error('not reached: the caller is not authenticated'); };
+      attachRouter({
+        srf, directory: sw.directory, auth: sw.auth, legs: sw.legs, overload: sw.overload, logger,
+        entrance: { answer: unanswered }, greeting: { answer: unanswered },
+        features: { match: () => undefined, handle: unanswered },
+        onAnswered: () => async () => {},
+      });
+      await until('the router takes INVITE', () => sipd.control.routesFor('INVITE').length === 1);
+      const taken = rawInvite(udp.port);
+      await udp.send(taken.text);
+      expect(await udp.answerTo(taken.callId, { final: true, timeoutMs: 3_000 })).toMatch(/^SIP\/2\.0 407 /);
+      sw.stop();
+    } finally {
+      udp.close();
+      srf.disconnect();
+      await sipd.stop();
+    }
+  });
+});
+
+/** An INVITE from an unauthenticated phone at 127.0.0.1:`port` for extension 1002. */
+function rawInvite(port: number): { text: string; callId: string } {
+  const callId = `${randomUUID()}@switch-calls.test`;
+  const host = `127.0.0.1:${port}`;
+  const lines = [
+    'INVITE sip:1002@127.0.0.1 SIP/2.0',
+    `Via: SIP/2.0/UDP ${host};branch=z9hG4bK-${randomUUID()};rport`,
+    'Max-Forwards: 70',
+    `From: <sip:1001@${host}>;tag=${randomUUID().slice(0, 8)}`,
+    'To: <sip:1002@127.0.0.1>',
+    `Call-ID: ${callId}`,
+    'CSeq: 1 INVITE',
+    `Contact: <sip:1001@${host}>`,
+    'Content-Length: 0',
+  ];
+  return { text: `${lines.join('\r\n')}\r\n\r\n`, callId };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The direction of dependencies, checked by `npm run check:deps` (and by
+ * `npm test` before the tests): no import cycles in server/, media/,
+ * config/; the switch (server/sip) imports nothing from the calls layer or
+ * the ACD, which call down into it through the interfaces it owns
+ * (server/sip/ports.ts); the ACD owns its store port and imports no store;
+ * media/ is a leaf library. A type-only import counts like any other: it
+ * ties the modules together just the same.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'Modules that import each other cannot be understood, tested or replaced one at a time.',
+      from: { path: '^(server|media|config)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'switch-is-a-lower-layer',
+      severity: 'error',
+      comment: 'The switch calls up only through the interfaces it owns (server/sip/ports.ts).',
+      from: { path: '^server/sip/' },
+      to: { path: '^server/(calls|acd)/' },
+    },
+    {
+      name: 'acd-owns-its-store-port',
+      severity: 'error',
+      comment: 'The ACD defines the store it needs; store implementations depend on the ACD, not the other way round.',
+      from: { path: '^server/acd/' },
+      to: { path: '^server/store/' },
+    },
+    {
+      name: 'media-is-a-leaf',
+      severity: 'error',
+      comment: 'media/ is a library: the application passes it what it needs.',
+      from: { path: '^media/' },
+      to: { path: '^server/' },
+    },
+    {
+      name: 'no-unresolvable',
+      severity: 'error',
+      comment: 'An import the checker cannot follow would hide a broken rule.',
+      from: {},
+      to: { couldNotResolve: true, dependencyTypesNot: ['core'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    // Type-only imports too: they are stripped from the JavaScript, not from the design.
+    tsPreCompilationDeps: true,
+  },
+};

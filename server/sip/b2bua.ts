@@ -1,0 +1,126 @@
+/**
+ * The calls the switch connects itself, as a B2BUA with the SDP passing
+ * straight through (no media of ours): an extension calling another, and an
+ * extension calling out through the trunk. Whichever side hangs up ends the
+ * other.
+ *
+ * An extension's phones all ring at once with the caller's own offer
+ * (./fork.ts). A caller without an offer (it waits for ours in the 2xx)
+ * cannot be offered to every phone at once: then the most recently
+ * registered phone rings alone, through drachtio-srf's createB2BUA, as a
+ * call out through the trunk does.
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { fork, type Leg } from './fork.js';
+import type { CallEnded } from './ports.js';
+
+/** The caller's side of a call the switch connects. */
+export interface B2buaCall {
+  srf: Srf;
+  req: Srf.SrfRequest;
+  res: Srf.SrfResponse;
+  log: Logger;
+  /** Called once the call is up; what it returns is called once when it ends. */
+  answered: () => CallEnded;
+}
+
+/** Rings an extension's phones (`legs`) and connects the caller to the first to answer. */
+export async function ringPhones(call: B2buaCall, legs: readonly Leg[]): Promise<void> {
+  const [latest] = legs;
+  if (!latest) {
+    call.log.info('extension not registered');
+    call.res.send(480);
+    return;
+  }
+  if (!call.req.body) {
+    await bridge(call, latest);
+    return;
+  }
+  await connectFirst(call, legs);
+}
+
+/**
+ * Rings every leg with the caller's own offer and connects the caller to
+ * the first that answers. Ringing reaches the caller as one plain 180:
+ * early media is not passed on, since only one phone's could be.
+ */
+export async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void> {
+  const { srf, req, res, log } = call;
+  const callerLeft = new AbortController();
+  // The SIP server has already answered the CANCEL and the INVITE (487).
+  req.on('cancel', () => callerLeft.abort());
+  let ringing = false;
+  const result = await fork(srf, legs, {
+    localSdp: req.body, signal: callerLeft.signal, log,
+    onProvisional: (provisional) => {
+      if (ringing || provisional.status < 180 || res.finalResponseSent || callerLeft.signal.aborted) return;
+      ringing = true;
+      res.send(180);
+    },
+  });
+  if ('status' in result) {
+    if (callerLeft.signal.aborted) log.info('caller gave up before an answer');
+    else if (!res.finalResponseSent) res.send(result.status);
+    return;
+  }
+  const callee = result.dialog;
+  // The phone may hang up while the caller's 200 OK is still on its way: listen from now on.
+  let calleeGone = false;
+  let caller: Srf.Dialog | undefined;
+  let ended: CallEnded | undefined;
+  callee.on('destroy', () => {
+    calleeGone = true;
+    if (!caller) return;
+    log.info('callee hung up');
+    caller.destroy(undefined, () => {});
+    void ended?.();
+  });
+  try {
+    if (callerLeft.signal.aborted) throw new Error('cancelled');
+    caller = await srf.createUAS(req, res, { localSdp: callee.remote.sdp });
+  } catch {
+    log.info('caller gave up as the phone answered');
+    if (!calleeGone) callee.destroy(undefined, () => {});
+    return;
+  }
+  if (calleeGone) {
+    log.info('callee hung up as the call was answered');
+    caller.destroy(undefined, () => {});
+    return;
+  }
+  log.info({ uri: result.leg.uri }, 'call answered');
+  ended = call.answered();
+  caller.on('destroy', () => {
+    log.info('caller hung up');
+    callee.destroy(undefined, () => {});
+    void ended?.();
+  });
+}
+
+/** One leg through drachtio-srf's createB2BUA, which passes the callee's failure on to the caller. */
+export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
+  const { srf, req, res, log } = call;
+  try {
+    const { uas, uac } = await srf.createB2BUA(req, res, leg.uri, {
+      headers: leg.headers,
+      ...(leg.proxy ? { proxy: leg.proxy } : {}),
+      ...(leg.auth ? { auth: leg.auth } : {}),
+    });
+    log.info({ uri: leg.uri }, 'call answered');
+    const ended = call.answered();
+    uas.on('destroy', () => {
+      log.info('caller hung up');
+      uac.destroy();
+      void ended();
+    });
+    uac.on('destroy', () => {
+      log.info('callee hung up');
+      uas.destroy();
+      void ended();
+    });
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    log.info({ uri: leg.uri, status: status ?? String(err) }, 'call not connected');
+  }
+}
