@@ -95,10 +95,11 @@ import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TTL_BEATS, deadOwnersOf, fateOf, heldEl
 import { afterMiss, afterWithdraw, answeredAgent, answeredEntry, ringDeadline, withdrawn } from './offers.js';
 import { settled, withOtherCall, withoutOtherCall } from './other-calls.js';
 import { compact, omit, sameRecord } from './records.js';
+import { agentAfterRestart, entryAfterRestart } from './restart.js';
 import { RoutingIndex } from './routing-index.js';
 import { validateAgents, validateQueues } from './validate.js';
 import { afterCall, wrapUpOver } from './wrapup.js';
-import type { AcdStore, StoreChange } from '../store/port.js';
+import type { AcdStore, StoreChange } from './store-port.js';
 
 export { AcdError } from './errors.js';
 
@@ -259,6 +260,7 @@ export class Acd {
       }
       for (const e of loaded.entries) this.applyEntry(e);
       for (const c of buffered) this.applyChange(c);
+      if (!this.store.shared) await this.restarted();
       await this.reconcile();
       if (this.store.shared) await this.reapOrphans();
       // Every match involves an entry: the drain serves them in line order.
@@ -827,6 +829,22 @@ export class Acd {
       this.markDirty(entryId, 'entry');
     }
     this.setStepTimer(entryId, r.after.nextChangeAt);
+  }
+
+  /** On a store only this engine uses: what its previous process left, as that process's end left it (./restart.ts). */
+  private async restarted(): Promise<void> {
+    const now = this.clock.now();
+    for (const entry of [...this.index.entries.values()]) {
+      const after = entryAfterRestart(entry);
+      if (after === undefined) await this.deleteEntry(entry.id);
+      else if (!sameRecord(after, entry)) await this.putEntry(after);
+    }
+    for (const agent of [...this.index.agents.values()]) {
+      const after = agentAfterRestart(agent, now);
+      if (!sameRecord(after, agent)) {
+        await this.write('agent', agent.id, () => this.store.putAgent(after), () => this.applyAgent(after, true), after);
+      }
+    }
   }
 
   /**

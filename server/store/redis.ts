@@ -55,7 +55,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AgentStatus, QueueEntry } from '../acd/model.js';
-import type { AcdStore, ClaimResult, StoreChange } from './port.js';
+import type { AcdStore, ClaimResult, StoreChange } from '../acd/store-port.js';
 
 export interface RedisStoreOptions {
   /** redis://[:password@]host:port[/db]; combined with `redis` when both are given. */
