@@ -48,6 +48,36 @@ describe('the longer a call waits, the wider the circle of agents who may take i
     expect(c.of('step-changed').map((e) => e.step)).toEqual([1, 2]);
   });
 
+  it('the circle only widens: a specialist outside the later group still takes the call after it widened', async () => {
+    const toGroup = queue({
+      steps: [
+        { afterSeconds: 0, eligible: { skill: 'A', minLevel: 4 } },
+        { afterSeconds: 120, eligible: { group: 'front-office' } },
+      ],
+    });
+    const specialist = agent('dora', { skills: { A: 5 }, groups: ['back-office'] });
+    const c = await centre({ queues: [toGroup], agents: [...people, specialist] });
+    const t0 = c.clock.now();
+    await c.acd.enqueue(c.call('c1'));
+    await c.clock.advanceTo(t0 + 200 * SECOND);
+    await c.acd.login('dora');
+    expect(c.offers()).toEqual([['c1', 'dora']]);
+  });
+
+  it('after the circle widened, the longest idle of all its steps\' agents goes first', async () => {
+    const toGroup = queue({
+      steps: [
+        { afterSeconds: 0, eligible: { skill: 'A', minLevel: 4 } },
+        { afterSeconds: 120, eligible: { group: 'front-office' } },
+      ],
+    });
+    const specialist = agent('dora', { skills: { A: 5 }, groups: ['back-office'] });
+    const c = await centre({ queues: [toGroup], agents: [...people, specialist], loggedIn: ['cecilia', 'dora', 'bo'] });
+    const waited = c.clock.now() - 150 * SECOND;
+    for (const id of ['c1', 'c2', 'c3']) await c.acd.enqueue(c.call(id, { enqueuedAt: waited }));
+    expect(c.offers()).toEqual([['c1', 'cecilia'], ['c2', 'dora'], ['c3', 'bo']]);
+  });
+
   it('an agent becoming ready is offered only the calls whose circle already includes them', async () => {
     const c = await centre({ queues: [widening], agents: people });
     const t0 = c.clock.now();
