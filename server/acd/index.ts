@@ -1,7 +1,7 @@
 /** The ACD's public surface. */
 export { Acd, AcdError } from './acd.js';
-export type { AcdListener, AcdOptions, NewEntry } from './acd.js';
-export type { AcdSnapshot, QueueSnapshot, SnapshotEntry } from './acd.js';
+export type { AcdListener, AcdOptions } from './acd.js';
+export type { AcdSnapshot, QueueSnapshot, SnapshotEntry } from './snapshot.js';
 export { RealClock, SimulatedClock } from './clock.js';
 export type { Clock, TimerFn, TimerHandle } from './clock.js';
 export type { Phase } from './eligibility.js';

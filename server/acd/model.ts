@@ -126,6 +126,9 @@ export interface QueueEntry {
   data: Record<string, string>;
 }
 
+/** What the engine's `enqueue` takes: an entry not yet offered; its owner is set by the engine. */
+export type NewEntry = Omit<QueueEntry, 'offeredTo' | 'offeredAt' | 'owner'>;
+
 export type AcdEvent =
   | { type: 'queued'; at: number; entry: QueueEntry }
   | { type: 'step-changed'; at: number; entryId: string; queueId: string; step: number }
