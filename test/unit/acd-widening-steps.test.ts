@@ -17,6 +17,16 @@ const people = [
   agent('cecilia', { skills: { B: 5 }, groups: ['front-office'] }),
 ];
 
+/** 0-120 s: specialists in A; from 120 s the front office too. */
+const toGroup = queue({
+  steps: [
+    { afterSeconds: 0, eligible: { skill: 'A', minLevel: 4 } },
+    { afterSeconds: 120, eligible: { group: 'front-office' } },
+  ],
+});
+/** A specialist in A outside the front office. */
+const specialist = agent('dora', { skills: { A: 5 }, groups: ['back-office'] });
+
 describe('the longer a call waits, the wider the circle of agents who may take it', () => {
   it('a specialist in A takes the call at once when one is ready', async () => {
     const c = await centre({ queues: [widening], agents: people, loggedIn: ['cecilia', 'bo', 'anna'] });
@@ -49,13 +59,6 @@ describe('the longer a call waits, the wider the circle of agents who may take i
   });
 
   it('the circle only widens: a specialist outside the later group still takes the call after it widened', async () => {
-    const toGroup = queue({
-      steps: [
-        { afterSeconds: 0, eligible: { skill: 'A', minLevel: 4 } },
-        { afterSeconds: 120, eligible: { group: 'front-office' } },
-      ],
-    });
-    const specialist = agent('dora', { skills: { A: 5 }, groups: ['back-office'] });
     const c = await centre({ queues: [toGroup], agents: [...people, specialist] });
     const t0 = c.clock.now();
     await c.acd.enqueue(c.call('c1'));
@@ -65,13 +68,6 @@ describe('the longer a call waits, the wider the circle of agents who may take i
   });
 
   it('after the circle widened, the longest idle of all its steps\' agents goes first', async () => {
-    const toGroup = queue({
-      steps: [
-        { afterSeconds: 0, eligible: { skill: 'A', minLevel: 4 } },
-        { afterSeconds: 120, eligible: { group: 'front-office' } },
-      ],
-    });
-    const specialist = agent('dora', { skills: { A: 5 }, groups: ['back-office'] });
     const c = await centre({ queues: [toGroup], agents: [...people, specialist], loggedIn: ['cecilia', 'dora', 'bo'] });
     const waited = c.clock.now() - 150 * SECOND;
     for (const id of ['c1', 'c2', 'c3']) await c.acd.enqueue(c.call(id, { enqueuedAt: waited }));
