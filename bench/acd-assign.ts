@@ -68,7 +68,7 @@ import { SimulatedClock } from '../server/acd/clock.js';
 import type { QueueEntry } from '../server/acd/model.js';
 import { MemoryStore } from '../server/store/memory.js';
 import { RedisStore } from '../server/store/redis.js';
-import type { AcdStore } from '../server/store/port.js';
+import type { AcdStore } from '../server/acd/store-port.js';
 import { buildAgents, buildQueues, expertQueues, latencyStats, prng, STEP_SECONDS, type LatencyStats } from './lib/acd-centre.js';
 import { startBenchRedis, type BenchRedis } from './lib/acd-redis.js';
 import { cpuSeconds, machineInfo, machineJiffies } from './lib/proc.js';

@@ -9,15 +9,19 @@
  *   (./callbacks.ts): nobody is offered it.
  * - `personal`: a call for one named agent (personal queue), for the queue's
  *   first `personalOverflowSeconds`: only that agent may take it.
- * - `step` i: the queue's routing steps, sorted by `afterSeconds`; step i
- *   holds from its `afterSeconds` until the next step's. Its agents are the
- *   members of the queue (AgentProfile.queues) matching the step: a skill at
- *   a minimum level, a group, or everyone. E.g. 0-120 s skill A level 4+,
- *   120-300 s skill A any level, from 300 s everyone in the queue.
+ * - `step` k: the queue's routing steps, sorted by `afterSeconds`; step k
+ *   holds from its `afterSeconds` until the next step's. The circle only
+ *   widens: a call at step k may be taken by the members of the queue
+ *   (AgentProfile.queues) matching any of steps 0..k (a skill at a minimum
+ *   level, a group, or everyone). E.g. steps "0 s: skill kort level 3+;
+ *   120 s: group frontoffice": for the first 120 s the card specialists,
+ *   from then on the card specialists and the whole front office.
  * - `none`: the queue's first step starts later than 0 s and has not yet.
  *
- * The named agent of a personal-queue call stays its first choice after the
- * overflow (./selection.ts).
+ * So an agent may take a queue's calls from the first step they match on
+ * (stepsForAgent). Among those eligible, the longest idle goes first
+ * (./selection.ts). The named agent of a personal-queue call stays its
+ * first choice after the overflow.
  *
  * Pure functions. The engine calls `phaseAt` when an entry arrives and again
  * at `nextChangeAt`, with a timer: no polling.
@@ -72,14 +76,15 @@ export function matchesStep(agent: AgentProfile, eligible: Eligibility): boolean
   return level !== undefined && level >= (eligible.minLevel ?? 1);
 }
 
-/** The steps (indexes into the sorted steps) of a queue whose calls the agent may take. */
+/**
+ * The steps (indexes into the sorted steps) of a queue whose calls the agent
+ * may take: every step from the first one they match, as circles only widen.
+ */
 export function stepsForAgent(agent: AgentProfile, queue: QueueConfig, steps: readonly RoutingStep[]): number[] {
   if (!agent.queues.includes(queue.id)) return [];
-  const out: number[] = [];
-  steps.forEach((s, i) => {
-    if (matchesStep(agent, s.eligible)) out.push(i);
-  });
-  return out;
+  const first = steps.findIndex((s) => matchesStep(agent, s.eligible));
+  if (first < 0) return [];
+  return steps.map((_, i) => i).filter((i) => i >= first);
 }
 
 export function samePhase(a: Phase | undefined, b: Phase): boolean {

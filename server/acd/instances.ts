@@ -42,9 +42,9 @@
  *   exactly one instance makes it (and reports it), and a live instance's
  *   call is never touched.
  * - An offer a dead instance made and rang (a callback's, say) is taken
- *   back by the takeover of ring timeouts (./acd.ts), as before.
+ *   back by the takeover of ring timeouts (./timers.ts), as before.
  * - On a store that is not shared (the in-process store) none of this
- *   runs: a restart ends every call there (../store/memory.ts).
+ *   runs: a restart ends every call there (./restart.ts).
  */
 import type { AgentStatus, QueueEntry } from './model.js';
 import { withdrawn } from './offers.js';

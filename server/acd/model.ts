@@ -16,7 +16,8 @@ export type Eligibility =
 
 /**
  * One step of a queue's widening circle: from `afterSeconds` of waiting
- * (until the next step starts) these agents may take the call.
+ * these agents may take the call too, beside those of the earlier steps
+ * (./eligibility.ts).
  */
 export interface RoutingStep {
   afterSeconds: number;
@@ -79,7 +80,7 @@ export interface AgentStatus {
   state: AgentState;
   /** When the current state began. */
   since: number;
-  /** When the agent last became free; longest idle is the smallest value among ready agents. */
+  /** When the agent last became free, or last missed an offer (./offers.ts); longest idle is the smallest value among ready agents. */
   idleSince: number;
   pauseReason?: string;
   /** The entry offered to or being handled by the agent. */
@@ -124,6 +125,9 @@ export interface QueueEntry {
   /** Caller number, dialled number, service: carried along for events and the agent's display. */
   data: Record<string, string>;
 }
+
+/** What the engine's `enqueue` takes: an entry not yet offered; its owner is set by the engine. */
+export type NewEntry = Omit<QueueEntry, 'offeredTo' | 'offeredAt' | 'owner'>;
 
 export type AcdEvent =
   | { type: 'queued'; at: number; entry: QueueEntry }

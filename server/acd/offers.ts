@@ -13,7 +13,9 @@
  *   to someone else whenever anyone else can take it). The agent's misses in
  *   a row go up; at `maxMissedOffers` they are paused with reason
  *   "no answer" (an `agent-state` event says so), otherwise they are ready
- *   again, still as long idle as before: they did not work.
+ *   again at the back of the idle order: idle from the miss (`idleSince`),
+ *   so the next call goes to those who have waited for one, and one
+ *   unattended desk does not cost each next caller a ring timeout.
  * - Withdrawn (the caller hung up or asked for a callback while it rang, or
  *   the agent logged out, paused or answered another call: ./other-calls.ts):
  *   the entry goes back (or away), the agent is ready again, and it does not
@@ -44,10 +46,10 @@ export function answeredAgent(agent: AgentStatus, entryId: string, at: number): 
   return { ...omit(agent, 'pauseReason', 'wrapUpUntil'), state: 'busy', since: at, entryId, missedInRow: 0 };
 }
 
-/** The agent after missing an offer: ready again, or paused "no answer" after too many misses in a row. */
+/** The agent after missing an offer: ready again and idle from now, or paused "no answer" after too many misses in a row. */
 export function afterMiss(agent: AgentStatus, queue: QueueConfig, at: number): AgentStatus {
   const missedInRow = agent.missedInRow + 1;
-  const base = omit(agent, 'entryId', 'wrapUpUntil');
+  const base = { ...omit(agent, 'entryId', 'wrapUpUntil'), idleSince: at };
   if (missedInRow >= queue.maxMissedOffers) {
     return { ...base, state: 'paused', since: at, pauseReason: NO_ANSWER, missedInRow };
   }

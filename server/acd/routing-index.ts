@@ -6,9 +6,10 @@
  * A *pool* is one step of one queue (queue q, step i). For each pool there
  * are two heaps:
  *
- * - the ready agents eligible for that step (members of q matching step i),
- *   ordered as ./selection.ts says: longest idle first, ties by level in the
- *   step's skill;
+ * - the ready agents eligible for that step: members of q matching any of
+ *   steps 0..i, as circles only widen (./eligibility.ts), ordered as
+ *   ./selection.ts says: longest idle first, ties by level in the step's
+ *   skill;
  * - the entries of q currently in step i and in line (not offered), ordered
  *   as ./ordering.ts says.
  *

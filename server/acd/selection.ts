@@ -1,11 +1,15 @@
 /**
  * Which agent takes an entry, and which entry a free agent takes.
  *
- * Among the ready agents eligible for an entry (./eligibility.ts), the one
- * idle the longest (smallest `idleSince`) is offered it. Ties go to the
- * higher level in the step's skill; a step by group or for everyone uses the
- * skill of the nearest earlier skill step of the queue (the queue's "own"
- * skill), and with none, ties go by agent id so the choice is repeatable.
+ * Among the ready agents eligible for an entry at its step k (the members
+ * of the queue matching any of steps 0..k, ./eligibility.ts), the one idle
+ * the longest (smallest `idleSince`) is offered it. An agent who missed an
+ * offer counts as idle from the miss (./offers.ts), so they come last.
+ * Ties go to the higher level in the step's skill; a step by group or for
+ * everyone uses the skill of the nearest earlier skill step of the queue
+ * (the queue's "own" skill, which the widened circle still holds: its
+ * specialists win a tie over the newcomers), and with none, ties go by
+ * agent id so the choice is repeatable.
  *
  * A personal-queue call goes to its named agent whenever that agent is
  * ready, before the overflow and after it. A free agent takes the calls

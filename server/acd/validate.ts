@@ -1,10 +1,11 @@
 /**
  * Checks the queues and agent profiles an Acd is built with, so a mistake in
  * configuration stops start-up with one clear line (which queue or agent,
- * which field, what is wrong) instead of routing strangely.
+ * which field, what is wrong) instead of routing strangely; and an entry
+ * the telephony layer enqueues, likewise.
  */
 import { AcdError } from './errors.js';
-import type { AgentProfile, QueueConfig } from './model.js';
+import type { AgentProfile, NewEntry, QueueConfig } from './model.js';
 
 const isNum = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isFinite(v) && v >= min;
 const isLevel = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 5;
@@ -71,4 +72,17 @@ export function validateAgents(agents: readonly AgentProfile[], queueIds: Readon
       if (!queueIds.has(q)) fail(what, `queues[${i}]`, 'is not a configured queue', q);
     });
   }
+}
+
+export function validateNewEntry(e: NewEntry): void {
+  const bad = (field: string, problem: string, got: unknown): never => {
+    throw new AcdError(`entry ${JSON.stringify(e?.id)}: ${field}: ${problem}, got ${JSON.stringify(got)}`);
+  };
+  if (typeof e !== 'object' || e === null) throw new AcdError('enqueue: an entry object is needed');
+  if (typeof e.id !== 'string' || e.id === '') bad('id', 'must be a non-empty string', e.id);
+  if (e.kind !== 'call' && e.kind !== 'callback') bad('kind', "must be 'call' or 'callback'", e.kind);
+  if (typeof e.enqueuedAt !== 'number' || !Number.isFinite(e.enqueuedAt)) bad('enqueuedAt', 'must be a time in ms', e.enqueuedAt);
+  if (typeof e.priority !== 'number' || !Number.isFinite(e.priority)) bad('priority', 'must be a number', e.priority);
+  if (typeof e.data !== 'object' || e.data === null) bad('data', 'must be an object of strings', e.data);
+  if (e.personalAgentId !== undefined && typeof e.personalAgentId !== 'string') bad('personalAgentId', 'must be an agent id', e.personalAgentId);
 }

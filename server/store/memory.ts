@@ -21,20 +21,19 @@
  * `debounceMs` and made atomically (a temporary file in the same folder,
  * then rename), so the file is always either the old or the new state.
  *
- * `load()` reads the file the first time it is called. A restart ends what
- * was in flight, so callbacks come back waiting (an offer or answer they had
- * is dropped: dialled twice rather than never) and agents who were reserved
- * or busy come back ready, on no call. Nothing is written before the file
- * has been read, so a store that failed to load (a corrupt file: the error
- * names it) never overwrites what is there; fix or remove the file and load
- * again.
+ * `load()` reads the file the first time it is called and hands back what
+ * was written, as it was written: what a restart means for the calls that
+ * were in flight is the ACD's rule (server/acd/restart.ts), not the
+ * store's. Nothing is written before the file has been read, so a store
+ * that failed to load (a corrupt file: the error names it) never overwrites
+ * what is there; fix or remove the file and load again.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentState, AgentStatus, QueueEntry } from '../acd/model.js';
 import { sameRecord } from '../acd/records.js';
-import type { AcdStore, ClaimResult, StoreChange } from './port.js';
+import type { AcdStore, ClaimResult, StoreChange } from '../acd/store-port.js';
 
 export interface MemoryStoreOptions {
   /** Folder of the state file (DATA_DIR). Without it nothing is persisted. */
@@ -307,27 +306,11 @@ export class MemoryStore implements AcdStore {
     return JSON.stringify(persisted, null, 1) + '\n';
   }
 
-  /** Merges the file into memory; what was put before the load wins. A restart ends what was in flight. */
+  /** Merges the file into memory; what was put before the load wins. */
   private restore(persisted: Persisted | undefined): void {
     if (!persisted) return;
-    for (const cb of persisted.callbacks) {
-      if (this.entries.has(cb.id)) continue;
-      const { offeredTo: _t, offeredAt: _a, answeredAt: _n, owner: _w, ...waiting } = cb;
-      this.entries.set(cb.id, frozenEntry(waiting));
-    }
-    for (const persistedAgent of persisted.agents) {
-      if (this.agents.has(persistedAgent.id)) continue;
-      // The calls of the process that wrote the file, ACD's or not, are gone with it.
-      const { otherCalls: _o, otherCallOwners: _w, ...a } = persistedAgent;
-      if (a.state === 'reserved' || a.state === 'busy') {
-        const { entryId: _e, next, ...rest } = a;
-        if (next?.state === 'paused') this.agents.set(a.id, frozenAgent({ ...rest, state: 'paused', pauseReason: next.reason ?? 'paused' }));
-        else if (next?.state === 'logged-out') this.agents.set(a.id, frozenAgent({ ...rest, state: 'logged-out' }));
-        else this.agents.set(a.id, frozenAgent({ ...rest, state: 'ready' }));
-      } else {
-        this.agents.set(a.id, frozenAgent(a));
-      }
-    }
+    for (const cb of persisted.callbacks) if (!this.entries.has(cb.id)) this.entries.set(cb.id, frozenEntry(cb));
+    for (const a of persisted.agents) if (!this.agents.has(a.id)) this.agents.set(a.id, frozenAgent(a));
   }
 
   private fire(change: StoreChange): void {

@@ -13,26 +13,10 @@
  *   P instances        SET of instance ids that have beaten (pruned as their heartbeats lapse)
  *   P instance:<id>    STRING, an instance's heartbeat: alive while the key lives (PX ttl, Redis's clock)
  *
- * The parts a claim decides (offeredTo/offeredAt, state/since/entryId) live in
- * their own hash fields, so the claim script checks and writes plain strings
- * and never re-encodes the JSON (Lua's cjson would round numbers to 14
- * digits). Numbers are stored as JavaScript writes them (String(n)) and read
- * back with Number(), which round-trips exactly.
- *
- * Every write is ONE Lua script (EVALSHA through ioredis defineCommand) that
- * INCRs P seq, appends the message to P log, applies the write and publishes
- * the message, all atomically. A message is JSON: [seq, [record, ...]] with
- * records ["entry", json, offeredTo|false, offeredAt|false],
- * ["agent", json, state, since, entryId|false] and ["entry-deleted", id].
- *
- * Delivery to onChange: each instance feeds both the replies to its own
- * writes and the messages on its subscriber connection into one reorder
- * buffer keyed by seq, and hands changes to listeners strictly in seq order,
- * each seq exactly once (later copies are dropped). A seq that does not show
- * up (the subscriber was disconnected) is read back from P log; one that is
- * no longer in the log is reported through onError and skipped. A write's
- * promise resolves once its own change has been handed to the listeners (or
- * after deliveryTimeoutMs, when Redis went away right after the write).
+ * Every write is one atomic Lua script (./redis-scripts.ts) that also takes
+ * the next seq, logs and publishes the change (the message format:
+ * ./redis-codec.ts); every instance's listeners get every change in seq
+ * order (./redis-feed.ts).
  *
  * A claim carries a random token stored with the offer: if ioredis resends
  * the script after a reconnect and the first run did apply, the rerun sees
@@ -42,20 +26,23 @@
  * onError, and every method rejects with a message naming the operation, the
  * Redis address and the cause. Reconnecting is ioredis's job.
  *
- * Unlike MemoryStore, load() resets nothing in flight (offers, busy agents,
- * ordinary calls): other instances may be handling them. Taking back what a
- * dead instance left is the ACD's job (its reconcile and takeover timers,
- * and server/acd/instances.ts); the store makes each such removal one
- * script that checks the owner's heartbeat key is gone and the record is
- * as the ACD saw it (the JSON compared as stored: the ACD's copy was
- * decoded from it, so it encodes back to the same string).
+ * load() hands back what is there and resets nothing in flight (offers,
+ * busy agents, ordinary calls): other instances may be handling them.
+ * Taking back what a dead instance left is the ACD's job
+ * (server/acd/instances.ts); the store makes each such removal one script
+ * that checks the owner's heartbeat key is gone and the record is as the
+ * ACD saw it (the JSON compared as stored: the ACD's copy was decoded from
+ * it, so it encodes back to the same string).
  * Standalone Redis only as written: load() reads keys it builds from the
  * prefix, so on a cluster the prefix would need a hash tag ("{acd}:").
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AgentStatus, QueueEntry } from '../acd/model.js';
-import type { AcdStore, ClaimResult, StoreChange } from './port.js';
+import type { AcdStore, ClaimResult, StoreChange } from '../acd/store-port.js';
+import { agentJson, decodeAgent, decodeEntry, decodeMessage, entryJson, numberArg } from './redis-codec.js';
+import { ChangeFeed, toError } from './redis-feed.js';
+import { SCRIPTS, type ScriptFn, type ScriptName } from './redis-scripts.js';
 
 export interface RedisStoreOptions {
   /** redis://[:password@]host:port[/db]; combined with `redis` when both are given. */
@@ -74,186 +61,6 @@ export interface RedisStoreOptions {
   deliveryTimeoutMs?: number;
 }
 
-type Nullable = string | false | null;
-type WireRecord =
-  | ['entry', string, Nullable, Nullable]
-  | ['agent', string, string, string, Nullable]
-  | ['entry-deleted', string];
-type WireMessage = [number, WireRecord[]];
-
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
-
-/** Shared Lua: take the next seq, log and publish the message; returns the message. */
-const LUA_EMIT = `
-local function emit(seqKey, logKey, channel, logMax, records)
-  local seq = redis.call('INCR', seqKey)
-  local msg = cjson.encode({seq, records})
-  redis.call('XADD', logKey, 'MAXLEN', '~', logMax, seq .. '-0', 'm', msg)
-  redis.call('PUBLISH', channel, msg)
-  return msg
-end
-local function opt(s)
-  if s == nil or s == '' then return false end
-  return s
-end
-`;
-
-/** KEYS: entry hash, entry index, seq, log. ARGV: channel, logMax, id, json, offeredTo, offeredAt. */
-const LUA_PUT_ENTRY = `${LUA_EMIT}
-local offTo, offAt = opt(ARGV[5]), opt(ARGV[6])
-local msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'entry', ARGV[4], offTo, offAt}})
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'json', ARGV[4])
-if offTo then redis.call('HSET', KEYS[1], 'offeredTo', offTo) end
-if offAt then redis.call('HSET', KEYS[1], 'offeredAt', offAt) end
-redis.call('SADD', KEYS[2], ARGV[3])
-return msg
-`;
-
-/** KEYS: entry hash, entry index, seq, log. ARGV: channel, logMax, id. Returns false when there was nothing to delete. */
-const LUA_DELETE_ENTRY = `${LUA_EMIT}
-local existed = redis.call('EXISTS', KEYS[1]) == 1
-local indexed = redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1
-if not existed and not indexed then return false end
-local msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'entry-deleted', ARGV[3]}})
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[2], ARGV[3])
-return msg
-`;
-
-/** KEYS: agent hash, agent index, seq, log. ARGV: channel, logMax, id, json, state, since, entryId. */
-const LUA_PUT_AGENT = `${LUA_EMIT}
-local entryId = opt(ARGV[7])
-local msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'agent', ARGV[4], ARGV[5], ARGV[6], entryId}})
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'json', ARGV[4], 'state', ARGV[5], 'since', ARGV[6])
-if entryId then redis.call('HSET', KEYS[1], 'entryId', entryId) end
-redis.call('SADD', KEYS[2], ARGV[3])
-return msg
-`;
-
-/**
- * KEYS: entry hash, agent hash, seq, log. ARGV: channel, logMax, entryId, agentId, at, token.
- * Returns {'ok', msg}, {'no', reason} or {'replay', msg} (the same token ran
- * before: ioredis resent the command after a reconnect; nothing is changed).
- */
-const LUA_CLAIM = `${LUA_EMIT}
-local e = redis.call('HMGET', KEYS[1], 'json', 'offeredTo', 'offeredAt', 'claim')
-if not e[1] then return {'no', 'entry-gone'} end
-if e[2] then
-  if e[4] == ARGV[6] then
-    local a = redis.call('HMGET', KEYS[2], 'json', 'state', 'since', 'entryId')
-    return {'replay', cjson.encode({0, {{'entry', e[1], e[2], e[3] or false}, {'agent', a[1], a[2], a[3], a[4] or false}}})}
-  end
-  return {'no', 'entry-offered'}
-end
-local a = redis.call('HMGET', KEYS[2], 'json', 'state')
-if not a[1] then return {'no', 'agent-unknown'} end
-if a[2] ~= 'ready' then return {'no', 'agent-not-ready'} end
-local msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2],
-  {{'entry', e[1], ARGV[4], ARGV[5]}, {'agent', a[1], 'reserved', ARGV[5], ARGV[3]}})
-redis.call('HSET', KEYS[1], 'offeredTo', ARGV[4], 'offeredAt', ARGV[5], 'claim', ARGV[6])
-redis.call('HSET', KEYS[2], 'state', 'reserved', 'since', ARGV[5], 'entryId', ARGV[3])
-return {'ok', msg}
-`;
-
-/**
- * KEYS: entry index, agent index, seq. ARGV: prefix.
- * Returns [seq, nEntries, (id, json, offeredTo, offeredAt)*, nAgents, (id, json, state, since, entryId)*].
- * Reads the per-object hashes by name (P entry:<id>), which standalone Redis
- * allows; on a cluster the prefix needs a hash tag, e.g. "{acd}:".
- */
-const LUA_LOAD = `
-local out = {redis.call('GET', KEYS[3]) or '0'}
-local ids = redis.call('SMEMBERS', KEYS[1])
-out[#out + 1] = #ids
-for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', ARGV[1] .. 'entry:' .. id, 'json', 'offeredTo', 'offeredAt')
-  out[#out + 1] = id
-  out[#out + 1] = h[1]
-  out[#out + 1] = h[2]
-  out[#out + 1] = h[3]
-end
-ids = redis.call('SMEMBERS', KEYS[2])
-out[#out + 1] = #ids
-for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', ARGV[1] .. 'agent:' .. id, 'json', 'state', 'since', 'entryId')
-  out[#out + 1] = id
-  out[#out + 1] = h[1]
-  out[#out + 1] = h[2]
-  out[#out + 1] = h[3]
-  out[#out + 1] = h[4]
-end
-return out
-`;
-
-/**
- * KEYS: entry hash, entry index, seq, log, owner's heartbeat. ARGV: channel,
- * logMax, id, expected json, offeredTo, offeredAt, replacement json ('' =
- * delete), its offeredTo, its offeredAt. Returns the message, or false when
- * the owner is alive or the entry is not as expected.
- */
-const LUA_REAP_ENTRY = `${LUA_EMIT}
-if redis.call('EXISTS', KEYS[5]) == 1 then return false end
-local e = redis.call('HMGET', KEYS[1], 'json', 'offeredTo', 'offeredAt')
-if e[1] ~= ARGV[4] or (e[2] or '') ~= ARGV[5] or (e[3] or '') ~= ARGV[6] then return false end
-local msg
-redis.call('DEL', KEYS[1])
-if ARGV[7] == '' then
-  msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'entry-deleted', ARGV[3]}})
-  redis.call('SREM', KEYS[2], ARGV[3])
-else
-  local offTo, offAt = opt(ARGV[8]), opt(ARGV[9])
-  msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'entry', ARGV[7], offTo, offAt}})
-  redis.call('HSET', KEYS[1], 'json', ARGV[7])
-  if offTo then redis.call('HSET', KEYS[1], 'offeredTo', offTo) end
-  if offAt then redis.call('HSET', KEYS[1], 'offeredAt', offAt) end
-end
-return msg
-`;
-
-/**
- * KEYS: agent hash, agent index, seq, log. ARGV: channel, logMax, id,
- * expected json, state, since, entryId, replacement json, state, since,
- * entryId, instance key prefix, then the owners. Returns the message, or
- * false when an owner is alive or the agent is not as expected.
- */
-const LUA_REAP_AGENT = `${LUA_EMIT}
-for i = 13, #ARGV do
-  if redis.call('EXISTS', ARGV[12] .. ARGV[i]) == 1 then return false end
-end
-local a = redis.call('HMGET', KEYS[1], 'json', 'state', 'since', 'entryId')
-if a[1] ~= ARGV[4] or a[2] ~= ARGV[5] or a[3] ~= ARGV[6] or (a[4] or '') ~= ARGV[7] then return false end
-local entryId = opt(ARGV[11])
-local msg = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], {{'agent', ARGV[8], ARGV[9], ARGV[10], entryId}})
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'json', ARGV[8], 'state', ARGV[9], 'since', ARGV[10])
-if entryId then redis.call('HSET', KEYS[1], 'entryId', entryId) end
-return msg
-`;
-
-/** KEYS: instance index. ARGV: instance key prefix. The ids whose key is there; the others leave the index. */
-const LUA_LIVE = `
-local live = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. id) == 1 then live[#live + 1] = id
-  else redis.call('SREM', KEYS[1], id) end
-end
-return live
-`;
-
-const SCRIPTS = {
-  acdPutEntry: { numberOfKeys: 4, lua: LUA_PUT_ENTRY },
-  acdDeleteEntry: { numberOfKeys: 4, lua: LUA_DELETE_ENTRY },
-  acdPutAgent: { numberOfKeys: 4, lua: LUA_PUT_AGENT },
-  acdClaim: { numberOfKeys: 4, lua: LUA_CLAIM },
-  acdLoad: { numberOfKeys: 3, lua: LUA_LOAD },
-  acdReapEntry: { numberOfKeys: 5, lua: LUA_REAP_ENTRY },
-  acdReapAgent: { numberOfKeys: 4, lua: LUA_REAP_AGENT },
-  acdLive: { numberOfKeys: 1, lua: LUA_LIVE },
-} as const;
-type ScriptName = keyof typeof SCRIPTS;
-
 export const DEFAULT_PREFIX = 'vaxel:acd:';
 
 function defaultOnError(): (err: Error) => void {
@@ -268,67 +75,9 @@ function defaultOnError(): (err: Error) => void {
   };
 }
 
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
-
 function checkId(what: string, id: unknown): string {
   if (typeof id !== 'string' || id === '') throw new Error(`${what} must be a non-empty string`);
   return id;
-}
-
-function num(s: string | number): number {
-  return typeof s === 'number' ? s : Number(s);
-}
-
-function decodeEntry(json: string, offeredTo: Nullable | undefined, offeredAt: Nullable | undefined): QueueEntry {
-  const entry = JSON.parse(json) as QueueEntry;
-  delete entry.offeredTo;
-  delete entry.offeredAt;
-  if (offeredTo) entry.offeredTo = offeredTo;
-  if (offeredAt) entry.offeredAt = num(offeredAt);
-  return entry;
-}
-
-function decodeAgent(json: string, state: string, since: string, entryId: Nullable | undefined): AgentStatus {
-  const agent = JSON.parse(json) as AgentStatus;
-  agent.state = state as AgentStatus['state'];
-  agent.since = num(since);
-  delete agent.entryId;
-  if (entryId) agent.entryId = entryId;
-  return agent;
-}
-
-function decodeRecord(r: WireRecord): StoreChange {
-  switch (r[0]) {
-    case 'entry': return { kind: 'entry', entry: decodeEntry(r[1], r[2], r[3]) };
-    case 'agent': return { kind: 'agent', agent: decodeAgent(r[1], r[2], r[3], r[4]) };
-    case 'entry-deleted': return { kind: 'entry-deleted', id: r[1] };
-    default: throw new Error(`unknown change record ${JSON.stringify(r)}`);
-  }
-}
-
-function decodeMessage(msg: string): { seq: number; changes: StoreChange[] } {
-  const parsed = JSON.parse(msg) as WireMessage;
-  if (!Array.isArray(parsed) || typeof parsed[0] !== 'number' || !Array.isArray(parsed[1])) {
-    throw new Error(`malformed change message ${msg.slice(0, 200)}`);
-  }
-  return { seq: parsed[0], changes: parsed[1].map(decodeRecord) };
-}
-
-function entryJson(entry: QueueEntry): string {
-  const { offeredTo: _t, offeredAt: _a, ...rest } = entry;
-  return JSON.stringify(rest);
-}
-
-function agentJson(agent: AgentStatus): string {
-  const { state: _s, since: _n, entryId: _e, ...rest } = agent;
-  return JSON.stringify(rest);
-}
-
-function numberArg(what: string, n: unknown): string {
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`${what} must be a finite number, got ${String(n)}`);
-  return String(n);
 }
 
 export class RedisStore implements AcdStore {
@@ -338,23 +87,11 @@ export class RedisStore implements AcdStore {
   private readonly sub: Redis;
   private readonly onError: (err: Error) => void;
   private readonly logMaxLen: number;
-  private readonly gapFillMs: number;
-  private readonly deliveryTimeoutMs: number;
   private readonly keys: { entries: string; agents: string; seq: string; log: string; channel: string; instances: string; instance: string };
-  private readonly listeners = new Set<(change: StoreChange) => void>();
-
-  private ready?: Promise<void>;
-  private initialized = false;
+  private readonly feed: ChangeFeed;
   private closed = false;
   private closing?: Promise<void>;
-  /** Highest seq handed to listeners. */
-  private delivered = 0;
-  private readonly pending = new Map<number, StoreChange[]>();
-  private readonly waiters = new Set<{ seq: number; done: () => void; timer: NodeJS.Timeout }>();
-  private gapTimer?: NodeJS.Timeout;
-  private filling = false;
   private lastConnectionError?: string;
-  private readonly counters = { fromLog: 0, lost: 0 };
 
   constructor(options: RedisStoreOptions = {}) {
     const prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -363,8 +100,6 @@ export class RedisStore implements AcdStore {
     this.prefix = prefix;
     this.onError = options.onError ?? defaultOnError();
     this.logMaxLen = options.logMaxLen ?? 100_000;
-    this.gapFillMs = options.gapFillMs ?? 100;
-    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 2_000;
     this.keys = {
       entries: `${prefix}entries`,
       agents: `${prefix}agents`,
@@ -392,29 +127,17 @@ export class RedisStore implements AcdStore {
       });
     }
     this.redis.on('ready', () => { this.lastConnectionError = undefined; });
-    this.sub.on('message', (channel: string, message: string) => {
-      if (channel !== this.keys.channel) return;
-      try {
-        const { seq, changes } = decodeMessage(message);
-        this.accept(seq, changes);
-      } catch (err) {
-        this.report(new Error(`RedisStore: bad message on ${channel}: ${toError(err).message}`));
-      }
-    });
-    this.sub.on('ready', () => {
-      this.lastConnectionError = undefined;
-      if (!this.initialized || this.closed) return;
-      // ioredis resubscribes right after emitting 'ready'; a PING queued behind
-      // that SUBSCRIBE answers once the subscription is live again. Then read
-      // from the log whatever was published while we were away.
-      setImmediate(() => {
-        this.sub.ping()
-          .then(() => this.catchUp())
-          .catch((err) => this.report(new Error(`RedisStore: catching up after reconnect failed: ${toError(err).message}`)));
-      });
+    this.sub.on('ready', () => { this.lastConnectionError = undefined; });
+    this.feed = new ChangeFeed({
+      redis: this.redis,
+      sub: this.sub,
+      keys: this.keys,
+      gapFillMs: options.gapFillMs ?? 100,
+      deliveryTimeoutMs: options.deliveryTimeoutMs ?? 2_000,
+      report: (err) => this.report(err),
     });
     // Start connecting and subscribing now; a failure here is reported on first use.
-    this.ensureReady().catch(() => { /* surfaces on the next call */ });
+    this.feed.start().catch(() => { /* surfaces on the next call */ });
   }
 
   // ---------------------------------------------------------------- AcdStore
@@ -449,7 +172,7 @@ export class RedisStore implements AcdStore {
     const msg = await this.run('putEntry', () =>
       this.script('acdPutEntry')(this.entryKey(id), this.keys.entries, this.keys.seq, this.keys.log,
         this.keys.channel, this.logMaxLen, id, entryJson(entry), offeredTo, offeredAt));
-    await this.ingestOwn(msg as string);
+    await this.feed.ingestOwn(msg as string);
   }
 
   async deleteEntry(id: string): Promise<void> {
@@ -457,7 +180,7 @@ export class RedisStore implements AcdStore {
     const msg = await this.run('deleteEntry', () =>
       this.script('acdDeleteEntry')(this.entryKey(id), this.keys.entries, this.keys.seq, this.keys.log,
         this.keys.channel, this.logMaxLen, id));
-    if (msg) await this.ingestOwn(msg as string);
+    if (msg) await this.feed.ingestOwn(msg as string);
   }
 
   async putAgent(agent: AgentStatus): Promise<void> {
@@ -467,7 +190,7 @@ export class RedisStore implements AcdStore {
     const msg = await this.run('putAgent', () =>
       this.script('acdPutAgent')(this.agentKey(id), this.keys.agents, this.keys.seq, this.keys.log,
         this.keys.channel, this.logMaxLen, id, agentJson(agent), agent.state, since, agent.entryId ?? ''));
-    await this.ingestOwn(msg as string);
+    await this.feed.ingestOwn(msg as string);
   }
 
   async claim(entryId: string, agentId: string, at: number): Promise<ClaimResult> {
@@ -480,7 +203,7 @@ export class RedisStore implements AcdStore {
         this.keys.channel, this.logMaxLen, entryId, agentId, atArg, token))) as [string, string];
     const [status, payload] = reply;
     if (status === 'no') return { ok: false, reason: payload as Extract<ClaimResult, { ok: false }>['reason'] };
-    if (status === 'ok') await this.ingestOwn(payload);
+    if (status === 'ok') await this.feed.ingestOwn(payload);
     // Decoded again: the caller gets its own objects, not the ones the listeners got.
     const { changes } = decodeMessage(payload);
     const entry = changes.find((c) => c.kind === 'entry');
@@ -517,7 +240,7 @@ export class RedisStore implements AcdStore {
         this.keys.channel, this.logMaxLen, id, entryJson(expected), ...offerArgs(expected),
         replacement ? entryJson(replacement) : '', ...offerArgs(replacement)));
     if (!msg) return false;
-    await this.ingestOwn(msg as string);
+    await this.feed.ingestOwn(msg as string);
     return true;
   }
 
@@ -532,13 +255,12 @@ export class RedisStore implements AcdStore {
         this.keys.channel, this.logMaxLen, id, ...fields(expected), ...fields(replacement), this.keys.instance,
         ...owners.map((o) => checkId('RedisStore.reapAgent: owner', o))));
     if (!msg) return false;
-    await this.ingestOwn(msg as string);
+    await this.feed.ingestOwn(msg as string);
     return true;
   }
 
   onChange(listener: (change: StoreChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return this.feed.onChange(listener);
   }
 
   close(): Promise<void> {
@@ -552,18 +274,14 @@ export class RedisStore implements AcdStore {
    * lost for good (trimmed from the log before they could be read).
    */
   stats(): { delivered: number; pending: number; fromLog: number; lost: number } {
-    return { delivered: this.delivered, pending: this.pending.size, ...this.counters };
+    return this.feed.stats();
   }
 
   // ---------------------------------------------------------------- internals
 
   private async doClose(): Promise<void> {
     this.closed = true;
-    if (this.gapTimer) clearTimeout(this.gapTimer);
-    this.gapTimer = undefined;
-    for (const w of this.waiters) { clearTimeout(w.timer); w.done(); }
-    this.waiters.clear();
-    this.listeners.clear();
+    this.feed.close();
     await Promise.all([quit(this.redis), quit(this.sub)]);
   }
 
@@ -595,155 +313,12 @@ export class RedisStore implements AcdStore {
   private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new Error(`RedisStore.${op}: the store is closed`);
     try {
-      await this.ensureReady();
+      await this.feed.start();
       return await fn();
     } catch (err) {
       if (this.closed) throw new Error(`RedisStore.${op}: the store was closed`, { cause: err });
       throw this.fail(op, err);
     }
-  }
-
-  /** Subscribed, and the seq to deliver from is known. */
-  private ensureReady(): Promise<void> {
-    this.ready ??= (async () => {
-      await this.sub.subscribe(this.keys.channel);
-      const seq = Number((await this.redis.get(this.keys.seq)) ?? 0);
-      if (!this.initialized) {
-        this.initialized = true;
-        this.delivered = seq;
-        for (const s of [...this.pending.keys()]) if (s <= seq) this.pending.delete(s);
-        this.drain();
-      }
-    })().catch((err) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
-
-  /** A reply to our own write: deliver it (in order) and wait until it was delivered. */
-  private async ingestOwn(msg: string): Promise<void> {
-    const { seq, changes } = decodeMessage(msg);
-    this.accept(seq, changes);
-    await this.whenDelivered(seq);
-  }
-
-  private accept(seq: number, changes: StoreChange[]): void {
-    if (this.closed || (this.initialized && seq <= this.delivered) || this.pending.has(seq)) return;
-    this.pending.set(seq, changes);
-    this.drain();
-  }
-
-  private drain(): void {
-    if (!this.initialized || this.closed) return;
-    while (this.pending.has(this.delivered + 1)) {
-      const seq = this.delivered + 1;
-      const changes = this.pending.get(seq)!;
-      this.pending.delete(seq);
-      this.delivered = seq;
-      for (const change of changes) {
-        for (const listener of [...this.listeners]) {
-          try {
-            listener(change);
-          } catch (err) {
-            this.report(new Error(`RedisStore: an onChange listener threw: ${toError(err).message}`));
-          }
-        }
-      }
-    }
-    for (const w of this.waiters) {
-      if (w.seq <= this.delivered) { clearTimeout(w.timer); this.waiters.delete(w); w.done(); }
-    }
-    if (this.pending.size === 0) {
-      if (this.gapTimer) clearTimeout(this.gapTimer);
-      this.gapTimer = undefined;
-    } else if (!this.gapTimer) {
-      this.gapTimer = setTimeout(() => {
-        this.gapTimer = undefined;
-        void this.fillGap();
-      }, this.gapFillMs);
-      this.gapTimer.unref();
-    }
-  }
-
-  private whenDelivered(seq: number): Promise<void> {
-    if (this.closed || seq <= this.delivered) return Promise.resolve();
-    return new Promise((resolve) => {
-      const w = {
-        seq,
-        done: resolve,
-        timer: setTimeout(() => { this.waiters.delete(w); resolve(); }, this.deliveryTimeoutMs),
-      };
-      w.timer.unref();
-      this.waiters.add(w);
-    });
-  }
-
-  /** Reads log entries from..to (inclusive; '+' = to the end) and accepts them. */
-  private async readLog(from: number, to: number | '+'): Promise<void> {
-    let start = `${from}-0`;
-    for (;;) {
-      const end = to === '+' ? '+' : `${to}-0`;
-      const rows = await this.redis.xrange(this.keys.log, start, end, 'COUNT', 1000);
-      for (const [, fields] of rows) {
-        const i = fields.indexOf('m');
-        if (i < 0 || i + 1 >= fields.length) continue;
-        try {
-          const { seq, changes } = decodeMessage(fields[i + 1]!);
-          if (seq > this.delivered && !this.pending.has(seq)) this.counters.fromLog += 1;
-          this.accept(seq, changes);
-        } catch (err) {
-          this.report(new Error(`RedisStore: bad log entry: ${toError(err).message}`));
-        }
-      }
-      if (rows.length < 1000) return;
-      const lastId = rows[rows.length - 1]![0];
-      start = `(${lastId}`;
-    }
-  }
-
-  /** Some seq below a pending one did not arrive: read it from the log, or give up on it. */
-  private async fillGap(): Promise<void> {
-    if (this.filling || this.closed || this.pending.size === 0) return;
-    this.filling = true;
-    try {
-      const firstPending = Math.min(...this.pending.keys());
-      if (firstPending > this.delivered + 1) await this.readLog(this.delivered + 1, firstPending - 1);
-      if (this.pending.size > 0 && !this.pending.has(this.delivered + 1)) {
-        // Everything below firstPending was applied (and logged) before it, so
-        // what the log does not have now is gone for good (trimmed).
-        const lowest = Math.min(...this.pending.keys());
-        this.report(new Error(
-          `RedisStore: changes ${this.delivered + 1}..${lowest - 1} are no longer in ${this.keys.log}; `
-          + 'listeners missed them (reload to resynchronise)'));
-        this.counters.lost += lowest - 1 - this.delivered;
-        this.delivered = lowest - 1;
-      }
-      this.drain();
-    } catch (err) {
-      this.report(new Error(`RedisStore: reading missed changes from ${this.keys.log} failed: ${toError(err).message}`));
-      if (!this.closed && this.pending.size > 0 && !this.gapTimer) {
-        this.gapTimer = setTimeout(() => { this.gapTimer = undefined; void this.fillGap(); }, Math.max(this.gapFillMs, 500));
-        this.gapTimer.unref();
-      }
-    } finally {
-      this.filling = false;
-    }
-  }
-
-  /** After a reconnect: deliver whatever was applied while we were not listening. */
-  private async catchUp(): Promise<void> {
-    if (this.closed || !this.initialized) return;
-    const current = Number((await this.redis.get(this.keys.seq)) ?? 0);
-    if (current < this.delivered) {
-      this.report(new Error(
-        `RedisStore: ${this.keys.seq} went back from ${this.delivered} to ${current} (Redis lost its data?); `
-        + 'delivering changes from there on'));
-      this.delivered = 0;
-      for (const s of [...this.pending.keys()]) if (s > current) this.pending.delete(s);
-    }
-    if (current > this.delivered) await this.readLog(this.delivered + 1, '+');
-    this.drain();
   }
 }
 

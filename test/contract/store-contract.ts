@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentStatus, QueueEntry } from '../../server/acd/model.js';
-import type { AcdStore, ClaimResult, StoreChange } from '../../server/store/port.js';
+import type { AcdStore, ClaimResult, StoreChange } from '../../server/acd/store-port.js';
 
 export type StoreFactory = () => Promise<AcdStore>;
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StoreChange } from '../../server/store/port.js';
+import type { StoreChange } from '../../server/acd/store-port.js';
 import { RedisStore, type RedisStoreOptions } from '../../server/store/redis.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { agent, describeChange, entry, storeContract, waitFor } from './store-contract.js';

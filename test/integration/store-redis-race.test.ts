@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { Acd } from '../../server/acd/acd.js';
 import { RealClock } from '../../server/acd/clock.js';
 import type { AcdEvent, AgentStatus, QueueEntry } from '../../server/acd/model.js';
-import type { AcdStore, ClaimResult, StoreChange } from '../../server/store/port.js';
+import type { AcdStore, ClaimResult, StoreChange } from '../../server/acd/store-port.js';
 import type { RedisStore } from '../../server/store/redis.js';
 import { agent, describeChange, entry, waitFor } from '../contract/store-contract.js';
 import { redisStoresPerTest } from '../support/redis.js';

@@ -7,7 +7,7 @@ import { Acd, type NewEntry } from '../../server/acd/acd.js';
 import { SimulatedClock } from '../../server/acd/clock.js';
 import type { AcdEvent, AgentProfile, QueueConfig } from '../../server/acd/model.js';
 import { MemoryStore } from '../../server/store/memory.js';
-import type { AcdStore } from '../../server/store/port.js';
+import type { AcdStore } from '../../server/acd/store-port.js';
 
 export const SECOND = 1000;
 

@@ -16,6 +16,33 @@ describe('an agent who does not answer is skipped and, after N misses in a row, 
     expect(c.acd.agent('anna')).toMatchObject({ state: 'ready', missedInRow: 1 });
   });
 
+  it('an agent who missed an offer goes to the back of the idle order, behind those who waited for a call', async () => {
+    const c = await centre({
+      queues: [queue({ ringTimeoutSeconds: 15 })],
+      agents: [agent('anna'), agent('bo'), agent('cecilia')],
+      loggedIn: ['anna', 'bo', 'cecilia'],
+    });
+    await c.acd.enqueue(c.call('c1'));
+    await c.wait(15); // anna, idle the longest, misses it; bo, next, gets it
+    await c.acd.enqueue(c.call('c2'));
+    expect(c.offers()).toEqual([['c1', 'anna'], ['c1', 'bo'], ['c2', 'cecilia']]);
+    await c.acd.enqueue(c.call('c3'));
+    expect(c.offers().at(-1)).toEqual(['c3', 'anna']);
+  });
+
+  it('with two ready agents, the one idle longest misses and the next call goes to the other', async () => {
+    const c = await centre({ agents: [agent('anna'), agent('bo')], loggedIn: ['anna', 'bo'] });
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.abandon('c1'); // not a miss: anna keeps her place
+    await c.acd.enqueue(c.call('c2'));
+    expect(c.offers()).toEqual([['c1', 'anna'], ['c2', 'anna']]);
+    await c.acd.offerRejected('c2', 'anna');
+    await c.acd.abandon('c2'); // bo, rung after anna's miss, is free again, as idle as before
+    await c.acd.enqueue(c.call('c3'));
+    expect(c.acd.agent('anna')).toMatchObject({ state: 'ready', idleSince: c.clock.now() });
+    expect(c.offers()).toEqual([['c1', 'anna'], ['c2', 'anna'], ['c2', 'bo'], ['c3', 'bo']]);
+  });
+
   it('a rejected offer counts as a miss and goes to the next agent at once', async () => {
     const c = await centre({ agents: [agent('anna'), agent('bo')], loggedIn: ['anna', 'bo'] });
     await c.acd.enqueue(c.call('c1'));

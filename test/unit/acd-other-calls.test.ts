@@ -168,7 +168,7 @@ describe('an agent on a call that did not come from the ACD is offered nothing u
 describe('other calls and the store', () => {
   it('another instance on the same store never offers a call to an agent on a call reported to the first', async () => {
     const clock = new SimulatedClock(1_700_000_000_000);
-    const store = new MemoryStore();
+    const store = new MemoryStore({ shared: true });
     const people = [agent('anna')];
     const offers: string[] = [];
     const make = () => {

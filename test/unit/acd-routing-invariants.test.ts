@@ -2,14 +2,24 @@
  * Whatever happens, in whatever order: no caller waits while an agent who
  * may take them is free, and every offer pairs the right caller with the
  * right agent. A seeded random day of logins, pauses, calls, VIPs, personal
- * calls, callbacks, hang-ups, misses and wrap-ups, checked against the rules
- * written out plainly (brute force over every entry and agent).
+ * calls, callbacks, hang-ups, misses and wrap-ups, checked by brute force
+ * over every entry and agent against the rules written out below, not
+ * against the product's own functions:
+ *
+ * - who may take an entry at a given wait: a deferred callback nobody; a
+ *   personal call before its overflow only its agent; else the members of
+ *   the queue matching any step that has begun (the circle only widens),
+ *   and the personal call's agent;
+ * - the line: a personal call for the agent first; then, classes: higher
+ *   priority first, head-start: each point counts as seconds of waiting;
+ *   then the earlier (effective) enqueue time, the real one, arrival order;
+ * - among free agents who may take it: the named agent; then the longest
+ *   idle, idle counted from the last time they became ready, or missed an
+ *   offer (an offer taken back through no fault of theirs leaves it as it
+ *   was); ties by level in the skill of the latest skill step begun, then id.
  */
 import { describe, expect, it } from 'vitest';
-import { matchesStep, phaseAt, sortedSteps } from '../../server/acd/eligibility.js';
-import type { AcdEvent, AgentProfile, AgentStatus, QueueConfig, QueueEntry, SkillLevel } from '../../server/acd/model.js';
-import { orderKey, servedBefore } from '../../server/acd/ordering.js';
-import { levelIn, offeredBefore, tieBreakSkill } from '../../server/acd/selection.js';
+import type { AcdEvent, AgentProfile, QueueConfig, QueueEntry, SkillLevel } from '../../server/acd/model.js';
 import { SECOND, agent, centre, queue } from './acd-fixtures.js';
 
 function rng(seed: number) {
@@ -26,8 +36,8 @@ const queues: QueueConfig[] = [
     id: 'support', wrapUpSeconds: 15, maxMissedOffers: 2, personalOverflowSeconds: 40,
     steps: [
       { afterSeconds: 0, eligible: { skill: 'A', minLevel: 4 } },
-      { afterSeconds: 60, eligible: { skill: 'A' } },
-      { afterSeconds: 180, eligible: { group: 'front' } },
+      { afterSeconds: 60, eligible: { group: 'front' } },
+      { afterSeconds: 180, eligible: { skill: 'B' } },
     ],
   }),
   queue({
@@ -57,55 +67,110 @@ describe('routing holds its rules through a random day', () => {
     const r = rng(seed);
     const profiles = people(r);
     const byId = new Map(profiles.map((p) => [p.id, p]));
-    const qById = new Map(queues.map((q) => [q.id, { q, steps: sortedSteps(q) }]));
+    const qById = new Map(queues.map((q) => [q.id, q]));
     const c = await centre({ queues, agents: profiles });
-    const seq = new Map<string, number>();
+    const arrival = new Map<string, number>();
     const problems: string[] = [];
+    let widenedOffers = 0;
 
-    const mayTake = (a: AgentProfile, e: QueueEntry, now: number): boolean => {
-      const { q, steps } = qById.get(e.queueId)!;
-      const ph = phaseAt(q, steps, e, now).phase;
-      if (ph.kind === 'deferred' || ph.kind === 'none') return false;
-      if (e.personalAgentId === a.id) return true;
-      if (ph.kind === 'personal') return false;
-      return a.queues.includes(q.id) && matchesStep(a, steps[ph.step]!.eligible);
+    // The steps that have begun after `waited` ms, in time order (the configuration may list them in any order).
+    const begun = (q: QueueConfig, waited: number) =>
+      [...q.steps].sort((x, y) => x.afterSeconds - y.afterSeconds).filter((st) => st.afterSeconds * 1000 <= waited);
+    const fits = (a: AgentProfile, rule: QueueConfig['steps'][number]['eligible']): boolean => {
+      if ('everyone' in rule) return true;
+      if ('group' in rule) return a.groups.includes(rule.group);
+      return (a.skills[rule.skill] ?? 0) >= (rule.minLevel ?? 1);
     };
-    const key = (e: QueueEntry) => orderKey(qById.get(e.queueId)!.q, e, seq.get(e.id)!);
+    const deferred = (e: QueueEntry, now: number) => e.notBefore !== undefined && now < e.notBefore;
+    const personalOnly = (e: QueueEntry, now: number) =>
+      e.personalAgentId !== undefined && now - e.enqueuedAt < qById.get(e.queueId)!.personalOverflowSeconds * 1000;
+    const mayTake = (a: AgentProfile, e: QueueEntry, now: number): boolean => {
+      if (deferred(e, now)) return false;
+      if (e.personalAgentId === a.id) return true;
+      if (personalOnly(e, now)) return false;
+      const q = qById.get(e.queueId)!;
+      return a.queues.includes(q.id) && begun(q, now - e.enqueuedAt).some((st) => fits(a, st.eligible));
+    };
+    /** Whether entry x is served before entry y (both waiting). */
+    const ahead = (x: QueueEntry, y: QueueEntry): boolean => {
+      const cls = (e: QueueEntry) => (qById.get(e.queueId)!.priority.kind === 'classes' ? e.priority : 0);
+      const time = (e: QueueEntry) => {
+        const rule = qById.get(e.queueId)!.priority;
+        return rule.kind === 'head-start' ? e.enqueuedAt - e.priority * rule.secondsPerPoint * 1000 : e.enqueuedAt;
+      };
+      if (cls(x) !== cls(y)) return cls(x) > cls(y);
+      if (time(x) !== time(y)) return time(x) < time(y);
+      if (x.enqueuedAt !== y.enqueuedAt) return x.enqueuedAt < y.enqueuedAt;
+      return arrival.get(x.id)! < arrival.get(y.id)!;
+    };
+    const tieSkill = (e: QueueEntry, now: number): string | undefined => {
+      const skills = begun(qById.get(e.queueId)!, now - e.enqueuedAt).flatMap((st) => ('skill' in st.eligible ? [st.eligible.skill] : []));
+      return skills.at(-1);
+    };
+
+    // Agents' states and idle times, as the events tell them.
+    const state = new Map<string, string>(profiles.map((p) => [p.id, 'logged-out']));
+    const idleSince = new Map<string, number>();
+    const missed = new Set<string>();
+    const onAgentEvent = (e: AcdEvent) => {
+      if (e.type === 'offer-missed') missed.add(e.agentId);
+      if (e.type !== 'agent-state') return;
+      const takenBack = e.previous === 'reserved' && !missed.has(e.agentId);
+      if (e.state === 'ready' && !takenBack) idleSince.set(e.agentId, e.at);
+      state.set(e.agentId, e.state);
+      missed.delete(e.agentId);
+    };
+    /** Whether free agent x is offered an entry before free agent y. */
+    const first = (x: AgentProfile, y: AgentProfile, skill: string | undefined): boolean => {
+      if (idleSince.get(x.id) !== idleSince.get(y.id)) return idleSince.get(x.id)! < idleSince.get(y.id)!;
+      const level = (p: AgentProfile) => (skill === undefined ? 0 : (p.skills[skill] ?? 0));
+      if (level(x) !== level(y)) return level(x) > level(y);
+      return x.id < y.id;
+    };
     const line = () => c.acd.snapshot().queues.flatMap((q) => q.entries as QueueEntry[]);
-    const statuses = () => new Map(c.acd.snapshot().agents.map((s) => [s.id, s] as [string, AgentStatus]));
 
     const checkOffer = (e: Extract<AcdEvent, { type: 'offered-to-agent' }>) => {
       const now = e.at;
       const entries = line();
       const offered = entries.find((x) => x.id === e.entryId)!;
-      const st = statuses();
       const a = byId.get(e.agentId)!;
       if (!mayTake(a, offered, now)) problems.push(`${e.entryId} offered to ${a.id}, who may not take it`);
+      const q = qById.get(offered.queueId)!;
+      const current = begun(q, now - offered.enqueuedAt).at(-1);
+      if (offered.personalAgentId !== a.id && current && !fits(a, current.eligible)) widenedOffers++;
       // (a) no waiting entry the agent may take comes before it
       const mine = (x: QueueEntry) => x.personalAgentId === a.id;
       for (const w of entries) {
         if (w.id === offered.id || w.offeredTo !== undefined || !mayTake(a, w, now)) continue;
-        const better = (mine(w) && !mine(offered)) || (mine(w) === mine(offered) && servedBefore(key(w), key(offered)));
+        const better = (mine(w) && !mine(offered)) || (mine(w) === mine(offered) && ahead(w, offered));
         if (better) problems.push(`at ${now}: ${a.id} was offered ${offered.id} while ${w.id}, ahead of it, waited`);
       }
       // (b) no free agent who may take it comes before the agent
       if (offered.personalAgentId === a.id) return;
-      const ph = phaseAt(qById.get(offered.queueId)!.q, qById.get(offered.queueId)!.steps, offered, now).phase;
-      const skill = ph.kind === 'step' ? tieBreakSkill(qById.get(offered.queueId)!.steps, ph.step) : undefined;
-      const cand = (p: AgentProfile) => ({ id: p.id, idleSince: st.get(p.id)!.idleSince, level: levelIn(p, skill) });
+      const skill = tieSkill(offered, now);
       for (const b of profiles) {
-        if (b.id === a.id || st.get(b.id)!.state !== 'ready' || !mayTake(b, offered, now)) continue;
-        if (offered.personalAgentId === b.id || offeredBefore(cand(b), cand(a))) {
+        if (b.id === a.id || state.get(b.id) !== 'ready' || !mayTake(b, offered, now)) continue;
+        if (offered.personalAgentId === b.id || first(b, a, skill)) {
           problems.push(`at ${now}: ${offered.id} went to ${a.id} though ${b.id} was free and first in line for it`);
         }
       }
     };
-    c.acd.on((e) => e.type === 'offered-to-agent' && checkOffer(e));
+    c.acd.on((e) => {
+      if (e.type === 'offered-to-agent') checkOffer(e);
+      onAgentEvent(e);
+    });
 
     const checkSettled = (step: number) => {
       const now = c.clock.now();
-      const st = statuses();
-      const ready = profiles.filter((p) => st.get(p.id)!.state === 'ready');
+      const st = new Map(c.acd.snapshot().agents.map((s) => [s.id, s]));
+      for (const p of profiles) {
+        const s = st.get(p.id)!;
+        if (s.state !== state.get(p.id)) problems.push(`after action ${step}: ${p.id} is ${s.state}, the events said ${state.get(p.id)}`);
+        else if (s.state === 'ready' && s.idleSince !== idleSince.get(p.id)) {
+          problems.push(`after action ${step}: ${p.id} idle since ${s.idleSince}, by the rules since ${idleSince.get(p.id)}`);
+        }
+      }
+      const ready = profiles.filter((p) => state.get(p.id) === 'ready');
       for (const e of line()) {
         if (e.offeredTo !== undefined) {
           const s = st.get(e.offeredTo)!;
@@ -124,14 +189,14 @@ describe('routing holds its rules through a random day', () => {
 
     let n = 0;
     for (let step = 0; step < 1500 && problems.length === 0; step++) {
-      const st = [...statuses().values()];
+      const st = c.acd.snapshot().agents;
       const all = line();
       const answered = [...new Set(st.filter((s) => s.state === 'busy').map((s) => s.entryId!))];
       const ringing = st.filter((s) => s.state === 'reserved');
       const roll = r.next();
       if (roll < 0.22) {
         const id = `e${n++}`;
-        seq.set(id, n);
+        arrival.set(id, n);
         const q = r.pick(queues)!;
         const personal = r.next() < 0.08 ? r.pick(profiles)!.id : undefined;
         await c.acd.enqueue(c.call(id, {
@@ -181,5 +246,7 @@ describe('routing holds its rules through a random day', () => {
     expect(c.of('answered').length).toBeGreaterThan(50);
     expect(c.of('offer-missed').length).toBeGreaterThan(5);
     expect(c.of('callback-requested').length).toBeGreaterThan(5);
+    // and calls were taken by agents of an earlier step after their circle widened
+    expect(widenedOffers).toBeGreaterThan(20);
   });
 });

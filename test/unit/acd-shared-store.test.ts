@@ -5,13 +5,18 @@ import type { AcdEvent, AgentProfile } from '../../server/acd/model.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import { agent, queue } from './acd-fixtures.js';
 
-/** One store for ACD instances (`make`), as servers share one Redis; the events of all, each with its instance. */
+/**
+ * One store for ACD instances (`make`), as servers share one Redis; the
+ * events of all, each with its instance. Heartbeats are slow enough that
+ * no stopped instance is found dead within these stories: taking away what
+ * a dead one held is ./acd-instances.test.ts's story.
+ */
 function sharedStore(people: AgentProfile[]) {
   const clock = new SimulatedClock(1_700_000_000_000);
-  const store = new MemoryStore();
+  const store = new MemoryStore({ shared: true });
   const events: Array<AcdEvent & { instance: string }> = [];
   const make = (name: string) => {
-    const acd = new Acd({ store, clock, queues: [queue()], agents: people, onError: (err) => { throw err; } });
+    const acd = new Acd({ store, clock, queues: [queue()], agents: people, heartbeatMs: 60_000, onError: (err) => { throw err; } });
     acd.on((e) => events.push({ ...e, instance: name }));
     return acd;
   };

@@ -17,6 +17,16 @@ const people = [
   agent('cecilia', { skills: { B: 5 }, groups: ['front-office'] }),
 ];
 
+/** 0-120 s: specialists in A; from 120 s the front office too. */
+const toGroup = queue({
+  steps: [
+    { afterSeconds: 0, eligible: { skill: 'A', minLevel: 4 } },
+    { afterSeconds: 120, eligible: { group: 'front-office' } },
+  ],
+});
+/** A specialist in A outside the front office. */
+const specialist = agent('dora', { skills: { A: 5 }, groups: ['back-office'] });
+
 describe('the longer a call waits, the wider the circle of agents who may take it', () => {
   it('a specialist in A takes the call at once when one is ready', async () => {
     const c = await centre({ queues: [widening], agents: people, loggedIn: ['cecilia', 'bo', 'anna'] });
@@ -46,6 +56,22 @@ describe('the longer a call waits, the wider the circle of agents who may take i
     await c.clock.advanceTo(t0 + 300 * SECOND);
     expect(c.offers()).toEqual([['c1', 'cecilia']]);
     expect(c.of('step-changed').map((e) => e.step)).toEqual([1, 2]);
+  });
+
+  it('the circle only widens: a specialist outside the later group still takes the call after it widened', async () => {
+    const c = await centre({ queues: [toGroup], agents: [...people, specialist] });
+    const t0 = c.clock.now();
+    await c.acd.enqueue(c.call('c1'));
+    await c.clock.advanceTo(t0 + 200 * SECOND);
+    await c.acd.login('dora');
+    expect(c.offers()).toEqual([['c1', 'dora']]);
+  });
+
+  it('after the circle widened, the longest idle of all its steps\' agents goes first', async () => {
+    const c = await centre({ queues: [toGroup], agents: [...people, specialist], loggedIn: ['cecilia', 'dora', 'bo'] });
+    const waited = c.clock.now() - 150 * SECOND;
+    for (const id of ['c1', 'c2', 'c3']) await c.acd.enqueue(c.call(id, { enqueuedAt: waited }));
+    expect(c.offers()).toEqual([['c1', 'cecilia'], ['c2', 'dora'], ['c3', 'bo']]);
   });
 
   it('an agent becoming ready is offered only the calls whose circle already includes them', async () => {

@@ -6,7 +6,7 @@ import { Acd } from '../../server/acd/acd.js';
 import { SimulatedClock } from '../../server/acd/clock.js';
 import type { AgentStatus, QueueEntry } from '../../server/acd/model.js';
 import { MemoryStore, MemoryStoreError } from '../../server/store/memory.js';
-import type { StoreChange } from '../../server/store/port.js';
+import type { StoreChange } from '../../server/acd/store-port.js';
 import { agent, queue } from './acd-fixtures.js';
 
 const dirs: string[] = [];
@@ -46,21 +46,20 @@ describe('a restart loses no callback', () => {
     expect(agents.find((a) => a.id === 'bo')!.state).toBe('logged-out');
   });
 
-  it('a callback that was being offered or dialled comes back waiting, its agent ready', async () => {
+  it('hands back what was written, offers included: what a restart makes of them is the ACD\'s rule', async () => {
     const dir = dataDir();
     const before = new MemoryStore({ dataDir: dir });
     await before.load();
     await before.putEntry(entry('cb-1', { kind: 'callback' }));
-    await before.putAgent(status('anna'));
+    await before.putAgent(status('anna', { otherCalls: ['x'], otherCallOwners: { x: 'old' } }));
     expect((await before.claim('cb-1', 'anna', 2000)).ok).toBe(true);
     await before.flush();
     // the process dies here: no close()
 
     const after = new MemoryStore({ dataDir: dir });
     const { entries, agents } = await after.load();
-    expect(entries).toEqual([entry('cb-1', { kind: 'callback' })]);
-    expect(agents[0]).toMatchObject({ id: 'anna', state: 'ready' });
-    expect(agents[0]!.entryId).toBeUndefined();
+    expect(entries).toEqual([entry('cb-1', { kind: 'callback', offeredTo: 'anna', offeredAt: 2000 })]);
+    expect(agents).toEqual([status('anna', { state: 'reserved', since: 2000, entryId: 'cb-1', otherCalls: ['x'], otherCallOwners: { x: 'old' } })]);
   });
 
   it('a deleted callback stays deleted', async () => {

@@ -1,14 +1,16 @@
 /**
- * The Store port: where the ACD's live state is kept and shared.
+ * The store port: what the ACD needs from wherever its live state is kept
+ * and shared. The ACD owns this interface; implementations (server/store:
+ * in-process memory, persisting under DATA_DIR, and Redis, where several
+ * server instances share one ACD) pass one contract suite.
  *
- * Two implementations pass one contract suite: in-process memory (the
- * default, persisting what must survive a restart under DATA_DIR) and Redis
- * (REDIS_URL), where several server instances share one ACD. The store knows
- * nothing of routing rules; it keeps entries and agents and makes the
- * decisions that must be atomic across instances: an offer, and taking
- * away what a dead instance left (instances' heartbeats live here too).
+ * A store knows nothing of routing rules: it keeps entries and agents as
+ * they are written and hands back what it kept (a restart's consequences
+ * are the ACD's rule, ./restart.ts), and makes the decisions that must be
+ * atomic across instances: an offer, and taking away what a dead instance
+ * left (instances' heartbeats live here too).
  */
-import type { AgentStatus, QueueEntry } from '../acd/model.js';
+import type { AgentStatus, QueueEntry } from './model.js';
 
 export type StoreChange =
   | { kind: 'entry'; entry: QueueEntry }
