@@ -2,31 +2,18 @@
  * One call whose media runs through us: the caller's leg is answered by a
  * media endpoint, and the agent's leg gets an endpoint of its own that is
  * bridged to the caller's once the agent answers. Every phone of the agent
- * rings at once with that endpoint's offer (./fork.ts); only the one that
+ * rings at once with that endpoint's offer (server/sip/fork.ts); only the one that
  * answers is bridged. The call owns both legs and both endpoints for its
  * whole life: whoever hangs up, at whatever moment, everything is released
- * once.
+ * once. The calls layer sees it as a CallLine (./telephony.ts).
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
 import { fork, type Leg } from '../sip/fork.js';
+import type { CallLine, ConnectOptions, EndedBy } from './telephony.js';
 
-export interface ConnectOptions {
-  /** Aborting it while the agent's phones ring cancels the ringing (the result is 487); the caller stays. */
-  signal?: AbortSignal;
-  /**
-   * Called once the agent answered, before the media is bridged. Answering
-   * false (the offer was taken back meanwhile) releases the agent's leg
-   * instead, and the result is 487.
-   */
-  onAnswer?: () => boolean | Promise<boolean>;
-}
-
-/** Who ended the call: the caller, the agent, or we did (hangup()). */
-export type EndedBy = 'caller' | 'agent' | 'local';
-
-export class AnchoredCall {
+export class AnchoredCall implements CallLine {
   private callerEndpoint?: Endpoint;
   private callerDialog?: Srf.Dialog;
   private agentEndpoint?: Endpoint;

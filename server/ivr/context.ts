@@ -40,6 +40,8 @@ export interface CallData {
   readonly dialled: string;
   /** The service the dialled number belongs to (config `numbers[].service`), e.g. "Kundtjänst". */
   readonly service: string;
+  /** The agent whose personal queue this call is for (a number's personalAgent). */
+  personalAgent?: string;
   /**
    * The language prompts are played in: "sv" or "en". The session starts it
    * at the flow's `language`; a `set` node (language choice) or an `http`
@@ -77,6 +79,8 @@ export interface EnqueueRequest {
   priority: number;
   /** Leave the queue with outcome 'overflow' after this many seconds of waiting. */
   maxWaitSeconds?: number;
+  /** An agent's extension: the call waits for that agent first and overflows to the queue after the queue's personalOverflowSeconds. */
+  personalAgentId?: string;
   experience: QueueExperience;
   /** Carried on the ACD entry: caller, dialled, service, and the flow's variables. */
   data: Record<string, string>;
