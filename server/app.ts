@@ -23,7 +23,7 @@ import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
 import { CallCenter } from './calls/center.js';
-import { SrfTelephony } from './calls/srf-telephony.js';
+import { SrfTelephony } from './calls/anchored-call.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
 import { AvalancheStore } from './calls/avalanche.js';
 import { FeatureCodes } from './calls/feature-codes.js';

@@ -48,7 +48,7 @@ export type { CallEvent } from './events.js';
 
 export interface CallCenterOptions {
   config: Pick<Config, 'queues' | 'numbers' | 'extensions'>;
-  /** Answers callers and places our own calls (drachtio-srf: ./srf-telephony.ts). */
+  /** Answers callers and places our own calls (drachtio-srf: ./anchored-call.ts). */
   telephony: Telephony;
   /** Endpoints for the calls we place (callbacks). */
   media: Pick<MediaServer, 'createEndpoint'>;

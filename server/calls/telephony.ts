@@ -1,13 +1,13 @@
 /**
  * The SIP side of the calls layer: the few things a call asks of SIP,
  * behind small interfaces, so that sessions, queue waits, transfers and
- * callbacks run the same against drachtio-srf (./srf-telephony.ts,
- * ./anchored-call.ts) and against a scripted fake in tests.
+ * callbacks run the same against drachtio-srf (./anchored-call.ts) and
+ * against a scripted fake in tests.
  *
  * - A `CallLine` is one caller answered with our media: the caller's
  *   endpoint, and at most one other leg (an agent, a transfer target) rung
  *   and bridged to it. Whoever hangs up, the line releases everything once
- *   and `done` tells who it was.
+ *   and `done` tells who it was (./line.ts).
  * - `dial` places a call of our own (the callback dialler's agent and
  *   customer legs): every leg rings at once with the endpoint's offer; the
  *   first to answer wins.
