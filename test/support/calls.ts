@@ -132,11 +132,12 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
     return this.localSdp;
   }
 
-  /** The far end presses keys: each a 'dtmf' event, and to the playCollect in progress. */
+  /** The far end presses keys: each a 'dtmf' event, and to the playCollect in progress when it arrives. */
   press(digits: string): void {
     for (const dtmf of digits) {
+      const op = this.op;
       this.emit('dtmf', { dtmf, source: 'rfc4733' });
-      this.op?.digit?.(dtmf);
+      op?.digit?.(dtmf);
     }
   }
 
