@@ -28,6 +28,7 @@ import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
 import { CallCenter } from './calls/center.js';
+import { SrfTelephony } from './calls/anchored-call.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
 import { AvalancheStore } from './calls/avalanche.js';
 import { FeatureCodes } from './calls/feature-codes.js';
@@ -124,8 +125,8 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
       logger.child({ component: 'avalanche' }));
     const center = new CallCenter({
-      config, srf, media, prompts, acd, clock, flows,
-      registrar: sw.registrar, directory: sw.directory, legs: sw.legs,
+      config, telephony: new SrfTelephony(srf, media), media, prompts, acd, clock, flows,
+      registrar: sw.registrar, legs: sw.legs,
       announcements, avalanche,
       logger: logger.child({ component: 'calls' }),
       ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),

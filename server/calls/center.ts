@@ -2,10 +2,13 @@
  * The contact center: where the entrance (a service number answered with
  * our media), the IVR flows, the ACD and the agents' phones meet.
  *
- * - A call to a service number gets a CallSession (./session.ts), the one
- *   owner of that call, which runs the number's flow.
- * - The ACD's `offered-to-agent` goes to the session whose entry it is: it
- *   rings the agent. An `agent-state` event moving a ringing agent from
+ * - A call to a service number is answered with our media (./telephony.ts)
+ *   and gets a CallSession (./session.ts), the one owner of that call,
+ *   which runs the number's flow with the services built here
+ *   (./services.ts): the session never sees this class.
+ * - The ACD's `offered-to-agent` goes to the queue wait whose entry it is
+ *   (./queue-wait.ts): it rings the agent; a callback's goes to the
+ *   dialler (./callbacks/dialler.ts). An `agent-state` event moving a ringing agent from
  *   `reserved` to anything but `busy` (ring timeout, the caller left, ...)
  *   stops that ringing. On a shared store the engine here also tells of
  *   offers of our callers made, and ended, by other instances (`remote`).
@@ -18,50 +21,44 @@
  *   registers; mobile agents are logged in at start-up.
  *
  * Events for statistics, a CRM and tests: `center.on('event', e)` with the
- * IVR's events and the session's own (CallEvent).
+ * IVR's events and the calls' own (CallEvent, ./events.ts).
  */
 import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Acd, AcdEvent, Clock } from '../acd/index.js';
 import type { AgentProfile } from '../acd/model.js';
-import type { Config, NumberConfig, QueueConfigEntry } from '../../config/schema.js';
+import type { Config } from '../../config/schema.js';
 import type { MediaServer } from '../../media/port.js';
 import type { PromptSet } from '../../media/speech.js';
 import type { FlowLibrary } from '../ivr/loader.js';
-import type { AnnouncementStore, IvrEvent } from '../ivr/context.js';
-import type { Directory } from '../sip/directory.js';
+import type { AnnouncementStore } from '../ivr/context.js';
+import type { Flow } from '../ivr/flow.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { LegBuilder } from '../sip/legs.js';
-import { CallSession } from './session.js';
 import type { AvalancheSource } from './avalanche.js';
-import { CallbackDialler, type CallbackEvent } from './callbacks.js';
+import { CallbackDialler } from './callbacks/dialler.js';
+import type { CallEvent } from './events.js';
+import { otherCallAnswered } from './other-calls.js';
+import type { CallServices, OfferTarget, QueueSettings } from './services.js';
+import { CallSession, type DialledNumber } from './session.js';
+import type { CallLine, Telephony } from './telephony.js';
 
-/** What happened to a call beyond the IVR's own events. */
-export type CallEvent =
-  | IvrEvent
-  | { type: 'call-started'; at: number; callId: string; caller: string; dialled: string; service: string; flow: string }
-  | { type: 'queue-announcement'; at: number; callId: string; entryId: string; position: number; waitSeconds: number }
-  /** A brand message started playing to a waiting caller (./queue-experience.ts). */
-  | { type: 'brand-message-played'; at: number; callId: string; entryId: string; slot: string }
-  /** `uris`: every phone rung at once for the agent (one for a mobile). */
-  | { type: 'agent-ringing'; at: number; callId: string; entryId: string; agentId: string; uris: string[] }
-  | { type: 'agent-connected'; at: number; callId: string; entryId: string; agentId: string }
-  | { type: 'call-ended'; at: number; callId: string; by: string }
-  | CallbackEvent;
+export type { CallEvent } from './events.js';
 
 export interface CallCenterOptions {
-  config: Config;
-  srf: Srf;
-  media: MediaServer;
+  config: Pick<Config, 'queues' | 'numbers' | 'extensions'>;
+  /** Answers callers and places our own calls (drachtio-srf: ./anchored-call.ts). */
+  telephony: Telephony;
+  /** Endpoints for the calls we place (callbacks). */
+  media: Pick<MediaServer, 'createEndpoint'>;
   prompts: PromptSet;
   acd: Acd;
   clock: Clock;
-  flows: FlowLibrary;
-  registrar: Registrar;
-  directory: Directory;
+  flows: Pick<FlowLibrary, 'forCall'>;
+  registrar: Pick<Registrar, 'onChange' | 'contactsOf'>;
   /** Builds every leg the calls place (agents' phones, mobiles, the trunk). */
-  legs: LegBuilder;
+  legs: Pick<LegBuilder, 'device' | 'outside'>;
   announcements: AnnouncementStore;
   /** Active avalanche messages by service (./avalanche.ts); none when absent. */
   avalanche?: AvalancheSource;
@@ -73,32 +70,61 @@ export interface CallCenterOptions {
   persistNow?: () => void | Promise<void>;
 }
 
+/** A caller answered with our media, and what they called. */
+export interface AnsweredCall {
+  callId: string;
+  caller: { number: string; name?: string };
+  number: DialledNumber;
+  flow: Flow;
+}
+
 export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
-  /** Sessions by ACD entry id. */
-  private readonly byEntry = new Map<string, CallSession>();
+  /** Who rings the agent for each ACD entry held here: the queue waits. */
+  private readonly byEntry = new Map<string, OfferTarget>();
   /** Every live session. */
   private readonly sessions = new Set<CallSession>();
-  /** Which session rings which agent. */
-  private readonly ringing = new Map<string, CallSession>();
-  readonly queues: ReadonlyMap<string, QueueConfigEntry>;
+  /** Which queue wait rings which agent. */
+  private readonly ringing = new Map<string, OfferTarget>();
+  private readonly queues: ReadonlyMap<string, QueueSettings>;
   private readonly serviceQueues = new Map<string, string>();
   private readonly profiles: Map<string, AgentProfile>;
   private readonly unsubscribe: Array<() => void> = [];
   /** Agents who logged out with the feature code (*22): registering does not log them in again (./feature-codes.ts). */
   readonly loggedOutByCode = new Set<string>();
-  /** Makes the callbacks the ACD offers to agents (./callbacks.ts). */
+  /** Makes the callbacks the ACD offers to agents (./callbacks/dialler.ts). */
   readonly callbacks: CallbackDialler;
+  /** What every call session is given (./services.ts). */
+  readonly services: CallServices;
 
-  constructor(readonly opts: CallCenterOptions) {
+  constructor(private readonly opts: CallCenterOptions) {
     super();
-    this.queues = new Map(opts.config.queues.map((q) => [q.id, q]));
-    for (const n of opts.config.numbers) if (n.queue && n.target === undefined) this.serviceQueues.set(n.service, n.queue);
-    this.profiles = new Map(opts.config.extensions.flatMap((e) => {
-      const p = opts.acd.profile(e.extension);
+    const { config, acd, legs, prompts, clock, logger } = opts;
+    this.queues = new Map(config.queues.map((q) => [q.id, q]));
+    for (const n of config.numbers) if (n.queue && n.target === undefined) this.serviceQueues.set(n.service, n.queue);
+    this.profiles = new Map(config.extensions.flatMap((e) => {
+      const p = acd.profile(e.extension);
       return p ? [[e.extension, p] as const] : [];
     }));
-    this.callbacks = new CallbackDialler(opts, (e) => this.emitEvent(e));
-    this.unsubscribe.push(opts.acd.on((e) => this.onAcdEvent(e)));
+    const emit = (e: CallEvent): void => this.emitEvent(e);
+    const queues = {
+      ofService: (service: string) => this.serviceQueues.get(service),
+      get: (id: string) => this.queues.get(id),
+    };
+    this.services = {
+      acd, legs, prompts, clock, emit, queues,
+      announcements: opts.announcements,
+      ...(opts.avalanche ? { avalanche: opts.avalanche } : {}),
+      offers: {
+        track: (entryId, target) => { this.byEntry.set(entryId, target); },
+        untrack: (entryId) => { this.byEntry.delete(entryId); },
+      },
+      otherCall: (extensions, callId, log) => otherCallAnswered(acd, extensions, callId, log),
+      persistNow: () => this.persistNow(),
+    };
+    this.callbacks = new CallbackDialler({
+      acd, legs, prompts, clock, emit, queues, logger, media: opts.media, telephony: opts.telephony,
+    });
+    this.unsubscribe.push(acd.on((e) => this.onAcdEvent(e)));
     this.unsubscribe.push(opts.registrar.onChange((ext) => this.syncLogin(ext)));
   }
 
@@ -117,26 +143,12 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
     await this.callbacks.stop();
   }
 
-  /** @internal Puts what the ACD store has pending on disk (a booked callback). */
-  async persistNow(): Promise<void> {
-    try {
-      await this.opts.persistNow?.();
-    } catch (err) {
-      this.opts.logger.error({ err }, 'the ACD state could not be written');
-    }
-  }
-
   get activeCalls(): number {
     return this.sessions.size + this.callbacks.active;
   }
 
-  /** The queue a service's calls wait in when the flow's queue node names none. */
-  queueOfService(service: string): string | undefined {
-    return this.serviceQueues.get(service);
-  }
-
   /** A call to a service number: answer it with our media and run its flow. */
-  async answer(req: Srf.SrfRequest, res: Srf.SrfResponse, caller: { number: string; name?: string }, number: NumberConfig,
+  async answer(req: Srf.SrfRequest, res: Srf.SrfResponse, caller: { number: string; name?: string }, number: DialledNumber,
     log: Logger): Promise<void> {
     const flow = this.opts.flows.forCall({ dialled: number.number, service: number.service });
     if (!flow) {
@@ -144,26 +156,32 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
       res.send(480);
       return;
     }
-    const session = new CallSession(this, { req, caller, number, flow, log });
+    const line = await this.opts.telephony.answer(req, res, log);
+    if (!line) return;
+    await this.serve(line, { callId: req.get('Call-ID'), caller, number, flow }, log);
+  }
+
+  /** Runs the flow of a caller already answered with our media; returns when the call is over. */
+  async serve(line: CallLine, call: AnsweredCall, log: Logger): Promise<void> {
+    const session = new CallSession(this.services, line, call, log);
     this.sessions.add(session);
     try {
-      await session.run(req, res);
+      await session.run();
     } finally {
       this.sessions.delete(session);
     }
   }
 
-  // ---- for sessions -----------------------------------------------------------
-
-  /** @internal */ track(entryId: string, session: CallSession): void {
-    this.byEntry.set(entryId, session);
+  /** Puts what the ACD store has pending on disk (a booked callback); a failure is logged. */
+  private async persistNow(): Promise<void> {
+    try {
+      await this.opts.persistNow?.();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'the ACD state could not be written');
+    }
   }
 
-  /** @internal */ untrack(entryId: string): void {
-    this.byEntry.delete(entryId);
-  }
-
-  /** @internal */ emitEvent(event: CallEvent): void {
+  private emitEvent(event: CallEvent): void {
     try {
       this.emit('event', event);
     } catch (err) {
@@ -178,17 +196,17 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
       // A callback: its caller is gone; the dialler rings the agent, then dials the caller.
       // Only the instance that made the offer makes it: never one told of it (remote).
       if (!e.remote && this.callbacks.offer(e.entryId, e.agentId)) return;
-      const session = this.byEntry.get(e.entryId);
-      if (!session) {
+      const wait = this.byEntry.get(e.entryId);
+      if (!wait) {
         // Another instance's caller (that instance rings) or already gone.
         return;
       }
-      this.ringing.set(e.agentId, session);
-      void session.ringAgent(e.agentId);
+      this.ringing.set(e.agentId, wait);
+      void wait.ringAgent(e.agentId);
     } else if (e.type === 'agent-state' && e.previous === 'reserved') {
-      const session = this.ringing.get(e.agentId);
+      const wait = this.ringing.get(e.agentId);
       this.ringing.delete(e.agentId);
-      if (session && e.state !== 'busy') session.stopRinging(e.agentId);
+      if (wait && e.state !== 'busy') wait.stopRinging(e.agentId);
       if (e.state !== 'busy') this.callbacks.stopRinging(e.agentId);
     }
   }

@@ -31,20 +31,22 @@
  * brand messages from the first slot).
  *
  * Events: `queue-announcement` when the position is spoken,
- * `brand-message-played` when a brand message starts.
+ * `brand-message-played` when a brand message starts. Its time, and its
+ * pauses between messages, are the call's clock's.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { performance } from 'node:perf_hooks';
-import type { Acd } from '../acd/index.js';
+import type { Acd, Clock } from '../acd/index.js';
 import { musicFile, speakEstimatedWait, speakQueuePosition } from '../../media/speech.js';
 import type { IvrContext, QueueExperience } from '../ivr/context.js';
-import type { CallEvent } from './center.js';
+import type { CallEvent } from './events.js';
+import { sleep } from './sleep.js';
 
 /** What the queue experience needs of the waiting call. */
-export interface WaitingCall extends Pick<IvrContext, 'endpoint' | 'call' | 'prompts' | 'announcements' | 'logger' | 'now'> {
+export interface WaitingCall extends Pick<IvrContext, 'endpoint' | 'call' | 'prompts' | 'announcements' | 'logger'> {
   readonly acd: Pick<Acd, 'positionOf' | 'estimatedWaitSeconds'>;
   /** False once the caller's leg is gone. */
   readonly active: boolean;
+  /** The call's clock: the schedule's time and its pauses. */
+  readonly clock: Clock;
   emit(event: CallEvent): void;
 }
 
@@ -115,9 +117,9 @@ export async function playQueueExperience(call: WaitingCall, entry: WaitingEntry
   }
   const brands = new BrandMessages(call, entry, slots);
   const over = (): boolean => stop.aborted || !call.active;
-  // Media time, not the ACD's clock: the timers below are real ones.
-  const started = performance.now();
-  const elapsed = (): number => performance.now() - started;
+  const { clock } = call;
+  const started = clock.now();
+  const elapsed = (): number => clock.now() - started;
 
   let musicOn = false;
   while (!over()) {
@@ -139,7 +141,7 @@ export async function playQueueExperience(call: WaitingCall, entry: WaitingEntry
     }
     const pause = schedule.untilNext(elapsed());
     if (pause === undefined) return;
-    await sleep(pause, undefined, { signal: stop }).catch(() => {});
+    await sleep(clock, pause, stop);
   }
 }
 
@@ -155,7 +157,7 @@ function positionAnnouncement(call: WaitingCall, entry: WaitingEntry): string[] 
       files.push(...speakEstimatedWait(call.prompts, call.call.language, Math.max(1, Math.ceil(waitSeconds / 60))));
     }
     call.emit({
-      type: 'queue-announcement', at: call.now(), callId: call.call.callId, entryId: entry.entryId, position,
+      type: 'queue-announcement', at: call.clock.now(), callId: call.call.callId, entryId: entry.entryId, position,
       waitSeconds: Number.isFinite(waitSeconds) ? Math.round(waitSeconds) : -1,
     });
     return files;
@@ -194,7 +196,7 @@ class BrandMessages {
       }
       if (entry.stop.aborted || !call.active) return undefined;
       call.logger.debug({ slot, entryId: entry.entryId }, 'brand message');
-      call.emit({ type: 'brand-message-played', at: call.now(), callId: call.call.callId, entryId: entry.entryId, slot });
+      call.emit({ type: 'brand-message-played', at: call.clock.now(), callId: call.call.callId, entryId: entry.entryId, slot });
       return [file];
     }
     return undefined;

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { loadPromptSet } from '../../media/speech.js';
+import { RealClock } from '../../server/acd/index.js';
 import type { Endpoint, PlayOptions, PlayResult } from '../../media/port.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import { playQueueExperience, QueueSchedule, type Turn, type WaitingCall } from '../../server/calls/queue-experience.js';
@@ -93,7 +94,7 @@ function waitingCall(opts: { recorded: Record<string, string>; ringing?: () => b
     logger,
     acd: { positionOf: () => (opts.ringing?.() ? undefined : 1), estimatedWaitSeconds: () => Number.POSITIVE_INFINITY },
     active: true,
-    now: () => Date.now(),
+    clock: new RealClock(),
     emit: (e) => events.push(e),
   };
   return { call, endpoint, events, warn };

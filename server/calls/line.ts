@@ -1,0 +1,115 @@
+/**
+ * One caller whose media runs through us (a CallLine, ./telephony.ts): the
+ * caller's leg is answered by a media endpoint, and the agent's leg gets an
+ * endpoint of its own that is bridged to the caller's once the agent
+ * answers. Every phone of the agent rings at once with that endpoint's
+ * offer; only the one that answers is bridged. The line owns both legs and
+ * both endpoints for the call's whole life: whoever hangs up, at whatever
+ * moment, everything is released once.
+ *
+ * It reaches SIP only through Telephony's `dial`: answering the caller is
+ * the SIP side's job (./anchored-call.ts with drachtio-srf), which hands the
+ * answered leg over with `answered`.
+ */
+import type { Logger } from 'pino';
+import type { Endpoint, MediaServer } from '../../media/port.js';
+import type { Leg } from '../sip/fork.js';
+import type { CallLine, ConnectOptions, EndedBy, PlacedLeg, Telephony } from './telephony.js';
+
+export class AnchoredLine implements CallLine {
+  private callerEndpoint?: Endpoint;
+  private callerLeg?: PlacedLeg;
+  private agentEndpoint?: Endpoint;
+  private agentLeg?: PlacedLeg;
+  /** Aborted by hangup(): phones still ringing are cancelled rather than left ringing. */
+  private readonly ringing = new AbortController();
+  private ended = false;
+  private resolveEnded!: (by: EndedBy) => void;
+  /** Settles once, when the call is over and everything is released. */
+  readonly done: Promise<EndedBy> = new Promise((resolve) => { this.resolveEnded = resolve; });
+
+  constructor(
+    private readonly telephony: Pick<Telephony, 'dial'>,
+    protected readonly media: Pick<MediaServer, 'createEndpoint'>,
+    protected readonly log: Logger,
+  ) {}
+
+  get active(): boolean {
+    return !this.ended;
+  }
+
+  /** The caller's leg was answered with `endpoint`'s SDP: the call is up. */
+  answered(endpoint: Endpoint, leg: PlacedLeg): void {
+    this.callerEndpoint = endpoint;
+    this.callerLeg = leg;
+    endpoint.once('rtp-timeout', () => {
+      this.log.warn('caller sends no RTP: ending the call');
+      void this.hangup();
+    });
+    leg.onHangup(() => {
+      this.log.info('caller hung up');
+      void this.hangup({ callerGone: true });
+    });
+  }
+
+  get caller(): Endpoint {
+    if (!this.callerEndpoint) throw new Error('the caller is not answered');
+    return this.callerEndpoint;
+  }
+
+  /**
+   * Rings the agent's phones (all at once) with our own offer and bridges
+   * the first to answer. Resolves with the failure status (the most telling
+   * one when several phones failed), or undefined once bridged.
+   */
+  async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
+    if (this.ended || opts.signal?.aborted) return 487;
+    const endpoint = await this.media.createEndpoint({});
+    if (this.ended) {
+      await endpoint.destroy();
+      return 487;
+    }
+    this.agentEndpoint = endpoint;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.ringing.signal]) : this.ringing.signal;
+    const result = await this.telephony.dial(legs, endpoint, signal, this.log);
+    if (typeof result === 'number') {
+      if (this.agentEndpoint === endpoint) this.agentEndpoint = undefined;
+      await endpoint.destroy();
+      this.log.info({ status: result }, 'agent did not answer');
+      return result;
+    }
+    const wanted = !this.ended && !signal.aborted && (opts.onAnswer ? await opts.onAnswer() : true);
+    if (!wanted || this.ended) {
+      // Answered too late: the caller left, or the offer was taken back.
+      result.hangup();
+      if (this.agentEndpoint === endpoint) this.agentEndpoint = undefined;
+      await endpoint.destroy();
+      return 487;
+    }
+    this.agentLeg = result;
+    result.onHangup(() => {
+      this.log.info('agent hung up');
+      void this.hangup({ agentGone: true });
+    });
+    await endpoint.modify(result.remoteSdp);
+    await this.caller.bridge(endpoint);
+    this.log.info('agent answered: media bridged');
+    return undefined;
+  }
+
+  /** Ends the call from our side or after either party left; safe to call more than once. */
+  async hangup(gone: { callerGone?: boolean; agentGone?: boolean } = {}): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.ringing.abort();
+    if (!gone.callerGone) this.callerLeg?.hangup();
+    if (!gone.agentGone) this.agentLeg?.hangup();
+    await Promise.all([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
+    this.resolveEnded(gone.callerGone ? 'caller' : gone.agentGone ? 'agent' : 'local');
+  }
+
+  /** Whether an agent's leg is bridged to the caller. */
+  get connected(): boolean {
+    return this.agentLeg !== undefined && !this.ended;
+  }
+}

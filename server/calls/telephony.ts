@@ -1,0 +1,69 @@
+/**
+ * The SIP side of the calls layer: the few things a call asks of SIP,
+ * behind small interfaces, so that sessions, queue waits, transfers and
+ * callbacks run the same against drachtio-srf (./anchored-call.ts) and
+ * against a scripted fake in tests.
+ *
+ * - A `CallLine` is one caller answered with our media: the caller's
+ *   endpoint, and at most one other leg (an agent, a transfer target) rung
+ *   and bridged to it. Whoever hangs up, the line releases everything once
+ *   and `done` tells who it was (./line.ts).
+ * - `dial` places a call of our own (the callback dialler's agent and
+ *   customer legs): every leg rings at once with the endpoint's offer; the
+ *   first to answer wins.
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { Endpoint } from '../../media/port.js';
+import type { Leg } from '../sip/fork.js';
+
+/** Who ended the call: the caller, the agent (or transfer target), or we did (hangup()). */
+export type EndedBy = 'caller' | 'agent' | 'local';
+
+export interface ConnectOptions {
+  /** Aborting it while the agent's phones ring cancels the ringing (the result is 487); the caller stays. */
+  signal?: AbortSignal;
+  /**
+   * Called once the agent answered, before the media is bridged. Answering
+   * false (the offer was taken back meanwhile) releases the agent's leg
+   * instead, and the result is 487.
+   */
+  onAnswer?: () => boolean | Promise<boolean>;
+}
+
+/** One caller answered with our media. */
+export interface CallLine {
+  /** The caller's media endpoint. */
+  readonly caller: Endpoint;
+  /** False once the call is over. */
+  readonly active: boolean;
+  /** Settles once, when the call is over and everything is released. */
+  readonly done: Promise<EndedBy>;
+  /**
+   * Rings the legs (all at once) and bridges the first to answer. Resolves
+   * with the failure status (487 when aborted), or undefined once bridged.
+   */
+  connect(legs: readonly Leg[], opts?: ConnectOptions): Promise<number | undefined>;
+  /** Ends the call from our side; safe to call more than once. */
+  hangup(): Promise<void>;
+}
+
+/** A leg we placed that answered. */
+export interface PlacedLeg {
+  /** The far end's SDP answer to our offer. */
+  readonly remoteSdp: string;
+  /** `fn` runs once when the far end hangs up. */
+  onHangup(fn: () => void): void;
+  /** BYE; a leg the far end already ended needs nothing more. */
+  hangup(): void;
+}
+
+export interface Telephony {
+  /** Answers a caller with our media: the line, or undefined when the caller could not be answered (they got a final response). */
+  answer(req: Srf.SrfRequest, res: Srf.SrfResponse, log: Logger): Promise<CallLine | undefined>;
+  /**
+   * Rings the legs at once with `endpoint`'s offer: the first to answer,
+   * or the failure status (the most telling one; 487 when aborted).
+   */
+  dial(legs: readonly Leg[], endpoint: Endpoint, signal: AbortSignal, log: Logger): Promise<PlacedLeg | number>;
+}

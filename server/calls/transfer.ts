@@ -1,0 +1,49 @@
+/**
+ * A flow's transfer node: the call put through to an extension (every
+ * phone registered for it rings) or to a number through the trunk, without
+ * the ACD. The callee sees the service and the caller as an agent does; the
+ * caller hears music while it rings, at most `timeoutSeconds` on the call's
+ * clock. An agent whose extension takes the call is busy for the ACD until
+ * the call ends (./other-calls.ts).
+ */
+import type { TransferRequest, TransferResult } from '../ivr/context.js';
+import { musicFile } from '../../media/speech.js';
+import { shownToCallee, type CallerSide } from './caller.js';
+import type { OtherCallEnd } from './other-calls.js';
+import type { CallServices } from './services.js';
+import { clockTimeout } from './sleep.js';
+
+export interface TransferOutcome {
+  result: TransferResult;
+  /** Connected to an extension: tells the ACD the call ended (call it when it does). */
+  ended?: OtherCallEnd;
+}
+
+export async function transferCall(services: CallServices, caller: CallerSide, request: TransferRequest,
+  signal: AbortSignal): Promise<TransferOutcome> {
+  const { line, call, logger } = caller;
+  const device = request.kind === 'extension' ? { kind: 'desk' as const, extension: request.to } : { kind: 'mobile' as const, number: request.to };
+  const legs = services.legs.device(device, shownToCallee(call));
+  if (legs.length === 0) return { result: { outcome: 'failed', reason: 'unavailable' } };
+  const ringOut = clockTimeout(services.clock, request.timeoutSeconds * 1000);
+  const timeout = AbortSignal.any([signal, ringOut.signal]);
+  void line.caller.play(musicFile(services.prompts), { loop: true }).catch(() => {});
+  let status: number | undefined;
+  try {
+    status = await line.connect(legs, { signal: timeout });
+  } finally {
+    // However the ringing ended (even the caller hanging up), its timer goes with it.
+    ringOut.cancel();
+  }
+  if (status === undefined) {
+    // Still up, so the session has yet to see the end and will report it.
+    const ended = request.kind === 'extension' && line.active ? services.otherCall([request.to], call.callId, logger) : undefined;
+    return { result: { outcome: 'connected' }, ...(ended ? { ended } : {}) };
+  }
+  // The caller hung up while the target rang (the flow is killed with the call).
+  if (!line.active || signal.aborted) return { result: { outcome: 'failed', reason: 'caller-left' } };
+  if (ringOut.signal.aborted) return { result: { outcome: 'failed', reason: 'no-answer' } };
+  if (status === 486 || status === 600 || status === 603) return { result: { outcome: 'failed', reason: 'busy' } };
+  if (status === 404 || status === 480 || status === 503) return { result: { outcome: 'failed', reason: 'unavailable' } };
+  return { result: { outcome: 'failed', reason: 'error' } };
+}
