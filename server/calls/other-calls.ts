@@ -2,7 +2,7 @@
  * Calls that reach or leave an ACD agent's extension without the ACD: a call
  * between extensions or out through the trunk (the switch's B2BUA, through
  * its OnAnswered hook: server/sip/ports.ts), a greeted number's call
- * (./greeting.ts), a flow's transfer to the extension (./session.ts). The ACD is told while
+ * (./greeting.ts), a flow's transfer to the extension (./transfer.ts). The ACD is told while
  * one lasts, from answer to hang-up, so it offers the agent no queue call
  * meanwhile (server/acd/other-calls.ts). Extensions that are no agent's are
  * left out.
