@@ -562,25 +562,42 @@ export function lastSecondHeard(phone: BaresipPhone): number {
   return dominantFrequency(heard.samples, heard.sampleRate, { from: Math.max(0, end - heard.sampleRate), to: end });
 }
 
-/** How many calls the phone has had answered: the dump of call n (from 1) is recordings().dec[n - 1]. */
-function callsEstablished(phone: BaresipPhone): number {
-  return phone.events.filter((e) => e.type === 'CALL_ESTABLISHED').length;
+/**
+ * The second a dump's audio began, from its name (dump-YYYY-MM-DD-HH-MM-SS-dec.wav,
+ * local time): the names sort in the order the calls were made, and two calls
+ * that begin in the same second share one file, the later overwriting it.
+ */
+function dumpSecond(file: string): number {
+  const m = /dump-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-/.exec(path.basename(file));
+  if (!m) return 0;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  return new Date(y, mo - 1, d, h, mi, sec).getTime() / 1000;
 }
 
 /**
- * Seconds of audio the phone has received so far in its call number `call`
- * (from 1; default its latest answered call): the dump grows as the phone
- * hears, its header is patched only at the end.
+ * The dump of the phone's latest answered call, once there is one: the newest
+ * dump begun no earlier than a second before the call was established.
  */
-export function secondsHeard(phone: BaresipPhone, call = callsEstablished(phone)): number {
-  const dump = phone.recordings().dec[call - 1];
+function latestCallDump(phone: BaresipPhone): string | undefined {
+  const established = phone.events.filter((e) => e.type === 'CALL_ESTABLISHED').at(-1);
+  if (!established) return undefined;
+  const from = Math.floor(established.at / 1000) - 1;
+  return phone.recordings().dec.filter((f) => dumpSecond(f) >= from).at(-1);
+}
+
+/**
+ * Seconds of audio the phone has received so far in its latest answered
+ * call: the dump grows as the phone hears (its header is patched only at the
+ * end).
+ */
+export function secondsHeard(phone: BaresipPhone): number {
+  const dump = latestCallDump(phone);
   return dump ? readWav(dump).durationSec : 0;
 }
 
 /** Resolves once the phone has heard `seconds` of its latest answered call. */
 export function heardFor(phone: BaresipPhone, seconds: number, timeoutMs = 20_000): Promise<void> {
-  const call = callsEstablished(phone);
-  return waitFor(() => secondsHeard(phone, call) >= seconds, { what: `${phone.name} to hear ${seconds} s of its call ${call}`, timeoutMs });
+  return waitFor(() => secondsHeard(phone) >= seconds, { what: `${phone.name} to hear ${seconds} s of its call`, timeoutMs });
 }
 
 /**
@@ -589,10 +606,9 @@ export function heardFor(phone: BaresipPhone, seconds: number, timeoutMs = 20_00
  * looking from `fromSec` on.
  */
 export async function toneHeard(phone: BaresipPhone, hz: number, opts: { fromSec?: number; timeoutMs?: number } = {}): Promise<number> {
-  const call = callsEstablished(phone);
   let at: number | undefined;
   await waitFor(() => {
-    const dump = phone.recordings().dec[call - 1];
+    const dump = latestCallDump(phone);
     if (!dump) return false;
     const { samples, sampleRate } = readWav(dump);
     const window = sampleRate / 10;
@@ -603,7 +619,7 @@ export async function toneHeard(phone: BaresipPhone, hz: number, opts: { fromSec
       }
     }
     return false;
-  }, { what: `${phone.name} to hear a ${hz} Hz tone after ${opts.fromSec ?? 0} s of its call ${call}`, timeoutMs: opts.timeoutMs ?? 20_000, everyMs: 50 });
+  }, { what: `${phone.name} to hear a ${hz} Hz tone after ${opts.fromSec ?? 0} s of its call`, timeoutMs: opts.timeoutMs ?? 20_000, everyMs: 50 });
   return at!;
 }
 
@@ -637,14 +653,14 @@ function wavFinished(file: string): boolean {
 }
 
 /**
- * Resolves with the dump of the phone's call number `call` (from 1; default
- * its latest answered call) once it is closed, which baresip does after the
- * call ends: read it only then, or its last moments may be missing.
+ * Resolves with the dump of the phone's latest answered call once it is
+ * closed, which baresip does after the call ends: read it only then, or its
+ * last moments may be missing.
  */
-export function recordingClosed(phone: BaresipPhone, call = callsEstablished(phone), timeoutMs = 10_000): Promise<string> {
+export function recordingClosed(phone: BaresipPhone, timeoutMs = 10_000): Promise<string> {
   let dump: string | undefined;
   return waitFor(() => {
-    dump = phone.recordings().dec[call - 1];
+    dump = latestCallDump(phone);
     return dump !== undefined && wavFinished(dump);
-  }, { what: `${phone.name}'s recording of call ${call} closed`, timeoutMs }).then(() => dump!);
+  }, { what: `${phone.name}'s recording of its call closed`, timeoutMs }).then(() => dump!);
 }
