@@ -19,7 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';
 import { tempDir } from '../support/tmp.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardFor, heardMore, recordingClosed, startBaresip, stopAllBaresip, toneHeard, type BaresipPhone } from '../support/baresip.js';
 import { dominantFrequency, readWav, rms, writeToneWav } from '../support/audio.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { Config } from '../../config/schema.js';
@@ -95,21 +95,32 @@ async function dialCode(p: BaresipPhone, code: string): Promise<void> {
 }
 
 const state = (agent: string): string | undefined => product!.app.acd.agent(agent)?.state;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The operator's call to *77: PIN, slot 5, a recording of the phone's tone, save. */
-async function recordByPhone(operator: BaresipPhone, pin = PIN): Promise<void> {
+/** The beeps of the recording dialogue: the slot prompt's and the one before the take. */
+const BEEP_HZ = 1000;
+
+/**
+ * Resolves once the phone hears the next prompt of an IVR that went quiet
+ * when a key stopped the last one: keys pressed from then on reach the
+ * prompt that asks for them.
+ */
+const nextPrompt = (p: BaresipPhone): Promise<void> => heardMore(p, 0.1);
+
+/** The operator's call to *77: PIN, slot 5, a recording of the phone's tone (`toneHz`), save. */
+async function recordByPhone(operator: BaresipPhone, toneHz: number): Promise<void> {
   operator.clearEvents();
   await operator.dial('*77');
   await operator.waitEvent('CALL_ESTABLISHED', 10_000);
-  await sleep(800);
-  await operator.sendDtmf(`${pin}#`);
-  await sleep(1_000);
+  await heardFor(operator, 0.1); // into enter_pin
+  await operator.sendDtmf(`${PIN}#`);
+  const slotBeep = await toneHeard(operator, BEEP_HZ); // the slot prompt
   await operator.sendDtmf('5'); // slot 5: kustbanken-reklam
-  // record_after_beep (5.6 s), the beep, then 3 s of the phone's tone; # ends the take.
-  await sleep(9_000);
+  // record_after_beep (5.6 s), the beep, then the phone's tone is recorded; # ends the take.
+  const recordBeep = await toneHeard(operator, BEEP_HZ, { fromSec: slotBeep + 0.5 });
+  // The operator speaks for 2 s: the length of the take, what the test plays, not a wait.
+  await new Promise((r) => setTimeout(r, 2_000));
   await operator.sendDtmf('#');
-  await sleep(1_500); // hear a little of the take, then save
+  await toneHeard(operator, toneHz, { fromSec: recordBeep }); // the take played back; then save
   await operator.sendDtmf('1');
   await expect.poll(() => callEvents.some((e) => e.type === 'announcement-saved'), { timeout: 10_000 }).toBe(true);
   await operator.waitEvent('CALL_CLOSED', 15_000); // recording_saved, goodbye, our BYE
@@ -117,14 +128,11 @@ async function recordByPhone(operator: BaresipPhone, pin = PIN): Promise<void> {
 
 /** A call to the listening flow from an extension; resolves with what the phone heard. */
 async function listen(listener: BaresipPhone): Promise<string> {
-  const before = listener.recordings().dec.length;
   listener.clearEvents();
   await listener.dial(`sip:${LISTEN_NUMBER}@127.0.0.1:${product!.sipPort}`);
   await listener.waitEvent('CALL_ESTABLISHED', 10_000);
   await listener.waitEvent('CALL_CLOSED', 30_000);
-  await expect.poll(() => listener.recordings().dec.length, { timeout: 5_000 }).toBeGreaterThan(before);
-  await sleep(300); // the dump is closed with the call
-  return listener.recordings().dec.at(-1)!;
+  return recordingClosed(listener);
 }
 
 /** The strongest frequency in the loud part of a recording. */
@@ -154,7 +162,8 @@ describe('agents from their phones: feature codes', () => {
 
     await dialCode(erik, '*22');
     expect(state('1002')).toBe('logged-out');
-    await sleep(3_000); // at least one REGISTER refresh
+    erik.clearEvents();
+    await erik.waitEvent('REGISTER_OK', 10_000); // a REGISTER refresh (every 2 s), handled before its 200 OK
     expect(state('1002')).toBe('logged-out');
 
     // Logged out of the ACD, still reachable on the extension itself.
@@ -199,7 +208,7 @@ describe('operators from their phones: announcements and avalanche messages', ()
     expect(Math.abs(first - 600)).toBeGreaterThan(40);
 
     const operator = await phone('1002', { toneHz: 600 });
-    await recordByPhone(operator);
+    await recordByPhone(operator, 600);
     const saved = join(product!.config.dataDir, 'announcements', 'kustbanken-reklam.wav');
     expect(existsSync(saved)).toBe(true);
     const savedWav = readWav(saved);
@@ -214,7 +223,7 @@ describe('operators from their phones: announcements and avalanche messages', ()
     await operator.stop();
     const operator2 = await phone('1002', { toneHz: 1100 });
     callEvents = [];
-    await recordByPhone(operator2);
+    await recordByPhone(operator2, 1100);
     const again = heardTone(await listen(listener));
     expect(Math.abs(again - 1100)).toBeLessThan(50);
     await expectNoCallsLeft();
@@ -226,7 +235,7 @@ describe('operators from their phones: announcements and avalanche messages', ()
     await operator.dial('*77');
     await operator.waitEvent('CALL_ESTABLISHED', 10_000);
     for (const pin of ['1111', '2222', '3333']) {
-      await sleep(1_500);
+      await nextPrompt(operator); // enter_pin, after wrong_pin from the second try on
       await operator.sendDtmf(`${pin}#`);
     }
     // wrong_pin after the third, goodbye, and the flow hangs up.

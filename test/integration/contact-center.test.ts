@@ -16,7 +16,8 @@ import { loadConfig } from '../../server/config/load.js';
 import { createLogger } from '../../server/log.js';
 import { tempDir } from '../support/tmp.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardFor, heardMore, startBaresip, stopAllBaresip, TALK_SECONDS, type BaresipPhone } from '../support/baresip.js';
+import { waitFor } from '../support/wait.js';
 import { analyzeWav, dominantFrequency, readWav, rms } from '../support/audio.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 import type { AcdEvent } from '../../server/acd/index.js';
@@ -67,8 +68,9 @@ async function agentPhone(extension: string, opts: { autoAnswer?: boolean; toneH
   });
   // Ready, or already offered the call of a waiting caller.
   await expect.poll(() => product.app.acd.agent(extension)?.state, { timeout: 5_000 }).toMatch(/^(ready|reserved|busy)$/);
-  // Idle times are in milliseconds: keep the agents' order beyond doubt.
-  await new Promise((r) => setTimeout(r, 200));
+  // Idle times are in milliseconds: the next agent to become free must be idle for less time than this one.
+  const idleSince = product.app.acd.agent(extension)?.idleSince ?? Date.now();
+  await waitFor(() => Date.now() > idleSince, { what: 'the clock past the moment the agent became free' });
   return phone;
 }
 
@@ -99,7 +101,7 @@ describe('one number in, the right agent answers', () => {
     const established = await erik.waitEvent('CALL_ESTABLISHED', 10_000);
     // The agent's phone shows the service and the caller.
     expect(established.peerdisplayname).toBe(`[Kort och spärr] ${CALLER}`);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await heardMore(caller, TALK_SECONDS);
     await caller.hangup();
     await erik.waitEvent('CALL_CLOSED', 10_000);
     // Wrap-up after the call (1 s here), then ready again.
@@ -168,7 +170,7 @@ describe('one number in, the right agent answers', () => {
     await start();
     const caller = await callCardBlocking();
     await expect.poll(() => acdEvents.some((e) => e.type === 'queued'), { timeout: 5_000 }).toBe(true);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await expect.poll(() => callEvents.some((e) => e.type === 'queue-announcement'), { timeout: 10_000 }).toBe(true); // told their place
     await caller.hangup();
     await caller.waitEvent('CALL_CLOSED', 5_000);
     await expect.poll(() => acdEvents.find((e) => e.type === 'abandoned'), { timeout: 5_000 }).toMatchObject({ queueId: 'kort' });
@@ -194,10 +196,10 @@ describe('one number in, the right agent answers', () => {
     const caller = await callCardBlocking();
     await expect.poll(() => callEvents.find((e) => e.type === 'queue-announcement'), { timeout: 5_000 })
       .toMatchObject({ position: 1 });
-    await new Promise((r) => setTimeout(r, 4_000));
+    await heardFor(caller, 3.5); // what is read below: the first 3 s, the announcement
     const erik = await agentPhone('1002');
     await erik.waitEvent('CALL_ESTABLISHED', 10_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await heardMore(caller, TALK_SECONDS);
     await caller.hangup();
     await erik.waitEvent('CALL_CLOSED', 10_000);
     await caller.stop();

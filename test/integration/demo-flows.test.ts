@@ -19,7 +19,7 @@ import type { AcdEvent } from '../../server/acd/index.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { lastSecondHeard, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardMore, lastSecondHeard, recordingClosed, startBaresip, stopAllBaresip, TALK_SECONDS, type BaresipPhone } from '../support/baresip.js';
 import { ShiftedClock } from '../support/clock.js';
 
 const MAIN_NUMBER = '+46313900600';
@@ -29,7 +29,6 @@ const ANNA_HZ = 700;
 let product: RunningProduct | undefined;
 let acdEvents: AcdEvent[] = [];
 let callEvents: CallEvent[] = [];
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 afterEach(async () => {
   await stopAllBaresip();
@@ -79,7 +78,7 @@ describe('the demo company\'s flows, on the days they are written for', () => {
     const caller = await phone(p, '1005');
     const callId = await dial(p, caller, MAIN_NUMBER);
     await expect.poll(() => nodesOf(callId).includes('sprakval'), { timeout: 5_000 }).toBe(true);
-    await sleep(800); // into the menu's prompt: a key pressed now answers it
+    await heardMore(caller, 0.1); // into the menu's prompt: a key pressed now answers it
     await caller.sendDtmf('2');
 
     await expect.poll(() => acdEvents.find((e) => e.type === 'answered'), { timeout: 15_000 }).toMatchObject({ agentId: '1001' });
@@ -88,11 +87,11 @@ describe('the demo company\'s flows, on the days they are written for', () => {
     const established = await anna.waitEvent('CALL_ESTABLISHED', 10_000);
     expect(established.peerdisplayname).toBe('[Växel] 1005');
 
-    await sleep(2_000);
+    await heardMore(caller, TALK_SECONDS);
     await caller.hangup();
     await caller.waitEvent('CALL_CLOSED', 10_000);
     await anna.waitEvent('CALL_CLOSED', 10_000);
-    await sleep(300); // the recording is closed with the call
+    await recordingClosed(caller);
     expect(Math.abs(lastSecondHeard(caller) - ANNA_HZ)).toBeLessThanOrEqual(15);
     await expect.poll(() => acdEvents.find((e) => e.type === 'ended'), { timeout: 5_000 }).toMatchObject({ agentId: '1001' });
     await expectNothingLeft(p);
@@ -133,7 +132,7 @@ describe('the demo company\'s flows, on the days they are written for', () => {
     const caller = await phone(p, '1005');
     const callId = await dial(p, caller, MAIN_NUMBER);
     await expect.poll(() => nodesOf(callId).includes('sprakval'), { timeout: 5_000 }).toBe(true);
-    await sleep(500);
+    await heardMore(caller, 0.1); // the menu's prompt is playing
     await caller.hangup();
     await caller.waitEvent('CALL_CLOSED', 10_000);
     await expect.poll(() => callEvents.find((e) => e.type === 'call-ended' && e.callId === callId), { timeout: 5_000 })

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip } from '../support/baresip.js';
+import { heardFor, startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { analyzeWav, toneRatio } from '../support/audio.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
 import { TRUNK_SOURCE_IP } from '../support/product.js';
@@ -52,7 +52,7 @@ describe('desk phones on the switch', () => {
     await erik.waitEvent('CALL_ESTABLISHED', 10_000);
     await anna.waitEvent('CALL_RTPESTAB', 10_000);
     await erik.waitEvent('CALL_RTPESTAB', 10_000);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await Promise.all([heardFor(anna, 2), heardFor(erik, 2)]); // checked below: over 1.5 s of each other's tone
     await anna.hangup();
     await erik.waitEvent('CALL_CLOSED', 10_000);
     await Promise.all([anna.stop(), erik.stop()]);

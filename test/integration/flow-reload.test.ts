@@ -20,7 +20,7 @@ import type { AcdEvent } from '../../server/acd/index.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { recordingClosed, startBaresip, stopAllBaresip, toneHeard, type BaresipPhone } from '../support/baresip.js';
 import { readWav, toneRatio, writeToneWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -34,7 +34,6 @@ const logLines: Array<Record<string, unknown>> = [];
 const reloads: ReloadResult[] = [];
 const acdEvents: AcdEvent[] = [];
 const callEvents: CallEvent[] = [];
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function writeFlow(lines: string[]): void {
   writeFileSync(join(flowDir, 'kort-och-sparr.yaml'), [
@@ -116,7 +115,7 @@ describe('a flow changed while calls are in progress', () => {
   it('the caller already in the flow keeps the old version to its end; the next caller gets the new one', async () => {
     first = await phone('1005');
     firstCall = await dial(first);
-    await sleep(500); // the first caller is in the 4 s play of version 1
+    await toneHeard(first, VERSION_1_HZ); // the first caller is in the 4 s play of version 1
 
     const result = await nextReload(version2);
     expect(result.ok).toBe(true);
@@ -130,7 +129,7 @@ describe('a flow changed while calls are in progress', () => {
     const secondCall = await dial(second);
     expect(secondCall).not.toBe(firstCall);
     await second.waitEvent('CALL_CLOSED', 15_000);
-    await sleep(300); // the recording is closed with the call
+    await recordingClosed(second);
     expect(heard(second, VERSION_2_HZ, 2)).toBeGreaterThan(0.3);
     expect(heard(second, VERSION_1_HZ, 2)).toBeLessThan(0.05);
     expect(callEvents.find((e) => e.type === 'call-ended' && e.callId === secondCall)).toBeDefined();
@@ -160,14 +159,14 @@ describe('a flow changed while calls are in progress', () => {
     const third = await phone('1006');
     await dial(third);
     await third.waitEvent('CALL_CLOSED', 15_000);
-    await sleep(300);
+    await recordingClosed(third);
     expect(heard(third, VERSION_2_HZ, 2)).toBeGreaterThan(0.3);
     await third.stop();
 
     // The first caller heard version 1 all along and hangs up now: nothing is left behind.
     await first.hangup();
     await first.waitEvent('CALL_CLOSED', 10_000);
-    await sleep(300);
+    await recordingClosed(first);
     expect(heard(first, VERSION_1_HZ, 3)).toBeGreaterThan(0.3);
     await expect.poll(() => acdEvents.find((e) => e.type === 'abandoned'), { timeout: 5_000 }).toMatchObject({ queueId: 'kort' });
     await expect.poll(() => (product.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);

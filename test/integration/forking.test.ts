@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Invitation } from 'sip.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { waitFor } from '../support/wait.js';
 import {
   SessionState, startSoftphone, stopAllSoftphones, testSdhOf, type Softphone,
 } from '../support/softphone.js';
@@ -149,17 +150,17 @@ describe('a direct call to an extension rings all its phones', () => {
   }, TEST_TIMEOUT_MS);
 
   it('one phone busy and the other not there: the caller gets busy (486), once', async () => {
-    const { desk, caller, invitation, dialogsBefore } = await colleagueRingsBoth();
+    const { desk, soft, caller, invitation, dialogsBefore } = await colleagueRingsBoth();
     await invitation.reject({ statusCode: 480 });
-    // The caller still rings on the desk phone.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The switch took the 480 (its ACK came back); the caller still rings on the desk phone.
+    await waitFor(() => received(soft, /^ACK /).length > 0, { what: 'the ACK for the softphone\'s 480' });
     expect(caller.events.some((e) => e.type === 'CALL_CLOSED')).toBe(false);
     await desk.hangup(); // baresip declines a ringing call with 486
+    // The caller's call ends on the desk phone's 486, so not on the softphone's 480.
     const closed = await caller.waitEvent('CALL_CLOSED', 10_000);
     expect(closed.param).toMatch(/486/);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(caller.events.filter((e) => e.type === 'CALL_CLOSED')).toHaveLength(1);
     await expectNothingLeft(dialogsBefore);
+    expect(caller.events.filter((e) => e.type === 'CALL_CLOSED')).toHaveLength(1);
   }, TEST_TIMEOUT_MS);
 
   it('a phone that declines everywhere (603) ends the ringing on the other at once', async () => {
@@ -224,11 +225,10 @@ describe('an ACD offer rings all the agent\'s phones', () => {
     const { desk, soft, caller, invitation, dialogsBefore } = await callerRingsBoth(await agentWithTwoPhones());
     await desk.hangup(); // 486
     await desk.waitEvent('CALL_CLOSED', 5_000);
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(count('offer-missed')).toBe(0);
     expect(running().app.acd.agent(AGENT)?.state).toBe('reserved');
     expect(invitation.state).toBe(SessionState.Initial);
 
+    // The softphone answers the offer still ringing: a miss on the 486 would have come before this answer.
     await soft.answer(invitation);
     await expect.poll(() => count('answered'), { timeout: 5_000 }).toBe(1);
     expect(callEvents.some((e) => e.type === 'agent-connected' && e.agentId === AGENT)).toBe(true);
@@ -255,16 +255,14 @@ describe('an ACD offer rings all the agent\'s phones', () => {
     await desk.hangup();
     await expect.poll(() => count('offer-missed'), { timeout: 5_000 }).toBe(1);
     await expect.poll(() => acd.agent(AGENT)?.state, { timeout: 5_000 }).toBe('paused');
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(rejected).toBe(1);
-    expect(count('offer-missed')).toBe(1);
-    expect(count('answered')).toBe(0);
-    // The caller is still in line, with music.
+    // The caller is still in line, with music, until they give up: counted after that, the ACD was told once.
     expect(caller.events.some((e) => e.type === 'CALL_CLOSED')).toBe(false);
-
     await caller.hangup();
     await expect.poll(() => acdEvents.some((e) => e.type === 'abandoned'), { timeout: 5_000 }).toBe(true);
     await expectNothingLeft(dialogsBefore);
+    expect(rejected).toBe(1);
+    expect(count('offer-missed')).toBe(1);
+    expect(count('answered')).toBe(0);
   }, TEST_TIMEOUT_MS);
 
   it('no phone answers within the ring timeout: both stop ringing, one miss', async () => {

@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip } from '../support/baresip.js';
+import { heardFor, heardMore, startBaresip, stopAllBaresip, TALK_SECONDS } from '../support/baresip.js';
 import { analyzeWav, dominantFrequency, readWav, rms } from '../support/audio.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 
@@ -42,7 +42,7 @@ describe('a number that greets its callers', () => {
     await caller.dial(`sip:+46313900600@127.0.0.1:${product.sipPort}`);
     await caller.waitEvent('CALL_ESTABLISHED', 10_000);
     await agent.waitEvent('CALL_ESTABLISHED', 20_000);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await heardMore(caller, TALK_SECONDS);
     await caller.hangup();
     await agent.waitEvent('CALL_CLOSED', 10_000);
     await Promise.all([caller.stop(), agent.stop()]);
@@ -67,7 +67,7 @@ describe('a number that greets its callers', () => {
     const caller = await startBaresip({ user: 'kund', audioSource: { toneHz: 440, seconds: 60 } });
     await caller.dial(`sip:+46313900600@127.0.0.1:${product.sipPort}`);
     await caller.waitEvent('CALL_ESTABLISHED', 10_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await heardFor(caller, 0.3); // into the welcome
     await caller.hangup();
     await caller.waitEvent('CALL_CLOSED', 5_000);
     await expect.poll(() => (product.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort, freePortRange } from '../support/ports.js';
 import { assertSippOk, describeSippResult, killAllSipp, runSipp, startSippUas, type SippUas } from '../support/sipp.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardFor, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { analyzeWav, toneRatio } from '../support/audio.js';
 
 const uasList: SippUas[] = [];
@@ -201,7 +201,7 @@ describe('SIPp scenarios against baresip', () => {
     const phone = await startBaresip({ user: 'alice' });
     await phone.dial(`sip:1006@127.0.0.1:${callee.port};transport=tcp`);
     await phone.waitEvent('CALL_ESTABLISHED');
-    await new Promise((r) => setTimeout(r, 300));
+    await callee.waitMessage(/^ACK /m); // the callee has the whole answer: now it waits for the BYE
     await phone.hangup();
     await phone.waitEvent('CALL_CLOSED');
     assertSippOk(await callee.exited, 1);
@@ -219,7 +219,7 @@ describe('baresip phones', () => {
     expect(est.peeruri).toBe(alice.uri);
     await alice.waitEvent('CALL_RTPESTAB');
     await bob.waitEvent('CALL_RTPESTAB');
-    await new Promise((r) => setTimeout(r, 2000));
+    await Promise.all([heardFor(alice, 2), heardFor(bob, 2)]); // checked below: over 1.5 s of each other's tone
     await alice.hangup();
     await alice.waitEvent('CALL_CLOSED');
     await bob.waitEvent('CALL_CLOSED');

@@ -19,8 +19,14 @@ import { MediaNegotiationError, type DtmfEvent } from '../../media/port.js';
 import { freePortRange } from '../support/ports.js';
 import { chirp, correlation, readWav, toneRatio, toPcm16 } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 
+/** Paces what a peer sends (packets 20 ms apart, keys as captured): RTP timing, not a wait for anything. */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once the peer has received `count` audio packets since `since`. */
+const heardPackets = (p: RtpPeer, count: number, since = 0): Promise<void> =>
+  waitFor(() => p.audio(since).length >= count, { what: `${count} audio packets at port ${p.port}` });
 
 // ---- audio helpers -------------------------------------------------------------
 
@@ -234,7 +240,7 @@ describe('a caller hears a prompt', () => {
     const prompt = writeStereo16k(path.join(dir, 'prompt-16k-stereo.wav'), chirp(3, { rate: 16000 }));
     const { p, ep } = await call({ codecs: ['PCMA', 'PCMU'] });
     const result = await ep.play(prompt);
-    await sleep(60);
+    await heardPackets(p, 150);
     expect(result).toMatchObject({ interrupted: false, playbackMilliseconds: 3000, playbackSeconds: 3 });
 
     const audio = p.audio();
@@ -273,20 +279,22 @@ describe('a caller hears a prompt', () => {
     const b = writeMono8k(path.join(dir, 'high.wav'), Float64Array.from({ length: 8000 * 3 }, (_, i) => 0.4 * Math.sin((2 * Math.PI * 1600 * i) / 8000)));
     const { p, ep } = await call();
     const playing = ep.play([a, b]);
-    await sleep(1200);
+    await heardPackets(p, 60); // the caller has heard 1.2 s
     ep.stop();
     const result = await playing;
     expect(result.interrupted).toBe(true);
     expect(result.playbackMilliseconds).toBeGreaterThan(1000);
     expect(result.playbackMilliseconds).toBeLessThan(1500);
-    await sleep(100);
     const heard = Float32Array.from(p.heard(), (v) => v / 32768);
     expect(toneRatio(heard, 8000, 400, 400, 3600)).toBeGreaterThan(0.8);
     expect(toneRatio(heard, 8000, 1600, 4400, 8000)).toBeGreaterThan(0.8);
-    // Nothing more is sent after the stop.
+    // Nothing more is sent after the stop: the next thing the caller gets is the next prompt, from its first packet on.
     const count = p.audio().length;
-    await sleep(200);
-    expect(p.audio().length).toBe(count);
+    await ep.play(a);
+    await heardPackets(p, count + 25);
+    const next = p.audio().slice(count);
+    expect(next).toHaveLength(25);
+    expect(next[0]!.packet.marker).toBe(true);
     await ep.destroy();
   });
 
@@ -294,7 +302,7 @@ describe('a caller hears a prompt', () => {
     const music = writeMono8k(path.join(dir, 'moh.wav'), chirp(0.4));
     const { p, ep } = await call();
     const playing = ep.play(music, { loop: true });
-    await sleep(1500);
+    await heardPackets(p, 70); // 1.4 s: the 0.4 s music three times and more
     ep.stop();
     const result = await playing;
     expect(result.interrupted).toBe(true);
@@ -329,7 +337,7 @@ describe('a caller presses keys', () => {
     const events: DtmfEvent[] = [];
     ep.on('dtmf', (e) => events.push(e));
     const collecting = ep.playCollect({ file: prompt, min: 12, max: 12, terminators: '', timeout: 5000, digitTimeout: 3000 });
-    await sleep(200);
+    await heardPackets(p, 1); // into the prompt
     await p.press('1234567890*#', { gapMs: 60 });
     const result = await collecting;
     expect(result).toMatchObject({ digits: '1234567890*#', reason: 'max-digits' });
@@ -341,7 +349,7 @@ describe('a caller presses keys', () => {
   it('the terminator ends collection and is not among the digits', async () => {
     const { p, ep } = await call();
     const collecting = ep.playCollect({ file: prompt, max: 10, terminators: '#' });
-    await sleep(100);
+    await heardPackets(p, 1);
     await p.press('42#');
     expect(await collecting).toMatchObject({ digits: '42', terminatorUsed: '#', reason: 'terminator' });
     await ep.destroy();
@@ -360,7 +368,7 @@ describe('a caller presses keys', () => {
     const long = writeMono8k(path.join(dir, 'long-menu.wav'), chirp(5));
     const t1 = performance.now();
     const collecting = ep.playCollect({ file: long, timeout: 5000, digitTimeout: 500 });
-    await sleep(300);
+    await heardPackets(p, 15, t1);
     await p.press('7');
     const pressedAt = performance.now();
     const result = await collecting;
@@ -380,7 +388,7 @@ describe('a caller presses keys', () => {
     const events: DtmfEvent[] = [];
     ep.on('dtmf', (e) => events.push(e));
     const playing = ep.play(writeMono8k(path.join(dir, 'info.wav'), chirp(1)));
-    await sleep(100);
+    await heardPackets(p, 1);
     await p.press('9');
     expect((await playing).interrupted).toBe(false);
     expect(events.map((e) => e.dtmf)).toEqual(['9']);
@@ -390,11 +398,11 @@ describe('a caller presses keys', () => {
   });
 
   it('SIP INFO digits (injectDtmf) are collected like RFC 4733 ones', async () => {
-    const { ep } = await call();
+    const { p, ep } = await call();
     const events: DtmfEvent[] = [];
     ep.on('dtmf', (e) => events.push(e));
     const collecting = ep.playCollect({ file: prompt, max: 3 });
-    await sleep(100);
+    await heardPackets(p, 1);
     ep.injectDtmf('1', 160);
     ep.injectDtmf('2');
     ep.injectDtmf('x'); // not a key: ignored
@@ -432,7 +440,7 @@ describe('recording what the caller says', () => {
     const file = path.join(dir, 'greeting.wav');
     const t0 = performance.now();
     const recording = ep.record(file, { beep: true, silenceSecs: 1, timeLimitSecs: 20 });
-    await sleep(300);
+    await waitFor(() => p.heard(t0).length >= 2000, { what: 'the 250 ms beep heard' });
     await p.talk('PCMA', toPcm16(chirp(1)));
     await p.talk('PCMA', new Int16Array(8000 * 3)); // silence: the caller stopped talking
     const result = await recording;
@@ -469,7 +477,7 @@ describe('an agent and a caller bridged, PCMU on one side and PCMA on the other'
     const callerVoice = chirp(2, { f0: 300, f1: 3000 });
     const agentVoice = chirp(2, { f0: 3000, f1: 300 });
     await Promise.all([caller.p.talk('PCMU', toPcm16(callerVoice)), agent.p.talk('PCMA', toPcm16(agentVoice))]);
-    await sleep(100);
+    await Promise.all([heardPackets(agent.p, 100, t0), heardPackets(caller.p, 100, t0)]);
 
     const atAgent = agent.p.audio(t0);
     const atCaller = caller.p.audio(t0);
@@ -482,7 +490,8 @@ describe('an agent and a caller bridged, PCMU on one side and PCMA on the other'
     const agentDigits = new DtmfReceiver();
     const t1 = performance.now();
     await caller.p.press('5');
-    await sleep(100);
+    await waitFor(() => agent.p.received.some((r) => r.at >= t1 && r.packet.payloadType === 96 && decodeTelephoneEvent(r.packet.payload)!.end),
+      { what: 'the end of the key at the agent' });
     const events = agent.p.received.filter((r) => r.at >= t1 && r.packet.payloadType === 96);
     expect(events.length).toBeGreaterThanOrEqual(8);
     expect(events.flatMap((r) => agentDigits.push(r.packet.ssrc, r.packet.timestamp, r.packet.payload, 0))).toEqual([{ digit: '5', durationMs: 280 }]);
@@ -491,19 +500,21 @@ describe('an agent and a caller bridged, PCMU on one side and PCMA on the other'
     // sent as RFC 4733 asks: marker first, one timestamp, end bit on three.
     const t2 = performance.now();
     agent.ep.injectDtmf('3', 100);
-    await sleep(300);
+    await waitFor(() => caller.p.received.filter((r) => r.at >= t2 && r.packet.payloadType === 101).length >= 7, { what: "the key's 7 packets at the caller" });
     const sent = caller.p.received.filter((r) => r.at >= t2 && r.packet.payloadType === 101);
     expect(sent.map((r) => decodeTelephoneEvent(r.packet.payload)!.end)).toEqual([false, false, false, false, true, true, true]);
     expect(sent.map((r) => r.packet.marker)).toEqual([true, false, false, false, false, false, false]);
     expect(new Set(sent.map((r) => r.packet.timestamp)).size).toBe(1);
     expect(new Set(sent.map((r) => decodeTelephoneEvent(r.packet.payload)!.event))).toEqual(new Set([3]));
 
-    // Unbridged, nothing is relayed any more.
+    // Unbridged, nothing is relayed any more: what the agent hears next is only their own prompt.
     await caller.ep.unbridge();
     const t3 = performance.now();
     await caller.p.talk('PCMU', toPcm16(chirp(0.3)));
-    await sleep(60);
-    expect(agent.p.audio(t3)).toHaveLength(0);
+    await agent.ep.play(writeMono8k(path.join(dir, 'agent-alone.wav'), chirp(0.2)));
+    await heardPackets(agent.p, 10, t3);
+    expect(agent.p.audio(t3)).toHaveLength(10);
+    expect(agent.p.audio(t3)[0]!.packet.marker).toBe(true);
     await Promise.all([caller.ep.destroy(), agent.ep.destroy()]);
   });
 });
@@ -515,14 +526,13 @@ describe('the far end\'s network and signalling', () => {
     const ep = await server.createEndpoint({ remoteSdp: sdpSocket.offer() });
     natted.useAnswer(ep.localSdp);
     await natted.talk('PCMU', new Int16Array(160 * 3));
-    await sleep(50);
+    await waitFor(() => ep.remoteAddress?.port === natted.port, { what: 'the endpoint latched on where the phone sends from' });
     // Once latched, a stranger's packets neither hijack the stream nor get relayed.
     const stranger = await peer();
     stranger.useAnswer(ep.localSdp);
     await stranger.talk('PCMU', new Int16Array(160 * 3));
-    await sleep(50);
     await ep.play(writeMono8k(path.join(dir, 'nat.wav'), chirp(0.3)));
-    await sleep(60);
+    await heardPackets(natted, 15);
     expect(natted.audio().length).toBe(15);
     expect(sdpSocket.audio()).toHaveLength(0);
     expect(stranger.audio()).toHaveLength(0);
@@ -542,7 +552,7 @@ describe('the far end\'s network and signalling', () => {
     expect(sdpTransform.parse(resumed).media[0]!.direction).toBe('sendrecv');
     expect(resumed).toMatch(/RTP\/AVP 8 101/);
     await ep.play(music);
-    await sleep(60);
+    await heardPackets(p, 20, t0);
     expect(p.audio(t0).length).toBe(20);
     expect(new Set(p.audio(t0).map((r) => r.packet.payloadType))).toEqual(new Set([8]));
     await ep.destroy();
@@ -552,7 +562,7 @@ describe('the far end\'s network and signalling', () => {
     const { p, ep } = await call();
     await expect(ep.modify(p.offer().replace('RTP/AVP', 'RTP/SAVP'))).rejects.toThrow(MediaNegotiationError);
     await ep.play(writeMono8k(path.join(dir, 'still.wav'), chirp(0.2)));
-    await sleep(60);
+    await heardPackets(p, 10);
     expect(p.audio().length).toBe(10);
     await ep.destroy();
   });
@@ -566,7 +576,7 @@ describe('the far end\'s network and signalling', () => {
     const answer = p.offer({ codecs: ['PCMA'], tePt: 101 });
     expect(await ep.modify(answer)).toBe(ep.localSdp);
     await ep.play(writeMono8k(path.join(dir, 'outbound.wav'), chirp(0.2)));
-    await sleep(60);
+    await heardPackets(p, 10);
     expect(p.audio().map((r) => r.packet.payloadType)).toEqual(Array(10).fill(8));
     await ep.destroy();
   });

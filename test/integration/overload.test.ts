@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, runSipp, startRegisteredSippPhone, type SippResult, type SippUas } from '../support/sipp.js';
 import { header, UdpPeer } from '../support/raw-sip.js';
+import { waitFor } from '../support/wait.js';
 
 const ANSWER_MS = 3_000;
 
@@ -32,18 +33,6 @@ afterAll(async () => {
   await Promise.all(phones.map((p) => p.stop(500)));
   await product?.stop();
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 interface Request { text: string; callId: string; branch: string; from: string }
 
@@ -105,7 +94,7 @@ describe('an overloaded switch refuses new calls at once and keeps the calls it 
     phones.push(phone);
 
     const first = call(2_500);
-    await until('the first call is in progress', () => overload.activeCalls === 1);
+    await waitFor(() => overload.activeCalls === 1, { what: 'the first call in progress' });
 
     const invite = request('INVITE', 'sip:+46313900601@127.0.0.1');
     const sentAt = Date.now();
@@ -126,7 +115,7 @@ describe('an overloaded switch refuses new calls at once and keeps the calls it 
 
     // The call in progress was untouched: answered, held, and its BYE got 200.
     assertSippOk(await first, 1);
-    await until('the first call has ended', () => overload.activeCalls === 0);
+    await waitFor(() => overload.activeCalls === 0, { what: 'the first call ended' });
 
     assertSippOk(await call(200), 1);
     assertSippOk(await phone.exited, 2);

@@ -83,7 +83,8 @@ describe('an instance dropped from a shared Redis', () => {
     await waitFor(() => x.agent('bo')?.state === 'ready' || x.agent('bo')?.state === 'reserved', 'bo free of his direct call', 10_000);
     await waitFor(() => ['x-call', 'z-callback'].every((id) => x.entry(id)?.offeredTo !== undefined), "x's and z's entries offered", 10_000);
     await Promise.all([x.idle(), z.idle()]);
-    // A few more beats: nothing further happens.
+    // A few more beats: nothing further happens. The survivors look for dead instances on each beat and
+    // no event marks a beat, so this waits three of them out (100 ms each): the time is the protocol's.
     await new Promise((r) => setTimeout(r, 3 * BEAT_MS));
     await Promise.all([x.idle(), z.idle()]);
     expect(errors).toEqual([]);

@@ -31,6 +31,7 @@ import { agent as profile, queue as queueConfig } from '../unit/acd-fixtures.js'
 
 const redisStore = redisStoresPerTest();
 
+/** Random pauses of a few ms that interleave the instances' work differently on every run: what the test plays, not a wait. */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function shuffle<T>(xs: T[]): T[] {

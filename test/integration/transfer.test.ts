@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, TRUNK_HOST_IP, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { lastSecondHeard, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardMore, lastSecondHeard, recordingClosed, startBaresip, stopAllBaresip, TALK_SECONDS, type BaresipPhone } from '../support/baresip.js';
 import { assertSippOk, describeSippResult, type SippUas } from '../support/sipp.js';
 import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-network.js';
 import { freePort } from '../support/ports.js';
@@ -37,7 +37,6 @@ let product: RunningProduct;
 let trunkPort: number;
 let callEvents: CallEvent[] = [];
 let uas: SippUas | undefined;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Företag: straight to the adviser, else "all busy" and goodbye. Bolån: the
@@ -145,11 +144,11 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(established.peerdisplayname).toBe(`[Företag] ${caller}`);
     expect(established.peeruri).toContain(caller);
 
-    await sleep(2_500);
+    await heardMore(maja, TALK_SECONDS);
     await maja.hangup();
     await maja.waitEvent('CALL_CLOSED', 10_000);
     assertSippOk(await call, 1);
-    await sleep(300); // the dump is closed with the call
+    await recordingClosed(maja);
     // Maja's tone went to the caller and came back through both legs of our bridge.
     expect(Math.abs(lastSecondHeard(maja) - MAJA_HZ)).toBeLessThanOrEqual(15);
 
@@ -169,7 +168,7 @@ describe('the transfer node: put through to an extension or out through the trun
     // Connected: the flow is over, the call is not.
     await expect.poll(() => callEvents.find((e) => e.type === 'ivr-ended' && e.callId === callId), { timeout: 10_000 })
       .toMatchObject({ reason: 'completed', node: 'till-jouren' });
-    await sleep(2_500);
+    await heardMore(phone, TALK_SECONDS);
     await phone.hangup();
     await phone.waitEvent('CALL_CLOSED', 10_000);
 
@@ -181,7 +180,7 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(result.messages).toMatch(new RegExp(`From: "\\[Bolån\\] \\${caller}" <sip:`));
     expect(result.messages).toMatch(/X-Service: Bolån/);
     expect(result.messages).toMatch(new RegExp(`X-Dialled-Number: \\${BOLAN}`));
-    await sleep(300);
+    await recordingClosed(phone);
     // The caller's tone went out through the trunk and came back: bridged both ways.
     expect(Math.abs(lastSecondHeard(phone) - CALLER_HZ)).toBeLessThanOrEqual(15);
 

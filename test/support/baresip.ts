@@ -22,12 +22,13 @@
  * come from freePortRange(2).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort, freePortRange } from './ports.js';
-import { cachedWav, dominantFrequency, encodeWav, readWav, toneSamples } from './audio.js';
+import { cachedWav, dominantFrequency, encodeWav, readWav, rms, toneRatio, toneSamples } from './audio.js';
 import { tempDir } from './tmp.js';
+import { waitFor } from './wait.js';
 import { atExit, killAtExit } from '../../scripts/exit-cleanup.js';
 
 export const BARESIP_MODULE_DIR = ['/usr/lib/baresip/modules', '/usr/lib/x86_64-linux-gnu/baresip/modules', '/usr/local/lib/baresip/modules']
@@ -559,4 +560,107 @@ export function lastSecondHeard(phone: BaresipPhone): number {
   const heard = readWav(phone.recordings().dec.at(-1)!);
   const end = heard.samples.length;
   return dominantFrequency(heard.samples, heard.sampleRate, { from: Math.max(0, end - heard.sampleRate), to: end });
+}
+
+/**
+ * The second a dump's audio began, from its name (dump-YYYY-MM-DD-HH-MM-SS-dec.wav,
+ * local time): the names sort in the order the calls were made, and two calls
+ * that begin in the same second share one file, the later overwriting it.
+ */
+function dumpSecond(file: string): number {
+  const m = /dump-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-/.exec(path.basename(file));
+  if (!m) return 0;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  return new Date(y, mo - 1, d, h, mi, sec).getTime() / 1000;
+}
+
+/**
+ * The dump of the phone's latest answered call, once there is one: the newest
+ * dump begun no earlier than a second before the call was established.
+ */
+function latestCallDump(phone: BaresipPhone): string | undefined {
+  const established = phone.events.filter((e) => e.type === 'CALL_ESTABLISHED').at(-1);
+  if (!established) return undefined;
+  const from = Math.floor(established.at / 1000) - 1;
+  return phone.recordings().dec.filter((f) => dumpSecond(f) >= from).at(-1);
+}
+
+/**
+ * Seconds of audio the phone has received so far in its latest answered
+ * call: the dump grows as the phone hears (its header is patched only at the
+ * end).
+ */
+export function secondsHeard(phone: BaresipPhone): number {
+  const dump = latestCallDump(phone);
+  return dump ? readWav(dump).durationSec : 0;
+}
+
+/** Resolves once the phone has heard `seconds` of its latest answered call. */
+export function heardFor(phone: BaresipPhone, seconds: number, timeoutMs = 20_000): Promise<void> {
+  return waitFor(() => secondsHeard(phone) >= seconds, { what: `${phone.name} to hear ${seconds} s of its call`, timeoutMs });
+}
+
+/**
+ * Resolves with the second of the phone's latest answered call at which it
+ * began to hear a steady `hz` tone (a beep, its own voice played back),
+ * looking from `fromSec` on.
+ */
+export async function toneHeard(phone: BaresipPhone, hz: number, opts: { fromSec?: number; timeoutMs?: number } = {}): Promise<number> {
+  let at: number | undefined;
+  await waitFor(() => {
+    const dump = latestCallDump(phone);
+    if (!dump) return false;
+    const { samples, sampleRate } = readWav(dump);
+    const window = sampleRate / 10;
+    for (let i = Math.floor((opts.fromSec ?? 0) * sampleRate); i + window <= samples.length; i += window / 2) {
+      if (rms(samples, i, i + window) > 0.01 && toneRatio(samples, sampleRate, hz, i, i + window) > 0.8) {
+        at = i / sampleRate;
+        return true;
+      }
+    }
+    return false;
+  }, { what: `${phone.name} to hear a ${hz} Hz tone after ${opts.fromSec ?? 0} s of its call`, timeoutMs: opts.timeoutMs ?? 20_000, everyMs: 50 });
+  return at!;
+}
+
+/**
+ * How long a call's conversation lasts, as heard by a phone, in tests that
+ * read the last second it heard (lastSecondHeard): that second is then all
+ * conversation.
+ */
+export const TALK_SECONDS = 1.5;
+
+/** Resolves once the phone has answered (or got answered) a call at or after `at` (Date.now()). */
+export function establishedSince(phone: BaresipPhone, at: number, timeoutMs = 10_000): Promise<void> {
+  return waitFor(() => phone.events.some((e) => e.type === 'CALL_ESTABLISHED' && e.at >= at), { what: `${phone.name} to have a call established`, timeoutMs });
+}
+
+/** Resolves once the phone has heard `seconds` more of its latest answered call than it had when called. */
+export function heardMore(phone: BaresipPhone, seconds: number, timeoutMs = 20_000): Promise<void> {
+  return heardFor(phone, secondsHeard(phone) + seconds, timeoutMs);
+}
+
+/** True when the WAV file's RIFF size has been patched to the file's length, as the writer does when it closes it. */
+function wavFinished(file: string): boolean {
+  const length = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    return readSync(fd, head, 0, 8, 0) === 8 && length > 44 && head.readUInt32LE(4) === length - 8;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Resolves with the dump of the phone's latest answered call once it is
+ * closed, which baresip does after the call ends: read it only then, or its
+ * last moments may be missing.
+ */
+export function recordingClosed(phone: BaresipPhone, timeoutMs = 10_000): Promise<string> {
+  let dump: string | undefined;
+  return waitFor(() => {
+    dump = latestCallDump(phone);
+    return dump !== undefined && wavFinished(dump);
+  }, { what: `${phone.name}'s recording of its call closed`, timeoutMs }).then(() => dump!);
 }

@@ -62,14 +62,6 @@ export class UdpPeer {
     }
   }
 
-  /** Everything that arrives while `action` runs and during the `ms` after it. */
-  async during(ms: number, action: () => Promise<void>): Promise<string[]> {
-    const from = this.received.length;
-    await action();
-    await new Promise((r) => setTimeout(r, ms));
-    return this.received.slice(from);
-  }
-
   close(): void {
     this.socket.close();
   }

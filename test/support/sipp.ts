@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 import { tempDir } from './tmp.js';
+import { waitFor } from './wait.js';
 import { killAtExit } from '../../scripts/exit-cleanup.js';
 
 export const SIPP_DIR = fileURLToPath(new URL('../sipp/', import.meta.url));
@@ -115,6 +116,10 @@ export interface SippUas {
   exited: Promise<SippResult>;
   /** Soft stop (SIGUSR1: finish ongoing calls), then SIGTERM, then SIGKILL. */
   stop(graceMs?: number): Promise<SippResult>;
+  /** The messages sent and received so far, as SIPp logs them while it runs ('' when not traced). */
+  messagesSoFar(): string;
+  /** Resolves once SIPp has sent or received a message that `pattern` finds (traceMessages must be on). */
+  waitMessage(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 const MAX_CAPTURE = 2 * 1024 * 1024;
@@ -371,8 +376,12 @@ export async function startSippUas(opts: SippCommonOptions & { readyTimeoutMs?: 
     return exited;
   };
 
+  const messagesSoFar = (): string => readIfExists(p.files.msg);
+  const waitMessage = (pattern: RegExp, timeoutMs = 10_000): Promise<void> =>
+    waitFor(() => pattern.test(messagesSoFar()), { what: `SIPp ${path.basename(opts.scenario)} on port ${port} to log ${pattern}`, timeoutMs });
+
   await ready;
-  return { port, transport, args: p.args, pid: child.pid, ready, exited, stop };
+  return { port, transport, args: p.args, pid: child.pid, ready, exited, stop, messagesSoFar, waitMessage };
 }
 
 /** A readable report of a SIPp run, for assertion messages. */
