@@ -124,6 +124,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators);
     const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
       logger.child({ component: 'avalanche' }));
+    // Listening before the ACD starts: an offer the start makes (a callback restored with a ready agent) is rung.
     const center = new CallCenter({
       config, telephony: new SrfTelephony(srf, media), media, prompts, acd, clock, flows,
       registrar: sw.registrar, legs: sw.legs,
@@ -131,9 +132,9 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       logger: logger.child({ component: 'calls' }),
       ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),
     });
+    stops.push(() => center.stop());
     await acd.start();
     stops.push(() => acd.stop());
-    stops.push(() => center.stop());
     await center.start();
     const onAnswered = agentsOnCall(acd);
     const features = new FeatureCodes({

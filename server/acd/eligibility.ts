@@ -69,7 +69,7 @@ export function phaseAt(queue: QueueConfig, steps: readonly RoutingStep[], entry
 }
 
 /** Whether an agent's profile matches one step's rule (queue membership is checked apart). */
-export function matchesStep(agent: AgentProfile, eligible: Eligibility): boolean {
+function matchesStep(agent: AgentProfile, eligible: Eligibility): boolean {
   if ('everyone' in eligible) return eligible.everyone === true;
   if ('group' in eligible) return agent.groups.includes(eligible.group);
   const level = agent.skills[eligible.skill];

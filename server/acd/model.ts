@@ -52,13 +52,6 @@ export interface QueueConfig {
   defaultHandleSeconds?: number;
 }
 
-/** A service is what a dialled number leads to; it feeds one queue. */
-export interface ServiceConfig {
-  id: string;
-  name: string;
-  queueId: string;
-}
-
 export type Device =
   | { kind: 'desk'; extension: string }
   | { kind: 'softphone'; extension: string }

@@ -45,7 +45,7 @@ export async function ringPhones(call: B2buaCall, legs: readonly Leg[]): Promise
  * the first that answers. Ringing reaches the caller as one plain 180:
  * early media is not passed on, since only one phone's could be.
  */
-export async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void> {
+async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void> {
   const { srf, req, res, log } = call;
   const callerLeft = new AbortController();
   // The SIP server has already answered the CANCEL and the INVITE (487).
@@ -111,12 +111,12 @@ export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
     const ended = call.answered();
     uas.on('destroy', () => {
       log.info('caller hung up');
-      uac.destroy();
+      uac.destroy(undefined, () => {});
       void ended();
     });
     uac.on('destroy', () => {
       log.info('callee hung up');
-      uas.destroy();
+      uas.destroy(undefined, () => {});
       void ended();
     });
   } catch (err) {

@@ -14,6 +14,7 @@ import { SipServer } from '../../server/sipd/server.js';
 import { ringExtensionsDirectly, startProduct, testConfig, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { UdpPeer } from '../support/raw-sip.js';
 import { assertSippOk, describeSippResult, runSipp, startRegisteredSippPhone, type SippResult } from '../support/sipp.js';
+import { waitFor } from '../support/wait.js';
 
 let product: RunningProduct;
 
@@ -156,7 +157,7 @@ describe('before the router is attached', () => {
         void srf.connect({ host: '127.0.0.1', port: sipd.control.port, secret: config.drachtio.secret });
       });
       const sw = createSwitch(srf, config, logger);
-      await until('the switch takes REGISTER', () => sipd.control.routesFor('REGISTER').length === 1);
+      await waitFor(() => sipd.control.routesFor('REGISTER').length === 1, { what: 'the switch to take REGISTER' });
 
       const early = rawInvite(udp.port);
       await udp.send(early.text);
@@ -169,7 +170,7 @@ describe('before the router is attached', () => {
         features: { match: () => undefined, handle: unanswered },
         onAnswered: () => async () => {},
       });
-      await until('the router takes INVITE', () => sipd.control.routesFor('INVITE').length === 1);
+      await waitFor(() => sipd.control.routesFor('INVITE').length === 1, { what: 'the router to take INVITE' });
       const taken = rawInvite(udp.port);
       await udp.send(taken.text);
       expect(await udp.answerTo(taken.callId, { final: true, timeoutMs: 3_000 })).toMatch(/^SIP\/2\.0 407 /);
@@ -200,10 +201,3 @@ function rawInvite(port: number): { text: string; callId: string } {
   return { text: `${lines.join('\r\n')}\r\n\r\n`, callId };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
