@@ -81,7 +81,7 @@ export function parseYaml(text: string): { value: unknown } | { problem: string 
 }
 
 /** Edit distance, ignoring case, counting a swap of neighbours as one step ("plya" is one step from "play"). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
@@ -97,7 +97,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The one of `known` that `word` is probably a misspelling of: within a third of its length. */
-export function closest(word: string, known: Iterable<string>): string | undefined {
+function closest(word: string, known: Iterable<string>): string | undefined {
   let best: { k: string; d: number } | undefined;
   for (const k of known) {
     const d = editDistance(word, k);

@@ -132,9 +132,10 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       logger: logger.child({ component: 'calls' }),
       ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),
     });
-    stops.push(() => center.stop());
     await acd.start();
     stops.push(() => acd.stop());
+    // Stopped before the ACD: the calls it ends still tell the ACD.
+    stops.push(() => center.stop());
     await center.start();
     const onAnswered = agentsOnCall(acd);
     const features = new FeatureCodes({
