@@ -33,12 +33,12 @@ describe('feature codes in the configuration', () => {
     expect(errorFor('featureCodes:\n  login: "21"\n')).toMatch(/featureCodes\.login: must be a code starting with \* or #/);
     expect(errorFor('featureCodes:\n  login: "*2"\n')).toMatch(/featureCodes\.\w+: "\*2\d?" clashes with featureCodes\.\w+/);
     const bad = errorFor('operators:\n  - { name: A, pin: "12x4" }\n');
-    expect(bad).toMatch(/operators\[0\]\.pin: must be a PIN of 4 to 12 digits/);
+    expect(bad).toMatch(/operators\[0\]\.pin: must be a PIN of 6 to 12 digits/);
     expect(bad).not.toContain('12x4');
-    const shared = errorFor('operators:\n  - { name: A, pin: "97531" }\n  - { name: B, pin: "97531" }\n');
+    const shared = errorFor('operators:\n  - { name: A, pin: "975310" }\n  - { name: B, pin: "975310" }\n');
     expect(shared).toMatch(/operators\[1\]\.pin: is the same PIN as operators\[0\]/);
-    expect(shared).not.toContain('97531');
-    expect(errorFor('operators:\n  - { name: A, pin: "97531", extensions: ["9999"] }\n')).toMatch(/operators\[0\]\.extensions\[0\]: unknown extension "9999"/);
+    expect(shared).not.toContain('975310');
+    expect(errorFor('operators:\n  - { name: A, pin: "975310", extensions: ["9999"] }\n')).toMatch(/operators\[0\]\.extensions\[0\]: unknown extension "9999"/);
     expect(errorFor('avalanche:\n  - { id: "1", services: [Nope], slot: lavin-1 }\n')).toMatch(/avalanche\[0\]\.services\[0\]: unknown service "Nope"/);
     for (const m of [bad, shared]) expect(m.split('\n')).toHaveLength(1);
   });

@@ -57,7 +57,7 @@ function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance } = {}) 
     },
   };
   const router = attachRouter({
-    srf, directory: sw.directory, auth: sw.auth, legs: sw.legs, overload, logger: log,
+    srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload, logger: log,
     entrance, features,
     greeting: { answer: async (_req, res) => res.send(500) },
     onAnswered: () => async () => {},
@@ -71,12 +71,14 @@ function invite(sw: Switch, source: string, dialled: string, auth?: { extension:
   const uri = `sip:${dialled}@vaxel.local`;
   const headers: Record<string, string> = { 'call-id': `call-${Math.random()}` };
   if (auth) {
-    const nonce = /nonce="([^"]+)"/.exec(sw.auth.challenge())![1]!;
-    const response = md5(`${md5(`${auth.extension}:${sw.auth.realm}:${auth.password}`)}:${nonce}:${md5(`INVITE:${uri}`)}`);
-    headers['proxy-authorization'] = `Digest username="${auth.extension}", realm="${sw.auth.realm}", nonce="${nonce}", uri="${uri}", response="${response}"`;
+    const nonce = /nonce="([^"]+)"/.exec(sw.auth.challenges(undefined)[0]!)![1]!;
+    const ha1 = md5(`${auth.extension}:${sw.auth.realm}:${auth.password}`);
+    const response = md5(`${ha1}:${nonce}:00000001:c0ffee:auth:${md5(`INVITE:${uri}`)}`);
+    headers['proxy-authorization'] = `Digest username="${auth.extension}", realm="${sw.auth.realm}", nonce="${nonce}", uri="${uri}", `
+      + `response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="c0ffee"`;
   }
   return {
-    method: 'INVITE', uri, source_address: source, body: '',
+    method: 'INVITE', uri, source_address: source, source_port: 5060, body: '',
     get: (name: string) => headers[name.toLowerCase()],
     getParsedHeader: () => ({ uri: 'sip:0701234567@operator' }),
     on: () => {},
