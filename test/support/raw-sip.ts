@@ -62,6 +62,21 @@ export class UdpPeer {
     }
   }
 
+  /** Waits for a message, received after the first `after` ones, that `match` accepts. */
+  async waitFor(match: (message: string) => boolean, opts: { timeoutMs: number; after?: number }): Promise<string> {
+    const deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      const found = this.received.slice(opts.after ?? 0).find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message within ${opts.timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
   /** Everything that arrives while `action` runs and during the `ms` after it. */
   async during(ms: number, action: () => Promise<void>): Promise<string[]> {
     const from = this.received.length;
