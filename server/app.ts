@@ -35,6 +35,7 @@ import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
 import { CallCenter } from './calls/center.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
+import { PinTries } from './calls/pin-tries.js';
 import { AvalancheStore } from './calls/avalanche.js';
 import { FeatureCodes } from './calls/feature-codes.js';
 import { GreetThenConnect } from './calls/greeting.js';
@@ -129,7 +130,8 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       store, clock, queues: acdQueues(config), agents: acdAgents(config),
       onError: (err) => logger.error({ err }, 'ACD error'),
     });
-    const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators);
+    const pinTries = new PinTries({ now: () => clock.now(), logger: logger.child({ component: 'feature-codes' }) });
+    const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators, pinTries);
     const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
       logger.child({ component: 'avalanche' }));
     const center = new CallCenter({
@@ -147,7 +149,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     const features = new FeatureCodes({
       config, srf, media, prompts, acd, clock, flows, avalanche,
       loggedOutByCode: center.loggedOutByCode,
-      entrance: center,
+      entrance: center, pinTries,
       logger: logger.child({ component: 'feature-codes' }),
     });
     const greeting = new GreetThenConnect({ srf, media, prompts, legs: sw.legs, onAnswered });

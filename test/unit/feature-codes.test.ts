@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config/load.js';
 import { parseFeatureCode } from '../../server/calls/feature-codes.js';
 import { FileAnnouncementStore } from '../../server/calls/announcements.js';
+import { PinTries, WRONG_PINS_PER_HOUR } from '../../server/calls/pin-tries.js';
 import { AvalancheStore } from '../../server/calls/avalanche.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaxel-fc-'));
@@ -61,9 +62,30 @@ describe('feature codes in the configuration', () => {
 describe('operator PINs and the avalanche store', () => {
   it('accepts only configured PINs', async () => {
     const store = new FileAnnouncementStore(join(dir, 'ann'), [{ name: 'A', pin: '246810' }]);
-    expect(await store.verifyPin('246810')).toBe(true);
-    expect(await store.verifyPin('24681')).toBe(false);
-    expect(await new FileAnnouncementStore(join(dir, 'ann')).verifyPin('246810')).toBe(false);
+    expect(await store.verifyPin('246810', '1001')).toBe(true);
+    expect(await store.verifyPin('24681', '1001')).toBe(false);
+    expect(await new FileAnnouncementStore(join(dir, 'ann')).verifyPin('246810', '1001')).toBe(false);
+  });
+
+  it(`locks an extension out for the hour after ${WRONG_PINS_PER_HOUR} wrong PINs: even the right one is refused, other extensions go on`, async () => {
+    let now = 1_700_000_000_000;
+    const tries = new PinTries({ now: () => now, logger: pino({ level: 'silent' }) });
+    const store = new FileAnnouncementStore(join(dir, 'ann'), [{ name: 'A', pin: '246810' }], tries);
+    for (let i = 0; i < WRONG_PINS_PER_HOUR - 1; i++) expect(await store.verifyPin(`11111${i}`, '1001')).toBe(false);
+    expect(tries.locked('1001')).toBe(false);
+    expect(await store.verifyPin('246810', '1001')).toBe(true);
+    expect(await store.verifyPin('999999', '1001')).toBe(false);
+    expect(tries.locked('1001')).toBe(true);
+    expect(await store.verifyPin('246810', '1001')).toBe(false);
+    expect(await store.verifyPin('246810', '1006')).toBe(true);
+    now += 3_600_000;
+    expect(tries.locked('1001')).toBe(false);
+    expect(await store.verifyPin('246810', '1001')).toBe(true);
+  });
+
+  it('asks for PINs of six digits or more', () => {
+    expect(errorFor('operators:\n  - { name: A, pin: "97531" }\n')).toMatch(/operators\[0\]\.pin: must be a PIN of 6 to 12 digits/);
+    expect(() => loadConfig({ env: {} })).not.toThrow();
   });
 
   it('gives the messages in force for a service and time, with a recording; state survives a restart', async () => {
