@@ -86,7 +86,7 @@ export const configSchema = {
           properties: {
             algorithms: {
               type: 'array',
-              items: { type: 'string', enum: [...DIGEST_ALGORITHMS] },
+              items: { type: 'string', enum: [...DIGEST_ALGORITHMS], errorHint: `must be one of ${DIGEST_ALGORITHMS.join(', ')}` },
               minItems: 1,
               uniqueItems: true,
               default: ['SHA-256', 'MD5'],

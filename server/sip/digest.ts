@@ -141,7 +141,8 @@ export class DigestAuthenticator {
   algorithmsFor(userAgent: string | undefined): DigestAlgorithm[] {
     const ua = userAgent?.toLowerCase() ?? '';
     const md5Only = ua !== '' && (this.opts.md5OnlyUserAgents ?? []).some((f) => ua.includes(f.toLowerCase()));
-    return md5Only ? this.opts.algorithms.filter((a) => a === 'MD5') : [...this.opts.algorithms];
+    const md5 = this.opts.algorithms.filter((a) => a === 'MD5');
+    return md5Only && md5.length > 0 ? md5 : [...this.opts.algorithms];
   }
 
   /** The values of WWW-Authenticate (401) or Proxy-Authenticate (407): one challenge per algorithm, sharing one nonce. */

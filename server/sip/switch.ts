@@ -61,7 +61,12 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger, throttle 
   srf.use((req, _res, next) => {
     if (throttle.admits(req.source_address, req.get('User-Agent'))) next();
   });
-  srf.use('register', (req, res) => void registrar.handle(req, res));
+  srf.use('register', (req, res) => {
+    registrar.handle(req, res).catch((err: unknown) => {
+      log.error({ err, callId: req.get('Call-ID') }, 'REGISTER failed');
+      if (!res.finalResponseSent) res.send(500);
+    });
+  });
   srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));
 
   const stop = (): void => {
