@@ -107,7 +107,7 @@ export function parseDigestList(header: string | undefined): DigestCredentials[]
     const c = header[i];
     if (c === '\\' && quoted) i++;
     else if (c === '"') quoted = !quoted;
-    else if (c === ',' && !quoted && /^,\s*digest\s/i.test(header.slice(i, i + 12))) {
+    else if (c === ',' && !quoted && /^,\s*digest\s/i.test(header.slice(i, i + 40))) {
       parts.push(header.slice(start, i));
       start = i + 1;
     }
