@@ -4,7 +4,7 @@
  * ./validation-kit.ts). Unknown keys are errors, so typos are caught. What a
  * schema cannot say (unique ids, references between sections) is in ./rules.ts.
  */
-import { ANSWER_ON, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS } from './schema.js';
+import { ANSWER_ON, DIGEST_ALGORITHMS, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS } from './schema.js';
 
 /** How a queue's routing steps work, as the schema describes them and the rules' messages repeat. */
 export const STEPS_RULE =
@@ -21,6 +21,8 @@ const extension = { type: 'string', pattern: EXTENSION_PATTERN, errorHint: 'must
 const text = { type: 'string', minLength: 1, errorHint: 'must be a non-empty string' };
 const seconds = { type: 'integer', minimum: 1, errorHint: 'must be a whole number of seconds >= 1' };
 const secondsOrZero = { type: 'integer', minimum: 0, errorHint: 'must be a whole number of seconds >= 0' };
+const count = { type: 'integer', minimum: 1, errorHint: 'must be a whole number >= 1' };
+const userAgentFragments = { type: 'array', items: text, errorHint: 'must be a list of User-Agent fragments' };
 const level = { type: 'integer', minimum: 1, maximum: 5, errorHint: 'must be a skill level 1..5' };
 const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', errorHint: 'must be a lower-case name of letters, digits, "-" and "_"' };
 const featureCode = {
@@ -76,6 +78,39 @@ export const configSchema = {
           additionalProperties: false,
           required: ['minExpires', 'maxExpires', 'defaultExpires'],
           properties: { minExpires: seconds, maxExpires: seconds, defaultExpires: seconds },
+        },
+        digest: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            algorithms: {
+              type: 'array',
+              items: { type: 'string', enum: [...DIGEST_ALGORITHMS], errorHint: `must be one of ${DIGEST_ALGORITHMS.join(', ')}` },
+              minItems: 1,
+              uniqueItems: true,
+              default: ['SHA-256', 'MD5'],
+              errorHint: `must be a list of one or more of ${DIGEST_ALGORITHMS.join(', ')}, the most preferred first`,
+            },
+            md5OnlyUserAgents: { ...userAgentFragments, default: ['baresip', 'SIP.js', 'SIPp'] },
+          },
+        },
+        throttle: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            sourceFailures: { ...count, default: 10 },
+            blockSeconds: { ...seconds, default: 900 },
+            userFailures: { ...count, default: 20 },
+            slowdownSeconds: { ...seconds, default: 900 },
+            slowdownDelayMs: { type: 'integer', minimum: 0, maximum: 30_000, default: 2000, errorHint: 'must be a whole number of milliseconds 0..30000' },
+            windowSeconds: { ...seconds, default: 60 },
+            scannerUserAgents: {
+              ...userAgentFragments,
+              default: ['friendly-scanner', 'sipvicious', 'sipcli', 'VaxSIPUserAgent', 'sundayddr', 'sip-scan', 'sipscan', 'iWar', 'SIVuS', 'smap'],
+            },
+          },
         },
         maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for no limit)' },
         maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
@@ -208,7 +243,7 @@ export const configSchema = {
         required: ['name', 'pin'],
         properties: {
           name: text,
-          pin: { type: 'string', pattern: '^[0-9]{4,12}$', errorHint: 'must be a PIN of 4 to 12 digits, in quotes' },
+          pin: { type: 'string', pattern: '^[0-9]{6,12}$', errorHint: 'must be a PIN of 6 to 12 digits, in quotes' },
           extensions: { type: 'array', items: extension, default: [], errorHint: 'must be a list of extensions' },
         },
       },

@@ -3,7 +3,8 @@
  * unique extensions, numbers, queue and trunk names; every reference (a
  * number's target, queue and personal agent, an agent's queues, an
  * operator's extensions) names something that exists; routing steps that
- * widen the circle in order; port ranges that do not collide.
+ * widen the circle in order; port ranges that do not collide; no demo
+ * secret for a drachtio-server on another machine.
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
@@ -11,6 +12,15 @@ import { isIP } from 'node:net';
 import { STEPS_RULE } from './json-schema.js';
 import type { Config, FeatureCodesConfig } from './schema.js';
 import type { Issue } from './validation-kit.js';
+
+/** drachtio's well-known demo secret: anyone who knows drachtio knows it. */
+export const DEMO_DRACHTIO_SECRET = 'cymru';
+
+/** A host name or address that means this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 function isIpOrCidr(s: string): boolean {
   const slash = s.indexOf('/');
@@ -157,6 +167,14 @@ export function checkConfigRules(config: Config): Issue | null {
     for (const [j, s] of a.services.entries()) {
       if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)` };
     }
+  }
+  const { drachtio } = config;
+  if (drachtio.host !== null && !isLoopback(drachtio.host) && drachtio.secret === DEMO_DRACHTIO_SECRET) {
+    return {
+      path: ['drachtio', 'secret'],
+      problem: `is drachtio's well-known demo secret, and drachtio-server at "${drachtio.host}" is not on this machine: `
+        + 'anyone who reaches its control port could take the calls; set DRACHTIO_SECRET (and drachtio --secret) to a secret of your own',
+    };
   }
   const { rtp, sip, http } = config;
   if (rtp.portMin > rtp.portMax) {

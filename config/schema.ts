@@ -27,6 +27,36 @@ export interface RegistrationConfig {
   defaultExpires: number;
 }
 
+export const DIGEST_ALGORITHMS = ['SHA-256', 'MD5'] as const;
+export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
+
+/** Digest authentication of the extensions (RFC 7616, RFC 8760). */
+export interface DigestConfig {
+  /** Offered in this order, the most preferred first; each a challenge of its own. */
+  algorithms: DigestAlgorithm[];
+  /** User-Agent fragments (any case) of clients that fail on a SHA-256 challenge: offered MD5 alone. */
+  md5OnlyUserAgents: string[];
+}
+
+/**
+ * Brute force and scanners. Failed authentications (wrong password, unknown
+ * user, credentials for another request) are counted per source address and
+ * per user name within `windowSeconds`; the operator trunk's addresses are
+ * never blocked.
+ */
+export interface ThrottleConfig {
+  /** This many failures from one address block it for `blockSeconds`: its requests are dropped unanswered. */
+  sourceFailures: number;
+  blockSeconds: number;
+  /** This many failures for one user name slow it down for `slowdownSeconds`: each attempt waits `slowdownDelayMs`. */
+  userFailures: number;
+  slowdownSeconds: number;
+  slowdownDelayMs: number;
+  windowSeconds: number;
+  /** User-Agent fragments (any case) of SIP scanners: their requests are dropped unanswered and their address blocked. */
+  scannerUserAgents: string[];
+}
+
 export interface SipConfig {
   host: string;
   port: number;
@@ -39,6 +69,8 @@ export interface SipConfig {
   /** Default realm / domain of the extensions, e.g. "kustbanken.local". */
   domain: string;
   registration: RegistrationConfig;
+  digest: DigestConfig;
+  throttle: ThrottleConfig;
   /** New calls get 503 while this many are in progress; unset: no limit. */
   maxConcurrentCalls?: number;
   /** New calls get 503 while the event loop runs later than this (ms, smoothed over about a second); unset: not watched. */
@@ -73,7 +105,7 @@ export interface ExtensionConfig {
   mobile?: string;
   /** Present when the extension belongs to an ACD agent: what they can answer and where. */
   agent?: AgentConfig;
-  /** An operator's phone: may switch avalanche messages on and off (featureCodes.avalancheToggle). */
+  /** An operator's phone: may record announcements (with a PIN) and switch avalanche messages (featureCodes). */
   operator?: boolean;
 }
 
@@ -201,9 +233,9 @@ export interface FeatureCodesConfig {
 /** Someone allowed to record announcements (with the PIN) and, from their extensions, toggle avalanche messages. */
 export interface OperatorConfig {
   name: string;
-  /** 4 to 12 digits, a secret: never logged or echoed in errors. */
+  /** 6 to 12 digits, a secret: never logged or echoed in errors. */
   pin: string;
-  /** Extensions that count as this operator's phones (avalanche toggling). */
+  /** Extensions that count as this operator's phones (recording announcements, avalanche toggling). */
   extensions: string[];
 }
 

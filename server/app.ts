@@ -10,13 +10,19 @@
  * number, and last the switch's router, given what it calls up through
  * (server/sip/ports.ts). Stopping ends the parts in the reverse order, the
  * router first; a start that fails stops what it had started.
+ *
+ * The embedded engine's control port takes a secret made afresh at every
+ * start and known only to this process, so no other local program can
+ * connect to it as an application (and be handed REGISTERs with their
+ * credentials); `drachtio.secret` is for a real drachtio-server only.
  */
+import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SipServer } from './sipd/server.js';
-import { createSwitch, type Switch } from './sip/switch.js';
+import { createSwitch, createThrottle, type Switch } from './sip/switch.js';
 import { attachRouter, type Router } from './sip/router.js';
 import type { MediaServer } from '../media/port.js';
 import { EmbeddedMediaServer } from '../media/engine/index.js';
@@ -30,6 +36,7 @@ import { FlowLibrary } from './ivr/loader.js';
 import { CallCenter } from './calls/center.js';
 import { SrfTelephony } from './calls/anchored-call.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
+import { PinTries } from './calls/pin-tries.js';
 import { AvalancheStore } from './calls/avalanche.js';
 import { FeatureCodes } from './calls/feature-codes.js';
 import { GreetThenConnect } from './calls/greeting.js';
@@ -86,7 +93,9 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
   try {
     let sipd: SipServer | undefined;
     let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
+    const throttle = createThrottle(config, logger);
     if (!config.drachtio.host) {
+      const secret = randomBytes(24).toString('base64url');
       const server = new SipServer({
         host: config.sip.host,
         advertisedAddress: config.sip.advertisedAddress,
@@ -95,20 +104,21 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
         // The control port carries the shared secret: keep it off the network.
         controlHost: '127.0.0.1',
         controlPort: config.drachtio.port,
-        secret: config.drachtio.secret,
+        secret,
+        screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')),
         logger,
       });
       await server.start();
       stops.push(() => server.stop());
       sipd = server;
-      target = { ...target, port: server.control.port };
+      target = { ...target, port: server.control.port, secret };
     }
 
     const srf = new Srf();
     stops.push(() => srf.disconnect());
     await connect(srf, target, logger);
     // The switch's own parts; calls are refused (503) by the SIP server until the router is attached below.
-    const sw = createSwitch(srf, config, logger);
+    const sw = createSwitch(srf, config, logger, throttle);
     stops.push(() => sw.stop());
     const media = await startMedia(srf, config, logger);
     stops.push(() => media.close());
@@ -121,7 +131,8 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       store, clock, queues: acdQueues(config), agents: acdAgents(config),
       onError: (err) => logger.error({ err }, 'ACD error'),
     });
-    const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators);
+    const pinTries = new PinTries({ now: () => clock.now(), logger: logger.child({ component: 'feature-codes' }) });
+    const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators, pinTries);
     const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
       logger.child({ component: 'avalanche' }));
     // Listening before the ACD starts: an offer the start makes (a callback restored with a ready agent) is rung.
@@ -141,14 +152,14 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     const features = new FeatureCodes({
       config, srf, media, prompts, acd, clock, flows, avalanche,
       loggedOutByCode: center.loggedOutByCode,
-      entrance: center,
+      entrance: center, pinTries,
       logger: logger.child({ component: 'feature-codes' }),
     });
     const greeting = new GreetThenConnect({ srf, media, prompts, legs: sw.legs, onAnswered });
     flows.watch();
     stops.push(() => flows.close());
     const router = attachRouter({
-      srf, directory: sw.directory, auth: sw.auth, legs: sw.legs, overload: sw.overload,
+      srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload,
       entrance: center, greeting, features, onAnswered,
       logger: logger.child({ component: 'switch' }),
     });

@@ -6,7 +6,8 @@
  * sound cache notices the new inode and reloads on the next play).
  *
  * PINs are the configured operators' (config `operators`): compared in
- * constant time, never logged.
+ * constant time, never logged, and tried a limited number of times per
+ * extension (./pin-tries.ts).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -14,13 +15,14 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperatorConfig } from '../../config/schema.js';
 import type { AnnouncementStore } from '../ivr/context.js';
+import type { PinTries } from './pin-tries.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export class FileAnnouncementStore implements AnnouncementStore {
   private readonly pins: Array<{ name: string; hash: Buffer }>;
 
-  constructor(private readonly dir: string, operators: readonly Pick<OperatorConfig, 'name' | 'pin'>[] = []) {
+  constructor(private readonly dir: string, operators: readonly Pick<OperatorConfig, 'name' | 'pin'>[] = [], private readonly tries?: PinTries) {
     this.pins = operators.map((o) => ({ name: o.name, hash: digest(o.pin) }));
   }
 
@@ -29,8 +31,11 @@ export class FileAnnouncementStore implements AnnouncementStore {
     return existsSync(file) ? file : undefined;
   }
 
-  async verifyPin(pin: string): Promise<boolean> {
-    return this.operatorOf(pin) !== undefined;
+  async verifyPin(pin: string, caller: string): Promise<boolean> {
+    if (this.tries?.locked(caller)) return false;
+    const ok = this.operatorOf(pin) !== undefined;
+    if (!ok) this.tries?.wrong(caller);
+    return ok;
   }
 
   /** The operator whose PIN this is (every PIN is compared, in constant time). */

@@ -7,15 +7,17 @@
  *   *22          log out of the ACD; calls to the extension itself still ring
  *   *23[digits]  pause, with the digits as reason (none: "pause")
  *   *24          ready again (logs in first when logged out)
- *   *77          record announcements: runs the flow whose `numbers` list the
- *                code (ivr-flows/inspelning.yaml; the operator's PIN is asked there)
+ *   *77          an operator's extension records announcements: runs the flow
+ *                whose `numbers` list the code (ivr-flows/inspelning.yaml; the
+ *                operator's PIN is asked there); refused while the extension
+ *                is locked out after too many wrong PINs (./pin-tries.ts)
  *   *78<id>      an operator's extension (`operator: true`, or in an
  *                operator's `extensions`) switches the prepared avalanche
  *                message <id> on, or off when it is on
  *
- * The ACD codes and *78 answer with our media, play thank_you (done) or
- * invalid_choice (refused: not an agent, logged out and pausing, not an
- * operator, unknown message), and hang up.
+ * The ACD codes, *78 and a refused *77 answer with our media, play
+ * thank_you (done) or invalid_choice (refused: not an agent, logged out and
+ * pausing, not an operator, PIN locked, unknown message), and hang up.
  *
  * An agent who logged out with *22 stays logged out while their phone keeps
  * registering (CallCenter.loggedOutByCode) until they dial *21 or *24 or
@@ -31,6 +33,7 @@ import type { FlowLibrary } from '../ivr/loader.js';
 import type { Entrance, FeatureCodeHandler } from '../sip/ports.js';
 import { AnchoredCall } from './anchored-call.js';
 import type { AvalancheStore } from './avalanche.js';
+import type { PinTries } from './pin-tries.js';
 
 export type FeatureAction =
   | { kind: 'login' }
@@ -83,6 +86,8 @@ export interface FeatureCodesOptions {
   loggedOutByCode: Set<string>;
   /** Where the recording flow runs (the contact center). */
   entrance: Entrance;
+  /** Wrong operator PINs per extension: a locked-out extension's *77 is refused. */
+  pinTries: PinTries;
   logger: Logger;
 }
 
@@ -142,9 +147,14 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
     return true;
   }
 
-  private async toggleAvalanche(extension: string, id: string, log: Logger): Promise<boolean> {
-    const operator = this.opts.config.operators.find((o) => o.extensions.includes(extension))?.name
+  /** The operator an extension belongs to (an operator's `extensions`, or `operator: true`), or undefined. */
+  private operatorOf(extension: string): string | undefined {
+    return this.opts.config.operators.find((o) => o.extensions.includes(extension))?.name
       ?? (this.opts.config.extensions.find((e) => e.extension === extension)?.operator ? `extension ${extension}` : undefined);
+  }
+
+  private async toggleAvalanche(extension: string, id: string, log: Logger): Promise<boolean> {
+    const operator = this.operatorOf(extension);
     if (!operator) {
       log.warn({ extension, avalanche: id }, 'avalanche toggle refused: not an operator\'s extension');
       return false;
@@ -159,6 +169,16 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
   }
 
   private async recordAnnouncements(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, code: string, log: Logger): Promise<void> {
+    if (!this.operatorOf(extension)) {
+      log.warn({ extension }, 'recording announcements refused: not an operator\'s extension');
+      await this.confirm(req, res, false, log);
+      return;
+    }
+    if (this.opts.pinTries.locked(extension)) {
+      log.warn({ extension }, 'recording announcements refused: too many wrong PINs from this extension within the hour');
+      await this.confirm(req, res, false, log);
+      return;
+    }
     const flow = this.opts.flows.forCall({ dialled: code });
     if (!flow || !flow.numbers.includes(code)) {
       log.error({ code }, 'no IVR flow lists the recording code in its numbers');

@@ -143,8 +143,8 @@ export interface AvalancheMessage {
 export interface AnnouncementStore {
   /** The saved recording of a slot, or undefined when nothing has been recorded. */
   current(slot: string): Promise<string | undefined>;
-  /** Whether a PIN entered on the phone is an operator's. */
-  verifyPin(pin: string): Promise<boolean>;
+  /** Whether a PIN entered on the phone by `caller` is an operator's; false, unchecked, while the caller is locked out. */
+  verifyPin(pin: string, caller: string): Promise<boolean>;
   /** A fresh path to record a draft into (not yet what callers hear). */
   draftFile(slot: string, callId: string): string;
   /** Makes `wavFile` the slot's recording: the next caller hears it. */

@@ -1,14 +1,17 @@
 /**
  * The registrar for agent extensions (RFC 3261 section 10.3): digest
- * authentication, contact bindings with expiry, and the flow each binding
- * was registered on, so calls reach phones behind NAT and softphones on
- * their WebSocket.
+ * authentication (./proof.ts), contact bindings with expiry, and the flow
+ * each binding was registered on, so calls reach phones behind NAT and
+ * softphones on their WebSocket.
+ *
+ * An address-of-record that is no extension gets the same answers as one
+ * that is (a challenge, then 403), so that REGISTER tells nobody which
+ * extensions exist.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { RegistrationConfig } from '../../config/schema.js';
-import type { DigestAuthenticator } from './digest.js';
-import type { Directory } from './directory.js';
+import { proveIdentity, refuseCredentials, type Prover } from './proof.js';
 
 export interface Flow {
   protocol: string;
@@ -25,9 +28,7 @@ export interface Binding {
   userAgent?: string;
 }
 
-export interface RegistrarOptions {
-  directory: Directory;
-  auth: DigestAuthenticator;
+export interface RegistrarOptions extends Prover {
   expiry: RegistrationConfig;
   logger: Logger;
   now?: () => number;
@@ -86,28 +87,13 @@ export class Registrar {
     }
   }
 
-  readonly handle = (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
+  readonly handle = async (req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> => {
     const log = this.opts.logger.child({ callId: req.get('Call-ID') });
-    const aor = req.getParsedHeader('To');
-    const extension = /^sips?:([^@;]+)@/.exec(aor.uri)?.[1];
-    if (!extension || !this.opts.directory.extension(extension)) {
-      log.info({ aor: aor.uri }, 'REGISTER for an unknown extension');
-      res.send(404);
-      return;
-    }
-    const result = this.opts.auth.verify(req.get('Authorization'), 'REGISTER', (u) => this.opts.directory.passwordOf(u));
-    if (!result.ok) {
-      if (result.reason === 'missing' || result.reason === 'stale' || result.reason === 'malformed') {
-        res.send(401, { headers: { 'WWW-Authenticate': this.opts.auth.challenge(result.reason === 'stale') } });
-      } else {
-        log.warn({ extension, source: req.source_address, reason: result.reason }, 'REGISTER refused: wrong credentials');
-        res.send(403);
-      }
-      return;
-    }
-    if (result.username !== extension) {
-      log.warn({ extension, username: result.username }, 'REGISTER refused: credentials of another extension');
-      res.send(403);
+    const username = await proveIdentity(req, res, this.opts, 'www', log);
+    if (username === undefined) return;
+    const extension = /^sips?:([^@;]+)@/.exec(req.getParsedHeader('To').uri)?.[1];
+    if (username !== extension) {
+      refuseCredentials(req, res, this.opts, username, 'credentials of another extension', log);
       return;
     }
     this.applyContacts(req, res, extension, log);

@@ -7,7 +7,7 @@
  * - takeCall: a stopping switch takes no new call (503); the call gets its logger.
  * - overload: refused with 503 when the switch is overloaded (./overload.ts).
  * - authenticate: the operator trunk by source address, an extension by
- *   digest authentication (./authenticate.ts).
+ *   digest authentication, throttled (./authenticate.ts, ./proof.ts).
  * - featureCodes: an extension's feature codes (*21 ...) go to the feature
  *   code handler; the trunk never reaches them.
  * - route: where the dialled number leads. A service number is answered by
@@ -28,6 +28,7 @@ import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
 import { authenticate, userPart } from './authenticate.js';
 import { ringPhones, bridge, type B2buaCall } from './b2bua.js';
 import type { DigestAuthenticator } from './digest.js';
+import type { AuthThrottle } from './throttle.js';
 import type { Directory } from './directory.js';
 import { callerOf, localsOf, middleware, startLocals, type InviteStep, type Middleware } from './invite.js';
 import { presentationHeaders, type LegBuilder } from './legs.js';
@@ -45,6 +46,7 @@ export interface RouterOptions {
   srf: Srf;
   directory: Directory;
   auth: DigestAuthenticator;
+  throttle: AuthThrottle;
   legs: LegBuilder;
   overload: OverloadGuard;
   logger: Logger;
@@ -76,7 +78,7 @@ export class Router {
     const steps: InviteStep[] = [
       this.takeCall,
       this.overload,
-      authenticate(opts.directory, opts.auth),
+      authenticate({ directory: opts.directory, auth: opts.auth, throttle: opts.throttle }),
       this.featureCodes,
       this.route,
     ];

@@ -4,6 +4,12 @@
  * SIP method in drachtio-srf's own idiom. Calls (INVITE) reach the router
  * (./router.ts) once the app attaches it, last, when everything the router
  * calls up through is up.
+ *
+ * In front of them all, the throttle's front door (./throttle.ts): a new
+ * request from a blocked address or a scanner is dropped unanswered before
+ * any work. The embedded SIP server asks the same door before it keeps any
+ * state for the request (server/app.ts); with a real drachtio-server this
+ * middleware is the door.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
@@ -13,11 +19,14 @@ import { Directory } from './directory.js';
 import { Registrar } from './registrar.js';
 import { OverloadGuard } from './overload.js';
 import { LegBuilder } from './legs.js';
+import { AuthThrottle } from './throttle.js';
 
 export interface Switch {
   directory: Directory;
   /** Digest authentication of the extensions, for REGISTER and INVITE alike. */
   auth: DigestAuthenticator;
+  /** Failed authentications and scanners: blocked addresses, slowed-down user names (sip.throttle). */
+  throttle: AuthThrottle;
   registrar: Registrar;
   /** Every outbound leg and what its callee is shown (./legs.ts). */
   legs: LegBuilder;
@@ -26,11 +35,21 @@ export interface Switch {
   stop(): void;
 }
 
-export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
+/** The throttle, made before the switch when the embedded SIP server must ask it too. */
+export function createThrottle(config: Config, logger: Logger): AuthThrottle {
+  const directory = new Directory(config);
+  return new AuthThrottle({
+    policy: config.sip.throttle,
+    exempt: (address) => directory.trunkFor(address) !== undefined,
+    logger: logger.child({ component: 'switch' }),
+  });
+}
+
+export function createSwitch(srf: Srf, config: Config, logger: Logger, throttle = createThrottle(config, logger)): Switch {
   const log = logger.child({ component: 'switch' });
   const directory = new Directory(config);
-  const auth = new DigestAuthenticator(config.sip.domain);
-  const registrar = new Registrar({ directory, auth, expiry: config.sip.registration, logger: log });
+  const auth = new DigestAuthenticator({ realm: config.sip.domain, ...config.sip.digest });
+  const registrar = new Registrar({ directory, auth, throttle, expiry: config.sip.registration, logger: log });
   const overload = new OverloadGuard({
     maxConcurrentCalls: config.sip.maxConcurrentCalls,
     maxEventLoopDelayMs: config.sip.maxEventLoopDelayMs,
@@ -39,12 +58,20 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
   overload.start();
   const legs = new LegBuilder({ registrar, domain: config.sip.domain, trunk: () => directory.outboundTrunk });
 
-  srf.use('register', (req, res) => registrar.handle(req, res));
+  srf.use((req, _res, next) => {
+    if (throttle.admits(req.source_address, req.get('User-Agent'))) next();
+  });
+  srf.use('register', (req, res) => {
+    registrar.handle(req, res).catch((err: unknown) => {
+      log.error({ err, callId: req.get('Call-ID') }, 'REGISTER failed');
+      if (!res.finalResponseSent) res.send(500);
+    });
+  });
   srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));
 
   const stop = (): void => {
     registrar.stop();
     overload.stop();
   };
-  return { directory, auth, registrar, legs, overload, stop };
+  return { directory, auth, throttle, registrar, legs, overload, stop };
 }

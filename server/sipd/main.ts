@@ -1,14 +1,22 @@
 /**
  * The embedded SIP server on its own, for a site that wants the SIP engine
  * in a separate process: the app then connects to it as to a drachtio-server
- * (DRACHTIO_HOST/DRACHTIO_PORT/DRACHTIO_SECRET).
+ * (DRACHTIO_HOST/DRACHTIO_PORT/DRACHTIO_SECRET). Its control port hands
+ * every REGISTER, credentials included, to whoever knows the secret, so it
+ * will not start on drachtio's well-known demo secret.
  */
+import { DEMO_DRACHTIO_SECRET } from '../../config/rules.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { SipServer } from './server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (config.drachtio.secret === DEMO_DRACHTIO_SECRET) {
+    throw new ConfigError('environment variable DRACHTIO_SECRET', 'drachtio.secret',
+      'is drachtio\'s well-known demo secret: any program that reaches the control port could take the calls; '
+      + 'set DRACHTIO_SECRET to a secret of your own, the same for this server and the app');
+  }
   const logger = createLogger(config.logLevel);
   const sipd = new SipServer({
     host: config.sip.host,

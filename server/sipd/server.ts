@@ -39,6 +39,8 @@ export interface SipServerOptions {
   secret: string;
   logger: Logger;
   timers?: TimerValues;
+  /** Asked before a new request outside a dialog gets any state: false drops it unanswered (blocked sources, scanners). */
+  screen?: (req: SipMessage, source: Source) => boolean;
 }
 
 interface ServerTxnRecord {
@@ -72,10 +74,12 @@ export class SipServer {
   private readonly dialogs = new Map<string, Dialog>();
   private readonly dialogsByKey = new Map<string, Dialog>();
   private nextApp = 0;
+  private readonly screen: SipServerOptions['screen'];
 
   constructor(opts: SipServerOptions) {
     this.log = opts.logger.child({ component: 'sipd' });
     this.timers = opts.timers ?? DEFAULT_TIMERS;
+    this.screen = opts.screen;
     this.transport = new TransportLayer({
       host: opts.host, port: opts.sipPort, wsPort: opts.wsPort, advertisedAddress: opts.advertisedAddress, logger: this.log,
     });
@@ -170,6 +174,7 @@ export class SipServer {
       this.respondStateless(req, source, 481);
       return;
     }
+    if (!dialog && this.screen?.(req, source) === false) return;
     if (!dialog && !OUT_OF_DIALOG_METHODS.has(req.method)) return; // drachtio-server drops these silently
     const app = dialog?.app ?? this.pickApp(req.method);
     if (!app || app.closed) {

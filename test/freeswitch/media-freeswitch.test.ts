@@ -5,13 +5,13 @@
  * Not part of `npm test` (vitest.config.ts excludes test/freeswitch/); run it
  * with its own config, which collects it only when FREESWITCH_HOST is set:
  *
- *   FREESWITCH_HOST=10.0.0.5 DRACHTIO_HOST=10.0.0.5 \
+ *   FREESWITCH_HOST=10.0.0.5 DRACHTIO_HOST=10.0.0.5 DRACHTIO_SECRET=<its --secret> \
  *   FREESWITCH_LISTEN_ADDRESS=10.0.0.9 FREESWITCH_SHARED_DIR=/srv/media-test \
  *     npx vitest run -c vitest.freeswitch.config.ts
  *
  * Environment (the product's own variables, with config/default.yaml's defaults):
  *   FREESWITCH_HOST, FREESWITCH_PORT (8021), FREESWITCH_SECRET (ClueCon): the event socket.
- *   DRACHTIO_HOST, DRACHTIO_PORT (9022), DRACHTIO_SECRET (cymru): the
+ *   DRACHTIO_HOST, DRACHTIO_PORT (9022), DRACHTIO_SECRET (cymru, refused unless drachtio-server is on this machine): the
  *     drachtio-server that FreeSWITCH's drachtio_mrf profile talks to
  *     (fsmrf sets up every endpoint as a SIP call through it).
  * And for this test:

@@ -9,7 +9,9 @@
  * - an operator dials *77, enters the PIN, picks a slot, records a tone
  *   after the beep, listens, saves: the next caller to a flow that plays the
  *   slot hears that tone; a second recording replaces it at once (the sound
- *   cache reloads); a wrong PIN is refused;
+ *   cache reloads); a wrong PIN is refused, and after too many in the hour
+ *   even the right one, then *77 itself; an extension that is no
+ *   operator's cannot dial *77;
  * - avalanche: *78<id> from an operator's extension switches a prepared
  *   message on for its services (the next caller hears it), and off again.
  */
@@ -106,6 +108,23 @@ const BEEP_HZ = 1000;
  */
 const nextPrompt = (p: BaresipPhone): Promise<void> => heardMore(p, 0.1);
 
+/** Makes an extension one of the demo operator's phones (in the demo only 1001 is). */
+function operatorAt(extension: string): (c: Config) => void {
+  return (c) => { c.operators[0]!.extensions = [extension]; };
+}
+
+/** A call to *77 that enters these PINs, one try each, and waits until the flow hangs up. */
+async function tryPins(operator: BaresipPhone, pins: string[]): Promise<void> {
+  operator.clearEvents();
+  await operator.dial('*77');
+  await operator.waitEvent('CALL_ESTABLISHED', 10_000);
+  for (const pin of pins) {
+    await nextPrompt(operator); // enter_pin, after wrong_pin from the second try on
+    await operator.sendDtmf(`${pin}#`);
+  }
+  await operator.waitEvent('CALL_CLOSED', 30_000);
+}
+
 /** The operator's call to *77: PIN, slot 5, a recording of the phone's tone (`toneHz`), save. */
 async function recordByPhone(operator: BaresipPhone, toneHz: number): Promise<void> {
   operator.clearEvents();
@@ -201,7 +220,7 @@ describe('agents from their phones: feature codes', () => {
 
 describe('operators from their phones: announcements and avalanche messages', () => {
   it('an operator records an announcement by phone (PIN, slot, beep, listen, save) and the next caller hears it; a new recording replaces it at once', async () => {
-    await start();
+    await start(operatorAt('1002'));
     const listener = await phone('1001');
     // Before any recording: the flow's fallback prompt, no 600 Hz tone.
     const first = heardTone(await listen(listener));
@@ -229,23 +248,32 @@ describe('operators from their phones: announcements and avalanche messages', ()
     await expectNoCallsLeft();
   }, 120_000);
 
-  it('a wrong PIN is refused three times and nothing is recorded', async () => {
-    await start();
+  it('a wrong PIN is refused three times and nothing is recorded; after five in the hour even the right PIN is, then *77 itself', async () => {
+    await start(operatorAt('1002'));
     const operator = await phone('1002', { toneHz: 600 });
-    await operator.dial('*77');
-    await operator.waitEvent('CALL_ESTABLISHED', 10_000);
-    for (const pin of ['1111', '2222', '3333']) {
-      await nextPrompt(operator); // enter_pin, after wrong_pin from the second try on
-      await operator.sendDtmf(`${pin}#`);
-    }
+    await tryPins(operator, ['111111', '222222', '333333']);
     // wrong_pin after the third, goodbye, and the flow hangs up.
-    await operator.waitEvent('CALL_CLOSED', 30_000);
     expect(callEvents.some((e) => e.type === 'announcement-saved')).toBe(false);
     expect(existsSync(join(product!.config.dataDir, 'announcements', 'kustbanken-reklam.wav'))).toBe(false);
     const ended = callEvents.find((e) => e.type === 'ivr-ended');
     expect(ended).toMatchObject({ dialled: '*77' });
+
+    // Two more wrong PINs lock the extension for the hour: the right PIN after them is refused too.
+    await tryPins(operator, ['444444', '555555', PIN]);
+    expect(callEvents.some((e) => e.type === 'announcement-saved')).toBe(false);
+    // Now *77 is refused at once (answered, invalid_choice, hung up), no recording flow runs.
+    await dialCode(operator, '*77');
+    expect(callEvents.filter((e) => e.type === 'call-started' && e.dialled === '*77')).toHaveLength(2);
     await expectNoCallsLeft();
-  }, 60_000);
+  }, 120_000);
+
+  it('*77 from an extension that is no operator\'s is refused: no recording flow runs', async () => {
+    await start();
+    const erik = await phone('1002');
+    await dialCode(erik, '*77');
+    expect(callEvents.some((e) => e.type === 'call-started' && e.dialled === '*77')).toBe(false);
+    await expectNoCallsLeft();
+  }, 30_000);
 
   it('*78<id> from an operator\'s extension switches a prepared avalanche message on for its services, and off again', async () => {
     await start((c) => {

@@ -165,7 +165,7 @@ describe('before the router is attached', () => {
 
       const unanswered = async () => { throw new Error('not reached: the caller is not authenticated'); };
       attachRouter({
-        srf, directory: sw.directory, auth: sw.auth, legs: sw.legs, overload: sw.overload, logger,
+        srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload, logger,
         entrance: { answer: unanswered }, greeting: { answer: unanswered },
         features: { match: () => undefined, handle: unanswered },
         onAnswered: () => async () => {},

@@ -17,7 +17,7 @@ export function header(message: string, name: string): string | undefined {
 
 const FINAL = /^SIP\/2\.0 [2-6]\d\d /;
 
-/** A UDP socket on 127.0.0.1 that sends to one SIP port and keeps what it receives. */
+/** A UDP socket on a loopback address (default 127.0.0.1) that sends to one SIP port and keeps what it receives. */
 export class UdpPeer {
   readonly received: string[] = [];
   private waiters: Array<() => void> = [];
@@ -29,10 +29,10 @@ export class UdpPeer {
     });
   }
 
-  /** Bound to a free port; `target` is the SIP port it sends to. */
-  static async open(target: number): Promise<UdpPeer> {
+  /** Bound to a free port of `address`; `target` is the SIP port on 127.0.0.1 it sends to. */
+  static async open(target: number, address = '127.0.0.1'): Promise<UdpPeer> {
     const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.bind(0, address, () => resolve()));
     // A flood's answers must not be dropped by the kernel before the test reads them.
     socket.setRecvBufferSize(4 * 1024 * 1024);
     return new UdpPeer(socket, target);
@@ -55,6 +55,21 @@ export class UdpPeer {
       if (found) return found;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no ${opts.final ? 'final ' : ''}answer with Call-ID ${callId} within ${opts.timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
+  /** Waits for a message, received after the first `after` ones, that `match` accepts. */
+  async waitFor(match: (message: string) => boolean, opts: { timeoutMs: number; after?: number }): Promise<string> {
+    const deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      const found = this.received.slice(opts.after ?? 0).find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message within ${opts.timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => { clearTimeout(t); resolve(); });

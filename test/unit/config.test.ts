@@ -99,7 +99,7 @@ describe('environment variables override the files', () => {
     ['RTP_PORT_MIN', '20010', (c) => c.rtp.portMin, 20010],
     ['RTP_PORT_MAX', '20100', (c) => c.rtp.portMax, 20100],
     ['DATA_DIR', '/var/lib/vaxel', (c) => c.dataDir, '/var/lib/vaxel'],
-    ['DRACHTIO_HOST', '10.1.2.3', (c) => c.drachtio.host, '10.1.2.3'],
+    ['DRACHTIO_HOST', '127.0.0.5', (c) => c.drachtio.host, '127.0.0.5'],
     ['DRACHTIO_PORT', '9023', (c) => c.drachtio.port, 9023],
     ['DRACHTIO_SECRET', 'not-cymru', (c) => c.drachtio.secret, 'not-cymru'],
     ['FREESWITCH_HOST', 'fs.example', (c) => c.freeswitch.host, 'fs.example'],
@@ -415,5 +415,28 @@ describe('bad configuration stops start-up with one line naming file, path and p
         problem: 'is required',
       }),
     );
+  });
+});
+
+describe('security settings', () => {
+  it('default to SHA-256 before MD5, throttling on, and the usual scanners', () => {
+    const { digest, throttle } = loadConfig({ env: {} }).sip;
+    expect(digest.algorithms).toEqual(['SHA-256', 'MD5']);
+    expect(digest.md5OnlyUserAgents).toEqual(['baresip', 'SIP.js', 'SIPp']);
+    expect(throttle).toMatchObject({ sourceFailures: 10, blockSeconds: 900, userFailures: 20, slowdownSeconds: 900, slowdownDelayMs: 2000, windowSeconds: 60 });
+    expect(throttle.scannerUserAgents).toEqual(expect.arrayContaining(['friendly-scanner', 'sipvicious', 'sipcli', 'VaxSIPUserAgent']));
+  });
+
+  it('refuse an algorithm the switch cannot compute', () => {
+    const file = overlay('sip:\n  digest:\n    algorithms: [SHA-1]\n');
+    expect(errorFor({ CONFIG: file })).toMatch(/sip\.digest\.algorithms\[0\]: must be one of SHA-256, MD5, got "SHA-1"$/);
+  });
+
+  it('refuse drachtio\'s demo secret for a drachtio-server on another machine, in one line that says what to do', () => {
+    const message = errorFor({ DRACHTIO_HOST: '10.1.2.3' });
+    expect(message).toMatch(/^config\/default\.yaml: drachtio\.secret: is drachtio's well-known demo secret, .*set DRACHTIO_SECRET/);
+    expect(message.split('\n')).toHaveLength(1);
+    expect(loadConfig({ env: { DRACHTIO_HOST: '10.1.2.3', DRACHTIO_SECRET: 'a-secret-of-our-own' } }).drachtio.host).toBe('10.1.2.3');
+    expect(loadConfig({ env: { DRACHTIO_HOST: 'localhost' } }).drachtio.secret).toBe('cymru');
   });
 });

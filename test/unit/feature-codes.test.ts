@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config/load.js';
 import { parseFeatureCode } from '../../server/calls/feature-codes.js';
 import { FileAnnouncementStore } from '../../server/calls/announcements.js';
+import { PinTries, WRONG_PINS_PER_HOUR } from '../../server/calls/pin-tries.js';
 import { AvalancheStore } from '../../server/calls/avalanche.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaxel-fc-'));
@@ -33,12 +34,12 @@ describe('feature codes in the configuration', () => {
     expect(errorFor('featureCodes:\n  login: "21"\n')).toMatch(/featureCodes\.login: must be a code starting with \* or #/);
     expect(errorFor('featureCodes:\n  login: "*2"\n')).toMatch(/featureCodes\.\w+: "\*2\d?" clashes with featureCodes\.\w+/);
     const bad = errorFor('operators:\n  - { name: A, pin: "12x4" }\n');
-    expect(bad).toMatch(/operators\[0\]\.pin: must be a PIN of 4 to 12 digits/);
+    expect(bad).toMatch(/operators\[0\]\.pin: must be a PIN of 6 to 12 digits/);
     expect(bad).not.toContain('12x4');
-    const shared = errorFor('operators:\n  - { name: A, pin: "97531" }\n  - { name: B, pin: "97531" }\n');
+    const shared = errorFor('operators:\n  - { name: A, pin: "975310" }\n  - { name: B, pin: "975310" }\n');
     expect(shared).toMatch(/operators\[1\]\.pin: is the same PIN as operators\[0\]/);
-    expect(shared).not.toContain('97531');
-    expect(errorFor('operators:\n  - { name: A, pin: "97531", extensions: ["9999"] }\n')).toMatch(/operators\[0\]\.extensions\[0\]: unknown extension "9999"/);
+    expect(shared).not.toContain('975310');
+    expect(errorFor('operators:\n  - { name: A, pin: "975310", extensions: ["9999"] }\n')).toMatch(/operators\[0\]\.extensions\[0\]: unknown extension "9999"/);
     expect(errorFor('avalanche:\n  - { id: "1", services: [Nope], slot: lavin-1 }\n')).toMatch(/avalanche\[0\]\.services\[0\]: unknown service "Nope"/);
     for (const m of [bad, shared]) expect(m.split('\n')).toHaveLength(1);
   });
@@ -61,9 +62,30 @@ describe('feature codes in the configuration', () => {
 describe('operator PINs and the avalanche store', () => {
   it('accepts only configured PINs', async () => {
     const store = new FileAnnouncementStore(join(dir, 'ann'), [{ name: 'A', pin: '246810' }]);
-    expect(await store.verifyPin('246810')).toBe(true);
-    expect(await store.verifyPin('24681')).toBe(false);
-    expect(await new FileAnnouncementStore(join(dir, 'ann')).verifyPin('246810')).toBe(false);
+    expect(await store.verifyPin('246810', '1001')).toBe(true);
+    expect(await store.verifyPin('24681', '1001')).toBe(false);
+    expect(await new FileAnnouncementStore(join(dir, 'ann')).verifyPin('246810', '1001')).toBe(false);
+  });
+
+  it(`locks an extension out for the hour after ${WRONG_PINS_PER_HOUR} wrong PINs: even the right one is refused, other extensions go on`, async () => {
+    let now = 1_700_000_000_000;
+    const tries = new PinTries({ now: () => now, logger: pino({ level: 'silent' }) });
+    const store = new FileAnnouncementStore(join(dir, 'ann'), [{ name: 'A', pin: '246810' }], tries);
+    for (let i = 0; i < WRONG_PINS_PER_HOUR - 1; i++) expect(await store.verifyPin(`11111${i}`, '1001')).toBe(false);
+    expect(tries.locked('1001')).toBe(false);
+    expect(await store.verifyPin('246810', '1001')).toBe(true);
+    expect(await store.verifyPin('999999', '1001')).toBe(false);
+    expect(tries.locked('1001')).toBe(true);
+    expect(await store.verifyPin('246810', '1001')).toBe(false);
+    expect(await store.verifyPin('246810', '1006')).toBe(true);
+    now += 3_600_000;
+    expect(tries.locked('1001')).toBe(false);
+    expect(await store.verifyPin('246810', '1001')).toBe(true);
+  });
+
+  it('asks for PINs of six digits or more', () => {
+    expect(errorFor('operators:\n  - { name: A, pin: "97531" }\n')).toMatch(/operators\[0\]\.pin: must be a PIN of 6 to 12 digits/);
+    expect(() => loadConfig({ env: {} })).not.toThrow();
   });
 
   it('gives the messages in force for a service and time, with a recording; state survives a restart', async () => {

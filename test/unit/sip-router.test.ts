@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config/load.js';
 import { createSwitch, type Switch } from '../../server/sip/switch.js';
 import { OverloadGuard } from '../../server/sip/overload.js';
+import { MAX_WAITING_PER_USER } from '../../server/sip/throttle.js';
 import { attachRouter } from '../../server/sip/router.js';
 import type { Caller, Entrance, FeatureCodeHandler } from '../../server/sip/ports.js';
 
@@ -32,9 +33,10 @@ function md5(s: string): string {
   return createHash('md5').update(s).digest('hex');
 }
 
-function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance } = {}) {
+function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance; slowdownDelayMs?: number } = {}) {
   const config = loadConfig({ env: {} });
   config.trunks[0]!.trustedSources = [TRUNK];
+  if (opts.slowdownDelayMs !== undefined) config.sip.throttle.slowdownDelayMs = opts.slowdownDelayMs;
   const srf = new Srf();
   const sw: Switch = createSwitch(srf, config, log);
   sw.stop();
@@ -57,7 +59,7 @@ function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance } = {}) 
     },
   };
   const router = attachRouter({
-    srf, directory: sw.directory, auth: sw.auth, legs: sw.legs, overload, logger: log,
+    srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload, logger: log,
     entrance, features,
     greeting: { answer: async (_req, res) => res.send(500) },
     onAnswered: () => async () => {},
@@ -71,12 +73,14 @@ function invite(sw: Switch, source: string, dialled: string, auth?: { extension:
   const uri = `sip:${dialled}@vaxel.local`;
   const headers: Record<string, string> = { 'call-id': `call-${Math.random()}` };
   if (auth) {
-    const nonce = /nonce="([^"]+)"/.exec(sw.auth.challenge())![1]!;
-    const response = md5(`${md5(`${auth.extension}:${sw.auth.realm}:${auth.password}`)}:${nonce}:${md5(`INVITE:${uri}`)}`);
-    headers['proxy-authorization'] = `Digest username="${auth.extension}", realm="${sw.auth.realm}", nonce="${nonce}", uri="${uri}", response="${response}"`;
+    const nonce = /nonce="([^"]+)"/.exec(sw.auth.challenges(undefined)[0]!)![1]!;
+    const ha1 = md5(`${auth.extension}:${sw.auth.realm}:${auth.password}`);
+    const response = md5(`${ha1}:${nonce}:00000001:c0ffee:auth:${md5(`INVITE:${uri}`)}`);
+    headers['proxy-authorization'] = `Digest username="${auth.extension}", realm="${sw.auth.realm}", nonce="${nonce}", uri="${uri}", `
+      + `response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="c0ffee"`;
   }
   return {
-    method: 'INVITE', uri, source_address: source, body: '',
+    method: 'INVITE', uri, source_address: source, source_port: 5060, body: '',
     get: (name: string) => headers[name.toLowerCase()],
     getParsedHeader: () => ({ uri: 'sip:0701234567@operator' }),
     on: () => {},
@@ -151,6 +155,21 @@ describe('the router takes a new call step by step', () => {
     expect((await dispatch(srf, invite(sw, TRUNK, MAIN_NUMBER))).status).toBe(503);
     finish();
     await expect.poll(() => overload.activeCalls).toBe(0);
+  });
+
+  it('a user name guessed at from many addresses is slowed down: its owner still gets in, later; attempts beyond those waiting get 503 unchecked', async () => {
+    const { srf, sw, asked, password } = setUp({ slowdownDelayMs: 300 });
+    const { userFailures } = loadConfig({ env: {} }).sip.throttle;
+    for (let i = 0; i < userFailures; i++) sw.throttle.failed(`203.0.113.${i}`, '1001');
+    const started = Date.now();
+    const waiting = Array.from({ length: MAX_WAITING_PER_USER }, () =>
+      dispatch(srf, invite(sw, PHONE, '*21', { extension: '1001', password: password('1001') })));
+    const turnedAway = await dispatch(srf, invite(sw, PHONE, '*21', { extension: '1001', password: 'guess' }));
+    expect(turnedAway.status).toBe(503);
+    expect(turnedAway.headers['Retry-After']).toBeDefined();
+    expect((await Promise.all(waiting)).map((r) => r.status)).toEqual(Array(MAX_WAITING_PER_USER).fill(200));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(asked.handled).toHaveLength(MAX_WAITING_PER_USER);
   });
 
   it('a stopped router refuses new calls with 503', async () => {

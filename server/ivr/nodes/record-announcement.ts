@@ -15,8 +15,9 @@
  * The dialogue, with the system prompts:
  *
  * 1. enter_pin; the PIN (ended by # or a pause) is checked with
- *    ctx.announcements.verifyPin. A wrong PIN: wrong_pin, try again, up to
- *    `pinAttempts`; then `failed`.
+ *    ctx.announcements.verifyPin, which also counts the caller's wrong PINs
+ *    over the hour and refuses every PIN once there were too many. A wrong
+ *    PIN: wrong_pin, try again, up to `pinAttempts`; then `failed`.
  * 2. The slot: one key (invalid_choice and again on a wrong one, 3 tries).
  * 3. record_after_beep, a beep, the recording into a draft file (# ends it).
  * 4. The draft is played back, then press_1_save_2_rerecord (a key may be
@@ -92,7 +93,7 @@ class RecordAnnouncementNode extends NodeTask<RecordAnnouncementDef> {
       );
       if (r === KILLED) return KILLED;
       if (r.digits) {
-        const ok = await this.untilKilled(ctx.announcements.verifyPin(r.digits));
+        const ok = await this.untilKilled(ctx.announcements.verifyPin(r.digits, ctx.call.caller));
         if (ok === KILLED) return KILLED;
         if (ok) {
           ctx.logger.info({ node: this.def.id }, 'operator PIN accepted');
