@@ -194,3 +194,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   if (issue) throw new ConfigError(prov.of(issue.path), formatPath(issue.path), issue.problem);
   return merged as unknown as Config;
 }
+
+/** Where a configuration comes from: the files read, in order, and the environment variables that override them. */
+export function configSources(opts: LoadConfigOptions = {}): { files: string[]; variables: string[] } {
+  const env = opts.env ?? process.env;
+  const files = [displayName(resolve(opts.defaultFile ?? defaultConfigFile()))];
+  const overlay = env['CONFIG'];
+  if (overlay !== undefined && overlay !== '') files.push(displayName(resolve(overlay)));
+  const variables = ENV_OVERRIDES.map((o) => o.name).filter((name) => (env[name] ?? '') !== '');
+  return { files, variables };
+}
