@@ -6,13 +6,15 @@
  */
 import type { Config } from '../config/schema.js';
 
-/** The settings that choose a port this process listens on, with their environment variables. */
+/**
+ * The settings that choose a port start-up listens on, with their
+ * environment variables. (The embedded engine's control port is any free
+ * one, and RTP ports are taken per call, skipping busy ones.)
+ */
 function portSettings(config: Config): Array<{ port: number; what: string; setting: string; env: string }> {
   return [
     { port: config.sip.port, what: 'SIP (UDP and TCP)', setting: 'sip.port', env: 'SIP_PORT' },
     { port: config.sip.wsPort, what: 'SIP over WebSocket', setting: 'sip.wsPort', env: 'SIP_WS_PORT' },
-    { port: config.http.port, what: 'HTTP', setting: 'http.port', env: 'HTTP_PORT' },
-    { port: config.drachtio.port, what: 'the SIP engine control', setting: 'drachtio.port', env: 'DRACHTIO_PORT' },
   ];
 }
 
@@ -29,10 +31,6 @@ export function portInUseError(err: unknown, config: Config): Error | undefined 
   if (known) {
     return new Error(`${known.what} port ${port} (${known.setting}, ${known.env}) is already in use on ${where}: `
       + `is another instance (or another SIP server) running? Stop it, or start this one with ${known.env} set to a free port`);
-  }
-  if (port >= config.rtp.portMin && port <= config.rtp.portMax) {
-    return new Error(`RTP port ${port} (rtp.portMin..rtp.portMax, RTP_PORT_MIN..RTP_PORT_MAX: ${config.rtp.portMin}..${config.rtp.portMax}) is already in use on ${where}: `
-      + 'is another instance running? Give each instance its own RTP range');
   }
   return new Error(`port ${port} is already in use on ${where}: is another instance running?`);
 }
