@@ -130,6 +130,7 @@ export const configSchema = {
     },
     dataDir: text,
     logLevel: { type: 'string', enum: [...LOG_LEVELS], errorHint: `must be one of ${LOG_LEVELS.join(', ')}` },
+    ivr: { type: 'object', additionalProperties: false, default: {}, properties: { alwaysOpen: { type: 'boolean', default: false, errorHint: 'must be true or false' } } },
     drachtio: engine,
     freeswitch: engine,
     redisUrl: {

@@ -258,6 +258,8 @@ export interface Config {
   /** Announcements, recordings, persisted state. Relative paths are relative to the working directory. */
   dataDir: string;
   logLevel: LogLevel;
+  /** IVR flows: `alwaysOpen` (ALWAYS_OPEN) makes every hours node answer open, to try the demo's menus at any hour. */
+  ivr: { alwaysOpen: boolean };
   drachtio: EngineConfig;
   freeswitch: EngineConfig;
   /** null: in-process store. */

@@ -48,6 +48,8 @@ export interface PromptEntry {
   /** Relative to the prompt root, e.g. "sv/welcome.wav". */
   file: string;
   durationSec: number;
+  /** Silence deliberately left at the end, in seconds: a confirmation that ends a call, heard whole before the hang-up. */
+  tailSec?: number;
 }
 
 export interface PromptManifest {

@@ -9,7 +9,8 @@
 # Every file is 8 kHz mono 16-bit PCM WAV: what G.711 carries, so the media
 # engine never has to resample a system prompt. Speech is trimmed of leading
 # and trailing silence (the builders in media/speech.ts join pieces) and
-# normalised to -3 dBFS peak.
+# normalised to -3 dBFS peak; confirmations, which end a call, then get a
+# tail of silence (below).
 #
 # Reproducible and idempotent: the same espeak-ng and sox give the same bytes
 # (no dither, sox's repeatable mode), and every run rebuilds the whole set in
@@ -104,6 +105,30 @@ sv|wrong_pin|Fel pinkod. Försök igen.
 en|wrong_pin|The pin code is wrong. Please try again.
 sv|thank_you|Tack.
 en|thank_you|Thank you.
+sv|avalanche_on|Lavinmeddelandet är på.
+en|avalanche_on|The avalanche message is on.
+sv|avalanche_off|Lavinmeddelandet är av.
+en|avalanche_off|The avalanche message is off.
+sv|choose_slot|Välj vilket meddelande du vill spela in.
+en|choose_slot|Choose the announcement to record.
+sv|press|Tryck
+en|press|Press
+sv|for_announcement|för meddelande
+en|for_announcement|for announcement
+sv|slot_vaxel_sprakval|för växelns språkval.
+en|slot_vaxel_sprakval|for the switchboard's language choice.
+sv|slot_vaxel_stangt|för växelns stängt-meddelande.
+en|slot_vaxel_stangt|for the switchboard's closed message.
+sv|slot_kundtjanst_halsning|för kundtjänstens hälsning.
+en|slot_kundtjanst_halsning|for customer service's greeting.
+sv|slot_kundtjanst_stangt|för kundtjänstens stängt-meddelande.
+en|slot_kundtjanst_stangt|for customer service's closed message.
+sv|slot_kustbanken_reklam|för reklammeddelandet.
+en|slot_kustbanken_reklam|for the advertisement.
+sv|slot_lavin_1|för lavinmeddelande ett.
+en|slot_lavin_1|for avalanche message one.
+sv|slot_lavin_2|för lavinmeddelande två.
+en|slot_lavin_2|for avalanche message two.
 EOF
 
 # Numbers: 0-100 read by espeak from digits (sv "tjugoett", en "twenty one"),
@@ -140,9 +165,28 @@ speak() { # lang name text
     gain -n "$SPEECH_PEAK_DB"
 }
 
+# Confirmations end a call: the caller must hear them whole before the
+# hang-up. Each gets a tail of silence (at least CONFIRM_TAIL_SEC, more to
+# last CONFIRM_MIN_SEC in all), so the phone's jitter buffer has played the
+# last word when our BYE arrives. "Tack." alone is a third of a second.
+CONFIRMATIONS=" thank_you goodbye recording_saved callback_confirmed avalanche_on avalanche_off "
+CONFIRM_MIN_SEC=1.0
+CONFIRM_TAIL_SEC=0.5
+pad_confirmation() { # file
+  local file="$1" tail
+  tail=$(awk -v d="$(soxi -D "$file")" -v min="$CONFIRM_MIN_SEC" -v t="$CONFIRM_TAIL_SEC" \
+    'BEGIN { p = min - d; if (p < t) p = t; printf "%.3f", p }')
+  "${SOX[@]}" "$file" "$work/padded.wav" pad 0 "$tail"
+  mv "$work/padded.wav" "$file"
+  echo "$tail"
+}
+
 count=0
 while IFS='|' read -r lang name text say; do
   speak "$lang" "$name" "${say:-$text}"
+  if [[ "$CONFIRMATIONS" == *" $name "* ]]; then
+    echo "$lang|$name|$(pad_confirmation "$stage/$lang/$name.wav")" >>"$work/tails.tsv"
+  fi
   count=$((count + 1))
 done <"$work/prompts.tsv"
 
@@ -207,10 +251,14 @@ done
   "$stage/moh/default.wav" trim 0 "$total" fade t 0.02 "$total" 0.02 gain -n "$MOH_PEAK_DB"
 
 # The manifest, written by node from the table and the files themselves.
-node - "$work/prompts.tsv" "$stage" <<'EOF'
+node - "$work/prompts.tsv" "$stage" "$work/tails.tsv" <<'EOF'
 const fs = require('node:fs');
 const path = require('node:path');
-const [tsv, stage] = process.argv.slice(2);
+const [tsv, stage, tailsTsv] = process.argv.slice(2);
+const tails = new Map(fs.readFileSync(tailsTsv, 'utf8').trim().split('\n').map((line) => {
+  const [lang, name, tail] = line.split('|');
+  return [`${lang}/${name}`, Number(tail)];
+}));
 function wavInfo(file) {
   const buf = fs.readFileSync(file);
   let off = 12;
@@ -230,7 +278,8 @@ function wavInfo(file) {
 const prompts = fs.readFileSync(tsv, 'utf8').trim().split('\n').map((line) => {
   const [lang, name, text] = line.split('|');
   const file = `${lang}/${name}.wav`;
-  return { name, lang, text, file, durationSec: wavInfo(path.join(stage, file)) };
+  const tailSec = tails.get(`${lang}/${name}`);
+  return { name, lang, text, file, durationSec: wavInfo(path.join(stage, file)), ...(tailSec !== undefined ? { tailSec } : {}) };
 });
 const order = (p) => [p.lang === 'sv' ? 0 : 1, p.name.startsWith('number_') ? 1 : 0];
 const num = (name) => { const m = /^number_(\d+)$/.exec(name); return m ? Number(m[1]) : Infinity; };

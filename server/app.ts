@@ -43,6 +43,8 @@ import { GreetThenConnect } from './calls/greeting.js';
 import { agentsOnCall } from './calls/other-calls.js';
 import { acdAgents, acdQueues } from './config/acd.js';
 import { defaultConfigFile } from './config/load.js';
+import { DataDirLock } from './data-lock.js';
+import { portInUseError } from './port-in-use.js';
 
 export interface App {
   srf: Srf;
@@ -72,6 +74,12 @@ export interface StartOptions {
   flowDir?: string;
   /** Time for the ACD, the flows' opening hours and the calls; default the system clock. */
   clock?: Clock;
+  /**
+   * The flow folder holds flows for only some services (a test of one flow):
+   * skip the start-up check that every service and the recording code have
+   * a flow. Calls to a service without one are refused (480).
+   */
+  partialFlows?: boolean;
 }
 
 export async function startApp(config: Config, logger: Logger, opts: StartOptions = {}): Promise<App> {
@@ -84,6 +92,11 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     services: config.numbers.map((n) => n.service),
     extensions: config.extensions.map((e) => e.extension),
     queues: config.queues.map((q) => q.id),
+    // Caught here, not by the first caller: each of these must have a flow to run.
+    ...(opts.partialFlows ? {} : {
+      flowServices: config.numbers.filter((n) => n.target === undefined).map((n) => n.service),
+      flowNumbers: [{ number: config.featureCodes.recordAnnouncements, setting: 'featureCodes.recordAnnouncements' }],
+    }),
   });
   // What stops each part, in the order the parts were started: stopped in reverse.
   const stops: Array<() => void | Promise<void>> = [];
@@ -91,6 +104,11 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     for (const stop of stops.splice(0).reverse()) await stop();
   };
   try {
+    // The in-process store, the avalanche state and the announcements are files in DATA_DIR: one process each.
+    if (!config.redisUrl) {
+      const lock = DataDirLock.acquire(resolve(config.dataDir), config.dataDir);
+      stops.push(() => lock.release());
+    }
     let sipd: SipServer | undefined;
     let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
     const throttle = createThrottle(config, logger);
@@ -101,14 +119,21 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
         advertisedAddress: config.sip.advertisedAddress,
         sipPort: config.sip.port,
         wsPort: config.sip.wsPort,
-        // The control port carries the shared secret: keep it off the network.
+        // The control port carries the shared secret: keep it off the network. Only this
+        // process connects to it, so any free port does: a second instance never collides on it.
         controlHost: '127.0.0.1',
-        controlPort: config.drachtio.port,
+        // Any free port: a second instance beside this one does not collide on the control port.
+        controlPort: 0,
         secret,
         screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')),
         logger,
       });
-      await server.start();
+      try {
+        await server.start();
+      } catch (err) {
+        await server.stop().catch(() => {});
+        throw portInUseError(err, config) ?? err;
+      }
       stops.push(() => server.stop());
       sipd = server;
       target = { ...target, port: server.control.port, secret };

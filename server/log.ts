@@ -11,8 +11,13 @@
  *   of URLs such as redis://user:pass@host are replaced.
  *
  * Use a child logger per call: `logger.child({ callId })`.
+ *
+ * Where the lines go (`consoleDestination`): a person at a terminal reads
+ * them through pino-pretty (time, level, message, the fields after it);
+ * anything else (a pipe, a file, a log collector) gets one JSON object a line.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -118,4 +123,17 @@ export function createLogger(level: string = 'info', destination?: DestinationSt
     return Reflect.apply(child, this, [scrubSecrets(bindings), childOptions]) as unknown;
   } as unknown as typeof logger.child;
   return logger;
+}
+
+/**
+ * The process's log destination: readable lines (pino-pretty, in colour)
+ * when stdout is a terminal, else undefined (pino's JSON lines on stdout).
+ * Secrets are scrubbed before either sees a line.
+ */
+export function consoleDestination(stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): DestinationStream | undefined {
+  if (!stdout.isTTY) return undefined;
+  return pretty({
+    colorize: stdout === process.stdout, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname',
+    ...(stdout === process.stdout ? { sync: true } : { destination: stdout }),
+  });
 }

@@ -1,9 +1,14 @@
 /**
  * The process: configuration, logger, the app, and a clean stop on signals.
+ * At a terminal the logs are readable lines and a short summary says where
+ * to register a phone and what to call (./console-summary.ts); piped or
+ * redirected, the logs are JSON lines and there is no summary.
  */
-import { loadConfig, ConfigError } from './config/load.js';
-import { createLogger } from './log.js';
+import { loadConfig, ConfigError, configSources } from './config/load.js';
+import { consoleDestination, createLogger } from './log.js';
 import { startApp } from './app.js';
+import { startupSummary } from './console-summary.js';
+import { advertisedAddressFor } from './net/address.js';
 
 async function main(): Promise<void> {
   let config;
@@ -16,12 +21,22 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, consoleDestination());
   // A bug in one call must not take every other call down with it.
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  const sources = configSources();
+  logger.info(sources, `configuration read from ${sources.files.join(' and ')}${sources.variables.length ? ` with ${sources.variables.join(', ')}` : ''} (read once: restart after a change)`);
 
   const app = await startApp(config, logger);
+  if (process.stdout.isTTY) {
+    process.stdout.write('\n' + startupSummary({
+      config,
+      address: config.sip.advertisedAddress ?? advertisedAddressFor(config.sip.host),
+      flowOf: (number, service) => app.flows.forCall({ dialled: number, service }),
+      pagesServed: false,
+    }) + '\n');
+  }
   const stop = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'stopping');
     await app.stop();

@@ -1,9 +1,11 @@
 /**
  * Operators' recorded announcements, one WAV per slot under
- * DATA_DIR/announcements/<slot>.wav; drafts under .../drafts/ (same file
- * system, so saving is one atomic rename: a caller starting to play the slot
- * gets the old file or the new one, never half of one; the media engine's
- * sound cache notices the new inode and reloads on the next play).
+ * DATA_DIR/announcements/<slot>.wav; drafts under .../drafts/. Saving trims
+ * the silence at each end of the draft (media/trim.ts) and renames the
+ * trimmed file over the slot's (same file system, one atomic rename: a
+ * caller starting to play the slot gets the old file or the new one, never
+ * half of one; the media engine's sound cache notices the new inode and
+ * reloads on the next play).
  *
  * PINs are the configured operators' (config `operators`): compared in
  * constant time, never logged, and tried a limited number of times per
@@ -11,9 +13,9 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperatorConfig } from '../../config/schema.js';
+import { saveTrimmedWav } from '../../media/trim.js';
 import type { AnnouncementStore } from '../ivr/context.js';
 import type { PinTries } from './pin-tries.js';
 
@@ -54,6 +56,6 @@ export class FileAnnouncementStore implements AnnouncementStore {
 
   async save(slot: string, wavFile: string): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    await rename(wavFile, join(this.dir, `${slot}.wav`));
+    await saveTrimmedWav(wavFile, join(this.dir, `${slot}.wav`));
   }
 }

@@ -47,7 +47,7 @@ import type { CallLine, Telephony } from './telephony.js';
 export type { CallEvent } from './events.js';
 
 export interface CallCenterOptions {
-  config: Pick<Config, 'queues' | 'numbers' | 'extensions'>;
+  config: Pick<Config, 'queues' | 'numbers' | 'extensions'> & Partial<Pick<Config, 'ivr'>>;
   /** Answers callers and places our own calls (drachtio-srf: ./anchored-call.ts). */
   telephony: Telephony;
   /** Endpoints for the calls we place (callbacks). */
@@ -114,6 +114,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
       acd, legs, prompts, clock, emit, queues,
       announcements: opts.announcements,
       ...(opts.avalanche ? { avalanche: opts.avalanche } : {}),
+      alwaysOpen: opts.config.ivr?.alwaysOpen ?? false,
       offers: {
         track: (entryId, target) => { this.byEntry.set(entryId, target); },
         untrack: (entryId) => { this.byEntry.delete(entryId); },

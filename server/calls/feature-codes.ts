@@ -15,9 +15,11 @@
  *                operator's `extensions`) switches the prepared avalanche
  *                message <id> on, or off when it is on
  *
- * The ACD codes, *78 and a refused *77 answer with our media, play
- * thank_you (done) or invalid_choice (refused: not an agent, logged out and
- * pausing, not an operator, PIN locked, unknown message), and hang up.
+ * The ACD codes, *78 and a refused *77 answer with our media, play a
+ * confirmation (CONFIRMATIONS: thank_you when done, avalanche_on or
+ * avalanche_off for *78, invalid_choice when refused: not an agent, logged
+ * out and pausing, not an operator, PIN locked, unknown message), and hang up
+ * once it has played.
  *
  * An agent who logged out with *22 stays logged out while their phone keeps
  * registering (CallCenter.loggedOutByCode) until they dial *21 or *24 or
@@ -47,6 +49,15 @@ export type FeatureAction =
 export const DEFAULT_PAUSE_REASON = 'pause';
 /** The service recording calls carry (what logs and events show). */
 export const RECORDING_SERVICE = 'Inspelning';
+
+/** The prompts the codes answer with before hanging up; each lasts a second or more (scripts/make-prompts.sh). */
+export const CONFIRMATIONS = {
+  done: 'thank_you',
+  refused: 'invalid_choice',
+  avalancheOn: 'avalanche_on',
+  avalancheOff: 'avalanche_off',
+} as const;
+type Confirmation = (typeof CONFIRMATIONS)[keyof typeof CONFIRMATIONS];
 
 /** What a dialled user part means as a feature code, or undefined. */
 export function parseFeatureCode(dialled: string, codes: FeatureCodesConfig): FeatureAction | undefined {
@@ -104,14 +115,16 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
       await this.recordAnnouncements(req, res, extension, action.code, log);
       return;
     }
-    let ok: boolean;
+    let answer: Confirmation;
     try {
-      ok = action.kind === 'avalanche-toggle' ? await this.toggleAvalanche(extension, action.id, log) : await this.agentAction(extension, action, log);
+      answer = action.kind === 'avalanche-toggle'
+        ? await this.toggleAvalanche(extension, action.id, log)
+        : (await this.agentAction(extension, action, log)) ? CONFIRMATIONS.done : CONFIRMATIONS.refused;
     } catch (err) {
       log.error({ err, extension, code: action.kind }, 'feature code failed');
-      ok = false;
+      answer = CONFIRMATIONS.refused;
     }
-    await this.confirm(req, res, ok, log);
+    await this.confirm(req, res, answer, log);
   }
 
   /** The ACD codes: true when done. */
@@ -153,30 +166,31 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
       ?? (this.opts.config.extensions.find((e) => e.extension === extension)?.operator ? `extension ${extension}` : undefined);
   }
 
-  private async toggleAvalanche(extension: string, id: string, log: Logger): Promise<boolean> {
+  /** What the operator hears: whether the message is now on or off, or refused. */
+  private async toggleAvalanche(extension: string, id: string, log: Logger): Promise<Confirmation> {
     const operator = this.operatorOf(extension);
     if (!operator) {
       log.warn({ extension, avalanche: id }, 'avalanche toggle refused: not an operator\'s extension');
-      return false;
+      return CONFIRMATIONS.refused;
     }
     const m = await this.opts.avalanche.toggle(id, this.opts.clock.now());
     if (!m) {
       log.info({ extension, avalanche: id }, 'avalanche toggle refused: no such message');
-      return false;
+      return CONFIRMATIONS.refused;
     }
     log.info({ operator, avalanche: id, on: m.on }, 'avalanche message toggled by phone');
-    return true;
+    return m.on ? CONFIRMATIONS.avalancheOn : CONFIRMATIONS.avalancheOff;
   }
 
   private async recordAnnouncements(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, code: string, log: Logger): Promise<void> {
     if (!this.operatorOf(extension)) {
       log.warn({ extension }, 'recording announcements refused: not an operator\'s extension');
-      await this.confirm(req, res, false, log);
+      await this.confirm(req, res, CONFIRMATIONS.refused, log);
       return;
     }
     if (this.opts.pinTries.locked(extension)) {
       log.warn({ extension }, 'recording announcements refused: too many wrong PINs from this extension within the hour');
-      await this.confirm(req, res, false, log);
+      await this.confirm(req, res, CONFIRMATIONS.refused, log);
       return;
     }
     const flow = this.opts.flows.forCall({ dialled: code });
@@ -189,11 +203,12 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
     await this.opts.entrance.answer(req, res, { number: extension, fromTrunk: false }, number, log);
   }
 
-  private async confirm(req: Srf.SrfRequest, res: Srf.SrfResponse, ok: boolean, log: Logger): Promise<void> {
+  /** Answers, plays the confirmation to its end (its tail of silence lets the phone play the last word), then hangs up. */
+  private async confirm(req: Srf.SrfRequest, res: Srf.SrfResponse, answer: Confirmation, log: Logger): Promise<void> {
     const { srf, media, prompts } = this.opts;
     const call = new AnchoredCall(srf, media, log);
     if (!(await call.answer(req, res))) return;
-    await call.caller.play(promptFile(prompts, 'sv', ok ? 'thank_you' : 'invalid_choice')).catch(() => {});
+    await call.caller.play(promptFile(prompts, 'sv', answer)).catch(() => {});
     await call.hangup();
   }
 }

@@ -60,6 +60,8 @@ export interface CallServices {
   avalanche?: AvalancheSource;
   /** Every timer of a call runs on it. */
   clock: Clock;
+  /** The demo setting `ivr.alwaysOpen`: hours nodes take their open branch at any hour. */
+  alwaysOpen?: boolean;
   emit: CallEventSink;
   queues: QueueLookup;
   offers: OfferRoutes;

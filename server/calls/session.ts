@@ -105,6 +105,10 @@ export class CallSession implements IvrContext, CallerSide {
     return this.services.clock.now();
   }
 
+  get alwaysOpen(): boolean {
+    return this.services.alwaysOpen ?? false;
+  }
+
   /** Runs the flow on the answered line; returns when the call is over and everything is released. */
   async run(): Promise<void> {
     const ended = this.line.done.then((by) => this.onEnded(by));

@@ -1,7 +1,8 @@
 /**
- * Loads the configuration as the runtime contract says (ARCHITECTURE.md):
- * config/default.yaml, deep-merged with the file named in CONFIG, then the
- * environment variables. Any problem throws a `ConfigError` whose message is
+ * Loads the configuration: config/default.yaml, deep-merged with the file
+ * named in CONFIG, then the environment variables (ENV_OVERRIDES below).
+ * It is read once, at start-up: a change to a file needs a restart (the IVR
+ * flows are the exception, reloaded on change by server/ivr/loader.ts). Any problem throws a `ConfigError` whose message is
  * one line: where the bad value came from (file or environment variable), the
  * path inside the configuration and what is wrong, e.g.
  *
@@ -37,7 +38,7 @@ export class ConfigError extends Error {
   }
 }
 
-type EnvKind = 'port' | 'string';
+type EnvKind = 'port' | 'string' | 'boolean';
 
 /** The environment variables of the runtime contract and the setting each one overrides. */
 export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind: EnvKind }> = [
@@ -55,7 +56,11 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[
   { name: 'FREESWITCH_SECRET', path: ['freeswitch', 'secret'], kind: 'string' },
   { name: 'REDIS_URL', path: ['redisUrl'], kind: 'string' },
   { name: 'LOG_LEVEL', path: ['logLevel'], kind: 'string' },
+  { name: 'ALWAYS_OPEN', path: ['ivr', 'alwaysOpen'], kind: 'boolean' },
 ];
+
+const TRUE = /^(1|true|yes|on)$/i;
+const FALSE = /^(0|false|no|off)$/i;
 
 /** The package root: the nearest directory above this file holding package.json (works from src and dist). */
 function packageRoot(): string {
@@ -170,11 +175,16 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const label = `environment variable ${name}`;
-    let value: string | number = raw.trim();
+    const text = raw.trim();
+    let value: string | number | boolean = text;
     if (kind === 'port') {
-      const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+      const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
       if (!(n >= 1 && n <= 65535)) throw new ConfigError(label, formatPath(path), `must be a port number 1..65535, got ${JSON.stringify(raw)}`);
       value = n;
+    }
+    if (kind === 'boolean') {
+      if (!TRUE.test(text) && !FALSE.test(text)) throw new ConfigError(label, formatPath(path), `must be 1 or 0 (true or false), got ${JSON.stringify(raw)}`);
+      value = TRUE.test(text);
     }
     setPath(merged, path, value);
     prov.set(path, label);
@@ -183,4 +193,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const issue = validateConfig(merged);
   if (issue) throw new ConfigError(prov.of(issue.path), formatPath(issue.path), issue.problem);
   return merged as unknown as Config;
+}
+
+/** Where a configuration comes from: the files read, in order, and the environment variables that override them. */
+export function configSources(opts: LoadConfigOptions = {}): { files: string[]; variables: string[] } {
+  const env = opts.env ?? process.env;
+  const files = [displayName(resolve(opts.defaultFile ?? defaultConfigFile()))];
+  const overlay = env['CONFIG'];
+  if (overlay !== undefined && overlay !== '') files.push(displayName(resolve(overlay)));
+  const variables = ENV_OVERRIDES.map((o) => o.name).filter((name) => (env[name] ?? '') !== '');
+  return { files, variables };
 }

@@ -190,6 +190,8 @@ export interface IvrContext {
   readonly hangupSignal: AbortSignal;
   /** Milliseconds since the epoch, on the ACD's clock. */
   now(): number;
+  /** The demo setting `ivr.alwaysOpen`: hours nodes take their open branch at any hour. */
+  readonly alwaysOpen?: boolean;
 
   enqueue(request: EnqueueRequest, signal: AbortSignal): Promise<EnqueueResult>;
   offerCallback(request: CallbackRequest, signal: AbortSignal): Promise<CallbackResult>;

@@ -2,7 +2,10 @@
  * A folder of flows as one consistent set: every file parsed
  * (./parse-flow.ts), then the rules across files: flow names, services
  * and numbers each belong to one flow; at most one default flow; services
- * exist in the configuration (when the caller says which exist).
+ * exist in the configuration (when the caller says which exist); every
+ * service that runs a flow has one (its own or the default flow), and every
+ * internal code that runs a flow (*77) is listed by one, so a missing
+ * standard.yaml or inspelning.yaml stops start-up instead of failing calls.
  *
  * All or nothing: a set takes every file or, on any problem, none.
  */
@@ -110,6 +113,19 @@ export function loadFlowsIn(env: FlowEnv, dir: string): FlowSet {
     }
     flows.push(flow);
     warnings.push(...w);
+  }
+  const folder = displayName(dir);
+  if (!defaultFile) {
+    const orphan = env.flowServices.find((s) => !services.has(s));
+    if (orphan !== undefined) {
+      throw new FlowError(folder, undefined, `service "${orphan}" (config numbers[].service) has no flow: no flow lists it under services, `
+        + 'and no flow is the default one ("default: true", as standard.yaml is in the demo)');
+    }
+  }
+  for (const { number, setting } of env.flowNumbers) {
+    if (!numbers.has(number)) {
+      throw new FlowError(folder, undefined, `no flow runs ${number} (config ${setting}): a flow must list "${number}" under numbers (as inspelning.yaml does in the demo)`);
+    }
   }
   return new FlowSet(flows, warnings);
 }

@@ -137,3 +137,45 @@ export function openState(hours: OpeningHours, at: number): OpenState {
   }
   return { open: within(hours.weekly[local.weekday] ?? [], local.minutes), reason: 'hours', local };
 }
+
+const DAY_NAMES: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
+
+function clockTime(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+function rangesText(ranges: readonly TimeRange[]): string {
+  return ranges.length === 0 ? 'closed' : ranges.map((r) => `${clockTime(r.from)}–${clockTime(r.to)}`).join(', ');
+}
+
+/**
+ * The weekly hours in a few words, neighbouring days with the same hours
+ * joined: "Mon–Fri 08:00–17:00, Sat 10:00–14:00 Europe/Stockholm".
+ */
+export function describeWeeklyHours(hours: OpeningHours): string {
+  const groups: Array<{ first: Weekday; last: Weekday; text: string }> = [];
+  for (const day of WEEKDAYS) {
+    const ranges = hours.weekly[day];
+    if (!ranges || ranges.length === 0) continue;
+    const text = rangesText(ranges);
+    const prev = groups[groups.length - 1];
+    if (prev && prev.text === text && WEEKDAYS.indexOf(prev.last) === WEEKDAYS.indexOf(day) - 1) prev.last = day;
+    else groups.push({ first: day, last: day, text });
+  }
+  const days = groups.map((g) => `${DAY_NAMES[g.first]}${g.first === g.last ? '' : `–${DAY_NAMES[g.last]}`} ${g.text}`);
+  return `${days.length ? days.join(', ') : 'never open'} ${hours.timezone}`;
+}
+
+/**
+ * Why a call found the line open or closed, for the log, e.g.
+ * "closed: outside opening hours (Mon–Fri 08:00–17:00 Europe/Stockholm; now Sat 21:14)".
+ */
+export function explainOpenState(hours: OpeningHours, state: OpenState): string {
+  const now = `now ${DAY_NAMES[state.local.weekday]} ${state.local.date} ${clockTime(state.local.minutes)}`;
+  if (state.reason === 'holiday') return `closed: public holiday, ${state.holiday} (${now})`;
+  if (state.reason === 'exception') {
+    const today = hours.exceptions.get(state.local.date) ?? [];
+    return `${state.open ? 'open' : 'closed'}: the exception for ${state.local.date} says ${rangesText(today)} (${now})`;
+  }
+  return `${state.open ? 'open' : 'closed: outside opening hours'} (${describeWeeklyHours(hours)}; ${now})`;
+}

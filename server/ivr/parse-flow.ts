@@ -38,6 +38,10 @@ export interface LoadOptions {
   extensions?: Iterable<string>;
   /** The ACD queue ids that exist (queue and callback nodes). Default: not checked. */
   queues?: Iterable<string>;
+  /** Services whose calls run a flow: each needs a flow of its own or the default flow. Default: not checked. */
+  flowServices?: Iterable<string>;
+  /** Internal codes that run a flow (the recording code), with the setting that names each. Default: not checked. */
+  flowNumbers?: Iterable<{ number: string; setting: string }>;
 }
 
 /** LoadOptions made ready for checking many files. */
@@ -45,6 +49,8 @@ export interface FlowEnv {
   prompts: PromptSet;
   manifestName: string;
   services: ReadonlySet<string> | undefined;
+  flowServices: readonly string[];
+  flowNumbers: ReadonlyArray<{ number: string; setting: string }>;
   check: CheckEnv;
 }
 
@@ -56,6 +62,8 @@ export function flowEnv(opts: LoadOptions): FlowEnv {
     prompts,
     manifestName: opts.manifestName ?? 'media/prompts/manifest.json',
     services: opts.services ? new Set(opts.services) : undefined,
+    flowServices: [...new Set(opts.flowServices ?? [])],
+    flowNumbers: [...(opts.flowNumbers ?? [])],
     check: { prompts, ...(extensions ? { extensions } : {}), ...(queues ? { queues } : {}) },
   };
 }

@@ -25,8 +25,8 @@
  *     play, and FreeSWITCH writes its recordings there for the test to read
  *     (default: a temp dir, which works when FreeSWITCH runs on this machine).
  *
- * FreeSWITCH needs what ARCHITECTURE.md lists: a SIP profile named
- * drachtio_mrf, the event socket, and the dialplan that answers calls from
+ * FreeSWITCH needs a SIP profile named drachtio_mrf (drachtio-fsmrf looks
+ * for it in `sofia status`), the event socket on 8021, and the dialplan that answers calls from
  * "drachtio-fsmrf:" user agents with `socket ${sip_h_X-esl-outbound} async full`;
  * PCMU, PCMA and telephone-event allowed on that profile.
  */

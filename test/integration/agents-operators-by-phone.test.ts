@@ -13,11 +13,13 @@
  *   even the right one, then *77 itself; an extension that is no
  *   operator's cannot dial *77;
  * - avalanche: *78<id> from an operator's extension switches a prepared
- *   message on for its services (the next caller hears it), and off again.
+ *   message on for its services (the next caller hears it), and off again;
+ *   the operator hears, whole, "on" the first time and "off" the second.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadPromptSet, promptFile } from '../../media/speech.js';
 import { flowDir } from '../../server/app.js';
 import { tempDir } from '../support/tmp.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
@@ -152,6 +154,46 @@ async function listen(listener: BaresipPhone): Promise<string> {
   await listener.waitEvent('CALL_ESTABLISHED', 10_000);
   await listener.waitEvent('CALL_CLOSED', 30_000);
   return recordingClosed(listener);
+}
+
+/** 8 kHz samples of a WAV (a phone's dump may be at a multiple of 8 kHz). */
+function at8k(file: string): Float32Array {
+  const wav = readWav(file);
+  const factor = Math.max(1, Math.round(wav.sampleRate / 8000));
+  const out = new Float32Array(Math.floor(wav.samples.length / factor));
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < factor; k++) sum += wav.samples[i * factor + k]!;
+    out[i] = sum / factor;
+  }
+  return out;
+}
+
+/**
+ * How well the whole speech of a prompt (without its tail of silence) is
+ * found in what a phone heard: the best normalised correlation over every
+ * place it fits in the recording (0 when the recording is shorter: cut).
+ */
+function heardWhole(heardFile: string, prompt: string): number {
+  const heard = at8k(heardFile);
+  const whole = at8k(prompt);
+  let end = whole.length;
+  while (end > 0 && Math.abs(whole[end - 1]!) < 0.01) end--;
+  const p = whole.subarray(0, end);
+  let pp = 0;
+  for (const v of p) pp += v * v;
+  let best = 0;
+  for (let lag = 0; lag + p.length <= heard.length; lag += 2) {
+    let hp = 0;
+    let hh = 0;
+    for (let i = 0; i < p.length; i++) {
+      const h = heard[lag + i]!;
+      hp += h * p[i]!;
+      hh += h * h;
+    }
+    if (hh > 0) best = Math.max(best, hp / Math.sqrt(hh * pp));
+  }
+  return best;
 }
 
 /** The strongest frequency in the loud part of a recording. */
@@ -289,8 +331,15 @@ describe('operators from their phones: announcements and avalanche messages', ()
     await dialCode(erik, '*781');
     expect(product!.app.avalanche.get('1')?.on).toBe(false);
 
+    const prompts = loadPromptSet();
+    const onPrompt = promptFile(prompts, 'sv', 'avalanche_on');
+    const offPrompt = promptFile(prompts, 'sv', 'avalanche_off');
     await dialCode(anna, '*781');
     expect(product!.app.avalanche.get('1')?.on).toBe(true);
+    // Anna heard "on", all of it, before the call ended.
+    const heardOn = await recordingClosed(anna);
+    expect(heardWhole(heardOn, onPrompt)).toBeGreaterThan(0.95);
+    expect(heardWhole(heardOn, onPrompt)).toBeGreaterThan(heardWhole(heardOn, offPrompt) + 0.05);
     const stored = JSON.parse(readFileSync(join(product!.config.dataDir, 'avalanche.json'), 'utf8')) as { messages: Array<{ id: string; on: boolean }> };
     expect(stored.messages.find((m) => m.id === '1')?.on).toBe(true);
 
@@ -300,6 +349,10 @@ describe('operators from their phones: announcements and avalanche messages', ()
 
     await dialCode(anna, '*781');
     expect(product!.app.avalanche.get('1')?.on).toBe(false);
+    const heardOff = await recordingClosed(anna);
+    expect(heardOff).not.toBe(heardOn);
+    expect(heardWhole(heardOff, offPrompt)).toBeGreaterThan(0.95);
+    expect(heardWhole(heardOff, offPrompt)).toBeGreaterThan(heardWhole(heardOff, onPrompt) + 0.05);
     callEvents = [];
     const after = heardTone(await listen(erik));
     expect(Math.abs(after - 1300)).toBeGreaterThan(50);

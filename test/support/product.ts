@@ -49,7 +49,7 @@ export async function startProduct(opts: StartOptions & { trunkPort?: number; lo
   opts.tweak?.(config);
   const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const app = await startApp(config, logger, {
-    ...(opts.flowDir ? { flowDir: opts.flowDir } : {}),
+    ...(opts.flowDir ? { flowDir: opts.flowDir, partialFlows: true } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return { app, config, sipPort: config.sip.port, wsPort: config.sip.wsPort, stop: () => app.stop() };

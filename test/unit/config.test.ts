@@ -107,6 +107,7 @@ describe('environment variables override the files', () => {
     ['FREESWITCH_SECRET', 'not-cluecon', (c) => c.freeswitch.secret, 'not-cluecon'],
     ['REDIS_URL', 'redis://localhost:6379/0', (c) => c.redisUrl, 'redis://localhost:6379/0'],
     ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
+    ['ALWAYS_OPEN', '1', (c) => c.ivr.alwaysOpen, true],
   ];
   it.each(cases)('%s=%s applies', (name, value, get, expected) => {
     const before = get(loadConfig({ env: {} }));
@@ -232,6 +233,16 @@ describe('bad configuration stops start-up with one line naming file, path and p
   it('a missing required setting', () => {
     const file = overlay('extensions:\n  - { extension: "1001", password: demo-a }\n');
     expect(errorFor({ CONFIG: file })).toBe(`${file}: extensions[0].name: is required`);
+  });
+
+  it('a required setting spelt wrong names the misspelling and the setting meant, not "is required"', () => {
+    const file = overlay('extensions:\n  - { extension: "1001", name: Anna, pasword: demo-a }\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: extensions[0].pasword: is not a known setting (did you mean "password"?)`);
+  });
+
+  it('ALWAYS_OPEN must be 1 or 0', () => {
+    expect(errorFor({ ALWAYS_OPEN: 'sometimes' })).toBe('environment variable ALWAYS_OPEN: ivr.alwaysOpen: must be 1 or 0 (true or false), got "sometimes"');
+    expect(loadConfig({ env: { ALWAYS_OPEN: 'false' } }).ivr.alwaysOpen).toBe(false);
   });
 
   it('a misspelt setting, with a suggestion', () => {

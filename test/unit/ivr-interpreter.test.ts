@@ -628,9 +628,14 @@ describe('an operator records an announcement by phone', () => {
     const result = await runFlow(demoFlow('inspelning'), operator.ctx).result;
 
     const draft = '/data/announcements/drafts/kundtjanst-halsning-call-1.wav';
+    // After the PIN the operator hears which key records which slot.
+    const menu = ['choose_slot',
+      'press', 'number_1', 'slot_vaxel_sprakval', 'press', 'number_2', 'slot_vaxel_stangt',
+      'press', 'number_3', 'slot_kundtjanst_halsning', 'press', 'number_4', 'slot_kundtjanst_stangt',
+      'press', 'number_5', 'slot_kustbanken_reklam', 'press', 'number_6', 'slot_lavin_1', 'press', 'number_7', 'slot_lavin_2'];
     expect(operator.ep.trace).toEqual([
       'playCollect:enter_pin',
-      'playCollect:beep',
+      `playCollect:${menu.join(',')}`,
       'play:record_after_beep',
       `record:${draft}`,
       `playCollect:${draft},press_1_save_2_rerecord`,

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrubSecrets } from '../../server/log.js';
+import { consoleDestination, createLogger, scrubSecrets } from '../../server/log.js';
 
 /** A logger writing into an array of lines. */
 function capture(level = 'info') {
@@ -68,5 +68,35 @@ describe('secrets never reach the logs', () => {
     const input = { user: 'x', password: 'p', list: [{ secret: 's' }] };
     expect(scrubSecrets(input)).toEqual({ user: 'x', password: '[Redacted]', list: [{ secret: '[Redacted]' }] });
     expect(input.password).toBe('p');
+  });
+});
+
+describe('logs a person can read at a terminal, JSON anywhere else', () => {
+  /** A stdout stand-in: a terminal or not, keeping what is written. */
+  function stdout(isTTY: boolean) {
+    const chunks: string[] = [];
+    const stream = Object.assign(new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    }), { isTTY });
+    return { stream, text: () => chunks.join('') };
+  }
+
+  it('not a terminal (a pipe, a file): pino writes its JSON lines itself', () => {
+    expect(consoleDestination(stdout(false).stream)).toBeUndefined();
+  });
+
+  it('a terminal: one readable line a message, fields after it, secrets still redacted', async () => {
+    const out = stdout(true);
+    const logger = createLogger('info', consoleDestination(out.stream));
+    logger.info({ extension: '1001', password: 'hunter2' }, 'phone registered');
+    await expect.poll(out.text).toContain('phone registered');
+    const text = out.text();
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: phone registered\n/);
+    expect(text).toContain('extension: "1001"');
+    expect(text).not.toContain('hunter2');
+    expect(() => JSON.parse(text.split('\n')[0]!)).toThrow();
   });
 });

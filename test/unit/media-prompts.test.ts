@@ -90,10 +90,13 @@ describe('speech is audible, trimmed and not too long', () => {
     // Pieces are joined into phrases: a number is short, a sentence is a sentence.
     expect(durationSec).toBeGreaterThan(0.2);
     expect(durationSec).toBeLessThan(p.name.startsWith('number_') ? 1.5 : 10);
-    // Trimmed: at most a quiet consonant's worth (an English "th") below -50 dBFS at either end.
+    // Trimmed: at most a quiet consonant's worth (an English "th") below -50 dBFS at either end,
+    // but for the tail of silence a confirmation is given on purpose.
     const edges = edgeSilenceMs(samples, sampleRate);
+    const tailMs = (p.tailSec ?? 0) * 1000;
     expect(edges.lead).toBeLessThanOrEqual(100);
-    expect(edges.trail).toBeLessThanOrEqual(100);
+    expect(edges.trail).toBeLessThanOrEqual(100 + tailMs);
+    expect(edges.trail).toBeGreaterThanOrEqual(tailMs - 10);
   });
 });
 

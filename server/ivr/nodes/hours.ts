@@ -13,10 +13,15 @@
  *       "2025-12-23": "08:00-12:00"
  *       "2025-05-02": closed
  *     branches: { open: lavin, closed: stangt }
+ *
+ * Every call logs one info line saying why: "closed: outside opening hours
+ * (Mon–Fri 08:00–17:00 Europe/Stockholm; now Sat 2026-03-28 21:14)". With
+ * the demo setting `ivr.alwaysOpen` (ALWAYS_OPEN=1) every hours node takes
+ * its open branch, to try the menus at any hour.
  */
 import type { IvrContext } from '../context.js';
 import type { NodeDefBase } from '../flow.js';
-import { dateProblem, isTimeZone, openState, parseRanges, WEEKDAYS, type OpeningHours, type RangeSpec, type TimeRange } from '../opening-hours.js';
+import { dateProblem, explainOpenState, isTimeZone, openState, parseRanges, WEEKDAYS, type OpeningHours, type RangeSpec, type TimeRange } from '../opening-hours.js';
 import { NodeTask, nodeType } from './node.js';
 
 export interface HoursDef extends NodeDefBase {
@@ -57,8 +62,12 @@ class HoursNode extends NodeTask<HoursDef> {
       if (typeof h === 'string') throw new Error(`node "${this.def.id}": ${h}`);
       parsed.set(this.def, (hours = h));
     }
+    if (ctx.alwaysOpen) {
+      ctx.logger.info({ node: this.def.id, open: true, reason: 'always-open' }, 'open: ivr.alwaysOpen (ALWAYS_OPEN) is set, opening hours are not looked at');
+      return this.follow('open');
+    }
     const state = openState(hours, ctx.now());
-    ctx.logger.info({ node: this.def.id, open: state.open, reason: state.reason, holiday: state.holiday }, state.open ? 'open' : 'closed');
+    ctx.logger.info({ node: this.def.id, open: state.open, reason: state.reason, holiday: state.holiday }, explainOpenState(hours, state));
     return this.follow(state.open ? 'open' : 'closed');
   }
 }

@@ -6,7 +6,7 @@
  *     slots:                       # key -> announcement slot
  *       "1": kundtjanst-halsning
  *       "2": kundtjanst-stangt
- *     slotPrompts: [beep]          # asks for the slot key (default: a beep); skipped with one slot
+ *     slotPrompts: [beep]          # asks for the slot key instead of the spoken menu; skipped with one slot
  *     pinAttempts: 3               # default 3
  *     maxRecordSeconds: 120        # default 120
  *     silenceSeconds: 5            # a pause this long ends the recording (default 5)
@@ -19,6 +19,12 @@
  *    over the hour and refuses every PIN once there were too many. A wrong
  *    PIN: wrong_pin, try again, up to `pinAttempts`; then `failed`.
  * 2. The slot: one key (invalid_choice and again on a wrong one, 3 tries).
+ *    The menu says which key records which slot: choose_slot, then for
+ *    each digit key press, the digit, and the slot's label: the prompt
+ *    slot_<slot name with "-" as "_"> (slot_kundtjanst_halsning: "for
+ *    customer service's greeting") when the prompt set has one, else
+ *    for_announcement and the digit again. Keys * and # work but are not
+ *    spoken (there is no prompt for them).
  * 3. record_after_beep, a beep, the recording into a draft file (# ends it).
  * 4. The draft is played back, then press_1_save_2_rerecord (a key may be
  *    pressed during the playback): 1 saves it (ctx.announcements.save: the
@@ -27,6 +33,7 @@
  *
  * A hang-up at any point leaves the slot as it was.
  */
+import { promptFiles, type PromptLanguage } from '../../../media/speech.js';
 import { emitEvent, type IvrContext } from '../context.js';
 import type { NodeDefBase } from '../flow.js';
 import { promptList, schema, soundFiles } from './common.js';
@@ -41,7 +48,7 @@ export interface RecordAnnouncementDef extends NodeDefBase {
   readonly silenceSeconds?: number;
 }
 
-export const RECORD_DEFAULTS = { slotPrompts: ['beep'], pinAttempts: 3, maxRecordSeconds: 120, silenceSeconds: 5 };
+export const RECORD_DEFAULTS = { pinAttempts: 3, maxRecordSeconds: 120, silenceSeconds: 5 };
 /** Tries for the slot key and for the save-or-record-again key. */
 const KEY_TRIES = 3;
 /** Takes after which the operator is sent off (a stuck loop of re-recording). */
@@ -56,7 +63,26 @@ const PROMPTS = {
   recordAfterBeep: 'record_after_beep',
   review: 'press_1_save_2_rerecord',
   saved: 'recording_saved',
+  chooseSlot: 'choose_slot',
+  press: 'press',
+  forAnnouncement: 'for_announcement',
 } as const;
+
+/** The prompt that names a slot in the spoken menu, when the prompt set has one. */
+export function slotLabelPrompt(slot: string): string {
+  return `slot_${slot.replace(/[^A-Za-z0-9]+/g, '_')}`;
+}
+
+/** The prompt names of the spoken slot menu: "Choose ... Press 1 for ... Press 2 for ...". */
+export function slotMenuPrompts(slots: Readonly<Record<string, string>>, hasPrompt: (name: string) => boolean): string[] {
+  const names: string[] = [PROMPTS.chooseSlot];
+  for (const [key, slot] of Object.entries(slots)) {
+    if (!/^[0-9]$/.test(key)) continue;
+    const label = slotLabelPrompt(slot);
+    names.push(PROMPTS.press, `number_${key}`, ...(hasPrompt(label) ? [label] : [PROMPTS.forAnnouncement, `number_${key}`]));
+  }
+  return names;
+}
 
 class RecordAnnouncementNode extends NodeTask<RecordAnnouncementDef> {
   protected async run(ctx: IvrContext): Promise<string | undefined> {
@@ -112,7 +138,7 @@ class RecordAnnouncementNode extends NodeTask<RecordAnnouncementDef> {
     if (slots.length === 1) return slots[0]![1];
     let before: string[] = [];
     for (let i = 0; i < KEY_TRIES; i++) {
-      const prompt = await this.files(ctx, ...(this.def.slotPrompts ?? RECORD_DEFAULTS.slotPrompts));
+      const prompt = await this.slotMenu(ctx);
       const r = await this.untilKilled(
         ctx.endpoint.playCollect({ file: [...before, ...prompt], min: 1, max: 1, terminators: '', timeout: 10_000 }),
       );
@@ -122,6 +148,13 @@ class RecordAnnouncementNode extends NodeTask<RecordAnnouncementDef> {
       before = await this.files(ctx, PROMPTS.invalid);
     }
     return undefined;
+  }
+
+  private async slotMenu(ctx: IvrContext): Promise<string[]> {
+    if (this.def.slotPrompts) return this.files(ctx, ...this.def.slotPrompts);
+    const lang = ctx.call.language;
+    const have = ctx.prompts.prompts.get(lang as PromptLanguage);
+    return promptFiles(ctx.prompts, lang, slotMenuPrompts(this.def.slots, (name) => have?.has(name) ?? false));
   }
 
   /** True when a take was saved; false when the operator gave up. */
@@ -187,7 +220,7 @@ export const recordAnnouncement = nodeType<RecordAnnouncementDef>({
   next: true,
   sounds: (def): SoundSpec[] => [
     { prompts: Object.values(PROMPTS) },
-    { prompts: def.slotPrompts ?? RECORD_DEFAULTS.slotPrompts },
+    { prompts: def.slotPrompts ?? Object.keys(def.slots).filter((k) => /^[0-9]$/.test(k)).map((k) => `number_${k}`) },
   ],
   create: (def) => new RecordAnnouncementNode(def),
 });
