@@ -11,7 +11,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
 import { fork, type Leg } from '../sip/fork.js';
-import { AnchoredLine } from './line.js';
+import { AnchoredLine, RTP_TIMEOUT_SECS } from './line.js';
 import type { CallLine, PlacedLeg, Telephony } from './telephony.js';
 
 export class AnchoredCall extends AnchoredLine {
@@ -23,7 +23,7 @@ export class AnchoredCall extends AnchoredLine {
   async answer(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<boolean> {
     let endpoint: Endpoint;
     try {
-      endpoint = await this.media.createEndpoint({ remoteSdp: req.body, rtpTimeoutSecs: 60 });
+      endpoint = await this.media.createEndpoint({ remoteSdp: req.body, rtpTimeoutSecs: RTP_TIMEOUT_SECS });
     } catch (err) {
       const reason = err instanceof MediaNegotiationError ? err.reason : String(err);
       this.log.info({ reason }, 'caller media refused');

@@ -13,6 +13,7 @@ import { Directory } from './directory.js';
 import { Registrar } from './registrar.js';
 import { OverloadGuard } from './overload.js';
 import { LegBuilder } from './legs.js';
+import { DialOutPolicy } from './dial-out.js';
 
 export interface Switch {
   directory: Directory;
@@ -21,6 +22,8 @@ export interface Switch {
   registrar: Registrar;
   /** Every outbound leg and what its callee is shown (./legs.ts). */
   legs: LegBuilder;
+  /** Whether a call may leave through the trunk; its `alarm` event reports every refusal (./dial-out.ts). */
+  dialOut: DialOutPolicy;
   /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs). */
   overload: OverloadGuard;
   stop(): void;
@@ -37,7 +40,11 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
     logger: log,
   });
   overload.start();
-  const legs = new LegBuilder({ registrar, domain: config.sip.domain, trunk: () => directory.outboundTrunk });
+  const dialOut = new DialOutPolicy({ config: config.dialOut, countryCode: config.company.countryCode, logger: log });
+  const legs = new LegBuilder({
+    registrar, domain: config.sip.domain, trunk: () => directory.outboundTrunk, policy: dialOut,
+    isExtension: (id) => directory.extension(id) !== undefined,
+  });
 
   srf.use('register', (req, res) => registrar.handle(req, res));
   srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));
@@ -46,5 +53,5 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
     registrar.stop();
     overload.stop();
   };
-  return { directory, auth, registrar, legs, overload, stop };
+  return { directory, auth, registrar, legs, dialOut, overload, stop };
 }

@@ -264,7 +264,7 @@ describe('bad configuration stops start-up with one line naming file, path and p
       ].join('\n'),
     );
     expect(errorFor({ CONFIG: file })).toBe(
-      `${file}: trunks[0].trustedSources[1]: must be an IP address or CIDR such as 192.0.2.0/24, got "198.51.100.0/33"`,
+      `${file}: trunks[0].trustedSources[1]: must be an IP address, an address and port such as 192.0.2.10:5060, or a CIDR such as 192.0.2.0/24, got "198.51.100.0/33"`,
     );
   });
 
