@@ -12,7 +12,7 @@ import { localsOf, type InviteStep } from './invite.js';
 export function authenticate(directory: Directory, auth: DigestAuthenticator): InviteStep {
   return (req, res, next) => {
     const locals = localsOf(req);
-    if (directory.trunkFor(req.source_address)) {
+    if (directory.trunkFor(req.source_address, req.source_port)) {
       locals.caller = { number: userPart(req.getParsedHeader('From').uri), fromTrunk: true };
       next();
       return;
