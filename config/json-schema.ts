@@ -100,7 +100,7 @@ export const configSchema = {
           required: ['minExpires', 'maxExpires', 'defaultExpires'],
           properties: { minExpires: seconds, maxExpires: seconds, defaultExpires: seconds },
         },
-        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for no limit)' },
+        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for as many as the RTP port range carries)' },
         maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
       },
     },

@@ -11,7 +11,7 @@ import type { Config } from '../../config/schema.js';
 import { DigestAuthenticator } from './digest.js';
 import { Directory } from './directory.js';
 import { Registrar } from './registrar.js';
-import { OverloadGuard } from './overload.js';
+import { OverloadGuard, callsTheMediaCarries } from './overload.js';
 import { LegBuilder } from './legs.js';
 import { DialOutPolicy } from './dial-out.js';
 
@@ -24,7 +24,7 @@ export interface Switch {
   legs: LegBuilder;
   /** Whether a call may leave through the trunk; its `alarm` event reports every refusal (./dial-out.ts). */
   dialOut: DialOutPolicy;
-  /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs). */
+  /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, by default what the RTP ports carry; sip.maxEventLoopDelayMs). */
   overload: OverloadGuard;
   stop(): void;
 }
@@ -35,7 +35,7 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger): Switch {
   const auth = new DigestAuthenticator(config.sip.domain);
   const registrar = new Registrar({ directory, auth, expiry: config.sip.registration, logger: log });
   const overload = new OverloadGuard({
-    maxConcurrentCalls: config.sip.maxConcurrentCalls,
+    maxConcurrentCalls: config.sip.maxConcurrentCalls ?? callsTheMediaCarries(config.rtp),
     maxEventLoopDelayMs: config.sip.maxEventLoopDelayMs,
     logger: log,
   });

@@ -13,14 +13,24 @@ import { RtpPeer } from './rtp-peer.js';
 
 const TIMEOUT_MS = 10_000;
 
+/** The call was not answered: the switch's final response, whole. */
+export class CallRefused extends Error {
+  constructor(readonly response: string) {
+    super(`the call was not answered: ${response.split('\r\n')[0]}`);
+  }
+}
+
 export class TrunkCaller {
   private readonly received: string[] = [];
   private waiters: Array<() => void> = [];
   private readonly callId = `${randomUUID()}@${TRUNK_SOURCE_IP}`;
   private readonly fromTag = randomUUID().slice(0, 8);
+  private readonly inviteBranch = `z9hG4bK${randomUUID().slice(0, 12)}`;
   private toTag = '';
   private remoteTarget = '';
   private byeFromSwitch = false;
+  /** A 200 OK came: its ACK is a transaction of its own. */
+  private answered = false;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -32,12 +42,18 @@ export class TrunkCaller {
     socket.on('message', (buf) => this.onMessage(buf.toString('utf8')));
   }
 
-  /** Calls `dialled` on the switch at `sipPort` presenting `callerId`; resolves once answered (ACK sent). */
+  /** Calls `dialled` on the switch at `sipPort` presenting `callerId`; resolves once answered (ACK sent), rejects with CallRefused otherwise. */
   static async call(sipPort: number, dialled: string, callerId: string): Promise<TrunkCaller> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, TRUNK_SOURCE_IP, () => resolve()));
     const caller = new TrunkCaller(socket, await RtpPeer.open(TRUNK_SOURCE_IP), sipPort, dialled, callerId);
-    await caller.invite();
+    try {
+      await caller.invite();
+    } catch (err) {
+      caller.socket.close();
+      caller.rtp.close();
+      throw err;
+    }
     return caller;
   }
 
@@ -72,9 +88,15 @@ export class TrunkCaller {
     this.send(`${this.request('INVITE', 1, ['Content-Type: application/sdp'])}${sdp}`.replace('Content-Length: 0', `Content-Length: ${Buffer.byteLength(sdp)}`));
     const ok = await this.waitFor(() => this.received.find((m) => /^SIP\/2\.0 [2-6]\d\d /.test(m) && / INVITE$/.test(header(m, 'CSeq') ?? '')),
       TIMEOUT_MS, 'the final answer to our INVITE');
-    if (!/^SIP\/2\.0 200 /.test(ok)) throw new Error(`the call was not answered: ${ok.split('\r\n')[0]}`);
     this.toTag = /;tag=([^;>\s]+)/.exec(header(ok, 'To') ?? '')?.[1] ?? '';
+    if (!/^SIP\/2\.0 200 /.test(ok)) {
+      // The ACK of a non-2xx belongs to the INVITE's transaction (RFC 3261 section 17.1.1.3).
+      this.remoteTarget = `sip:${this.dialled}@127.0.0.1:${this.sipPort}`;
+      this.send(this.request('ACK', 1));
+      throw new CallRefused(ok);
+    }
     this.remoteTarget = /<([^>]+)>/.exec(header(ok, 'Contact') ?? '')?.[1] ?? `sip:${this.dialled}@127.0.0.1:${this.sipPort}`;
+    this.answered = true;
     this.rtp.useAnswer(ok.slice(ok.indexOf('\r\n\r\n') + 4));
     this.send(this.request('ACK', 1));
   }
@@ -82,9 +104,11 @@ export class TrunkCaller {
   private request(method: string, cseq: number, extra: string[] = []): string {
     const { port } = this.socket.address();
     const uri = method === 'INVITE' ? `sip:${this.dialled}@127.0.0.1:${this.sipPort}` : this.remoteTarget;
+    const sameTransaction = method === 'INVITE' || (method === 'ACK' && !this.answered);
+    const branch = sameTransaction ? this.inviteBranch : `z9hG4bK${randomUUID().slice(0, 12)}`;
     return [
       `${method} ${uri} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${TRUNK_SOURCE_IP}:${port};branch=z9hG4bK${randomUUID().slice(0, 12)};rport`,
+      `Via: SIP/2.0/UDP ${TRUNK_SOURCE_IP}:${port};branch=${branch};rport`,
       'Max-Forwards: 70',
       `From: <sip:${this.callerId}@${TRUNK_SOURCE_IP}>;tag=${this.fromTag}`,
       `To: <sip:${this.dialled}@127.0.0.1>${this.toTag ? `;tag=${this.toTag}` : ''}`,
