@@ -23,7 +23,7 @@ import { EmbeddedMediaServer } from '../media/engine/index.js';
 import { connectFreeswitch } from '../media/freeswitch.js';
 import { loadPromptSet } from '../media/speech.js';
 import { advertisedAddressFor } from './net/address.js';
-import { Acd, RealClock, type AcdStore, type Clock } from './acd/index.js';
+import { Acd, RealClock, unplaceableForLog, type AcdStore, type Clock } from './acd/index.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
@@ -120,6 +120,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     const acd = new Acd({
       store, clock, queues: acdQueues(config), agents: acdAgents(config),
       onError: (err) => logger.error({ err }, 'ACD error'),
+      onUnplaceable: (u) => logger.warn(unplaceableForLog(u), 'a saved entry cannot be placed: kept and listed in the snapshot, never offered'),
     });
     const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators);
     const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
