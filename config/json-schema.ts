@@ -114,7 +114,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['portMin', 'portMax'],
-      properties: { portMin: port, portMax: port },
+      properties: { portMin: port, portMax: port, timeoutSeconds: { ...secondsOrZero, default: 60 } },
     },
     dataDir: text,
     logLevel: { type: 'string', enum: [...LOG_LEVELS], errorHint: `must be one of ${LOG_LEVELS.join(', ')}` },

@@ -65,6 +65,11 @@ export interface HttpConfig {
 export interface RtpConfig {
   portMin: number;
   portMax: number;
+  /**
+   * Seconds without RTP from an answered leg (not on hold) before its call
+   * is ended (a phone gone, a BYE lost): the agent is freed. 0: never.
+   */
+  timeoutSeconds: number;
 }
 
 /** A production engine (drachtio-server or FreeSWITCH). `host: null` means: use the embedded engine. */

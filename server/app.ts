@@ -175,6 +175,7 @@ async function startMedia(srf: Srf, config: Config, logger: Logger): Promise<Med
   return new EmbeddedMediaServer({
     portMin: config.rtp.portMin,
     portMax: config.rtp.portMax,
+    rtpTimeoutSecs: config.rtp.timeoutSeconds,
     bindAddress: config.sip.host,
     advertisedAddress: address,
     logger: logger.child({ component: 'media' }),

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
 import { fork, type Leg } from '../sip/fork.js';
 import { RETRY_AFTER_SECONDS } from '../sip/overload.js';
-import { AnchoredLine, RTP_TIMEOUT_SECS } from './line.js';
+import { AnchoredLine } from './line.js';
 import type { CallLine, PlacedLeg, Telephony } from './telephony.js';
 
 export class AnchoredCall extends AnchoredLine {
@@ -26,7 +26,7 @@ export class AnchoredCall extends AnchoredLine {
   async answer(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<boolean> {
     let endpoint: Endpoint;
     try {
-      endpoint = await this.media.createEndpoint({ remoteSdp: req.body, rtpTimeoutSecs: RTP_TIMEOUT_SECS });
+      endpoint = await this.media.createEndpoint({ remoteSdp: req.body });
     } catch (err) {
       if (!(err instanceof MediaNegotiationError)) {
         this.log.warn({ reason: String(err) }, 'no media for the caller: refused with 503');

@@ -7,9 +7,10 @@
  * both endpoints for the call's whole life: whoever hangs up, at whatever
  * moment, everything is released once.
  *
- * A leg whose far end stops sending RTP for RTP_TIMEOUT_SECS while the
- * call is up (a phone that crashed, a BYE lost on the way) ends the call,
- * caller's or agent's alike, so nobody is left busy on a dead call.
+ * A leg whose far end stops sending RTP while the call is up (a phone that
+ * crashed, a BYE lost on the way) ends the call, caller's or agent's alike,
+ * so nobody is left busy on a dead call: the media server's `rtp-timeout`
+ * (config rtp.timeoutSeconds).
  *
  * It reaches SIP only through Telephony's `dial`: answering the caller is
  * the SIP side's job (./anchored-call.ts with drachtio-srf), which hands the
@@ -19,13 +20,6 @@ import type { Logger } from 'pino';
 import type { Endpoint, MediaServer } from '../../media/port.js';
 import type { Leg } from '../sip/fork.js';
 import type { CallLine, ConnectOptions, EndedBy, PlacedLeg, Telephony } from './telephony.js';
-
-/**
- * Seconds without RTP from an answered leg (not on hold) before the call is
- * ended. Longer than any silence a phone with voice activity detection
- * keeps (it still sends comfort noise), short enough to free an agent soon.
- */
-export const RTP_TIMEOUT_SECS = 60;
 
 export class AnchoredLine implements CallLine {
   private callerEndpoint?: Endpoint;
@@ -75,7 +69,7 @@ export class AnchoredLine implements CallLine {
    */
   async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
-    const endpoint = await this.media.createEndpoint({ rtpTimeoutSecs: RTP_TIMEOUT_SECS });
+    const endpoint = await this.media.createEndpoint({});
     endpoint.once('rtp-timeout', () => {
       this.log.warn('agent sends no RTP: ending the call');
       void this.hangup();

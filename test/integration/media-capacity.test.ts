@@ -28,7 +28,7 @@ describe('no free RTP port', () => {
     const port = first % 2 === 0 ? first : first + 1;
     product = await startProduct({
       tweak: (c) => {
-        c.rtp = { portMin: port, portMax: port + 1 };
+        c.rtp = { ...c.rtp, portMin: port, portMax: port + 1 };
         c.sip.maxConcurrentCalls = 10;
       },
     });

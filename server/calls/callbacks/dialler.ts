@@ -47,7 +47,6 @@ import { SERVICE_HEADER, presentationHeaders } from '../../sip/legs.js';
 import { DIAL_OUT_REFUSED } from '../../sip/fork.js';
 import type { Leg } from '../../sip/fork.js';
 import type { DiallerServices } from '../services.js';
-import { RTP_TIMEOUT_SECS } from '../line.js';
 import { clockTimeout } from '../sleep.js';
 import type { PlacedLeg } from '../telephony.js';
 import { tellAcd } from '../tell-acd.js';
@@ -191,7 +190,7 @@ class Attempt {
 
   /** An endpoint for one side; a side that stops sending RTP once answered ends the callback (../line.ts). */
   private async endpoint(side: 'agent' | 'customer'): Promise<Endpoint> {
-    const endpoint = await this.services.media.createEndpoint({ rtpTimeoutSecs: RTP_TIMEOUT_SECS });
+    const endpoint = await this.services.media.createEndpoint({});
     endpoint.once('rtp-timeout', () => {
       this.log.warn({ side }, 'no RTP from one side: ending the callback');
       if (side === 'agent') this.agentGone.abort();
