@@ -35,13 +35,13 @@ const hostname = {
 };
 const destinations = {
   type: 'array',
-  items: { type: 'string', enum: [...DESTINATIONS] },
+  items: { type: 'string', enum: [...DESTINATIONS], errorHint: `must be one of ${DESTINATIONS.join(', ')}` },
   uniqueItems: true,
   errorHint: `must be a list of destinations out of ${DESTINATIONS.join(', ')}`,
 };
 const prefixes = {
   type: 'array',
-  items: { type: 'string', pattern: '^\\+[0-9]{1,14}$' },
+  items: { type: 'string', pattern: '^\\+[0-9]{1,14}$', errorHint: 'must be an E.164 prefix such as "+46900"' },
   errorHint: 'must be a list of E.164 prefixes such as "+46900"',
 };
 
