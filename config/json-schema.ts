@@ -4,7 +4,7 @@
  * ./validation-kit.ts). Unknown keys are errors, so typos are caught. What a
  * schema cannot say (unique ids, references between sections) is in ./rules.ts.
  */
-import { ANSWER_ON, DIGEST_ALGORITHMS, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS } from './schema.js';
+import { ANSWER_ON, CALLER_CLASSES, DESTINATIONS, DIGEST_ALGORITHMS, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS } from './schema.js';
 
 /** How a queue's routing steps work, as the schema describes them and the rules' messages repeat. */
 export const STEPS_RULE =
@@ -35,6 +35,29 @@ const hostname = {
   pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$',
   errorHint: 'must be a domain name such as kustbanken.local',
 };
+const destinations = {
+  type: 'array',
+  items: { type: 'string', enum: [...DESTINATIONS], errorHint: `must be one of ${DESTINATIONS.join(', ')}` },
+  uniqueItems: true,
+  errorHint: `must be a list of destinations out of ${DESTINATIONS.join(', ')}`,
+};
+const prefixes = {
+  type: 'array',
+  items: { type: 'string', pattern: '^\\+[0-9]{1,14}$', errorHint: 'must be an E.164 prefix such as "+46900"' },
+  errorHint: 'must be a list of E.164 prefixes such as "+46900"',
+};
+
+/** Premium-rate numbers: Sweden's 0900, 0939 and 0944 (PTS numbering plan). */
+export const DEFAULT_PREMIUM_PREFIXES = ['+46900', '+46939', '+46944'];
+/**
+ * Non-geographic codes where calls cost far more than any country's, and
+ * where toll fraud sends its traffic (ITU-T E.164 assignments): satellite
+ * (+870 Inmarsat, +881 global mobile satellite), international networks
+ * (+882, +883), international premium rate (+979), shared cost (+808),
+ * personal telecommunications (+878), humanitarian (+888) and trials (+991).
+ */
+export const DEFAULT_SPECIAL_PREFIXES = ['+870', '+878', '+881', '+882', '+883', '+888', '+808', '+979', '+991'];
+
 const engine = {
   type: 'object',
   additionalProperties: false,
@@ -112,7 +135,7 @@ export const configSchema = {
             },
           },
         },
-        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for no limit)' },
+        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for as many as the RTP port range carries)' },
         maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
       },
     },
@@ -126,7 +149,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['portMin', 'portMax'],
-      properties: { portMin: port, portMax: port },
+      properties: { portMin: port, portMax: port, timeoutSeconds: { ...secondsOrZero, default: 60 } },
     },
     dataDir: text,
     logLevel: { type: 'string', enum: [...LOG_LEVELS], errorHint: `must be one of ${LOG_LEVELS.join(', ')}` },
@@ -220,6 +243,30 @@ export const configSchema = {
           greeting: { type: 'boolean', errorHint: 'must be true or false' },
           personalAgent: { ...extension, errorHint: 'must be the extension of an agent, 2 to 6 digits in quotes, such as "1002"' },
         },
+      },
+    },
+    dialOut: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        allow: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: Object.fromEntries(CALLER_CLASSES.map((c) => [c, { ...destinations, default: ['national'] }])),
+        },
+        extensions: {
+          type: 'object',
+          propertyNames: { pattern: EXTENSION_PATTERN },
+          additionalProperties: destinations,
+          default: {},
+          errorHint: 'must be a mapping of extension (2 to 6 digits, in quotes) to a list of destinations',
+        },
+        maxConcurrentCalls: { type: 'integer', minimum: 1, default: 30, errorHint: 'must be a whole number of calls >= 1' },
+        maxCallsPerHour: { type: 'integer', minimum: 1, default: 300, errorHint: 'must be a whole number of calls >= 1' },
+        premiumPrefixes: { ...prefixes, default: DEFAULT_PREMIUM_PREFIXES },
+        specialPrefixes: { ...prefixes, default: DEFAULT_SPECIAL_PREFIXES },
       },
     },
     featureCodes: {

@@ -2,15 +2,16 @@
  * The configuration's cross-field rules, the ones a JSON schema cannot say:
  * unique extensions, numbers, queue and trunk names; every reference (a
  * number's target, queue and personal agent, an agent's queues, an
- * operator's extensions) names something that exists; routing steps that
- * widen the circle in order; port ranges that do not collide; no demo
- * secret for a drachtio-server on another machine.
+ * operator's extensions, the dial-out policy's extensions) names something
+ * that exists; trusted sources are addresses, address:port or CIDRs;
+ * routing steps that widen the circle in order; port ranges that do not
+ * collide; no demo secret for a drachtio-server on another machine.
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
-import { isIP } from 'node:net';
 import { STEPS_RULE } from './json-schema.js';
 import type { Config, FeatureCodesConfig } from './schema.js';
+import { parseTrustedSource } from './trusted-source.js';
 import type { Issue } from './validation-kit.js';
 
 /** drachtio's well-known demo secret: anyone who knows drachtio knows it. */
@@ -20,16 +21,6 @@ export const DEMO_DRACHTIO_SECRET = 'cymru';
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-function isIpOrCidr(s: string): boolean {
-  const slash = s.indexOf('/');
-  if (slash < 0) return isIP(s) !== 0;
-  const addr = s.slice(0, slash);
-  const bits = s.slice(slash + 1);
-  const family = isIP(addr);
-  if (family === 0 || !/^(0|[1-9][0-9]*)$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 /** Cross-field rules, run on a value that already matches the schema. Returns the first problem. */
@@ -135,10 +126,16 @@ export function checkConfigRules(config: Config): Issue | null {
     }
     seenTrunk.set(t.name, i);
     for (const [j, src] of t.trustedSources.entries()) {
-      if (!isIpOrCidr(src)) {
-        return { path: ['trunks', i, 'trustedSources', j], problem: `must be an IP address or CIDR such as 192.0.2.0/24, got ${JSON.stringify(src)}` };
+      if (!parseTrustedSource(src)) {
+        return {
+          path: ['trunks', i, 'trustedSources', j],
+          problem: `must be an IP address, an address and port such as 192.0.2.10:5060, or a CIDR such as 192.0.2.0/24, got ${JSON.stringify(src)}`,
+        };
       }
     }
+  }
+  for (const ext of Object.keys(config.dialOut.extensions)) {
+    if (!seenExt.has(ext)) return { path: ['dialOut', 'extensions', ext], problem: `unknown extension "${ext}" (not in extensions)` };
   }
   const codes = Object.entries(config.featureCodes) as Array<[keyof FeatureCodesConfig, string]>;
   for (const [i, [key, code]] of codes.entries()) {

@@ -10,6 +10,14 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const TRUNK_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export type TrunkTransport = (typeof TRUNK_TRANSPORTS)[number];
 
+/** Who places a call out through the trunk (the dial-out policy judges each alike). */
+export const CALLER_CLASSES = ['extension', 'callback', 'transfer', 'mobile'] as const;
+export type CallerClass = (typeof CALLER_CLASSES)[number];
+
+/** Kinds of destination out through the trunk, from cheapest to costliest. */
+export const DESTINATIONS = ['national', 'international', 'premium', 'special'] as const;
+export type Destination = (typeof DESTINATIONS)[number];
+
 export interface CompanyConfig {
   name: string;
   /** Country calling code without "+", e.g. "46"; used to normalise national numbers. */
@@ -71,7 +79,11 @@ export interface SipConfig {
   registration: RegistrationConfig;
   digest: DigestConfig;
   throttle: ThrottleConfig;
-  /** New calls get 503 while this many are in progress; unset: no limit. */
+  /**
+   * New calls get 503 while this many are in progress. Unset: derived from
+   * the RTP port range (each call anchored through our media uses two
+   * endpoints, each a port pair).
+   */
   maxConcurrentCalls?: number;
   /** New calls get 503 while the event loop runs later than this (ms, smoothed over about a second); unset: not watched. */
   maxEventLoopDelayMs?: number;
@@ -85,6 +97,11 @@ export interface HttpConfig {
 export interface RtpConfig {
   portMin: number;
   portMax: number;
+  /**
+   * Seconds without RTP from an answered leg (not on hold) before its call
+   * is ended (a phone gone, a BYE lost): the agent is freed. 0: never.
+   */
+  timeoutSeconds: number;
 }
 
 /** A production engine (drachtio-server or FreeSWITCH). `host: null` means: use the embedded engine. */
@@ -204,7 +221,11 @@ export interface TrunkConfig {
   transport: TrunkTransport;
   username?: string;
   password?: string;
-  /** IP addresses or CIDRs (IPv4 or IPv6) whose requests are treated as coming from this trunk. */
+  /**
+   * Where the trunk's requests come from: an IP address, optionally with a
+   * port ("192.0.2.10:5060", "[2001:db8::1]:5060"), or a CIDR (any port).
+   * Without a port, any port of that address counts as the trunk.
+   */
   trustedSources: string[];
   /** E.164 caller id presented on calls out through this trunk. */
   callerId: string;
@@ -250,6 +271,25 @@ export interface AvalancheConfig {
   language?: string;
 }
 
+/**
+ * The dial-out policy (server/sip/dial-out.ts): which destinations each kind
+ * of caller may reach through the trunk, and how many calls may go out.
+ */
+export interface DialOutConfig {
+  /** The destinations each caller class may dial; default national only. */
+  allow: Record<CallerClass, Destination[]>;
+  /** Extensions with destinations of their own: replaces `allow.extension` for that extension's calls. */
+  extensions: Record<string, Destination[]>;
+  /** Calls out through the trunk at once; the next is refused. */
+  maxConcurrentCalls: number;
+  /** Calls out through the trunk in any 60 minutes; the next is refused. */
+  maxCallsPerHour: number;
+  /** E.164 prefixes of premium-rate numbers (default Sweden's 0900, 0939, 0944). */
+  premiumPrefixes: string[];
+  /** E.164 prefixes of satellite and other non-geographic special ranges (default +881, +882, +883, +870 ...). */
+  specialPrefixes: string[];
+}
+
 export interface Config {
   company: CompanyConfig;
   sip: SipConfig;
@@ -269,6 +309,7 @@ export interface Config {
   queues: QueueConfigEntry[];
   numbers: NumberConfig[];
   trunks: TrunkConfig[];
+  dialOut: DialOutConfig;
   featureCodes: FeatureCodesConfig;
   operators: OperatorConfig[];
   avalanche: AvalancheConfig[];

@@ -29,7 +29,7 @@ import { EmbeddedMediaServer } from '../media/engine/index.js';
 import { connectFreeswitch } from '../media/freeswitch.js';
 import { loadPromptSet } from '../media/speech.js';
 import { advertisedAddressFor } from './net/address.js';
-import { Acd, RealClock, type AcdStore, type Clock } from './acd/index.js';
+import { Acd, RealClock, unplaceableForLog, type AcdStore, type Clock } from './acd/index.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
@@ -155,6 +155,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     const acd = new Acd({
       store, clock, queues: acdQueues(config), agents: acdAgents(config),
       onError: (err) => logger.error({ err }, 'ACD error'),
+      onUnplaceable: (u) => logger.warn(unplaceableForLog(u), 'a saved entry cannot be placed: kept and listed in the snapshot, never offered'),
     });
     const pinTries = new PinTries({ now: () => clock.now(), logger: logger.child({ component: 'feature-codes' }) });
     const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators, pinTries);
@@ -212,6 +213,7 @@ async function startMedia(srf: Srf, config: Config, logger: Logger): Promise<Med
   return new EmbeddedMediaServer({
     portMin: config.rtp.portMin,
     portMax: config.rtp.portMax,
+    rtpTimeoutSecs: config.rtp.timeoutSeconds,
     bindAddress: config.sip.host,
     advertisedAddress: address,
     logger: logger.child({ component: 'media' }),

@@ -70,7 +70,7 @@ import { Ringing } from './ringing.js';
 import { RoutingIndex } from './routing-index.js';
 import { Serial } from './serial.js';
 import { Views, type AcdSnapshot } from './snapshot.js';
-import { takeOverLoaded } from './startup.js';
+import { takeOverLoaded, unplaceableEntries, type UnplaceableEntry } from './startup.js';
 import type { AcdStore } from './store-port.js';
 import { Takeover } from './takeover.js';
 import { EngineTimers } from './timers.js';
@@ -98,6 +98,8 @@ export interface AcdOptions {
   heartbeatMs?: number;
   /** How long a heartbeat keeps an instance alive. Default three beats. */
   heartbeatTtlMs?: number;
+  /** Each loaded entry that cannot be placed, at start (./startup.ts). Default: one line on stderr. */
+  onUnplaceable?: (unplaceable: UnplaceableEntry) => void;
 }
 
 export type AcdListener = (event: AcdEvent) => void;
@@ -110,6 +112,9 @@ export class Acd {
   private readonly store: AcdStore;
   private readonly clock: Clock;
   private readonly onError: (err: unknown) => void;
+  private readonly onUnplaceable: (unplaceable: UnplaceableEntry) => void;
+  /** Loaded entries the store kept aside: their id was taken. */
+  private duplicates: QueueEntry[] = [];
   private readonly listeners = new Set<AcdListener>();
   private readonly index: RoutingIndex;
   private readonly serial: Serial;
@@ -132,6 +137,8 @@ export class Acd {
     this.store = store;
     this.clock = clock;
     this.onError = options.onError ?? ((err) => console.error('acd:', err));
+    this.onUnplaceable = options.onUnplaceable
+      ?? (({ entry, reason }) => console.error(`acd: entry ${entry.id} of queue ${entry.queueId} cannot be placed (${reason}): kept, never offered`));
     this.instanceId = options.instanceId ?? randomUUID();
     const beatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     const beatTtlMs = options.heartbeatTtlMs ?? HEARTBEAT_TTL_BEATS * beatMs;
@@ -207,6 +214,8 @@ export class Acd {
       for (const e of loaded.entries) this.mirror.applyEntry(e);
       for (const c of buffered) this.mirror.applyChange(c);
       await takeOverLoaded({ index: this.index, mirror: this.mirror, lifecycle: this.lifecycle, clock: this.clock }, this.store.shared);
+      this.duplicates = loaded.duplicates ?? [];
+      for (const u of unplaceableEntries(this.index, this.duplicates)) this.onUnplaceable(u);
       if (this.store.shared) await this.takeover.reapOrphans();
       this.matcher.everyEntry();
     });
@@ -389,7 +398,7 @@ export class Acd {
 
   /** Queues with their line in order, agents with their states. */
   snapshot(): AcdSnapshot {
-    return this.views.snapshot(this.clock.now());
+    return this.views.snapshot(this.clock.now(), unplaceableEntries(this.index, this.duplicates));
   }
 
   // ---- the engine -------------------------------------------------------------

@@ -2,6 +2,7 @@
 export { Acd, AcdError } from './acd.js';
 export type { AcdListener, AcdOptions } from './acd.js';
 export type { AcdSnapshot, QueueSnapshot, SnapshotEntry } from './snapshot.js';
+export { unplaceableForLog, type UnplaceableEntry } from './startup.js';
 export { RealClock, SimulatedClock } from './clock.js';
 export type { Clock, TimerFn, TimerHandle } from './clock.js';
 export type { Phase } from './eligibility.js';

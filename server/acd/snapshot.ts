@@ -7,6 +7,7 @@ import type { Phase } from './eligibility.js';
 import { DEFAULT_HANDLE_SECONDS, RecentHandleTimes, estimateWaitSeconds } from './ewt.js';
 import type { AgentStatus, QueueEntry } from './model.js';
 import type { RoutingIndex } from './routing-index.js';
+import type { UnplaceableEntry } from './startup.js';
 
 export interface SnapshotEntry extends QueueEntry {
   /** How long it has waited (from its enqueue time, also for callbacks). */
@@ -36,6 +37,8 @@ export interface AcdSnapshot {
   queues: QueueSnapshot[];
   /** Every configured agent, by id. */
   agents: AgentStatus[];
+  /** Entries that cannot be placed (a queue no longer configured, an id taken twice): kept, never offered (./startup.ts). */
+  unplaceable: UnplaceableEntry[];
 }
 
 export class Views {
@@ -70,7 +73,7 @@ export class Views {
     return estimateWaitSeconds({ ahead, staffed, free: available, handleSeconds });
   }
 
-  snapshot(at: number): AcdSnapshot {
+  snapshot(at: number, unplaceable: UnplaceableEntry[]): AcdSnapshot {
     const queues: QueueSnapshot[] = [];
     for (const [id, q] of this.index.queues) {
       const entries = this.index.lineOf(id).map((e): SnapshotEntry => {
@@ -91,6 +94,6 @@ export class Views {
       });
     }
     const agents = [...this.index.profiles.keys()].sort().map((id) => this.index.agents.get(id)!);
-    return { at, queues, agents };
+    return { at, queues, agents, unplaceable };
   }
 }

@@ -3,8 +3,16 @@
  * anything is routed: on a store only it uses, what its previous process
  * left (./restart.ts); on any store, whatever refers to nothing any more
  * is released (below).
+ *
+ * An entry that cannot be placed is reported, never dropped: one whose
+ * queue is no longer configured stays where it is (kept by the store, never
+ * offered), and one whose id another entry already holds is kept aside by
+ * the store. Each is told to `onUnplaceable` at start and listed in the
+ * snapshot for supervisors (`unplaceableEntries`) until someone removes it
+ * or configures its queue again.
  */
 import type { Clock } from './clock.js';
+import type { QueueEntry } from './model.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { StoreMirror } from './mirror.js';
 import { afterWithdraw, withdrawn } from './offers.js';
@@ -59,4 +67,30 @@ async function reconcile({ index, mirror, lifecycle, clock }: { index: RoutingIn
       await lifecycle.changeAgent(agent, wrapUpOver(agent, now));
     }
   }
+}
+
+/** Why a loaded entry cannot be placed. */
+export type UnplaceableReason = 'unknown-queue' | 'duplicate-id';
+
+export interface UnplaceableEntry {
+  entry: QueueEntry;
+  reason: UnplaceableReason;
+}
+
+/** The loaded entries that cannot be placed now: those of a queue not configured, and the store's duplicates. */
+export function unplaceableEntries(index: Pick<RoutingIndex, 'entries' | 'queues'>, duplicates: readonly QueueEntry[]): UnplaceableEntry[] {
+  return [
+    ...[...index.entries.values()].filter((e) => !index.queues.has(e.queueId)).map((entry) => ({ entry, reason: 'unknown-queue' as const })),
+    ...duplicates.map((entry) => ({ entry, reason: 'duplicate-id' as const })),
+  ];
+}
+
+/**
+ * What a log line shows of an unplaceable entry: enough to find and fix it,
+ * never the flow's variables (a caller may have keyed a card number there).
+ */
+export function unplaceableForLog({ entry, reason }: UnplaceableEntry): Record<string, unknown> {
+  const { id, kind, queueId, enqueuedAt, priority, attempts } = entry;
+  const { service, callbackNumber } = entry.data;
+  return { reason, entry: { id, kind, queueId, enqueuedAt, priority, attempts, service, callbackNumber } };
 }

@@ -21,9 +21,20 @@ export type ClaimResult =
   | { ok: true; entry: QueueEntry; agent: AgentStatus }
   | { ok: false; reason: 'entry-gone' | 'entry-offered' | 'agent-not-ready' | 'agent-unknown' };
 
+/** What a store hands an instance starting up. */
+export interface LoadedState {
+  entries: QueueEntry[];
+  agents: AgentStatus[];
+  /**
+   * Entries the store read but could not keep under their id, another entry
+   * holding it (a state file edited by hand): kept aside, never lost.
+   */
+  duplicates?: QueueEntry[];
+}
+
 export interface AcdStore {
   /** Everything there is, for an instance starting up. */
-  load(): Promise<{ entries: QueueEntry[]; agents: AgentStatus[] }>;
+  load(): Promise<LoadedState>;
   putEntry(entry: QueueEntry): Promise<void>;
   deleteEntry(id: string): Promise<void>;
   putAgent(agent: AgentStatus): Promise<void>;

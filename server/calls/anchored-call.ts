@@ -3,14 +3,17 @@
  *
  * - `AnchoredCall`: a caller answered with our media (an AnchoredLine,
  *   ./line.ts): the endpoint is made from the caller's offer (an offer our
- *   media cannot take gets 488 with a Warning), then the INVITE is answered
- *   with the endpoint's SDP.
+ *   media cannot take gets 488 with a Warning; no media to be had, such as
+ *   every RTP port in use, gets 503 with Retry-After, like any other lack of
+ *   capacity: server/sip/overload.ts), then the INVITE is answered with the
+ *   endpoint's SDP.
  * - Our own calls ring every leg at once (server/sip/fork.ts).
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
 import { fork, type Leg } from '../sip/fork.js';
+import { RETRY_AFTER_SECONDS } from '../sip/overload.js';
 import { AnchoredLine } from './line.js';
 import type { CallLine, PlacedLeg, Telephony } from './telephony.js';
 
@@ -23,11 +26,15 @@ export class AnchoredCall extends AnchoredLine {
   async answer(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<boolean> {
     let endpoint: Endpoint;
     try {
-      endpoint = await this.media.createEndpoint({ remoteSdp: req.body, rtpTimeoutSecs: 60 });
+      endpoint = await this.media.createEndpoint({ remoteSdp: req.body });
     } catch (err) {
-      const reason = err instanceof MediaNegotiationError ? err.reason : String(err);
-      this.log.info({ reason }, 'caller media refused');
-      res.send(488, { headers: { Warning: `399 vaxel "${reason.replace(/"/g, "'").slice(0, 120)}"` } });
+      if (!(err instanceof MediaNegotiationError)) {
+        this.log.warn({ reason: String(err) }, 'no media for the caller: refused with 503');
+        res.send(503, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
+        return false;
+      }
+      this.log.info({ reason: err.reason }, 'caller media refused');
+      res.send(488, { headers: { Warning: `399 vaxel "${err.reason.replace(/"/g, "'").slice(0, 120)}"` } });
       return false;
     }
     let dialog: Srf.Dialog;

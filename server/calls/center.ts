@@ -35,12 +35,11 @@ import type { FlowLibrary } from '../ivr/loader.js';
 import type { AnnouncementStore } from '../ivr/context.js';
 import type { Flow } from '../ivr/flow.js';
 import type { Registrar } from '../sip/registrar.js';
-import type { LegBuilder } from '../sip/legs.js';
 import type { AvalancheSource } from './avalanche.js';
 import { CallbackDialler } from './callbacks/dialler.js';
 import type { CallEvent } from './events.js';
 import { otherCallAnswered } from './other-calls.js';
-import type { CallServices, OfferTarget, QueueSettings } from './services.js';
+import type { CallLegs, CallServices, OfferTarget, QueueSettings } from './services.js';
 import { CallSession, type DialledNumber } from './session.js';
 import type { CallLine, Telephony } from './telephony.js';
 
@@ -58,7 +57,7 @@ export interface CallCenterOptions {
   flows: Pick<FlowLibrary, 'forCall'>;
   registrar: Pick<Registrar, 'onChange' | 'contactsOf'>;
   /** Builds every leg the calls place (agents' phones, mobiles, the trunk). */
-  legs: Pick<LegBuilder, 'device' | 'outside'>;
+  legs: CallLegs;
   announcements: AnnouncementStore;
   /** Active avalanche messages by service (./avalanche.ts); none when absent. */
   avalanche?: AvalancheSource;

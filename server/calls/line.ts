@@ -7,6 +7,11 @@
  * both endpoints for the call's whole life: whoever hangs up, at whatever
  * moment, everything is released once.
  *
+ * A leg whose far end stops sending RTP while the call is up (a phone that
+ * crashed, a BYE lost on the way) ends the call, caller's or agent's alike,
+ * so nobody is left busy on a dead call: the media server's `rtp-timeout`
+ * (config rtp.timeoutSeconds).
+ *
  * It reaches SIP only through Telephony's `dial`: answering the caller is
  * the SIP side's job (./anchored-call.ts with drachtio-srf), which hands the
  * answered leg over with `answered`.
@@ -65,6 +70,10 @@ export class AnchoredLine implements CallLine {
   async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
     const endpoint = await this.media.createEndpoint({});
+    endpoint.once('rtp-timeout', () => {
+      this.log.warn('agent sends no RTP: ending the call');
+      void this.hangup();
+    });
     if (this.ended) {
       await endpoint.destroy();
       return 487;

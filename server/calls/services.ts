@@ -17,6 +17,9 @@ import type { CallEventSink } from './events.js';
 import type { OtherCallEnd } from './other-calls.js';
 import type { Telephony } from './telephony.js';
 
+/** The legs a call places: agents' devices, extensions' phones, numbers out through the trunk (as far as the dial-out policy allows). */
+export type CallLegs = Pick<LegBuilder, 'device' | 'outside' | 'checkOutside' | 'isExtension'>;
+
 /** A queue's settings the calls layer uses. */
 export interface QueueSettings {
   /** Position and estimated wait every this many seconds (0: on entry only), unless the flow says otherwise. */
@@ -52,8 +55,8 @@ export type SessionAcd = Pick<Acd,
 
 export interface CallServices {
   acd: SessionAcd;
-  /** Every agent's or transfer target's phones to ring. */
-  legs: Pick<LegBuilder, 'device'>;
+  /** Every agent's or transfer target's phones to ring, and the dial-out policy's word on a callback number. */
+  legs: CallLegs;
   prompts: PromptSet;
   announcements: AnnouncementStore;
   /** Active avalanche messages by service (./avalanche.ts); none when absent. */
@@ -77,8 +80,8 @@ export type DiallerAcd = Pick<Acd,
 
 export interface DiallerServices {
   acd: DiallerAcd;
-  /** The agent's phones, and the customer out through the trunk. */
-  legs: Pick<LegBuilder, 'device' | 'outside'>;
+  /** The agent's phones, and the customer: an extension's phones, or out through the trunk. */
+  legs: CallLegs;
   media: Pick<MediaServer, 'createEndpoint'>;
   telephony: Pick<Telephony, 'dial'>;
   prompts: PromptSet;

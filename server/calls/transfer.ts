@@ -1,6 +1,7 @@
 /**
  * A flow's transfer node: the call put through to an extension (every
- * phone registered for it rings) or to a number through the trunk, without
+ * phone registered for it rings) or to a number through the trunk, as far
+ * as the dial-out policy lets a transfer go (server/sip/dial-out.ts), without
  * the ACD. The callee sees the service and the caller as an agent does; the
  * caller hears music while it rings, at most `timeoutSeconds` on the call's
  * clock. An agent whose extension takes the call is busy for the ACD until
@@ -8,6 +9,7 @@
  */
 import type { TransferRequest, TransferResult } from '../ivr/context.js';
 import { musicFile } from '../../media/speech.js';
+import type { Leg } from '../sip/fork.js';
 import { shownToCallee, type CallerSide } from './caller.js';
 import type { OtherCallEnd } from './other-calls.js';
 import type { CallServices } from './services.js';
@@ -22,8 +24,7 @@ export interface TransferOutcome {
 export async function transferCall(services: CallServices, caller: CallerSide, request: TransferRequest,
   signal: AbortSignal): Promise<TransferOutcome> {
   const { line, call, logger } = caller;
-  const device = request.kind === 'extension' ? { kind: 'desk' as const, extension: request.to } : { kind: 'mobile' as const, number: request.to };
-  const legs = services.legs.device(device, shownToCallee(call));
+  const legs = transferLegs(services, request, shownToCallee(call));
   if (legs.length === 0) return { result: { outcome: 'failed', reason: 'unavailable' } };
   const ringOut = clockTimeout(services.clock, request.timeoutSeconds * 1000);
   const timeout = AbortSignal.any([signal, ringOut.signal]);
@@ -46,4 +47,11 @@ export async function transferCall(services: CallServices, caller: CallerSide, r
   if (status === 486 || status === 600 || status === 603) return { result: { outcome: 'failed', reason: 'busy' } };
   if (status === 404 || status === 480 || status === 503) return { result: { outcome: 'failed', reason: 'unavailable' } };
   return { result: { outcome: 'failed', reason: 'error' } };
+}
+
+/** The extension's phones, or the number out through the trunk; none when the extension has no phone or the policy refuses the number. */
+function transferLegs(services: CallServices, request: TransferRequest, headers: Record<string, string>): Leg[] {
+  if (request.kind === 'extension') return services.legs.device({ kind: 'desk', extension: request.to }, headers);
+  const out = services.legs.outside(request.to, headers, { callerClass: 'transfer' });
+  return 'leg' in out ? [out.leg] : [];
 }

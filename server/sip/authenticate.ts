@@ -12,7 +12,7 @@ export function authenticate(prover: Prover): InviteStep {
   return async (req, res, next) => {
     const locals = localsOf(req);
     const { directory } = prover;
-    if (directory.trunkFor(req.source_address)) {
+    if (directory.trunkFor(req.source_address, req.source_port)) {
       locals.caller = { number: userPart(req.getParsedHeader('From').uri), fromTrunk: true };
       next();
       return;

@@ -12,7 +12,7 @@
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import { fork, type Leg } from './fork.js';
+import { DIAL_OUT_REFUSED, admitLeg, fork, type Leg } from './fork.js';
 import type { CallEnded } from './ports.js';
 
 /** The caller's side of a call the switch connects. */
@@ -101,6 +101,11 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
 /** One leg through drachtio-srf's createB2BUA, which passes the callee's failure on to the caller. */
 export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
   const { srf, req, res, log } = call;
+  const permit = admitLeg(leg);
+  if (permit === undefined) {
+    res.send(DIAL_OUT_REFUSED);
+    return;
+  }
   try {
     const { uas, uac } = await srf.createB2BUA(req, res, leg.uri, {
       headers: leg.headers,
@@ -111,15 +116,18 @@ export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
     const ended = call.answered();
     uas.on('destroy', () => {
       log.info('caller hung up');
+      permit?.release();
       uac.destroy(undefined, () => {});
       void ended();
     });
     uac.on('destroy', () => {
       log.info('callee hung up');
+      permit?.release();
       uas.destroy(undefined, () => {});
       void ended();
     });
   } catch (err) {
+    permit?.release();
     const status = (err as { status?: number }).status;
     log.info({ uri: leg.uri, status: status ?? String(err) }, 'call not connected');
   }

@@ -1,21 +1,30 @@
 /**
  * Who is who on the switch, from the configuration: agent extensions and
  * their passwords, the numbers callers dial and the service each leads to,
- * and which source addresses are the operator trunk.
+ * and which sources are the operator trunk: an address and port, or an
+ * address or CIDR with any port (config/trusted-source.ts).
  */
 import { BlockList, isIP } from 'node:net';
 import type { Config, ExtensionConfig, NumberConfig, TrunkConfig } from '../../config/schema.js';
+import { parseTrustedSource } from '../../config/trusted-source.js';
 import { normaliseDialled } from './numbers.js';
+
+/** Addresses of a trunk, and the one port they must send from, if any. */
+interface TrustedSources {
+  trunk: TrunkConfig;
+  list: BlockList;
+  port?: number;
+}
 
 export class Directory {
   private readonly extensions: Map<string, ExtensionConfig>;
   private readonly numbers: Map<string, NumberConfig>;
-  private readonly trunkSources: Array<{ trunk: TrunkConfig; list: BlockList }>;
+  private readonly trunkSources: TrustedSources[];
 
   constructor(private readonly config: Pick<Config, 'extensions' | 'numbers' | 'trunks' | 'company'>) {
     this.extensions = new Map(config.extensions.map((e) => [e.extension, e]));
     this.numbers = new Map(config.numbers.map((n) => [n.number, n]));
-    this.trunkSources = config.trunks.map((trunk) => ({ trunk, list: blockListOf(trunk.trustedSources) }));
+    this.trunkSources = config.trunks.flatMap((trunk) => sourcesOf(trunk));
   }
 
   extension(id: string): ExtensionConfig | undefined {
@@ -38,10 +47,16 @@ export class Directory {
     return e164 && !this.numbers.has(e164) ? e164 : undefined;
   }
 
-  /** The trunk a request comes from, judged only by its source address. */
-  trunkFor(address: string): TrunkConfig | undefined {
+  /** The trunk a request comes from, judged by its source address and port. */
+  trunkFor(address: string, port: number | string): TrunkConfig | undefined {
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    return this.trunkSources.find(({ list }) => list.check(address, family))?.trunk;
+    return this.trunkSources.find((s) => (s.port === undefined || s.port === Number(port)) && s.list.check(address, family))?.trunk;
+  }
+
+  /** Whether an address is one of a trunk's, on any port: such an address is never blocked for failed authentications. */
+  isTrunkAddress(address: string): boolean {
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    return this.trunkSources.some((s) => s.list.check(address, family));
   }
 
   get outboundTrunk(): TrunkConfig | undefined {
@@ -49,13 +64,16 @@ export class Directory {
   }
 }
 
-function blockListOf(sources: string[]): BlockList {
-  const list = new BlockList();
-  for (const source of sources) {
-    const [address, prefix] = source.split('/');
-    const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) list.addAddress(address!, family);
-    else list.addSubnet(address!, Number(prefix), family);
+/** A trunk's trusted sources, grouped by the port they must come from (none: any). */
+function sourcesOf(trunk: TrunkConfig): TrustedSources[] {
+  const byPort = new Map<number | undefined, BlockList>();
+  for (const text of trunk.trustedSources) {
+    const source = parseTrustedSource(text);
+    if (!source) throw new Error(`trunk ${trunk.name}: not a trusted source: ${text}`);
+    const list = byPort.get(source.port) ?? new BlockList();
+    byPort.set(source.port, list);
+    if (source.prefix === undefined) list.addAddress(source.address, source.family);
+    else list.addSubnet(source.address, source.prefix, source.family);
   }
-  return list;
+  return [...byPort].map(([port, list]) => ({ trunk, list, ...(port !== undefined ? { port } : {}) }));
 }

@@ -33,6 +33,40 @@ export interface Leg {
    * until it expires.
    */
   forget?: () => void;
+  /**
+   * Set for a leg out through the trunk: its place among the calls out
+   * (the dial-out policy, ./dial-out.ts), asked for when the INVITE is about
+   * to be sent and held until the call is over; undefined: refused, and no
+   * INVITE is sent (the leg fails with 403).
+   */
+  admit?: () => LegPermit | undefined;
+}
+
+/** A leg's place among the calls out, released once the call is over. */
+export interface LegPermit {
+  release(): void;
+}
+
+/** Refused by the dial-out policy: the status a leg that may not be dialled fails with. */
+export const DIAL_OUT_REFUSED = 403;
+
+/** A permit for the leg, `null` when it needs none, undefined when it is refused. */
+export function admitLeg(leg: Leg): LegPermit | null | undefined {
+  return leg.admit ? leg.admit() : null;
+}
+
+/**
+ * Holds the permit for as long as the dialog lasts: released when the far
+ * end hangs up ('destroy') or we do (destroy(), which drachtio-srf does not
+ * announce with an event).
+ */
+export function holdWhileUp(dialog: Srf.Dialog, permit: LegPermit): void {
+  dialog.once('destroy', () => permit.release());
+  const destroy = dialog.destroy.bind(dialog) as (...args: unknown[]) => unknown;
+  (dialog as unknown as { destroy: (...args: unknown[]) => unknown }).destroy = (...args: unknown[]) => {
+    permit.release();
+    return destroy(...args);
+  };
 }
 
 export interface ForkOptions {
@@ -113,6 +147,8 @@ interface Branch {
 }
 
 function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
+  const permit = admitLeg(leg);
+  if (permit === undefined) return { leg, outcome: Promise.resolve(DIAL_OUT_REFUSED), cancel: () => {} };
   let request: Srf.SrfRequest | undefined;
   let cancelled = false;
   let finished = false;
@@ -133,8 +169,14 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
       if (!cancelled) opts.onProvisional?.(res, leg);
     },
   }).then(
-    (dialog): Srf.Dialog | number => dialog,
-    (err: unknown) => (err as { status?: number }).status ?? 500,
+    (dialog): Srf.Dialog | number => {
+      if (permit) holdWhileUp(dialog, permit);
+      return dialog;
+    },
+    (err: unknown) => {
+      permit?.release();
+      return (err as { status?: number }).status ?? 500;
+    },
   ).finally(() => { finished = true; });
   return {
     leg,

@@ -9,8 +9,13 @@
  * desk phone shows and a softphone or CRM reads. A leg out through the
  * trunk keeps that display name but presents the company's caller id as
  * its number: the operator network only lets our own numbers out.
+ *
+ * A leg out through the trunk exists only with the dial-out policy's yes
+ * (./dial-out.ts): `outside` asks it for the destination, and the leg it
+ * builds asks it again for a place among the calls out when it is dialled.
  */
 import type { TrunkConfig } from '../../config/schema.js';
+import type { DialOutCaller, DialOutPolicy, DialOutRefusal, DialOutVerdict } from './dial-out.js';
 import type { Leg } from './fork.js';
 import type { Binding, Registrar } from './registrar.js';
 
@@ -52,12 +57,19 @@ export function presentationHeaders(p: Presentation): Record<string, string> {
 /** A device an agent answers on: their extension's phones, or a mobile through the trunk. */
 export type AnswerDevice = { kind: 'desk' | 'softphone'; extension: string } | { kind: 'mobile'; number: string };
 
+/** A leg out through the trunk, or why there is none. */
+export type OutsideLeg = { leg: Leg } | { refused: DialOutRefusal | 'no-trunk' };
+
 export interface LegBuilderOptions {
   registrar: Pick<Registrar, 'contactsOf' | 'remove'>;
   /** The SIP domain of the extensions, for the To header phones see. */
   domain: string;
   /** The trunk calls to outside numbers leave through; none: no outside legs. */
   trunk: () => TrunkConfig | undefined;
+  /** Whether a call may leave through the trunk. */
+  policy: Pick<DialOutPolicy, 'check' | 'admit'>;
+  /** Whether a user part is one of the switch's extensions. */
+  isExtension: (id: string) => boolean;
 }
 
 export class LegBuilder {
@@ -80,23 +92,47 @@ export class LegBuilder {
     });
   }
 
-  /** A number out through the operator trunk, showing the headers' display name with the company's caller id; none without a trunk. */
-  outside(number: string, headers: Record<string, string>): Leg | undefined {
+  /** Whether `number` is one of the switch's extensions: reached on its phones, never through the trunk. */
+  isExtension(number: string): boolean {
+    return this.opts.isExtension(number);
+  }
+
+  /** Whether the caller may call `number` out through the trunk (a refusal raises the policy's alarm). */
+  checkOutside(number: string, caller: DialOutCaller): DialOutVerdict {
+    return this.opts.policy.check({ ...caller, number });
+  }
+
+  /**
+   * A number out through the operator trunk, showing the headers' display
+   * name with the company's caller id; refused without a trunk or without
+   * the dial-out policy's yes. The leg takes its place among the calls out
+   * when it is dialled (./fork.ts, ./b2bua.ts).
+   */
+  outside(number: string, headers: Record<string, string>, caller: DialOutCaller): OutsideLeg {
     const trunk = this.opts.trunk();
-    if (!trunk) return undefined;
+    if (!trunk) return { refused: 'no-trunk' };
+    const { policy } = this.opts;
+    const verdict = policy.check({ ...caller, number });
+    if (!verdict.allowed) return { refused: verdict.refusal };
     const display = /^"([^"]*)"/.exec(headers.From ?? '')?.[1];
     return {
-      uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
-      headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
-      ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
+      leg: {
+        uri: `sip:${verdict.number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
+        headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
+        ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
+        admit: () => {
+          const permit = policy.admit({ ...caller, number: verdict.number });
+          return 'release' in permit ? permit : undefined;
+        },
+      },
     };
   }
 
-  /** What rings for an agent's device: every phone of the extension, or the mobile. */
+  /** What rings for an agent's device: every phone of the extension, or the mobile (as the mobile caller class). */
   device(device: AnswerDevice, headers: Record<string, string>): Leg[] {
     if (device.kind !== 'mobile') return this.phones(device.extension, headers);
-    const leg = this.outside(device.number, headers);
-    return leg ? [leg] : [];
+    const out = this.outside(device.number, headers, { callerClass: 'mobile' });
+    return 'leg' in out ? [out.leg] : [];
   }
 }
 

@@ -17,12 +17,14 @@
  * in-dialog requests (ACK, BYE, re-INVITE) and CANCEL to their dialog or
  * transaction, so calls in progress are never refused.
  *
- * Two signals, each off unless configured:
+ * Two signals:
  * - `maxConcurrentCalls`: calls in progress (from admission until the call
  *   ends, or until it fails to connect). A new call is refused while that
- *   many are up.
- * - `maxEventLoopDelayMs`: how late a timer due every 100 ms runs, smoothed
- *   over about a second. The SIP server and the app share one thread, so a
+ *   many are up. On by default: unless configured, as many calls as the RTP
+ *   port range carries (`callsTheMediaCarries`), so a call is refused here
+ *   rather than failing for want of a port once answered.
+ * - `maxEventLoopDelayMs`, off unless configured: how late a timer due
+ *   every 100 ms runs, smoothed over about a second. The SIP server and the app share one thread, so a
  *   late timer means work is queueing up; above the threshold, new calls are
  *   refused until it drops back. (node:perf_hooks' monitorEventLoopDelay was
  *   not used: on Node 20 it misses a loop blocked for hundreds of ms.) This
@@ -42,6 +44,17 @@ import type { Logger } from 'pino';
  * delay signal clears within a second or two.
  */
 export const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Calls the RTP port range carries at once: a call anchored through our
+ * media uses two endpoints (the caller's and the agent's), each an even
+ * port (RTP) with the odd one above it (RTCP); at least one.
+ */
+export function callsTheMediaCarries(rtp: { portMin: number; portMax: number }): number {
+  const first = rtp.portMin % 2 === 0 ? rtp.portMin : rtp.portMin + 1;
+  const evenPorts = rtp.portMax >= first ? Math.floor((rtp.portMax - first) / 2) + 1 : 0;
+  return Math.max(1, Math.floor(evenPorts / 2));
+}
 
 /** How often the event-loop delay is sampled and pending warnings flushed. */
 const TICK_MS = 100;
@@ -85,6 +98,11 @@ export class OverloadGuard {
 
   get enabled(): boolean {
     return this.opts.maxConcurrentCalls !== undefined || this.opts.maxEventLoopDelayMs !== undefined;
+  }
+
+  /** Calls in progress at which a new one is refused, if any. */
+  get maxConcurrentCalls(): number | undefined {
+    return this.opts.maxConcurrentCalls;
   }
 
   /** Calls in progress. */

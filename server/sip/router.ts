@@ -15,7 +15,8 @@
  *   `target` extension: then that extension rings directly (./b2bua.ts), or
  *   after the greeting when the number has `greeting: true`. An extension
  *   rings directly; only an authenticated extension may call out through the
- *   trunk, and trunk traffic never goes back out of it.
+ *   trunk, as far as the dial-out policy allows (./dial-out.ts: 403
+ *   otherwise), and trunk traffic never goes back out of it.
  *
  * The router is attached last, once everything it calls up through exists
  * (./ports.ts). Until then the SIP server itself answers new INVITEs with
@@ -27,6 +28,7 @@ import type { Logger } from 'pino';
 import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
 import { authenticate, userPart } from './authenticate.js';
 import { ringPhones, bridge, type B2buaCall } from './b2bua.js';
+import { DIAL_OUT_REFUSED } from './fork.js';
 import type { DigestAuthenticator } from './digest.js';
 import type { AuthThrottle } from './throttle.js';
 import type { Directory } from './directory.js';
@@ -158,12 +160,13 @@ export class Router {
         return;
       }
       case 'outside': {
-        const leg = this.opts.legs.outside(target.number, {});
-        if (!leg) {
-          res.send(404);
+        // Only the dial-out policy's yes builds the leg (./dial-out.ts): 403 without it.
+        const out = this.opts.legs.outside(target.number, {}, { callerClass: 'extension', extension: caller.number });
+        if ('refused' in out) {
+          res.send(out.refused === 'no-trunk' ? 404 : DIAL_OUT_REFUSED);
           return;
         }
-        await bridge(this.b2bua(req, res, callingExtension), leg);
+        await bridge(this.b2bua(req, res, callingExtension), out.leg);
         return;
       }
     }

@@ -17,9 +17,10 @@ import type { Config } from '../../config/schema.js';
 import { DigestAuthenticator } from './digest.js';
 import { Directory } from './directory.js';
 import { Registrar } from './registrar.js';
-import { OverloadGuard } from './overload.js';
+import { OverloadGuard, callsTheMediaCarries } from './overload.js';
 import { LegBuilder } from './legs.js';
 import { AuthThrottle } from './throttle.js';
+import { DialOutPolicy } from './dial-out.js';
 
 export interface Switch {
   directory: Directory;
@@ -30,7 +31,9 @@ export interface Switch {
   registrar: Registrar;
   /** Every outbound leg and what its callee is shown (./legs.ts). */
   legs: LegBuilder;
-  /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs). */
+  /** Whether a call may leave through the trunk; its `alarm` event reports every refusal (./dial-out.ts). */
+  dialOut: DialOutPolicy;
+  /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, by default what the RTP ports carry; sip.maxEventLoopDelayMs). */
   overload: OverloadGuard;
   stop(): void;
 }
@@ -40,7 +43,7 @@ export function createThrottle(config: Config, logger: Logger): AuthThrottle {
   const directory = new Directory(config);
   return new AuthThrottle({
     policy: config.sip.throttle,
-    exempt: (address) => directory.trunkFor(address) !== undefined,
+    exempt: (address) => directory.isTrunkAddress(address),
     logger: logger.child({ component: 'switch' }),
   });
 }
@@ -51,12 +54,16 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger, throttle 
   const auth = new DigestAuthenticator({ realm: config.sip.domain, ...config.sip.digest });
   const registrar = new Registrar({ directory, auth, throttle, expiry: config.sip.registration, logger: log });
   const overload = new OverloadGuard({
-    maxConcurrentCalls: config.sip.maxConcurrentCalls,
+    maxConcurrentCalls: config.sip.maxConcurrentCalls ?? callsTheMediaCarries(config.rtp),
     maxEventLoopDelayMs: config.sip.maxEventLoopDelayMs,
     logger: log,
   });
   overload.start();
-  const legs = new LegBuilder({ registrar, domain: config.sip.domain, trunk: () => directory.outboundTrunk });
+  const dialOut = new DialOutPolicy({ config: config.dialOut, countryCode: config.company.countryCode, logger: log });
+  const legs = new LegBuilder({
+    registrar, domain: config.sip.domain, trunk: () => directory.outboundTrunk, policy: dialOut,
+    isExtension: (id) => directory.extension(id) !== undefined,
+  });
 
   srf.use((req, _res, next) => {
     if (throttle.admits(req.source_address, req.get('User-Agent'))) next();
@@ -73,5 +80,5 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger, throttle 
     registrar.stop();
     overload.stop();
   };
-  return { directory, auth, throttle, registrar, legs, overload, stop };
+  return { directory, auth, throttle, registrar, legs, dialOut, overload, stop };
 }

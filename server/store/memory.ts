@@ -26,14 +26,16 @@
  * were in flight is the ACD's rule (server/acd/restart.ts), not the
  * store's. Nothing is written before the file has been read, so a store
  * that failed to load (a corrupt file: the error names it) never overwrites
- * what is there; fix or remove the file and load again.
+ * what is there; fix or remove the file and load again. A callback whose id
+ * another already has is kept aside, handed out as a duplicate and written
+ * back with the rest: the ACD reports it (server/acd/startup.ts).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentState, AgentStatus, QueueEntry } from '../acd/model.js';
 import { sameRecord } from '../acd/records.js';
-import type { AcdStore, ClaimResult, StoreChange } from '../acd/store-port.js';
+import type { AcdStore, ClaimResult, LoadedState, StoreChange } from '../acd/store-port.js';
 
 export interface MemoryStoreOptions {
   /** Folder of the state file (DATA_DIR). Without it nothing is persisted. */
@@ -104,6 +106,8 @@ export class MemoryStore implements AcdStore {
   /** Instance id -> when its heartbeat lapses, on the callers' clock. Not persisted: a restart ends every instance. */
   private readonly beats = new Map<string, number>();
   private readonly agents = new Map<string, AgentStatus>();
+  /** Callbacks of the file whose id another already had. */
+  private readonly duplicates: QueueEntry[] = [];
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly path: string | undefined;
   private readonly debounceMs: number;
@@ -128,7 +132,7 @@ export class MemoryStore implements AcdStore {
     return this.path;
   }
 
-  async load(): Promise<{ entries: QueueEntry[]; agents: AgentStatus[] }> {
+  async load(): Promise<LoadedState> {
     this.checkOpen('load');
     if (!this.armed) {
       if (this.path) this.restore(readPersisted(this.path));
@@ -138,6 +142,7 @@ export class MemoryStore implements AcdStore {
     return {
       entries: [...this.entries.values()].map(cloneEntry),
       agents: [...this.agents.values()].map(cloneAgent),
+      ...(this.duplicates.length ? { duplicates: this.duplicates.map(cloneEntry) } : {}),
     };
   }
 
@@ -301,7 +306,7 @@ export class MemoryStore implements AcdStore {
   }
 
   private serialise(): string {
-    const callbacks = [...this.entries.values()].filter((e) => e.kind === 'callback');
+    const callbacks = [...[...this.entries.values()].filter((e) => e.kind === 'callback'), ...this.duplicates];
     const persisted: Persisted = { version: 1, savedAt: new Date().toISOString(), callbacks, agents: [...this.agents.values()] };
     return JSON.stringify(persisted, null, 1) + '\n';
   }
@@ -309,7 +314,12 @@ export class MemoryStore implements AcdStore {
   /** Merges the file into memory; what was put before the load wins. */
   private restore(persisted: Persisted | undefined): void {
     if (!persisted) return;
-    for (const cb of persisted.callbacks) if (!this.entries.has(cb.id)) this.entries.set(cb.id, frozenEntry(cb));
+    const read = new Set<string>();
+    for (const cb of persisted.callbacks) {
+      if (read.has(cb.id)) this.duplicates.push(frozenEntry(cb));
+      else if (!this.entries.has(cb.id)) this.entries.set(cb.id, frozenEntry(cb));
+      read.add(cb.id);
+    }
     for (const a of persisted.agents) if (!this.agents.has(a.id)) this.agents.set(a.id, frozenAgent(a));
   }
 

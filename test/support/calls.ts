@@ -28,6 +28,8 @@ import type { CallEvent } from '../../server/calls/events.js';
 import { AnchoredLine } from '../../server/calls/line.js';
 import type { CallLine, PlacedLeg, Telephony } from '../../server/calls/telephony.js';
 import type { Flow, NodeDef } from '../../server/ivr/flow.js';
+import { loadConfig } from '../../server/config/load.js';
+import { DialOutPolicy } from '../../server/sip/dial-out.js';
 import type { Leg } from '../../server/sip/fork.js';
 import { centre, type Centre } from '../unit/acd-fixtures.js';
 
@@ -311,10 +313,12 @@ export interface CallsHarness extends Centre {
   telephony: FakeTelephony;
   media: FakeMedia;
   callEvents: CallEvent[];
+  /** The dial-out policy the calls ask (defaults: national numbers only); its alarms are there to hear. */
+  dialOut: DialOutPolicy;
   /** How often the ACD store was put on disk (a booked callback). */
   persisted: number;
-  /** A caller on the service number, answered now, runs `calledFlow`. */
-  incoming(calledFlow: Flow, personalAgent?: string): CallerOnLine;
+  /** A caller (default CALLER) on the service number, answered now, runs `calledFlow`. */
+  incoming(calledFlow: Flow, personalAgent?: string, caller?: string): CallerOnLine;
   /** Moves the clock `seconds` on, timer by timer, letting the calls' work run after each. */
   advance(seconds: number): Promise<void>;
   /** The call events of one type. */
@@ -352,13 +356,20 @@ export async function callsHarness(options: {
     numbers: [{ number: SERVICE_NUMBER, service: SERVICE, queue: 'support' }],
     extensions: options.agents.map((a) => ({ extension: a.id })),
   } as unknown as CallCenterOptions['config'];
+  // The product's own policy with its defaults: national numbers only.
+  const dialOut = new DialOutPolicy({ config: loadConfig({ env: {} }).dialOut, countryCode: '46', logger: log, now: () => c.clock.now() });
   const center = new CallCenter({
     config, telephony, media, prompts: loadPromptSet(), acd: c.acd, clock: c.clock,
     flows: { forCall: () => undefined },
     registrar: { onChange: () => () => {}, contactsOf: () => [] },
     legs: {
       device: (d, headers) => [{ uri: d.kind === 'mobile' ? `sip:${d.number}@trunk.test` : `sip:${d.extension}@phones.test`, headers }],
-      outside: (number, headers) => ({ uri: `sip:${number}@trunk.test`, headers }),
+      outside: (number, headers, caller) => {
+        const verdict = dialOut.check({ ...caller, number });
+        return verdict.allowed ? { leg: { uri: `sip:${verdict.number}@trunk.test`, headers } } : { refused: verdict.refusal };
+      },
+      checkOutside: (number, caller) => dialOut.check({ ...caller, number }),
+      isExtension: (id) => config.extensions.some((e) => e.extension === id),
     },
     announcements: { current: async () => undefined, verifyPin: async () => false, draftFile: () => '', save: async () => {} },
     logger: log,
@@ -369,13 +380,13 @@ export async function callsHarness(options: {
   let calls = 0;
   const harness: CallsHarness = {
     ...c,
-    center, telephony, media, callEvents,
+    center, telephony, media, callEvents, dialOut,
     get persisted() { return persisted; },
-    incoming(calledFlow, personalAgent) {
+    incoming(calledFlow, personalAgent, caller = CALLER) {
       const { line, endpoint, leg } = telephony.line();
       const callId = `call-${++calls}`;
       const over = center.serve(line, {
-        callId, caller: { number: CALLER },
+        callId, caller: { number: caller },
         number: { number: SERVICE_NUMBER, service: SERVICE, ...(personalAgent ? { personalAgent } : {}) }, flow: calledFlow,
       }, log.child({ callId }));
       return { line, endpoint, leg, over };

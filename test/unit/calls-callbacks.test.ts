@@ -104,13 +104,15 @@ describe('the dialler makes a callback', () => {
     await h.advance(0);
     expect(h.acd.agent('1001')?.state).toBe('busy');
     const whisper = agentRing.endpoint as unknown as { heard(name: string): boolean };
-    expect(whisper.heard('callback_confirm_number')).toBe(true);
+    // The number and "please hold", not the caller's own "we will call you back on".
+    expect(whisper.heard('please_hold')).toBe(true);
+    expect(whisper.heard('callback_confirm_number')).toBe(false);
     return { h, agentLeg };
   }
 
   it('the agent first, then the customer; no answer within callbackRingSeconds: callbackNoAnswer, the callback waits for its retry', async () => {
     const { h, agentLeg } = await agentAnswered({ callbackRingSeconds: 25 });
-    await h.advance(12); // the beep, "we call back", ten digits
+    await h.advance(12); // the beep, ten digits, "please hold"
     const customer = h.telephony.ringing(CUSTOMER)!;
     expect(customer).toBeDefined();
     expect(customer.uris).toEqual([`sip:${CUSTOMER}@trunk.test`]);

@@ -35,7 +35,11 @@ describe('the demo company in config/default.yaml', () => {
     expect(config.company.name).toBe('Kustbanken');
     expect(config.sip).toMatchObject({ host: '0.0.0.0', port: 5060, wsPort: 8088, domain: 'kustbanken.local' });
     expect(config.http.port).toBe(8080);
-    expect(config.rtp).toEqual({ portMin: 20000, portMax: 20999 });
+    expect(config.rtp).toEqual({ portMin: 20000, portMax: 20999, timeoutSeconds: 60 });
+    // Toll fraud: nothing but national numbers goes out through the trunk unless allowed.
+    expect(config.dialOut.allow).toEqual({ extension: ['national'], callback: ['national'], transfer: ['national'], mobile: ['national'] });
+    expect(config.dialOut.extensions).toEqual({});
+    expect(config.dialOut.specialPrefixes).toEqual(expect.arrayContaining(['+870', '+881', '+882', '+883']));
     expect(config.dataDir).toBe('./data');
     expect(config.logLevel).toBe('info');
     expect(config.drachtio).toEqual({ host: null, port: 9022, secret: 'cymru' });
@@ -262,6 +266,13 @@ describe('bad configuration stops start-up with one line naming file, path and p
     );
   });
 
+  it('dial-out rights for an extension that does not exist, and a destination that does not exist', () => {
+    expect(errorFor({ CONFIG: overlay('dialOut:\n  extensions: { "4711": [national, international] }') })).toMatch(
+      /dialOut\.extensions\.4711: unknown extension "4711" \(not in extensions\)$/);
+    expect(errorFor({ CONFIG: overlay('dialOut:\n  allow: { callback: [national, everywhere] }') })).toMatch(
+      /dialOut\.allow\.callback\[1\]: must be one of national, international, premium, special, got "everywhere"$/);
+  });
+
   it('a bad trusted source address on the trunk', () => {
     const file = overlay(
       [
@@ -275,7 +286,7 @@ describe('bad configuration stops start-up with one line naming file, path and p
       ].join('\n'),
     );
     expect(errorFor({ CONFIG: file })).toBe(
-      `${file}: trunks[0].trustedSources[1]: must be an IP address or CIDR such as 192.0.2.0/24, got "198.51.100.0/33"`,
+      `${file}: trunks[0].trustedSources[1]: must be an IP address, an address and port such as 192.0.2.10:5060, or a CIDR such as 192.0.2.0/24, got "198.51.100.0/33"`,
     );
   });
 

@@ -2,9 +2,11 @@
  * When the switch refuses a new call as overloaded: the decision of
  * server/sip/overload.ts, with the event-loop delay and the clock injected.
  */
-import type { Logger } from 'pino';
+import Srf from 'drachtio-srf';
+import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { OverloadGuard, timerLateness } from '../../server/sip/overload.js';
+import { OverloadGuard, callsTheMediaCarries, timerLateness } from '../../server/sip/overload.js';
+import { createSwitch } from '../../server/sip/switch.js';
 import { loadConfig } from '../../server/config/load.js';
 import { validateConfig } from '../../config/validate.js';
 import { formatPath } from '../../config/validation-kit.js';
@@ -100,6 +102,26 @@ describe('the event-loop delay sampler', () => {
   });
 });
 
+describe('the call limit is on by default', () => {
+  it('as many calls as the RTP port range carries: two endpoints a call, an even port each', () => {
+    expect(callsTheMediaCarries({ portMin: 20000, portMax: 20999 })).toBe(250);
+    expect(callsTheMediaCarries({ portMin: 20001, portMax: 20008 })).toBe(2);
+    expect(callsTheMediaCarries({ portMin: 30000, portMax: 30001 })).toBe(1);
+  });
+
+  it('the demo configuration leaves it out, and the switch takes the derived limit', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.sip.maxConcurrentCalls).toBeUndefined();
+    const sw = createSwitch(new Srf(), config, pino({ level: 'silent' }));
+    try {
+      expect(sw.overload.enabled).toBe(true);
+      expect(sw.overload.maxConcurrentCalls).toBe(250);
+    } finally {
+      sw.stop();
+    }
+  });
+});
+
 describe('the overload settings in the configuration', () => {
   it('are whole numbers >= 1, and a bad one is named in one line', () => {
     const problem = (sip: Record<string, unknown>): string | undefined => {
@@ -110,7 +132,7 @@ describe('the overload settings in the configuration', () => {
     };
     expect(problem({ maxConcurrentCalls: 150, maxEventLoopDelayMs: 100 })).toBeUndefined();
     expect(problem({ maxConcurrentCalls: 0 })).toBe(
-      'sip.maxConcurrentCalls: must be a whole number of calls >= 1 (leave it out for no limit), got number 0');
+      'sip.maxConcurrentCalls: must be a whole number of calls >= 1 (leave it out for as many as the RTP port range carries), got number 0');
     expect(problem({ maxEventLoopDelayMs: 'fast' })).toMatch(/^sip\.maxEventLoopDelayMs: must be a whole number of milliseconds >= 1 .*, got "fast"$/);
   });
 });

@@ -8,6 +8,11 @@
  *   (./queue-offer.ts) turns the waiting entry itself into a callback.
  * - Either way the booking is on disk before the caller is told
  *   (`callback_confirmed`): a crash after that still makes the call.
+ * - Only a number the callback may be made to is booked
+ *   (`callbackNumberUsable`): the caller's own extension, for a call from
+ *   one (called back on its phones), or a number the dial-out policy lets
+ *   a callback dial through the trunk (server/sip/dial-out.ts). The dialler
+ *   asks the policy again before dialling.
  */
 import { randomUUID } from 'node:crypto';
 import { promptFile } from '../../../media/speech.js';
@@ -15,6 +20,13 @@ import type { CallbackRequest, CallbackResult } from '../../ivr/context.js';
 import { entryData, type CallerSide } from '../caller.js';
 import type { CallServices } from '../services.js';
 import { CALLBACK_NUMBER_KEY, callbackDialogue } from './dialogue.js';
+
+/** Whether a callback for this caller may be booked to `number` (dialled form); a refusal raises the dial-out alarm. */
+export function callbackNumberUsable(services: Pick<CallServices, 'legs'>, caller: CallerSide): (number: string) => boolean {
+  const { legs } = services;
+  const own = caller.call.caller;
+  return (number) => (number === own && legs.isExtension(own)) || legs.checkOutside(number, { callerClass: 'callback' }).allowed;
+}
 
 /** The callback is in the ACD: on disk first, then the caller is told. */
 export async function confirmBooked(services: CallServices, caller: CallerSide, entryId: string, number: string): Promise<void> {
@@ -46,6 +58,7 @@ export async function bookFromFlow(services: CallServices, caller: CallerSide, b
   const stop = AbortSignal.any([signal, caller.hangupSignal]);
   const number = await callbackDialogue({
     endpoint: caller.line.caller, prompts, language: call.language, caller: call.caller, askFirst: true, signal: stop,
+    usable: callbackNumberUsable(services, caller),
   });
   if (!number || stop.aborted) return { outcome: 'declined' };
   const entryId = randomUUID();

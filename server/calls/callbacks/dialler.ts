@@ -11,12 +11,17 @@
  *    `"[Service] callback +4670..."` and X-Service, X-Dialled-Number,
  *    X-Callback-Number. The ACD owns the ring timeout as for calls.
  * 2. The agent answers: `offerAccepted`; the whisper plays to the agent
- *    only: a beep, then "callback_confirm_number" and the customer's number
- *    digit by digit (no recorded prompt says "this is a callback for
- *    service X" yet: the service is in the display name and X-Service).
- *    Then music while the customer is dialled.
- * 3. The customer is dialled through the trunk (config trunks[0]) with the
- *    company's caller id (`callerId`), ringing at most the queue's
+ *    only: a beep, the customer's number digit by digit, then "please
+ *    hold" (no recorded prompt says "this is a callback for service X" yet:
+ *    the service is in the display name and X-Service; the caller's "we
+ *    will call you back on" is not for the agent). Then music while the
+ *    customer is dialled.
+ * 3. The customer is dialled: a caller from one of our extensions on that
+ *    extension's phones; anyone else through the trunk (config trunks[0])
+ *    with the company's caller id (`callerId`), as far as the dial-out
+ *    policy allows (server/sip/dial-out.ts: a number it refuses is given
+ *    up before the agent is rung, a call over its caps counts as not
+ *    answered). The customer's phone rings at most the queue's
  *    `callbackRingSeconds` (default 30).
  * 4. Answer: both legs bridged through our media; when either hangs up the
  *    other is released and the ACD told `callEnded` (`ended`, then
@@ -39,7 +44,7 @@ import type { Endpoint } from '../../../media/port.js';
 import { musicFile, promptFile, speakDigits } from '../../../media/speech.js';
 import type { QueueEntry } from '../../acd/model.js';
 import { SERVICE_HEADER, presentationHeaders } from '../../sip/legs.js';
-import type { Leg } from '../../sip/fork.js';
+import { DIAL_OUT_REFUSED, type Leg } from '../../sip/fork.js';
 import type { DiallerServices } from '../services.js';
 import { clockTimeout } from '../sleep.js';
 import type { PlacedLeg } from '../telephony.js';
@@ -101,7 +106,7 @@ class Attempt {
   }
 
   private async runSteps(): Promise<void> {
-    const { acd, media, telephony, prompts, clock, queues } = this.services;
+    const { acd, telephony, prompts, clock, queues } = this.services;
     const entryId = this.entry.id;
     const agentLegs = this.agentLegs();
     if (agentLegs.length === 0) {
@@ -110,7 +115,7 @@ class Attempt {
       return;
     }
     // 1. The agent first.
-    this.agentEp = await media.createEndpoint({});
+    this.agentEp = await this.endpoint('agent');
     this.emit({ type: 'callback-agent-ringing', at: clock.now(), entryId, agentId: this.agentId, uris: agentLegs.map((l) => l.uri) });
     const agent = await telephony.dial(agentLegs, this.agentEp, this.ring.signal, this.log);
     if (typeof agent === 'number') {
@@ -140,8 +145,8 @@ class Attempt {
     // 2. The whisper, to the agent only.
     const language = this.entry.data.language ?? 'sv';
     const national = nationalNumber(this.number);
-    const whisper = [promptFile(prompts, language, 'beep'), promptFile(prompts, language, 'callback_confirm_number'),
-      ...(national ? speakDigits(prompts, language, national) : [])];
+    const whisper = [promptFile(prompts, language, 'beep'), ...(national ? speakDigits(prompts, language, national) : []),
+      promptFile(prompts, language, 'please_hold')];
     await this.agentEp.play(whisper).catch(() => {});
     if (this.agentGone.signal.aborted) {
       await this.agentLeft();
@@ -151,17 +156,16 @@ class Attempt {
       void this.agentEp.play(musicFile(prompts), { loop: true }).catch(() => {});
     } catch { /* no music */ }
 
-    // 3. The customer, through the trunk.
-    const customerLeg = this.trunkLeg();
-    if (!customerLeg) {
-      this.log.error('no trunk to dial the customer through');
-      await this.noAnswer(503);
+    // 3. The customer: an extension's phones, or through the trunk.
+    const customerLegs = this.customerLegs();
+    if (typeof customerLegs === 'number') {
+      await this.noAnswer(customerLegs);
       return;
     }
-    this.customerEp = await media.createEndpoint({});
-    this.emit({ type: 'callback-dialling', at: clock.now(), entryId, agentId: this.agentId, number: this.number, uri: customerLeg.uri });
+    this.customerEp = await this.endpoint('customer');
+    this.emit({ type: 'callback-dialling', at: clock.now(), entryId, agentId: this.agentId, number: this.number, uri: customerLegs[0]?.uri ?? '' });
     const ringOut = clockTimeout(clock, (queues.get(this.entry.queueId)?.callbackRingSeconds ?? DEFAULT_CALLBACK_RING_SECONDS) * 1000);
-    const customer = await telephony.dial([customerLeg], this.customerEp, AbortSignal.any([this.agentGone.signal, ringOut.signal]), this.log)
+    const customer = await telephony.dial(customerLegs, this.customerEp, AbortSignal.any([this.agentGone.signal, ringOut.signal]), this.log)
       .finally(() => ringOut.cancel()); // answered or hung up early: no timer outlives the ringing
     if (typeof customer === 'number') {
       await (this.agentGone.signal.aborted ? this.agentLeft() : this.noAnswer(customer));
@@ -181,6 +185,17 @@ class Attempt {
     // 4. Until either hangs up.
     await this.ended;
     await this.tell(() => acd.callEnded(entryId), 'callEnded');
+  }
+
+  /** An endpoint for one side; a side that stops sending RTP once answered ends the callback (../line.ts). */
+  private async endpoint(side: 'agent' | 'customer'): Promise<Endpoint> {
+    const endpoint = await this.services.media.createEndpoint({});
+    endpoint.once('rtp-timeout', () => {
+      this.log.warn({ side }, 'no RTP from one side: ending the callback');
+      if (side === 'agent') this.agentGone.abort();
+      void this.release();
+    });
+    return endpoint;
   }
 
   private async noAnswer(status: number): Promise<void> {
@@ -222,10 +237,23 @@ class Attempt {
     return this.services.legs.device(profile.device, headers);
   }
 
-  /** The customer's number out through the operator trunk, with the company's caller id. */
-  private trunkLeg(): Leg | undefined {
-    const { service } = this.entry.data;
-    return this.services.legs.outside(this.number, service ? { [SERVICE_HEADER]: service } : {});
+  /**
+   * The customer's phones: a caller from one of our extensions on its
+   * phones, anyone else out through the trunk with the company's caller id;
+   * the status to count as not answered when there is no way to them.
+   */
+  private customerLegs(): Leg[] | number {
+    const { legs } = this.services;
+    const { number, entry } = this;
+    const { service = '', dialled = '' } = entry.data;
+    if (legs.isExtension(number)) {
+      return legs.device({ kind: 'desk', extension: number },
+        presentationHeaders({ number: dialled, display: 'callback', service: { name: service, dialled } }));
+    }
+    const out = legs.outside(number, service ? { [SERVICE_HEADER]: service } : {}, { callerClass: 'callback' });
+    if ('leg' in out) return [out.leg];
+    this.log.warn({ refused: out.refused }, 'no way out to the customer');
+    return out.refused === 'no-trunk' ? 503 : DIAL_OUT_REFUSED;
   }
 
   private emit(e: CallbackEvent): void {
@@ -262,6 +290,13 @@ export class CallbackDialler {
     const log = this.log.child({ entryId, agent: agentId, number });
     if (!number) {
       log.error('a callback without a number: given up');
+      void tellAcd(log, () => acd.abandon(entryId), 'abandon');
+      return true;
+    }
+    // Asked again before anyone is rung: the number may have been booked before the policy refused it.
+    const { legs } = this.services;
+    if (!legs.isExtension(number) && !legs.checkOutside(number, { callerClass: 'callback' }).allowed) {
+      log.warn('the dial-out policy refuses the callback\'s number: given up');
       void tellAcd(log, () => acd.abandon(entryId), 'abandon');
       return true;
     }

@@ -9,6 +9,10 @@
  * digit by digit (national form) + "press 1"; 1 accepts, any other key asks
  * for another number (`callback_enter_number`, ended by #), which is read
  * back the same way. No key: declined, the caller stays in line.
+ *
+ * A number the booking may not use (`usable`: the dial-out policy refuses
+ * it, server/sip/dial-out.ts) is never accepted: the caller hears
+ * `invalid_choice` and is asked for another, as for a number too short.
  */
 import type { Endpoint } from '../../../media/port.js';
 import { promptFile, promptFiles, speakDigits, type PromptSet } from '../../../media/speech.js';
@@ -42,6 +46,8 @@ export interface DialogueOptions {
   askFirst: boolean;
   /** Stop (hang-up, left the queue): resolves undefined. */
   signal: AbortSignal;
+  /** Whether a callback may be booked to this number (dialled form). */
+  usable: (dialled: string) => boolean;
 }
 
 const CONFIRM_TIMEOUT_MS = 6_000;
@@ -59,7 +65,10 @@ export async function callbackDialogue(o: DialogueOptions): Promise<string | und
     const key = await collect([p('press_1_callback')], 1);
     if (key !== '1') return undefined;
   }
-  let candidate = nationalNumber(o.caller);
+  const refused = (): Promise<unknown> => o.endpoint.play(promptFiles(o.prompts, o.language, ['invalid_choice'])).catch(() => {});
+  const offered = nationalNumber(o.caller);
+  // The caller's own number is read back only when it could be used.
+  let candidate = offered && o.usable(dialledForm(offered)) ? offered : undefined;
   for (let round = 0; round < 3; round++) {
     if (candidate) {
       const key = await collect([p('callback_confirm_number'), ...speakDigits(o.prompts, o.language, candidate), p('press_1_callback')], 1);
@@ -68,8 +77,8 @@ export async function callbackDialogue(o: DialogueOptions): Promise<string | und
     }
     const keyed = await collect([p('callback_enter_number')], 20, '#', 10_000);
     if (keyed === undefined) return undefined;
-    candidate = /^[0-9]{3,}$/.test(keyed) ? keyed : undefined;
-    if (!candidate) await o.endpoint.play(promptFiles(o.prompts, o.language, ['invalid_choice'])).catch(() => {});
+    candidate = /^[0-9]{3,}$/.test(keyed) && o.usable(dialledForm(keyed)) ? keyed : undefined;
+    if (!candidate) await refused();
   }
   return undefined;
 }

@@ -22,6 +22,7 @@ import { musicFile, promptFile } from '../../../media/speech.js';
 import type { QueueExperience } from '../../ivr/context.js';
 import type { CallerSide } from '../caller.js';
 import type { CallServices } from '../services.js';
+import { callbackNumberUsable } from './booking.js';
 import { callbackDialogue } from './dialogue.js';
 
 /** What the offer needs of the queue wait (../queue-wait.ts). */
@@ -99,7 +100,7 @@ async function runDialogue(services: CallServices, caller: CallerSide, wait: Cal
   const { call, line } = caller;
   const number = await callbackDialogue({
     endpoint: line.caller, prompts: services.prompts, language: call.language, caller: call.caller, askFirst: false,
-    signal: AbortSignal.any([wait.over, caller.hangupSignal]),
+    signal: AbortSignal.any([wait.over, caller.hangupSignal]), usable: callbackNumberUsable(services, caller),
   });
   if (wait.over.aborted || !line.active) return;
   if (number) await wait.book(number);
