@@ -167,7 +167,13 @@ export class FakeMedia {
 
   constructor(private readonly clock: Clock) {}
 
+  /** Runs once while the next endpoint is being made, as if something happened in that moment (a hang-up). */
+  whileNextEndpointIsMade?: () => void;
+
   async createEndpoint(): Promise<ScriptedEndpoint> {
+    const during = this.whileNextEndpointIsMade;
+    this.whileNextEndpointIsMade = undefined;
+    during?.();
     return this.endpoint();
   }
 

@@ -157,6 +157,15 @@ describe('the dialler makes a callback', () => {
     expect(h.media.live).toEqual([h.telephony.ringing('1001')!.endpoint]);
   });
 
+  it('the agent hangs up while the customer\'s endpoint is being made: it is destroyed at once, the customer never dialled', async () => {
+    const { h, agentLeg } = await agentAnswered();
+    h.media.whileNextEndpointIsMade = () => agentLeg.farEndHangsUp();
+    await h.advance(12);
+    expect(h.telephony.rung.some((r) => r.uris.some((u) => u.includes(CUSTOMER)))).toBe(false);
+    expect(h.callEventsOf('callback-agent-left')).toHaveLength(1);
+    expect(h.media.live).toEqual([h.telephony.ringing('1001')!.endpoint]);
+  });
+
   it('the agent hangs up while the customer\'s phone rings: that ringing is cancelled, callbackAgentLeft', async () => {
     const { h, agentLeg } = await agentAnswered();
     await h.advance(12);

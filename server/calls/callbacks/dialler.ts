@@ -115,7 +115,9 @@ class Attempt {
       return;
     }
     // 1. The agent first.
-    this.agentEp = await this.endpoint('agent');
+    const agentEp = await this.endpoint('agent');
+    if (!agentEp) return; // stopped meanwhile
+    this.agentEp = agentEp;
     this.emit({ type: 'callback-agent-ringing', at: clock.now(), entryId, agentId: this.agentId, uris: agentLegs.map((l) => l.uri) });
     const agent = await telephony.dial(agentLegs, this.agentEp, this.ring.signal, this.log);
     if (typeof agent === 'number') {
@@ -162,7 +164,12 @@ class Attempt {
       await this.noAnswer(customerLegs);
       return;
     }
-    this.customerEp = await this.endpoint('customer');
+    const customerEp = await this.endpoint('customer');
+    if (!customerEp) {
+      await this.agentLeft(); // the agent hung up (or we stopped) while the endpoint was made
+      return;
+    }
+    this.customerEp = customerEp;
     this.emit({ type: 'callback-dialling', at: clock.now(), entryId, agentId: this.agentId, number: this.number, uri: customerLegs[0]?.uri ?? '' });
     const ringOut = clockTimeout(clock, (queues.get(this.entry.queueId)?.callbackRingSeconds ?? DEFAULT_CALLBACK_RING_SECONDS) * 1000);
     const customer = await telephony.dial(customerLegs, this.customerEp, AbortSignal.any([this.agentGone.signal, ringOut.signal]), this.log)
@@ -187,9 +194,18 @@ class Attempt {
     await this.tell(() => acd.callEnded(entryId), 'callEnded');
   }
 
-  /** An endpoint for one side; a side that stops sending RTP once answered ends the callback (../line.ts). */
-  private async endpoint(side: 'agent' | 'customer'): Promise<Endpoint> {
+  /**
+   * An endpoint for one side; a side that stops sending RTP once answered
+   * ends the callback (../line.ts). Undefined when everything was released
+   * while it was being made: it is destroyed at once rather than left holding
+   * its RTP ports.
+   */
+  private async endpoint(side: 'agent' | 'customer'): Promise<Endpoint | undefined> {
     const endpoint = await this.services.media.createEndpoint({});
+    if (this.released) {
+      await endpoint.destroy().catch(() => {});
+      return undefined;
+    }
     endpoint.once('rtp-timeout', () => {
       this.log.warn({ side }, 'no RTP from one side: ending the callback');
       if (side === 'agent') this.agentGone.abort();
