@@ -53,7 +53,10 @@ export interface TransportEvents {
   framingError: [error: FramingError, source: Source];
 }
 
-/** How long a stream that could not be framed may take to flush our answer before it is cut. */
+/**
+ * How long a stream that could not be framed stays open, unread, so that the
+ * messages framed before the bad one can still be answered on it.
+ */
 const CLOSE_GRACE_MS = 1_000;
 
 const IDLE_STREAM_MS = 10 * 60_000;
@@ -225,8 +228,10 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       if (!error) return;
       broken = true;
       this.emit('framingError', error, source);
-      socket.end();
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      setTimeout(() => {
+        socket.end();
+        setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      }, CLOSE_GRACE_MS).unref();
     });
     socket.on('error', (err) => this.opts.logger.debug({ err, peer: `${conn.address}:${conn.port}` }, 'TCP connection error'));
     socket.on('close', () => this.connections.delete(conn.id));
