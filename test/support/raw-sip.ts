@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import Srf from 'drachtio-srf';
 import { SipServer } from '../../server/sipd/server.js';
 import type { Source } from '../../server/sipd/transport.js';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../../server/log.js';
 import { freePort } from './ports.js';
 
@@ -94,8 +95,10 @@ export interface EmbeddedSipd {
   sipd: SipServer;
   srf: Srf;
   port: number;
-  /** Everything the server has put on the wire, in order, with where it went. */
+  /** Everything the server has put on the wire, in order, with where it went (unless started with record: false). */
   sent: SentBySipd[];
+  /** Replaces the application's INVITE handler (default: answer 486). */
+  onInvite(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
   stop(): Promise<void>;
 }
 
@@ -104,21 +107,23 @@ export interface EmbeddedSipd {
  * transaction lingers about a second) and a drachtio-srf application that
  * answers INVITE 486, REGISTER 401 (with a challenge) and OPTIONS 200 and
  * takes no other method. What the server sends is recorded on its way to
- * the socket, the way a capture on the wire would see it.
+ * the socket, the way a capture on the wire would see it; `log` receives
+ * the server's log lines (info and above) instead of the test's level.
  */
-export async function startEmbeddedSipd(): Promise<EmbeddedSipd> {
+export async function startEmbeddedSipd(opts: { log?: DestinationStream; record?: boolean } = {}): Promise<EmbeddedSipd> {
   const port = await freePort('both');
   const controlPort = await freePort('tcp');
   const secret = randomUUID();
   const sipd = new SipServer({
     host: '127.0.0.1', sipPort: port, controlHost: '127.0.0.1', controlPort, secret,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), timers: { T1: 20, T2: 160, T4: 200 },
+    logger: opts.log ? createLogger('info', opts.log) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    timers: { T1: 20, T2: 160, T4: 200 },
   });
   await sipd.start();
   const sent: SentBySipd[] = [];
   const send = sipd.transport.send.bind(sipd.transport);
   sipd.transport.send = (text, dest) => {
-    sent.push({ text, dest });
+    if (opts.record !== false) sent.push({ text, dest });
     return send(text, dest);
   };
   const srf = new Srf();
@@ -126,13 +131,17 @@ export async function startEmbeddedSipd(): Promise<EmbeddedSipd> {
     srf.on('connect', (err) => (err ? reject(err) : resolve()));
     void srf.connect({ host: '127.0.0.1', port: controlPort, secret });
   });
-  srf.invite((_req, res) => res.send(MINIMAL_APP_ANSWERS.INVITE));
+  let inviteHandler = (_req: Srf.SrfRequest, res: Srf.SrfResponse): void => res.send(MINIMAL_APP_ANSWERS.INVITE);
+  srf.invite((req, res) => inviteHandler(req, res));
   srf.use('register', (_req, res) => res.send(MINIMAL_APP_ANSWERS.REGISTER, {
     headers: { 'WWW-Authenticate': 'Digest realm="example.com", nonce="abc", qop="auth", algorithm=MD5' },
   }));
   srf.use('options', (_req, res) => res.send(MINIMAL_APP_ANSWERS.OPTIONS));
   return {
     sipd, srf, port, sent,
+    onInvite(handler) {
+      inviteHandler = handler;
+    },
     async stop() {
       srf.disconnect();
       await sipd.stop();
