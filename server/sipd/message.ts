@@ -376,6 +376,10 @@ function bodyByContentLength(message: SipMessage, body: string, datagram: boolea
   return body;
 }
 
+/** Headers whose values go through sip.js's grammar, and which of them are comma-separated lists. */
+const GRAMMAR_PARSED = new Set(['Via', 'From', 'To', 'Contact', 'CSeq', 'Route', 'Record-Route']);
+const LISTS = new Set(['Via', 'Contact', 'Route', 'Record-Route']);
+
 /**
  * Cheap checks before any grammar runs: a flood of oversized fields is
  * refused by a scan, not by tens of milliseconds of parsing each.
@@ -383,15 +387,12 @@ function bodyByContentLength(message: SipMessage, body: string, datagram: boolea
 function precheckSizes(message: SipMessage): void {
   for (const [name, value] of message.headers) {
     if (!GRAMMAR_PARSED.has(name)) continue;
-    for (const item of name === 'Via' || name === 'Contact' ? splitHeaderList(value) : [value]) {
+    for (const item of LISTS.has(name) ? splitHeaderList(value) : [value]) {
       if (item.length > MAX_GRAMMAR_FIELD_BYTES) throw new SipParseError(`${name} too long`);
       if (longestQuotedString(item) > MAX_DISPLAY_NAME_BYTES) throw new SipParseError(`${name} display name too long`);
     }
   }
 }
-
-/** Headers whose values go through sip.js's grammar. */
-const GRAMMAR_PARSED = new Set(['Via', 'From', 'To', 'Contact', 'CSeq']);
 
 function longestQuotedString(value: string): number {
   let longest = 0;
