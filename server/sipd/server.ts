@@ -26,9 +26,6 @@ import { refusalOf } from './admission.js';
 
 export const SIPD_VERSION = 'v0.9.10-embedded';
 
-/** How long an INVITE may go without a final response after the application's last provisional one. */
-const INVITE_ANSWER_MS = 180_000;
-
 /** Methods drachtio-server hands to applications when they arrive outside a dialog. */
 const OUT_OF_DIALOG_METHODS = new Set(['INVITE', 'REGISTER', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
 const DIALOG_FORMING = new Set(['INVITE', 'SUBSCRIBE']);
@@ -427,12 +424,12 @@ export class SipServer {
   /**
    * Every server transaction ends, whatever the application does: without a
    * final response in time (64*T1 for a non-INVITE, as the client's Timer F;
-   * three minutes after the last provisional for an INVITE, as a proxy's
-   * Timer C), the server answers 500 itself.
+   * 360*T1 after the last provisional for an INVITE, three minutes at the
+   * default T1, as a proxy's Timer C), the server answers 500 itself.
    */
   private armDeadline(record: ServerTxnRecord): void {
     clearTimeout(record.deadline);
-    const ms = record.request.method === 'INVITE' ? INVITE_ANSWER_MS : 64 * this.timers.T1;
+    const ms = (record.request.method === 'INVITE' ? 360 : 64) * this.timers.T1;
     record.deadline = setTimeout(() => {
       if (this.isFinished(record)) return;
       this.log.warn({ callId: record.request.callId, method: record.request.method }, 'application sent no final response');

@@ -86,6 +86,8 @@ export class UdpPeer {
 /** The answers a minimal application gives, by method: enough to tell the server's own answers from the app's. */
 export const MINIMAL_APP_ANSWERS = { INVITE: 486, REGISTER: 401, OPTIONS: 200 } as const;
 
+type AppHandler = (req: Srf.SrfRequest, res: Srf.SrfResponse) => void;
+
 export interface SentBySipd {
   text: string;
   dest: Source;
@@ -97,8 +99,8 @@ export interface EmbeddedSipd {
   port: number;
   /** Everything the server has put on the wire, in order, with where it went (unless started with record: false). */
   sent: SentBySipd[];
-  /** Replaces the application's INVITE handler (default: answer 486). */
-  onInvite(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
+  /** Replaces the application's handler for one of its methods (defaults: MINIMAL_APP_ANSWERS). */
+  handle(method: keyof typeof MINIMAL_APP_ANSWERS, handler: AppHandler): void;
   stop(): Promise<void>;
 }
 
@@ -131,16 +133,20 @@ export async function startEmbeddedSipd(opts: { log?: DestinationStream; record?
     srf.on('connect', (err) => (err ? reject(err) : resolve()));
     void srf.connect({ host: '127.0.0.1', port: controlPort, secret });
   });
-  let inviteHandler = (_req: Srf.SrfRequest, res: Srf.SrfResponse): void => res.send(MINIMAL_APP_ANSWERS.INVITE);
-  srf.invite((req, res) => inviteHandler(req, res));
-  srf.use('register', (_req, res) => res.send(MINIMAL_APP_ANSWERS.REGISTER, {
-    headers: { 'WWW-Authenticate': 'Digest realm="example.com", nonce="abc", qop="auth", algorithm=MD5' },
-  }));
-  srf.use('options', (_req, res) => res.send(MINIMAL_APP_ANSWERS.OPTIONS));
+  const handlers = new Map<keyof typeof MINIMAL_APP_ANSWERS, AppHandler>([
+    ['INVITE', (_req, res) => res.send(MINIMAL_APP_ANSWERS.INVITE)],
+    ['REGISTER', (_req, res) => res.send(MINIMAL_APP_ANSWERS.REGISTER, {
+      headers: { 'WWW-Authenticate': 'Digest realm="example.com", nonce="abc", qop="auth", algorithm=MD5' },
+    })],
+    ['OPTIONS', (_req, res) => res.send(MINIMAL_APP_ANSWERS.OPTIONS)],
+  ]);
+  for (const method of handlers.keys()) {
+    srf.use(method.toLowerCase(), (req, res) => handlers.get(method)!(req, res));
+  }
   return {
     sipd, srf, port, sent,
-    onInvite(handler) {
-      inviteHandler = handler;
+    handle(method, handler) {
+      handlers.set(method, handler);
     },
     async stop() {
       srf.disconnect();

@@ -129,7 +129,7 @@ describe('20,000 INVITEs with hostile header names over UDP', () => {
 
   it('the application never saw a header by those names', async () => {
     let seenNames: string[] = [];
-    harness.onInvite((req, res) => {
+    harness.handle('INVITE', (req, res) => {
       seenNames = Object.keys((req as unknown as { headers: Record<string, unknown> }).headers);
       res.send(MINIMAL_APP_ANSWERS.INVITE);
     });
