@@ -1,9 +1,9 @@
 /**
  * What the server answers itself before a request reaches an application:
  * the UAS checks of RFC 3261 section 8.2, in its order (method, Request-URI,
- * Require, content), for what no application could act on anyway. drachtio-
- * server leaves these to sofia-sip's UA core in the same way; the answers
- * the applications decide (who may register, where a call goes) stay theirs.
+ * Require, content), for what no application could act on anyway. The
+ * answers that need the application's knowledge (who may register, where a
+ * call goes) stay the application's.
  */
 import { SUPPORTED_URI_SCHEMES, splitHeaderList, type SipMessage } from './message.js';
 
@@ -29,11 +29,18 @@ export interface Refusal {
   headers: Array<[string, string]>;
 }
 
+/**
+ * Methods every application behind this server takes once it is up: while
+ * none does yet (during start-up) they are unavailable for now (503, as the
+ * server answers today), not unsupported.
+ */
+const CORE_METHODS = new Set(['INVITE', 'REGISTER', 'OPTIONS']);
+
 export function refusalOf(req: SipMessage, ctx: AdmissionContext): Refusal | undefined {
-  if (!ctx.inDialog && ctx.inService && (!ctx.known || !ctx.handled)) {
-    // Section 8.2.1: a method nobody here implements is 501, one the server knows but no application takes is 405.
-    return { status: ctx.known ? 405 : 501, headers: [['Allow', ctx.allow().join(', ')]] };
-  }
+  const allow: Array<[string, string]> = [['Allow', ctx.allow().join(', ')]];
+  // Section 8.2.1: a method nobody here implements is 501, one the server knows but no application takes is 405.
+  if (!ctx.inDialog && ctx.inService && !ctx.known) return { status: 501, headers: allow };
+  if (!ctx.inDialog && ctx.inService && !ctx.handled && !CORE_METHODS.has(req.method)) return { status: 405, headers: allow };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(req.uri)?.[1]?.toLowerCase();
   if (!scheme || !SUPPORTED_URI_SCHEMES.has(scheme)) return { status: 416, headers: [] };
   const unsupported = req.listValues('Require').filter((tag) => !SUPPORTED_OPTION_TAGS.has(tag.toLowerCase()));
