@@ -527,6 +527,16 @@ describe('header names that are Object.prototype members are plain names', () =>
     expect(canonicalHeaderName(name)).not.toMatch(/function|object/i);
   });
 
+  it('parameters by those names in From, To, Via and the Request-URI change nothing that is read', () => {
+    const odd = ';__proto__=1;constructor=2;hasOwnProperty=3;toString';
+    const lines = replaceHeader(replaceHeader(inviteLines(), 'From', `From: <sip:a@b${odd}>${odd};tag=from-9`),
+      'Via', `Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK-odd${odd};rport`);
+    const msg = parseMessage(wire([`INVITE sip:1001@switch.example${odd} SIP/2.0`, ...lines.slice(1)]), { datagram: true });
+    expect(msg.tag('From')).toBe('from-9');
+    expect(msg.topVia).toMatchObject({ branch: 'z9hG4bK-odd', port: 5062, rport: true });
+    expect(msg.nameAddr('From')?.uri.host).toBe('b');
+  });
+
   it('the names an application parser would look up in a plain object are left out of what it gets', () => {
     const msg = parseMessage(wire([...inviteLines(), 'constructor: a', '__proto__: b', 'C%6Fnstructor: c', 'X-Ok: d',
       'Content-Length: 0']), { datagram: true });
