@@ -1,15 +1,23 @@
 /**
  * Answering what could not be parsed (RFC 3261 section 8.2: a request we
- * cannot process gets 400 where a response can be addressed at all).
+ * cannot process gets 400 where a response can be addressed at all; RFC
+ * 4475 section 3.3.1: even one missing From, To or Call-ID).
  *
- * A response needs the request's Via, From, To, Call-ID and CSeq; these are
- * lifted line by line from the raw text, since the message as a whole failed
- * to parse. Anything that does not look like a request, or an ACK, is dropped.
+ * A response needs the request's Via to find its way back and its CSeq to
+ * match the client transaction; From, To and Call-ID are copied when there.
+ * These are lifted line by line from the raw text, since the message as a
+ * whole failed to parse. Anything that does not look like a request, or an
+ * ACK, is dropped.
  */
 import type { Source } from './transport.js';
 
-const NEEDED = ['via', 'from', 'to', 'call-id', 'cseq'];
-const COMPACT: Record<string, string> = { v: 'via', f: 'from', t: 'to', i: 'call-id' };
+const NEEDED = ['via', 'cseq'];
+const COPIED = ['via', 'from', 'to', 'call-id', 'cseq'];
+const COMPACT = new Map([['v', 'via'], ['f', 'from'], ['t', 'to'], ['i', 'call-id']]);
+/** A request line, however badly spaced, and whatever the version (505 needs an answer too). */
+const REQUEST_LINE = /^([A-Za-z0-9!%*_+`'~.-]+) +.*\S +SIP\/\d+\.\d+ *$/;
+const PHRASES = new Map([[400, 'Bad Request'], [414, 'Request-URI Too Long'], [505, 'Version Not Supported'],
+  [513, 'Message Too Large']]);
 
 export function respondToGarbage(
   text: string,
@@ -19,21 +27,25 @@ export function respondToGarbage(
   send: (text: string, dest: Source) => Promise<void>,
 ): void {
   const lines = text.split(/\r?\n/);
-  const requestLine = /^([A-Za-z]+) \S+ SIP\/2\.0$/.exec(lines[0] ?? '');
+  const requestLine = REQUEST_LINE.exec(lines[0] ?? '');
   if (!requestLine || requestLine[1]!.toUpperCase() === 'ACK') return;
   const found = new Map<string, string[]>();
   for (const line of lines.slice(1)) {
     if (line === '') break;
     const m = /^([A-Za-z-]+)\s*:\s*(.*)$/.exec(line);
     if (!m) continue;
-    const name = COMPACT[m[1]!.toLowerCase()] ?? m[1]!.toLowerCase();
-    if (NEEDED.includes(name)) found.set(name, [...(found.get(name) ?? []), m[2]!.slice(0, 1024)]);
+    const lower = m[1]!.toLowerCase();
+    const name = COMPACT.get(lower) ?? lower;
+    if (COPIED.includes(name)) found.set(name, [...(found.get(name) ?? []), m[2]!.slice(0, 1024)]);
   }
   if (!NEEDED.every((n) => found.has(n))) return;
-  const phrase = status === 513 ? 'Message Too Large' : 'Bad Request';
-  const out = [`SIP/2.0 ${status} ${phrase}`];
+  const out = [`SIP/2.0 ${status} ${PHRASES.get(status) ?? 'Bad Request'}`];
   for (const via of found.get('via')!) out.push(`Via: ${via}`);
-  out.push(`From: ${found.get('from')![0]}`, `To: ${found.get('to')![0]}`, `Call-ID: ${found.get('call-id')![0]}`,
-    `CSeq: ${found.get('cseq')![0]}`, `Warning: 399 sipd "${reason.replace(/"/g, "'").slice(0, 100)}"`, 'Content-Length: 0', '', '');
+  for (const [name, label] of [['from', 'From'], ['to', 'To'], ['call-id', 'Call-ID']] as const) {
+    const value = found.get(name)?.[0];
+    if (value !== undefined) out.push(`${label}: ${value}`);
+  }
+  out.push(`CSeq: ${found.get('cseq')![0]}`, `Warning: 399 sipd "${reason.replace(/["\\]/g, "'").slice(0, 100)}"`,
+    'Content-Length: 0', '', '');
   send(out.join('\r\n'), source).catch(() => {});
 }

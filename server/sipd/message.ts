@@ -11,23 +11,61 @@ import { Grammar, NameAddrHeader, URI } from 'sip.js';
 export const MAX_MESSAGE_BYTES = 65_535;
 export const MAX_HEADER_LINE_BYTES = 8_192;
 export const MAX_HEADERS = 128;
+/**
+ * The longest value handed to sip.js's grammar (Request-URI, Via, From, To,
+ * Contact, CSeq). The grammar costs a few microseconds per character and far
+ * more inside quoted strings, so an 8 kB display name would cost tens of
+ * milliseconds; real values are well under this.
+ */
+export const MAX_GRAMMAR_FIELD_BYTES = 1_024;
+/** The longest quoted display name, checked by a plain scan before any grammar runs. */
+export const MAX_DISPLAY_NAME_BYTES = 256;
 
-/** RFC 3261 section 7.3.3 compact forms, plus the common extension ones. */
-const COMPACT_FORMS: Record<string, string> = {
-  i: 'Call-ID', m: 'Contact', e: 'Content-Encoding', l: 'Content-Length', c: 'Content-Type',
-  f: 'From', s: 'Subject', k: 'Supported', t: 'To', v: 'Via', o: 'Event', r: 'Refer-To',
-  u: 'Allow-Events', b: 'Referred-By', x: 'Session-Expires',
-};
+/**
+ * RFC 3261 section 7.3.3 compact forms, plus the common extension ones.
+ * Maps, not object literals: a header named "constructor" or "__proto__"
+ * must not find Object's prototype.
+ */
+const COMPACT_FORMS = new Map<string, string>([
+  ['i', 'Call-ID'], ['m', 'Contact'], ['e', 'Content-Encoding'], ['l', 'Content-Length'], ['c', 'Content-Type'],
+  ['f', 'From'], ['s', 'Subject'], ['k', 'Supported'], ['t', 'To'], ['v', 'Via'], ['o', 'Event'], ['r', 'Refer-To'],
+  ['u', 'Allow-Events'], ['b', 'Referred-By'], ['x', 'Session-Expires'],
+]);
 
-const CANONICAL: Record<string, string> = {
-  'call-id': 'Call-ID', cseq: 'CSeq', 'www-authenticate': 'WWW-Authenticate', 'mime-version': 'MIME-Version',
-  rseq: 'RSeq', rack: 'RAck',
-};
+const CANONICAL = new Map<string, string>([
+  ['call-id', 'Call-ID'], ['cseq', 'CSeq'], ['www-authenticate', 'WWW-Authenticate'], ['mime-version', 'MIME-Version'],
+  ['rseq', 'RSeq'], ['rack', 'RAck'],
+]);
 
 export function canonicalHeaderName(name: string): string {
   const lower = name.toLowerCase();
-  if (lower.length === 1 && COMPACT_FORMS[lower]) return COMPACT_FORMS[lower];
-  return CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+  return COMPACT_FORMS.get(lower) ?? CANONICAL.get(lower)
+    ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+}
+
+/**
+ * Header fields that may appear at most once (RFC 3261 section 7.3.1: only
+ * comma-separated list headers may repeat). Two different Call-IDs or
+ * Content-Lengths leave no way to know which one counts.
+ */
+const SINGLE_VALUED = new Set(['Call-ID', 'CSeq', 'From', 'To', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Expires']);
+
+/**
+ * Header names that drachtio-srf's parser, which reads every message the
+ * application gets, looks up in plain objects after lower-casing and
+ * unescaping them. They mean nothing in SIP, so they are ignored (left out
+ * of what the application sees) as any unknown header may be.
+ */
+const PROTOTYPE_NAMES = new Set(['constructor', '__proto__']);
+
+export function isPrototypeName(name: string): boolean {
+  let plain = name;
+  try {
+    plain = decodeURIComponent(name);
+  } catch {
+    // A malformed escape is simply not one of the names.
+  }
+  return PROTOTYPE_NAMES.has(plain.toLowerCase());
 }
 
 /** A message we could not parse. `status` is what to answer when a response is possible. */
@@ -142,6 +180,12 @@ export class SipMessage {
     return this;
   }
 
+  /** The message without the headers an application's parser cannot hold (see isPrototypeName). */
+  withoutPrototypeNames(): this {
+    this.headers = this.headers.filter(([n]) => !isPrototypeName(n));
+    return this;
+  }
+
   /** Each comma-separated value of a list header, in order (Via, Route, Record-Route). */
   listValues(name: string): string[] {
     return this.getAll(name).flatMap(splitHeaderList);
@@ -247,8 +291,11 @@ export function parseUri(uri: string): URI | undefined {
   return parsed instanceof URI ? parsed : undefined;
 }
 
-const REQUEST_LINE = /^([A-Za-z!%*_+`'~.-]+) (\S+) SIP\/2\.0$/;
+/** RFC 3261 section 25.1: Method is a token, case-sensitive; the version is checked apart, for 505. */
+const REQUEST_LINE = /^([A-Za-z0-9!%*_+`'~.-]+) (\S+) SIP\/(\d+\.\d+)$/;
 const STATUS_LINE = /^SIP\/2\.0 ([1-6]\d\d) ?(.*)$/;
+/** URI schemes a request may be addressed to; others get 416 (RFC 3261 section 8.2.2.1). */
+export const SUPPORTED_URI_SCHEMES = new Set(['sip', 'sips', 'tel']);
 
 /**
  * Parses one complete message. A datagram may carry bytes past Content-Length;
@@ -268,7 +315,8 @@ export function parseMessage(text: string, opts: { datagram: boolean; validate?:
     if (/^[ \t]/.test(line)) {
       // RFC 3261 section 7.3.1: a line starting with whitespace continues the previous header.
       if (!current) throw new SipParseError('continuation line without header');
-      current[1] += ' ' + line.trim();
+      current[1] = `${current[1]} ${line.trim()}`.trim();
+      if (current[1].length > MAX_HEADER_LINE_BYTES) throw new SipParseError('header too long', 513);
       continue;
     }
     const colon = line.indexOf(':');
@@ -282,6 +330,7 @@ export function parseMessage(text: string, opts: { datagram: boolean; validate?:
 
   const body = text.slice(headerEnd + 4);
   message.body = bodyByContentLength(message, body, opts.datagram);
+  if (opts.validate !== false) precheckSizes(message);
   // Messages from the application are partial on purpose: the server fills in the rest.
   if (opts.validate !== false) validateMandatoryHeaders(message);
   return message;
@@ -290,11 +339,13 @@ export function parseMessage(text: string, opts: { datagram: boolean; validate?:
 function parseStartLine(line: string, message: SipMessage): void {
   const request = REQUEST_LINE.exec(line);
   if (request) {
-    message.method = request[1].toUpperCase();
-    message.uri = request[2];
+    message.method = request[1]!;
+    message.uri = request[2]!;
+    if (request[3] !== '2.0') throw new SipParseError(`SIP/${request[3]} not supported`, 505);
+    if (message.uri.length > MAX_GRAMMAR_FIELD_BYTES) throw new SipParseError('Request-URI too long', 414);
     // sip.js parses sip: and sips: URIs; other schemes (tel:, urn:) need only a scheme-specific part.
     const otherScheme = /^[a-z][a-z0-9+.-]*:\S+$/i.test(message.uri) && !/^sips?:/i.test(message.uri);
-    if (!parseUri(message.uri) && !otherScheme) {
+    if (!otherScheme && !parseUri(message.uri)) {
       throw new SipParseError('bad Request-URI');
     }
     return;
@@ -309,7 +360,9 @@ function parseStartLine(line: string, message: SipMessage): void {
 }
 
 function bodyByContentLength(message: SipMessage, body: string, datagram: boolean): string {
-  const declared = message.get('Content-Length');
+  const values = message.getAll('Content-Length');
+  if (values.length > 1) throw new SipParseError('more than one Content-Length');
+  const declared = values[0];
   if (declared === undefined) {
     // RFC 3261 section 18.3: over a stream Content-Length is mandatory; the framer already enforced it.
     return body;
@@ -323,9 +376,47 @@ function bodyByContentLength(message: SipMessage, body: string, datagram: boolea
   return body;
 }
 
+/** Headers whose values go through sip.js's grammar, and which of them are comma-separated lists. */
+const GRAMMAR_PARSED = new Set(['Via', 'From', 'To', 'Contact', 'CSeq', 'Route', 'Record-Route']);
+const LISTS = new Set(['Via', 'Contact', 'Route', 'Record-Route']);
+
+/**
+ * Cheap checks before any grammar runs: a flood of oversized fields is
+ * refused by a scan, not by tens of milliseconds of parsing each.
+ */
+function precheckSizes(message: SipMessage): void {
+  for (const [name, value] of message.headers) {
+    if (!GRAMMAR_PARSED.has(name)) continue;
+    for (const item of LISTS.has(name) ? splitHeaderList(value) : [value]) {
+      if (item.length > MAX_GRAMMAR_FIELD_BYTES) throw new SipParseError(`${name} too long`);
+      if (longestQuotedString(item) > MAX_DISPLAY_NAME_BYTES) throw new SipParseError(`${name} display name too long`);
+    }
+  }
+}
+
+function longestQuotedString(value: string): number {
+  let longest = 0;
+  let start = -1;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (start >= 0 && ch === '\\') i++;
+    else if (ch === '"') {
+      if (start < 0) start = i;
+      else {
+        longest = Math.max(longest, i - start - 1);
+        start = -1;
+      }
+    }
+  }
+  return start >= 0 ? Math.max(longest, value.length - start) : longest;
+}
+
 function validateMandatoryHeaders(message: SipMessage): void {
   for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
     if (!message.has(name)) throw new SipParseError(`missing ${name}`);
+  }
+  for (const name of SINGLE_VALUED) {
+    if (message.getAll(name).length > 1) throw new SipParseError(`more than one ${name}`);
   }
   message.topVia; // throws on a malformed Via
   const cseq = message.cseq;
@@ -334,7 +425,13 @@ function validateMandatoryHeaders(message: SipMessage): void {
   if (!message.nameAddr('To')) throw new SipParseError('bad To');
   if (cseq.seq >= 2 ** 31) throw new SipParseError('CSeq number too large'); // section 8.1.1.5
   const maxForwards = message.get('Max-Forwards');
-  if (maxForwards !== undefined && !(/^\d{1,3}$/.test(maxForwards) && Number(maxForwards) <= 255)) {
+  if (maxForwards !== undefined && !(/^\d{1,10}$/.test(maxForwards) && Number(maxForwards) <= 255)) {
     throw new SipParseError('bad Max-Forwards');
   }
+}
+
+/** Max-Forwards as a number (leading zeros allowed: "0068" is 68); undefined when absent. */
+export function maxForwardsOf(message: SipMessage): number | undefined {
+  const value = message.get('Max-Forwards');
+  return value === undefined ? undefined : Number(value);
 }

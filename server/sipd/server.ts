@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { SipMessage, SipParseError, parseMessage } from './message.js';
+import { SipMessage, SipParseError, maxForwardsOf, parseMessage } from './message.js';
 import { TransportLayer, type Source } from './transport.js';
 import { ControlServer, type AppConnection, type AppMessage } from './control.js';
 import {
@@ -22,6 +22,7 @@ import {
 import { Dialog, dialogIdOf, dialogKey, newBranch, newTag } from './dialog.js';
 import { destinationOf, responseDestination, responseTo, stampReceived } from './responses.js';
 import { respondToGarbage } from './garbage.js';
+import { refusalOf } from './admission.js';
 
 export const SIPD_VERSION = 'v0.9.10-embedded';
 
@@ -46,6 +47,8 @@ export interface SipServerOptions {
 interface ServerTxnRecord {
   id: string;
   txn: ServerTransaction;
+  /** Ends the transaction with 500 if the application never sends a final response. */
+  deadline?: NodeJS.Timeout;
   request: SipMessage;
   source: Source;
   app: AppConnection;
@@ -92,8 +95,12 @@ export class SipServer {
       logger: this.log,
     });
     this.transport.on('message', (text, source) => this.onNetworkMessage(text, source));
-    this.transport.on('framingError', (reason, source) =>
-      this.log.warn({ reason, peer: `${source.address}:${source.port}` }, 'closed a stream that could not be framed'));
+    this.transport.on('framingError', (error, source) => {
+      this.log.warn({ reason: error.reason, peer: `${source.address}:${source.port}` }, 'closed a stream that could not be framed');
+      if (error.head === undefined) return;
+      const status = error.reason === 'message too large' ? 513 : 400;
+      respondToGarbage(`${error.head}\r\n\r\n`, status, error.reason, source, (t, d) => this.sendRaw(t, d));
+    });
     this.control.on('message', (conn, msg) => this.onAppMessage(conn, msg));
   }
 
@@ -137,7 +144,9 @@ export class SipServer {
       if (msg.isRequest) this.onNetworkRequest(msg, source);
       else this.onNetworkResponse(msg);
     } catch (err) {
-      this.log.error({ err, callId: msg.callId }, 'failed to handle SIP message');
+      // One line: a hostile message must not buy a stack trace in the log.
+      const reason = err instanceof Error ? err.message : String(err);
+      this.log.warn({ reason, callId: msg.callId.slice(0, 100) }, 'could not handle SIP message');
     }
   }
 
@@ -163,8 +172,7 @@ export class SipServer {
       existing.txn.receiveRetransmission();
       return;
     }
-    const maxForwards = req.get('Max-Forwards');
-    if (maxForwards === '0' && req.method !== 'OPTIONS') {
+    if (maxForwardsOf(req) === 0 && req.method !== 'OPTIONS') {
       this.respondStateless(req, source, 483);
       return;
     }
@@ -175,14 +183,25 @@ export class SipServer {
       return;
     }
     if (!dialog && this.screen?.(req, source) === false) return;
-    if (!dialog && !OUT_OF_DIALOG_METHODS.has(req.method)) return; // drachtio-server drops these silently
     const app = dialog?.app ?? this.pickApp(req.method);
+    const refusal = refusalOf(req, {
+      inDialog: dialog !== undefined,
+      known: OUT_OF_DIALOG_METHODS.has(req.method),
+      handled: app !== undefined,
+      inService: this.takenMethods().length > 0,
+      allow: () => this.allowedMethods(),
+    });
+    if (refusal) {
+      this.respondStateless(req, source, refusal.status, newTag(), refusal.headers);
+      return;
+    }
     if (!app || app.closed) {
       this.log.info({ callId: req.callId, method: req.method }, 'no application takes this request');
       if (req.method === 'INVITE') this.respondStateless(req, source, 100);
       this.respondStateless(req, source, dialog ? 481 : 503);
       return;
     }
+    req.withoutPrototypeNames();
     const record = this.createServerTransaction(req, source, app);
     record.dialog = dialog;
     if (dialog) {
@@ -397,18 +416,44 @@ export class SipServer {
       : new NonInviteServerTransaction(key, req, wire, this.timers);
     const record: ServerTxnRecord = { id: randomUUID(), txn, request: req, source, app, toTag: newTag() };
     txn.onTerminated = () => {
+      clearTimeout(record.deadline);
       this.serverTxns.delete(key);
       this.serverTxnsById.delete(record.id);
     };
     this.serverTxns.set(key, record);
     this.serverTxnsById.set(record.id, record);
+    this.armDeadline(record);
     return record;
+  }
+
+  /**
+   * Every server transaction ends, whatever the application does: without a
+   * final response in time (64*T1 for a non-INVITE, as the client's Timer F;
+   * 360*T1 after the last provisional for an INVITE, three minutes at the
+   * default T1, as a proxy's Timer C), the server answers 500 itself.
+   */
+  private armDeadline(record: ServerTxnRecord): void {
+    clearTimeout(record.deadline);
+    const ms = (record.request.method === 'INVITE' ? 360 : 64) * this.timers.T1;
+    record.deadline = setTimeout(() => {
+      if (this.isFinished(record)) return;
+      this.log.warn({ callId: record.request.callId, method: record.request.method }, 'application sent no final response');
+      this.respond(record, responseTo(record.request, 500, record.toTag, 'No Answer From Application'));
+    }, ms);
+    record.deadline.unref();
+  }
+
+  private isFinished(record: ServerTxnRecord): boolean {
+    const { txn } = record;
+    return txn instanceof InviteServerTransaction ? txn.finalSent : txn.state === 'completed' || txn.state === 'terminated';
   }
 
   /** Sends a response through its transaction and returns the text sent. */
   private respond(record: ServerTxnRecord, res: SipMessage): string {
     const text = res.toString();
     record.txn.respond(res.status, text);
+    if (res.status >= 200) clearTimeout(record.deadline);
+    else if (res.status > 100) this.armDeadline(record);
     return text;
   }
 
@@ -455,8 +500,11 @@ export class SipServer {
     return this.transport.send(text, dest);
   }
 
-  private respondStateless(req: SipMessage, source: Source, status: number, toTag = newTag()): void {
-    const text = responseTo(req, status, toTag).toString();
+  private respondStateless(req: SipMessage, source: Source, status: number, toTag = newTag(),
+    headers: Array<[string, string]> = []): void {
+    const res = responseTo(req, status, toTag);
+    for (const [name, value] of headers) res.append(name, value);
+    const text = res.toString();
     void this.sendRaw(text, responseDestination(req, source)).catch((err) =>
       this.log.debug({ err, callId: req.callId }, 'stateless response not sent'));
   }
@@ -468,6 +516,15 @@ export class SipServer {
   private receivedOn(source: Source): string[] {
     const [host, port] = this.transport.localHostport(source.protocol).split(':');
     return [host ?? '', port ?? ''];
+  }
+
+  /** What an Allow header lists: the methods some application takes, and those the server handles itself. */
+  private allowedMethods(): string[] {
+    return [...new Set([...this.takenMethods(), 'ACK', 'CANCEL', 'BYE'])];
+  }
+
+  private takenMethods(): string[] {
+    return [...OUT_OF_DIALOG_METHODS].filter((m) => this.control.routesFor(m).length > 0);
   }
 
   private pickApp(method: string): AppConnection | undefined {

@@ -46,9 +46,18 @@ interface StreamConnection {
 
 export interface TransportEvents {
   message: [text: string, source: Source];
-  /** A stream sent bytes that cannot be framed; it has been closed. */
-  framingError: [reason: string, source: Source];
+  /**
+   * A stream sent bytes that cannot be framed. Listeners may still answer on
+   * it (synchronously); it is closed right after.
+   */
+  framingError: [error: FramingError, source: Source];
 }
+
+/**
+ * How long a stream that could not be framed stays open, unread, so that the
+ * messages framed before the bad one can still be answered on it.
+ */
+const CLOSE_GRACE_MS = 1_000;
 
 const IDLE_STREAM_MS = 10 * 60_000;
 
@@ -211,13 +220,18 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     });
     const source: Source = { protocol: 'tcp', address: conn.address, port: conn.port, connectionId: conn.id };
     const framer = new StreamFramer();
+    let broken = false;
     socket.on('data', (chunk) => {
-      try {
-        for (const text of framer.push(chunk)) this.emit('message', text, source);
-      } catch (err) {
-        this.emit('framingError', (err as Error).message, source);
-        socket.destroy();
-      }
+      if (broken) return;
+      const { messages, error } = framer.push(chunk);
+      for (const text of messages) this.emit('message', text, source);
+      if (!error) return;
+      broken = true;
+      this.emit('framingError', error, source);
+      setTimeout(() => {
+        socket.end();
+        setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      }, CLOSE_GRACE_MS).unref();
     });
     socket.on('error', (err) => this.opts.logger.debug({ err, peer: `${conn.address}:${conn.port}` }, 'TCP connection error'));
     socket.on('close', () => this.connections.delete(conn.id));
@@ -247,20 +261,38 @@ function normaliseAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-const START_LINE = /^(?:[A-Za-z!%*_+`'~.-]+ \S+ SIP\/2\.0|SIP\/2\.0 [1-6]\d\d(?: .*)?)$/;
+/** A start line, loosely: the parser judges spacing and versions, and answers what it can. */
+const START_LINE = /^(?:[A-Za-z0-9!%*_+`'~.-]+ +.*\S +SIP\/\d+\.\d+[ \t]*|SIP\/\d+\.\d+ .*)$/;
 /** How a start line may begin, for judging a stream before its first line is complete. */
-const START_LINE_PREFIX = /^(?:[A-Za-z!%*_+`'~.-]+(?: |$)|SIP\/)/;
+const START_LINE_PREFIX = /^(?:[A-Za-z0-9!%*_+`'~.-]+(?: |$)|SIP\/)/;
+
+/** Why a stream could not be framed; `head` is the failing message's header block when it arrived whole. */
+export interface FramingError {
+  reason: string;
+  head?: string;
+}
+
+export interface Framed {
+  /** Every message framed before the stream went wrong: each is still handled. */
+  messages: string[];
+  error?: FramingError;
+}
 
 /**
  * Cuts a byte stream into SIP messages by Content-Length (RFC 3261 section 18.3).
- * Throws when the stream cannot be framed; the connection is then unusable.
+ * Once the stream cannot be framed the connection is unusable; the messages
+ * framed before that point in the same read are returned all the same.
  */
 export class StreamFramer {
   private buffer: Buffer = Buffer.alloc(0);
 
-  push(chunk: Buffer): string[] {
+  push(chunk: Buffer): Framed {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    const out: string[] = [];
+    const messages: string[] = [];
+    const fail = (reason: string, head?: string): Framed => {
+      this.buffer = Buffer.alloc(0);
+      return { messages, error: { reason, head } };
+    };
     for (;;) {
       // Keep-alive CRLFs between messages (RFC 5626 section 3.5.1).
       let skip = 0;
@@ -269,21 +301,24 @@ export class StreamFramer {
       // A stream that does not start like SIP will never frame: drop it now, not at 64 kB or when idle.
       const lineEnd = this.buffer.indexOf('\r\n');
       const firstLine = this.buffer.subarray(0, lineEnd < 0 ? Math.min(this.buffer.length, 16) : lineEnd).toString('latin1');
-      if (this.buffer.length > 0 && !START_LINE_PREFIX.test(firstLine)) throw new Error('not a SIP stream');
-      if (lineEnd < 0 && this.buffer.length > MAX_HEADER_LINE_BYTES) throw new Error('start line too long');
-      if (lineEnd >= 0 && !START_LINE.test(firstLine)) throw new Error('not a SIP start line');
+      if (this.buffer.length > 0 && !START_LINE_PREFIX.test(firstLine)) return fail('not a SIP stream');
+      if (lineEnd < 0 && this.buffer.length > MAX_HEADER_LINE_BYTES) return fail('start line too long');
+      if (lineEnd >= 0 && !START_LINE.test(firstLine)) return fail('not a SIP start line');
       const end = this.buffer.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (this.buffer.length > MAX_MESSAGE_BYTES) throw new Error('headers too large');
-        return out;
+        if (this.buffer.length > MAX_MESSAGE_BYTES) return fail('headers too large');
+        return { messages };
       }
       const head = this.buffer.subarray(0, end).toString('utf8');
-      const match = /\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)/i.exec(head);
-      if (!match) throw new Error('missing Content-Length on a stream');
-      const total = end + 4 + Number(match[1]);
-      if (total > MAX_MESSAGE_BYTES) throw new Error('message too large');
-      if (this.buffer.length < total) return out;
-      out.push(this.buffer.subarray(0, total).toString('utf8'));
+      const lengths = [...head.matchAll(/\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/gi)].map((m) => m[1]!.trim());
+      if (lengths.length === 0) return fail('missing Content-Length on a stream', head);
+      // RFC 4475 section 3.3.9: with two lengths there is no knowing where the next message starts.
+      if (lengths.length > 1) return fail('more than one Content-Length', head);
+      if (!/^\d{1,10}$/.test(lengths[0]!)) return fail('bad Content-Length', head);
+      const total = end + 4 + Number(lengths[0]);
+      if (total > MAX_MESSAGE_BYTES) return fail('message too large', head);
+      if (this.buffer.length < total) return { messages };
+      messages.push(this.buffer.subarray(0, total).toString('utf8'));
       this.buffer = this.buffer.subarray(total);
     }
   }

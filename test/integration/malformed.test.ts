@@ -4,10 +4,10 @@
  *
  * Everything here is real bytes on real sockets (node:dgram, node:net) from
  * 127.0.0.1 to the product started in-process. Where the server can address
- * a response (the request line and Via, From, To, Call-ID and CSeq are
- * readable) it must answer 400, or 513 for what is too large, echoing the
- * request's Call-ID and Via branch. Where it cannot (no request line, no Via,
- * a response, an ACK) nothing may come back. After every case the same
+ * a response (the request line, Via and CSeq are readable; RFC 4475 section
+ * 3.3.1) it must answer 400, or 513 for what is too large, echoing the
+ * request's Call-ID (when it has one) and Via branch. Where it cannot (no
+ * request line, no Via or CSeq, a response, an ACK) nothing may come back. After every case the same
  * socket still gets 200 for OPTIONS, so "silence" is never a dead server.
  * The product runs in this process, so an exception escaping the SIP server
  * (which would end a real one) is caught here and fails the suite.
@@ -254,7 +254,7 @@ describe('over UDP, what cannot be answered is dropped without a word', () => {
     await expectUdpAlive();
   });
 
-  it.each(['Via', 'From', 'To', 'Call-ID', 'CSeq'])('an INVITE without %s gets nothing back', async (name) => {
+  it.each(['Via', 'CSeq'])('an INVITE without %s gets nothing back', async (name) => {
     await udpSilence(request({ transport: 'UDP', localPort: udp.port, omit: [name], body: SDP }).text);
     await expectUdpAlive();
   });
@@ -297,6 +297,23 @@ describe('over UDP, a broken request that can be answered gets 400 for that very
     expectRefusal(answer, sent);
     expect(header(answer, 'Warning')).toMatch(/Content-Length/);
     await expectUdpAlive();
+  });
+
+  // RFC 4475 section 3.3.1: Via and CSeq are enough to address and match the answer.
+  it.each(['From', 'To'])('an INVITE without %s gets 400', async (name) => {
+    const sent = request({ transport: 'UDP', localPort: udp.port, omit: [name], body: SDP });
+    expectRefusal(await udpExchange(sent), sent);
+  });
+
+  it('an INVITE without Call-ID gets 400, tied to it by its branch', async () => {
+    const sent = request({ transport: 'UDP', localPort: udp.port, omit: ['Call-ID'], body: SDP });
+    await udp.send(sent.text);
+    const byBranch = (): string | undefined => udp.received.find((m) => (header(m, 'Via') ?? '').includes(`branch=${sent.branch}`));
+    await waitFor(() => byBranch() !== undefined, { what: 'the answer carrying the INVITE\'s branch', timeoutMs: ANSWER_MS });
+    const answer = byBranch()!;
+    expect(answer).toMatch(/^SIP\/2\.0 400 /);
+    expect(header(answer, 'Call-ID')).toBeUndefined();
+    expect(header(answer, 'CSeq')).toBe(sent.cseq);
   });
 
   it('a non-numeric Content-Length gets 400', async () => {
@@ -365,12 +382,23 @@ describe('over TCP, a stream that cannot be framed is closed and the next connec
     await expectTcpAlive();
   });
 
-  it('an INVITE without Content-Length closes the connection', async () => {
+  it('an INVITE without Content-Length gets 400, then the connection is closed', async () => {
     const conn = await TcpPeer.open();
-    conn.write(request({ transport: 'TCP', localPort: conn.port, contentLength: null }).text);
+    const sent = request({ transport: 'TCP', localPort: conn.port, contentLength: null });
+    conn.write(sent.text);
+    expectRefusal(await conn.answerTo(sent.callId), sent);
     expect(await conn.closedWithin(ANSWER_MS)).toBe(true);
-    expect(conn.text).toBe('');
     await expectTcpAlive();
+  });
+
+  it('requests framed before a broken one in the same write are still answered', async () => {
+    const conn = await TcpPeer.open();
+    const first = request({ method: 'OPTIONS', uri: 'sip:127.0.0.1', transport: 'TCP', localPort: conn.port });
+    const broken = request({ transport: 'TCP', localPort: conn.port, contentLength: null });
+    conn.write(first.text + broken.text);
+    expect(await conn.answerTo(first.callId)).toMatch(/^SIP\/2\.0 200 /);
+    expectRefusal(await conn.answerTo(broken.callId), broken);
+    expect(await conn.closedWithin(ANSWER_MS)).toBe(true);
   });
 
   it('a 70 kB message closes the connection', async () => {

@@ -1,9 +1,17 @@
 /**
  * SIP written by hand, for tests that must send what no well-behaved client
  * would (malformed messages, floods) or look at a single response byte by
- * byte: a UDP socket that keeps what it receives, and a header reader.
+ * byte: a UDP socket that keeps what it receives, a header reader, and the
+ * embedded SIP server behind a minimal application to send them to.
  */
 import dgram from 'node:dgram';
+import { randomUUID } from 'node:crypto';
+import Srf from 'drachtio-srf';
+import { SipServer } from '../../server/sipd/server.js';
+import type { Source } from '../../server/sipd/transport.js';
+import type { DestinationStream } from 'pino';
+import { createLogger } from '../../server/log.js';
+import { freePort } from './ports.js';
 
 /** The first value of a header in a received message (names compared without case). */
 export function header(message: string, name: string): string | undefined {
@@ -80,4 +88,87 @@ export class UdpPeer {
   close(): void {
     this.socket.close();
   }
+}
+
+/** The answers a minimal application gives, by method: enough to tell the server's own answers from the app's. */
+export const MINIMAL_APP_ANSWERS = { INVITE: 486, REGISTER: 401, OPTIONS: 200 } as const;
+
+type AppHandler = (req: Srf.SrfRequest, res: Srf.SrfResponse) => void;
+
+export interface SentBySipd {
+  text: string;
+  dest: Source;
+}
+
+export interface EmbeddedSipd {
+  sipd: SipServer;
+  srf: Srf;
+  port: number;
+  /** Everything the server has put on the wire, in order, with where it went (unless started with record: false). */
+  sent: SentBySipd[];
+  /** Replaces the application's handler for one of its methods (defaults: MINIMAL_APP_ANSWERS). */
+  handle(method: keyof typeof MINIMAL_APP_ANSWERS, handler: AppHandler): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded SIP server with fast timers (T1 = 20 ms, so a UDP
+ * transaction lingers about a second) and a drachtio-srf application that
+ * answers INVITE 486, REGISTER 401 (with a challenge) and OPTIONS 200 and
+ * takes no other method. What the server sends is recorded on its way to
+ * the socket, the way a capture on the wire would see it; `log` receives
+ * the server's log lines (info and above) instead of the test's level.
+ */
+export async function startEmbeddedSipd(opts: { log?: DestinationStream; record?: boolean } = {}): Promise<EmbeddedSipd> {
+  const port = await freePort('both');
+  const controlPort = await freePort('tcp');
+  const secret = randomUUID();
+  const sipd = new SipServer({
+    host: '127.0.0.1', sipPort: port, controlHost: '127.0.0.1', controlPort, secret,
+    logger: opts.log ? createLogger('info', opts.log) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    timers: { T1: 20, T2: 160, T4: 200 },
+  });
+  await sipd.start();
+  const sent: SentBySipd[] = [];
+  const send = sipd.transport.send.bind(sipd.transport);
+  sipd.transport.send = (text, dest) => {
+    if (opts.record !== false) sent.push({ text, dest });
+    return send(text, dest);
+  };
+  const srf = new Srf();
+  await new Promise<void>((resolve, reject) => {
+    srf.on('connect', (err) => (err ? reject(err) : resolve()));
+    void srf.connect({ host: '127.0.0.1', port: controlPort, secret });
+  });
+  const handlers = new Map<keyof typeof MINIMAL_APP_ANSWERS, AppHandler>([
+    ['INVITE', (_req, res) => res.send(MINIMAL_APP_ANSWERS.INVITE)],
+    ['REGISTER', (_req, res) => res.send(MINIMAL_APP_ANSWERS.REGISTER, {
+      headers: { 'WWW-Authenticate': 'Digest realm="example.com", nonce="abc", qop="auth", algorithm=MD5' },
+    })],
+    ['OPTIONS', (_req, res) => res.send(MINIMAL_APP_ANSWERS.OPTIONS)],
+  ]);
+  for (const method of handlers.keys()) {
+    srf.use(method.toLowerCase(), (req, res) => handlers.get(method)!(req, res));
+  }
+  return {
+    sipd, srf, port, sent,
+    handle(method, handler) {
+      handlers.set(method, handler);
+    },
+    async stop() {
+      srf.disconnect();
+      await sipd.stop();
+    },
+  };
+}
+
+/** Waits until the server holds no transaction, for at most `ms`; returns what it still holds. */
+export async function drained(sipd: SipServer, ms: number): Promise<SipServer['stats']> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const { serverTransactions, clientTransactions } = sipd.stats;
+    if (serverTransactions === 0 && clientTransactions === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return sipd.stats;
 }

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_HEADER_LINE_BYTES, MAX_HEADERS, MAX_MESSAGE_BYTES, SipMessage, SipParseError, parseMessage, parseVia,
-  splitHeaderList,
+  MAX_DISPLAY_NAME_BYTES, MAX_GRAMMAR_FIELD_BYTES, MAX_HEADER_LINE_BYTES, MAX_HEADERS, MAX_MESSAGE_BYTES, SipMessage,
+  SipParseError, canonicalHeaderName, maxForwardsOf, parseMessage, parseVia, splitHeaderList,
 } from '../../server/sipd/message.js';
 import { StreamFramer } from '../../server/sipd/transport.js';
 
@@ -193,7 +193,6 @@ describe('a request that is not SIP, or not whole, is refused', () => {
     ['an empty message', ''],
     ['binary garbage', '\x00\x01\x02\xff\xfe'],
     ['an HTTP request', 'GET / HTTP/1.1'],
-    ['another SIP version', 'INVITE sip:1001@switch.example SIP/3.0'],
     ['no version', 'INVITE sip:1001@switch.example'],
     ['two spaces', 'INVITE  sip:1001@switch.example SIP/2.0'],
     ['a URI with a space', 'INVITE sip:1001@switch example SIP/2.0'],
@@ -203,6 +202,10 @@ describe('a request that is not SIP, or not whole, is refused', () => {
   ])('a start line with %s gets 400', (_what, startLine) => {
     const err = refusal(wire([startLine, ...inviteLines().slice(1)]));
     expect(err.status).toBe(400);
+  });
+
+  it('a start line with another SIP version gets 505 (RFC 4475 section 3.1.2.16)', () => {
+    expect(refusal(wire(['INVITE sip:1001@switch.example SIP/3.0', ...inviteLines().slice(1)])).status).toBe(505);
   });
 
   it.each(['not-a-uri', '<sip:1001@switch.example>', '1001'])('a Request-URI %j gets 400 "bad Request-URI"', (uri) => {
@@ -406,11 +409,21 @@ describe('a TCP stream is cut into messages by Content-Length', () => {
     `OPTIONS sip:switch.example SIP/2.0`, `Via: SIP/2.0/TCP 192.0.2.10;branch=z9hG4bK-${n}`, 'From: <sip:a@b>;tag=1',
     'To: <sip:switch.example>', `Call-ID: stream-${n}`, `CSeq: ${n} OPTIONS`, `Content-Length: ${Buffer.byteLength(body)}`,
   ], body);
+  /** The messages framed from `chunk`, failing the test on a framing error. */
+  const framed = (framer: StreamFramer, chunk: string | Buffer): string[] => {
+    const { messages, error } = framer.push(Buffer.from(chunk));
+    expect(error).toBeUndefined();
+    return messages;
+  };
+  /** The framing error for `chunk`. */
+  const framingError = (framer: StreamFramer, chunk: string | Buffer) => {
+    const { error } = framer.push(Buffer.from(chunk));
+    expect(error).toBeDefined();
+    return error!;
+  };
 
   it('two messages in one chunk come out as two', () => {
-    const framer = new StreamFramer();
-    const out = framer.push(Buffer.from(options(1, 'first body') + options(2)));
-    expect(out).toEqual([options(1, 'first body'), options(2)]);
+    expect(framed(new StreamFramer(), options(1, 'first body') + options(2))).toEqual([options(1, 'first body'), options(2)]);
   });
 
   it('a message that arrives byte by byte comes out once, whole, when its last byte arrives', () => {
@@ -419,7 +432,7 @@ describe('a TCP stream is cut into messages by Content-Length', () => {
     const bytes = Buffer.from(text);
     const out: string[] = [];
     bytes.forEach((byte, i) => {
-      const got = framer.push(Buffer.from([byte]));
+      const got = framed(framer, Buffer.from([byte]));
       if (i < bytes.length - 1) expect(got).toEqual([]);
       out.push(...got);
     });
@@ -428,54 +441,178 @@ describe('a TCP stream is cut into messages by Content-Length', () => {
 
   it('CRLF keep-alives before and between messages are skipped', () => {
     const framer = new StreamFramer();
-    expect(framer.push(Buffer.from('\r\n\r\n'))).toEqual([]);
-    const out = framer.push(Buffer.from(`\r\n${options(4)}\r\n\r\n\r\n${options(5)}\r\n`));
-    expect(out).toEqual([options(4), options(5)]);
-    expect(framer.push(Buffer.from(options(6)))).toEqual([options(6)]);
+    expect(framed(framer, '\r\n\r\n')).toEqual([]);
+    expect(framed(framer, `\r\n${options(4)}\r\n\r\n\r\n${options(5)}\r\n`)).toEqual([options(4), options(5)]);
+    expect(framed(framer, options(6))).toEqual([options(6)]);
   });
 
   it('the compact form l: frames the message too', () => {
     const text = options(7, 'abc').replace('Content-Length: 3', 'l: 3');
-    expect(new StreamFramer().push(Buffer.from(text + options(8)))).toEqual([text, options(8)]);
+    expect(framed(new StreamFramer(), text + options(8))).toEqual([text, options(8)]);
   });
 
   it('a body that has not fully arrived is held until it has', () => {
     const framer = new StreamFramer();
     const text = options(9, 'x'.repeat(100));
-    expect(framer.push(Buffer.from(text.slice(0, -10)))).toEqual([]);
-    expect(framer.push(Buffer.from(text.slice(-10)))).toEqual([text]);
+    expect(framed(framer, text.slice(0, -10))).toEqual([]);
+    expect(framed(framer, text.slice(-10))).toEqual([text]);
   });
 
-  it('a message without Content-Length cannot be framed: the framer throws', () => {
+  it('a message without Content-Length cannot be framed; its head comes back so it can be answered', () => {
     const text = options(10).replace('Content-Length: 0\r\n', '');
-    expect(() => new StreamFramer().push(Buffer.from(text))).toThrow(/Content-Length/);
+    const error = framingError(new StreamFramer(), text);
+    expect(error.reason).toMatch(/Content-Length/);
+    expect(error.head).toBe(text.slice(0, text.indexOf('\r\n\r\n')));
   });
 
-  it('a non-numeric Content-Length cannot be framed either', () => {
-    const text = options(11).replace('Content-Length: 0', 'Content-Length: lots');
-    expect(() => new StreamFramer().push(Buffer.from(text))).toThrow(/Content-Length/);
+  it('a non-numeric or negative Content-Length cannot be framed either', () => {
+    expect(framingError(new StreamFramer(), options(11).replace('Content-Length: 0', 'Content-Length: lots')).reason)
+      .toMatch(/Content-Length/);
+    expect(framingError(new StreamFramer(), options(11).replace('Content-Length: 0', 'Content-Length: -999')).reason)
+      .toMatch(/Content-Length/);
   });
 
-  it('a Content-Length that makes the message too large throws before the body arrives', () => {
+  it('two Content-Length values cannot be framed: there is no knowing where the next message starts', () => {
+    const text = options(13, 'hello').replace('Content-Length: 5', 'Content-Length: 13\r\nContent-Length: 5');
+    expect(framingError(new StreamFramer(), text).reason).toBe('more than one Content-Length');
+  });
+
+  it('messages framed before a bad one in the same read are still delivered', () => {
+    const bad = options(15).replace('Content-Length: 0\r\n', '');
+    const { messages, error } = new StreamFramer().push(Buffer.from(options(14) + options(16) + bad));
+    expect(messages).toEqual([options(14), options(16)]);
+    expect(error?.reason).toMatch(/Content-Length/);
+  });
+
+  it('a Content-Length that makes the message too large fails before the body arrives', () => {
     const text = options(12).replace('Content-Length: 0', `Content-Length: ${MAX_MESSAGE_BYTES}`);
-    expect(() => new StreamFramer().push(Buffer.from(text))).toThrow(/too large/);
+    expect(framingError(new StreamFramer(), text).reason).toMatch(/too large/);
   });
 
-  it('headers that never end throw once they pass the size limit, not before', () => {
+  it('headers that never end fail once they pass the size limit, not before', () => {
     const framer = new StreamFramer();
-    expect(framer.push(Buffer.from('OPTIONS sip:switch.example SIP/2.0\r\n'))).toEqual([]);
+    expect(framed(framer, 'OPTIONS sip:switch.example SIP/2.0\r\n')).toEqual([]);
     const lines = Buffer.from('X-Endless: more and more\r\n'.repeat(1000));
     let pushed = 'OPTIONS sip:switch.example SIP/2.0\r\n'.length;
     while (pushed + lines.length <= MAX_MESSAGE_BYTES) {
-      expect(framer.push(lines)).toEqual([]);
+      expect(framed(framer, lines)).toEqual([]);
       pushed += lines.length;
     }
-    expect(() => framer.push(lines)).toThrow(/too large/);
+    expect(framingError(framer, lines).reason).toMatch(/too large/);
   });
 
   it('a stream that does not start like SIP is refused at once, not after 64 kB', () => {
-    expect(() => new StreamFramer().push(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]))).toThrow(/not a SIP stream/);
-    expect(() => new StreamFramer().push(Buffer.from('hello garbage\r\nmore\r\n'))).toThrow(/not a SIP start line/);
-    expect(new StreamFramer().push(Buffer.from('INVITE sip:1002@127.0.0.1 SIP/2'))).toEqual([]);
+    expect(framingError(new StreamFramer(), Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00])).reason)
+      .toBe('not a SIP stream');
+    expect(framingError(new StreamFramer(), 'hello garbage\r\nmore\r\n').reason).toBe('not a SIP start line');
+    expect(framed(new StreamFramer(), 'INVITE sip:1002@127.0.0.1 SIP/2')).toEqual([]);
+  });
+
+  it('a start line with odd spacing or another version is framed, for the parser to answer', () => {
+    const text = options(17).replace('OPTIONS sip:switch.example SIP/2.0', 'OPTIONS  sip:switch.example  SIP/7.0  ');
+    expect(framed(new StreamFramer(), text)).toEqual([text]);
+  });
+});
+
+describe('header names that are Object.prototype members are plain names', () => {
+  const hostile = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__'];
+
+  it.each(hostile)('%s is read as an ordinary extension header, and the message still parses', (name) => {
+    const msg = parseMessage(wire([...inviteLines(), `${name}: evil`, 'Content-Length: 0']), { datagram: true });
+    const header = msg.headers.find(([, v]) => v === 'evil');
+    expect(typeof header?.[0]).toBe('string');
+    expect(header?.[0].toLowerCase()).toBe(name.toLowerCase());
+    expect(msg.get(name)).toBe('evil');
+    expect(msg.callId).toBe('call-1@192.0.2.10');
+    expect(canonicalHeaderName(name)).not.toMatch(/function|object/i);
+  });
+
+  it('parameters by those names in From, To, Via and the Request-URI change nothing that is read', () => {
+    const odd = ';__proto__=1;constructor=2;hasOwnProperty=3;toString';
+    const lines = replaceHeader(replaceHeader(inviteLines(), 'From', `From: <sip:a@b${odd}>${odd};tag=from-9`),
+      'Via', `Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK-odd${odd};rport`);
+    const msg = parseMessage(wire([`INVITE sip:1001@switch.example${odd} SIP/2.0`, ...lines.slice(1)]), { datagram: true });
+    expect(msg.tag('From')).toBe('from-9');
+    expect(msg.topVia).toMatchObject({ branch: 'z9hG4bK-odd', port: 5062, rport: true });
+    expect(msg.nameAddr('From')?.uri.host).toBe('b');
+  });
+
+  it('the names an application parser would look up in a plain object are left out of what it gets', () => {
+    const msg = parseMessage(wire([...inviteLines(), 'constructor: a', '__proto__: b', 'C%6Fnstructor: c', 'X-Ok: d',
+      'Content-Length: 0']), { datagram: true });
+    const relayed = msg.withoutPrototypeNames().toString();
+    expect(relayed).not.toMatch(/^(constructor|__proto__|c%6fnstructor)\s*:/im);
+    expect(relayed).toContain('X-Ok: d');
+  });
+});
+
+describe('RFC 4475 parser details', () => {
+  it('a folded header keeps no leading space, even when its first line is empty', () => {
+    const msg = parseMessage(wire(['OPTIONS sip:u@switch.example SIP/2.0', 'TO :', ' sip:u@switch.example ;   tag    = 1918181833n',
+      'From: <sip:a@b>;tag=1', 'Call-ID: c', 'cseq: 0009', '  OPTIONS', 'Via  : SIP  /   2.0', ' /UDP', '    192.0.2.2;branch=390skdjuw',
+      'Content-Length: 0']), { datagram: true });
+    expect(msg.get('To')).toBe('sip:u@switch.example ;   tag    = 1918181833n');
+    expect(msg.tag('To')).toBe('1918181833n');
+    expect(msg.cseq).toEqual({ seq: 9, method: 'OPTIONS' });
+    expect(msg.topVia.branch).toBe('390skdjuw');
+  });
+
+  it('a method token with digits and marks is a method, kept as it came (methods are case-sensitive)', () => {
+    const method = "!interesting-Method0123456789_*+`.%indeed'~";
+    const lines = replaceHeader(inviteLines(), 'CSeq', `CSeq: 1 ${method}`);
+    const msg = parseMessage(wire([`${method} sip:1001@switch.example SIP/2.0`, ...lines.slice(1), 'Content-Length: 0']),
+      { datagram: true });
+    expect(msg.method).toBe(method);
+    expect(parseMessage(wire(['Invite sip:1001@switch.example SIP/2.0', ...replaceHeader(inviteLines(), 'CSeq', 'CSeq: 1 Invite')
+      .slice(1)]), { datagram: true }).method).toBe('Invite');
+  });
+
+  it('Max-Forwards with leading zeros is a number: 0068 is 68 and 00 is zero', () => {
+    const read = (value: string) => maxForwardsOf(parseMessage(wire(replaceHeader(inviteLines(), 'Max-Forwards',
+      `Max-Forwards: ${value}`)), { datagram: true }));
+    expect(read('0068')).toBe(68);
+    expect(read('00')).toBe(0);
+    expect(refusal(wire(replaceHeader(inviteLines(), 'Max-Forwards', 'Max-Forwards: 300'))).status).toBe(400);
+  });
+
+  it('two Content-Length values get 400, whatever they say', () => {
+    const err = refusal(wire([...inviteLines(), 'Content-Length: 13', 'Content-Length: 5'], 'There is no way'));
+    expect(err.status).toBe(400);
+    expect(err.message).toBe('more than one Content-Length');
+  });
+
+  it.each(['Call-ID', 'CSeq', 'From', 'To', 'Max-Forwards'])('a second %s gets 400', (name) => {
+    const line = inviteLines().find((l) => l.startsWith(`${name}:`))!;
+    const err = refusal(wire([...inviteLines(), line.replace(/1/g, '2')]));
+    expect(err.message).toBe(`more than one ${name}`);
+  });
+});
+
+describe('oversized fields are refused by a scan, before the grammar sees them', () => {
+  it('an 8 kB quoted display name gets 400 at once', () => {
+    const from = `From: "${'a'.repeat(8_000)}" <sip:a@b>;tag=1`;
+    const started = process.hrtime.bigint();
+    const err = refusal(wire(replaceHeader(inviteLines(), 'From', from)));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(err.message).toMatch(/^From .*too long$/);
+    // The grammar alone takes tens of milliseconds on it; the scan a fraction of one (generous for a loaded machine).
+    expect(ms).toBeLessThan(20);
+  });
+
+  it('a quoted display name past its own limit gets 400 even when the header is short enough', () => {
+    const from = `From: "${'a'.repeat(MAX_DISPLAY_NAME_BYTES + 1)}" <sip:a@b>;tag=1`;
+    expect(refusal(wire(replaceHeader(inviteLines(), 'From', from))).message).toBe('From display name too long');
+  });
+
+  it('a display name at the limit still parses', () => {
+    const from = `From: "${'a'.repeat(MAX_DISPLAY_NAME_BYTES)}" <sip:a@b>;tag=1`;
+    expect(parseMessage(wire(replaceHeader(inviteLines(), 'From', from)), { datagram: true }).tag('From')).toBe('1');
+  });
+
+  it('a Via, To or Contact value past the limit gets 400, as does such a Request-URI (414)', () => {
+    const long = 'x'.repeat(MAX_GRAMMAR_FIELD_BYTES);
+    expect(refusal(wire(replaceHeader(inviteLines(), 'To', `To: <sip:${long}@b>`))).message).toBe('To too long');
+    expect(refusal(wire([...inviteLines(), `Via: SIP/2.0/UDP ${long}.example`])).message).toBe('Via too long');
+    expect(refusal(wire([`INVITE sip:${long}@b SIP/2.0`, ...inviteLines().slice(1)])).status).toBe(414);
   });
 });
