@@ -313,8 +313,8 @@ export interface CallsHarness extends Centre {
   callEvents: CallEvent[];
   /** How often the ACD store was put on disk (a booked callback). */
   persisted: number;
-  /** A caller on the service number, answered now, runs `calledFlow`. */
-  incoming(calledFlow: Flow, personalAgent?: string): CallerOnLine;
+  /** A caller on the service number (from `fromExtension`'s own phone, else the trunk), answered now, runs `calledFlow`. */
+  incoming(calledFlow: Flow, personalAgent?: string, fromExtension?: string): CallerOnLine;
   /** Moves the clock `seconds` on, timer by timer, letting the calls' work run after each. */
   advance(seconds: number): Promise<void>;
   /** The call events of one type. */
@@ -371,11 +371,11 @@ export async function callsHarness(options: {
     ...c,
     center, telephony, media, callEvents,
     get persisted() { return persisted; },
-    incoming(calledFlow, personalAgent) {
+    incoming(calledFlow, personalAgent, fromExtension) {
       const { line, endpoint, leg } = telephony.line();
       const callId = `call-${++calls}`;
       const over = center.serve(line, {
-        callId, caller: { number: CALLER },
+        callId, caller: fromExtension ? { number: fromExtension, extension: true } : { number: CALLER },
         number: { number: SERVICE_NUMBER, service: SERVICE, ...(personalAgent ? { personalAgent } : {}) }, flow: calledFlow,
       }, log.child({ callId }));
       return { line, endpoint, leg, over };
