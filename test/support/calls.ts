@@ -42,8 +42,8 @@ interface Operation {
 export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements Endpoint {
   readonly id = randomUUID();
   readonly localSdp = `v=0 ${this.id}`;
-  /** Every play and playCollect, in order. */
-  readonly played: Array<{ files: string[]; loop: boolean; collect: boolean }> = [];
+  /** Every play and playCollect, in order; `cut`: ended early by another operation, a stop or the hang-up. */
+  readonly played: Array<{ files: string[]; loop: boolean; collect: boolean; cut?: boolean }> = [];
   destroyed = false;
   bridgedTo?: ScriptedEndpoint;
   private op?: Operation;
@@ -69,10 +69,12 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
 
   play(file: string | string[], opts: PlayOptions = {}): Promise<PlayResult> {
     const files = this.start(file, Boolean(opts.loop), false);
+    const record = this.played.at(-1)!;
     return new Promise((resolve) => {
       const finish = (interrupted: boolean): void => {
         if (timer) this.clock.clearTimer(timer);
         if (this.op === op) this.op = undefined;
+        record.cut = interrupted;
         resolve({ playbackSeconds: 0, playbackMilliseconds: 0, interrupted });
       };
       const op: Operation = { interrupt: () => finish(true) };
