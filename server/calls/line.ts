@@ -24,6 +24,7 @@ export class AnchoredLine implements CallLine {
   /** Aborted by hangup(): phones still ringing are cancelled rather than left ringing. */
   private readonly ringing = new AbortController();
   private ended = false;
+  private readonly endingController = new AbortController();
   private resolveEnded!: (by: EndedBy) => void;
   /** Settles once, when the call is over and everything is released. */
   readonly done: Promise<EndedBy> = new Promise((resolve) => { this.resolveEnded = resolve; });
@@ -36,6 +37,10 @@ export class AnchoredLine implements CallLine {
 
   get active(): boolean {
     return !this.ended;
+  }
+
+  get ending(): AbortSignal {
+    return this.endingController.signal;
   }
 
   /** The caller's leg was answered with `endpoint`'s SDP: the call is up. */
@@ -101,11 +106,14 @@ export class AnchoredLine implements CallLine {
   async hangup(gone: { callerGone?: boolean; agentGone?: boolean } = {}): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    const by: EndedBy = gone.callerGone ? 'caller' : gone.agentGone ? 'agent' : 'local';
+    // First, so that what plays to the caller stops as a hang-up rather than failing on a released endpoint.
+    this.endingController.abort(by);
     this.ringing.abort();
     if (!gone.callerGone) this.callerLeg?.hangup();
     if (!gone.agentGone) this.agentLeg?.hangup();
     await Promise.all([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
-    this.resolveEnded(gone.callerGone ? 'caller' : gone.agentGone ? 'agent' : 'local');
+    this.resolveEnded(by);
   }
 
   /** Whether an agent's leg is bridged to the caller. */

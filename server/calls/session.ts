@@ -115,6 +115,11 @@ export class CallSession implements IvrContext, CallerSide {
   /** Runs the flow on the answered line; returns when the call is over and everything is released. */
   async run(): Promise<void> {
     const ended = this.line.done.then((by) => this.onEnded(by));
+    // The flow is killed as the other party hangs up, before the caller's endpoint is released under it.
+    const { ending } = this.line;
+    const killOnHangup = (): void => { if (ending.reason !== 'local') this.hangupController.abort(); };
+    if (ending.aborted) killOnHangup();
+    else ending.addEventListener('abort', killOnHangup, { once: true });
     const { callId, caller, dialled, service } = this.call;
     // Before the flow can enqueue: the ACD acts in order, so the call never finds its own caller free.
     if (this.callerExtension) this.callerExtensionEnded = this.services.otherCall([this.callerExtension], callId, this.logger);
@@ -130,8 +135,7 @@ export class CallSession implements IvrContext, CallerSide {
 
   private async onEnded(by: EndedBy): Promise<void> {
     this.logger.info({ by }, 'call ended');
-    if (by !== 'local') this.hangupController.abort();
-    else void this.flowRun?.kill();
+    if (by === 'local') void this.flowRun?.kill();
     // The queue wait (if any) settles through the killed node; make sure even without one.
     this.wait?.settle({ outcome: 'abandoned' });
     await this.answeredCallEnded();

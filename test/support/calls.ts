@@ -6,7 +6,8 @@
  * - `ScriptedEndpoint` (media/port.ts's Endpoint): a play takes one second
  *   of the clock per file (music loops until the next operation), a
  *   playCollect collects the digits the test presses, with its timeouts on
- *   the clock; every digit is a 'dtmf' event as well.
+ *   the clock; every digit is a 'dtmf' event as well. Once destroyed,
+ *   a play or playCollect fails, as on the media engine.
  * - `FakeTelephony` (server/calls/telephony.ts): every leg the calls layer
  *   places is a `Ringing` the test answers, refuses or leaves ringing; an
  *   answered leg is a `FakeLeg` either side can hang up.
@@ -68,6 +69,7 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
   }
 
   play(file: string | string[], opts: PlayOptions = {}): Promise<PlayResult> {
+    if (this.destroyed) return this.gone();
     const files = this.start(file, Boolean(opts.loop), false);
     const record = this.played.at(-1)!;
     return new Promise((resolve) => {
@@ -78,13 +80,13 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
         resolve({ playbackSeconds: 0, playbackMilliseconds: 0, interrupted });
       };
       const op: Operation = { interrupt: () => finish(true) };
-      if (this.destroyed) return finish(true);
       this.op = op;
       const timer = opts.loop ? undefined : this.clock.setTimer(this.clock.now() + files.length * FILE_MS, () => finish(false));
     });
   }
 
   playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult> {
+    if (this.destroyed) return this.gone();
     const files = this.start(opts.file, false, true);
     return new Promise((resolve) => {
       let digits = '';
@@ -104,7 +106,6 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
           timer = this.clock.setTimer(this.clock.now() + (opts.digitTimeout ?? 5_000), () => finish('timeout'));
         },
       };
-      if (this.destroyed) return finish('interrupted');
       this.op = op;
     });
   }
@@ -152,6 +153,13 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
     this.destroyed = true;
     this.stop();
     this.emit('destroy');
+    // Releasing takes a turn of the event loop, as closing the engine's socket does.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** As the media engine does: an operation on a released endpoint fails. */
+  private gone(): Promise<never> {
+    return Promise.reject(new Error(`endpoint ${this.id} is destroyed`));
   }
 
   private start(file: string | string[], loop: boolean, collect: boolean): string[] {
@@ -338,13 +346,15 @@ export async function callsHarness(options: {
   loggedIn?: string[];
   queue?: Partial<QueueConfig>;
   callbackRingSeconds?: number;
+  /** Where the calls log (default: nowhere). */
+  logger?: Logger;
 }): Promise<CallsHarness> {
   const queueConfig: QueueConfig = {
     id: 'support', name: SERVICE, steps: [{ afterSeconds: 0, eligible: { everyone: true } }], priority: { kind: 'classes' },
     wrapUpSeconds: 10, ringTimeoutSeconds: 20, maxMissedOffers: 3, personalOverflowSeconds: 60, ...options.queue,
   };
   const c = await centre({ queues: [queueConfig], agents: options.agents, loggedIn: options.loggedIn ?? [] });
-  const log = pino({ level: 'silent' });
+  const log = options.logger ?? pino({ level: 'silent' });
   const media = new FakeMedia(c.clock);
   const telephony = new FakeTelephony(media, log);
   const callEvents: CallEvent[] = [];
