@@ -36,6 +36,7 @@ import { playQueueExperience } from './queue-experience.js';
 import type { CallServices, OfferTarget, QueueSettings } from './services.js';
 import { Speaker } from './speaker.js';
 import { tellAcd } from './tell-acd.js';
+import { reportUnreachableTrunk } from './trunk.js';
 
 /** The agent being rung; `done` settles when that ringing is over. One at a time: the ACD offers an entry to one agent. */
 interface Ringing {
@@ -206,6 +207,7 @@ export class QueueWait implements OfferTarget, CallbackWait {
       return;
     }
     if (ring.signal.aborted || this.over.aborted || !line.active) return; // taken back: not the phones' doing
+    reportUnreachableTrunk(this.services, this.caller, agentLegs, status);
     log.info({ status }, 'the agent\'s phones refused the call: a missed offer');
     await tellAcd(log, () => acd.offerRejected(entryId, agentId), 'offerRejected');
   }

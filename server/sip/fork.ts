@@ -12,6 +12,9 @@
  *   (section 16.7 step 6 in spirit): busy over "not there".
  * - Aborting the signal cancels every phone still ringing; the result is
  *   then 487 at once.
+ * - A leg with `answerTimeoutSeconds` that hears nothing back in that time
+ *   fails with 408 there and then (nothing to CANCEL before a provisional
+ *   response, section 9.1); should it answer later, it is released.
  *
  * drachtio-srf's createB2BUA takes a list of URIs but tries them one after
  * the other, which is not forking: hence our own INVITEs with createUAC.
@@ -33,6 +36,12 @@ export interface Leg {
    * until it expires.
    */
   forget?: () => void;
+  /**
+   * Out through a trunk: when no response at all (not even 100 Trying)
+   * comes back within this many seconds, the far end is unreachable: 408
+   * at once rather than after the INVITE transaction's 32 s (Timer B).
+   */
+  answerTimeoutSeconds?: number;
 }
 
 export interface ForkOptions {
@@ -116,7 +125,8 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
   let request: Srf.SrfRequest | undefined;
   let cancelled = false;
   let finished = false;
-  const outcome = srf.createUAC(leg.uri, {
+  const silence = farEndSilence(leg, opts.log);
+  const invite = srf.createUAC(leg.uri, {
     localSdp: opts.localSdp,
     proxy: leg.proxy,
     // drachtio-srf adds to the headers object it is given: one copy per leg.
@@ -130,20 +140,47 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
       if (cancelled) req.cancel(() => {});
     }) as unknown as (req: Srf.SrfRequest) => void,
     cbProvisional: (res: Srf.SrfResponse) => {
+      silence.heard();
       if (!cancelled) opts.onProvisional?.(res, leg);
     },
   }).then(
     (dialog): Srf.Dialog | number => dialog,
     (err: unknown) => (err as { status?: number }).status ?? 500,
-  ).finally(() => { finished = true; });
+  );
+  void invite.then((outcome) => {
+    silence.heard();
+    // Answered after we gave up on it: released.
+    if (silence.gaveUp && typeof outcome !== 'number') outcome.destroy(undefined, () => {});
+  });
+  const outcome = Promise.race([invite, silence.timedOut]).finally(() => { finished = true; });
   return {
     leg,
     outcome,
     cancel: () => {
+      silence.heard();
       if (cancelled || finished) return;
       cancelled = true;
       request?.cancel(() => {});
     },
+  };
+}
+
+/** Waits for the first response of a leg with an answer timeout: `timedOut` resolves 408 when none comes in time. */
+function farEndSilence(leg: Leg, log: Logger): { timedOut: Promise<number>; heard(): void; readonly gaveUp: boolean } {
+  // Also called once we stop waiting for any reason (answered, failed, cancelled).
+  let timer: NodeJS.Timeout | undefined;
+  let gaveUp = false;
+  const timedOut = leg.answerTimeoutSeconds === undefined ? new Promise<number>(() => {}) : new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      log.info({ uri: leg.uri, seconds: leg.answerTimeoutSeconds }, 'no response from the far end: unreachable');
+      resolve(408);
+    }, leg.answerTimeoutSeconds! * 1000);
+  });
+  return {
+    timedOut,
+    heard: () => clearTimeout(timer),
+    get gaveUp() { return gaveUp; },
   };
 }
 

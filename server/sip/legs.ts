@@ -89,6 +89,7 @@ export class LegBuilder {
       uri: `sip:${number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
       headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
       ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
+      ...(trunk.answerTimeoutSeconds !== undefined ? { answerTimeoutSeconds: trunk.answerTimeoutSeconds } : {}),
     };
   }
 

@@ -341,6 +341,11 @@ export function agentAt(extension: string, over: Partial<AgentProfile> = {}): Ag
   };
 }
 
+/** A number out through the trunk (the trunk's answer timeout as the default configuration has it). */
+function throughTrunk(number: string, headers: Record<string, string>): Leg {
+  return { uri: `sip:${number}@trunk.test`, headers, answerTimeoutSeconds: 4 };
+}
+
 export async function callsHarness(options: {
   agents: AgentProfile[];
   loggedIn?: string[];
@@ -369,8 +374,8 @@ export async function callsHarness(options: {
     flows: { forCall: () => undefined },
     registrar: { onChange: () => () => {}, contactsOf: () => [] },
     legs: {
-      device: (d, headers) => [{ uri: d.kind === 'mobile' ? `sip:${d.number}@trunk.test` : `sip:${d.extension}@phones.test`, headers }],
-      outside: (number, headers) => ({ uri: `sip:${number}@trunk.test`, headers }),
+      device: (d, headers) => [d.kind === 'mobile' ? throughTrunk(d.number, headers) : { uri: `sip:${d.extension}@phones.test`, headers }],
+      outside: throughTrunk,
     },
     announcements: { current: async () => undefined, verifyPin: async () => false, draftFile: () => '', save: async () => {} },
     logger: log,
