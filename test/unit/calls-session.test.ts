@@ -217,3 +217,21 @@ describe('an agent calls a queue they are in from their own phone', () => {
     h.assertNothingLeft();
   });
 });
+
+describe('a mobile agent behind a trunk that does not answer', () => {
+  it('the leg fails with 408 at the trunk\'s answer timeout: trunk-unreachable at once, a missed offer, the caller keeps waiting', async () => {
+    const h = await callsHarness({ agents: [agentAt('1001', { device: { kind: 'mobile', number: '+46701740605' } })], loggedIn: ['1001'] });
+    const caller = h.incoming(flow([queueNode()]));
+    await h.advance(1);
+    const refusedAt = h.clock.now();
+    h.telephony.ringing('+46701740605')!.refuse(408);
+    await h.advance(0);
+    expect(h.callEventsOf('trunk-unreachable')).toMatchObject([{ callId: 'call-1', uri: 'sip:+46701740605@trunk.test', at: refusedAt }]);
+    expect(h.of('offer-missed')).toMatchObject([{ agentId: '1001' }]);
+    expect(caller.line.active).toBe(true);
+    caller.leg.farEndHangsUp();
+    await caller.over;
+    await h.advance(30);
+    h.assertNothingLeft();
+  });
+});
