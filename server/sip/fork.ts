@@ -165,17 +165,23 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
   };
 }
 
-/** Waits for the first response of a leg with an answer timeout: `timedOut` resolves 408 when none comes in time. */
+/**
+ * The wait for a leg's first response when it has an answer timeout:
+ * `timedOut` resolves 408 when none came in time (never without a
+ * timeout); `heard()` stops the clock: a response came, or we stopped
+ * waiting (answered, failed, cancelled).
+ */
 function farEndSilence(leg: Leg, log: Logger): { timedOut: Promise<number>; heard(): void; readonly gaveUp: boolean } {
-  // Also called once we stop waiting for any reason (answered, failed, cancelled).
+  const seconds = leg.answerTimeoutSeconds;
   let timer: NodeJS.Timeout | undefined;
   let gaveUp = false;
-  const timedOut = leg.answerTimeoutSeconds === undefined ? new Promise<number>(() => {}) : new Promise<number>((resolve) => {
+  const timedOut = new Promise<number>((resolve) => {
+    if (seconds === undefined) return;
     timer = setTimeout(() => {
       gaveUp = true;
-      log.info({ uri: leg.uri, seconds: leg.answerTimeoutSeconds }, 'no response from the far end: unreachable');
+      log.info({ uri: leg.uri, seconds }, 'no response from the far end: unreachable');
       resolve(408);
-    }, leg.answerTimeoutSeconds! * 1000);
+    }, seconds * 1000);
   });
   return {
     timedOut,
