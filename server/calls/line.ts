@@ -65,7 +65,8 @@ export class AnchoredLine implements CallLine {
   /**
    * Rings the agent's phones (all at once) with our own offer and bridges
    * the first to answer. Resolves with the failure status (the most telling
-   * one when several phones failed), or undefined once bridged.
+   * one when several phones failed), or undefined once answered (bridged,
+   * or hung up by then).
    */
   async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
@@ -96,8 +97,14 @@ export class AnchoredLine implements CallLine {
       this.log.info('agent hung up');
       void this.hangup({ agentGone: true });
     });
-    await endpoint.modify(result.remoteSdp);
-    await this.caller.bridge(endpoint);
+    try {
+      await endpoint.modify(result.remoteSdp);
+      await this.caller.bridge(endpoint);
+    } catch (err) {
+      // Answered, then hung up while the media was being joined: hangup() has released it all.
+      if (this.ended) return undefined;
+      throw err;
+    }
     this.log.info('agent answered: media bridged');
     return undefined;
   }

@@ -47,6 +47,8 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
   readonly played: Array<{ files: string[]; loop: boolean; collect: boolean; cut?: boolean }> = [];
   destroyed = false;
   bridgedTo?: ScriptedEndpoint;
+  /** Runs as the far end's answer is applied (modify): for what happens at that very moment. */
+  onModify?: () => void;
   private op?: Operation;
 
   constructor(private readonly clock: Clock) {
@@ -120,6 +122,7 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
 
   async bridge(other: Endpoint): Promise<void> {
     const peer = other as ScriptedEndpoint;
+    if (this.destroyed || peer.destroyed) return this.gone();
     this.stop();
     peer.stop();
     this.bridgedTo = peer;
@@ -132,6 +135,7 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
   }
 
   async modify(): Promise<string> {
+    this.onModify?.();
     return this.localSdp;
   }
 

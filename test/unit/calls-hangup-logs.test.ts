@@ -8,7 +8,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { NodeDef } from '../../server/ivr/flow.js';
-import { agentAt, callsHarness, flow, type CallerOnLine, type CallsHarness } from '../support/calls.js';
+import { agentAt, callsHarness, flow, type CallerOnLine, type CallsHarness, type ScriptedEndpoint } from '../support/calls.js';
 
 type Line = Record<string, unknown> & { level: number; msg: string };
 
@@ -80,6 +80,21 @@ describe('a hang-up is logged as a normal event', () => {
       expectCalmLog(lines, who === 'caller' ? /caller hung up/ : /agent hung up/);
       h.assertNothingLeft();
     }
+  });
+
+  it('the caller hangs up just as the agent answers, while the media is being joined', async () => {
+    const { h, lines } = await harness(['1001']);
+    const caller = h.incoming(flow([queue]));
+    await h.advance(1);
+    const ringing = h.telephony.ringing('1001')!;
+    (ringing.endpoint as ScriptedEndpoint).onModify = () => caller.leg.farEndHangsUp();
+    ringing.answer();
+    await caller.over;
+    await h.advance(30);
+    expectCalmLog(lines, /caller hung up/);
+    expect(h.of('answered')).toHaveLength(1);
+    expect(h.acd.agent('1001')?.state).toBe('ready');
+    h.assertNothingLeft();
   });
 
   it('the caller hangs up while a transfer rings', async () => {
