@@ -76,6 +76,8 @@ export class CallSession implements IvrContext, CallerSide {
   /** The caller's own extension is on this call for the ACD (an agent calling a queue they are in). */
   private readonly callerExtension?: string;
   private callerExtensionEnded?: OtherCallEnd;
+  /** The flow or the contact center hangs up: the flow is not killed under its own hang-up. */
+  private endingOurselves = false;
 
   constructor(private readonly services: CallServices, readonly line: CallLine, init: SessionInit, readonly logger: Logger) {
     this.flow = init.flow;
@@ -115,11 +117,14 @@ export class CallSession implements IvrContext, CallerSide {
   /** Runs the flow on the answered line; returns when the call is over and everything is released. */
   async run(): Promise<void> {
     const ended = this.line.done.then((by) => this.onEnded(by));
-    // The flow is killed as the other party hangs up, before the caller's endpoint is released under it.
+    // The flow stops as the call starts to end, before the caller's endpoint is released under it.
     const { ending } = this.line;
-    const killOnHangup = (): void => { if (ending.reason !== 'local') this.hangupController.abort(); };
-    if (ending.aborted) killOnHangup();
-    else ending.addEventListener('abort', killOnHangup, { once: true });
+    const stopFlow = (): void => {
+      if (ending.reason !== 'local') this.hangupController.abort();
+      else if (!this.endingOurselves) void this.flowRun?.kill(); // the line gave up (no RTP from the caller)
+    };
+    if (ending.aborted) stopFlow();
+    else ending.addEventListener('abort', stopFlow, { once: true });
     const { callId, caller, dialled, service } = this.call;
     // Before the flow can enqueue: the ACD acts in order, so the call never finds its own caller free.
     if (this.callerExtension) this.callerExtensionEnded = this.services.otherCall([this.callerExtension], callId, this.logger);
@@ -128,7 +133,7 @@ export class CallSession implements IvrContext, CallerSide {
     const result = await this.flowRun.result;
     if (!this.handedOff) {
       this.logger.info({ reason: result.reason }, 'flow over: hanging up');
-      await this.line.hangup();
+      await this.hangup();
     }
     await ended;
   }
@@ -186,6 +191,7 @@ export class CallSession implements IvrContext, CallerSide {
   }
 
   async hangup(): Promise<void> {
+    this.endingOurselves = true;
     await this.line.hangup();
   }
 

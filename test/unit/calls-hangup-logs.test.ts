@@ -47,6 +47,19 @@ describe('a hang-up is logged as a normal event', () => {
     h.assertNothingLeft();
   });
 
+  it('the caller\'s phone stops sending RTP in a menu: one warning, the flow stops as on a hang-up', async () => {
+    const { h, lines } = await harness([]);
+    const caller = h.incoming(flow([menu, queue]));
+    await h.advance(0.5);
+    caller.endpoint.emit('rtp-timeout');
+    await caller.over;
+    await h.advance(30);
+    expectCalmLog(lines, /^call ended$/);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['caller sends no RTP: ending the call']);
+    expect(caller.leg.hungUpByUs).toBe(true);
+    h.assertNothingLeft();
+  });
+
   it('the caller hangs up while queued', async () => {
     const { h, lines } = await harness([]);
     const caller = h.incoming(flow([queue]));
