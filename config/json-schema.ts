@@ -326,6 +326,7 @@ export const configSchema = {
           password: text,
           trustedSources: { type: 'array', items: text },
           callerId: e164,
+          answerTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 31, default: 4, errorHint: 'must be a whole number of seconds from 1 to 31' },
         },
       },
     },

@@ -229,6 +229,8 @@ export interface TrunkConfig {
   trustedSources: string[];
   /** E.164 caller id presented on calls out through this trunk. */
   callerId: string;
+  /** A call out that gets no response at all (not even 100 Trying) this long is given up: the trunk is unreachable (default 4). */
+  answerTimeoutSeconds?: number;
 }
 
 /**

@@ -35,12 +35,13 @@ import type { FlowLibrary } from '../ivr/loader.js';
 import type { AnnouncementStore } from '../ivr/context.js';
 import type { Flow } from '../ivr/flow.js';
 import type { Registrar } from '../sip/registrar.js';
+import type { Caller } from '../sip/ports.js';
 import type { AvalancheSource } from './avalanche.js';
 import { CallbackDialler } from './callbacks/dialler.js';
 import type { CallEvent } from './events.js';
 import { otherCallAnswered } from './other-calls.js';
 import type { CallLegs, CallServices, OfferTarget, QueueSettings } from './services.js';
-import { CallSession, type DialledNumber } from './session.js';
+import { CallSession, type DialledNumber, type SessionInit } from './session.js';
 import type { CallLine, Telephony } from './telephony.js';
 
 export type { CallEvent } from './events.js';
@@ -72,7 +73,7 @@ export interface CallCenterOptions {
 /** A caller answered with our media, and what they called. */
 export interface AnsweredCall {
   callId: string;
-  caller: { number: string; name?: string };
+  caller: SessionInit['caller'];
   number: DialledNumber;
   flow: Flow;
 }
@@ -148,8 +149,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   }
 
   /** A call to a service number: answer it with our media and run its flow. */
-  async answer(req: Srf.SrfRequest, res: Srf.SrfResponse, caller: { number: string; name?: string }, number: DialledNumber,
-    log: Logger): Promise<void> {
+  async answer(req: Srf.SrfRequest, res: Srf.SrfResponse, caller: Caller, number: DialledNumber, log: Logger): Promise<void> {
     const flow = this.opts.flows.forCall({ dialled: number.number, service: number.service });
     if (!flow) {
       log.error({ service: number.service }, 'no IVR flow for this number or service, and no default flow');
@@ -158,7 +158,9 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
     }
     const line = await this.opts.telephony.answer(req, res, log);
     if (!line) return;
-    await this.serve(line, { callId: req.get('Call-ID'), caller, number, flow }, log);
+    const { number: callerNumber, name, fromTrunk } = caller;
+    const from = { number: callerNumber, ...(name ? { name } : {}), extension: !fromTrunk };
+    await this.serve(line, { callId: req.get('Call-ID'), caller: from, number, flow }, log);
   }
 
   /** Runs the flow of a caller already answered with our media; returns when the call is over. */

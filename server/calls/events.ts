@@ -26,6 +26,8 @@ export type CallEvent =
   | { type: 'agent-ringing'; at: number; callId: string; entryId: string; agentId: string; uris: string[] }
   | { type: 'agent-connected'; at: number; callId: string; entryId: string; agentId: string }
   | { type: 'call-ended'; at: number; callId: string; by: string }
+  /** A call out through the trunk got no response at all (./trunk.ts): the trunk is down or unreachable. */
+  | { type: 'trunk-unreachable'; at: number; callId: string; uri: string }
   | CallbackEvent;
 
 /** Where the parts of a call report what happened. */

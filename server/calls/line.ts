@@ -29,6 +29,7 @@ export class AnchoredLine implements CallLine {
   /** Aborted by hangup(): phones still ringing are cancelled rather than left ringing. */
   private readonly ringing = new AbortController();
   private ended = false;
+  private readonly endingController = new AbortController();
   private resolveEnded!: (by: EndedBy) => void;
   /** Settles once, when the call is over and everything is released. */
   readonly done: Promise<EndedBy> = new Promise((resolve) => { this.resolveEnded = resolve; });
@@ -41,6 +42,10 @@ export class AnchoredLine implements CallLine {
 
   get active(): boolean {
     return !this.ended;
+  }
+
+  get ending(): AbortSignal {
+    return this.endingController.signal;
   }
 
   /** The caller's leg was answered with `endpoint`'s SDP: the call is up. */
@@ -65,7 +70,8 @@ export class AnchoredLine implements CallLine {
   /**
    * Rings the agent's phones (all at once) with our own offer and bridges
    * the first to answer. Resolves with the failure status (the most telling
-   * one when several phones failed), or undefined once bridged.
+   * one when several phones failed), or undefined once answered (bridged,
+   * or hung up by then).
    */
   async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
@@ -100,8 +106,14 @@ export class AnchoredLine implements CallLine {
       this.log.info('agent hung up');
       void this.hangup({ agentGone: true });
     });
-    await endpoint.modify(result.remoteSdp);
-    await this.caller.bridge(endpoint);
+    try {
+      await endpoint.modify(result.remoteSdp);
+      await this.caller.bridge(endpoint);
+    } catch (err) {
+      // Answered, then hung up while the media was being joined: hangup() has released it all.
+      if (this.ended) return undefined;
+      throw err;
+    }
     this.log.info('agent answered: media bridged');
     return undefined;
   }
@@ -110,11 +122,14 @@ export class AnchoredLine implements CallLine {
   async hangup(gone: { callerGone?: boolean; agentGone?: boolean } = {}): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    const by: EndedBy = gone.callerGone ? 'caller' : gone.agentGone ? 'agent' : 'local';
+    // First, so that what plays to the caller stops as a hang-up rather than failing on a released endpoint.
+    this.endingController.abort(by);
     this.ringing.abort();
     if (!gone.callerGone) this.callerLeg?.hangup();
     if (!gone.agentGone) this.agentLeg?.hangup();
     await Promise.all([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
-    this.resolveEnded(gone.callerGone ? 'caller' : gone.agentGone ? 'agent' : 'local');
+    this.resolveEnded(by);
   }
 
   /** Whether an agent's leg is bridged to the caller. */

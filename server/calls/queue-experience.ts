@@ -22,6 +22,9 @@
  *   position first; a brand message held up that way plays right after
  *   and the next one keeps to its time. Nothing is caught up: a message
  *   never plays twice in a row to make up for lost time.
+ * - Every message and the music go through the stay's Speaker
+ *   (./speaker.ts), as the callback offer does: a message due while the
+ *   offer is said waits for it, and the other way round.
  *
  * It stops when the wait's `stop` signal is aborted (answered, left the
  * queue, the callback dialogue takes the line) or the caller's leg is gone;
@@ -39,6 +42,7 @@ import { musicFile, speakEstimatedWait, speakQueuePosition } from '../../media/s
 import type { IvrContext, QueueExperience } from '../ivr/context.js';
 import type { CallEvent } from './events.js';
 import { sleep } from './sleep.js';
+import type { Speaker } from './speaker.js';
 
 /** What the queue experience needs of the waiting call. */
 export interface WaitingCall extends Pick<IvrContext, 'endpoint' | 'call' | 'prompts' | 'announcements' | 'logger'> {
@@ -56,6 +60,8 @@ export interface WaitingEntry {
   readonly queueId: string;
   /** Aborted when the experience must stop. */
   readonly stop: AbortSignal;
+  /** Says the messages and plays the music, one at a time with the callback offer's. */
+  readonly speaker: Speaker;
 }
 
 export type Turn = 'position' | 'brand';
@@ -103,7 +109,7 @@ export class QueueSchedule {
 /** Plays the queue experience to the waiting caller until `entry.stop` is aborted or the call is gone. */
 export async function playQueueExperience(call: WaitingCall, entry: WaitingEntry, experience: QueueExperience,
   queueEverySeconds: number): Promise<void> {
-  const { stop } = entry;
+  const { stop, speaker } = entry;
   const slots = experience.brandMessages ?? [];
   const schedule = new QueueSchedule(
     (experience.announceEverySeconds ?? queueEverySeconds) * 1000,
@@ -123,20 +129,18 @@ export async function playQueueExperience(call: WaitingCall, entry: WaitingEntry
 
   let musicOn = false;
   while (!over()) {
-    let played = false;
     for (let turn = schedule.due(elapsed()); turn; turn = schedule.due(elapsed())) {
       const files = turn === 'position' ? positionAnnouncement(call, entry) : await brands.next();
       if (over()) return;
       if (files) {
-        await call.endpoint.play(files).catch(() => {});
-        played = true;
+        await speaker.say(files);
         if (over()) return;
       }
       schedule.done(turn, elapsed());
     }
-    // A message ends the music (one play at a time); otherwise it runs on untouched.
-    if (music && (played || !musicOn)) {
-      void call.endpoint.play(music, { loop: true }).catch(() => {});
+    // From now on the speaker plays it between messages; untouched while nothing is said.
+    if (music && !musicOn) {
+      speaker.hold(music);
       musicOn = true;
     }
     const pause = schedule.untilNext(elapsed());

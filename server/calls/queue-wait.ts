@@ -7,7 +7,8 @@
  *   call waits for that agent first and overflows to the queue after the
  *   queue's `personalOverflowSeconds`, which the ACD times) and hears the
  *   queue experience (./queue-experience.ts) and, when the flow offers it,
- *   the callback offer (./callbacks/queue-offer.ts).
+ *   the callback offer (./callbacks/queue-offer.ts), one message at a
+ *   time through one Speaker (./speaker.ts).
  * - `offered-to-agent` (delivered by the CallCenter): the agent's phones
  *   ring, every desk phone and softphone registered for the extension at
  *   once (server/sip/fork.ts), or the mobile through the trunk, with
@@ -33,7 +34,9 @@ import { CALLBACK_NUMBER_KEY } from './callbacks/dialogue.js';
 import { offerCallbackInQueue, type CallbackWait } from './callbacks/queue-offer.js';
 import { playQueueExperience } from './queue-experience.js';
 import type { CallServices, OfferTarget, QueueSettings } from './services.js';
+import { Speaker } from './speaker.js';
 import { tellAcd } from './tell-acd.js';
+import { reportUnreachableTrunk } from './trunk.js';
 
 /** The agent being rung; `done` settles when that ringing is over. One at a time: the ACD offers an entry to one agent. */
 interface Ringing {
@@ -46,6 +49,8 @@ export class QueueWait implements OfferTarget, CallbackWait {
   readonly entryId = randomUUID();
   private readonly ended = new AbortController();
   private listeningTo = new AbortController();
+  /** What the caller hears while listening, one message at a time (a new one after the callback dialogue). */
+  private saying!: Speaker;
   private resolve!: (result: EnqueueResult) => void;
   private readonly outcome = new Promise<EnqueueResult>((resolve) => { this.resolve = resolve; });
   private ringing?: Ringing;
@@ -69,6 +74,10 @@ export class QueueWait implements OfferTarget, CallbackWait {
 
   get listening(): AbortSignal {
     return this.listeningTo.signal;
+  }
+
+  get speaker(): Speaker {
+    return this.saying;
   }
 
   /** Ends the stay with `result` (the first result counts). */
@@ -198,6 +207,7 @@ export class QueueWait implements OfferTarget, CallbackWait {
       return;
     }
     if (ring.signal.aborted || this.over.aborted || !line.active) return; // taken back: not the phones' doing
+    reportUnreachableTrunk(this.services, this.caller, agentLegs, status);
     log.info({ status }, 'the agent\'s phones refused the call: a missed offer');
     await tellAcd(log, () => acd.offerRejected(entryId, agentId), 'offerRejected');
   }
@@ -208,11 +218,13 @@ export class QueueWait implements OfferTarget, CallbackWait {
   private listen(experience: QueueExperience): void {
     const { services, caller } = this;
     const { line } = caller;
+    this.saying = new Speaker(line.caller, this.listening);
     playQueueExperience({
       endpoint: line.caller, call: caller.call, prompts: services.prompts, announcements: services.announcements,
       logger: caller.logger, acd: services.acd, clock: services.clock, emit: services.emit,
       get active() { return line.active; },
-    }, { entryId: this.entryId, queueId: this.queueId, stop: this.listening }, experience, this.queue.announceEverySeconds)
+    }, { entryId: this.entryId, queueId: this.queueId, stop: this.listening, speaker: this.speaker }, experience,
+    this.queue.announceEverySeconds)
       .catch((err: unknown) => this.log.error({ err }, 'queue experience failed'));
     void offerCallbackInQueue(services, caller, this, experience);
   }

@@ -7,7 +7,9 @@
  * Life of a call:
  *
  * 1. Answered with our media; the flow of the dialled number or its
- *    service runs (server/ivr).
+ *    service runs (server/ivr). A caller on an agent's own phone is on a
+ *    call for the ACD from now until the end (./other-calls.ts): busy, so
+ *    never offered their own call, nor any other, while it lasts.
  * 2. A queue node: one stay in a queue (./queue-wait.ts): the agent's
  *    phones ring when the ACD offers the call, the caller hears the queue
  *    experience, may take a callback, may overflow.
@@ -48,7 +50,8 @@ export interface DialledNumber {
 
 export interface SessionInit {
   callId: string;
-  caller: { number: string; name?: string };
+  /** `extension`: the caller is an extension's own phone (not the trunk). */
+  caller: { number: string; name?: string; extension?: boolean };
   number: DialledNumber;
   flow: Flow;
 }
@@ -70,6 +73,11 @@ export class CallSession implements IvrContext, CallerSide {
   private firstEnqueuedAt?: number;
   /** A transfer put the call through to an agent's extension: the ACD is told when the call ends. */
   private transferEnded?: OtherCallEnd;
+  /** The caller's own extension is on this call for the ACD (an agent calling a queue they are in). */
+  private readonly callerExtension?: string;
+  private callerExtensionEnded?: OtherCallEnd;
+  /** The flow or the contact center hangs up: the flow is not killed under its own hang-up. */
+  private endingOurselves = false;
 
   constructor(private readonly services: CallServices, readonly line: CallLine, init: SessionInit, readonly logger: Logger) {
     this.flow = init.flow;
@@ -83,6 +91,7 @@ export class CallSession implements IvrContext, CallerSide {
       language: init.flow.language ?? 'sv',
     };
     this.events = { emit: (e) => services.emit(e) };
+    if (init.caller.extension) this.callerExtension = init.caller.number;
   }
 
   get endpoint(): Endpoint {
@@ -112,25 +121,35 @@ export class CallSession implements IvrContext, CallerSide {
   /** Runs the flow on the answered line; returns when the call is over and everything is released. */
   async run(): Promise<void> {
     const ended = this.line.done.then((by) => this.onEnded(by));
+    // The flow stops as the call starts to end, before the caller's endpoint is released under it.
+    const { ending } = this.line;
+    const stopFlow = (): void => {
+      if (ending.reason !== 'local') this.hangupController.abort();
+      else if (!this.endingOurselves) void this.flowRun?.kill(); // the line gave up (no RTP from the caller)
+    };
+    if (ending.aborted) stopFlow();
+    else ending.addEventListener('abort', stopFlow, { once: true });
     const { callId, caller, dialled, service } = this.call;
+    // Before the flow can enqueue: the ACD acts in order, so the call never finds its own caller free.
+    if (this.callerExtension) this.callerExtensionEnded = this.services.otherCall([this.callerExtension], callId, this.logger);
     this.services.emit({ type: 'call-started', at: this.now(), callId, caller, dialled, service, flow: this.flow.name });
     this.flowRun = runFlow(this.flow, this);
     const result = await this.flowRun.result;
     if (!this.handedOff) {
       this.logger.info({ reason: result.reason }, 'flow over: hanging up');
-      await this.line.hangup();
+      await this.hangup();
     }
     await ended;
   }
 
   private async onEnded(by: EndedBy): Promise<void> {
     this.logger.info({ by }, 'call ended');
-    if (by !== 'local') this.hangupController.abort();
-    else void this.flowRun?.kill();
+    if (by === 'local') void this.flowRun?.kill();
     // The queue wait (if any) settles through the killed node; make sure even without one.
     this.wait?.settle({ outcome: 'abandoned' });
     await this.answeredCallEnded();
     await this.transferEnded?.();
+    await this.callerExtensionEnded?.();
     this.services.emit({ type: 'call-ended', at: this.now(), callId: this.call.callId, by });
   }
 
@@ -176,6 +195,7 @@ export class CallSession implements IvrContext, CallerSide {
   }
 
   async hangup(): Promise<void> {
+    this.endingOurselves = true;
     await this.line.hangup();
   }
 

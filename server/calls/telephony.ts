@@ -39,6 +39,8 @@ export interface CallLine {
   readonly active: boolean;
   /** Settles once, when the call is over and everything is released. */
   readonly done: Promise<EndedBy>;
+  /** Aborted as the call starts to end, before anything is released; its reason is who ended it (EndedBy). */
+  readonly ending: AbortSignal;
   /**
    * Rings the legs (all at once) and bridges the first to answer. Resolves
    * with the failure status (487 when aborted), or undefined once bridged.

@@ -5,15 +5,18 @@
  * the ACD. The callee sees the service and the caller as an agent does; the
  * caller hears music while it rings, at most `timeoutSeconds` on the call's
  * clock. An agent whose extension takes the call is busy for the ACD until
- * the call ends (./other-calls.ts).
+ * the call ends (./other-calls.ts). A trunk that does not answer is
+ * reported at once (./trunk.ts) and the caller hears "please hold" before
+ * the flow's failed branch, rather than silence until the trunk times out.
  */
 import type { TransferRequest, TransferResult } from '../ivr/context.js';
-import { musicFile } from '../../media/speech.js';
+import { musicFile, promptFile } from '../../media/speech.js';
 import type { Leg } from '../sip/fork.js';
 import { shownToCallee, type CallerSide } from './caller.js';
 import type { OtherCallEnd } from './other-calls.js';
 import type { CallServices } from './services.js';
 import { clockTimeout } from './sleep.js';
+import { reportUnreachableTrunk } from './trunk.js';
 
 export interface TransferOutcome {
   result: TransferResult;
@@ -44,6 +47,10 @@ export async function transferCall(services: CallServices, caller: CallerSide, r
   // The caller hung up while the target rang (the flow is killed with the call).
   if (!line.active || signal.aborted) return { result: { outcome: 'failed', reason: 'caller-left' } };
   if (ringOut.signal.aborted) return { result: { outcome: 'failed', reason: 'no-answer' } };
+  if (reportUnreachableTrunk(services, caller, legs, status)) {
+    await line.caller.play(promptFile(services.prompts, call.language, 'please_hold')).catch(() => {});
+    return { result: { outcome: 'failed', reason: 'unavailable' } };
+  }
   if (status === 486 || status === 600 || status === 603) return { result: { outcome: 'failed', reason: 'busy' } };
   if (status === 404 || status === 480 || status === 503) return { result: { outcome: 'failed', reason: 'unavailable' } };
   return { result: { outcome: 'failed', reason: 'error' } };

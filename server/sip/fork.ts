@@ -12,6 +12,9 @@
  *   (section 16.7 step 6 in spirit): busy over "not there".
  * - Aborting the signal cancels every phone still ringing; the result is
  *   then 487 at once.
+ * - A leg with `answerTimeoutSeconds` that hears nothing back in that time
+ *   fails with 408 there and then (nothing to CANCEL before a provisional
+ *   response, section 9.1); should it answer later, it is released.
  *
  * drachtio-srf's createB2BUA takes a list of URIs but tries them one after
  * the other, which is not forking: hence our own INVITEs with createUAC.
@@ -40,6 +43,12 @@ export interface Leg {
    * INVITE is sent (the leg fails with 403).
    */
   admit?: () => LegPermit | undefined;
+  /**
+   * Out through a trunk: when no response at all (not even 100 Trying)
+   * comes back within this many seconds, the far end is unreachable: 408
+   * at once rather than after the INVITE transaction's 32 s (Timer B).
+   */
+  answerTimeoutSeconds?: number;
 }
 
 /** A leg's place among the calls out, released once the call is over. */
@@ -152,7 +161,8 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
   let request: Srf.SrfRequest | undefined;
   let cancelled = false;
   let finished = false;
-  const outcome = srf.createUAC(leg.uri, {
+  const silence = farEndSilence(leg, opts.log);
+  const invite = srf.createUAC(leg.uri, {
     localSdp: opts.localSdp,
     proxy: leg.proxy,
     // drachtio-srf adds to the headers object it is given: one copy per leg.
@@ -166,6 +176,7 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
       if (cancelled) req.cancel(() => {});
     }) as unknown as (req: Srf.SrfRequest) => void,
     cbProvisional: (res: Srf.SrfResponse) => {
+      silence.heard();
       if (!cancelled) opts.onProvisional?.(res, leg);
     },
   }).then(
@@ -177,15 +188,47 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
       permit?.release();
       return (err as { status?: number }).status ?? 500;
     },
-  ).finally(() => { finished = true; });
+  );
+  void invite.then((outcome) => {
+    silence.heard();
+    // Answered after we gave up on it: released (and with it its place among the calls out).
+    if (silence.gaveUp && typeof outcome !== 'number') outcome.destroy(undefined, () => {});
+  });
+  const outcome = Promise.race([invite, silence.timedOut]).finally(() => { finished = true; });
   return {
     leg,
     outcome,
     cancel: () => {
+      silence.heard();
       if (cancelled || finished) return;
       cancelled = true;
       request?.cancel(() => {});
     },
+  };
+}
+
+/**
+ * The wait for a leg's first response when it has an answer timeout:
+ * `timedOut` resolves 408 when none came in time (never without a
+ * timeout); `heard()` stops the clock: a response came, or we stopped
+ * waiting (answered, failed, cancelled).
+ */
+function farEndSilence(leg: Leg, log: Logger): { timedOut: Promise<number>; heard(): void; readonly gaveUp: boolean } {
+  const seconds = leg.answerTimeoutSeconds;
+  let timer: NodeJS.Timeout | undefined;
+  let gaveUp = false;
+  const timedOut = new Promise<number>((resolve) => {
+    if (seconds === undefined) return;
+    timer = setTimeout(() => {
+      gaveUp = true;
+      log.info({ uri: leg.uri, seconds }, 'no response from the far end: unreachable');
+      resolve(408);
+    }, seconds * 1000);
+  });
+  return {
+    timedOut,
+    heard: () => clearTimeout(timer),
+    get gaveUp() { return gaveUp; },
   };
 }
 

@@ -120,6 +120,7 @@ export class LegBuilder {
         uri: `sip:${verdict.number}@${trunk.host}:${trunk.port};transport=${trunk.transport}`,
         headers: { ...headers, From: `${display ? `"${display}" ` : ''}<sip:${trunk.callerId}@localhost>` },
         ...(trunk.username && trunk.password ? { auth: { username: trunk.username, password: trunk.password } } : {}),
+        ...(trunk.answerTimeoutSeconds !== undefined ? { answerTimeoutSeconds: trunk.answerTimeoutSeconds } : {}),
         admit: () => {
           const permit = policy.admit({ ...caller, number: verdict.number });
           return 'release' in permit ? permit : undefined;

@@ -24,7 +24,6 @@ import { Acd } from '../../server/acd/acd.js';
 import { RealClock } from '../../server/acd/clock.js';
 import type { AcdEvent, AgentStatus, QueueEntry } from '../../server/acd/model.js';
 import type { AcdStore, ClaimResult, StoreChange } from '../../server/acd/store-port.js';
-import type { RedisStore } from '../../server/store/redis.js';
 import { agent, describeChange, entry, waitFor } from '../contract/store-contract.js';
 import { redisStoresPerTest } from '../support/redis.js';
 import { agent as profile, queue as queueConfig } from '../unit/acd-fixtures.js';

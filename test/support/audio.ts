@@ -263,3 +263,36 @@ export function analyzeWav(file: string): AudioReport & { wav: Wav } {
     dominantHz: dominantFrequency(wav.samples, wav.sampleRate),
   };
 }
+
+/**
+ * Where `sound` was heard whole in `heard` (same sample rate), from `fromSec`
+ * on: the start and end in seconds, or undefined when it was not, or was cut
+ * short. Its first loud 100 ms is looked for first; then every loud 100 ms of
+ * it must follow in order, each within 10 ms of where it belongs (a jitter
+ * buffer may shift it a little).
+ */
+export function heardWhole(heard: Wav, sound: Wav, fromSec = 0): { start: number; end: number } | undefined {
+  const rate = sound.sampleRate;
+  const chunk = Math.round(rate / 10);
+  const slack = Math.round(rate / 100);
+  const chunks = Math.floor(sound.samples.length / chunk);
+  const loud: number[] = [];
+  for (let k = 0; k < chunks; k++) if (rms(sound.samples, k * chunk, (k + 1) * chunk) > 0.02) loud.push(k);
+  if (loud.length === 0) throw new Error('the sound to look for is silent');
+  const first = sound.samples.subarray(loud[0]! * chunk, (loud[0]! + 1) * chunk);
+  const h = heard.samples;
+  for (let at = Math.round(fromSec * rate); at + chunk <= h.length; at++) {
+    if (correlation(first, h.subarray(at), 0, 0).value < 0.9) continue;
+    let start = at - loud[0]! * chunk;
+    const whole = loud.every((k) => {
+      const expected = start + k * chunk;
+      if (expected + chunk + slack > h.length) return false;
+      const from = Math.max(0, expected - slack);
+      const found = correlation(sound.samples.subarray(k * chunk, (k + 1) * chunk), h.subarray(from), expected - from + slack, expected - from - slack);
+      start += found.lag - (expected - from);
+      return found.value > 0.8;
+    });
+    if (whole) return { start: start / rate, end: (start + sound.samples.length) / rate };
+  }
+  return undefined;
+}

@@ -6,7 +6,8 @@
  * - `ScriptedEndpoint` (media/port.ts's Endpoint): a play takes one second
  *   of the clock per file (music loops until the next operation), a
  *   playCollect collects the digits the test presses, with its timeouts on
- *   the clock; every digit is a 'dtmf' event as well.
+ *   the clock; every digit is a 'dtmf' event as well. Once destroyed,
+ *   a play or playCollect fails, as on the media engine.
  * - `FakeTelephony` (server/calls/telephony.ts): every leg the calls layer
  *   places is a `Ringing` the test answers, refuses or leaves ringing; an
  *   answered leg is a `FakeLeg` either side can hang up.
@@ -44,10 +45,12 @@ interface Operation {
 export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements Endpoint {
   readonly id = randomUUID();
   readonly localSdp = `v=0 ${this.id}`;
-  /** Every play and playCollect, in order. */
-  readonly played: Array<{ files: string[]; loop: boolean; collect: boolean }> = [];
+  /** Every play and playCollect, in order; `cut`: ended early by another operation, a stop or the hang-up. */
+  readonly played: Array<{ files: string[]; loop: boolean; collect: boolean; cut?: boolean }> = [];
   destroyed = false;
   bridgedTo?: ScriptedEndpoint;
+  /** Runs as the far end's answer is applied (modify): for what happens at that very moment. */
+  onModify?: () => void;
   private op?: Operation;
 
   constructor(private readonly clock: Clock) {
@@ -70,21 +73,24 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
   }
 
   play(file: string | string[], opts: PlayOptions = {}): Promise<PlayResult> {
+    if (this.destroyed) return this.gone();
     const files = this.start(file, Boolean(opts.loop), false);
+    const record = this.played.at(-1)!;
     return new Promise((resolve) => {
       const finish = (interrupted: boolean): void => {
         if (timer) this.clock.clearTimer(timer);
         if (this.op === op) this.op = undefined;
+        record.cut = interrupted;
         resolve({ playbackSeconds: 0, playbackMilliseconds: 0, interrupted });
       };
       const op: Operation = { interrupt: () => finish(true) };
-      if (this.destroyed) return finish(true);
       this.op = op;
       const timer = opts.loop ? undefined : this.clock.setTimer(this.clock.now() + files.length * FILE_MS, () => finish(false));
     });
   }
 
   playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult> {
+    if (this.destroyed) return this.gone();
     const files = this.start(opts.file, false, true);
     return new Promise((resolve) => {
       let digits = '';
@@ -104,7 +110,6 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
           timer = this.clock.setTimer(this.clock.now() + (opts.digitTimeout ?? 5_000), () => finish('timeout'));
         },
       };
-      if (this.destroyed) return finish('interrupted');
       this.op = op;
     });
   }
@@ -119,6 +124,7 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
 
   async bridge(other: Endpoint): Promise<void> {
     const peer = other as ScriptedEndpoint;
+    if (this.destroyed || peer.destroyed) return this.gone();
     this.stop();
     peer.stop();
     this.bridgedTo = peer;
@@ -131,6 +137,7 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
   }
 
   async modify(): Promise<string> {
+    this.onModify?.();
     return this.localSdp;
   }
 
@@ -152,6 +159,13 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
     this.destroyed = true;
     this.stop();
     this.emit('destroy');
+    // Releasing takes a turn of the event loop, as closing the engine's socket does.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** As the media engine does: an operation on a released endpoint fails. */
+  private gone(): Promise<never> {
+    return Promise.reject(new Error(`endpoint ${this.id} is destroyed`));
   }
 
   private start(file: string | string[], loop: boolean, collect: boolean): string[] {
@@ -323,7 +337,7 @@ export interface CallsHarness extends Centre {
   dialOut: DialOutPolicy;
   /** How often the ACD store was put on disk (a booked callback). */
   persisted: number;
-  /** A caller (default CALLER) on the service number, answered now, runs `calledFlow`. */
+  /** A caller (default CALLER, from the trunk; one of the agents' extensions calls from its own phone) on the service number, answered now, runs `calledFlow`. */
   incoming(calledFlow: Flow, personalAgent?: string, caller?: string): CallerOnLine;
   /** Moves the clock `seconds` on, timer by timer, letting the calls' work run after each. */
   advance(seconds: number): Promise<void>;
@@ -341,18 +355,25 @@ export function agentAt(extension: string, over: Partial<AgentProfile> = {}): Ag
   };
 }
 
+/** A number out through the trunk (the trunk's answer timeout as the default configuration has it). */
+function throughTrunk(number: string, headers: Record<string, string>): Leg {
+  return { uri: `sip:${number}@trunk.test`, headers, answerTimeoutSeconds: 4 };
+}
+
 export async function callsHarness(options: {
   agents: AgentProfile[];
   loggedIn?: string[];
   queue?: Partial<QueueConfig>;
   callbackRingSeconds?: number;
+  /** Where the calls log (default: nowhere). */
+  logger?: Logger;
 }): Promise<CallsHarness> {
   const queueConfig: QueueConfig = {
     id: 'support', name: SERVICE, steps: [{ afterSeconds: 0, eligible: { everyone: true } }], priority: { kind: 'classes' },
     wrapUpSeconds: 10, ringTimeoutSeconds: 20, maxMissedOffers: 3, personalOverflowSeconds: 60, ...options.queue,
   };
   const c = await centre({ queues: [queueConfig], agents: options.agents, loggedIn: options.loggedIn ?? [] });
-  const log = pino({ level: 'silent' });
+  const log = options.logger ?? pino({ level: 'silent' });
   const media = new FakeMedia(c.clock);
   const telephony = new FakeTelephony(media, log);
   const callEvents: CallEvent[] = [];
@@ -369,10 +390,10 @@ export async function callsHarness(options: {
     flows: { forCall: () => undefined },
     registrar: { onChange: () => () => {}, contactsOf: () => [] },
     legs: {
-      device: (d, headers) => [{ uri: d.kind === 'mobile' ? `sip:${d.number}@trunk.test` : `sip:${d.extension}@phones.test`, headers }],
+      device: (d, headers) => [d.kind === 'mobile' ? throughTrunk(d.number, headers) : { uri: `sip:${d.extension}@phones.test`, headers }],
       outside: (number, headers, caller) => {
         const verdict = dialOut.check({ ...caller, number });
-        return verdict.allowed ? { leg: { uri: `sip:${verdict.number}@trunk.test`, headers } } : { refused: verdict.refusal };
+        return verdict.allowed ? { leg: throughTrunk(verdict.number, headers) } : { refused: verdict.refusal };
       },
       checkOutside: (number, caller) => dialOut.check({ ...caller, number }),
       isExtension: (id) => config.extensions.some((e) => e.extension === id),
@@ -391,8 +412,9 @@ export async function callsHarness(options: {
     incoming(calledFlow, personalAgent, caller = CALLER) {
       const { line, endpoint, leg } = telephony.line();
       const callId = `call-${++calls}`;
+      const fromExtension = config.extensions.some((e) => e.extension === caller);
       const over = center.serve(line, {
-        callId, caller: { number: caller },
+        callId, caller: fromExtension ? { number: caller, extension: true } : { number: caller },
         number: { number: SERVICE_NUMBER, service: SERVICE, ...(personalAgent ? { personalAgent } : {}) }, flow: calledFlow,
       }, log.child({ callId }));
       return { line, endpoint, leg, over };

@@ -72,6 +72,22 @@ describe('the callback offered in the queue', () => {
     h.assertNothingLeft();
   });
 
+  it('nobody logged in: the place in line and the offer are both said in full, one after the other, then the music', async () => {
+    const h = await callsHarness({ agents: [agentAt('1001')] });
+    const caller = h.incoming(flow([queueNode({ announceEverySeconds: 60, offerCallbackWhenWaitOverSeconds: 120 })]));
+    await h.advance(20);
+    const heard = caller.endpoint.played.map((p) => ({
+      what: p.loop ? 'music'
+        : p.files.some((f) => f.endsWith('/press_1_callback.wav')) ? 'offer'
+          : p.files.some((f) => f.endsWith('/queue_position_prefix.wav')) ? 'position' : p.files.join(),
+      cut: p.cut ?? false,
+    }));
+    expect(heard).toEqual([{ what: 'position', cut: false }, { what: 'offer', cut: false }, { what: 'music', cut: false }]);
+    caller.leg.farEndHangsUp();
+    await caller.over;
+    h.assertNothingLeft();
+  });
+
   it('the caller hangs up in the middle of the dialogue: abandoned, no callback', async () => {
     const h = await callsHarness({ agents: [agentAt('1001')] });
     const caller = h.incoming(flow([queueNode({ offerCallbackAfterSeconds: 0 })]));

@@ -185,3 +185,53 @@ describe('the queue wait', () => {
     expect(h.telephony.rung.map((r) => r.uris[0])).toEqual(['sip:1002@phones.test', 'sip:1001@phones.test']);
   });
 });
+
+describe('an agent calls a queue they are in from their own phone', () => {
+  it('with no other agent: never offered their own call, busy from the answer to the end, then ready and not paused', async () => {
+    const h = await callsHarness({ agents: [agentAt('1006')], loggedIn: ['1006'] });
+    const caller = h.incoming(flow([queueNode({ maxWaitSeconds: 90 }), { id: 'hejda', type: 'hangup' }]), undefined, '1006');
+    await h.advance(1);
+    expect(h.acd.agent('1006')).toMatchObject({ state: 'busy', otherCalls: ['call-1'] });
+    await h.advance(100);
+    await caller.over;
+    expect(h.of('overflowed')).toHaveLength(1);
+    expect(h.of('offered-to-agent')).toEqual([]);
+    expect(h.telephony.rung).toEqual([]);
+    expect(h.acd.agent('1006')?.state).toBe('ready');
+    expect(h.acd.agent('1006')?.otherCalls).toBeUndefined();
+    h.assertNothingLeft();
+  });
+
+  it('with another agent ready: that agent gets it', async () => {
+    const h = await callsHarness({ agents: [agentAt('1006'), agentAt('1002')], loggedIn: ['1006', '1002'] });
+    const caller = h.incoming(flow([queueNode()]), undefined, '1006');
+    await h.advance(1);
+    expect(h.of('offered-to-agent')).toMatchObject([{ agentId: '1002' }]);
+    h.telephony.ringing('1002')!.answer();
+    await h.advance(30);
+    caller.leg.farEndHangsUp();
+    await caller.over;
+    expect(h.telephony.rung.flatMap((r) => r.uris)).toEqual(['sip:1002@phones.test']);
+    await h.advance(10);
+    expect(h.acd.agent('1006')?.state).toBe('ready');
+    h.assertNothingLeft();
+  });
+});
+
+describe('a mobile agent behind a trunk that does not answer', () => {
+  it('the leg fails with 408 at the trunk\'s answer timeout: trunk-unreachable at once, a missed offer, the caller keeps waiting', async () => {
+    const h = await callsHarness({ agents: [agentAt('1001', { device: { kind: 'mobile', number: '+46701740605' } })], loggedIn: ['1001'] });
+    const caller = h.incoming(flow([queueNode()]));
+    await h.advance(1);
+    const refusedAt = h.clock.now();
+    h.telephony.ringing('+46701740605')!.refuse(408);
+    await h.advance(0);
+    expect(h.callEventsOf('trunk-unreachable')).toMatchObject([{ callId: 'call-1', uri: 'sip:+46701740605@trunk.test', at: refusedAt }]);
+    expect(h.of('offer-missed')).toMatchObject([{ agentId: '1001' }]);
+    expect(caller.line.active).toBe(true);
+    caller.leg.farEndHangsUp();
+    await caller.over;
+    await h.advance(30);
+    h.assertNothingLeft();
+  });
+});

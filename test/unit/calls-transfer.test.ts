@@ -49,6 +49,36 @@ describe('a transfer', () => {
     h.assertNothingLeft();
   });
 
+  it('the trunk does not answer (408 at its answer timeout): trunk-unreachable at once, the caller hears "please hold", then the failed branch', async () => {
+    const h = await callsHarness({ agents: [] });
+    const caller = h.incoming(flow(transferTo('+46701740605')));
+    await h.advance(0);
+    const refusedAt = h.clock.now();
+    h.telephony.ringing('+46701740605')!.refuse(408);
+    await h.advance(0);
+    expect(h.callEventsOf('trunk-unreachable')).toMatchObject([{ callId: 'call-1', uri: 'sip:+46701740605@trunk.test', at: refusedAt }]);
+    expect(caller.endpoint.played.at(-1)!.files).toEqual([expect.stringMatching(/please_hold\.wav$/)]);
+    await h.advance(1);
+    expect(outcomes(h)).toEqual(['unavailable']);
+    expect(caller.endpoint.played.filter((p) => !p.loop).map((p) => p.cut)).toEqual([false, undefined]);
+    expect(caller.endpoint.heard('goodbye')).toBe(true);
+    await h.advance(3);
+    await caller.over;
+    h.assertNothingLeft();
+  });
+
+  it('an extension that does not answer with 408 is no trunk: no trunk-unreachable', async () => {
+    const h = await callsHarness({ agents: [] });
+    const caller = h.incoming(flow(transferTo('1003')));
+    await h.advance(0);
+    h.telephony.ringing('1003')!.refuse(408);
+    await h.advance(5);
+    await caller.over;
+    expect(h.callEventsOf('trunk-unreachable')).toEqual([]);
+    expect(caller.endpoint.heard('please_hold')).toBe(false);
+    h.assertNothingLeft();
+  });
+
   it('the caller hangs up while the target rings: the ringing is cancelled, the failed branch does not run', async () => {
     const h = await callsHarness({ agents: [] });
     const caller = h.incoming(flow(transferTo('1003')));

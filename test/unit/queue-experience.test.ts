@@ -11,6 +11,7 @@ import { RealClock } from '../../server/acd/index.js';
 import type { Endpoint, PlayOptions, PlayResult } from '../../media/port.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import { playQueueExperience, QueueSchedule, type Turn, type WaitingCall } from '../../server/calls/queue-experience.js';
+import { Speaker } from '../../server/calls/speaker.js';
 import type { QueueExperience } from '../../server/ivr/context.js';
 
 const S = 1000;
@@ -104,7 +105,8 @@ const slotsOf = (events: CallEvent[]): string[] => events.flatMap((e) => (e.type
 
 async function listen(call: WaitingCall, experience: QueueExperience, until: () => boolean): Promise<void> {
   const stop = new AbortController();
-  const playing = playQueueExperience(call, { entryId: 'e1', queueId: 'kundtjanst', stop: stop.signal }, experience, 60);
+  const speaker = new Speaker(call.endpoint, stop.signal);
+  const playing = playQueueExperience(call, { entryId: 'e1', queueId: 'kundtjanst', stop: stop.signal, speaker }, experience, 60);
   await vi.waitFor(() => expect(until()).toBe(true), { timeout: 10_000, interval: 10 });
   stop.abort();
   await playing;

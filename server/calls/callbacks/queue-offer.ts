@@ -18,11 +18,12 @@
  * - The wait ending (an agent answers, the caller hangs up, the maximum
  *   wait) ends the dialogue at once.
  */
-import { musicFile, promptFile } from '../../../media/speech.js';
+import { promptFile } from '../../../media/speech.js';
 import type { QueueExperience } from '../../ivr/context.js';
 import type { CallerSide } from '../caller.js';
 import type { CallServices } from '../services.js';
 import { callbackNumberUsable } from './booking.js';
+import type { Speaker } from '../speaker.js';
 import { callbackDialogue } from './dialogue.js';
 
 /** What the offer needs of the queue wait (../queue-wait.ts). */
@@ -33,6 +34,8 @@ export interface CallbackWait {
   readonly over: AbortSignal;
   /** Aborted when the queue experience stops (answered, left the queue, the dialogue takes the line): the offer stops listening with it. */
   readonly listening: AbortSignal;
+  /** Says the offer after (or before) the queue experience's messages, never over them. */
+  readonly speaker: Speaker;
   /** The dialogue takes the line: the queue experience pauses. */
   pauseForDialogue(): void;
   /** Declined: the queue experience starts over, and the offer stands. */
@@ -62,11 +65,7 @@ export async function offerCallbackInQueue(services: CallServices, caller: Calle
   endpoint.on('dtmf', onDigit);
   stop.addEventListener('abort', () => endpoint.off('dtmf', onDigit), { once: true });
   if (services.acd.positionOf(wait.entryId) === undefined) return; // an agent's phone rings right now: just listen
-  await endpoint.play(promptFile(services.prompts, caller.call.language, 'press_1_callback')).catch(() => {});
-  if (stop.aborted || wait.over.aborted || dialogue || !line.active) return;
-  try {
-    void endpoint.play(musicFile(services.prompts, experience.music ?? 'default'), { loop: true }).catch(() => {});
-  } catch { /* no music */ }
+  await wait.speaker.say(promptFile(services.prompts, caller.call.language, 'press_1_callback'));
 }
 
 /** Resolves true once the offer is due, false when the wait stops listening first. */

@@ -1,0 +1,93 @@
+/**
+ * A hang-up is a normal event, on the wire: a caller (Sara's desk phone,
+ * 1005, baresip) hangs up in Kundtjänst's menu while its prompt plays, or
+ * during the main number's greeting; the product's log (captured at debug
+ * level) tells the hang-up at info level and holds no error and no stack
+ * trace.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/log.js';
+import type { CallEvent } from '../../server/calls/center.js';
+import { startProduct, type RunningProduct } from '../support/product.js';
+import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { tempDir } from '../support/tmp.js';
+
+const KUNDTJANST = '+46313900601';
+const MAIN = '+46313900600';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type Line = Record<string, unknown> & { level: number; msg: string };
+let product: RunningProduct;
+let sara: BaresipPhone;
+const lines: Line[] = [];
+const callEvents: CallEvent[] = [];
+
+function flows(): string {
+  const dir = tempDir('hangup-logs-flows-');
+  writeFileSync(join(dir, 'kundtjanst.yaml'), [
+    'flow: kundtjanst', 'services: [Kundtjänst]', 'default: true', 'language: sv', 'nodes:',
+    '  - { id: meny, type: menu, prompts: [welcome], timeoutSeconds: 5, retries: 2, branches: { "1": ko }, next: ko }',
+    '  - { id: ko, type: queue, queue: kundtjanst }', '',
+  ].join('\n'));
+  return dir;
+}
+
+beforeAll(async () => {
+  product = await startProduct({
+    flowDir: flows(),
+    logger: createLogger('debug', { write: (line: string) => { lines.push(JSON.parse(line) as Line); } }),
+    tweak: (c) => {
+      const main = c.numbers.find((n) => n.number === MAIN)!;
+      main.target = '1001';
+      main.greeting = true;
+      delete main.queue;
+    },
+  });
+  product.app.center.on('event', (e) => callEvents.push(e));
+  sara = await startBaresip({
+    user: '1005', password: 'demo-1005', autoAnswer: false, audioSource: 'silence',
+    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await stopAllBaresip();
+  await product?.stop();
+});
+
+/** Sara calls `number`, hangs up after `afterMs`; resolves once the call is closed. */
+async function callAndHangUp(number: string, afterMs: number): Promise<void> {
+  sara.clearEvents();
+  await sara.dial(`sip:${number}@127.0.0.1:${product.sipPort}`);
+  await sara.waitEvent('CALL_ESTABLISHED', 10_000);
+  await sleep(afterMs);
+  await sara.hangup();
+  await sara.waitEvent('CALL_CLOSED', 10_000);
+}
+
+function expectCalmLog(): void {
+  expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  expect(lines.filter((l) => JSON.stringify(l).includes('"stack"'))).toEqual([]);
+}
+
+describe('a hang-up is logged as a normal event', () => {
+  it('in a menu while its prompt plays: "caller hung up" at info, no error, no stack', async () => {
+    lines.length = 0;
+    await callAndHangUp(KUNDTJANST, 1_000);
+    await expect.poll(() => callEvents.some((e) => e.type === 'call-ended'), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => lines.some((l) => /flow stopped: hang-up/.test(l.msg)), { timeout: 5_000 }).toBe(true);
+    expect(lines.filter((l) => l.msg === 'caller hung up').map((l) => l.level)).toEqual([30]);
+    expectCalmLog();
+    await expect.poll(() => product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+  }, 30_000);
+
+  it('during the greeting: no error, no stack', async () => {
+    lines.length = 0;
+    await callAndHangUp(MAIN, 500);
+    await expect.poll(() => lines.some((l) => l.msg === 'caller hung up'), { timeout: 5_000 }).toBe(true);
+    await sleep(500); // whatever the greeting does after the hang-up is logged by now
+    expectCalmLog();
+  }, 30_000);
+});

@@ -1,0 +1,78 @@
+/**
+ * Announcements to a waiting caller queue up, never overwrite each other,
+ * on the wire: with nobody logged in, a caller to Kundtjänst (whose flow
+ * offers a callback when the estimated wait is long: with nobody staffing
+ * the queue, at once) hears their place in line and the "press 1" offer
+ * each whole, one after the other, then music. Sara's desk phone (1005,
+ * baresip, in no queue of Kundtjänst) is the caller and records what she
+ * hears; the prompts are found in her recording sample by sample.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPromptSet, promptFile } from '../../media/speech.js';
+import { startProduct, type RunningProduct } from '../support/product.js';
+import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardWhole, readWav } from '../support/audio.js';
+import { tempDir } from '../support/tmp.js';
+import type { CallEvent } from '../../server/calls/center.js';
+
+const KUNDTJANST = '+46313900601';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let product: RunningProduct;
+let sara: BaresipPhone;
+const callEvents: CallEvent[] = [];
+
+function flows(): string {
+  const dir = tempDir('queue-announcements-flows-');
+  writeFileSync(join(dir, 'kundtjanst.yaml'), [
+    'flow: kundtjanst', 'services: [Kundtjänst]', 'default: true', 'language: sv', 'nodes:',
+    '  - id: ko', '    type: queue', '    queue: kundtjanst', '    music: default', '    announceEverySeconds: 60',
+    '    offerCallbackWhenWaitOverSeconds: 120', '',
+  ].join('\n'));
+  return dir;
+}
+
+beforeAll(async () => {
+  product = await startProduct({ flowDir: flows() });
+  product.app.center.on('event', (e) => callEvents.push(e));
+  sara = await startBaresip({
+    user: '1005', password: 'demo-1005', autoAnswer: false, audioSource: 'silence',
+    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await stopAllBaresip();
+  await product?.stop();
+});
+
+describe('announcements to a waiting caller queue up', () => {
+  it('nobody logged in: the caller hears their place in line whole, then the callback offer whole', async () => {
+    await sara.dial(`sip:${KUNDTJANST}@127.0.0.1:${product.sipPort}`);
+    await sara.waitEvent('CALL_ESTABLISHED', 10_000);
+    // Both are due at once; together they last about 7 s.
+    await expect.poll(() => callEvents.some((e) => e.type === 'queue-announcement'), { timeout: 5_000 }).toBe(true);
+    await sleep(8_500);
+    await sara.hangup();
+    await sara.waitEvent('CALL_CLOSED', 10_000);
+    await expect.poll(() => sara.recordings().dec.length, { timeout: 5_000 }).toBe(1);
+    await sleep(300); // the dump is closed with the call
+
+    const heard = readWav(sara.recordings().dec[0]!);
+    const prompts = loadPromptSet();
+    const sound = (name: string) => readWav(promptFile(prompts, 'sv', name));
+    const prefix = heardWhole(heard, sound('queue_position_prefix'));
+    expect(prefix, 'place in line: "du är nummer"').toBeDefined();
+    const one = heardWhole(heard, sound('number_1'), prefix!.start);
+    expect(one, 'place in line: "ett"').toBeDefined();
+    const suffix = heardWhole(heard, sound('queue_position_suffix'), one!.start);
+    expect(suffix, 'place in line: "i kön"').toBeDefined();
+    const offer = heardWhole(heard, sound('press_1_callback'), suffix!.start);
+    expect(offer, 'the callback offer').toBeDefined();
+    // One after the other: the offer starts once the place in line is said.
+    expect(offer!.start).toBeGreaterThanOrEqual(suffix!.end - 0.05);
+    expect(offer!.start - suffix!.end).toBeLessThan(0.5);
+  }, 40_000);
+});
