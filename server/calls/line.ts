@@ -118,9 +118,15 @@ export class AnchoredLine implements CallLine {
     return undefined;
   }
 
-  /** Ends the call from our side or after either party left; safe to call more than once. */
+  /**
+   * Ends the call from our side or after either party left; safe to call
+   * more than once, and every call resolves once everything is released.
+   */
   async hangup(gone: { callerGone?: boolean; agentGone?: boolean } = {}): Promise<void> {
-    if (this.ended) return;
+    if (this.ended) {
+      await this.done;
+      return;
+    }
     this.ended = true;
     const by: EndedBy = gone.callerGone ? 'caller' : gone.agentGone ? 'agent' : 'local';
     // First, so that what plays to the caller stops as a hang-up rather than failing on a released endpoint.
@@ -128,7 +134,11 @@ export class AnchoredLine implements CallLine {
     this.ringing.abort();
     if (!gone.callerGone) this.callerLeg?.hangup();
     if (!gone.agentGone) this.agentLeg?.hangup();
-    await Promise.all([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
+    // An endpoint the media server cannot release (its connection gone) must not keep the call from ending.
+    const released = await Promise.allSettled([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
+    for (const r of released) {
+      if (r.status === 'rejected') this.log.warn({ reason: String(r.reason) }, 'an endpoint could not be released');
+    }
     this.resolveEnded(by);
   }
 

@@ -154,6 +154,9 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
     this.press(digit);
   }
 
+  /** The media server cannot release it (its connection is gone): destroy() fails. */
+  failsToRelease = false;
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -161,6 +164,7 @@ export class ScriptedEndpoint extends EventEmitter<EndpointEvents> implements En
     this.emit('destroy');
     // Releasing takes a turn of the event loop, as closing the engine's socket does.
     await new Promise((resolve) => setImmediate(resolve));
+    if (this.failsToRelease) throw new Error(`endpoint ${this.id} could not be released: the media server is gone`);
   }
 
   /** As the media engine does: an operation on a released endpoint fails. */

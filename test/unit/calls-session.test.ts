@@ -86,6 +86,15 @@ describe('an agent answers', () => {
     h.assertNothingLeft();
   });
 
+  it('an endpoint the media server cannot release still ends the call: the ACD is told, the agent is not left busy', async () => {
+    const { h, caller, agentLeg } = await answered();
+    caller.endpoint.failsToRelease = true;
+    agentLeg.farEndHangsUp();
+    await caller.over;
+    expect(h.of('ended')).toHaveLength(1);
+    expect(h.acd.agent('1001')?.state).toBe('wrap-up');
+  });
+
   it('the agent hangs up: the caller gets BYE, the ACD told the call ended once', async () => {
     const { h, caller, agentLeg } = await answered();
     agentLeg.farEndHangsUp();
