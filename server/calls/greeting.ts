@@ -33,9 +33,19 @@ export class GreetThenConnect implements Greeting {
   constructor(private readonly opts: GreetingOptions) {}
 
   async answer(req: Srf.SrfRequest, res: Srf.SrfResponse, caller: Caller, number: GreetedNumber, log: Logger): Promise<void> {
-    const { srf, media, prompts, legs, onAnswered } = this.opts;
+    const { srf, media } = this.opts;
     const call = new AnchoredCall(srf, media, log);
     if (!(await call.answer(req, res))) return;
+    try {
+      await this.greetThenRing(call, req, caller, number, log);
+    } finally {
+      // However it went (a failure of ours included), the caller's leg and endpoint do not outlive it.
+      await call.hangup();
+    }
+  }
+
+  private async greetThenRing(call: AnchoredCall, req: Srf.SrfRequest, caller: Caller, number: GreetedNumber, log: Logger): Promise<void> {
+    const { prompts, legs, onAnswered } = this.opts;
     const greeting = await call.caller.playCollect({
       file: promptFile(prompts, 'sv', 'welcome'), max: 1, timeout: GREETING_KEY_TIMEOUT_MS,
     });
@@ -54,6 +64,5 @@ export class GreetThenConnect implements Greeting {
     if (!call.active) return;
     log.info({ extension: number.target, status }, 'no agent answered: goodbye');
     await call.caller.play(promptFile(prompts, 'sv', 'all_agents_busy')).catch(() => {});
-    await call.hangup();
   }
 }

@@ -87,16 +87,29 @@ export class QueueWait implements OfferTarget, CallbackWait {
     this.resolve(result);
   }
 
+  /**
+   * The agent whose personal queue the call waits in. One who is no agent
+   * (a CRM's answer or keyed digits naming nobody) would have the caller wait
+   * the personal time for nobody: an ordinary queue call instead.
+   */
+  private personalAgent(): string | undefined {
+    const id = this.request.personalAgentId;
+    if (id === undefined || this.services.acd.profile(id)) return id;
+    this.log.warn({ personalAgent: id }, 'no agent has this extension: queued as an ordinary call');
+    return undefined;
+  }
+
   /** Enters the ACD and waits; resolves when the stay is over and the ACD has been told how. */
   async run(signal: AbortSignal): Promise<EnqueueResult> {
     const { acd, offers, clock } = this.services;
     const { request, entryId, queueId } = this;
     const enqueuedAt = clock.now();
+    const personalAgentId = this.personalAgent();
     offers.track(entryId, this);
     try {
       await acd.enqueue({
         id: entryId, queueId, kind: 'call', enqueuedAt, priority: request.priority, data: entryData(request.data),
-        ...(request.personalAgentId !== undefined ? { personalAgentId: request.personalAgentId } : {}),
+        ...(personalAgentId !== undefined ? { personalAgentId } : {}),
       });
     } catch (err) {
       this.log.error({ err }, 'the ACD refused the call');
@@ -226,7 +239,8 @@ export class QueueWait implements OfferTarget, CallbackWait {
     }, { entryId: this.entryId, queueId: this.queueId, stop: this.listening, speaker: this.speaker }, experience,
     this.queue.announceEverySeconds)
       .catch((err: unknown) => this.log.error({ err }, 'queue experience failed'));
-    void offerCallbackInQueue(services, caller, this, experience);
+    offerCallbackInQueue(services, caller, this, experience)
+      .catch((err: unknown) => this.log.error({ err }, 'callback offer failed'));
   }
 
   pauseForDialogue(): void {

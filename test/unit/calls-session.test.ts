@@ -193,6 +193,21 @@ describe('the queue wait', () => {
     expect(h.of('answered')).toMatchObject([{ agentId: '1001', waitMs: 45_000 }]);
     expect(h.telephony.rung.map((r) => r.uris[0])).toEqual(['sip:1002@phones.test', 'sip:1001@phones.test']);
   });
+
+  it('a personal queue for an extension that is no agent\'s (a CRM\'s answer, keyed digits) is an ordinary queue call: answered at once', async () => {
+    const h = await callsHarness({ agents: [agentAt('1001')], loggedIn: ['1001'], queue: { personalOverflowSeconds: 45 } });
+    const { line } = h.telephony.line();
+    const session = new CallSession(h.center.services, line, {
+      callId: 'nobody', caller: { number: CALLER }, number: { number: SERVICE_NUMBER, service: SERVICE }, flow: flow([queueNode()]),
+    }, pino({ level: 'silent' }));
+    const waiting = session.enqueue({ queueId: 'support', priority: 0, personalAgentId: '1099', experience: {}, data: {} },
+      new AbortController().signal);
+    await h.advance(0);
+    expect(h.of('queued')).toHaveLength(1);
+    expect(h.of('queued')[0]!.entry.personalAgentId).toBeUndefined();
+    h.telephony.ringing('1001')!.answer();
+    expect(await waiting).toEqual({ outcome: 'answered', agentId: '1001' });
+  });
 });
 
 describe('an agent calls a queue they are in from their own phone', () => {

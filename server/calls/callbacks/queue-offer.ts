@@ -60,7 +60,8 @@ export async function offerCallbackInQueue(services: CallServices, caller: Calle
   const onDigit = (e: { dtmf: string }): void => {
     logger.debug({ digit: e.dtmf }, 'digit while queued');
     if (e.dtmf !== '1' || dialogue || wait.over.aborted) return;
-    dialogue = runDialogue(services, caller, wait);
+    dialogue = runDialogue(services, caller, wait)
+      .catch((err: unknown) => logger.error({ err }, 'callback dialogue failed'));
   };
   endpoint.on('dtmf', onDigit);
   stop.addEventListener('abort', () => endpoint.off('dtmf', onDigit), { once: true });
