@@ -39,6 +39,16 @@ describe('a caller hangs up', () => {
     h.assertNothingLeft();
   });
 
+  it('while queued between two brand messages: no timer of the queue experience outlives the call', async () => {
+    const h = await callsHarness({ agents: [agentAt('1001')] });
+    const caller = h.incoming(flow([queueNode({ brandMessages: ['kampanj'], brandMessageEverySeconds: 20 })]));
+    await h.advance(30);
+    expect(h.clock.pending).toBeGreaterThan(0);
+    caller.leg.farEndHangsUp();
+    await caller.over;
+    h.assertNothingLeft();
+  });
+
   it('while an agent\'s phone rings: the ringing is cancelled and the agent is not left reserved', async () => {
     const h = await callsHarness({ agents: [agentAt('1001')], loggedIn: ['1001'] });
     const caller = h.incoming(flow([queueNode()]));
