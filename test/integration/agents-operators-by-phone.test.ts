@@ -23,7 +23,7 @@ import { loadPromptSet, promptFile } from '../../media/speech.js';
 import { flowDir } from '../../server/app.js';
 import { tempDir } from '../support/tmp.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { heardFor, heardMore, recordingClosed, startBaresip, stopAllBaresip, toneHeard, type BaresipPhone } from '../support/baresip.js';
+import { heardFor, heardMore, recordingClosed, secondsHeard, startBaresip, stopAllBaresip, toneHeard, type BaresipPhone } from '../support/baresip.js';
 import { dominantFrequency, readWav, rms, writeToneWav } from '../support/audio.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { Config } from '../../config/schema.js';
@@ -100,7 +100,7 @@ async function dialCode(p: BaresipPhone, code: string): Promise<void> {
 
 const state = (agent: string): string | undefined => product!.app.acd.agent(agent)?.state;
 
-/** The beeps of the recording dialogue: the slot prompt's and the one before the take. */
+/** The beep before the take. */
 const BEEP_HZ = 1000;
 
 /**
@@ -134,10 +134,11 @@ async function recordByPhone(operator: BaresipPhone, toneHz: number): Promise<vo
   await operator.waitEvent('CALL_ESTABLISHED', 10_000);
   await heardFor(operator, 0.1); // into enter_pin
   await operator.sendDtmf(`${PIN}#`);
-  const slotBeep = await toneHeard(operator, BEEP_HZ); // the slot prompt
+  await nextPrompt(operator); // the slot menu: which key records which slot
+  const menuFrom = secondsHeard(operator);
   await operator.sendDtmf('5'); // slot 5: kustbanken-reklam
   // record_after_beep (5.6 s), the beep, then the phone's tone is recorded; # ends the take.
-  const recordBeep = await toneHeard(operator, BEEP_HZ, { fromSec: slotBeep + 0.5 });
+  const recordBeep = await toneHeard(operator, BEEP_HZ, { fromSec: menuFrom });
   // The operator speaks for 2 s: the length of the take, what the test plays, not a wait.
   await new Promise((r) => setTimeout(r, 2_000));
   await operator.sendDtmf('#');

@@ -53,7 +53,9 @@ describe('a callback is booked only to a number the dial-out policy allows', () 
       ['callback', 'destination', 'special'],
       ['callback', 'destination', 'premium'],
     ]);
-    // Declined: the caller is still waiting in line.
+    // Declined: the caller is still waiting in line, told their place again, then music.
+    await h.advance(10);
+    expect(caller.endpoint.heard('queue_position_prefix')).toBe(true);
     expect(caller.endpoint.onHold).toBe(true);
     caller.leg.farEndHangsUp();
     await caller.over;
