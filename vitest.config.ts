@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Integration tests put real SIP and RTP on loopback with SIPp and baresip:
 // they need more time than unit tests, and a test file owns its processes.
+// Most of a wire test's time is prompts and calls playing in real time, with
+// the CPU idle (about a third of two cores busy over a whole run), so four
+// files run at once on two cores.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -9,6 +12,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 4,
   },
 });

@@ -288,13 +288,15 @@ describe('a caller hears a prompt', () => {
     const heard = Float32Array.from(p.heard(), (v) => v / 32768);
     expect(toneRatio(heard, 8000, 400, 400, 3600)).toBeGreaterThan(0.8);
     expect(toneRatio(heard, 8000, 1600, 4400, 8000)).toBeGreaterThan(0.8);
-    // Nothing more is sent after the stop: the next thing the caller gets is the next prompt, from its first packet on.
+    // Nothing more of the stopped list is sent: what the caller gets next is the next prompt, the 400 Hz tone
+    // (a packet sent just before the stop may still be on its way when stop() returns, on a busy machine).
     const count = p.audio().length;
     await ep.play(a);
     await heardPackets(p, count + 25);
-    const next = p.audio().slice(count);
-    expect(next).toHaveLength(25);
-    expect(next[0]!.packet.marker).toBe(true);
+    const after = p.audio().length - count;
+    expect(after).toBeLessThanOrEqual(26);
+    const next = Float32Array.from(p.heard().slice((p.audio().length - 25) * 160), (v) => v / 32768);
+    expect(toneRatio(next, 8000, 400, 0, 4000)).toBeGreaterThan(0.8);
     await ep.destroy();
   });
 
