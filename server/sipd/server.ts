@@ -274,7 +274,7 @@ export class SipServer {
       try {
         this.onAppSip(app, msg);
       } catch (err) {
-        this.log.warn({ err }, 'application sent a message the server cannot use');
+        this.log.warn({ reason: errorText(err) }, 'application sent a message the server cannot use');
         app.respond(msg.msgId, ['NOK', (err as Error).message.replace(/[|\r\n]/g, ' ')]);
       }
       return;
@@ -363,7 +363,7 @@ export class SipServer {
     setDefaultContentType(req);
     if (req.method === 'ACK') {
       dialog.lastAck = req.toString();
-      void this.sendRaw(dialog.lastAck, dest).catch((err) => this.log.warn({ err, callId: req.callId }, 'ACK not sent'));
+      void this.sendRaw(dialog.lastAck, dest).catch((err: unknown) => this.log.warn({ reason: errorText(err), callId: req.callId }, 'ACK not sent'));
       app.respond(msgId, ['OK', 'application', String(Buffer.byteLength(dialog.lastAck)), dest.protocol, dest.address,
         String(dest.port), stackTime(), randomUUID(), 'Msg sent:', ''], dialog.lastAck);
       return;
@@ -579,4 +579,9 @@ function serverKey(req: SipMessage, method: string): string {
 
 function stackTime(): string {
   return new Date().toISOString().slice(11, 23);
+}
+
+/** One line for the log: a failure on the wire is routine here, its stack says nothing. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
