@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPromptSet, promptFile } from '../../media/speech.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import { startProduct, TRUNK_HOST_IP, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { heardWhole, readWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -44,10 +44,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => deadTrunk.bind(0, TRUNK_HOST_IP, resolve));
   product = await startProduct({ flowDir: flows(), trunkPort: deadTrunk.address().port });
   product.app.center.on('event', (e) => callEvents.push(e));
-  sara = await startBaresip({
-    user: '1005', password: 'demo-1005', autoAnswer: false, audioSource: 'silence',
-    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
-  });
+  sara = await startListeningPhone(product.sipPort);
 }, 30_000);
 
 afterAll(async () => {

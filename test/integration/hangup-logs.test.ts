@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/log.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { tempDir } from '../support/tmp.js';
 
 const KUNDTJANST = '+46313900601';
@@ -46,10 +46,7 @@ beforeAll(async () => {
     },
   });
   product.app.center.on('event', (e) => callEvents.push(e));
-  sara = await startBaresip({
-    user: '1005', password: 'demo-1005', autoAnswer: false, audioSource: 'silence',
-    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
-  });
+  sara = await startListeningPhone(product.sipPort);
 }, 30_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPromptSet, promptFile } from '../../media/speech.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { heardWhole, readWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import type { CallEvent } from '../../server/calls/center.js';
@@ -37,10 +37,7 @@ function flows(): string {
 beforeAll(async () => {
   product = await startProduct({ flowDir: flows() });
   product.app.center.on('event', (e) => callEvents.push(e));
-  sara = await startBaresip({
-    user: '1005', password: 'demo-1005', autoAnswer: false, audioSource: 'silence',
-    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
-  });
+  sara = await startListeningPhone(product.sipPort);
 }, 30_000);
 
 afterAll(async () => {

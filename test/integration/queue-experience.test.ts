@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { heardFor, recordingClosed, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardFor, recordingClosed, startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { readWav, rms, toneRatio, writeToneWav, type Wav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import { createLogger } from '../../server/log.js';
@@ -141,10 +141,7 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   writeToneWav(join(dir, 'kampanj-a.wav'), { hz: TONE_A, seconds: 1, amplitude: 0.5 });
   writeToneWav(join(dir, 'kampanj-b.wav'), { hz: TONE_B, seconds: 1, amplitude: 0.5 });
-  sara = await startBaresip({
-    user: '1005', password: 'demo-1005', autoAnswer: false, audioSource: 'silence',
-    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
-  });
+  sara = await startListeningPhone(product.sipPort);
 }, 30_000);
 
 afterAll(async () => {

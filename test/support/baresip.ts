@@ -555,6 +555,18 @@ export async function startBaresip(opts: BaresipOptions): Promise<BaresipPhone> 
   return phone;
 }
 
+/**
+ * A demo extension's phone (password `demo-<extension>`) that answers
+ * nothing and sends silence: a caller who only listens to what the product
+ * plays, recorded in its dump.
+ */
+export function startListeningPhone(sipPort: number, extension = '1005'): Promise<BaresipPhone> {
+  return startBaresip({
+    user: extension, password: `demo-${extension}`, autoAnswer: false, audioSource: 'silence',
+    registrar: { host: '127.0.0.1', port: sipPort, transport: 'udp' },
+  });
+}
+
 /** The dominant frequency of the last second a phone heard in its latest call. */
 export function lastSecondHeard(phone: BaresipPhone): number {
   const heard = readWav(phone.recordings().dec.at(-1)!);
