@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, type RunningProduct } from '../support/product.js';
 import { heardFor, recordingClosed, startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { waitFor } from '../support/wait.js';
 import { readWav, rms, toneRatio, writeToneWav, type Wav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import { createLogger } from '../../server/log.js';
@@ -176,9 +177,10 @@ describe('what a waiting caller hears: place in line, brand messages, music on h
     const entryId = (mine[firstAnnouncement] as Extract<CallEvent, { type: 'queue-announcement' }>).entryId;
     for (const e of played) expect(e.entryId).toBe(entryId);
     expect((played[1]!.at - played[0]!.at) / 1000).toBeCloseTo(EVERY, 0);
-    // Nothing was played after the hang-up.
-    const ended = mine.find((e) => e.type === 'call-ended')!;
-    for (const e of played) expect(e.at).toBeLessThanOrEqual(ended.at);
+    // Nothing was played after the hang-up (the call's end is reported once the caller's BYE has been handled).
+    await waitFor(() => callEvents.some((e) => e.type === 'call-ended' && e.callId === callId), { what: 'the call to end' });
+    const ended = callEvents.find((e) => e.type === 'call-ended' && e.callId === callId)!;
+    for (const e of brandPlayed(callId)) expect(e.at).toBeLessThanOrEqual(ended.at);
 
     // That no brand-message timer outlives the call is shown on the simulated clock (test/unit/calls-session.test.ts).
     await expectNothingLeft();
