@@ -15,6 +15,8 @@ export interface CallerSide {
   readonly logger: Logger;
   /** Aborted when the caller hangs up. */
   readonly hangupSignal: AbortSignal;
+  /** The caller's own extension when they call from its phone (authenticated); undefined from the trunk. */
+  readonly fromExtension?: string;
 }
 
 /** What the phone that takes the call shows: service and caller; the wait, for a call from a queue. */

@@ -74,7 +74,7 @@ export class CallSession implements IvrContext, CallerSide {
   /** A transfer put the call through to an agent's extension: the ACD is told when the call ends. */
   private transferEnded?: OtherCallEnd;
   /** The caller's own extension is on this call for the ACD (an agent calling a queue they are in). */
-  private readonly callerExtension?: string;
+  readonly fromExtension?: string;
   private callerExtensionEnded?: OtherCallEnd;
   /** The flow or the contact center hangs up: the flow is not killed under its own hang-up. */
   private endingOurselves = false;
@@ -91,7 +91,7 @@ export class CallSession implements IvrContext, CallerSide {
       language: init.flow.language ?? 'sv',
     };
     this.events = { emit: (e) => services.emit(e) };
-    if (init.caller.extension) this.callerExtension = init.caller.number;
+    if (init.caller.extension) this.fromExtension = init.caller.number;
   }
 
   get endpoint(): Endpoint {
@@ -131,7 +131,7 @@ export class CallSession implements IvrContext, CallerSide {
     else ending.addEventListener('abort', stopFlow, { once: true });
     const { callId, caller, dialled, service } = this.call;
     // Before the flow can enqueue: the ACD acts in order, so the call never finds its own caller free.
-    if (this.callerExtension) this.callerExtensionEnded = this.services.otherCall([this.callerExtension], callId, this.logger);
+    if (this.fromExtension) this.callerExtensionEnded = this.services.otherCall([this.fromExtension], callId, this.logger);
     this.services.emit({ type: 'call-started', at: this.now(), callId, caller, dialled, service, flow: this.flow.name });
     this.flowRun = runFlow(this.flow, this);
     const result = await this.flowRun.result;

@@ -342,7 +342,7 @@ export interface CallsHarness extends Centre {
   /** How often the ACD store was put on disk (a booked callback). */
   persisted: number;
   /** A caller (default CALLER, from the trunk; one of the agents' extensions calls from its own phone) on the service number, answered now, runs `calledFlow`. */
-  incoming(calledFlow: Flow, personalAgent?: string, caller?: string): CallerOnLine;
+  incoming(calledFlow: Flow, personalAgent?: string, caller?: string, opts?: { fromTrunk?: boolean }): CallerOnLine;
   /** Moves the clock `seconds` on, timer by timer, letting the calls' work run after each. */
   advance(seconds: number): Promise<void>;
   /** The call events of one type. */
@@ -413,10 +413,10 @@ export async function callsHarness(options: {
     ...c,
     center, telephony, media, callEvents, dialOut,
     get persisted() { return persisted; },
-    incoming(calledFlow, personalAgent, caller = CALLER) {
+    incoming(calledFlow, personalAgent, caller = CALLER, opts = {}) {
       const { line, endpoint, leg } = telephony.line();
       const callId = `call-${++calls}`;
-      const fromExtension = config.extensions.some((e) => e.extension === caller);
+      const fromExtension = !opts.fromTrunk && config.extensions.some((e) => e.extension === caller);
       const over = center.serve(line, {
         callId, caller: fromExtension ? { number: caller, extension: true } : { number: caller },
         number: { number: SERVICE_NUMBER, service: SERVICE, ...(personalAgent ? { personalAgent } : {}) }, flow: calledFlow,

@@ -21,8 +21,8 @@ function alarmsOf(h: CallsHarness): DialOutAlarm[] {
 }
 
 /** The caller presses 1 in the queue and the dialogue starts. */
-async function askForCallback(h: CallsHarness, caller: string) {
-  const call = h.incoming(flow([queueNode]), undefined, caller);
+async function askForCallback(h: CallsHarness, caller: string, opts: { fromTrunk?: boolean } = {}) {
+  const call = h.incoming(flow([queueNode]), undefined, caller, opts);
   await h.advance(1);
   call.endpoint.press('1');
   await h.advance(0);
@@ -61,6 +61,16 @@ describe('a callback is booked only to a number the dial-out policy allows', () 
     await caller.over;
     expect(nothingWentOut(h)).toBe(true);
     h.assertNothingLeft();
+  });
+
+  it('a trunk caller presenting an extension\'s number is not offered it: a caller id is anyone\'s to claim', async () => {
+    const h = await callsHarness({ agents: [agentAt('1001'), agentAt('1006')], loggedIn: ['1001'] });
+    const caller = await askForCallback(h, '1006', { fromTrunk: true });
+    expect(caller.endpoint.heard('callback_confirm_number')).toBe(false);
+    expect(caller.endpoint.played.at(-1)!.files.at(-1)).toMatch(/callback_enter_number\.wav$/);
+    caller.leg.farEndHangsUp();
+    await caller.over;
+    expect(h.callEventsOf('callback-booked')).toEqual([]);
   });
 
   it('the same caller keying a national number gets it read back and booked', async () => {

@@ -24,8 +24,9 @@ import { CALLBACK_NUMBER_KEY, callbackDialogue } from './dialogue.js';
 /** Whether a callback for this caller may be booked to `number` (dialled form); a refusal raises the dial-out alarm. */
 export function callbackNumberUsable(services: Pick<CallServices, 'legs'>, caller: CallerSide): (number: string) => boolean {
   const { legs } = services;
-  const own = caller.call.caller;
-  return (number) => (number === own && legs.isExtension(own)) || legs.checkOutside(number, { callerClass: 'callback' }).allowed;
+  // Only a caller who proved they are on that extension is called back on it: a trunk caller id is anyone's to claim.
+  const own = caller.fromExtension;
+  return (number) => (own !== undefined && number === own) || legs.checkOutside(number, { callerClass: 'callback' }).allowed;
 }
 
 /** The callback is in the ACD: on disk first, then the caller is told. */
