@@ -24,7 +24,8 @@ interface LockOwner {
   host: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (one we may not signal runs too). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -62,7 +63,7 @@ export class DataDirLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readOwner(file);
-      if (holder && (holder.host !== me.host || alive(holder.pid))) {
+      if (holder && (holder.host !== me.host || processAlive(holder.pid))) {
         const who = holder.host === me.host ? `process ${holder.pid}` : `process ${holder.pid} on ${holder.host}`;
         throw new DataDirLockedError(`the data folder ${shownAs} (dataDir, DATA_DIR) is in use by another instance (${who}): `
           + `stop it, or give this one a folder of its own with DATA_DIR (remove ${file} if that process is not an instance)`);

@@ -7,18 +7,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../../server/data-lock.js';
 
 const PREFIX = 'vaxel-test-';
 let root: string | undefined;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function sweep(): void {
   let entries: string[] = [];
@@ -26,7 +18,7 @@ function sweep(): void {
   for (const name of entries) {
     if (!name.startsWith(PREFIX)) continue;
     const pid = Number(name.slice(PREFIX.length));
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
     try { rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true }); } catch { /* someone else's */ }
   }
 }
