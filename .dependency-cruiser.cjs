@@ -4,7 +4,7 @@
  * config/; the switch (server/sip) imports nothing from the calls layer or
  * the ACD, which call down into it through the interfaces it owns
  * (server/sip/ports.ts); the ACD owns its store port and imports no store;
- * media/ is a leaf library. A type-only import counts like any other: it
+ * media/ is a leaf library; nothing below the API (server/api) imports it. A type-only import counts like any other: it
  * ties the modules together just the same.
  */
 module.exports = {
@@ -36,6 +36,13 @@ module.exports = {
       comment: 'media/ is a library: the application passes it what it needs.',
       from: { path: '^media/' },
       to: { path: '^server/' },
+    },
+    {
+      name: 'api-is-on-top',
+      severity: 'error',
+      comment: 'The API drives the product from above; nothing below it knows HTTP exists.',
+      from: { path: '^(server/(sipd|sip|calls|ivr|acd|store|stats|history|config|net)|media|config)/' },
+      to: { path: '^server/api/' },
     },
     {
       name: 'no-unresolvable',

@@ -1,0 +1,43 @@
+/**
+ * Who may do what through the API. Every route names the roles it admits
+ * (`config.roles`) or says it is public (`config.public`); the auth plugin
+ * (./auth.ts) refuses to register a route that does neither, so no route is
+ * open by forgetting.
+ *
+ * - admin: everything
+ * - supervisor: live state, agent states, avalanche messages, announcements,
+ *   opening-hour exceptions, reports
+ * - operator: avalanche messages, announcements, opening-hour exceptions
+ * - agent: their own state and their own calls
+ */
+import type {} from 'fastify';
+
+export const ROLES = ['admin', 'supervisor', 'operator', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The signed-in user of a request, as the auth plugin sets it. */
+export interface ApiUser {
+  name: string;
+  role: Role;
+  /** The agent (extension) this user is, for the agent role. */
+  agentId?: string;
+}
+
+/** Roles commonly admitted together, so routes read as the role list says. */
+export const ADMIN: readonly Role[] = ['admin'];
+export const SUPERVISION: readonly Role[] = ['admin', 'supervisor'];
+export const OPERATIONS: readonly Role[] = ['admin', 'supervisor', 'operator'];
+export const EVERYONE: readonly Role[] = ROLES;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles admitted to this route. */
+    roles?: readonly Role[];
+    /** No credentials needed (login, the OpenAPI document). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    /** Set by the auth plugin before the handler runs; null on a public route without credentials. */
+    user: ApiUser | null;
+  }
+}
