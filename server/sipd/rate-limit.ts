@@ -81,8 +81,7 @@ export class SourceRateLimit extends EventEmitter<{ limited: [RateLimited] }> {
 
   /** Whole seconds until a limited source may send again: its bucket full, as a Retry-After. */
   retryAfterSeconds(address: string): number {
-    const standing = this.opts.standing(address);
-    const rate = standing === 'trusted' ? this.opts.stranger : this.opts[standing];
+    const rate = this.opts.standing(address) === 'registered' ? this.opts.registered : this.opts.stranger;
     return Math.max(1, Math.ceil(rate.burst / rate.perSecond));
   }
 

@@ -102,8 +102,8 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   private readonly limits: ConnectionLimits;
   /** Accepted sockets open per address, WebSockets counted from before their upgrade. */
   private readonly openPerAddress = new Map<string, number>();
-  /** Addresses whose refused connections were logged lately, with how many were refused since. */
-  private readonly refusalsLogged: ExpiringMap<string, { refused: number }>;
+  /** Addresses whose refused connections were logged within the last REFUSAL_LOG_MS. */
+  private readonly refusalsLogged: ExpiringMap<string, true>;
 
   constructor(private readonly opts: TransportOptions) {
     super();
@@ -235,7 +235,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   /**
    * Counts an accepted socket against its address's limit, or closes it at
    * once when the address holds as many as it may. Refusals are logged once
-   * a period per address, with how many there were.
+   * a period per address.
    */
   private admitSocket(socket: net.Socket, protocol: Protocol): boolean {
     const address = normaliseAddress(socket.remoteAddress ?? '');
@@ -243,10 +243,8 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     const limit = this.limits.perSource(address);
     if (open >= limit) {
       socket.destroy();
-      const logged = this.refusalsLogged.get(address);
-      if (logged) logged.refused++;
-      else {
-        this.refusalsLogged.set(address, { refused: 1 }, Date.now() + REFUSAL_LOG_MS);
+      if (!this.refusalsLogged.get(address)) {
+        this.refusalsLogged.set(address, true, Date.now() + REFUSAL_LOG_MS);
         this.opts.logger.warn({ source: address, protocol, open, limit },
           'source holds as many SIP connections as it may: new ones are closed (logged once a minute per source)');
       }
