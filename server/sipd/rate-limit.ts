@@ -39,6 +39,8 @@ interface Bucket {
   tokens: number;
   at: number;
   limited: boolean;
+  /** The standing the bucket was filled for: a source that becomes registered starts on a full registered bucket. */
+  standing: Exclude<Standing, 'trusted'>;
 }
 
 export const MAX_TRACKED_SOURCES = 10_000;
@@ -64,7 +66,8 @@ export class SourceRateLimit extends EventEmitter<{ limited: [RateLimited] }> {
     if (standing === 'trusted') return true;
     const rate = this.opts[standing];
     const now = this.now();
-    const bucket = this.buckets.get(address) ?? { tokens: rate.burst, at: now, limited: false };
+    const known = this.buckets.get(address);
+    const bucket = known?.standing === standing ? known : { tokens: rate.burst, at: now, limited: false, standing };
     bucket.tokens = Math.min(rate.burst, bucket.tokens + ((now - bucket.at) * rate.perSecond) / 1000);
     bucket.at = now;
     const admitted = bucket.tokens >= 1;

@@ -215,4 +215,22 @@ describe('messages per source address', () => {
     expect(header(`${refusal}\r\n\r\n`, 'Retry-After')).toBe('2');
     expect(events.map((e) => e.address)).toEqual([STRANGER, '127.0.0.6']);
   });
+
+  it('an address where an extension is registered has the higher limit', async () => {
+    const { product } = await start({ messagesPerSecond: 5, messageBurst: 10, registeredMessagesPerSecond: 1000, registeredMessageBurst: 1000 });
+    const phone = await startRegisteredSippPhone(product.sipPort, '1002');
+    peers.push({ close: () => void phone.stop(500).catch(() => {}) });
+    const answered = async (address: string): Promise<number> => {
+      const peer = await UdpPeer.open(product.sipPort, address);
+      peers.push(peer);
+      const sent = Array.from({ length: 50 }, () => options('UDP', { address, port: peer.port }));
+      for (const m of sent) await peer.send(m.text);
+      const last = sent[sent.length - 1]!;
+      // The last one is answered only if nothing was dropped; either way the others have had their time.
+      await peer.answerTo(last.callId, { timeoutMs: 2_000, final: true }).catch(() => {});
+      return sent.filter((m) => peer.received.some((r) => header(r, 'Call-ID') === m.callId)).length;
+    };
+    expect(await answered('127.0.0.1')).toBe(50);
+    expect(await answered(STRANGER)).toBeLessThanOrEqual(12);
+  });
 });

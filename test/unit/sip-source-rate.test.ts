@@ -14,7 +14,8 @@ const STRANGER = '203.0.113.66';
 
 function setUp(maxTracked?: number) {
   let now = 1_700_000_000_000;
-  const standing = (address: string): Standing => (address === TRUNK ? 'trusted' : address === OFFICE ? 'registered' : 'stranger');
+  const registered = new Set([OFFICE]);
+  const standing = (address: string): Standing => (address === TRUNK ? 'trusted' : registered.has(address) ? 'registered' : 'stranger');
   const limit = new SourceRateLimit({
     stranger: { perSecond: 10, burst: 20 },
     registered: { perSecond: 100, burst: 200 },
@@ -30,7 +31,7 @@ function setUp(maxTracked?: number) {
     for (let i = 0; i < count; i++) if (limit.admits(address)) n++;
     return n;
   };
-  return { limit, events, admitted, advance: (ms: number) => { now += ms; } };
+  return { limit, events, admitted, registered, advance: (ms: number) => { now += ms; } };
 }
 
 describe('a source over its message rate', () => {
@@ -66,6 +67,13 @@ describe('a source over its message rate', () => {
     expect(admitted(OFFICE, 1000)).toBe(200);
     expect(admitted(TRUNK, 100_000)).toBe(100_000);
     expect(events.map((e) => e.standing)).toEqual(['registered']);
+  });
+
+  it('that registers an extension gets the registered allowance at once, not what was left of its own', () => {
+    const { admitted, registered } = setUp();
+    expect(admitted(STRANGER, 100)).toBe(20);
+    registered.add(STRANGER);
+    expect(admitted(STRANGER, 1000)).toBe(200);
   });
 
   it('is told when to come back: when its bucket is full again', () => {
