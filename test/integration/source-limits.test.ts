@@ -3,15 +3,17 @@
  * loopback (each 127.0.0.x address a different machine), with the product
  * started on short limits:
  *
- * - one connection more than an address may hold is closed at once, logged
- *   once, while another address still connects and is answered;
+ * - one connection more than an address may hold (TCP or WebSocket) is
+ *   closed at once, logged once, while another address still connects and is
+ *   answered;
  * - a connection that never speaks SIP is closed after firstMessageSeconds,
  *   one that spoke and went silent after idleSeconds;
  * - a desk phone registered over TCP keeps its connection past the idle
  *   time and still receives a call on it;
  * - a flood of OPTIONS from one address beyond its rate is dropped (UDP) or
  *   answered 503 with Retry-After (TCP), with one event, while a call from
- *   the trunk goes through and another address is still answered.
+ *   the trunk goes through and another address is still answered;
+ * - an address where an extension is registered has the higher rate.
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
@@ -116,7 +118,8 @@ describe('connections per source address', () => {
     const { product, warnings } = await start({ connections: 3, registeredConnections: 3, firstMessageSeconds: 60 });
     const held = await Promise.all([1, 2, 3].map(() => TcpPeer.open(product.sipPort, STRANGER)));
     await waitFor(() => product.app.sipd!.transport.openFrom(STRANGER) === 3, { what: 'three connections accepted' });
-    const extra = await Promise.all([1, 2, 3].map(() => TcpPeer.open(product.sipPort, STRANGER)));
+    // WebSocket connections count against the same limit, and are closed before any HTTP is read.
+    const extra = await Promise.all([product.sipPort, product.sipPort, product.wsPort].map((port) => TcpPeer.open(port, STRANGER)));
     await waitFor(() => extra.every((p) => p.closed), { what: 'the connections beyond the limit closed' });
     expect(held.some((p) => p.closed)).toBe(false);
     expect(warnings.filter((l) => l.includes('SIP connections'))).toHaveLength(1);
