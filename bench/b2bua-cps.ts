@@ -34,30 +34,15 @@
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../server/config/load.js';
 import { parseArgs } from 'node:util';
-import { runSipp, describeSippResult } from '../test/support/sipp.js';
 import { benchPort } from './lib/ports.js';
+import { DIALLED, directNumber, startRegisteredCallee } from './lib/b2bua.js';
 import { ensureBuilt, operatorTrunkConfig, startProductProcess, type ProductProcess } from './lib/product.js';
 import { Sampler, cpuSeconds, rssMb, type Sample } from './lib/proc.js';
-import { failureCounters, num, placingSeconds, startSipp, waitUdpBound, type SippOutcome } from './lib/sipp.js';
+import { failureCounters, num, placingSeconds, startSipp, type SippOutcome } from './lib/sipp.js';
 import { buildMode, positive, positiveList, printRunHeader, runMain, writeJsonResults } from './lib/cli.js';
 
 const TRUNK_SOURCE_IP = '127.0.0.2';
-const EXTENSION = '1002';
-const PASSWORD = 'demo-1002';
-const DIALLED = '+46313900601';
-/**
- * The demo's numbers with DIALLED ringing 1002 directly: in config/default.yaml
- * it runs the contact center's flow (answered with our media, queued), which
- * is not the B2BUA. The list is whole (a CONFIG list replaces the default's)
- * since the flows name the other services.
- */
-function directNumber(): string {
-  const { numbers } = loadConfig({ env: {} });
-  const direct = numbers.map((n) => (n.number === DIALLED ? { number: n.number, service: n.service, target: EXTENSION } : n));
-  return `numbers: ${JSON.stringify(direct)}\n`;
-}
 const CALLER = '+46701740650';
 
 const UAC_SCENARIO = fileURLToPath(new URL('sipp/uac-bench-overload.xml', import.meta.url));
@@ -133,28 +118,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
   const timeoutMs = (p.seconds + 120) * 1000;
   let uasOutcome: SippOutcome | undefined;
   try {
-    // The agent's phone: a SIPp callee on 127.0.0.1 that answers every call.
-    const uasPort = await benchPort();
-    const uas = startSipp('uas-bench.xml', [
-      '-i', '127.0.0.1', '-mi', '127.0.0.1', '-bind_local', '-p', String(uasPort), '-t', 'u1',
-      '-recv_timeout', '30000', '-timeout', `${Math.ceil(timeoutMs / 1000) + 30}s`,
-    ], { timeoutMs: timeoutMs + 30_000, traceMsg: p.trace });
-    try {
-      await waitUdpBound(uasPort);
-    } catch (err) {
-      const r = await uas.stop(0);
-      throw new Error(`SIPp callee did not start: ${(err as Error).message}\n${r.stderr}`);
-    }
-    const reg = await runSipp({
-      scenario: 'register.xml',
-      remote: product.sipPort,
-      keys: { user: EXTENSION, contact_port: String(uasPort), expires: '3600' },
-      extraArgs: ['-au', EXTENSION, '-ap', PASSWORD],
-    });
-    if (reg.code !== 0 || reg.successful !== 1) {
-      await uas.stop(0);
-      throw new Error(`extension ${EXTENSION} could not register:\n${describeSippResult(reg)}`);
-    }
+    const uas = await startRegisteredCallee(product.sipPort, timeoutMs, p.trace);
 
     const sampler = new Sampler(product.pid);
     sampler.watch('uas', uas.pid);

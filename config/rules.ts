@@ -5,12 +5,14 @@
  * operator's extensions, the dial-out policy's extensions) names something
  * that exists; trusted sources are addresses, address:port or CIDRs;
  * routing steps that widen the circle in order; port ranges that do not
- * collide; no demo secret for a drachtio-server on another machine.
+ * collide; no demo secret for a drachtio-server on another machine; an
+ * address where an extension is registered is limited no more than a
+ * stranger's.
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
 import { STEPS_RULE } from './json-schema.js';
-import type { Config, FeatureCodesConfig } from './schema.js';
+import type { Config, FeatureCodesConfig, SourceLimitsConfig } from './schema.js';
 import { parseTrustedSource } from './trusted-source.js';
 import type { Issue } from './validation-kit.js';
 
@@ -187,6 +189,8 @@ export function checkConfigRules(config: Config): Issue | null {
       problem: `must be between sip.registration.minExpires and maxExpires (${reg.minExpires}..${reg.maxExpires}), got ${reg.defaultExpires}`,
     };
   }
+  const limitsIssue = sourceLimitsIssue(sip.sourceLimits);
+  if (limitsIssue) return limitsIssue;
   // The embedded engine listens on TCP for SIP and for SIP over WebSocket; HTTP is TCP too.
   if (sip.wsPort === sip.port) {
     return { path: ['sip', 'wsPort'], problem: `must differ from sip.port (both ${sip.port})` };
@@ -196,6 +200,28 @@ export function checkConfigRules(config: Config): Issue | null {
   }
   if (sip.port >= rtp.portMin && sip.port <= rtp.portMax) {
     return { path: ['sip', 'port'], problem: `must lie outside the RTP range ${rtp.portMin}..${rtp.portMax}, got ${sip.port}` };
+  }
+  return null;
+}
+
+/** Registered addresses carry whole offices: they may do at least what a stranger may. */
+function sourceLimitsIssue(limits: SourceLimitsConfig): Issue | null {
+  const pairs = [['registeredConnections', 'connections'], ['registeredMessagesPerSecond', 'messagesPerSecond'],
+    ['registeredMessageBurst', 'messageBurst']] as const;
+  for (const [registered, stranger] of pairs) {
+    if (limits[registered] < limits[stranger]) {
+      return {
+        path: ['sip', 'sourceLimits', registered],
+        problem: `must not be less than sip.sourceLimits.${stranger} (${limits[registered]} < ${limits[stranger]}): `
+          + 'an address where an extension is registered is limited no more than any other',
+      };
+    }
+  }
+  if (limits.messageBurst < limits.messagesPerSecond) {
+    return {
+      path: ['sip', 'sourceLimits', 'messageBurst'],
+      problem: `must not be less than sip.sourceLimits.messagesPerSecond (${limits.messageBurst} < ${limits.messagesPerSecond}): a burst holds at least one second's messages`,
+    };
   }
   return null;
 }

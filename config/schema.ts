@@ -65,6 +65,30 @@ export interface ThrottleConfig {
   scannerUserAgents: string[];
 }
 
+/**
+ * Limits per source address in the embedded SIP engine (server/sipd), ahead
+ * of any parsing. Three standings: the trunks' trustedSources are never
+ * limited; an address where an extension is registered (an office behind
+ * NAT) has the `registered*` limits; any other address the first ones.
+ */
+export interface SourceLimitsConfig {
+  /** TCP and WebSocket connections open at once from one address; more are closed at once. */
+  connections: number;
+  registeredConnections: number;
+  /** A new connection that has sent no valid SIP message by then is closed. */
+  firstMessageSeconds: number;
+  /**
+   * A connection silent (not even a CRLF keep-alive) this long is closed,
+   * unless a registration granted on it or a call on it is still live.
+   */
+  idleSeconds: number;
+  /** SIP messages a second from one address (a token bucket), with bursts of `messageBurst`. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  registeredMessagesPerSecond: number;
+  registeredMessageBurst: number;
+}
+
 export interface SipConfig {
   host: string;
   port: number;
@@ -79,6 +103,7 @@ export interface SipConfig {
   registration: RegistrationConfig;
   digest: DigestConfig;
   throttle: ThrottleConfig;
+  sourceLimits: SourceLimitsConfig;
   /**
    * New calls get 503 while this many are in progress. Unset: derived from
    * the RTP port range (each call anchored through our media uses two

@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SipServer } from './sipd/server.js';
 import { createSwitch, createThrottle, type Switch } from './sip/switch.js';
+import { Directory } from './sip/directory.js';
 import { attachRouter, type Router } from './sip/router.js';
 import type { MediaServer } from '../media/port.js';
 import { EmbeddedMediaServer } from '../media/engine/index.js';
@@ -113,6 +114,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
     const throttle = createThrottle(config, logger);
     if (!config.drachtio.host) {
+      const trunks = new Directory(config);
       const secret = randomBytes(24).toString('base64url');
       const server = new SipServer({
         host: config.sip.host,
@@ -126,6 +128,8 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
         controlPort: 0,
         secret,
         screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')),
+        sourceLimits: config.sip.sourceLimits,
+        isTrusted: (address) => trunks.isTrunkAddress(address),
         logger,
       });
       try {

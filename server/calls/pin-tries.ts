@@ -7,7 +7,7 @@
  * who simply calls again. Kept in memory only: a restart forgets it.
  */
 import type { Logger } from 'pino';
-import { ExpiringMap } from '../sip/expiring-map.js';
+import { ExpiringMap } from '../net/expiring-map.js';
 
 export const WRONG_PINS_PER_HOUR = 5;
 const HOUR_MS = 3_600_000;

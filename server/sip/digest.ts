@@ -28,7 +28,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../../config/schema.js';
-import { ExpiringMap } from './expiring-map.js';
+import { ExpiringMap } from '../net/expiring-map.js';
 
 export { DIGEST_ALGORITHMS, type DigestAlgorithm };
 

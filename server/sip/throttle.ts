@@ -24,7 +24,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ThrottleConfig } from '../../config/schema.js';
-import { ExpiringMap } from './expiring-map.js';
+import { ExpiringMap } from '../net/expiring-map.js';
 
 /** Attempts of one slowed-down user name that may wait at once. */
 export const MAX_WAITING_PER_USER = 2;

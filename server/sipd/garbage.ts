@@ -6,8 +6,10 @@
  * A response needs the request's Via to find its way back and its CSeq to
  * match the client transaction; From, To and Call-ID are copied when there.
  * These are lifted line by line from the raw text, since the message as a
- * whole failed to parse. Anything that does not look like a request, or an
- * ACK, is dropped.
+ * whole failed to parse, or was not parsed at all (a message over its
+ * source's rate gets 503 this way, for the price of a few regular
+ * expressions). Anything that does not look like a request, or an ACK, is
+ * dropped.
  */
 import type { Source } from './transport.js';
 
@@ -16,8 +18,8 @@ const COPIED = ['via', 'from', 'to', 'call-id', 'cseq'];
 const COMPACT = new Map([['v', 'via'], ['f', 'from'], ['t', 'to'], ['i', 'call-id']]);
 /** A request line, however badly spaced, and whatever the version (505 needs an answer too). */
 const REQUEST_LINE = /^([A-Za-z0-9!%*_+`'~.-]+) +.*\S +SIP\/\d+\.\d+ *$/;
-const PHRASES = new Map([[400, 'Bad Request'], [414, 'Request-URI Too Long'], [505, 'Version Not Supported'],
-  [513, 'Message Too Large']]);
+const PHRASES = new Map([[400, 'Bad Request'], [414, 'Request-URI Too Long'], [503, 'Service Unavailable'],
+  [505, 'Version Not Supported'], [513, 'Message Too Large']]);
 
 export function respondToGarbage(
   text: string,
@@ -25,6 +27,7 @@ export function respondToGarbage(
   reason: string,
   source: Source,
   send: (text: string, dest: Source) => Promise<void>,
+  headers: Array<[string, string]> = [],
 ): void {
   const lines = text.split(/\r?\n/);
   const requestLine = REQUEST_LINE.exec(lines[0] ?? '');
@@ -45,7 +48,7 @@ export function respondToGarbage(
     const value = found.get(name)?.[0];
     if (value !== undefined) out.push(`${label}: ${value}`);
   }
-  out.push(`CSeq: ${found.get('cseq')![0]}`, `Warning: 399 sipd "${reason.replace(/["\\]/g, "'").slice(0, 100)}"`,
+  out.push(`CSeq: ${found.get('cseq')![0]}`, ...headers.map(([name, value]) => `${name}: ${value}`), `Warning: 399 sipd "${reason.replace(/["\\]/g, "'").slice(0, 100)}"`,
     'Content-Length: 0', '', '');
   send(out.join('\r\n'), source).catch(() => {});
 }

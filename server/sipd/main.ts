@@ -8,6 +8,7 @@
 import { DEMO_DRACHTIO_SECRET } from '../../config/rules.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { Directory } from '../sip/directory.js';
 import { SipServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
       + 'set DRACHTIO_SECRET to a secret of your own, the same for this server and the app');
   }
   const logger = createLogger(config.logLevel);
+  const trunks = new Directory(config);
   const sipd = new SipServer({
     host: config.sip.host,
     advertisedAddress: config.sip.advertisedAddress,
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
     controlHost: process.env.SIPD_CONTROL_HOST ?? '127.0.0.1',
     controlPort: config.drachtio.port,
     secret: config.drachtio.secret,
+    sourceLimits: config.sip.sourceLimits,
+    isTrusted: (address) => trunks.isTrunkAddress(address),
     logger,
   });
   await sipd.start();

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SipMessage, SipParseError, maxForwardsOf, parseMessage } from './message.js';
-import { TransportLayer, type Source } from './transport.js';
+import { TransportLayer, type ConnectionInfo, type ConnectionLimits, type Source } from './transport.js';
 import { ControlServer, type AppConnection, type AppMessage } from './control.js';
 import {
   DEFAULT_TIMERS, InviteClientTransaction, InviteServerTransaction, NonInviteClientTransaction,
@@ -23,6 +23,9 @@ import { Dialog, dialogIdOf, dialogKey, newBranch, newTag } from './dialog.js';
 import { destinationOf, responseDestination, responseTo, stampReceived } from './responses.js';
 import { respondToGarbage } from './garbage.js';
 import { refusalOf } from './admission.js';
+import { SourceRateLimit, type Standing } from './rate-limit.js';
+import { LiveRegistrations } from './registrations.js';
+import type { SourceLimitsConfig } from '../../config/schema.js';
 
 export const SIPD_VERSION = 'v0.9.10-embedded';
 
@@ -42,6 +45,10 @@ export interface SipServerOptions {
   timers?: TimerValues;
   /** Asked before a new request outside a dialog gets any state: false drops it unanswered (blocked sources, scanners). */
   screen?: (req: SipMessage, source: Source) => boolean;
+  /** Limits per source address (config `sip.sourceLimits`); absent: none, and a stream lives ten silent minutes. */
+  sourceLimits?: SourceLimitsConfig;
+  /** Addresses the source limits never apply to: the trunks'. */
+  isTrusted?: (address: string) => boolean;
 }
 
 interface ServerTxnRecord {
@@ -78,13 +85,28 @@ export class SipServer {
   private readonly dialogsByKey = new Map<string, Dialog>();
   private nextApp = 0;
   private readonly screen: SipServerOptions['screen'];
+  private readonly registrations = new LiveRegistrations();
+  /** Messages per source, counted before parsing; absent without `sourceLimits`. */
+  readonly sourceRate?: SourceRateLimit;
 
   constructor(opts: SipServerOptions) {
     this.log = opts.logger.child({ component: 'sipd' });
     this.timers = opts.timers ?? DEFAULT_TIMERS;
     this.screen = opts.screen;
+    const standing = (address: string): Standing => (opts.isTrusted?.(address) ? 'trusted'
+      : this.registrations.hasAddress(address) ? 'registered' : 'stranger');
+    const limits = opts.sourceLimits;
+    if (limits) {
+      this.sourceRate = new SourceRateLimit({
+        stranger: { perSecond: limits.messagesPerSecond, burst: limits.messageBurst },
+        registered: { perSecond: limits.registeredMessagesPerSecond, burst: limits.registeredMessageBurst },
+        standing,
+        logger: this.log,
+      });
+    }
     this.transport = new TransportLayer({
       host: opts.host, port: opts.sipPort, wsPort: opts.wsPort, advertisedAddress: opts.advertisedAddress, logger: this.log,
+      limits: limits && this.connectionLimits(limits, standing),
     });
     this.control = new ControlServer({
       host: opts.controlHost,
@@ -122,6 +144,26 @@ export class SipServer {
     return { serverTransactions: this.serverTxns.size, clientTransactions: this.clientTxns.size, dialogs: this.dialogs.size };
   }
 
+  private connectionLimits(limits: SourceLimitsConfig, standing: (address: string) => Standing): ConnectionLimits {
+    const perStanding = { trusted: Infinity, registered: limits.registeredConnections, stranger: limits.connections };
+    return {
+      perSource: (address) => perStanding[standing(address)],
+      firstMessageMs: limits.firstMessageSeconds * 1000,
+      idleMs: limits.idleSeconds * 1000,
+      inUse: (conn) => this.registrations.hasConnection(conn.id) || this.carriesCalls(conn),
+    };
+  }
+
+  /** A dialog or a transaction still lives on the connection: in-dialog requests and responses will need it. */
+  private carriesCalls(conn: ConnectionInfo): boolean {
+    const on = (flow: Source): boolean => flow.connectionId === conn.id
+      || (flow.protocol === conn.protocol && flow.address === conn.address && flow.port === conn.port);
+    for (const dialog of this.dialogs.values()) if (on(dialog.flow)) return true;
+    for (const record of this.serverTxns.values()) if (on(record.source)) return true;
+    for (const record of this.clientTxns.values()) if (on(record.dest)) return true;
+    return false;
+  }
+
   private hostports(): string {
     const list = [`udp/${this.transport.localHostport('udp')}`, `tcp/${this.transport.localHostport('tcp')}`];
     if (this.transport.wsPort !== undefined) list.push(`ws/${this.transport.localHostport('ws')}`);
@@ -131,9 +173,14 @@ export class SipServer {
   // ---------------------------------------------------------------- network side
 
   private onNetworkMessage(text: string, source: Source): void {
+    if (this.sourceRate && !this.sourceRate.admits(source.address)) {
+      this.refuseOverRate(text, source);
+      return;
+    }
     let msg: SipMessage;
     try {
       msg = parseMessage(text, { datagram: source.protocol === 'udp' });
+      if (source.connectionId) this.transport.markEstablished(source.connectionId);
     } catch (err) {
       const reason = err instanceof SipParseError ? err.message : String(err);
       this.log.info({ reason, peer: `${source.protocol}:${source.address}:${source.port}` }, 'malformed SIP message');
@@ -148,6 +195,19 @@ export class SipServer {
       const reason = err instanceof Error ? err.message : String(err);
       this.log.warn({ reason, callId: msg.callId.slice(0, 100) }, 'could not handle SIP message');
     }
+  }
+
+  /**
+   * A message over its source's rate. A datagram is dropped: its source may
+   * be forged, and an answer would only add traffic. On a stream the source
+   * is real and an answer cheap (its lines are lifted, not parsed): 503 with
+   * Retry-After, so a well-behaved client backs off.
+   */
+  private refuseOverRate(text: string, source: Source): void {
+    if (source.protocol === 'udp') return;
+    const retryAfter = String(this.sourceRate!.retryAfterSeconds(source.address));
+    respondToGarbage(text, 503, 'over the message rate of its source', source, (t, d) => this.sendRaw(t, d),
+      [['Retry-After', retryAfter]]);
   }
 
   private onNetworkRequest(req: SipMessage, source: Source): void {
@@ -328,6 +388,7 @@ export class SipServer {
       && (request.method === 'INVITE' || request.method === 'UPDATE')) {
       record.dialog.updateTarget(request);
     }
+    if (request.method === 'REGISTER') this.registrations.noteResponse(res, record.source);
     const text = this.respond(record, res);
     const dest = responseDestination(request, record.source);
     const dialogId = request.method === 'BYE' ? '' : record.dialog?.id ?? (DIALOG_FORMING.has(request.method) ? dialogIdOf(request) : '');

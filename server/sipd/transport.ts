@@ -6,12 +6,14 @@
  * destination; it never touches a socket.
  */
 import dgram from 'node:dgram';
+import http from 'node:http';
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { MAX_HEADER_LINE_BYTES, MAX_MESSAGE_BYTES } from './message.js';
 import { advertisedAddressFor } from '../net/address.js';
+import { ExpiringMap } from '../net/expiring-map.js';
 
 export type Protocol = 'udp' | 'tcp' | 'ws';
 
@@ -33,13 +35,32 @@ export interface TransportOptions {
   advertisedAddress?: string;
   wsPort?: number;
   logger: Logger;
+  limits?: ConnectionLimits;
 }
 
-interface StreamConnection {
+/** How long streams live and how many one address may hold (config `sip.sourceLimits`). */
+export interface ConnectionLimits {
+  /** Connections (TCP, WebSocket) one address may hold open at once; more are closed as they come. */
+  perSource(address: string): number;
+  /** A connection accepted here that has not been marked established by then is closed. */
+  firstMessageMs: number;
+  /** An established connection without a byte either way for this long is closed, unless `inUse`. */
+  idleMs: number;
+  /** Asked when an established connection has been idle: true keeps it for another idle period. */
+  inUse(connection: ConnectionInfo): boolean;
+}
+
+export interface ConnectionInfo {
   id: string;
   protocol: Protocol;
   address: string;
   port: number;
+}
+
+interface StreamConnection extends ConnectionInfo {
+  /** It has carried a valid SIP message, or we opened it. */
+  established: boolean;
+  socket: net.Socket;
   send(text: string): void;
   close(): void;
 }
@@ -61,15 +82,49 @@ const CLOSE_GRACE_MS = 1_000;
 
 const IDLE_STREAM_MS = 10 * 60_000;
 
+/** Without limits configured: any number of connections, each closed after ten silent minutes. */
+const NO_LIMITS: ConnectionLimits = {
+  perSource: () => Infinity, firstMessageMs: IDLE_STREAM_MS, idleMs: IDLE_STREAM_MS, inUse: () => false,
+};
+
+/** Connections refused from one address are logged once in this period. */
+const REFUSAL_LOG_MS = 60_000;
+const MAX_REFUSALS_TRACKED = 10_000;
+
 export class TransportLayer extends EventEmitter<TransportEvents> {
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private ws?: WebSocketServer;
+  private wsHttp?: http.Server;
   private readonly connections = new Map<string, StreamConnection>();
+  private readonly bySocket = new WeakMap<net.Socket, StreamConnection>();
   private nextConnectionId = 1;
+  private readonly limits: ConnectionLimits;
+  /** Accepted sockets open per address, WebSockets counted from before their upgrade. */
+  private readonly openPerAddress = new Map<string, number>();
+  /** Addresses whose refused connections were logged within the last REFUSAL_LOG_MS. */
+  private readonly refusalsLogged: ExpiringMap<string, true>;
 
   constructor(private readonly opts: TransportOptions) {
     super();
+    this.limits = opts.limits ?? NO_LIMITS;
+    this.refusalsLogged = new ExpiringMap(MAX_REFUSALS_TRACKED, Date.now);
+  }
+
+  /** Connections open now from an address (accepted here, not opened by us). */
+  openFrom(address: string): number {
+    return this.openPerAddress.get(address) ?? 0;
+  }
+
+  /**
+   * The stream carried a valid SIP message: from now on it is closed only
+   * when idle for `idleMs` (and not in use), no longer after `firstMessageMs`.
+   */
+  markEstablished(connectionId: string): void {
+    const conn = this.connections.get(connectionId);
+    if (!conn || conn.established) return;
+    conn.established = true;
+    conn.socket.setTimeout(this.limits.idleMs);
   }
 
   get udpPort(): number {
@@ -97,6 +152,12 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r())),
       new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r())),
       new Promise<void>((r) => (this.ws ? this.ws.close(() => r()) : r())),
+      new Promise<void>((r) => {
+        if (!this.wsHttp) return r();
+        this.wsHttp.close(() => r());
+        // Sockets not yet upgraded would hold the close until their first-message timeout.
+        this.wsHttp.closeAllConnections();
+      }),
     ]);
   }
 
@@ -153,7 +214,9 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   }
 
   private startTcp(): Promise<void> {
-    this.tcp = net.createServer((socket) => this.adoptTcp(socket));
+    this.tcp = net.createServer((socket) => {
+      if (this.admitSocket(socket, 'tcp')) this.adoptTcp(socket, false);
+    });
     this.tcp.on('error', (err) => this.opts.logger.error({ err }, 'TCP server error'));
     return new Promise((resolve, reject) => {
       this.tcp!.once('error', reject);
@@ -169,10 +232,54 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     return this.opts.port === 0 ? this.udpPort : this.opts.port;
   }
 
+  /**
+   * Counts an accepted socket against its address's limit, or closes it at
+   * once when the address holds as many as it may. Refusals are logged once
+   * a period per address.
+   */
+  private admitSocket(socket: net.Socket, protocol: Protocol): boolean {
+    const address = normaliseAddress(socket.remoteAddress ?? '');
+    const open = this.openFrom(address);
+    const limit = this.limits.perSource(address);
+    if (open >= limit) {
+      socket.destroy();
+      if (!this.refusalsLogged.get(address)) {
+        this.refusalsLogged.set(address, true, Date.now() + REFUSAL_LOG_MS);
+        this.opts.logger.warn({ source: address, protocol, open, limit },
+          'source holds as many SIP connections as it may: new ones are closed (logged once a minute per source)');
+      }
+      return false;
+    }
+    this.openPerAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = this.openFrom(address) - 1;
+      if (left > 0) this.openPerAddress.set(address, left);
+      else this.openPerAddress.delete(address);
+    });
+    // Until it speaks SIP (a WebSocket: until its upgrade and first message), a socket gets little time.
+    socket.on('timeout', () => this.onSilent(socket));
+    socket.setTimeout(this.limits.firstMessageMs);
+    return true;
+  }
+
+  /** A socket's timeout ran out without a byte either way. */
+  private onSilent(socket: net.Socket): void {
+    const conn = this.bySocket.get(socket);
+    if (conn?.established && this.limits.inUse(conn)) {
+      socket.setTimeout(this.limits.idleMs);
+      return;
+    }
+    socket.destroy();
+  }
+
   private startWs(port: number): Promise<void> {
+    // Our own HTTP server, so that a socket over its address's limit is closed before any HTTP is read.
+    const server = http.createServer((_req, res) => res.writeHead(426).end());
+    server.on('connection', (socket) => {
+      this.admitSocket(socket, 'ws');
+    });
     this.ws = new WebSocketServer({
-      host: this.opts.host,
-      port,
+      server,
       maxPayload: MAX_MESSAGE_BYTES,
       // RFC 7118 section 4.1: clients offer the "sip" subprotocol; this endpoint speaks nothing else.
       verifyClient: ({ req }, done) =>
@@ -180,12 +287,14 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
           400, 'WebSocket subprotocol "sip" required'),
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
     });
-    this.ws.on('connection', (socket, req) => this.adoptWs(socket, req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0));
+    this.ws.on('connection', (socket, req) => this.adoptWs(socket, req.socket));
     this.ws.on('error', (err) => this.opts.logger.error({ err }, 'WebSocket server error'));
+    this.wsHttp = server;
     return new Promise((resolve, reject) => {
-      this.ws!.once('error', reject);
-      this.ws!.once('listening', () => {
-        this.ws!.off('error', reject);
+      server.once('error', reject);
+      server.listen(port, this.opts.host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.opts.logger.error({ err }, 'WebSocket server error'));
         resolve();
       });
     });
@@ -197,7 +306,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(this.adoptTcp(socket));
+        resolve(this.adoptTcp(socket, true));
       });
     });
   }
@@ -205,16 +314,24 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   private register(conn: Omit<StreamConnection, 'id'>): StreamConnection {
     const full = { ...conn, id: `${conn.protocol}-${this.nextConnectionId++}` };
     this.connections.set(full.id, full);
+    this.bySocket.set(conn.socket, full);
+    conn.socket.once('close', () => this.connections.delete(full.id));
     return full;
   }
 
-  private adoptTcp(socket: net.Socket): StreamConnection {
+  /** `opened`: we connected out (to a trunk, a phone): it counts as established, and against no limit. */
+  private adoptTcp(socket: net.Socket, opened: boolean): StreamConnection {
     socket.setNoDelay(true);
-    socket.setTimeout(IDLE_STREAM_MS, () => socket.destroy());
+    if (opened) {
+      socket.on('timeout', () => this.onSilent(socket));
+      socket.setTimeout(this.limits.idleMs);
+    }
     const conn = this.register({
       protocol: 'tcp',
       address: normaliseAddress(socket.remoteAddress ?? ''),
       port: socket.remotePort ?? 0,
+      established: opened,
+      socket,
       send: (text) => socket.write(text),
       close: () => socket.destroy(),
     });
@@ -234,15 +351,19 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       }, CLOSE_GRACE_MS).unref();
     });
     socket.on('error', (err) => this.opts.logger.debug({ err, peer: `${conn.address}:${conn.port}` }, 'TCP connection error'));
-    socket.on('close', () => this.connections.delete(conn.id));
     return conn;
   }
 
-  private adoptWs(socket: WebSocket, address: string, port: number): void {
+  private adoptWs(socket: WebSocket, raw: net.Socket): void {
+    // The upgrade cleared the socket's timeout: it has still to send its first SIP message.
+    raw.setTimeout(this.limits.firstMessageMs);
+    const port = raw.remotePort ?? 0;
     const conn = this.register({
       protocol: 'ws',
-      address: normaliseAddress(address),
+      address: normaliseAddress(raw.remoteAddress ?? ''),
       port,
+      established: false,
+      socket: raw,
       send: (text) => socket.send(text),
       close: () => socket.terminate(),
     });
@@ -253,7 +374,6 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       this.emit('message', text, source);
     });
     socket.on('error', (err) => this.opts.logger.debug({ err }, 'WebSocket connection error'));
-    socket.on('close', () => this.connections.delete(conn.id));
   }
 }
 

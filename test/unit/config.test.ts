@@ -449,6 +449,22 @@ describe('security settings', () => {
     expect(throttle.scannerUserAgents).toEqual(expect.arrayContaining(['friendly-scanner', 'sipvicious', 'sipcli', 'VaxSIPUserAgent']));
   });
 
+  it('limit each source address by default, registered addresses (an office behind NAT) less than strangers', () => {
+    expect(loadConfig({ env: {} }).sip.sourceLimits).toEqual({
+      connections: 20, registeredConnections: 500, firstMessageSeconds: 10, idleSeconds: 120,
+      messagesPerSecond: 20, messageBurst: 100, registeredMessagesPerSecond: 500, registeredMessageBurst: 2000,
+    });
+  });
+
+  it('refuse source limits that would hold a registered address tighter than a stranger, or a burst below a second', () => {
+    const tighter = overlay('sip:\n  sourceLimits:\n    connections: 50\n    registeredConnections: 10\n');
+    expect(errorFor({ CONFIG: tighter })).toMatch(/sip\.sourceLimits\.registeredConnections: must not be less than sip\.sourceLimits\.connections \(10 < 50\)/);
+    const burst = overlay('sip:\n  sourceLimits:\n    messagesPerSecond: 50\n    messageBurst: 10\n');
+    expect(errorFor({ CONFIG: burst })).toMatch(/sip\.sourceLimits\.messageBurst: must not be less than sip\.sourceLimits\.messagesPerSecond/);
+    const zero = overlay('sip:\n  sourceLimits:\n    idleSeconds: 0\n');
+    expect(errorFor({ CONFIG: zero })).toMatch(/sip\.sourceLimits\.idleSeconds: must be a whole number of seconds >= 1/);
+  });
+
   it('refuse an algorithm the switch cannot compute', () => {
     const file = overlay('sip:\n  digest:\n    algorithms: [SHA-1]\n');
     expect(errorFor({ CONFIG: file })).toMatch(/sip\.digest\.algorithms\[0\]: must be one of SHA-256, MD5, got "SHA-1"$/);

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ThrottleConfig } from '../../config/schema.js';
 import { loadConfig } from '../../server/config/load.js';
-import { ExpiringMap } from '../../server/sip/expiring-map.js';
+import { ExpiringMap } from '../../server/net/expiring-map.js';
 import { AuthThrottle, MAX_WAITING_PER_USER, type Block } from '../../server/sip/throttle.js';
 
 const TRUNK = '192.0.2.10';
