@@ -11,9 +11,9 @@
  * - agent: their own state and their own calls
  */
 import type {} from 'fastify';
+import { ROLES, type Role } from '../users/roles.js';
 
-export const ROLES = ['admin', 'supervisor', 'operator', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 /** The signed-in user of a request, as the auth plugin sets it. */
 export interface ApiUser {
