@@ -120,14 +120,23 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
 function toProblem(err: FastifyError, bodyLimit: number): ApiProblem {
   if (err instanceof ApiProblem) return err;
   if (err.validation) {
-    const first = err.validation[0];
+    // The first error, as TypeBox (or ajv, for a plugin's own compiler) words it.
+    const first = err.validation[0] as { keyword?: string; instancePath?: string; schemaPath?: string; message?: string; params?: Record<string, unknown> } | undefined;
+    const params = (first?.params ?? {}) as { missingProperty?: string; requiredProperties?: string[]; additionalProperty?: string; additionalProperties?: string[] };
+    let pointer = first?.instancePath ?? '';
+    let what = first?.message ?? 'is not valid';
+    if (first?.keyword === 'required') {
+      pointer += `/${params.missingProperty ?? params.requiredProperties?.[0] ?? ''}`;
+      what = 'is required';
+    } else if (first?.keyword === 'additionalProperties') {
+      pointer += `/${params.additionalProperty ?? params.additionalProperties?.[0] ?? ''}`;
+      what = 'is not a known field';
+    } else if (first?.schemaPath?.endsWith('/additionalProperties')) {
+      what = 'is not a known field';
+    }
     const where = err.validationContext ?? 'body';
-    const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string; requiredProperties?: string[] };
-    const extra = params.missingProperty ?? params.additionalProperty ?? params.requiredProperties?.[0];
-    const pointer = `${first?.instancePath ?? ''}${extra !== undefined ? `/${extra}` : ''}`;
     const field = where === 'body' ? pointer : pointer.split('/')[1] ?? '';
-    const what = params.additionalProperty !== undefined ? 'is not a known field' : first?.message ?? 'is not valid';
-    return new ApiProblem(400, 'Bad Request', `${where} ${field || '(whole)'}: ${what}`, field);
+    return new ApiProblem(400, 'Bad Request', `${where} ${field || '(the whole of it)'}: ${what}`, field);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ApiProblem(413, 'Content Too Large', `the body is larger than ${bodyLimit} bytes`);
