@@ -195,12 +195,12 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       logger: logger.child({ component: 'switch' }),
     });
     stops.push(() => router.stop());
+    const { api, stop: stopApi } = await startApi({ config, logger });
+    stops.push(stopApi);
     logger.info({
       sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
       media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
     }, 'switch ready');
-    const { api, stop: stopApi } = await startApi({ config, logger });
-    stops.push(stopApi);
 
     return { srf, sipd, media, switch: sw, router, acd, flows, center, avalanche, api, stop: stopAll };
   } catch (err) {
