@@ -16,7 +16,9 @@
  * The route's roles also go into the OpenAPI document (`x-roles`, and
  * `security: []` for public routes), so the document says who may call what.
  */
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type {
+  FastifyBaseLogger, FastifyInstance, FastifyRequest, FastifyTypeProvider, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault, RouteOptions,
+} from 'fastify';
 import type { Users } from '../users/users.js';
 import { ApiProblem } from './problem.js';
 import type { ApiUser } from './roles.js';
@@ -25,8 +27,11 @@ export const SESSION_COOKIE = 'vaxel_session';
 
 const PUBLIC_CONTEXT = Symbol('routes of this context are public');
 
+/** The API's instance, whatever its type provider. */
+type AnyApi<P extends FastifyTypeProvider> = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, P>;
+
 /** Runs `setup` in a context of its own whose routes need no credentials (pages and documents that hold no data). */
-export async function registerPublic(app: FastifyInstance, setup: (context: FastifyInstance) => Promise<void>): Promise<void> {
+export async function registerPublic<P extends FastifyTypeProvider>(app: AnyApi<P>, setup: (context: FastifyInstance) => Promise<void>): Promise<void> {
   await app.register(async (context) => {
     context.decorate(PUBLIC_CONTEXT, true);
     await setup(context);
@@ -36,7 +41,7 @@ export async function registerPublic(app: FastifyInstance, setup: (context: Fast
 export const unauthorized = (): ApiProblem => new ApiProblem(401, 'Unauthorized', 'sign in (POST /api/v1/login) or send an API token as "Authorization: Bearer <token>"');
 const forbidden = (user: ApiUser): ApiProblem => new ApiProblem(403, 'Forbidden', `the role ${user.role} may not do this`);
 
-export function installAuth(app: FastifyInstance, users: Users): void {
+export function installAuth<P extends FastifyTypeProvider>(app: AnyApi<P>, users: Users): void {
   app.decorateRequest('user', null);
 
   app.addHook('onRoute', function checkDeclared(this: FastifyInstance, route: RouteOptions) {

@@ -71,8 +71,9 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
     }),
     bodyLimit,
     ...(options.tls ? { https: options.tls } : {}),
+    // Typed as the plain HTTP server either way: the routes do not care which it is.
   }) as unknown as FastifyInstance;
-  const api = app.withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
+  const api: Api = app.withTypeProvider<TypeBoxTypeProvider>();
   api.setValidatorCompiler(TypeBoxValidatorCompiler);
   api.setErrorHandler((err: FastifyError, request, reply) => {
     const problem = toProblem(err, bodyLimit);
@@ -104,7 +105,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
       security: [{ session: [] }, { token: [] }],
     },
   });
-  installAuth(api as unknown as FastifyInstance, options.users);
+  installAuth(api, options.users);
   api.addHook('onRoute', (route) => {
     // Every error is a problem: say so in the document of each route that describes its answers.
     const schema = route.schema as { response?: Record<string, unknown> } | undefined;
@@ -112,7 +113,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   });
 
   api.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, () => api.swagger());
-  await registerPublic(api as unknown as FastifyInstance, async (docs) => { await docs.register(swaggerUi, { routePrefix: DOCS_PATH }); });
+  await registerPublic(api, async (docs) => { await docs.register(swaggerUi, { routePrefix: DOCS_PATH }); });
   for (const feature of options.features) await api.register(feature.plugin, { prefix: feature.prefix });
   return api;
 }
