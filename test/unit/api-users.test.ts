@@ -3,6 +3,7 @@
  * changing one's own password, the admin's users and tokens; each with good
  * input, bad input, each role and no credentials.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../server/users/roles.js';
 import { buildTestApi, sessionCookie, signIn, TEST_USERS, type TestApi } from '../support/api.js';
@@ -213,5 +214,16 @@ describe('API tokens (admin)', () => {
     }
     problem(await t.api.inject({ method: 'GET', url: '/api/v1/tokens' }), 401);
     problem(await t.api.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'mine', role: 'admin' } }), 401);
+  });
+});
+
+describe('secrets at rest', () => {
+  it('the users file holds no password, token secret or session cookie in clear', async () => {
+    const { secret } = (await t.api.inject({ method: 'POST', url: '/api/v1/tokens', headers: t.as.admin, payload: { name: 'at rest', role: 'agent' } })).json<{ secret: string }>();
+    const file = readFileSync(t.file, 'utf8');
+    for (const user of Object.values(TEST_USERS)) expect(file).not.toContain(user.password);
+    expect(file).not.toContain(secret.slice(21));
+    for (const headers of Object.values(t.as)) expect(file).not.toContain(headers.cookie!.split('=')[1]!);
+    expect(file).toContain('"passwordHash": "scrypt$');
   });
 });
