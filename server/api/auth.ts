@@ -38,7 +38,7 @@ export async function registerPublic<P extends FastifyTypeProvider>(app: AnyApi<
   });
 }
 
-export const unauthorized = (): ApiProblem => new ApiProblem(401, 'Unauthorized', 'sign in (POST /api/v1/login) or send an API token as "Authorization: Bearer <token>"');
+const unauthorized = (): ApiProblem => new ApiProblem(401, 'Unauthorized', 'sign in (POST /api/v1/login) or send an API token as "Authorization: Bearer <token>"');
 const forbidden = (user: ApiUser): ApiProblem => new ApiProblem(403, 'Forbidden', `the role ${user.role} may not do this`);
 
 export function installAuth<P extends FastifyTypeProvider>(app: AnyApi<P>, users: Users): void {
