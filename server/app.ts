@@ -47,6 +47,7 @@ import { defaultConfigFile } from './config/load.js';
 import { DataDirLock } from './data-lock.js';
 import { portInUseError } from './port-in-use.js';
 import { startApi } from './api/start.js';
+import { readTlsFiles } from './net/tls.js';
 import type { Api } from './api/server.js';
 
 export interface App {
@@ -103,6 +104,8 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       flowNumbers: [{ number: config.featureCodes.recordAnnouncements, setting: 'featureCodes.recordAnnouncements' }],
     }),
   });
+  // A certificate that cannot be used stops start-up before anything listens.
+  const tls = readTlsFiles(config.tls);
   // What stops each part, in the order the parts were started: stopped in reverse.
   const stops: Array<() => void | Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -195,7 +198,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       logger: logger.child({ component: 'switch' }),
     });
     stops.push(() => router.stop());
-    const { api, stop: stopApi } = await startApi({ config, logger });
+    const { api, stop: stopApi } = await startApi({ config, logger, ...(tls ? { tls } : {}) });
     stops.push(stopApi);
     logger.info({
       sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,

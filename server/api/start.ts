@@ -1,7 +1,7 @@
 /**
  * The API as the product runs it (server/app.ts): the users store, the
- * first admin, the certificate when TLS_CERT and TLS_KEY are set, every
- * feature, listening on http.host:http.port.
+ * first admin, every feature, listening on http.host:http.port, over HTTPS
+ * when given the certificate and key of TLS_CERT and TLS_KEY.
  *
  * The first admin's random password (no ADMIN_PASSWORD, no user yet) is
  * written once to standard output, beside the log rather than in it: logs
@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
-import { readTlsFiles } from '../net/tls.js';
+import type { TlsFiles } from '../net/tls.js';
 import { portInUseError } from '../port-in-use.js';
 import { LoginThrottle } from '../users/login-throttle.js';
 import { openUserStore } from '../users/open.js';
@@ -20,6 +20,8 @@ import { buildApi, type Api } from './server.js';
 export interface StartApiOptions {
   config: Config;
   logger: Logger;
+  /** The certificate and key (server/net/tls.ts, read before anything else starts): HTTPS. */
+  tls?: TlsFiles;
   /** Where the first admin's random password is shown; default standard output. */
   print?: (text: string) => void;
 }
@@ -30,8 +32,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi({ config, logger, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
-  const tls = readTlsFiles(config.tls);
+export async function startApi({ config, logger, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
   const store = openUserStore(config, logger);
   let api: Api | undefined;
   const stop = async (): Promise<void> => {
