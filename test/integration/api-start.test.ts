@@ -1,7 +1,8 @@
 /**
- * Starting the API (server/api/start.ts): the first admin, HTTPS from
- * TLS_CERT / TLS_KEY, and a certificate that cannot be used stopping
- * start-up with one clear message.
+ * Starting the API (server/api/start.ts): the first admin, two instances
+ * sharing users and sessions through Redis, HTTPS from TLS_CERT / TLS_KEY,
+ * and a certificate that cannot be used stopping start-up with one clear
+ * message.
  */
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
@@ -16,6 +17,7 @@ import { createLogger } from '../../server/log.js';
 import { readTlsFiles } from '../../server/net/tls.js';
 import { freePort } from '../support/ports.js';
 import { startProduct } from '../support/product.js';
+import { startRedis } from '../support/redis.js';
 import { tempDir } from '../support/tmp.js';
 
 const running: RunningApi[] = [];
@@ -69,6 +71,31 @@ describe('the first admin', () => {
     running.push(await startApi({ config, logger: createLogger('silent'), print: (t) => printed.push(t) }));
     expect(printed).toEqual([]);
     expect(await signIn(`http://127.0.0.1:${config.http.port}`, 'admin', 'from-the-environment')).toBe(200);
+  });
+});
+
+describe('two instances on one Redis', () => {
+  it('share the first admin, and a session begun on one is valid on the other until signed out there', async () => {
+    const redis = await startRedis();
+    try {
+      const a = await apiConfig({ redisUrl: redis.url, adminPassword: 'shared-admin-pw' });
+      const b = await apiConfig({ redisUrl: redis.url, adminPassword: 'another-admin-pw' });
+      running.push(await startApi({ config: a, logger: createLogger('silent') }));
+      running.push(await startApi({ config: b, logger: createLogger('silent') }));
+      const [baseA, baseB] = [`http://127.0.0.1:${a.http.port}`, `http://127.0.0.1:${b.http.port}`];
+      // The second found a user and made none.
+      expect(await signIn(baseB, 'admin', 'another-admin-pw')).toBe(401);
+      const login = await fetch(`${baseA}/api/v1/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: 'shared-admin-pw' }),
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      expect(await (await fetch(`${baseB}/api/v1/me`, { headers: { cookie } })).json()).toEqual({ name: 'admin', role: 'admin' });
+      expect((await fetch(`${baseB}/api/v1/logout`, { method: 'POST', headers: { cookie } })).status).toBe(204);
+      expect((await fetch(`${baseA}/api/v1/me`, { headers: { cookie } })).status).toBe(401);
+    } finally {
+      for (const r of running.splice(0)) await r.stop();
+      await redis.stop();
+    }
   });
 });
 
