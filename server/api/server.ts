@@ -11,7 +11,8 @@
  *   reference at /api/docs (@fastify/swagger-ui serves its own copy of
  *   Swagger UI; nothing is fetched from elsewhere);
  * - sign-in and roles (./auth.ts), WebSocket routes (@fastify/websocket)
- *   and cookies;
+ *   and cookies (@fastify/cookie): features use them and must not register
+ *   them again;
  * - errors as application/problem+json (./problem.ts): the field at fault
  *   for a validation error (a JSON pointer into the body, or the
  *   parameter's name), malformed JSON, a body over the limit, unknown
