@@ -41,7 +41,7 @@ module.exports = {
       name: 'api-is-on-top',
       severity: 'error',
       comment: 'The API drives the product from above; nothing below it knows HTTP exists.',
-      from: { path: '^(server/(sipd|sip|calls|ivr|acd|store|stats|history|config|net)|media|config)/' },
+      from: { path: '^(server/(sipd|sip|calls|ivr|acd|store|stats|history|config|net|users)|media|config)/' },
       to: { path: '^server/api/' },
     },
     {
@@ -57,5 +57,7 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
     // Type-only imports too: they are stripped from the JavaScript, not from the design.
     tsPreCompilationDeps: true,
+    // Packages that ship only ES modules (typebox) resolve through their "import" condition.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
   },
 };

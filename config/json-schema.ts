@@ -177,6 +177,21 @@ export const configSchema = {
       default: null,
       errorHint: 'must be a redis:// or rediss:// URL, or null for the in-process store',
     },
+    adminPassword: {
+      type: ['string', 'null'],
+      minLength: 8,
+      default: null,
+      errorHint: 'must be a password of at least 8 characters, or null for a random one printed at first start',
+    },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        cert: { type: ['string', 'null'], minLength: 1, default: null, errorHint: 'must be the path of a PEM certificate file, or null' },
+        key: { type: ['string', 'null'], minLength: 1, default: null, errorHint: 'must be the path of a PEM private key file, or null' },
+      },
+    },
     extensions: {
       type: 'array',
       items: {

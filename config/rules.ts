@@ -198,6 +198,9 @@ export function checkConfigRules(config: Config): Issue | null {
   if (http.port === sip.port || http.port === sip.wsPort) {
     return { path: ['http', 'port'], problem: `must differ from sip.port and sip.wsPort (${http.port} is taken)` };
   }
+  if ((config.tls.cert === null) !== (config.tls.key === null)) {
+    return { path: ['tls', config.tls.cert === null ? 'cert' : 'key'], problem: 'must be set too: HTTPS needs both a certificate (TLS_CERT) and its key (TLS_KEY)' };
+  }
   if (sip.port >= rtp.portMin && sip.port <= rtp.portMax) {
     return { path: ['sip', 'port'], problem: `must lie outside the RTP range ${rtp.portMin}..${rtp.portMax}, got ${sip.port}` };
   }

@@ -331,6 +331,10 @@ export interface Config {
   freeswitch: EngineConfig;
   /** null: in-process store. */
   redisUrl: string | null;
+  /** ADMIN_PASSWORD: the first admin's password; null: a random one printed once when no user exists. A secret. */
+  adminPassword: string | null;
+  /** TLS_CERT / TLS_KEY (PEM files): both set, the API serves HTTPS; null: HTTP. */
+  tls: { cert: string | null; key: string | null };
   extensions: ExtensionConfig[];
   /** ACD queues; a number without `target` runs its flow, whose queue node puts the call in one of these. */
   queues: QueueConfigEntry[];

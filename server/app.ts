@@ -8,8 +8,9 @@
  * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
  * joins them (server/calls/center.ts), the feature codes and the greeting
  * number, and last the switch's router, given what it calls up through
- * (server/sip/ports.ts). Stopping ends the parts in the reverse order, the
- * router first; a start that fails stops what it had started.
+ * (server/sip/ports.ts), and the operators' API on HTTP_PORT
+ * (server/api/start.ts). Stopping ends the parts in the reverse order, the
+ * API first; a start that fails stops what it had started.
  *
  * The embedded engine's control port takes a secret made afresh at every
  * start and known only to this process, so no other local program can
@@ -46,6 +47,9 @@ import { acdAgents, acdQueues } from './config/acd.js';
 import { defaultConfigFile } from './config/load.js';
 import { DataDirLock } from './data-lock.js';
 import { portInUseError } from './port-in-use.js';
+import { startApi } from './api/start.js';
+import { readTlsFiles } from './net/tls.js';
+import type { Api } from './api/server.js';
 
 export interface App {
   srf: Srf;
@@ -60,6 +64,8 @@ export interface App {
   center: CallCenter;
   /** Avalanche messages: prepared in config, switched by operators (*78<id>), state in DATA_DIR/avalanche.json. */
   avalanche: AvalancheStore;
+  /** The operators' API on http.host:http.port (server/api/): started last, stopped first. */
+  api: Api;
   stop(): Promise<void>;
 }
 
@@ -99,6 +105,8 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       flowNumbers: [{ number: config.featureCodes.recordAnnouncements, setting: 'featureCodes.recordAnnouncements' }],
     }),
   });
+  // A certificate that cannot be used stops start-up before anything listens.
+  const tls = readTlsFiles(config.tls);
   // What stops each part, in the order the parts were started: stopped in reverse.
   const stops: Array<() => void | Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -194,12 +202,14 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       logger: logger.child({ component: 'switch' }),
     });
     stops.push(() => router.stop());
+    const { api, stop: stopApi } = await startApi({ config, logger, ...(tls ? { tls } : {}) });
+    stops.push(stopApi);
     logger.info({
       sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
       media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
     }, 'switch ready');
 
-    return { srf, sipd, media, switch: sw, router, acd, flows, center, avalanche, stop: stopAll };
+    return { srf, sipd, media, switch: sw, router, acd, flows, center, avalanche, api, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

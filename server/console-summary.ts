@@ -2,8 +2,8 @@
  * What a person at the terminal needs once the switch is up, in a few
  * lines: where to register a phone (address, ports, an account), which
  * numbers lead where, whether the demo is open now, where the web pages
- * will be, and a warning when the address phones are told to use cannot
- * be reached from another machine. Printed by server/main.ts when stdout
+ * will be, where the API and its reference are, and a warning when the
+ * address phones are told to use cannot be reached from another machine. Printed by server/main.ts when stdout
  * is a terminal; a pure function of the configuration and what the process
  * found out at start-up, so it is tested without one.
  *
@@ -80,9 +80,11 @@ export function startupSummary({ config, address, flowOf, pagesServed }: Summary
     out.push('Opening hours: the flows keep their hours; outside them callers hear "we are closed".');
     out.push('  To try the menus at any hour, start with ALWAYS_OPEN=1.');
   }
+  const web = `${config.tls.cert !== null ? 'https' : 'http'}://${address}:${config.http.port}`;
   out.push(pagesServed
-    ? `Web pages: http://${address}:${config.http.port}/`
+    ? `Web pages: ${web}/`
     : `Web pages: not built yet (they will be on HTTP port ${config.http.port}).`);
+  out.push(`API: ${web}/api/v1, its reference at ${web}/api/docs (sign in as admin: see the README's API section)`);
 
   const why = embedded ? unreachableFromOutside(address) : undefined;
   if (why) {

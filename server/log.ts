@@ -47,8 +47,8 @@ export const REDACT_PATHS: readonly string[] = [
   'config.trunks[*].password',
 ];
 
-/** Keys whose value is a secret wherever they appear. */
-const SECRET_KEY = /^(password|passwd|secret|pin|pins|authorization|proxy-authorization|www-authenticate-response|apikey|api[-_]key|token|accesstoken|access[-_]token)$/i;
+/** Keys whose value is a secret wherever they appear (any key ending in password or token: adminPassword, newPassword, sessionToken). */
+const SECRET_KEY = /^(.*password|passwd|secret|pin|pins|authorization|proxy-authorization|www-authenticate-response|apikey|api[-_]key|.*token|cookie|set-cookie)$/i;
 /** Header lines in raw SIP/HTTP text. */
 const AUTH_HEADER_LINE = /((?:proxy-)?authorization\s*:)[^\r\n]*/gi;
 /** user:password@ in URLs. */

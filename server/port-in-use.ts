@@ -15,6 +15,7 @@ function portSettings(config: Config): Array<{ port: number; what: string; setti
   return [
     { port: config.sip.port, what: 'SIP (UDP and TCP)', setting: 'sip.port', env: 'SIP_PORT' },
     { port: config.sip.wsPort, what: 'SIP over WebSocket', setting: 'sip.wsPort', env: 'SIP_WS_PORT' },
+    { port: config.http.port, what: 'HTTP (the API)', setting: 'http.port', env: 'HTTP_PORT' },
   ];
 }
 

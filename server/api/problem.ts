@@ -4,6 +4,8 @@
  * fastify's own validation errors into the same shape, naming the field at
  * fault.
  */
+import { Type } from 'typebox';
+
 export interface ProblemBody {
   type: string;
   title: string;
@@ -43,3 +45,12 @@ export const badRequest = (detail: string, field?: string): ApiProblem =>
 
 export const conflict = (detail: string, field?: string): ApiProblem =>
   new ApiProblem(409, 'Conflict', detail, field);
+
+/** The problem body's schema, for the OpenAPI document and the serializer. */
+export const ProblemSchema = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.Optional(Type.String()),
+  field: Type.Optional(Type.String({ description: 'The request field at fault: a JSON pointer into the body, or a parameter name' })),
+}, { title: 'Problem' });

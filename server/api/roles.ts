@@ -1,7 +1,7 @@
 /**
  * Who may do what through the API. Every route names the roles it admits
- * (`config.roles`) or says it is public (`config.public`); the auth plugin
- * (./auth.ts) refuses to register a route that does neither, so no route is
+ * (`config.roles`) or says it is public (`config.public`); the auth hooks
+ * (./auth.ts) refuse to register a route that does neither, so no route is
  * open by forgetting.
  *
  * - admin: everything
@@ -11,12 +11,13 @@
  * - agent: their own state and their own calls
  */
 import type {} from 'fastify';
+import { ROLES, type Role } from '../users/roles.js';
 
-export const ROLES = ['admin', 'supervisor', 'operator', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
-/** The signed-in user of a request, as the auth plugin sets it. */
+/** The signed-in user of a request, as the auth hooks set it. */
 export interface ApiUser {
+  /** The user's name, or `token:<name>` for an API token. */
   name: string;
   role: Role;
   /** The agent (extension) this user is, for the agent role. */
@@ -37,7 +38,7 @@ declare module 'fastify' {
     public?: boolean;
   }
   interface FastifyRequest {
-    /** Set by the auth plugin before the handler runs; null on a public route without credentials. */
+    /** Set by the auth hooks before the handler runs; null on a public route without credentials. */
     user: ApiUser | null;
   }
 }

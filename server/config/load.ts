@@ -55,6 +55,9 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[
   { name: 'FREESWITCH_PORT', path: ['freeswitch', 'port'], kind: 'port' },
   { name: 'FREESWITCH_SECRET', path: ['freeswitch', 'secret'], kind: 'string' },
   { name: 'REDIS_URL', path: ['redisUrl'], kind: 'string' },
+  { name: 'ADMIN_PASSWORD', path: ['adminPassword'], kind: 'string' },
+  { name: 'TLS_CERT', path: ['tls', 'cert'], kind: 'string' },
+  { name: 'TLS_KEY', path: ['tls', 'key'], kind: 'string' },
   { name: 'LOG_LEVEL', path: ['logLevel'], kind: 'string' },
   { name: 'ALWAYS_OPEN', path: ['ivr', 'alwaysOpen'], kind: 'boolean' },
 ];

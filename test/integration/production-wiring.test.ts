@@ -11,7 +11,7 @@ import { loadConfig } from '../../server/config/load.js';
 import { createLogger } from '../../server/log.js';
 import { freePort } from '../support/ports.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
-import { TRUNK_SOURCE_IP } from '../support/product.js';
+import { TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP } from '../support/product.js';
 import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -29,6 +29,8 @@ beforeAll(async () => {
   });
   config.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP];
   config.dataDir = tempDir('data-');
+  config.http = { host: '127.0.0.1', port: await freePort('tcp') };
+  config.adminPassword = TEST_ADMIN_PASSWORD;
   app = await startApp(config, logger);
 });
 

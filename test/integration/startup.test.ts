@@ -130,6 +130,9 @@ describe('the process', () => {
       ...process.env,
       SIP_PORT: String(await freePort('both')),
       SIP_WS_PORT: String(await freePort('tcp')),
+      HTTP_PORT: String(await freePort('tcp')),
+      // Without it the first admin's password is printed, a line that is not JSON.
+      ADMIN_PASSWORD: 'startup-test-admin',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
     };

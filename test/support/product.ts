@@ -14,6 +14,8 @@ import { tempDir } from './tmp.js';
 
 export const TRUNK_SOURCE_IP = '127.0.0.2';
 export const TRUNK_HOST_IP = '127.0.0.3';
+/** The API's first admin ("admin") in a test product. */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password';
 
 export interface RunningProduct {
   app: App;
@@ -26,8 +28,9 @@ export interface RunningProduct {
 /**
  * The demo configuration on free loopback ports, its trunk pointing at the
  * operator network (`trunkPort` on TRUNK_HOST_IP, trusting TRUNK_SOURCE_IP),
- * with a data dir of its own so each product keeps its ACD state and
- * announcements to itself.
+ * with a data dir of its own so each product keeps its ACD state,
+ * announcements and API users to itself, and the API's first admin
+ * signing in with TEST_ADMIN_PASSWORD.
  */
 export async function testConfig(opts: { trunkPort?: number } = {}): Promise<Config> {
   const config = loadConfig({ env: {} });
@@ -35,6 +38,9 @@ export async function testConfig(opts: { trunkPort?: number } = {}): Promise<Con
   config.sip.port = await freePort('both');
   config.sip.wsPort = await freePort('tcp');
   config.drachtio.port = await freePort('tcp');
+  config.http.host = '127.0.0.1';
+  config.http.port = await freePort('tcp');
+  config.adminPassword = TEST_ADMIN_PASSWORD;
   config.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP];
   config.trunks[0]!.host = TRUNK_HOST_IP;
   config.trunks[0]!.port = opts.trunkPort ?? 5060;

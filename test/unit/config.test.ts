@@ -112,6 +112,7 @@ describe('environment variables override the files', () => {
     ['REDIS_URL', 'redis://localhost:6379/0', (c) => c.redisUrl, 'redis://localhost:6379/0'],
     ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
     ['ALWAYS_OPEN', '1', (c) => c.ivr.alwaysOpen, true],
+    ['ADMIN_PASSWORD', 'a-long-admin-password', (c) => c.adminPassword, 'a-long-admin-password'],
   ];
   it.each(cases)('%s=%s applies', (name, value, get, expected) => {
     const before = get(loadConfig({ env: {} }));
@@ -306,6 +307,16 @@ describe('bad configuration stops start-up with one line naming file, path and p
     expect(errorFor({ [name]: value })).toBe(
       `environment variable ${name}: ${path}: must be a port number 1..65535, got "${value}"`,
     );
+  });
+
+  it('TLS_CERT and TLS_KEY set the certificate and key together; one alone names the other', () => {
+    expect(loadConfig({ env: { TLS_CERT: '/etc/vaxel/cert.pem', TLS_KEY: '/etc/vaxel/key.pem' } }).tls).toEqual({ cert: '/etc/vaxel/cert.pem', key: '/etc/vaxel/key.pem' });
+    expect(errorFor({ TLS_CERT: '/etc/vaxel/cert.pem' })).toMatch(/tls\.key: must be set too: HTTPS needs both a certificate \(TLS_CERT\) and its key \(TLS_KEY\)$/);
+  });
+
+  it('a short ADMIN_PASSWORD is refused without showing it', () => {
+    const message = errorFor({ ADMIN_PASSWORD: 'admin' });
+    expect(message).toBe('environment variable ADMIN_PASSWORD: adminPassword: must be a password of at least 8 characters, or null for a random one printed at first start, got a value that is not accepted');
   });
 
   it('an RTP range upside down names the variable that set it', () => {

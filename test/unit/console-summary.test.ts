@@ -48,6 +48,12 @@ describe('the start-up summary of the demo', () => {
     expect(summary({}, { HTTP_PORT: '9090' })).toContain('HTTP port 9090');
   });
 
+  it('says where the API and its reference are, over HTTPS when a certificate is configured', () => {
+    expect(text).toContain('API: http://192.0.2.20:8080/api/v1, its reference at http://192.0.2.20:8080/api/docs');
+    const https = summary({}, { TLS_CERT: '/etc/vaxel/cert.pem', TLS_KEY: '/etc/vaxel/key.pem' });
+    expect(https).toContain('API: https://192.0.2.20:8080/api/v1, its reference at https://192.0.2.20:8080/api/docs');
+  });
+
   it('says configuration changes need a restart', () => {
     expect(text).toContain('restart after editing it');
   });

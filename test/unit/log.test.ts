@@ -35,6 +35,17 @@ describe('secrets never reach the logs', () => {
     expect(text()).toContain('CSeq: 1 REGISTER');
   });
 
+  it('API secrets are redacted by their names: any password or token, cookies', () => {
+    const { logger, text } = capture();
+    logger.info({
+      adminPassword: 'admin-pass-demo', body: { oldPassword: 'old-pass-demo', newPassword: 'new-pass-demo' },
+      sessionToken: 'session-demo', headers: { cookie: 'vaxel_session=cookie-demo', 'set-cookie': 'vaxel_session=set-demo' },
+      tokenId: '0123456789abcdef',
+    }, 'api');
+    expect(text()).not.toMatch(/admin-pass-demo|old-pass-demo|new-pass-demo|session-demo|cookie-demo|set-demo/);
+    expect(text()).toContain('0123456789abcdef');
+  });
+
   it('a whole configuration logged at any depth keeps its passwords out', () => {
     const { logger, text } = capture();
     const config = {
