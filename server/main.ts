@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   const sources = configSources();
-  logger.info(sources, `configuration read from ${sources.files.join(' and ')}${sources.variables.length ? ` with ${sources.variables.join(', ')}` : ''} (process settings read once; the operational part only seeds a fresh installation)`);
+  logger.info(sources, `configuration read from ${sources.files.join(' and ')}${sources.variables.length ? ` with ${sources.variables.join(', ')}` : ''} (process settings read once: restart after a change; the operational part only seeds a fresh installation)`);
 
   const app = await startApp(config, logger);
   if (process.stdout.isTTY) {
