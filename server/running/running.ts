@@ -67,16 +67,7 @@ export class RunningConfig {
   static async open(opts: RunningConfigOptions): Promise<RunningConfig> {
     let stored = await opts.store.load();
     if (!stored) {
-      const files = readFlowFolder(opts.flows.dir).map((f) => ({ ...f, name: basename(f.path).replace(/\.ya?ml$/i, '') }));
-      const seed: Operational = { ...pickOperational(opts.base), flows: Object.fromEntries(files.map((f) => [f.name, f.text])) };
-      let checked: ReturnType<typeof checkWhole>;
-      try {
-        checked = checkWhole(opts.base, seed, opts.flows);
-      } catch (err) {
-        // A flow file at fault is named as at any load of the folder.
-        if (!(err instanceof ConfigChangeError) || err.path[0] !== 'flows') throw err;
-        throw new FlowError(files.find((f) => f.name === err.path[1])?.file ?? displayName(opts.flows.dir), undefined, err.problem);
-      }
+      const checked = checkedSeed(opts);
       const first: StoredVersion = { version: 1, at: new Date((opts.now ?? Date.now)()).toISOString(), actor: 'seed', operational: checked.operational };
       const committed = await opts.store.commit(first, {
         version: 1, at: first.at, actor: first.actor, summary: 'seeded from the configuration files', changes: auditChanges(undefined, checked.operational),
@@ -85,6 +76,8 @@ export class RunningConfig {
       stored = committed ? first : await opts.store.load();
       if (!stored) throw new Error('the running configuration store lost the seed it just accepted');
       opts.logger.info({ version: stored.version }, committed ? 'running configuration seeded from the configuration files' : 'running configuration seeded by another instance');
+    } else {
+      warnIfFilesDiffer(opts, stored);
     }
     let snapshot: RunningSnapshot;
     try {
@@ -184,4 +177,30 @@ export class RunningConfig {
       }
     }
   }
+}
+
+/** The seed: the base configuration's operational part and the flow folder, checked. A bad flow file is named as at any load of the folder. */
+function checkedSeed(opts: RunningConfigOptions): ReturnType<typeof checkWhole> {
+  const files = readFlowFolder(opts.flows.dir).map((f) => ({ ...f, name: basename(f.path).replace(/\.ya?ml$/i, '') }));
+  const seed: Operational = { ...pickOperational(opts.base), flows: Object.fromEntries(files.map((f) => [f.name, f.text])) };
+  try {
+    return checkWhole(opts.base, seed, opts.flows);
+  } catch (err) {
+    if (!(err instanceof ConfigChangeError) || err.path[0] !== 'flows') throw err;
+    throw new FlowError(files.find((f) => f.name === err.path[1])?.file ?? displayName(opts.flows.dir), undefined, err.problem);
+  }
+}
+
+/** Files edited after the first start are not used: say so, and what differs, so nobody waits for them to apply. */
+function warnIfFilesDiffer(opts: RunningConfigOptions, stored: StoredVersion): void {
+  let differ: string[];
+  try {
+    differ = auditChanges(stored.operational, checkedSeed(opts).operational).map((c) => c.path);
+  } catch (err) {
+    opts.logger.warn({ err: (err as Error).message }, 'the configuration files are not a valid configuration; they are not used: the running configuration is');
+    return;
+  }
+  if (differ.length === 0) return;
+  opts.logger.warn({ version: stored.version, differ },
+    'the configuration files differ from the running configuration, which is used: they only seed a fresh installation (import them to use them)');
 }

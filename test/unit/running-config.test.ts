@@ -206,16 +206,27 @@ describe('export and import', () => {
 });
 
 describe('across a restart', () => {
-  it('the stored version is used, not the files: they only seed a fresh installation', async () => {
+  it('the stored version is used, not the files: they only seed a fresh installation, and a difference is logged', async () => {
     const { running, dir } = await open();
     await running.change('admin', 'flow replaced', (d) => {
       d.flows['kort-och-sparr'] = d.flows['kort-och-sparr']!.replace('announceEverySeconds: 30', 'announceEverySeconds: 45');
     });
     running.close();
-    // Started again with another flow folder: it is not read.
-    const { running: again } = await open(dir, tempDir('no-flows-'));
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const again = await RunningConfig.open({ base, store: new FileRunningStore(dir), flows: { prompts, dir: path.resolve('ivr-flows') }, logger });
     expect(again.current.version).toBe(2);
     expect(again.current.flows.forCall({ dialled: '+46313900603', service: 'Kort och spärr' })!.nodes.get('ko')!['announceEverySeconds']).toBe(45);
     expect((await again.auditPage({ limit: 10 })).records.map((r) => r.version)).toEqual([2, 1]);
+    expect(lines.find((l) => l['level'] === 40)).toMatchObject({ version: 2, differ: ['flows.kort-och-sparr'] });
+  });
+
+  it('files the same as the stored version: no warning', async () => {
+    const { running, dir } = await open();
+    running.close();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    await RunningConfig.open({ base, store: new FileRunningStore(dir), flows: { prompts, dir: path.resolve('ivr-flows') }, logger });
+    expect(lines.filter((l) => l.includes('"level":40'))).toEqual([]);
   });
 });
