@@ -56,6 +56,10 @@ export class RunningConfig {
     this.unsubscribe = opts.store.onCommitted((stored) => {
       this.queue = this.queue.then(() => this.adopt(stored)).catch(() => {});
     });
+    // A version committed elsewhere between our load and our listening.
+    this.queue = opts.store.load().then((stored) => stored && this.adopt(stored)).catch((err: unknown) => {
+      opts.logger.error({ err }, 'cannot read the running configuration store');
+    });
   }
 
   /**

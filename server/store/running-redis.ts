@@ -41,17 +41,19 @@ export class RedisRunningStore implements RunningStore {
   private readonly keys: { current: string; version: string; audit: string; channel: string };
   private readonly listeners = new Set<(version: StoredVersion) => void>();
   private readonly onError: (err: Error) => void;
+  private readonly where: string;
   private closed = false;
 
   constructor(opts: RedisRunningStoreOptions) {
     const p = opts.prefix ?? 'vaxel:config:';
     this.keys = { current: `${p}current`, version: `${p}version`, audit: `${p}audit`, channel: `${p}changes` };
     this.onError = opts.onError ?? ((err) => console.warn(`[running-config] ${err.message}`));
+    this.where = where(opts.url);
     const base: RedisOptions = { maxRetriesPerRequest: 1, commandTimeout: 5_000 };
     this.redis = new Redis(opts.url, base);
     this.sub = new Redis(opts.url, base);
     for (const conn of [this.redis, this.sub]) {
-      conn.on('error', (err: Error) => { if (!this.closed) this.onError(new Error(`running configuration store at ${where(opts.url)}: ${err.message}`)); });
+      conn.on('error', (err: Error) => { if (!this.closed) this.onError(new Error(`running configuration store at ${this.where}: ${err.message}`)); });
     }
     this.sub.on('message', (_channel: string, _version: string) => this.readAndTell());
     // Subscribed again after every reconnect by ioredis; read once then too.
@@ -59,15 +61,17 @@ export class RedisRunningStore implements RunningStore {
     this.sub.subscribe(this.keys.channel).catch((err: Error) => this.onError(err));
   }
 
-  async load(): Promise<StoredVersion | undefined> {
-    const json = await this.redis.get(this.keys.current);
-    return json === null ? undefined : (JSON.parse(json) as StoredVersion);
+  load(): Promise<StoredVersion | undefined> {
+    return this.run('load', async () => {
+      const json = await this.redis.get(this.keys.current);
+      return json === null ? undefined : (JSON.parse(json) as StoredVersion);
+    });
   }
 
-  async commit(next: StoredVersion, audit: AuditRecord): Promise<boolean> {
+  commit(next: StoredVersion, audit: AuditRecord): Promise<boolean> {
     const k = this.keys;
-    const done = await this.redis.eval(COMMIT, 4, k.current, k.version, k.audit, k.channel, next.version, JSON.stringify(next), JSON.stringify(audit));
-    return done === 1;
+    return this.run('commit', async () => (
+      await this.redis.eval(COMMIT, 4, k.current, k.version, k.audit, k.channel, next.version, JSON.stringify(next), JSON.stringify(audit))) === 1);
   }
 
   onCommitted(listener: (version: StoredVersion) => void): () => void {
@@ -75,11 +79,13 @@ export class RedisRunningStore implements RunningStore {
     return () => this.listeners.delete(listener);
   }
 
-  async auditPage({ before, limit }: { before?: number; limit: number }): Promise<AuditPage> {
-    const max = before === undefined ? '+inf' : `(${before}`;
-    const rows = await this.redis.zrevrangebyscore(this.keys.audit, max, '-inf', 'LIMIT', 0, limit + 1);
-    const records = rows.slice(0, limit).map((r) => JSON.parse(r) as AuditRecord);
-    return rows.length > limit ? { records, next: records.at(-1)!.version } : { records };
+  auditPage({ before, limit }: { before?: number; limit: number }): Promise<AuditPage> {
+    return this.run('auditPage', async () => {
+      const max = before === undefined ? '+inf' : `(${before}`;
+      const rows = await this.redis.zrevrangebyscore(this.keys.audit, max, '-inf', 'LIMIT', 0, limit + 1);
+      const records = rows.slice(0, limit).map((r) => JSON.parse(r) as AuditRecord);
+      return rows.length > limit ? { records, next: records.at(-1)!.version } : { records };
+    });
   }
 
   async close(): Promise<void> {
@@ -87,6 +93,15 @@ export class RedisRunningStore implements RunningStore {
     this.closed = true;
     this.listeners.clear();
     await Promise.all([this.redis, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  /** A failure says which operation, where, and why, without the password of the URL. */
+  private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new Error(`running configuration ${op} failed (redis ${this.where}): ${(err as Error).message}`);
+    }
   }
 
   private readAndTell(): void {

@@ -94,3 +94,26 @@ describe('instances on one Redis', () => {
     expect((await a.auditPage({ limit: 10 })).records).toHaveLength(1);
   });
 });
+
+// Last: this one stops the server.
+describe('when Redis is unreachable', () => {
+  it('a change is refused with a message saying where and why, and nothing is applied', async () => {
+    const running = await instance(`test:${randomUUID().slice(0, 8)}:`);
+    const seen: number[] = [];
+    running.onChange((s) => { seen.push(s.version); });
+    await redis.down();
+    await expect(running.change('admin', 'while down', (d) => { d.dialOut.maxCallsPerHour = 7; }))
+      .rejects.toThrow(/^running configuration commit failed \(redis 127\.0\.0\.1:\d+\): /);
+    expect(running.current.version).toBe(1);
+    expect(running.current.config.dialOut.maxCallsPerHour).not.toBe(7);
+    expect(seen).toEqual([]);
+    for (const { running: r, store } of opened.splice(0)) {
+      r.close();
+      await store.close();
+    }
+    // The connection errors were reported, not thrown.
+    const reported = errors.splice(0);
+    expect(reported.length).toBeGreaterThan(0);
+    expect(reported.every((e) => /running configuration store at 127\.0\.0\.1:\d+/.test(e.message))).toBe(true);
+  });
+});
