@@ -40,7 +40,7 @@ import type { AvalancheSource } from './avalanche.js';
 import { CallbackDialler } from './callbacks/dialler.js';
 import type { CallEvent } from './events.js';
 import { otherCallAnswered } from './other-calls.js';
-import type { CallLegs, CallServices, OfferTarget, QueueSettings } from './services.js';
+import type { CallLegs, CallServices, OfferTarget, QueueLookup, QueueSettings } from './services.js';
 import { CallSession, type DialledNumber, type SessionInit } from './session.js';
 import type { CallLine, Telephony } from './telephony.js';
 
@@ -149,6 +149,12 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
     }));
   }
 
+  /** The queues and service queues of now, unchanged by a later version of the running configuration. */
+  private queuesNow(): QueueLookup {
+    const { queues, serviceQueues } = this;
+    return { ofService: (service) => serviceQueues.get(service), get: (id) => queues.get(id) };
+  }
+
   /** A mobile agent is logged in; a desk agent is logged in while a phone is registered. */
   private async applyLoginRule(id: string): Promise<void> {
     if (this.profiles.get(id)?.device.kind === 'mobile') await this.opts.acd.login(id);
@@ -183,7 +189,8 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
 
   /** Runs the flow of a caller already answered with our media; returns when the call is over. */
   async serve(line: CallLine, call: AnsweredCall, log: Logger): Promise<void> {
-    const session = new CallSession(this.services, line, call, log);
+    // The call keeps the queue settings it started with, as it keeps its flow.
+    const session = new CallSession({ ...this.services, queues: this.queuesNow() }, line, call, log);
     this.sessions.add(session);
     try {
       await session.run();
