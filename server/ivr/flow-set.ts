@@ -1,5 +1,6 @@
 /**
- * A folder of flows as one consistent set: every file parsed
+ * Flows as one consistent set (a folder, or the texts the running
+ * configuration holds): every flow parsed
  * (./parse-flow.ts), then the rules across files: flow names, services
  * and numbers each belong to one flow; at most one default flow; services
  * exist in the configuration (when the caller says which exist); every
@@ -82,12 +83,7 @@ export function readFlowFolder(dir: string): Array<FlowSource & { path: string }
  * with the first problem found.
  */
 export function loadFlows(dir: string, opts: LoadOptions = {}): FlowSet {
-  return loadFlowsIn(flowEnv(opts), dir);
-}
-
-/** loadFlows with the options already made ready. */
-export function loadFlowsIn(env: FlowEnv, dir: string): FlowSet {
-  return flowSetOf(env, readFlowFolder(dir), dir, displayName(dir));
+  return flowSetOf(flowEnv(opts), readFlowFolder(dir), dir, displayName(dir));
 }
 
 /**
