@@ -2,9 +2,10 @@
  * Starts the product, each part after the parts it needs: the running
  * configuration (server/running: the operational part of the configuration
  * and the IVR flows, as stored, or seeded from the files on a fresh
- * installation; a bad flow stops start-up with its one-line message), the embedded SIP server unless DRACHTIO_HOST points at
- * a real drachtio-server, drachtio-srf connected to it, the switch
- * (directory, registrar, legs, overload protection: server/sip/switch.ts),
+ * installation; a bad flow stops start-up with its one-line message), the
+ * embedded SIP server unless DRACHTIO_HOST points at a real drachtio-server,
+ * drachtio-srf connected to it, the switch (directory, registrar, legs,
+ * overload protection: server/sip/switch.ts),
  * the media engine, the ACD (on an in-process store persisted under
  * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
  * joins them (server/calls/center.ts), the feature codes and the greeting
