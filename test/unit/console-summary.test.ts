@@ -48,8 +48,9 @@ describe('the start-up summary of the demo', () => {
     expect(summary({}, { HTTP_PORT: '9090' })).toContain('HTTP port 9090');
   });
 
-  it('says configuration changes need a restart', () => {
-    expect(text).toContain('restart after editing it');
+  it('says process settings need a restart, and that the files only seeded the running configuration', () => {
+    expect(text).toContain('restart after editing them');
+    expect(text).toContain('the files seeded it at the first start');
   });
 
   it('a reachable address gets no warning', () => {
