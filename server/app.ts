@@ -37,7 +37,7 @@ import { Acd, RealClock, unplaceableForLog, type AcdStore, type Clock } from './
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
-import { RunningConfig } from './running/running.js';
+import { RunningConfig } from './running/index.js';
 import { FileRunningStore } from './store/running-file.js';
 import { RedisRunningStore } from './store/running-redis.js';
 import { reconfigureParts } from './reconfigure.js';
