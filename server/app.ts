@@ -1,16 +1,20 @@
 /**
- * Starts the product, each part after the parts it needs, and nothing
- * patched afterwards: the IVR flows (a bad flow stops start-up with its
- * one-line message), the embedded SIP server unless DRACHTIO_HOST points at
- * a real drachtio-server, drachtio-srf connected to it, the switch
- * (directory, registrar, legs, overload protection: server/sip/switch.ts),
+ * Starts the product, each part after the parts it needs: the running
+ * configuration (server/running: the operational part of the configuration
+ * and the IVR flows, as stored, or seeded from the files on a fresh
+ * installation; a bad flow stops start-up with its one-line message), the
+ * embedded SIP server unless DRACHTIO_HOST points at a real drachtio-server,
+ * drachtio-srf connected to it, the switch (directory, registrar, legs,
+ * overload protection: server/sip/switch.ts),
  * the media engine, the ACD (on an in-process store persisted under
  * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
  * joins them (server/calls/center.ts), the feature codes and the greeting
  * number, and last the switch's router, given what it calls up through
  * (server/sip/ports.ts), and the operators' API on HTTP_PORT
- * (server/api/start.ts). Stopping ends the parts in the reverse order, the
- * API first; a start that fails stops what it had started.
+ * (server/api/start.ts). Each change of the running configuration is then
+ * handed to the parts (./reconfigure.ts). Stopping ends the parts in the
+ * reverse order, the API first; a start that fails stops what it had
+ * started.
  *
  * The embedded engine's control port takes a secret made afresh at every
  * start and known only to this process, so no other local program can
@@ -35,6 +39,10 @@ import { Acd, RealClock, unplaceableForLog, type AcdStore, type Clock } from './
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import { FlowLibrary } from './ivr/loader.js';
+import { RunningConfig } from './running/index.js';
+import { FileRunningStore } from './store/running-file.js';
+import { RedisRunningStore } from './store/running-redis.js';
+import { reconfigureParts } from './reconfigure.js';
 import { CallCenter } from './calls/center.js';
 import { SrfTelephony } from './calls/anchored-call.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
@@ -61,6 +69,8 @@ export interface App {
   router: Router;
   acd: Acd;
   flows: FlowLibrary;
+  /** The operational configuration and the flows, changed while running (server/running). */
+  running: RunningConfig;
   center: CallCenter;
   /** Avalanche messages: prepared in config, switched by operators (*78<id>), state in DATA_DIR/avalanche.json. */
   avalanche: AvalancheStore;
@@ -77,7 +87,7 @@ export function flowDir(): string {
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface StartOptions {
-  /** The IVR flow folder; default ivr-flows/. */
+  /** The IVR flow folder that seeds a fresh installation; default ivr-flows/. */
   flowDir?: string;
   /** Time for the ACD, the flows' opening hours and the calls; default the system clock. */
   clock?: Clock;
@@ -89,24 +99,10 @@ export interface StartOptions {
   partialFlows?: boolean;
 }
 
-export async function startApp(config: Config, logger: Logger, opts: StartOptions = {}): Promise<App> {
+export async function startApp(base: Config, logger: Logger, opts: StartOptions = {}): Promise<App> {
   const prompts = loadPromptSet();
-  // Flows first: a bad one stops start-up before anything listens.
-  const flows = FlowLibrary.open({
-    dir: opts.flowDir ?? flowDir(),
-    logger: logger.child({ component: 'ivr' }),
-    prompts,
-    services: config.numbers.map((n) => n.service),
-    extensions: config.extensions.map((e) => e.extension),
-    queues: config.queues.map((q) => q.id),
-    // Caught here, not by the first caller: each of these must have a flow to run.
-    ...(opts.partialFlows ? {} : {
-      flowServices: config.numbers.filter((n) => n.target === undefined).map((n) => n.service),
-      flowNumbers: [{ number: config.featureCodes.recordAnnouncements, setting: 'featureCodes.recordAnnouncements' }],
-    }),
-  });
   // A certificate that cannot be used stops start-up before anything listens.
-  const tls = readTlsFiles(config.tls);
+  const tls = readTlsFiles(base.tls);
   // What stops each part, in the order the parts were started: stopped in reverse.
   const stops: Array<() => void | Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -114,10 +110,23 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
   };
   try {
     // The in-process store, the avalanche state and the announcements are files in DATA_DIR: one process each.
-    if (!config.redisUrl) {
-      const lock = DataDirLock.acquire(resolve(config.dataDir), config.dataDir);
+    if (!base.redisUrl) {
+      const lock = DataDirLock.acquire(resolve(base.dataDir), base.dataDir);
       stops.push(() => lock.release());
     }
+    // The running configuration first: a bad one stops start-up before anything listens.
+    const runningStore = base.redisUrl
+      ? new RedisRunningStore({ url: base.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
+      : new FileRunningStore(resolve(base.dataDir));
+    stops.push(() => runningStore.close());
+    const running = await RunningConfig.open({
+      base, store: runningStore, logger: logger.child({ component: 'running-config' }),
+      flows: { prompts, dir: opts.flowDir ?? flowDir(), ...(opts.partialFlows ? { partial: true } : {}) },
+    });
+    stops.push(() => running.close());
+    // The parts start with the version current now, and take every later one (below).
+    const { config } = running.current;
+    const flows = new FlowLibrary(running.current.flows, logger.child({ component: 'ivr' }));
     let sipd: SipServer | undefined;
     let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
     const throttle = createThrottle(config, logger);
@@ -194,8 +203,9 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       logger: logger.child({ component: 'feature-codes' }),
     });
     const greeting = new GreetThenConnect({ srf, media, prompts, legs: sw.legs, onAnswered });
-    flows.watch();
-    stops.push(() => flows.close());
+    stops.push(running.onChange(reconfigureParts({
+      acd, switch: sw, announcements, avalanche, features, flows, center, logger: logger.child({ component: 'running-config' }),
+    })));
     const router = attachRouter({
       srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload,
       entrance: center, greeting, features, onAnswered,
@@ -209,7 +219,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
     }, 'switch ready');
 
-    return { srf, sipd, media, switch: sw, router, acd, flows, center, avalanche, api, stop: stopAll };
+    return { srf, sipd, media, switch: sw, router, acd, flows, running, center, avalanche, api, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -93,6 +93,7 @@ export function startupSummary({ config, address, flowOf, pagesServed }: Summary
       '    sip:', '      advertisedAddress: 192.0.2.20',
       '  and start with CONFIG=that-file.yaml.');
   }
-  out.push('', 'Configuration is read once, at start-up: restart after editing it (IVR flows reload by themselves).');
+  out.push('', 'Process settings are read once, at start-up: restart after editing them. Extensions, queues, numbers and flows',
+    'are the running configuration: the files seeded it at the first start.');
   return out.join('\n') + '\n';
 }

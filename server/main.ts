@@ -26,12 +26,12 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   const sources = configSources();
-  logger.info(sources, `configuration read from ${sources.files.join(' and ')}${sources.variables.length ? ` with ${sources.variables.join(', ')}` : ''} (read once: restart after a change)`);
+  logger.info(sources, `configuration read from ${sources.files.join(' and ')}${sources.variables.length ? ` with ${sources.variables.join(', ')}` : ''} (process settings read once: restart after a change; the operational part only seeds a fresh installation)`);
 
   const app = await startApp(config, logger);
   if (process.stdout.isTTY) {
     process.stdout.write('\n' + startupSummary({
-      config,
+      config: app.running.current.config,
       address: config.sip.advertisedAddress ?? advertisedAddressFor(config.sip.host),
       flowOf: (number, service) => app.flows.forCall({ dialled: number, service }),
       pagesServed: false,

@@ -129,6 +129,12 @@ export class Acd {
   private readonly ownEntries = new Set<string>();
   private starting = false;
   private started = false;
+  /**
+   * Queues taken out of the configuration while callers waited in them:
+   * kept, with the agents who answered them, until their line is empty;
+   * nobody new joins them.
+   */
+  private readonly retired = new Set<string>();
 
   constructor(options: AcdOptions) {
     validateQueues(options.queues);
@@ -245,7 +251,7 @@ export class Acd {
   enqueue(input: NewEntry): Promise<void> {
     return this.act(async () => {
       validateNewEntry(input);
-      if (!this.index.queues.has(input.queueId)) throw new AcdError(`entry ${input.id}: unknown queue ${input.queueId}`);
+      if (!this.index.queues.has(input.queueId) || this.retired.has(input.queueId)) throw new AcdError(`entry ${input.id}: unknown queue ${input.queueId}`);
       if (this.index.entries.has(input.id)) throw new AcdError(`entry ${input.id} is already queued`);
       const fields = omit(input as QueueEntry, 'offeredTo', 'offeredAt', 'answeredAt', 'owner');
       const entry = compact({ ...fields, ...(input.kind === 'call' ? { owner: this.instanceId } : {}), data: { ...input.data } });
@@ -356,6 +362,52 @@ export class Acd {
   /** The call ended: `ended` with the handling time; the agent goes to wrap-up, then ready. Before an answer: abandon. */
   callEnded(entryId: string): Promise<void> {
     return this.act(() => this.lifecycle.callEnded(this.entryOrThrow(entryId)));
+  }
+
+  // ---- configuration ----------------------------------------------------------
+
+  /**
+   * New queues and agent profiles while running (./README.md, "Changing
+   * queues and agents"). Callers keep their place and agents their state;
+   * each waiting caller's step is worked out again under the new steps. A
+   * queue removed while callers wait in it is retired: its callers are
+   * still served, by the agents who answered it, until its line is empty;
+   * nobody new joins it. An agent removed keeps their state and finishes a
+   * call in progress, and is offered nothing more. An agent added starts
+   * logged out.
+   */
+  reconfigure(queues: QueueConfig[], agents: AgentProfile[]): Promise<void> {
+    return this.act(async () => {
+      validateQueues(queues);
+      validateAgents(agents, new Set(queues.map((q) => q.id)));
+      const configured = new Set(queues.map((q) => q.id));
+      const waiting = new Set([...this.index.entries.values()].filter((e) => e.answeredAt === undefined).map((e) => e.queueId));
+      const kept = [...this.index.queues.values()].filter((q) => !configured.has(q.config.id) && waiting.has(q.config.id));
+      this.retired.clear();
+      for (const q of kept) this.retired.add(q.config.id);
+      const profiles = agents.map((p) => {
+        const answered = this.index.profiles.get(p.id)?.queues.filter((id) => this.retired.has(id)) ?? [];
+        return answered.length ? { ...p, queues: [...p.queues, ...answered] } : p;
+      });
+      const now = this.clock.now();
+      const before = new Map([...this.ownEntries].map((id) => [id, this.index.phaseOf(id)?.phase]));
+      this.index.reconfigure([...queues, ...kept.map((q) => q.config)], profiles, now);
+      // As at start: an agent the store knows nothing of is logged out, without a write.
+      for (const p of profiles) if (!this.index.agents.has(p.id)) this.index.setAgent(agentRules.loggedOut(p.id, now));
+      for (const [id, phase] of before) {
+        const after = this.index.phaseOf(id)?.phase;
+        const entry = this.index.entries.get(id);
+        if (entry && after?.kind === 'step' && !samePhase(phase, after)) {
+          this.emit({ type: 'step-changed', at: now, entryId: id, queueId: entry.queueId, step: after.step });
+        }
+      }
+      for (const id of this.index.entries.keys()) this.timers.syncEntry(id);
+      for (const agent of this.index.agents.values()) {
+        this.timers.syncAgent(agent);
+        this.matcher.agentChanged(agent.id);
+      }
+      this.matcher.everyEntry();
+    });
   }
 
   // ---- views ------------------------------------------------------------------

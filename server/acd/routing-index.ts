@@ -70,6 +70,30 @@ export class RoutingIndex {
   private readonly members = new Map<string, string[]>();
 
   constructor(queues: readonly QueueConfig[], profiles: readonly AgentProfile[]) {
+    this.build(queues, profiles);
+  }
+
+  /**
+   * New queues and profiles (a change of the running configuration): the
+   * pools are built again and every entry and agent the mirror holds is
+   * put back in them, keeping the line's order (entries keep their
+   * sequence numbers) and each agent's state and idle time. An id left out
+   * of decisions stays left out.
+   */
+  reconfigure(queues: readonly QueueConfig[], profiles: readonly AgentProfile[], now: number): void {
+    const excludedEntries = [...this.excludedEntries];
+    const excludedAgents = [...this.excludedAgents];
+    for (const m of [this.queues, this.profiles, this.phases, this.keys, this.idle, this.readyPools, this.waitingPools, this.personal,
+      this.agentPools, this.agentWaitingPools, this.entryHeaps, this.byQueue, this.members]) m.clear();
+    this.ready.clear();
+    this.build(queues, profiles);
+    for (const entry of [...this.entries.values()]) this.setEntry(entry, now);
+    for (const agent of [...this.agents.values()]) this.setAgent(agent);
+    for (const id of excludedEntries) if (this.entries.has(id)) this.excludeEntry(id);
+    for (const id of excludedAgents) if (this.agents.has(id)) this.excludeAgent(id);
+  }
+
+  private build(queues: readonly QueueConfig[], profiles: readonly AgentProfile[]): void {
     const entryBefore = (a: string, b: string): boolean => servedBefore(this.keys.get(a)!, this.keys.get(b)!);
     for (const q of queues) {
       const steps = sortedSteps(q);

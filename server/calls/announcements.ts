@@ -22,9 +22,14 @@ import type { PinTries } from './pin-tries.js';
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export class FileAnnouncementStore implements AnnouncementStore {
-  private readonly pins: Array<{ name: string; hash: Buffer }>;
+  private pins: Array<{ name: string; hash: Buffer }> = [];
 
   constructor(private readonly dir: string, operators: readonly Pick<OperatorConfig, 'name' | 'pin'>[] = [], private readonly tries?: PinTries) {
+    this.reconfigure(operators);
+  }
+
+  /** The operators whose PINs are accepted from now on (the running configuration changed). */
+  reconfigure(operators: readonly Pick<OperatorConfig, 'name' | 'pin'>[]): void {
     this.pins = operators.map((o) => ({ name: o.name, hash: digest(o.pin) }));
   }
 

@@ -42,6 +42,8 @@ export interface AvalancheSource {
 
 export class AvalancheStore implements AvalancheSource {
   private readonly messages = new Map<string, StoredAvalanche>();
+  /** Ids of the messages the configuration prepares (the others were added at run time with `set`). */
+  private prepared = new Set<string>();
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -51,7 +53,19 @@ export class AvalancheStore implements AvalancheSource {
     private readonly logger: Logger,
   ) {
     for (const m of this.read()) this.messages.set(m.id, m);
-    // The configuration says what a prepared message is; the file only whether it is on, and when.
+    this.reconfigure(prepared);
+  }
+
+  /**
+   * The prepared messages as the configuration says now (at start, and when
+   * the running configuration changes): what each is comes from the
+   * configuration, whether it is on and when from the file. A prepared
+   * message no longer configured is gone; messages added with `set` stay.
+   */
+  reconfigure(prepared: readonly AvalancheConfig[]): void {
+    const ids = new Set(prepared.map((p) => p.id));
+    for (const id of this.prepared) if (!ids.has(id)) this.messages.delete(id);
+    this.prepared = ids;
     for (const p of prepared) {
       const stored = this.messages.get(p.id);
       this.messages.set(p.id, {

@@ -40,7 +40,7 @@ import type { AvalancheSource } from './avalanche.js';
 import { CallbackDialler } from './callbacks/dialler.js';
 import type { CallEvent } from './events.js';
 import { otherCallAnswered } from './other-calls.js';
-import type { CallLegs, CallServices, OfferTarget, QueueSettings } from './services.js';
+import type { CallLegs, CallServices, OfferTarget, QueueLookup, QueueSettings } from './services.js';
 import { CallSession, type DialledNumber, type SessionInit } from './session.js';
 import type { CallLine, Telephony } from './telephony.js';
 
@@ -85,9 +85,9 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private readonly sessions = new Set<CallSession>();
   /** Which queue wait rings which agent. */
   private readonly ringing = new Map<string, OfferTarget>();
-  private readonly queues: ReadonlyMap<string, QueueSettings>;
-  private readonly serviceQueues = new Map<string, string>();
-  private readonly profiles: Map<string, AgentProfile>;
+  private queues: ReadonlyMap<string, QueueSettings> = new Map();
+  private serviceQueues: ReadonlyMap<string, string> = new Map();
+  private profiles: ReadonlyMap<string, AgentProfile> = new Map();
   private readonly unsubscribe: Array<() => void> = [];
   /** Agents who logged out with the feature code (*22): registering does not log them in again (./feature-codes.ts). */
   readonly loggedOutByCode = new Set<string>();
@@ -99,12 +99,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   constructor(private readonly opts: CallCenterOptions) {
     super();
     const { config, acd, legs, prompts, clock, logger } = opts;
-    this.queues = new Map(config.queues.map((q) => [q.id, q]));
-    for (const n of config.numbers) if (n.queue && n.target === undefined) this.serviceQueues.set(n.service, n.queue);
-    this.profiles = new Map(config.extensions.flatMap((e) => {
-      const p = acd.profile(e.extension);
-      return p ? [[e.extension, p] as const] : [];
-    }));
+    this.use(config);
     const emit = (e: CallEvent): void => this.emitEvent(e);
     const queues = {
       ofService: (service: string) => this.serviceQueues.get(service),
@@ -131,10 +126,39 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
 
   /** Applies the log-in rule to every agent: after the ACD has started. */
   async start(): Promise<void> {
-    for (const [id, profile] of this.profiles) {
-      if (profile.device.kind === 'mobile') await this.opts.acd.login(id);
-      else await this.syncLoginNow(id);
-    }
+    for (const id of this.profiles.keys()) await this.applyLoginRule(id);
+  }
+
+  /**
+   * Queues, service queues and agents as the running configuration says
+   * now, after the ACD took them (Acd.reconfigure): calls that start from
+   * now on see them. An agent added gets the log-in rule of the start.
+   */
+  async reconfigure(config: CallCenterOptions['config']): Promise<void> {
+    const before = this.profiles;
+    this.use(config);
+    for (const id of this.profiles.keys()) if (!before.has(id)) await this.applyLoginRule(id);
+  }
+
+  private use(config: CallCenterOptions['config']): void {
+    this.queues = new Map(config.queues.map((q) => [q.id, q]));
+    this.serviceQueues = new Map(config.numbers.flatMap((n) => (n.queue && n.target === undefined ? [[n.service, n.queue] as const] : [])));
+    this.profiles = new Map(config.extensions.flatMap((e) => {
+      const p = this.opts.acd.profile(e.extension);
+      return p ? [[e.extension, p] as const] : [];
+    }));
+  }
+
+  /** The queues and service queues of now, unchanged by a later version of the running configuration. */
+  private queuesNow(): QueueLookup {
+    const { queues, serviceQueues } = this;
+    return { ofService: (service) => serviceQueues.get(service), get: (id) => queues.get(id) };
+  }
+
+  /** A mobile agent is logged in; a desk agent is logged in while a phone is registered. */
+  private async applyLoginRule(id: string): Promise<void> {
+    if (this.profiles.get(id)?.device.kind === 'mobile') await this.opts.acd.login(id);
+    else await this.syncLoginNow(id);
   }
 
   /** Ends every call in progress and stops listening. */
@@ -165,7 +189,8 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
 
   /** Runs the flow of a caller already answered with our media; returns when the call is over. */
   async serve(line: CallLine, call: AnsweredCall, log: Logger): Promise<void> {
-    const session = new CallSession(this.services, line, call, log);
+    // The call keeps the queue settings it started with, as it keeps its flow.
+    const session = new CallSession({ ...this.services, queues: this.queuesNow() }, line, call, log);
     this.sessions.add(session);
     try {
       await session.run();

@@ -104,10 +104,19 @@ export interface FeatureCodesOptions {
 
 /** The switch's router hands an extension's feature codes over (server/sip/router.ts). */
 export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
-  constructor(private readonly opts: FeatureCodesOptions) {}
+  private config: FeatureCodesOptions['config'];
+
+  constructor(private readonly opts: FeatureCodesOptions) {
+    this.config = opts.config;
+  }
+
+  /** Operators and extensions as the running configuration says now; the next code dialled sees them. */
+  reconfigure(config: FeatureCodesOptions['config']): void {
+    this.config = config;
+  }
 
   match(dialled: string): FeatureAction | undefined {
-    return parseFeatureCode(dialled, this.opts.config.featureCodes);
+    return parseFeatureCode(dialled, this.config.featureCodes);
   }
 
   async handle(req: Srf.SrfRequest, res: Srf.SrfResponse, extension: string, action: FeatureAction, log: Logger): Promise<void> {
@@ -162,8 +171,8 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
 
   /** The operator an extension belongs to (an operator's `extensions`, or `operator: true`), or undefined. */
   private operatorOf(extension: string): string | undefined {
-    return this.opts.config.operators.find((o) => o.extensions.includes(extension))?.name
-      ?? (this.opts.config.extensions.find((e) => e.extension === extension)?.operator ? `extension ${extension}` : undefined);
+    return this.config.operators.find((o) => o.extensions.includes(extension))?.name
+      ?? (this.config.extensions.find((e) => e.extension === extension)?.operator ? `extension ${extension}` : undefined);
   }
 
   /** What the operator hears: whether the message is now on or off, or refused. */

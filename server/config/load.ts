@@ -1,8 +1,9 @@
 /**
  * Loads the configuration: config/default.yaml, deep-merged with the file
  * named in CONFIG, then the environment variables (ENV_OVERRIDES below).
- * It is read once, at start-up: a change to a file needs a restart (the IVR
- * flows are the exception, reloaded on change by server/ivr/loader.ts). Any problem throws a `ConfigError` whose message is
+ * It is read once, at start-up: a change to a file needs a restart. Its
+ * operational part only seeds the running configuration (server/running),
+ * which changes while the product runs. Any problem throws a `ConfigError` whose message is
  * one line: where the bad value came from (file or environment variable), the
  * path inside the configuration and what is wrong, e.g.
  *

@@ -1,5 +1,6 @@
 /**
- * A folder of flows as one consistent set: every file parsed
+ * Flows as one consistent set (a folder, or the texts the running
+ * configuration holds): every flow parsed
  * (./parse-flow.ts), then the rules across files: flow names, services
  * and numbers each belong to one flow; at most one default flow; services
  * exist in the configuration (when the caller says which exist); every
@@ -50,8 +51,14 @@ export class FlowSet {
   }
 }
 
-/** The flow files in a folder (*.yaml, *.yml), sorted by name. */
-function flowFiles(dir: string): string[] {
+/** One flow's YAML text and the name it is shown by in messages (a file, or where the running configuration keeps it). */
+export interface FlowSource {
+  file: string;
+  text: string;
+}
+
+/** The flow files in a folder (*.yaml, *.yml), sorted by name, read. */
+export function readFlowFolder(dir: string): Array<FlowSource & { path: string }> {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new FlowError(displayName(dir), undefined, 'is not a folder');
@@ -60,7 +67,15 @@ function flowFiles(dir: string): string[] {
     if (err instanceof FlowError) throw err;
     throw new FlowError(displayName(dir), undefined, `cannot read the flow folder: ${(err as Error).message}`);
   }
-  return names.filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort().map((n) => join(dir, n));
+  return names.filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort().map((n) => {
+    const path = join(dir, n);
+    const file = displayName(path);
+    try {
+      return { path, file, text: readFileSync(path, 'utf8') };
+    } catch (err) {
+      throw new FlowError(file, undefined, `cannot read the file: ${(err as Error).message}`);
+    }
+  });
 }
 
 /**
@@ -68,25 +83,23 @@ function flowFiles(dir: string): string[] {
  * with the first problem found.
  */
 export function loadFlows(dir: string, opts: LoadOptions = {}): FlowSet {
-  return loadFlowsIn(flowEnv(opts), dir);
+  return flowSetOf(flowEnv(opts), readFlowFolder(dir), dir, displayName(dir));
 }
 
-/** loadFlows with the options already made ready (a reload reuses them). */
-export function loadFlowsIn(env: FlowEnv, dir: string): FlowSet {
+/**
+ * The flows of `sources` as one set, checked across each other. Relative
+ * `files:` in play nodes resolve against `dir`; `whole` names the set in
+ * messages about it as a whole (a service without a flow). All or nothing:
+ * throws FlowError with the first problem found.
+ */
+export function flowSetOf(env: FlowEnv, sources: readonly FlowSource[], dir: string, whole: string): FlowSet {
   const flows: Flow[] = [];
   const warnings: string[] = [];
   const names = new Map<string, string>();
   const services = new Map<string, string>();
   const numbers = new Map<string, string>();
   let defaultFile: string | undefined;
-  for (const path of flowFiles(dir)) {
-    const file = displayName(path);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new FlowError(file, undefined, `cannot read the file: ${(err as Error).message}`);
-    }
+  for (const { file, text } of sources) {
     const { flow, warnings: w } = parseFlowIn(env, text, file, dir);
     const fail = (reason: string): never => {
       throw new FlowError(file, undefined, reason);
@@ -114,17 +127,16 @@ export function loadFlowsIn(env: FlowEnv, dir: string): FlowSet {
     flows.push(flow);
     warnings.push(...w);
   }
-  const folder = displayName(dir);
   if (!defaultFile) {
     const orphan = env.flowServices.find((s) => !services.has(s));
     if (orphan !== undefined) {
-      throw new FlowError(folder, undefined, `service "${orphan}" (config numbers[].service) has no flow: no flow lists it under services, `
+      throw new FlowError(whole, undefined, `service "${orphan}" (config numbers[].service) has no flow: no flow lists it under services, `
         + 'and no flow is the default one ("default: true", as standard.yaml is in the demo)');
     }
   }
   for (const { number, setting } of env.flowNumbers) {
     if (!numbers.has(number)) {
-      throw new FlowError(folder, undefined, `no flow runs ${number} (config ${setting}): a flow must list "${number}" under numbers (as inspelning.yaml does in the demo)`);
+      throw new FlowError(whole, undefined, `no flow runs ${number} (config ${setting}): a flow must list "${number}" under numbers (as inspelning.yaml does in the demo)`);
     }
   }
   return new FlowSet(flows, warnings);

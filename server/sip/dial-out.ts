@@ -70,6 +70,7 @@ export interface DialOutPolicyOptions {
 }
 
 export class DialOutPolicy extends EventEmitter<{ alarm: [DialOutAlarm] }> {
+  private config: DialOutConfig;
   private active = 0;
   /** When each call out of the last hour was admitted, oldest first. */
   private readonly admitted: number[] = [];
@@ -77,7 +78,13 @@ export class DialOutPolicy extends EventEmitter<{ alarm: [DialOutAlarm] }> {
 
   constructor(private readonly opts: DialOutPolicyOptions) {
     super();
+    this.config = opts.config;
     this.now = opts.now ?? Date.now;
+  }
+
+  /** A new policy for the next call out (the running configuration changed); calls already out keep their place. */
+  reconfigure(config: DialOutConfig): void {
+    this.config = config;
   }
 
   /** Calls out in progress. */
@@ -109,7 +116,7 @@ export class DialOutPolicy extends EventEmitter<{ alarm: [DialOutAlarm] }> {
   admit(request: DialOutRequest): DialOutPermit | Extract<DialOutVerdict, { allowed: false }> {
     const verdict = this.check(request);
     if (!verdict.allowed) return verdict;
-    const { maxConcurrentCalls, maxCallsPerHour } = this.opts.config;
+    const { maxConcurrentCalls, maxCallsPerHour } = this.config;
     const now = this.now();
     while (this.admitted.length > 0 && this.admitted[0]! <= now - HOUR_MS) this.admitted.shift();
     if (this.active >= maxConcurrentCalls) return this.refuse(request, 'concurrent-calls', verdict.destination);
@@ -127,7 +134,7 @@ export class DialOutPolicy extends EventEmitter<{ alarm: [DialOutAlarm] }> {
   }
 
   private allowedFor({ callerClass, extension }: DialOutCaller): readonly Destination[] {
-    const { allow, extensions } = this.opts.config;
+    const { allow, extensions } = this.config;
     const own = callerClass === 'extension' && extension !== undefined && Object.hasOwn(extensions, extension) ? extensions[extension] : undefined;
     return own ?? allow[callerClass];
   }
@@ -136,7 +143,7 @@ export class DialOutPolicy extends EventEmitter<{ alarm: [DialOutAlarm] }> {
     const alarm: DialOutAlarm = { ...request, refusal, ...(destination ? { destination } : {}), at: this.now() };
     this.opts.logger.warn({
       dialOut: 'refused', ...alarm,
-      activeCalls: this.active, maxConcurrentCalls: this.opts.config.maxConcurrentCalls, maxCallsPerHour: this.opts.config.maxCallsPerHour,
+      activeCalls: this.active, maxConcurrentCalls: this.config.maxConcurrentCalls, maxCallsPerHour: this.config.maxCallsPerHour,
     }, `call out through the trunk refused: ${refusal}`);
     this.emit('alarm', alarm);
     return { allowed: false, refusal, ...(destination ? { destination } : {}) };

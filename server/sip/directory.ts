@@ -17,14 +17,19 @@ interface TrustedSources {
 }
 
 export class Directory {
-  private readonly extensions: Map<string, ExtensionConfig>;
-  private readonly numbers: Map<string, NumberConfig>;
+  private extensions = new Map<string, ExtensionConfig>();
+  private numbers = new Map<string, NumberConfig>();
   private readonly trunkSources: TrustedSources[];
 
   constructor(private readonly config: Pick<Config, 'extensions' | 'numbers' | 'trunks' | 'company'>) {
+    this.reconfigure(config);
+    this.trunkSources = config.trunks.flatMap((trunk) => sourcesOf(trunk));
+  }
+
+  /** New extensions and numbers (the running configuration changed): the next request sees them, a new password included. */
+  reconfigure(config: Pick<Config, 'extensions' | 'numbers'>): void {
     this.extensions = new Map(config.extensions.map((e) => [e.extension, e]));
     this.numbers = new Map(config.numbers.map((n) => [n.number, n]));
-    this.trunkSources = config.trunks.flatMap((trunk) => sourcesOf(trunk));
   }
 
   extension(id: string): ExtensionConfig | undefined {

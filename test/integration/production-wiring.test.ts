@@ -56,6 +56,7 @@ describe('production wiring: the app on an external SIP engine', () => {
     const config = loadConfig({
       env: { DRACHTIO_HOST: '127.0.0.1', DRACHTIO_PORT: String(engine.control.port), DRACHTIO_SECRET: 'wrong-secret' },
     });
+    config.dataDir = tempDir('data-');
     await expect(startApp(config, logger)).rejects.toThrow(/refused us/);
   });
 });

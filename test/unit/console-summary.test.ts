@@ -54,8 +54,9 @@ describe('the start-up summary of the demo', () => {
     expect(https).toContain('API: https://192.0.2.20:8080/api/v1, its reference at https://192.0.2.20:8080/api/docs');
   });
 
-  it('says configuration changes need a restart', () => {
-    expect(text).toContain('restart after editing it');
+  it('says process settings need a restart, and that the files only seeded the running configuration', () => {
+    expect(text).toContain('restart after editing them');
+    expect(text).toContain('the files seeded it at the first start');
   });
 
   it('a reachable address gets no warning', () => {

@@ -83,6 +83,26 @@ describe('operator PINs and the avalanche store', () => {
     expect(await store.verifyPin('246810', '1001')).toBe(true);
   });
 
+  it('takes new operators: the next PIN entered is checked against them', async () => {
+    const store = new FileAnnouncementStore(join(dir, 'ann'), [{ name: 'A', pin: '246810' }]);
+    store.reconfigure([{ name: 'B', pin: '135791' }]);
+    expect(await store.verifyPin('246810', '1001')).toBe(false);
+    expect(store.operatorOf('135791')).toBe('B');
+  });
+
+  it('takes new prepared avalanche messages, keeping whether each is on; one no longer prepared is gone, one set at run time stays', async () => {
+    const file = join(dir, 'avalanche-reconfigure.json');
+    const announcements = new FileAnnouncementStore(join(dir, 'ann3'));
+    const store = new AvalancheStore(file, [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }, { id: '2', services: ['Växel'], slot: 'lavin-2' }],
+      announcements, pino({ level: 'silent' }));
+    await store.switch('1', true, 1_000);
+    await store.set({ id: '9', services: ['Växel'], file: join(dir, 'rec.wav'), on: false });
+    store.reconfigure([{ id: '1', services: ['Kundtjänst', 'Företag'], slot: 'lavin-1' }]);
+    expect(store.get('1')).toMatchObject({ on: true, services: ['Kundtjänst', 'Företag'] });
+    expect(store.get('2')).toBeUndefined();
+    expect(store.get('9')).toMatchObject({ services: ['Växel'] });
+  });
+
   it('asks for PINs of six digits or more', () => {
     expect(errorFor('operators:\n  - { name: A, pin: "97531" }\n')).toMatch(/operators\[0\]\.pin: must be a PIN of 6 to 12 digits/);
     expect(() => loadConfig({ env: {} })).not.toThrow();

@@ -1,11 +1,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config/load.js';
 import { FlowError } from '../../server/ivr/flow-error.js';
 import { loadFlows } from '../../server/ivr/flow-set.js';
-import { FlowLibrary } from '../../server/ivr/loader.js';
 import { parseFlow } from '../../server/ivr/parse-flow.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -40,12 +38,6 @@ nodes:
     type: queue
     queue: foretag
 `;
-
-function logSink(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  return { logger, lines };
-}
 
 describe("the demo company's flows", () => {
   const flows = loadFlows(path.resolve('ivr-flows'), known);
@@ -254,67 +246,11 @@ describe('across the flow folder', () => {
   });
 });
 
-describe('reloading the flow folder', () => {
-  function demoCopy(): string {
+describe('a bad flow in the folder', () => {
+  it('stops the load with the file, the node and the reason', () => {
     const dir = tempDir('ivr-flows-');
     cpSync(path.resolve('ivr-flows'), dir, { recursive: true });
-    return dir;
-  }
-
-  it('a valid change replaces the flows; a call in progress keeps the flow it started with', () => {
-    const dir = demoCopy();
-    const { logger } = logSink();
-    const lib = FlowLibrary.open({ dir, logger, ...known });
-    const before = lib.forCall({ dialled: '+46313900601', service: 'Kundtjänst' })!;
-
-    const file = path.join(dir, 'kundtjanst.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('deflectionSeconds: 10', 'deflectionSeconds: 20'));
-    expect(lib.reload().ok).toBe(true);
-
-    const after = lib.forCall({ dialled: '+46313900601', service: 'Kundtjänst' })!;
-    expect(after).not.toBe(before);
-    expect(after.nodes.get('lavin')!['deflectionSeconds']).toBe(20);
-    expect(before.nodes.get('lavin')!['deflectionSeconds']).toBe(10);
-  });
-
-  it('a bad change is refused and logged; the flows loaded before stay in use', () => {
-    const dir = demoCopy();
-    const { logger, lines } = logSink();
-    const lib = FlowLibrary.open({ dir, logger, ...known });
-    const before = lib.flows;
-
-    const file = path.join(dir, 'kundtjanst.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('branches: { open: lavin, closed: stangt }', 'branches: { open: lavin, closed: saknas }'));
-    const result = lib.reload();
-
-    expect(result.ok).toBe(false);
-    const message = `${file}: node "oppettider": branch "closed" goes to "saknas", which does not exist`;
-    expect(!result.ok && result.error.message).toBe(message);
-    expect(lib.flows).toBe(before);
-    expect(lib.forCall({ dialled: '+46313900601', service: 'Kundtjänst' })!.nodes.get('oppettider')!.branches).toEqual({ open: 'lavin', closed: 'stangt' });
-    expect(lines.some((l) => l['level'] === 50 && String(l['msg']).includes(message))).toBe(true);
-  });
-
-  it('a bad flow at start-up stops it with the message', () => {
-    const dir = demoCopy();
     writeFileSync(path.join(dir, 'vaxel.yaml'), readFileSync(path.join(dir, 'vaxel.yaml'), 'utf8').replace('type: avalanche', 'type: lavin'));
-    expect(() => FlowLibrary.open({ dir, logger: logSink().logger, ...known })).toThrow(
-      `${path.join(dir, 'vaxel.yaml')}: node "lavin": unknown type "lavin"`,
-    );
-  });
-
-  it('watching the folder picks up a saved change by itself', async () => {
-    const dir = demoCopy();
-    const lib = FlowLibrary.open({ dir, logger: logSink().logger, debounceMs: 50, ...known });
-    lib.watch();
-    try {
-      const reloaded = new Promise((resolve) => lib.onReload(resolve));
-      const file = path.join(dir, 'kort-och-sparr.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace('announceEverySeconds: 30', 'announceEverySeconds: 45'));
-      await reloaded;
-      expect(lib.forCall({ dialled: '+46313900603', service: 'Kort och spärr' })!.nodes.get('ko')!['announceEverySeconds']).toBe(45);
-    } finally {
-      lib.close();
-    }
+    expect(() => loadFlows(dir, known)).toThrow(`${path.join(dir, 'vaxel.yaml')}: node "lavin": unknown type "lavin"`);
   });
 });

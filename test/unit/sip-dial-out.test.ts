@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { DialOutConfig } from '../../config/schema.js';
 import { loadConfig } from '../../server/config/load.js';
-import { DialOutPolicy, type DialOutAlarm, type DialOutRequest } from '../../server/sip/dial-out.js';
+import { DialOutPolicy, type DialOutAlarm, type DialOutPermit, type DialOutRequest } from '../../server/sip/dial-out.js';
 
 const defaults = (): DialOutConfig => loadConfig({ env: {} }).dialOut;
 
@@ -60,6 +60,20 @@ describe('rights given in the configuration', () => {
     expect(p.check({ callerClass: 'extension', extension: '1001', number: '+88216123456' }).allowed).toBe(false);
     // An extension's own rights are for its own calls, not for callbacks it would take.
     expect(p.check({ callerClass: 'callback', extension: '1001', number: '+4722000000' }).allowed).toBe(false);
+  });
+
+  it('a new policy (the running configuration changed) decides the next call out; calls already out keep their place', () => {
+    const { p } = policy({ maxConcurrentCalls: 1 });
+    const norway: DialOutRequest = { callerClass: 'transfer', number: '+4722000000' };
+    const sweden: DialOutRequest = { callerClass: 'transfer', number: '+46701740699' };
+    const first = p.admit(sweden);
+    expect('release' in first).toBe(true);
+    expect(p.check(norway).allowed).toBe(false);
+    p.reconfigure({ ...defaults(), maxConcurrentCalls: 1, allow: { ...defaults().allow, transfer: ['national', 'international'] } });
+    expect(p.check(norway).allowed).toBe(true);
+    expect(p.admit(norway)).toMatchObject({ allowed: false, refusal: 'concurrent-calls' });
+    (first as DialOutPermit).release();
+    expect('release' in p.admit(norway)).toBe(true);
   });
 
   it('satellite only where explicitly allowed', () => {

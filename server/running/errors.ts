@@ -1,0 +1,21 @@
+/**
+ * Why a change was not applied. Neither leaves anything half-applied: the
+ * running configuration stays as it was.
+ */
+import { formatPath } from '../../config/validation-kit.js';
+
+/** The changed configuration is not valid: `path` is where (e.g. ["queues", 2, "steps", 0]), `problem` what is wrong. */
+export class ConfigChangeError extends Error {
+  constructor(readonly path: ReadonlyArray<string | number>, readonly problem: string) {
+    super(path.length ? `${formatPath(path)}: ${problem}` : problem);
+    this.name = 'ConfigChangeError';
+  }
+}
+
+/** The change was made against a version that is no longer the current one. */
+export class ConfigConflictError extends Error {
+  constructor(readonly expected: number, readonly current: number) {
+    super(`the running configuration is at version ${current}, not ${expected}: read it again and redo the change`);
+    this.name = 'ConfigConflictError';
+  }
+}
