@@ -187,6 +187,13 @@ export function checkConfigRules(config: Config): Issue | null {
       problem: `must be between sip.registration.minExpires and maxExpires (${reg.minExpires}..${reg.maxExpires}), got ${reg.defaultExpires}`,
     };
   }
+  const timers = sip.sessionTimers;
+  if (timers.minSeconds > timers.expiresSeconds) {
+    return {
+      path: ['sip', 'sessionTimers', 'minSeconds'],
+      problem: `must not be greater than sip.sessionTimers.expiresSeconds (${timers.minSeconds} > ${timers.expiresSeconds})`,
+    };
+  }
   // The embedded engine listens on TCP for SIP and for SIP over WebSocket; HTTP is TCP too.
   if (sip.wsPort === sip.port) {
     return { path: ['sip', 'wsPort'], problem: `must differ from sip.port (both ${sip.port})` };

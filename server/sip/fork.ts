@@ -21,6 +21,8 @@
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { onceEnded } from './dialog-end.js';
+import type { SessionTimers } from './session-timer.js';
 
 /** One phone or number to ring. */
 export interface Leg {
@@ -64,18 +66,9 @@ export function admitLeg(leg: Leg): LegPermit | null | undefined {
   return leg.admit ? leg.admit() : null;
 }
 
-/**
- * Holds the permit for as long as the dialog lasts: released when the far
- * end hangs up ('destroy') or we do (destroy(), which drachtio-srf does not
- * announce with an event).
- */
+/** Holds the permit for as long as the dialog lasts. */
 export function holdWhileUp(dialog: Srf.Dialog, permit: LegPermit): void {
-  dialog.once('destroy', () => permit.release());
-  const destroy = dialog.destroy.bind(dialog) as (...args: unknown[]) => unknown;
-  (dialog as unknown as { destroy: (...args: unknown[]) => unknown }).destroy = (...args: unknown[]) => {
-    permit.release();
-    return destroy(...args);
-  };
+  onceEnded(dialog, () => permit.release());
 }
 
 export interface ForkOptions {
@@ -87,6 +80,8 @@ export interface ForkOptions {
   onProvisional?: (res: Srf.SrfResponse, leg: Leg) => void;
   /** The call's logger: one line per leg's outcome. */
   log: Logger;
+  /** Each INVITE offers session timers (RFC 4028); keeping the winner's session is the caller's job (SessionTimers.keep). */
+  sessionTimers: Pick<SessionTimers, 'offerHeaders'>;
 }
 
 /** The leg that answered and its dialog, or the failure for the whole fork. */
@@ -166,7 +161,7 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
     localSdp: opts.localSdp,
     proxy: leg.proxy,
     // drachtio-srf adds to the headers object it is given: one copy per leg.
-    headers: { ...leg.headers },
+    headers: { ...leg.headers, ...opts.sessionTimers.offerHeaders() },
     ...(leg.auth ? { auth: leg.auth } : {}),
   }, {
     // drachtio-srf calls it as (err, req), whatever its typings say.

@@ -14,6 +14,7 @@ import { OverloadGuard } from '../../server/sip/overload.js';
 import { MAX_WAITING_PER_USER } from '../../server/sip/throttle.js';
 import { attachRouter } from '../../server/sip/router.js';
 import type { Caller, Entrance, FeatureCodeHandler } from '../../server/sip/ports.js';
+import { RealClock } from '../../server/acd/index.js';
 
 const TRUNK = '127.0.0.2';
 const PHONE = '127.0.0.1';
@@ -38,7 +39,7 @@ function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance; slowdow
   config.trunks[0]!.trustedSources = [TRUNK];
   if (opts.slowdownDelayMs !== undefined) config.sip.throttle.slowdownDelayMs = opts.slowdownDelayMs;
   const srf = new Srf();
-  const sw: Switch = createSwitch(srf, config, log);
+  const sw: Switch = createSwitch(srf, config, log, { clock: new RealClock() });
   sw.stop();
   const overload = new OverloadGuard({ ...(opts.maxConcurrentCalls !== undefined ? { maxConcurrentCalls: opts.maxConcurrentCalls } : {}), logger: log });
   const asked: Asked = { matched: [], handled: [], answered: [] };
@@ -59,7 +60,7 @@ function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance; slowdow
     },
   };
   const router = attachRouter({
-    srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload, logger: log,
+    srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload, sessionTimers: sw.sessionTimers, logger: log,
     entrance, features,
     greeting: { answer: async (_req, res) => res.send(500) },
     onAnswered: () => async () => {},
