@@ -138,15 +138,22 @@ export class SessionTimers {
     return { 'Session-Expires': String(this.config.expiresSeconds), 'Min-SE': String(this.config.minSeconds), Supported: 'timer' };
   }
 
-  /** What the 2xx to an INVITE (or refresh) of ours agreed: its Session-Expires, or else us refreshing at our interval. */
-  negotiatedByAnswer(res: Srf.SipMessage, seconds = this.config.expiresSeconds): Negotiated | undefined {
+  /**
+   * What the 2xx to an INVITE (or refresh) of ours agreed: its
+   * Session-Expires, or else us refreshing at the interval so far (ours at
+   * first). What the peer allows and supports stays as `previous` knew it
+   * unless the 2xx says (a 2xx to UPDATE rarely lists Allow).
+   */
+  negotiatedByAnswer(res: Srf.SipMessage, previous?: Negotiated): Negotiated | undefined {
     if (!this.config.enabled) return undefined;
     const agreed = parseSessionExpires(header(res, 'Session-Expires', 'x'));
+    const says = (name: string): boolean => header(res, name) !== undefined;
     return {
-      seconds: agreed?.seconds ?? seconds,
+      seconds: agreed?.seconds ?? previous?.seconds ?? this.config.expiresSeconds,
       weRefresh: agreed?.refresher !== 'uas',
-      peerAllowsUpdate: lists(res, 'Allow', 'update'),
-      peerSupportsTimer: agreed !== undefined || lists(res, 'Supported', 'timer') || lists(res, 'Require', 'timer'),
+      peerAllowsUpdate: says('Allow') || !previous ? lists(res, 'Allow', 'update') : previous.peerAllowsUpdate,
+      peerSupportsTimer: agreed !== undefined || lists(res, 'Supported', 'timer') || lists(res, 'Require', 'timer')
+        || (previous?.peerSupportsTimer ?? false),
     };
   }
 
@@ -283,7 +290,7 @@ class Session {
     }
     if (this.stopped) return;
     if (res.status >= 200 && res.status < 300) {
-      this.negotiated = this.policy.negotiatedByAnswer(res, seconds) ?? this.negotiated;
+      this.negotiated = this.policy.negotiatedByAnswer(res, this.negotiated) ?? this.negotiated;
       this.log.debug({ seconds: this.negotiated.seconds, weRefresh: this.negotiated.weRefresh }, 'session refreshed');
       this.schedule();
       return;
