@@ -1,13 +1,17 @@
 /**
  * Session timers (RFC 4028) on the wire: a caller on the operator network
- * (SIPp on 127.0.0.2, no timer support, takes UPDATE) calls Kundtjänst's
- * number, which rings Erik's phone (1002, an agent; SIPp) straight through
- * the switch's B2BUA. The switch refreshes both legs with UPDATE at half
- * the interval; the product runs on a clock the test jumps forward, so the
- * half hours pass at once while the SIP is real.
+ * (SIPp on 127.0.0.2, no timer support, takes UPDATE) reaches Erik's phone
+ * (1002, an agent; SIPp), either straight through the switch's B2BUA
+ * (Kundtjänst's number ringing his extension) or through the contact
+ * center's queue with our media on both legs (Kort och spärr). The switch
+ * refreshes both legs with UPDATE at half the interval; the product runs on
+ * a clock the test jumps forward, so the half hours pass at once while the
+ * SIP is real.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../config/schema.js';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { CARD_NUMBER, setUpKort } from '../support/callbacks.js';
 import { assertSippOk, runSipp, startRegisteredSippPhone, type SippResult, type SippUas } from '../support/sipp.js';
 import { ShiftedClock } from '../support/clock.js';
 import { waitFor } from '../support/wait.js';
@@ -18,20 +22,23 @@ const ERIK = '1002';
 /** Half the interval the switch offers and asks for (sip.sessionTimers.expiresSeconds 1800): when it refreshes. */
 const HALF_INTERVAL_MS = 900_000;
 
-const clock = new ShiftedClock();
+let clock: ShiftedClock;
 let product: RunningProduct;
 const lines: Array<{ level: number; msg: string; why?: string; callId?: string }> = [];
 
-beforeAll(async () => {
-  product = await startProduct({
-    tweak: ringExtensionsDirectly, clock,
-    logger: createLogger('debug', { write: (line: string) => { lines.push(JSON.parse(line) as (typeof lines)[number]); } }),
+/** The product for the tests of a describe, on a clock of its own, its log lines in `lines`. */
+function runProduct(tweak: (c: Config) => void): void {
+  beforeAll(async () => {
+    clock = new ShiftedClock();
+    product = await startProduct({
+      tweak, clock,
+      logger: createLogger('debug', { write: (line: string) => { lines.push(JSON.parse(line) as (typeof lines)[number]); } }),
+    });
   });
-});
-
-afterAll(async () => {
-  await product?.stop();
-});
+  afterAll(async () => {
+    await product?.stop();
+  });
+}
 
 const erik = () => product.app.acd.agent(ERIK);
 
@@ -42,13 +49,14 @@ async function erikAnswersWith(scenario: string): Promise<SippUas> {
   return phone;
 }
 
-/** A caller on the operator network calling Kundtjänst, answered by Erik; `done` settles when its SIPp is done. */
-async function callErik(): Promise<{ done: Promise<SippResult> }> {
+/** A caller on the operator network calling `number`, answered by Erik; `done` settles when its SIPp is done. */
+async function callErik(number: string): Promise<{ done: Promise<SippResult> }> {
+  lines.length = 0;
   const call = runSipp({
-    scenario: 'uac-answer-refreshes.xml', remote: product.sipPort, service: KUNDTJANST,
+    scenario: 'uac-answer-refreshes.xml', remote: product.sipPort, service: number,
     keys: { caller: '+46701740650' }, extraArgs: ['-i', TRUNK_SOURCE_IP], timeoutMs: 60_000,
   });
-  await expect.poll(() => erik(), { timeout: 10_000 }).toMatchObject({ state: 'busy', otherCalls: [expect.any(String)] });
+  await expect.poll(() => erik()?.state, { timeout: 15_000 }).toBe('busy');
   return { done: call };
 }
 
@@ -63,28 +71,36 @@ const refreshed = (): number => lines.filter((l) => l.msg === 'session refreshed
 /** Why sessions expired (the switch's warnings). */
 const expiries = (): Array<string | undefined> => lines.filter((l) => l.msg === 'session expired: ending the call').map((l) => l.why);
 
-describe('session timers on a call through the switch', () => {
-  it('refreshes keep the call up over several intervals; a refresh answered 481 ends it on both legs and frees the agent', async () => {
-    const phone = await erikAnswersWith('uas-refreshes-then-481.xml');
-    lines.length = 0;
-    const call = await callErik();
-    expect(product.app.switch.sessionTimers.active).toBe(2);
+/**
+ * Three rounds of refreshes answered on both legs (an hour and a half, more
+ * than the interval) keep the call up; the fourth, answered 481 by Erik's
+ * phone, ends it on both legs.
+ */
+async function refreshesThen481(number: string): Promise<void> {
+  const phone = await erikAnswersWith('uas-refreshes-then-481.xml');
+  const call = await callErik(number);
+  await waitFor(() => product.app.switch.sessionTimers.active === 2, { what: 'both legs answered', timeoutMs: 5_000 });
 
-    // Three rounds of refreshes answered on both legs: an hour and a half, more than the interval, and the call is still up.
-    for (let round = 1; round <= 3; round++) {
-      clock.jump(HALF_INTERVAL_MS);
-      await waitFor(() => refreshed() === 2 * round, { what: `refresh round ${round} answered on both legs`, timeoutMs: 5_000 });
-      expect(updatesTo(phone)).toBe(round);
-    }
-    expect(erik()).toMatchObject({ state: 'busy' });
-    expect(expiries()).toEqual([]);
-    expect(product.app.switch.sessionTimers.active).toBe(2);
-
-    // The fourth: the phone has forgotten the call (481). Both legs get BYE.
+  for (let round = 1; round <= 3; round++) {
     clock.jump(HALF_INTERVAL_MS);
-    assertSippOk(await phone.exited, 1);
-    assertSippOk(await call.done, 1);
-    expect(expiries()).toEqual(['session refresh failed with 481']);
+    await waitFor(() => refreshed() === 2 * round, { what: `refresh round ${round} answered on both legs`, timeoutMs: 5_000 });
+    expect(updatesTo(phone)).toBe(round);
+  }
+  expect(erik()).toMatchObject({ state: 'busy' });
+  expect(expiries()).toEqual([]);
+  expect(product.app.switch.sessionTimers.active).toBe(2);
+
+  clock.jump(HALF_INTERVAL_MS);
+  assertSippOk(await phone.exited, 1);
+  assertSippOk(await call.done, 1);
+  expect(expiries()).toEqual(['session refresh failed with 481']);
+}
+
+describe('session timers on a call through the switch', () => {
+  runProduct(ringExtensionsDirectly);
+
+  it('refreshes keep the call up over several intervals; a refresh answered 481 ends it on both legs and frees the agent', async () => {
+    await refreshesThen481(KUNDTJANST);
     await expect.poll(() => erik()?.state, { timeout: 5_000 }).toBe('ready');
     expect(erik()?.otherCalls ?? []).toEqual([]);
     expect(product.app.switch.sessionTimers.active).toBe(0);
@@ -92,8 +108,7 @@ describe('session timers on a call through the switch', () => {
 
   it('a phone that stops answering refreshes: both legs get BYE before the interval is over, and the agent is free', async () => {
     const phone = await erikAnswersWith('uas-refresh-unanswered.xml');
-    lines.length = 0;
-    const call = await callErik();
+    const call = await callErik(KUNDTJANST);
 
     clock.jump(HALF_INTERVAL_MS);
     // The caller's leg answers its refresh; Erik's phone does not.
@@ -118,4 +133,23 @@ describe('session timers on a call through the switch', () => {
     assertSippOk(refused, 1);
     expect(product.app.switch.sessionTimers.active).toBe(0);
   });
+});
+
+describe('session timers on a call answered by the contact center', () => {
+  runProduct((c) => {
+    setUpKort(c);
+    // The callers here send no RTP: only the session timers may end their calls.
+    c.rtp.timeoutSeconds = 0;
+  });
+
+  it('the caller\'s and the agent\'s legs are refreshed; when the agent\'s phone answers 481 both get BYE, the call is ended and the agent freed', async () => {
+    const events: string[] = [];
+    product.app.acd.on((e) => { if (e.type === 'ended' || e.type === 'abandoned') events.push(e.type); });
+    await refreshesThen481(CARD_NUMBER);
+    await expect.poll(() => events, { timeout: 5_000 }).toEqual(['ended']);
+    // After the queue's wrap-up (1 s).
+    await expect.poll(() => erik()?.state, { timeout: 5_000 }).toBe('ready');
+    await expect.poll(() => product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+    expect(product.app.switch.sessionTimers.active).toBe(0);
+  }, 60_000);
 });
