@@ -46,7 +46,7 @@ export interface Negotiated {
   weRefresh: boolean;
   /** The peer takes UPDATE: refreshes go without SDP. */
   peerAllowsUpdate: boolean;
-  /** The peer supports timer: our refreshes ask it to stay the refresher's peer (refresher=uac). */
+  /** The peer supports timer: our 2xx to its refreshes say Require: timer. */
   peerSupportsTimer: boolean;
 }
 
@@ -74,6 +74,11 @@ function lists(msg: Srf.SipMessage, name: string, token: string): boolean {
   return (header(msg, name) ?? '').split(',').some((t) => t.trim().toLowerCase() === token);
 }
 
+/** Whether the peer takes UPDATE: as the message's Allow says, else as we knew before (a refresh and its 2xx rarely list Allow). */
+function allowsUpdate(msg: Srf.SipMessage, previous: Negotiated | undefined): boolean {
+  return previous && header(msg, 'Allow') === undefined ? previous.peerAllowsUpdate : lists(msg, 'Allow', 'update');
+}
+
 function minSe(msg: Srf.SipMessage): number | undefined {
   const value = /^\s*(\d{1,10})/.exec(header(msg, 'Min-SE') ?? '')?.[1];
   return value === undefined ? undefined : Number(value);
@@ -96,10 +101,6 @@ export class SessionTimers {
     this.sessions.clear();
   }
 
-  get enabled(): boolean {
-    return this.config.enabled;
-  }
-
   /** Our Min-SE, in seconds. */
   get minSeconds(): number {
     return this.config.minSeconds;
@@ -118,18 +119,19 @@ export class SessionTimers {
   }
 
   /**
-   * What we agree to for an INVITE we answer (a new one or a refresh): the
-   * interval asked for, cut down to ours and never below either Min-SE; the
-   * refresher it named, else the caller when it supports timer, else us.
+   * What we agree to for an INVITE we answer, or a refresh (`previous`: what
+   * was agreed before): the interval asked for, cut down to ours and never
+   * below either Min-SE; the refresher it named, else the caller when it
+   * supports timer, else us.
    */
-  negotiatedByRequest(req: Srf.SipMessage): Negotiated | undefined {
+  negotiatedByRequest(req: Srf.SipMessage, previous?: Negotiated): Negotiated | undefined {
     if (!this.config.enabled) return undefined;
     const asked = parseSessionExpires(header(req, 'Session-Expires', 'x'));
     const supportsTimer = lists(req, 'Supported', 'timer') || lists(req, 'Require', 'timer');
     const seconds = Math.max(Math.min(asked?.seconds ?? this.config.expiresSeconds, this.config.expiresSeconds),
       minSe(req) ?? 0, this.config.minSeconds);
     const refresher: Refresher = supportsTimer ? asked?.refresher ?? 'uac' : 'uas';
-    return { seconds, weRefresh: refresher === 'uas', peerAllowsUpdate: lists(req, 'Allow', 'update'), peerSupportsTimer: supportsTimer };
+    return { seconds, weRefresh: refresher === 'uas', peerAllowsUpdate: allowsUpdate(req, previous), peerSupportsTimer: supportsTimer };
   }
 
   /** The headers of an INVITE of ours: the interval we would like, and the least we accept. */
@@ -142,16 +144,15 @@ export class SessionTimers {
    * What the 2xx to an INVITE (or refresh) of ours agreed: its
    * Session-Expires, or else us refreshing at the interval so far (ours at
    * first). What the peer allows and supports stays as `previous` knew it
-   * unless the 2xx says (a 2xx to UPDATE rarely lists Allow).
+   * unless the 2xx says.
    */
   negotiatedByAnswer(res: Srf.SipMessage, previous?: Negotiated): Negotiated | undefined {
     if (!this.config.enabled) return undefined;
     const agreed = parseSessionExpires(header(res, 'Session-Expires', 'x'));
-    const says = (name: string): boolean => header(res, name) !== undefined;
     return {
       seconds: agreed?.seconds ?? previous?.seconds ?? this.config.expiresSeconds,
       weRefresh: agreed?.refresher !== 'uas',
-      peerAllowsUpdate: says('Allow') || !previous ? lists(res, 'Allow', 'update') : previous.peerAllowsUpdate,
+      peerAllowsUpdate: allowsUpdate(res, previous),
       peerSupportsTimer: agreed !== undefined || lists(res, 'Supported', 'timer') || lists(res, 'Require', 'timer')
         || (previous?.peerSupportsTimer ?? false),
     };
@@ -252,7 +253,7 @@ class Session {
       res.send(422, { headers: { 'Min-SE': String(tooBrief) } });
       return;
     }
-    const negotiated = this.policy.negotiatedByRequest(req);
+    const negotiated = this.policy.negotiatedByRequest(req, this.negotiated);
     if (negotiated) this.negotiated = negotiated;
     const { local } = this.dialog as unknown as DialogParts;
     const withSdp = reInvite || req.body.length > 0;

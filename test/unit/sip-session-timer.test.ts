@@ -219,6 +219,20 @@ describe('keeping a session', () => {
     expect(dialog.sent).toHaveLength(0);
   });
 
+  it('stays the refresher after a refresh from a peer without timer support, still by UPDATE', async () => {
+    const { clock, keep } = setUp();
+    const dialog = answered({ Allow: 'INVITE, ACK, BYE, UPDATE' });
+    keep(dialog);
+    await clock.advanceTo(100_000);
+    // A refresh of the peer's own, listing nothing: we answer as refresher and keep what we knew of it.
+    expect(dialog.refreshFromPeer('update', {})).toMatchObject({ status: 200, headers: { 'Session-Expires': '1800;refresher=uas' } });
+    expect(dialog.refreshFromPeer('update', {}).headers.Require).toBeUndefined();
+    await clock.advanceTo(999_999);
+    expect(dialog.sent).toHaveLength(0);
+    await clock.advanceTo(1_000_000);
+    expect(dialog.sent.map((s) => s.method)).toEqual(['UPDATE']);
+  });
+
   it('refuses a refresh asking for less than Min-SE with 422', () => {
     const { keep } = setUp();
     const dialog = answered({ Supported: 'timer' });
