@@ -81,7 +81,7 @@ export interface ForkOptions {
   /** The call's logger: one line per leg's outcome. */
   log: Logger;
   /** Each INVITE offers session timers (RFC 4028); keeping the winner's session is the caller's job (SessionTimers.keep). */
-  sessionTimers: Pick<SessionTimers, 'offerHeaders'>;
+  sessionTimers: Pick<SessionTimers, 'offerHeaders' | 'offerAfter422'>;
 }
 
 /** The leg that answered and its dialog, or the failure for the whole fork. */
@@ -157,11 +157,11 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
   let cancelled = false;
   let finished = false;
   const silence = farEndSilence(leg, opts.log);
-  const invite = srf.createUAC(leg.uri, {
+  const place = (session: Record<string, string>): Promise<Srf.Dialog> => srf.createUAC(leg.uri, {
     localSdp: opts.localSdp,
     proxy: leg.proxy,
     // drachtio-srf adds to the headers object it is given: one copy per leg.
-    headers: { ...leg.headers, ...opts.sessionTimers.offerHeaders() },
+    headers: { ...leg.headers, ...session },
     ...(leg.auth ? { auth: leg.auth } : {}),
   }, {
     // drachtio-srf calls it as (err, req), whatever its typings say.
@@ -174,6 +174,15 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
       silence.heard();
       if (!cancelled) opts.onProvisional?.(res, leg);
     },
+  });
+  const invite = place(opts.sessionTimers.offerHeaders()).catch((err: unknown) => {
+    // 422: the phone wants a longer session interval; asked once more with it (RFC 4028 section 7.4),
+    // in the same call (RFC 3261 section 8.1.3.5: same Call-ID, the next CSeq).
+    const again = cancelled ? undefined : opts.sessionTimers.offerAfter422(err);
+    if (!again) throw err;
+    opts.log.info({ uri: leg.uri, sessionExpires: again['Session-Expires'] }, 'session interval too brief for the phone: asked again');
+    const callId = request?.get('Call-ID');
+    return place({ ...again, ...(callId ? { 'Call-ID': callId, CSeq: '2 INVITE' } : {}) });
   }).then(
     (dialog): Srf.Dialog | number => {
       if (permit) holdWhileUp(dialog, permit);

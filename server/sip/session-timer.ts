@@ -9,8 +9,10 @@
  *   we answer gets Session-Expires and the refresher in the 2xx
  *   (`answerHeaders`), Require: timer when the caller supports timer. A
  *   caller that does not gets us as the refresher (section 9).
- * - Our own INVITEs offer Session-Expires and Min-SE (`offerHeaders`); the
- *   2xx says who refreshes (`negotiatedByAnswer`). A far end whose 2xx says
+ * - Our own INVITEs offer Session-Expires and Min-SE (`offerHeaders`); a
+ *   phone that answers 422 is asked again with its Min-SE (`offerAfter422`,
+ *   section 7.4, by ./fork.ts); the 2xx says who refreshes
+ *   (`negotiatedByAnswer`). A far end whose 2xx says
  *   nothing of timers gets us as the refresher all the same: a re-INVITE is
  *   always allowed, and it is our only way to find a dead phone.
  * - While the dialog is up (`keep`): the refresher sends UPDATE (when the
@@ -141,6 +143,19 @@ export class SessionTimers {
   }
 
   /**
+   * The headers to ask again with after our INVITE got `failure` (its error
+   * from drachtio-srf): for a 422, the interval its Min-SE asks for
+   * (section 7.4); undefined for any other failure, or a Min-SE we have
+   * already offered.
+   */
+  offerAfter422(failure: unknown): Record<string, string> | undefined {
+    const { status, res } = failure as { status?: number; res?: Srf.SipMessage };
+    const wanted = status === 422 && res ? minSe(res) : undefined;
+    if (!this.config.enabled || wanted === undefined || wanted <= this.config.expiresSeconds) return undefined;
+    return { 'Session-Expires': String(wanted), 'Min-SE': String(wanted), Supported: 'timer' };
+  }
+
+  /**
    * What the 2xx to an INVITE (or refresh) of ours agreed: its
    * Session-Expires, or else us refreshing at the interval so far (ours at
    * first). What the peer allows and supports stays as `previous` knew it
@@ -158,6 +173,12 @@ export class SessionTimers {
     };
   }
 
+  /** What an INVITE of ours asked for (its interval: ours, or a phone's Min-SE after 422); nothing known of the peer yet. */
+  private offered(invite: Srf.SipMessage): Negotiated {
+    const seconds = parseSessionExpires(header(invite, 'Session-Expires', 'x'))?.seconds ?? this.config.expiresSeconds;
+    return { seconds, weRefresh: true, peerAllowsUpdate: false, peerSupportsTimer: false };
+  }
+
   /**
    * Keeps an answered dialog's session alive as its INVITE and 2xx agreed
    * (ours or the far end's), until the dialog ends either way; when the
@@ -165,7 +186,7 @@ export class SessionTimers {
    */
   keep(dialog: Srf.Dialog, log: Logger, expired: () => void): void {
     const { req, res } = dialog as unknown as DialogParts;
-    const negotiated = dialog.type === 'uas' ? this.negotiatedByRequest(req) : this.negotiatedByAnswer(res);
+    const negotiated = dialog.type === 'uas' ? this.negotiatedByRequest(req) : this.negotiatedByAnswer(res, this.offered(req));
     if (!negotiated) return;
     const session = new Session(dialog, negotiated, this, this.timers, log, expired);
     this.sessions.add(session);

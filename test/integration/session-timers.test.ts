@@ -125,6 +125,20 @@ describe('session timers on a call through the switch', () => {
     expect(product.app.switch.sessionTimers.active).toBe(0);
   }, 60_000);
 
+  it('a phone wanting a longer session interval answers 422: it is asked again in the same call with its Min-SE, and answers', async () => {
+    const phone = await erikAnswersWith('uas-422-then-answer.xml');
+    lines.length = 0;
+    const call = await runSipp({
+      scenario: 'uac-basic.xml', remote: product.sipPort, service: KUNDTJANST, durationMs: 200,
+      keys: { caller: '+46701740650' }, extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    assertSippOk(call, 1);
+    assertSippOk(await phone.exited, 1);
+    expect(lines.filter((l) => l.msg === 'session interval too brief for the phone: asked again')).toHaveLength(1);
+    await expect.poll(() => erik()?.state, { timeout: 5_000 }).toBe('ready');
+    expect(product.app.switch.sessionTimers.active).toBe(0);
+  }, 30_000);
+
   it('an INVITE asking for a session interval below Min-SE gets 422 with the Min-SE', async () => {
     const refused = await runSipp({
       scenario: 'uac-session-too-brief.xml', remote: product.sipPort, service: KUNDTJANST,

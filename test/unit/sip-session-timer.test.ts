@@ -82,9 +82,9 @@ function answered(headers: Record<string, string>): StandInDialog {
   return new StandInDialog('uas', message(headers), message({}));
 }
 
-/** A dialog we placed (we are the UAC), answered with a 2xx carrying these headers. */
-function placed(headers: Record<string, string>): StandInDialog {
-  return new StandInDialog('uac', message({}), message(headers));
+/** A dialog we placed (we are the UAC) with an INVITE carrying `asked`, answered with a 2xx carrying `headers`. */
+function placed(headers: Record<string, string>, asked: Record<string, string> = {}): StandInDialog {
+  return new StandInDialog('uac', message(asked), message(headers));
 }
 
 describe('negotiating a session interval', () => {
@@ -123,6 +123,29 @@ describe('negotiating a session interval', () => {
     const off = setUp({ ...CONFIG, enabled: false }).timers;
     expect(off.answerHeaders(message({ Supported: 'timer' }))).toEqual({});
     expect(off.offerHeaders()).toEqual({});
+  });
+});
+
+describe('a phone that wants a longer interval than ours (422)', () => {
+  it('is asked again with its Min-SE, once, and never for another failure', () => {
+    const { timers } = setUp();
+    const failure = (status: number, headers: Record<string, string>) => ({ status, res: message(headers) });
+    expect(timers.offerAfter422(failure(422, { 'Min-SE': '3600' }))).toEqual({ 'Session-Expires': '3600', 'Min-SE': '3600', Supported: 'timer' });
+    // A Min-SE we already offered, or none: nothing better to ask with.
+    expect(timers.offerAfter422(failure(422, { 'Min-SE': '1800' }))).toBeUndefined();
+    expect(timers.offerAfter422(failure(422, {}))).toBeUndefined();
+    expect(timers.offerAfter422(failure(486, { 'Min-SE': '3600' }))).toBeUndefined();
+    expect(timers.offerAfter422(new Error('no response'))).toBeUndefined();
+  });
+
+  it('gets its session refreshed at half the interval it asked for, though its 2xx names none', async () => {
+    const { clock, keep } = setUp();
+    const dialog = placed({ Allow: 'INVITE, UPDATE' }, { 'Session-Expires': '3600', 'Min-SE': '3600' });
+    keep(dialog);
+    await clock.advanceTo(1_799_999);
+    expect(dialog.sent).toHaveLength(0);
+    await clock.advanceTo(1_800_000);
+    expect(dialog.sent).toMatchObject([{ method: 'UPDATE', headers: { 'Session-Expires': '3600;refresher=uac' } }]);
   });
 });
 
