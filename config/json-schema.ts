@@ -135,6 +135,8 @@ export const configSchema = {
             },
           },
         },
+        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for as many as the RTP port range carries)' },
+        maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
         sessionTimers: {
           type: 'object',
           additionalProperties: false,
@@ -145,8 +147,6 @@ export const configSchema = {
             minSeconds: { type: 'integer', minimum: 90, maximum: 86_400, default: 90, errorHint: 'must be a whole number of seconds 90..86400 (RFC 4028 allows no less than 90)' },
           },
         },
-        maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for as many as the RTP port range carries)' },
-        maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
       },
     },
     http: {

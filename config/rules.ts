@@ -177,6 +177,13 @@ export function checkConfigRules(config: Config): Issue | null {
   if (rtp.portMin > rtp.portMax) {
     return { path: ['rtp', 'portMin'], problem: `must not be greater than rtp.portMax (${rtp.portMin} > ${rtp.portMax})` };
   }
+  const timers = sip.sessionTimers;
+  if (timers.minSeconds > timers.expiresSeconds) {
+    return {
+      path: ['sip', 'sessionTimers', 'minSeconds'],
+      problem: `must not be greater than sip.sessionTimers.expiresSeconds (${timers.minSeconds} > ${timers.expiresSeconds})`,
+    };
+  }
   const reg = sip.registration;
   if (reg.minExpires > reg.maxExpires) {
     return { path: ['sip', 'registration', 'minExpires'], problem: `must not be greater than sip.registration.maxExpires (${reg.minExpires} > ${reg.maxExpires})` };
@@ -185,13 +192,6 @@ export function checkConfigRules(config: Config): Issue | null {
     return {
       path: ['sip', 'registration', 'defaultExpires'],
       problem: `must be between sip.registration.minExpires and maxExpires (${reg.minExpires}..${reg.maxExpires}), got ${reg.defaultExpires}`,
-    };
-  }
-  const timers = sip.sessionTimers;
-  if (timers.minSeconds > timers.expiresSeconds) {
-    return {
-      path: ['sip', 'sessionTimers', 'minSeconds'],
-      problem: `must not be greater than sip.sessionTimers.expiresSeconds (${timers.minSeconds} > ${timers.expiresSeconds})`,
     };
   }
   // The embedded engine listens on TCP for SIP and for SIP over WebSocket; HTTP is TCP too.
