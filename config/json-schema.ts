@@ -152,6 +152,16 @@ export const configSchema = {
         },
         maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for as many as the RTP port range carries)' },
         maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
+        sessionTimers: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: true, errorHint: 'must be true or false' },
+            expiresSeconds: { type: 'integer', minimum: 90, maximum: 86_400, default: 1800, errorHint: 'must be a whole number of seconds 90..86400' },
+            minSeconds: { type: 'integer', minimum: 90, maximum: 86_400, default: 90, errorHint: 'must be a whole number of seconds 90..86400 (RFC 4028 allows no less than 90)' },
+          },
+        },
       },
     },
     http: {

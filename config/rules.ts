@@ -179,6 +179,13 @@ export function checkConfigRules(config: Config): Issue | null {
   if (rtp.portMin > rtp.portMax) {
     return { path: ['rtp', 'portMin'], problem: `must not be greater than rtp.portMax (${rtp.portMin} > ${rtp.portMax})` };
   }
+  const timers = sip.sessionTimers;
+  if (timers.minSeconds > timers.expiresSeconds) {
+    return {
+      path: ['sip', 'sessionTimers', 'minSeconds'],
+      problem: `must not be greater than sip.sessionTimers.expiresSeconds (${timers.minSeconds} > ${timers.expiresSeconds})`,
+    };
+  }
   const reg = sip.registration;
   if (reg.minExpires > reg.maxExpires) {
     return { path: ['sip', 'registration', 'minExpires'], problem: `must not be greater than sip.registration.maxExpires (${reg.minExpires} > ${reg.maxExpires})` };

@@ -112,6 +112,21 @@ export interface SipConfig {
   maxConcurrentCalls?: number;
   /** New calls get 503 while the event loop runs later than this (ms, smoothed over about a second); unset: not watched. */
   maxEventLoopDelayMs?: number;
+  sessionTimers: SessionTimerConfig;
+}
+
+/**
+ * SIP session timers (RFC 4028): every call the switch is party to is
+ * refreshed (UPDATE, or re-INVITE with the same SDP) within its interval,
+ * and ended on every leg when a refresh fails or none comes, so a lost BYE
+ * cannot leave a call, and an agent, busy for ever.
+ */
+export interface SessionTimerConfig {
+  enabled: boolean;
+  /** Seconds: the interval we offer, and the longest we accept from a caller. */
+  expiresSeconds: number;
+  /** Seconds (90 or more, RFC 4028): an INVITE asking for less gets 422 with this Min-SE. */
+  minSeconds: number;
 }
 
 export interface HttpConfig {

@@ -164,11 +164,11 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     stops.push(() => srf.disconnect());
     await connect(srf, target, logger);
     // The switch's own parts; calls are refused (503) by the SIP server until the router is attached below.
-    const sw = createSwitch(srf, config, logger, throttle);
+    const clock = opts.clock ?? new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
+    const sw = createSwitch(srf, config, logger, { clock, throttle });
     stops.push(() => sw.stop());
     const media = await startMedia(srf, config, logger);
     stops.push(() => media.close());
-    const clock = opts.clock ?? new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
     const store: AcdStore = config.redisUrl
       ? new RedisStore({ url: config.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
       : new MemoryStore({ dataDir: resolve(config.dataDir) });
@@ -184,7 +184,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       logger.child({ component: 'avalanche' }));
     // Listening before the ACD starts: an offer the start makes (a callback restored with a ready agent) is rung.
     const center = new CallCenter({
-      config, telephony: new SrfTelephony(srf, media), media, prompts, acd, clock, flows,
+      config, telephony: new SrfTelephony({ srf, sessionTimers: sw.sessionTimers }, media), media, prompts, acd, clock, flows,
       registrar: sw.registrar, legs: sw.legs,
       announcements, avalanche,
       logger: logger.child({ component: 'calls' }),
@@ -197,17 +197,18 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     await center.start();
     const onAnswered = agentsOnCall(acd);
     const features = new FeatureCodes({
-      config, srf, media, prompts, acd, clock, flows, avalanche,
+      config, sip: { srf, sessionTimers: sw.sessionTimers }, media, prompts, acd, clock, flows, avalanche,
       loggedOutByCode: center.loggedOutByCode,
       entrance: center, pinTries,
       logger: logger.child({ component: 'feature-codes' }),
     });
-    const greeting = new GreetThenConnect({ srf, media, prompts, legs: sw.legs, onAnswered });
+    const greeting = new GreetThenConnect({ sip: { srf, sessionTimers: sw.sessionTimers }, media, prompts, legs: sw.legs, onAnswered });
     stops.push(running.onChange(reconfigureParts({
       acd, switch: sw, announcements, avalanche, features, flows, center, logger: logger.child({ component: 'running-config' }),
     })));
     const router = attachRouter({
       srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload,
+      sessionTimers: sw.sessionTimers,
       entrance: center, greeting, features, onAnswered,
       logger: logger.child({ component: 'switch' }),
     });

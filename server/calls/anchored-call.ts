@@ -8,18 +8,29 @@
  *   capacity: server/sip/overload.ts), then the INVITE is answered with the
  *   endpoint's SDP.
  * - Our own calls ring every leg at once (server/sip/fork.ts).
+ * - Every answered leg keeps a session timer (RFC 4028,
+ *   server/sip/session-timer.ts) on the switch's clock, the calls' own: a
+ *   leg whose session expires was sent BYE and counts as hung up, so the
+ *   line ends the call on its other leg and the agent is freed.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
 import { fork, type Leg } from '../sip/fork.js';
 import { RETRY_AFTER_SECONDS } from '../sip/overload.js';
+import type { SessionTimers } from '../sip/session-timer.js';
 import { AnchoredLine } from './line.js';
 import type { CallLine, PlacedLeg, Telephony } from './telephony.js';
 
+/** What a call needs of the switch: drachtio-srf, and the session timers every answered leg keeps. */
+export interface SipSide {
+  srf: Srf;
+  sessionTimers: SessionTimers;
+}
+
 export class AnchoredCall extends AnchoredLine {
-  constructor(private readonly srf: Srf, media: MediaServer, log: Logger) {
-    super(new SrfTelephony(srf, media), media, log);
+  constructor(private readonly sip: SipSide, media: MediaServer, log: Logger) {
+    super(new SrfTelephony(sip, media), media, log);
   }
 
   /** Answers the caller with our media. False when the call could not be answered (the caller got a final response). */
@@ -39,36 +50,44 @@ export class AnchoredCall extends AnchoredLine {
     }
     let dialog: Srf.Dialog;
     try {
-      dialog = await this.srf.createUAS(req, res, { localSdp: endpoint.localSdp });
+      dialog = await this.sip.srf.createUAS(req, res, { localSdp: endpoint.localSdp, headers: this.sip.sessionTimers.answerHeaders(req) });
     } catch (err) {
       this.log.info({ status: (err as { status?: number }).status }, 'caller left before the answer');
       await endpoint.destroy();
       await this.hangup();
       return false;
     }
-    this.answered(endpoint, placedLeg(dialog));
+    this.answered(endpoint, placedLeg(dialog, this.sip.sessionTimers, this.log));
     return true;
   }
 }
 
 export class SrfTelephony implements Telephony {
-  constructor(private readonly srf: Srf, private readonly media: MediaServer) {}
+  constructor(private readonly sip: SipSide, private readonly media: MediaServer) {}
 
   async answer(req: Srf.SrfRequest, res: Srf.SrfResponse, log: Logger): Promise<CallLine | undefined> {
-    const call = new AnchoredCall(this.srf, this.media, log);
+    const call = new AnchoredCall(this.sip, this.media, log);
     return (await call.answer(req, res)) ? call : undefined;
   }
 
   async dial(legs: readonly Leg[], endpoint: Endpoint, signal: AbortSignal, log: Logger): Promise<PlacedLeg | number> {
-    const result = await fork(this.srf, legs, { localSdp: endpoint.localSdp, signal, log });
-    return 'status' in result ? result.status : placedLeg(result.dialog);
+    const { srf, sessionTimers } = this.sip;
+    const result = await fork(srf, legs, { localSdp: endpoint.localSdp, signal, log, sessionTimers });
+    return 'status' in result ? result.status : placedLeg(result.dialog, sessionTimers, log);
   }
 }
 
-function placedLeg(dialog: Srf.Dialog): PlacedLeg {
+/** An answered leg: the far end is gone when it hangs up or its session expires (we sent BYE then). */
+function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger): PlacedLeg {
+  const hangups: Array<() => void> = [];
+  const gone = (): void => {
+    for (const fn of hangups.splice(0)) fn();
+  };
+  dialog.on('destroy', gone);
+  sessionTimers.keep(dialog, log, gone);
   return {
     remoteSdp: dialog.remote.sdp,
-    onHangup: (fn) => { dialog.on('destroy', fn); },
+    onHangup: (fn) => { hangups.push(fn); },
     // A dialog the far end already ended needs nothing more.
     hangup: () => dialog.destroy(undefined, () => {}),
   };

@@ -33,7 +33,7 @@ import { promptFile, type PromptSet } from '../../media/speech.js';
 import type { Acd, Clock } from '../acd/index.js';
 import type { FlowLibrary } from '../ivr/loader.js';
 import type { Entrance, FeatureCodeHandler } from '../sip/ports.js';
-import { AnchoredCall } from './anchored-call.js';
+import { AnchoredCall, type SipSide } from './anchored-call.js';
 import type { AvalancheStore } from './avalanche.js';
 import type { PinTries } from './pin-tries.js';
 
@@ -86,7 +86,7 @@ export function parseFeatureCode(dialled: string, codes: FeatureCodesConfig): Fe
 
 export interface FeatureCodesOptions {
   config: Pick<Config, 'featureCodes' | 'operators' | 'extensions'>;
-  srf: Srf;
+  sip: SipSide;
   media: MediaServer;
   prompts: PromptSet;
   acd: Acd;
@@ -214,8 +214,8 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
 
   /** Answers, plays the confirmation to its end (its tail of silence lets the phone play the last word), then hangs up. */
   private async confirm(req: Srf.SrfRequest, res: Srf.SrfResponse, answer: Confirmation, log: Logger): Promise<void> {
-    const { srf, media, prompts } = this.opts;
-    const call = new AnchoredCall(srf, media, log);
+    const { sip, media, prompts } = this.opts;
+    const call = new AnchoredCall(sip, media, log);
     if (!(await call.answer(req, res))) return;
     await call.caller.play(promptFile(prompts, 'sv', answer)).catch(() => {});
     await call.hangup();

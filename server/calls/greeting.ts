@@ -16,13 +16,13 @@ import type { MediaServer } from '../../media/port.js';
 import { musicFile, promptFile, type PromptSet } from '../../media/speech.js';
 import { presentationHeaders, type LegBuilder } from '../sip/legs.js';
 import type { Caller, GreetedNumber, Greeting, OnAnswered } from '../sip/ports.js';
-import { AnchoredCall } from './anchored-call.js';
+import { AnchoredCall, type SipSide } from './anchored-call.js';
 
 /** How long the greeting waits for a key after the welcome prompt. */
 const GREETING_KEY_TIMEOUT_MS = 2_000;
 
 export interface GreetingOptions {
-  srf: Srf;
+  sip: SipSide;
   media: MediaServer;
   prompts: PromptSet;
   legs: LegBuilder;
@@ -33,8 +33,8 @@ export class GreetThenConnect implements Greeting {
   constructor(private readonly opts: GreetingOptions) {}
 
   async answer(req: Srf.SrfRequest, res: Srf.SrfResponse, caller: Caller, number: GreetedNumber, log: Logger): Promise<void> {
-    const { srf, media } = this.opts;
-    const call = new AnchoredCall(srf, media, log);
+    const { sip, media } = this.opts;
+    const call = new AnchoredCall(sip, media, log);
     if (!(await call.answer(req, res))) return;
     try {
       await this.greetThenRing(call, req, caller, number, log);

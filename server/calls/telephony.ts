@@ -54,7 +54,7 @@ export interface CallLine {
 export interface PlacedLeg {
   /** The far end's SDP answer to our offer. */
   readonly remoteSdp: string;
-  /** `fn` runs once when the far end hangs up. */
+  /** `fn` runs once when the far end hangs up, or its session expired (RFC 4028: we sent BYE). */
   onHangup(fn: () => void): void;
   /** BYE; a leg the far end already ended needs nothing more. */
   hangup(): void;

@@ -14,6 +14,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { DIAL_OUT_REFUSED, admitLeg, fork, type Leg } from './fork.js';
 import type { CallEnded } from './ports.js';
+import type { SessionTimers } from './session-timer.js';
 
 /** The caller's side of a call the switch connects. */
 export interface B2buaCall {
@@ -21,6 +22,8 @@ export interface B2buaCall {
   req: Srf.SrfRequest;
   res: Srf.SrfResponse;
   log: Logger;
+  /** Session timers on both legs: a leg whose session expires ends the call as a hang-up does. */
+  sessionTimers: SessionTimers;
   /** Called once the call is up; what it returns is called once when it ends. */
   answered: () => CallEnded;
 }
@@ -46,13 +49,13 @@ export async function ringPhones(call: B2buaCall, legs: readonly Leg[]): Promise
  * early media is not passed on, since only one phone's could be.
  */
 async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void> {
-  const { srf, req, res, log } = call;
+  const { srf, req, res, log, sessionTimers } = call;
   const callerLeft = new AbortController();
   // The SIP server has already answered the CANCEL and the INVITE (487).
   req.on('cancel', () => callerLeft.abort());
   let ringing = false;
   const result = await fork(srf, legs, {
-    localSdp: req.body, signal: callerLeft.signal, log,
+    localSdp: req.body, signal: callerLeft.signal, log, sessionTimers,
     onProvisional: (provisional) => {
       if (ringing || provisional.status < 180 || res.finalResponseSent || callerLeft.signal.aborted) return;
       ringing = true;
@@ -69,16 +72,17 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   let calleeGone = false;
   let caller: Srf.Dialog | undefined;
   let ended: CallEnded | undefined;
-  callee.on('destroy', () => {
+  const onCalleeGone = (): void => {
     calleeGone = true;
     if (!caller) return;
     log.info('callee hung up');
     caller.destroy(undefined, () => {});
     void ended?.();
-  });
+  };
+  callee.on('destroy', onCalleeGone);
   try {
     if (callerLeft.signal.aborted) throw new Error('cancelled');
-    caller = await srf.createUAS(req, res, { localSdp: callee.remote.sdp });
+    caller = await srf.createUAS(req, res, { localSdp: callee.remote.sdp, headers: sessionTimers.answerHeaders(req) });
   } catch {
     log.info('caller gave up as the phone answered');
     if (!calleeGone) callee.destroy(undefined, () => {});
@@ -91,16 +95,19 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   }
   log.info({ uri: result.leg.uri }, 'call answered');
   ended = call.answered();
-  caller.on('destroy', () => {
+  const onCallerGone = (): void => {
     log.info('caller hung up');
     callee.destroy(undefined, () => {});
     void ended?.();
-  });
+  };
+  caller.on('destroy', onCallerGone);
+  sessionTimers.keep(callee, log, onCalleeGone);
+  sessionTimers.keep(caller, log, onCallerGone);
 }
 
 /** One leg through drachtio-srf's createB2BUA, which passes the callee's failure on to the caller. */
 export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
-  const { srf, req, res, log } = call;
+  const { srf, req, res, log, sessionTimers } = call;
   const permit = admitLeg(leg);
   if (permit === undefined) {
     res.send(DIAL_OUT_REFUSED);
@@ -108,24 +115,34 @@ export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
   }
   try {
     const { uas, uac } = await srf.createB2BUA(req, res, leg.uri, {
-      headers: leg.headers,
+      headers: { ...leg.headers, ...sessionTimers.offerHeaders() },
+      // Session timers of our own on the caller's side: only on the 2xx (RFC 4028 has none on other responses).
+      // drachtio-srf hands it the callee's response, whatever its typings say.
+      responseHeaders: (uacRes: unknown) => {
+        const { status } = uacRes as Srf.SrfResponse;
+        return status >= 200 && status < 300 ? sessionTimers.answerHeaders(req) : {};
+      },
       ...(leg.proxy ? { proxy: leg.proxy } : {}),
       ...(leg.auth ? { auth: leg.auth } : {}),
     });
     log.info({ uri: leg.uri }, 'call answered');
     const ended = call.answered();
-    uas.on('destroy', () => {
+    const onCallerGone = (): void => {
       log.info('caller hung up');
       permit?.release();
       uac.destroy(undefined, () => {});
       void ended();
-    });
-    uac.on('destroy', () => {
+    };
+    const onCalleeGone = (): void => {
       log.info('callee hung up');
       permit?.release();
       uas.destroy(undefined, () => {});
       void ended();
-    });
+    };
+    uas.on('destroy', onCallerGone);
+    uac.on('destroy', onCalleeGone);
+    sessionTimers.keep(uas, log, onCallerGone);
+    sessionTimers.keep(uac, log, onCalleeGone);
   } catch (err) {
     permit?.release();
     const status = (err as { status?: number }).status;

@@ -21,6 +21,8 @@
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { onceEnded } from './dialog-end.js';
+import type { SessionTimers } from './session-timer.js';
 
 /** One phone or number to ring. */
 export interface Leg {
@@ -64,18 +66,9 @@ export function admitLeg(leg: Leg): LegPermit | null | undefined {
   return leg.admit ? leg.admit() : null;
 }
 
-/**
- * Holds the permit for as long as the dialog lasts: released when the far
- * end hangs up ('destroy') or we do (destroy(), which drachtio-srf does not
- * announce with an event).
- */
+/** Holds the permit for as long as the dialog lasts. */
 export function holdWhileUp(dialog: Srf.Dialog, permit: LegPermit): void {
-  dialog.once('destroy', () => permit.release());
-  const destroy = dialog.destroy.bind(dialog) as (...args: unknown[]) => unknown;
-  (dialog as unknown as { destroy: (...args: unknown[]) => unknown }).destroy = (...args: unknown[]) => {
-    permit.release();
-    return destroy(...args);
-  };
+  onceEnded(dialog, () => permit.release());
 }
 
 export interface ForkOptions {
@@ -87,6 +80,8 @@ export interface ForkOptions {
   onProvisional?: (res: Srf.SrfResponse, leg: Leg) => void;
   /** The call's logger: one line per leg's outcome. */
   log: Logger;
+  /** Each INVITE offers session timers (RFC 4028); keeping the winner's session is the caller's job (SessionTimers.keep). */
+  sessionTimers: Pick<SessionTimers, 'offerHeaders' | 'offerAfter422'>;
 }
 
 /** The leg that answered and its dialog, or the failure for the whole fork. */
@@ -162,11 +157,11 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
   let cancelled = false;
   let finished = false;
   const silence = farEndSilence(leg, opts.log);
-  const invite = srf.createUAC(leg.uri, {
+  const place = (session: Record<string, string>): Promise<Srf.Dialog> => srf.createUAC(leg.uri, {
     localSdp: opts.localSdp,
     proxy: leg.proxy,
     // drachtio-srf adds to the headers object it is given: one copy per leg.
-    headers: { ...leg.headers },
+    headers: { ...leg.headers, ...session },
     ...(leg.auth ? { auth: leg.auth } : {}),
   }, {
     // drachtio-srf calls it as (err, req), whatever its typings say.
@@ -179,6 +174,15 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
       silence.heard();
       if (!cancelled) opts.onProvisional?.(res, leg);
     },
+  });
+  const invite = place(opts.sessionTimers.offerHeaders()).catch((err: unknown) => {
+    // 422: the phone wants a longer session interval; asked once more with it (RFC 4028 section 7.4),
+    // in the same call (RFC 3261 section 8.1.3.5: same Call-ID, the next CSeq).
+    const again = cancelled ? undefined : opts.sessionTimers.offerAfter422(err);
+    if (!again) throw err;
+    opts.log.info({ uri: leg.uri, sessionExpires: again['Session-Expires'] }, 'session interval too brief for the phone: asked again');
+    const callId = request?.get('Call-ID');
+    return place({ ...again, ...(callId ? { 'Call-ID': callId, CSeq: '2 INVITE' } : {}) });
   }).then(
     (dialog): Srf.Dialog | number => {
       if (permit) holdWhileUp(dialog, permit);

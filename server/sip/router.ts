@@ -2,10 +2,11 @@
  * The router: every new INVITE goes through drachtio-srf middleware, one
  * step each (./invite.ts):
  *
- *   srf.use('invite', [takeCall, overload, authenticate, featureCodes, route])
+ *   srf.use('invite', [takeCall, overload, sessionInterval, authenticate, featureCodes, route])
  *
  * - takeCall: a stopping switch takes no new call (503); the call gets its logger.
  * - overload: refused with 503 when the switch is overloaded (./overload.ts).
+ * - sessionInterval: a Session-Expires below our Min-SE gets 422 (./session-timer.ts).
  * - authenticate: the operator trunk by source address, an extension by
  *   digest authentication, throttled (./authenticate.ts, ./proof.ts).
  * - featureCodes: an extension's feature codes (*21 ...) go to the feature
@@ -35,6 +36,7 @@ import type { Directory } from './directory.js';
 import { callerOf, localsOf, middleware, startLocals, type InviteStep, type Middleware } from './invite.js';
 import { presentationHeaders, type LegBuilder } from './legs.js';
 import { RETRY_AFTER_SECONDS, type OverloadGuard } from './overload.js';
+import type { SessionTimers } from './session-timer.js';
 import type { Entrance, FeatureCodeHandler, GreetedNumber, Greeting, OnAnswered } from './ports.js';
 
 export type CallTarget =
@@ -51,6 +53,8 @@ export interface RouterOptions {
   throttle: AuthThrottle;
   legs: LegBuilder;
   overload: OverloadGuard;
+  /** Session timers (RFC 4028): too brief an interval is refused here; the calls it connects keep theirs. */
+  sessionTimers: SessionTimers;
   logger: Logger;
   /** Calls to service numbers: the contact center. */
   entrance: Entrance;
@@ -80,6 +84,7 @@ export class Router {
     const steps: InviteStep[] = [
       this.takeCall,
       this.overload,
+      this.sessionInterval,
       authenticate({ directory: opts.directory, auth: opts.auth, throttle: opts.throttle }),
       this.featureCodes,
       this.route,
@@ -114,6 +119,17 @@ export class Router {
       localsOf(req).slot = slot;
     }
     next();
+  };
+
+  /** An INVITE asking for a session interval shorter than our Min-SE gets 422 with it (RFC 4028 section 9). */
+  private readonly sessionInterval: InviteStep = (req, res, next) => {
+    const minSe = this.opts.sessionTimers.tooBrief(req);
+    if (minSe === undefined) {
+      next();
+      return;
+    }
+    localsOf(req).log.info({ sessionExpires: req.get('Session-Expires'), minSe }, 'session interval too brief: 422');
+    res.send(422, { headers: { 'Min-SE': String(minSe) } });
   };
 
   /** An extension's feature code goes to the handler; anything else, and every call from the trunk, on to route. */
@@ -195,7 +211,7 @@ export class Router {
   private b2bua(req: Srf.SrfRequest, res: Srf.SrfResponse, onCall: readonly string[]): B2buaCall {
     const { log, slot } = localsOf(req);
     return {
-      srf: this.opts.srf, req, res, log,
+      srf: this.opts.srf, req, res, log, sessionTimers: this.opts.sessionTimers,
       answered: () => {
         if (slot) slot.answered = true;
         const ended = this.opts.onAnswered(onCall, req.get('Call-ID'), log);

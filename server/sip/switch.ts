@@ -21,6 +21,7 @@ import { OverloadGuard, callsTheMediaCarries } from './overload.js';
 import { LegBuilder } from './legs.js';
 import { AuthThrottle } from './throttle.js';
 import { DialOutPolicy } from './dial-out.js';
+import { SessionTimers, type Timers } from './session-timer.js';
 
 export interface Switch {
   directory: Directory;
@@ -35,6 +36,8 @@ export interface Switch {
   dialOut: DialOutPolicy;
   /** Refuses new calls when the switch is overloaded (sip.maxConcurrentCalls, by default what the RTP ports carry; sip.maxEventLoopDelayMs). */
   overload: OverloadGuard;
+  /** Session timers (RFC 4028) on every call the switch is party to (sip.sessionTimers). */
+  sessionTimers: SessionTimers;
   stop(): void;
 }
 
@@ -48,7 +51,15 @@ export function createThrottle(config: Config, logger: Logger): AuthThrottle {
   });
 }
 
-export function createSwitch(srf: Srf, config: Config, logger: Logger, throttle = createThrottle(config, logger)): Switch {
+export interface SwitchOptions {
+  /** Time for the session timers: the calls' and the ACD's clock. */
+  clock: Timers;
+  /** Made beforehand when the embedded SIP server must ask it too; default a new one. */
+  throttle?: AuthThrottle;
+}
+
+export function createSwitch(srf: Srf, config: Config, logger: Logger, opts: SwitchOptions): Switch {
+  const throttle = opts.throttle ?? createThrottle(config, logger);
   const log = logger.child({ component: 'switch' });
   const directory = new Directory(config);
   const auth = new DigestAuthenticator({ realm: config.sip.domain, ...config.sip.digest });
@@ -59,6 +70,7 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger, throttle 
     logger: log,
   });
   overload.start();
+  const sessionTimers = new SessionTimers(config.sip.sessionTimers, opts.clock);
   const dialOut = new DialOutPolicy({ config: config.dialOut, countryCode: config.company.countryCode, logger: log });
   const legs = new LegBuilder({
     registrar, domain: config.sip.domain, trunk: () => directory.outboundTrunk, policy: dialOut,
@@ -79,6 +91,7 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger, throttle 
   const stop = (): void => {
     registrar.stop();
     overload.stop();
+    sessionTimers.stop();
   };
-  return { directory, auth, throttle, registrar, legs, dialOut, overload, stop };
+  return { directory, auth, throttle, registrar, legs, dialOut, overload, sessionTimers, stop };
 }

@@ -15,6 +15,7 @@ import { ringExtensionsDirectly, startProduct, testConfig, TRUNK_SOURCE_IP, type
 import { UdpPeer } from '../support/raw-sip.js';
 import { assertSippOk, describeSippResult, runSipp, startRegisteredSippPhone, type SippResult } from '../support/sipp.js';
 import { waitFor } from '../support/wait.js';
+import { RealClock } from '../../server/acd/index.js';
 
 let product: RunningProduct;
 
@@ -156,7 +157,7 @@ describe('before the router is attached', () => {
         srf.on('connect', (err) => (err ? reject(err) : resolve()));
         void srf.connect({ host: '127.0.0.1', port: sipd.control.port, secret: config.drachtio.secret });
       });
-      const sw = createSwitch(srf, config, logger);
+      const sw = createSwitch(srf, config, logger, { clock: new RealClock() });
       await waitFor(() => sipd.control.routesFor('REGISTER').length === 1, { what: 'the switch to take REGISTER' });
 
       const early = rawInvite(udp.port);
@@ -165,7 +166,7 @@ describe('before the router is attached', () => {
 
       const unanswered = async () => { throw new Error('not reached: the caller is not authenticated'); };
       attachRouter({
-        srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload, logger,
+        srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload, sessionTimers: sw.sessionTimers, logger,
         entrance: { answer: unanswered }, greeting: { answer: unanswered },
         features: { match: () => undefined, handle: unanswered },
         onAnswered: () => async () => {},

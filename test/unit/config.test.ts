@@ -48,6 +48,7 @@ describe('the demo company in config/default.yaml', () => {
     const reg = config.sip.registration;
     expect(reg.minExpires).toBeLessThanOrEqual(reg.defaultExpires);
     expect(reg.defaultExpires).toBeLessThanOrEqual(reg.maxExpires);
+    expect(config.sip.sessionTimers).toEqual({ enabled: true, expiresSeconds: 1800, minSeconds: 90 });
   });
 
   it('answers the main number and the nine local numbers, each with a service waiting in an existing queue', () => {
@@ -258,6 +259,17 @@ describe('bad configuration stops start-up with one line naming file, path and p
   it('a port out of range in a file', () => {
     const file = overlay('http:\n  port: 70000\n');
     expect(errorFor({ CONFIG: file })).toBe(`${file}: http.port: must be a port number 1..65535, got number 70000`);
+  });
+
+  it('session timers below RFC 4028\'s 90 seconds, or a Min-SE above the interval', () => {
+    const tooBrief = overlay('sip:\n  sessionTimers: { minSeconds: 30 }\n');
+    expect(errorFor({ CONFIG: tooBrief })).toBe(
+      `${tooBrief}: sip.sessionTimers.minSeconds: must be a whole number of seconds 90..86400 (RFC 4028 allows no less than 90), got number 30`,
+    );
+    const upsideDown = overlay('sip:\n  sessionTimers: { expiresSeconds: 600, minSeconds: 900 }\n');
+    expect(errorFor({ CONFIG: upsideDown })).toMatch(/sip\.sessionTimers\.minSeconds: must not be greater than sip\.sessionTimers\.expiresSeconds \(900 > 600\)/);
+    expect(loadConfig({ env: { CONFIG: overlay('sip:\n  sessionTimers: { enabled: false }\n') } }).sip.sessionTimers)
+      .toEqual({ enabled: false, expiresSeconds: 1800, minSeconds: 90 });
   });
 
   it('a bad log level', () => {

@@ -10,6 +10,7 @@ import { createSwitch } from '../../server/sip/switch.js';
 import { loadConfig } from '../../server/config/load.js';
 import { validateConfig } from '../../config/validate.js';
 import { formatPath } from '../../config/validation-kit.js';
+import { RealClock } from '../../server/acd/index.js';
 
 interface Warning { fields: Record<string, unknown>; msg: string }
 
@@ -112,7 +113,7 @@ describe('the call limit is on by default', () => {
   it('the demo configuration leaves it out, and the switch takes the derived limit', () => {
     const config = loadConfig({ env: {} });
     expect(config.sip.maxConcurrentCalls).toBeUndefined();
-    const sw = createSwitch(new Srf(), config, pino({ level: 'silent' }));
+    const sw = createSwitch(new Srf(), config, pino({ level: 'silent' }), { clock: new RealClock() });
     try {
       expect(sw.overload.enabled).toBe(true);
       expect(sw.overload.maxConcurrentCalls).toBe(250);

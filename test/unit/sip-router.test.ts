@@ -14,6 +14,7 @@ import { OverloadGuard } from '../../server/sip/overload.js';
 import { MAX_WAITING_PER_USER } from '../../server/sip/throttle.js';
 import { attachRouter } from '../../server/sip/router.js';
 import type { Caller, Entrance, FeatureCodeHandler } from '../../server/sip/ports.js';
+import { RealClock } from '../../server/acd/index.js';
 
 const TRUNK = '127.0.0.2';
 const PHONE = '127.0.0.1';
@@ -38,7 +39,7 @@ function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance; slowdow
   config.trunks[0]!.trustedSources = [TRUNK];
   if (opts.slowdownDelayMs !== undefined) config.sip.throttle.slowdownDelayMs = opts.slowdownDelayMs;
   const srf = new Srf();
-  const sw: Switch = createSwitch(srf, config, log);
+  const sw: Switch = createSwitch(srf, config, log, { clock: new RealClock() });
   sw.stop();
   const overload = new OverloadGuard({ ...(opts.maxConcurrentCalls !== undefined ? { maxConcurrentCalls: opts.maxConcurrentCalls } : {}), logger: log });
   const asked: Asked = { matched: [], handled: [], answered: [] };
@@ -59,7 +60,7 @@ function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance; slowdow
     },
   };
   const router = attachRouter({
-    srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload, logger: log,
+    srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload, sessionTimers: sw.sessionTimers, logger: log,
     entrance, features,
     greeting: { answer: async (_req, res) => res.send(500) },
     onAnswered: () => async () => {},
@@ -68,10 +69,11 @@ function setUp(opts: { maxConcurrentCalls?: number; entrance?: Entrance; slowdow
   return { srf, sw, router, overload, asked, password };
 }
 
-/** An INVITE from `source` for `dialled`; `auth` signs it as that extension with its password. */
-function invite(sw: Switch, source: string, dialled: string, auth?: { extension: string; password: string }): Srf.SrfRequest {
+/** An INVITE from `source` for `dialled`; `auth` signs it as that extension with its password; `extra`: more headers (lower case). */
+function invite(sw: Switch, source: string, dialled: string, auth?: { extension: string; password: string },
+  extra: Record<string, string> = {}): Srf.SrfRequest {
   const uri = `sip:${dialled}@vaxel.local`;
-  const headers: Record<string, string> = { 'call-id': `call-${Math.random()}` };
+  const headers: Record<string, string> = { 'call-id': `call-${Math.random()}`, ...extra };
   if (auth) {
     const nonce = /nonce="([^"]+)"/.exec(sw.auth.challenges(undefined)[0]!)![1]!;
     const ha1 = md5(`${auth.extension}:${sw.auth.realm}:${auth.password}`);
@@ -109,6 +111,15 @@ describe('the router takes a new call step by step', () => {
     const refused = await dispatch(srf, invite(sw, PHONE, '1002'));
     expect(refused.status).toBe(503);
     expect(refused.headers['Retry-After']).toBeDefined();
+  });
+
+  it('a session interval below Min-SE gets 422 with the Min-SE before anyone is asked who is calling', async () => {
+    const { srf, sw, asked } = setUp();
+    const refused = await dispatch(srf, invite(sw, TRUNK, '+46313900601', undefined, { 'session-expires': '60;refresher=uac' }));
+    expect(refused).toEqual({ status: 422, headers: { 'Min-SE': '90' } });
+    expect(asked.answered).toEqual([]);
+    const taken = await dispatch(srf, invite(sw, TRUNK, '+46313900601', undefined, { 'session-expires': '90' }));
+    expect(taken.status).toBe(200);
   });
 
   it('a phone that does not prove its extension is challenged, and goes no further', async () => {
