@@ -5,7 +5,8 @@
  * operator's extensions, the dial-out policy's extensions) names something
  * that exists; trusted sources are addresses, address:port or CIDRs;
  * routing steps that widen the circle in order; port ranges that do not
- * collide; no demo secret for a drachtio-server on another machine.
+ * collide; no demo secret for a drachtio-server on another machine;
+ * webhook URLs that are http(s) URLs, each configured once.
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
@@ -165,6 +166,8 @@ export function checkConfigRules(config: Config): Issue | null {
       if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)` };
     }
   }
+  const webhookProblem = checkWebhooks(config);
+  if (webhookProblem) return webhookProblem;
   const { drachtio } = config;
   if (drachtio.host !== null && !isLoopback(drachtio.host) && drachtio.secret === DEMO_DRACHTIO_SECRET) {
     return {
@@ -196,6 +199,30 @@ export function checkConfigRules(config: Config): Issue | null {
   }
   if (sip.port >= rtp.portMin && sip.port <= rtp.portMax) {
     return { path: ['sip', 'port'], problem: `must lie outside the RTP range ${rtp.portMin}..${rtp.portMax}, got ${sip.port}` };
+  }
+  return null;
+}
+
+/**
+ * Webhook URLs: absolute http(s) URLs, each once (its undelivered events are
+ * kept under a name made from the URL). A URL is never echoed: it may carry
+ * the receiver's token.
+ */
+function checkWebhooks(config: Config): Issue | null {
+  const seen = new Map<string, number>();
+  for (const [i, hook] of config.webhooks.entries()) {
+    let url: URL;
+    try {
+      url = new URL(hook.url);
+    } catch {
+      return { path: ['webhooks', i, 'url'], problem: 'must be an absolute http:// or https:// URL, such as https://crm.example.com/hooks/vaxel' };
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return { path: ['webhooks', i, 'url'], problem: `must be an http:// or https:// URL, got a ${url.protocol} URL` };
+    }
+    const prev = seen.get(url.href);
+    if (prev !== undefined) return { path: ['webhooks', i, 'url'], problem: `is the same URL as webhooks[${prev}]: one entry per receiver` };
+    seen.set(url.href, i);
   }
   return null;
 }
