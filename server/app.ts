@@ -6,7 +6,8 @@
  * (directory, registrar, legs, overload protection: server/sip/switch.ts),
  * the media engine, the ACD (on an in-process store persisted under
  * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
- * joins them (server/calls/center.ts), the feature codes and the greeting
+ * joins them (server/calls/center.ts), the CRM webhooks that tell of its
+ * calls (server/api/webhooks/), the feature codes and the greeting
  * number, and last the switch's router, given what it calls up through
  * (server/sip/ports.ts). Stopping ends the parts in the reverse order, the
  * router first; a start that fails stops what it had started.
@@ -41,6 +42,7 @@ import { AvalancheStore } from './calls/avalanche.js';
 import { FeatureCodes } from './calls/feature-codes.js';
 import { GreetThenConnect } from './calls/greeting.js';
 import { agentsOnCall } from './calls/other-calls.js';
+import { Webhooks } from './api/webhooks/index.js';
 import { acdAgents, acdQueues } from './config/acd.js';
 import { defaultConfigFile } from './config/load.js';
 import { DataDirLock } from './data-lock.js';
@@ -59,6 +61,8 @@ export interface App {
   center: CallCenter;
   /** Avalanche messages: prepared in config, switched by operators (*78<id>), state in DATA_DIR/avalanche.json. */
   avalanche: AvalancheStore;
+  /** CRM webhooks; `backlog()` counts the events not yet delivered. */
+  webhooks: Webhooks;
   stop(): Promise<void>;
 }
 
@@ -171,6 +175,9 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
     });
     await acd.start();
     stops.push(() => acd.stop());
+    // Listening before the center takes calls and stopped after it: the ends of the calls its stop cuts are sent too.
+    const webhooks = await Webhooks.start({ config, center, acd, clock, logger: logger.child({ component: 'webhooks' }) });
+    stops.push(() => webhooks.stop());
     // Stopped before the ACD: the calls it ends still tell the ACD.
     stops.push(() => center.stop());
     await center.start();
@@ -195,7 +202,7 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
     }, 'switch ready');
 
-    return { srf, sipd, media, switch: sw, router, acd, flows, center, avalanche, stop: stopAll };
+    return { srf, sipd, media, switch: sw, router, acd, flows, center, avalanche, webhooks, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
