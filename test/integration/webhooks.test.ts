@@ -1,0 +1,124 @@
+/**
+ * CRM webhooks on the wire: SIPp callers on the operator network dial the
+ * card-blocking number (+46313900603, straight to the "kort" queue); Erik's
+ * desk phone (1002, a SIPp callee) answers. A real HTTP receiver, checking
+ * each signature with the shared secret as README "Webhooks" tells a CRM to,
+ * must get every event of the calls exactly once: while it is up, and also
+ * when it was down through the calls and the product was stopped and started
+ * again on the same DATA_DIR in the meantime.
+ */
+import { Value } from 'typebox/value';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebhookEventSchema } from '../../server/api/webhooks/events.js';
+import { callFromOperatorNetwork } from '../support/operator-network.js';
+import { startProduct, type RunningProduct } from '../support/product.js';
+import { assertSippOk, killAllSipp, startRegisteredSippPhone } from '../support/sipp.js';
+import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
+import { WebhookReceiver, type ReceivedDelivery } from '../support/webhook-receiver.js';
+
+const CARD_NUMBER = '+46313900603';
+const CALLER = '+46701740651';
+const SECRET = 'kustbanken-crm-shared-secret';
+const CARD = { caller: CALLER, dialled: CARD_NUMBER, service: 'Kort och spärr' };
+const ANSWERED_CALL = ['call.started', 'call.queued', 'call.offered', 'call.answered', 'call.ended'];
+
+let product: RunningProduct | undefined;
+let receiver: WebhookReceiver | undefined;
+
+afterEach(async () => {
+  killAllSipp();
+  await product?.stop();
+  product = undefined;
+  await receiver?.down();
+  receiver = undefined;
+});
+
+async function start(crm: WebhookReceiver, dataDir: string): Promise<RunningProduct> {
+  return startProduct({
+    tweak: (c) => {
+      c.dataDir = dataDir;
+      c.webhooks = [{ url: crm.url, secret: SECRET, maxAgeHours: 72 }];
+    },
+  });
+}
+
+/** Erik's desk phone registered and ready, answering `calls` calls. */
+async function eriksPhone(p: RunningProduct): Promise<void> {
+  await startRegisteredSippPhone(p.sipPort, '1002', { scenario: 'uas-answer.xml' });
+  await expect.poll(() => p.app.acd.agent('1002')?.state, { timeout: 10_000 }).toBe('ready');
+}
+
+/** The deliveries by call, in the order the calls started. */
+function byCall(received: readonly ReceivedDelivery[]): ReceivedDelivery[][] {
+  const calls = new Map<string, ReceivedDelivery[]>();
+  for (const d of received) calls.set(d.event.callId, [...(calls.get(d.event.callId) ?? []), d]);
+  return [...calls.values()];
+}
+
+function expectEachOnceSignedAndValid(received: readonly ReceivedDelivery[]): void {
+  const ids = received.map((d) => d.event.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const d of received) {
+    expect(d.signed, `signature of ${d.event.type}`).toBe(true);
+    expect(Value.Check(WebhookEventSchema, d.event), JSON.stringify(d.event)).toBe(true);
+    expect(d.headers['vaxel-event-id']).toBe(d.event.id);
+  }
+  // One URL, one order: the events arrive in the order they happened.
+  const times = received.map((d) => Date.parse(d.event.time as string));
+  expect(times).toEqual([...times].sort((a, b) => a - b));
+}
+
+describe('CRM webhooks', () => {
+  it('a call answered by an agent: the CRM gets each of its events once, signed, with caller, number, service, queue and agent', async () => {
+    receiver = await WebhookReceiver.start(SECRET);
+    product = await start(receiver, tempDir('data-'));
+    await eriksPhone(product);
+
+    assertSippOk(await callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER, { hangUpAfterMs: 4_000 }), 1);
+    await waitFor(() => receiver!.types().includes('call.ended'), { what: 'call.ended at the CRM' });
+    await waitFor(() => product!.app.webhooks.backlog() === 0, { what: 'nothing left to deliver' });
+
+    const crm = receiver.received;
+    expect(crm.map((d) => d.event.type)).toEqual(ANSWERED_CALL);
+    expectEachOnceSignedAndValid(crm);
+    const [started, queued, offered, answered, ended] = crm.map((d) => d.event);
+    const callId = started!.callId;
+    for (const e of crm.map((d) => d.event)) expect(e).toMatchObject({ version: 1, callId, ...CARD });
+    expect(queued).toMatchObject({ queue: 'kort' });
+    expect(offered).toMatchObject({ queue: 'kort', agent: '1002' });
+    expect(answered).toMatchObject({ queue: 'kort', agent: '1002', waitSeconds: expect.any(Number) });
+    expect(ended).toMatchObject({ agent: '1002', endedBy: 'caller' });
+  }, 60_000);
+
+  it('the CRM down through two calls and the product restarted meanwhile: when it is back, it gets every event once', async () => {
+    receiver = await WebhookReceiver.start(SECRET);
+    await receiver.down();
+    const dataDir = tempDir('data-');
+    product = await start(receiver, dataDir);
+    await eriksPhone(product);
+
+    // Erik answers the first caller; the second waits while he is in wrap-up, and hangs up.
+    assertSippOk(await callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER, { hangUpAfterMs: 4_000 }), 1);
+    assertSippOk(await callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER, { hangUpAfterMs: 2_000 }), 1);
+    // Five events of the answered call, four of the abandoned one: all waiting.
+    await waitFor(() => product!.app.webhooks.backlog() === 9, { what: 'nine events waiting for the CRM' });
+    expect(receiver.received).toEqual([]);
+
+    await product.stop();
+    product = await start(receiver, dataDir);
+    expect(product.app.webhooks.backlog()).toBe(9);
+    await receiver.up();
+    await waitFor(() => product!.app.webhooks.backlog() === 0, { what: 'the backlog delivered after the restart', timeoutMs: 30_000 });
+
+    const crm = receiver.received;
+    expectEachOnceSignedAndValid(crm);
+    const [answered, abandoned] = byCall(crm).map((call) => call.map((d) => d.event));
+    expect(answered!.map((e) => e.type)).toEqual(ANSWERED_CALL);
+    // The ACD's abandon and the call's end are told by different parts, in either order.
+    expect(abandoned!.map((e) => e.type).sort()).toEqual(['call.abandoned', 'call.ended', 'call.queued', 'call.started']);
+    for (const e of [...answered!, ...abandoned!]) expect(e).toMatchObject(CARD);
+    expect(abandoned!.find((e) => e.type === 'call.abandoned')).toMatchObject({ queue: 'kort', waitSeconds: expect.any(Number) });
+    expect(abandoned!.find((e) => e.type === 'call.ended')).not.toHaveProperty('agent');
+  }, 90_000);
+});
