@@ -1,22 +1,26 @@
 /**
- * CRM webhooks on the wire: SIPp callers on the operator network dial the
- * card-blocking number (+46313900603, straight to the "kort" queue); Erik's
- * desk phone (1002, a SIPp callee) answers. A real HTTP receiver, checking
+ * CRM webhooks on the wire: SIPp callers on the operator network dial
+ * customer service (+46313900601: an avalanche message, then the
+ * "kundtjanst" queue) or card blocking (+46313900603, straight to the "kort"
+ * queue); Erik's desk phone (1002, a SIPp callee) answers. A real HTTP receiver, checking
  * each signature with the shared secret as README "Webhooks" tells a CRM to,
  * must get every event of the calls exactly once: while it is up, and also
  * when it was down through the calls and the product was stopped and started
  * again on the same DATA_DIR in the meantime.
  */
+import { join } from 'node:path';
 import { Value } from 'typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookEventSchema } from '../../server/api/webhooks/events.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
 import { assertSippOk, killAllSipp, startRegisteredSippPhone } from '../support/sipp.js';
+import { writeToneWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import { WebhookReceiver, type ReceivedDelivery } from '../support/webhook-receiver.js';
 
+const SERVICE_NUMBER = '+46313900601';
 const CARD_NUMBER = '+46313900603';
 const CALLER = '+46701740651';
 const SECRET = 'kustbanken-crm-shared-secret';
@@ -39,6 +43,9 @@ async function start(crm: WebhookReceiver, dataDir: string): Promise<RunningProd
     tweak: (c) => {
       c.dataDir = dataDir;
       c.webhooks = [{ url: crm.url, secret: SECRET, maxAgeHours: 72 }];
+      // Customer service open at any hour, with an avalanche message prepared for it.
+      c.ivr.alwaysOpen = true;
+      c.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }];
     },
   });
 }
@@ -70,24 +77,28 @@ function expectEachOnceSignedAndValid(received: readonly ReceivedDelivery[]): vo
 }
 
 describe('CRM webhooks', () => {
-  it('a call answered by an agent: the CRM gets each of its events once, signed, with caller, number, service, queue and agent', async () => {
+  it('a call that hears an avalanche message and is answered by an agent: the CRM gets each of its events once, signed, with caller, number, service, queue and agent', async () => {
     receiver = await WebhookReceiver.start(SECRET);
     product = await start(receiver, tempDir('data-'));
+    writeToneWav(join(product.config.dataDir, 'announcements', 'lavin-1.wav'), { hz: 600, seconds: 1, amplitude: 0.5 });
+    await product.app.avalanche.switch('1', true, Date.now());
     await eriksPhone(product);
 
-    assertSippOk(await callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER, { hangUpAfterMs: 4_000 }), 1);
+    assertSippOk(await callFromOperatorNetwork(product.sipPort, SERVICE_NUMBER, CALLER, { hangUpAfterMs: 8_000 }), 1);
     await waitFor(() => receiver!.types().includes('call.ended'), { what: 'call.ended at the CRM' });
     await waitFor(() => product!.app.webhooks.backlog() === 0, { what: 'nothing left to deliver' });
 
     const crm = receiver.received;
-    expect(crm.map((d) => d.event.type)).toEqual(ANSWERED_CALL);
+    expect(crm.map((d) => d.event.type)).toEqual(['call.started', 'avalanche.heard', 'call.queued', 'call.offered', 'call.answered', 'call.ended']);
     expectEachOnceSignedAndValid(crm);
-    const [started, queued, offered, answered, ended] = crm.map((d) => d.event);
+    const [started, heard, queued, offered, answered, ended] = crm.map((d) => d.event);
     const callId = started!.callId;
-    for (const e of crm.map((d) => d.event)) expect(e).toMatchObject({ version: 1, callId, ...CARD });
-    expect(queued).toMatchObject({ queue: 'kort' });
-    expect(offered).toMatchObject({ queue: 'kort', agent: '1002' });
-    expect(answered).toMatchObject({ queue: 'kort', agent: '1002', waitSeconds: expect.any(Number) });
+    const facts = { caller: CALLER, dialled: SERVICE_NUMBER, service: 'Kundtjänst' };
+    for (const e of crm.map((d) => d.event)) expect(e).toMatchObject({ version: 1, callId, ...facts });
+    expect(heard).toMatchObject({ messageIds: ['1'] });
+    expect(queued).toMatchObject({ queue: 'kundtjanst' });
+    expect(offered).toMatchObject({ queue: 'kundtjanst', agent: '1002' });
+    expect(answered).toMatchObject({ queue: 'kundtjanst', agent: '1002', waitSeconds: expect.any(Number) });
     expect(ended).toMatchObject({ agent: '1002', endedBy: 'caller' });
   }, 60_000);
 
