@@ -82,8 +82,8 @@ describe('webhook delivery', () => {
     const clock = new SimulatedClock(START);
     const picky = webhookTargets({ webhooks: [{ url: 'https://crm.example.com/in', secret: SECRET, maxAgeHours: 72, events: ['call.answered', 'call.ended'] }] })[0]!;
     const d = await delivery(clock, join(tempDir('webhooks-'), 'a.jsonl'), picky);
-    expect(['call.started', 'call.answered', 'call.ended', 'avalanche.heard'].map((t) => d.wants(event(clock, t as WebhookEvent['type']))))
-      .toEqual([false, true, true, false]);
+    const types: Array<WebhookEvent['type']> = ['call.started', 'call.answered', 'call.ended', 'avalanche.heard'];
+    expect(types.map((t) => d.wants(event(clock, t)))).toEqual([false, true, true, false]);
   });
 
   it('a failing receiver is tried again after 0.5-1 s, 1-2 s, 2-4 s ... up to the maximum, and the events behind wait their turn', async () => {

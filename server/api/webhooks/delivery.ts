@@ -99,7 +99,11 @@ export class WebhookDelivery {
   private sendAt(at: number): void {
     this.timer = this.opts.clock.setTimer(at, () => {
       this.timer = undefined;
-      this.running = this.sendQueued().finally(() => { this.running = undefined; });
+      this.running = this.sendQueued().finally(() => {
+        this.running = undefined;
+        // An event queued as the sending found the queue empty.
+        if (this.opts.journal.size > 0) this.wake();
+      });
       return this.running;
     });
   }
