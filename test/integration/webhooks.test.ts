@@ -8,17 +8,21 @@
  * when it was down through the calls and the product was stopped and started
  * again on the same DATA_DIR in the meantime.
  */
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Value } from 'typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookEventSchema } from '../../server/api/webhooks/events.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
-import { startProduct, type RunningProduct } from '../support/product.js';
+import { startProduct, startProductProcess, testConfig, type RunningProduct } from '../support/product.js';
+import { flowDir } from '../../server/app.js';
 import { assertSippOk, killAllSipp, startRegisteredSippPhone } from '../support/sipp.js';
 import { writeToneWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import { WebhookReceiver, type ReceivedDelivery } from '../support/webhook-receiver.js';
+import type { Config } from '../../config/schema.js';
 
 const SERVICE_NUMBER = '+46313900601';
 const CARD_NUMBER = '+46313900603';
@@ -29,25 +33,28 @@ const ANSWERED_CALL = ['call.started', 'call.queued', 'call.offered', 'call.answ
 
 let product: RunningProduct | undefined;
 let receiver: WebhookReceiver | undefined;
+let child: ChildProcess | undefined;
 
 afterEach(async () => {
   killAllSipp();
+  child?.kill('SIGKILL');
+  child = undefined;
   await product?.stop();
   product = undefined;
   await receiver?.down();
   receiver = undefined;
 });
 
+function setUp(c: Config, crm: WebhookReceiver, dataDir: string): void {
+  c.dataDir = dataDir;
+  c.webhooks = [{ url: crm.url, secret: SECRET, maxAgeHours: 72 }];
+  // Customer service open at any hour, with an avalanche message prepared for it.
+  c.ivr.alwaysOpen = true;
+  c.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }];
+}
+
 async function start(crm: WebhookReceiver, dataDir: string): Promise<RunningProduct> {
-  return startProduct({
-    tweak: (c) => {
-      c.dataDir = dataDir;
-      c.webhooks = [{ url: crm.url, secret: SECRET, maxAgeHours: 72 }];
-      // Customer service open at any hour, with an avalanche message prepared for it.
-      c.ivr.alwaysOpen = true;
-      c.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }];
-    },
-  });
+  return startProduct({ tweak: (c) => setUp(c, crm, dataDir) });
 }
 
 /** Erik's desk phone registered and ready, answering `calls` calls. */
@@ -131,5 +138,32 @@ describe('CRM webhooks', () => {
     for (const e of [...answered!, ...abandoned!]) expect(e).toMatchObject(CARD);
     expect(abandoned!.find((e) => e.type === 'call.abandoned')).toMatchObject({ queue: 'kort', waitSeconds: expect.any(Number) });
     expect(abandoned!.find((e) => e.type === 'call.ended')).not.toHaveProperty('agent');
+  }, 90_000);
+
+  it('kill -9 with the CRM down, restart on the same DATA_DIR: the CRM gets the call\'s events once when it is back', async () => {
+    receiver = await WebhookReceiver.start(SECRET);
+    await receiver.down();
+    const dataDir = tempDir('data-');
+    const config = await testConfig();
+    setUp(config, receiver, dataDir);
+    child = await startProductProcess(config, flowDir());
+
+    // Nobody staffs the queue: the caller waits two seconds and hangs up.
+    assertSippOk(await callFromOperatorNetwork(config.sip.port, CARD_NUMBER, CALLER, { hangUpAfterMs: 2_000 }), 1);
+    // Queued on disk (what the kill leaves is all there is): the call's four events.
+    const journal = (): string => readdirSync(join(dataDir, 'webhooks')).map((f) => readFileSync(join(dataDir, 'webhooks', f), 'utf8')).join('');
+    await waitFor(() => ['call.started', 'call.queued', 'call.abandoned', 'call.ended'].every((t) => journal().includes(`"type":"${t}"`)),
+      { what: "the call's events in the webhook journal" });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    child = undefined;
+
+    product = await start(receiver, dataDir);
+    await receiver.up();
+    await waitFor(() => product!.app.webhooks.backlog() === 0, { what: 'the backlog delivered after the restart', timeoutMs: 30_000 });
+    const crm = receiver.received;
+    expectEachOnceSignedAndValid(crm);
+    expect(crm.map((d) => d.event.type).sort()).toEqual(['call.abandoned', 'call.ended', 'call.queued', 'call.started']);
+    for (const d of crm) expect(d.event).toMatchObject(CARD);
   }, 90_000);
 });
