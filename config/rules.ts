@@ -220,6 +220,9 @@ function checkWebhooks(config: Config): Issue | null {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return { path: ['webhooks', i, 'url'], problem: `must be an http:// or https:// URL, got a ${url.protocol} URL` };
     }
+    if (url.username !== '' || url.password !== '') {
+      return { path: ['webhooks', i, 'url'], problem: 'must not carry a user name or password (user:password@): the receiver checks the signature made with the secret instead' };
+    }
     const prev = seen.get(url.href);
     if (prev !== undefined) return { path: ['webhooks', i, 'url'], problem: `is the same URL as webhooks[${prev}]: one entry per receiver` };
     seen.set(url.href, i);

@@ -305,7 +305,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 /** A URL that receives call events as signed JSON (README "Webhooks"). */
 export interface WebhookConfig {
-  /** http:// or https://; may carry a token of the receiver's in its path or query (never logged). */
+  /** http:// or https://, without user:password@; may carry a token of the receiver's in its path or query (never logged). */
   url: string;
   /** Shared with the receiver, which checks each event's HMAC-SHA256 signature with it; at least 16 characters. */
   secret: string;

@@ -463,6 +463,13 @@ describe('webhooks', () => {
     expect(errorFor({ CONFIG: file })).toBe(`${file}: webhooks[0].url: must be an http:// or https:// URL, got a ftp: URL`);
   });
 
+  it('a URL with a password in it (HTTP clients refuse to send one)', () => {
+    const file = overlay(`webhooks:\n  - { url: "https://vaxel:hunter2-pass@crm.example.com/in", secret: ${SECRET} }\n`);
+    const message = errorFor({ CONFIG: file });
+    expect(message).toBe(`${file}: webhooks[0].url: must not carry a user name or password (user:password@): the receiver checks the signature made with the secret instead`);
+    expect(message).not.toContain('hunter2-pass');
+  });
+
   it('the same URL twice', () => {
     const file = overlay(`webhooks:\n  - { url: "https://crm.example.com/in", secret: ${SECRET} }\n  - { url: "https://crm.example.com/in", secret: ${SECRET} }\n`);
     expect(errorFor({ CONFIG: file })).toBe(`${file}: webhooks[1].url: is the same URL as webhooks[0]: one entry per receiver`);
