@@ -1,5 +1,5 @@
 /**
- * Sends one webhook's events, in the order they happened, one at a time: an
+ * Sends one webhook's events in the order they were queued, one at a time: an
  * HTTP POST of the event's JSON, signed (./signature.ts). A 2xx answer is a
  * delivery; anything else (another status, no answer within the timeout, no
  * connection) is retried after a pause that grows (./backoff.ts), for ever,
