@@ -10,14 +10,19 @@
  *
  * Started before the contact center takes calls and stopped after it has
  * ended them: the end of a call cut by a stop is sent after the restart.
+ *
+ * One process per backlog folder (a lock in it, as for DATA_DIR itself):
+ * instances sharing Redis and a DATA_DIR would otherwise send each other's
+ * events twice and rewrite each other's files.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/schema.js';
 import type { Acd, Clock } from '../../acd/index.js';
-import type { CallCenter, CallEvent } from '../../calls/center.js';
+import type { CallEvent } from '../../calls/center.js';
+import { DataDirLock } from '../../data-lock.js';
 import type { RetryPolicy } from './backoff.js';
 import { WebhookDelivery } from './delivery.js';
 import type { WebhookEvent } from './events.js';
@@ -25,9 +30,15 @@ import { DeliveryJournal } from './journal.js';
 import { WebhookEventMapper } from './mapper.js';
 import { journalDir, webhookTargets } from './targets.js';
 
+export interface CallEventSource {
+  on(type: 'event', listener: (e: CallEvent) => void): unknown;
+  off(type: 'event', listener: (e: CallEvent) => void): unknown;
+}
+
 export interface WebhooksOptions {
   config: Pick<Config, 'webhooks' | 'dataDir'>;
-  center: Pick<CallCenter, 'on' | 'off'>;
+  /** The contact center (server/calls/center.ts), or anything else telling call events. */
+  center: CallEventSource;
   acd: Pick<Acd, 'on' | 'entry' | 'snapshot'>;
   clock: Clock;
   logger: Logger;
@@ -38,7 +49,7 @@ export interface WebhooksOptions {
 export class Webhooks {
   private readonly unsubscribe: Array<() => void> = [];
 
-  private constructor(private readonly deliveries: readonly WebhookDelivery[]) {}
+  private constructor(private readonly deliveries: readonly WebhookDelivery[], private readonly lock?: DataDirLock) {}
 
   /** Opens each webhook's backlog, resumes sending it, and listens for new events. */
   static async start(opts: WebhooksOptions): Promise<Webhooks> {
@@ -46,7 +57,7 @@ export class Webhooks {
     const targets = webhookTargets(config);
     const dir = journalDir(config);
     const deliveries: WebhookDelivery[] = [];
-    if (targets.length > 0) await mkdir(dir, { recursive: true });
+    const lock = targets.length > 0 ? DataDirLock.acquire(dir, join(config.dataDir, 'webhooks')) : undefined;
     try {
       for (const target of targets) {
         const log = logger.child({ webhook: target.label });
@@ -56,10 +67,11 @@ export class Webhooks {
       }
     } catch (err) {
       await Promise.all(deliveries.map((d) => d.stop()));
+      lock?.release();
       throw err;
     }
     await warnOfOrphans(dir, new Set(targets.map((t) => t.journalName)), logger);
-    const webhooks = new Webhooks(deliveries);
+    const webhooks = new Webhooks(deliveries, lock);
     if (deliveries.length === 0) return webhooks;
 
     const mapper = new WebhookEventMapper({ newId: randomUUID, entry: (id) => acd.entry(id) });
@@ -84,6 +96,7 @@ export class Webhooks {
   async stop(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
     await Promise.all(this.deliveries.map((d) => d.stop()));
+    this.lock?.release();
   }
 }
 
