@@ -124,7 +124,11 @@ export class DeliveryJournal {
     }
   }
 
-  /** The file replaced by the pending events as they are now; the lines waiting are in them. */
+  /**
+   * The file replaced by the pending events as they are now; the lines
+   * waiting are in them. Changes made while it is written go to `lines`, and
+   * are appended to the new file after it.
+   */
   private async rewrite(): Promise<void> {
     const events = [...this.pending.values()];
     this.lines = [];
@@ -177,12 +181,17 @@ function parseLine(raw: string): Line | undefined {
   return undefined;
 }
 
+/** Events serialised per write while rewriting: a large backlog never holds the event loop for long. */
+const REWRITE_CHUNK = 1000;
+
 /** Replaces the file with these events, atomically: a new file, synced, renamed over the old. */
 async function writeWhole(file: string, events: readonly WebhookEvent[]): Promise<void> {
   const tmp = `${file}.tmp`;
   const handle = await open(tmp, 'w');
   try {
-    await handle.write(events.map((e) => `${JSON.stringify({ add: e } satisfies Line)}\n`).join(''));
+    for (let i = 0; i < events.length; i += REWRITE_CHUNK) {
+      await handle.write(events.slice(i, i + REWRITE_CHUNK).map((e) => `${JSON.stringify({ add: e } satisfies Line)}\n`).join(''));
+    }
     await handle.datasync();
   } finally {
     await handle.close();
