@@ -89,6 +89,17 @@ describe('webhook events of a call', () => {
     for (const e of [...first.out, ...second.out]) expect(Value.Check(WebhookEventSchema, e)).toBe(true);
   });
 
+  it('a callback booked by the flow (the service closed) is requested as it enters the queue', () => {
+    const { out, call, acd } = mapper();
+    call({ type: 'call-started', at: T0, callId: CALL, ...facts, flow: 'kort-och-sparr' });
+    const booked: QueueEntry = { ...entry, kind: 'callback', data: { ...entry.data, callbackNumber: '+46701740651' } };
+    acd({ type: 'queued', at: T0 + 15_000, entry: booked });
+    expect(out[1]).toEqual({
+      version: 1, id: uid(2), type: 'callback.requested', time: new Date(T0 + 15_000).toISOString(), callId: CALL, ...facts,
+      queue: 'kort', callbackNumber: '+46701740651',
+    });
+  });
+
   it('an offer another instance made is left to that instance', () => {
     const { out, acd } = mapper();
     acd({ type: 'queued', at: T0, entry });

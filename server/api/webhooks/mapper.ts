@@ -5,7 +5,9 @@
  *
  * The ACD speaks of queue entries, not calls: an entry's data carries its
  * call's id and facts (server/ivr/nodes/queue.ts), kept here from `queued`
- * until the entry is gone. A callback outlives the call and the process: the
+ * until the entry is gone. A callback is requested either by a caller
+ * waiting in line (`callback-requested`: the entry turns into a callback) or
+ * by the flow (`queued` as a callback). A callback outlives the call and the process: the
  * entries still in line at start-up are remembered with `remember`.
  *
  * Only what this instance did is told: an ACD event another instance made
@@ -82,7 +84,11 @@ export class WebhookEventMapper {
       case 'queued': {
         this.remember(e.entry);
         const entry = this.entries.get(e.entry.id);
-        return entry && entry.kind === 'call' ? this.entryEvent('call.queued', e.at, entry) : undefined;
+        if (!entry) return undefined;
+        // A callback booked by the flow (no wait in line first: the service was closed, say) enters as one.
+        return entry.kind === 'call'
+          ? this.entryEvent('call.queued', e.at, entry)
+          : this.entryEvent('callback.requested', e.at, entry, present({ callbackNumber: entry.callbackNumber }));
       }
       case 'offered-to-agent': {
         if (e.remote) return undefined;
