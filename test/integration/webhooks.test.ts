@@ -5,8 +5,10 @@
  * queue); Erik's desk phone (1002, a SIPp callee) answers. A real HTTP receiver, checking
  * each signature with the shared secret as README "Webhooks" tells a CRM to,
  * must get every event of the calls exactly once: while it is up, and also
- * when it was down through the calls and the product was stopped and started
- * again on the same DATA_DIR in the meantime.
+ * when it was down through the calls and the product was stopped (or killed)
+ * and started again on the same DATA_DIR in the meantime. A callback booked
+ * by pressing 1 in line is requested, then done by Erik's softphone (baresip)
+ * calling the customer through the trunk (SIPp).
  */
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,10 +16,12 @@ import { join } from 'node:path';
 import { Value } from 'typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookEventSchema } from '../../server/api/webhooks/events.js';
-import { callFromOperatorNetwork } from '../support/operator-network.js';
+import { stopAllBaresip } from '../support/baresip.js';
+import { eriksPhone as eriksSoftphone, startCallbackCenter, takeCallback } from '../support/callbacks.js';
+import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-network.js';
 import { startProduct, startProductProcess, testConfig, type RunningProduct } from '../support/product.js';
 import { flowDir } from '../../server/app.js';
-import { assertSippOk, killAllSipp, startRegisteredSippPhone } from '../support/sipp.js';
+import { assertSippOk, killAllSipp, startRegisteredSippPhone, type SippUas } from '../support/sipp.js';
 import { writeToneWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
@@ -34,8 +38,12 @@ const ANSWERED_CALL = ['call.started', 'call.queued', 'call.offered', 'call.answ
 let product: RunningProduct | undefined;
 let receiver: WebhookReceiver | undefined;
 let child: ChildProcess | undefined;
+let trunk: SippUas | undefined;
 
 afterEach(async () => {
+  await stopAllBaresip();
+  await trunk?.stop(1_000).catch(() => {});
+  trunk = undefined;
   killAllSipp();
   child?.kill('SIGKILL');
   child = undefined;
@@ -170,5 +178,26 @@ describe('CRM webhooks', () => {
     expectEachOnceSignedAndValid(crm);
     expect(crm.map((d) => d.event.type).sort()).toEqual(['call.abandoned', 'call.ended', 'call.queued', 'call.started']);
     for (const d of crm) expect(d.event).toMatchObject(CARD);
+  }, 90_000);
+
+  it('a caller books a callback and an agent makes it: requested, then done with the agent and the number called back', async () => {
+    receiver = await WebhookReceiver.start(SECRET);
+    const center = await startCallbackCenter({ tweak: (c) => setUp(c, receiver!, tempDir('data-')) });
+    product = center;
+
+    await takeCallback(center.sipPort, CARD_NUMBER, CALLER);
+    // The customer's phone, out through the trunk, answers and talks a second; Erik makes the callback.
+    trunk = await startTrunkFarEnd(center.trunkPort, { scenario: 'uas-answer-then-bye.xml', durationMs: 1_000 });
+    await eriksSoftphone(center.sipPort);
+    await waitFor(() => receiver!.types().includes('callback.done'), { what: 'callback.done at the CRM', timeoutMs: 45_000 });
+    await waitFor(() => center.app.webhooks.backlog() === 0, { what: 'nothing left to deliver' });
+
+    const crm = receiver.received;
+    expectEachOnceSignedAndValid(crm);
+    expect(crm.map((d) => d.event.type)).toEqual(['call.started', 'call.queued', 'callback.requested', 'call.ended', 'callback.done']);
+    const callId = crm[0]!.event.callId;
+    for (const d of crm) expect(d.event).toMatchObject({ callId, ...CARD });
+    expect(crm[2]!.event).toMatchObject({ queue: 'kort', callbackNumber: CALLER });
+    expect(crm[4]!.event).toMatchObject({ queue: 'kort', callbackNumber: CALLER, agent: '1002', outcome: 'completed' });
   }, 90_000);
 });
