@@ -23,7 +23,6 @@ import type { Config } from '../../../config/schema.js';
 import type { Acd, Clock } from '../../acd/index.js';
 import type { CallEvent } from '../../calls/center.js';
 import { DataDirLock } from '../../data-lock.js';
-import type { RetryPolicy } from './backoff.js';
 import { WebhookDelivery } from './delivery.js';
 import type { WebhookEvent } from './events.js';
 import { DeliveryJournal } from './journal.js';
@@ -42,8 +41,6 @@ export interface WebhooksOptions {
   acd: Pick<Acd, 'on' | 'entry' | 'snapshot'>;
   clock: Clock;
   logger: Logger;
-  /** The pauses between tries (default 1 s doubling to 5 min). */
-  retry?: RetryPolicy;
 }
 
 export class Webhooks {
@@ -63,7 +60,7 @@ export class Webhooks {
         const log = logger.child({ webhook: target.label });
         const journal = await DeliveryJournal.open(join(dir, target.journalName), log);
         if (journal.size > 0) log.info({ backlog: journal.size }, 'webhook events from the last run: sending them first');
-        deliveries.push(new WebhookDelivery({ target, journal, clock, logger, ...(opts.retry ? { retry: opts.retry } : {}) }));
+        deliveries.push(new WebhookDelivery({ target, journal, clock, logger }));
       }
     } catch (err) {
       await Promise.all(deliveries.map((d) => d.stop()));
