@@ -54,7 +54,7 @@ export class WebhookEventMapper {
     if (callId === undefined) return;
     this.entries.set(entry.id, {
       callId, queue: entry.queueId, kind: entry.kind,
-      ...present({ caller: data.caller, dialled: data.dialled, service: data.service, callbackNumber: data[CALLBACK_NUMBER_KEY] }),
+      caller: data.caller, dialled: data.dialled, service: data.service, callbackNumber: data[CALLBACK_NUMBER_KEY],
     });
   }
 
@@ -88,7 +88,7 @@ export class WebhookEventMapper {
         // A callback booked by the flow (no wait in line first: the service was closed, say) enters as one.
         return entry.kind === 'call'
           ? this.entryEvent('call.queued', e.at, entry)
-          : this.entryEvent('callback.requested', e.at, entry, present({ callbackNumber: entry.callbackNumber }));
+          : this.entryEvent('callback.requested', e.at, entry, { callbackNumber: entry.callbackNumber });
       }
       case 'offered-to-agent': {
         if (e.remote) return undefined;
@@ -123,12 +123,12 @@ export class WebhookEventMapper {
         const entry = this.entries.get(e.entryId);
         if (!entry) return undefined;
         entry.kind = 'callback';
-        return this.entryEvent('callback.requested', e.at, entry, present({ callbackNumber: entry.callbackNumber }));
+        return this.entryEvent('callback.requested', e.at, entry, { callbackNumber: entry.callbackNumber });
       }
       case 'callback-done': {
         const entry = this.forget(e.entryId);
         const outcome = CALLBACK_OUTCOMES.find((o) => o === e.outcome);
-        return entry ? this.entryEvent('callback.done', e.at, entry, present({ callbackNumber: entry.callbackNumber, outcome })) : undefined;
+        return entry ? this.entryEvent('callback.done', e.at, entry, { callbackNumber: entry.callbackNumber, outcome }) : undefined;
       }
       default:
         return undefined;
@@ -159,8 +159,9 @@ export class WebhookEventMapper {
   }
 }
 
+/** The call's own facts, without an entry's (queue, kind, callback number). */
 function callFacts(f: CallFacts): CallFacts {
-  return present({ caller: f.caller, dialled: f.dialled, service: f.service, agent: f.agent });
+  return { caller: f.caller, dialled: f.dialled, service: f.service, agent: f.agent };
 }
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
