@@ -55,6 +55,8 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
+    // ESM-only packages (typebox) name their files under the "import" condition of package.json "exports".
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
     // Type-only imports too: they are stripped from the JavaScript, not from the design.
     tsPreCompilationDeps: true,
     // Packages that ship only ES modules (typebox) resolve through their "import" condition.

@@ -4,7 +4,7 @@
  * ./validation-kit.ts). Unknown keys are errors, so typos are caught. What a
  * schema cannot say (unique ids, references between sections) is in ./rules.ts.
  */
-import { ANSWER_ON, CALLER_CLASSES, DESTINATIONS, DIGEST_ALGORITHMS, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS } from './schema.js';
+import { ANSWER_ON, CALLER_CLASSES, DESTINATIONS, DIGEST_ALGORITHMS, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS, WEBHOOK_EVENTS } from './schema.js';
 
 /** How a queue's routing steps work, as the schema describes them and the rules' messages repeat. */
 export const STEPS_RULE =
@@ -348,6 +348,28 @@ export const configSchema = {
           services: { type: 'array', items: text, minItems: 1, errorHint: 'must be a list of one or more services' },
           slot: name,
           language: { type: 'string', enum: ['sv', 'en'], errorHint: 'must be sv or en' },
+        },
+      },
+    },
+    webhooks: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['url', 'secret'],
+        properties: {
+          // Whether it is a usable URL is a rule (./rules.ts): a pattern cannot say it, and the message must not echo it.
+          url: text,
+          secret: { type: 'string', minLength: 16, errorHint: 'must be a secret of at least 16 characters, shared with the receiver' },
+          events: {
+            type: 'array',
+            items: { type: 'string', enum: [...WEBHOOK_EVENTS], errorHint: `must be one of ${WEBHOOK_EVENTS.join(', ')}` },
+            minItems: 1,
+            uniqueItems: true,
+            errorHint: `must be a list of one or more of ${WEBHOOK_EVENTS.join(', ')} (leave it out for all)`,
+          },
+          maxAgeHours: { type: 'integer', minimum: 1, maximum: 8760, default: 72, errorHint: 'must be a whole number of hours 1..8760' },
         },
       },
     },

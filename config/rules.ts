@@ -7,7 +7,7 @@
  * routing steps that widen the circle in order; port ranges that do not
  * collide; no demo secret for a drachtio-server on another machine; an
  * address where an extension is registered is limited no more than a
- * stranger's.
+ * stranger's; webhook URLs that are http(s) URLs, each configured once.
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
@@ -167,6 +167,8 @@ export function checkConfigRules(config: Config): Issue | null {
       if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)` };
     }
   }
+  const webhookProblem = checkWebhooks(config);
+  if (webhookProblem) return webhookProblem;
   const { drachtio } = config;
   if (drachtio.host !== null && !isLoopback(drachtio.host) && drachtio.secret === DEMO_DRACHTIO_SECRET) {
     return {
@@ -232,6 +234,33 @@ function sourceLimitsIssue(limits: SourceLimitsConfig): Issue | null {
       path: ['sip', 'sourceLimits', 'messageBurst'],
       problem: `must not be less than sip.sourceLimits.messagesPerSecond (${limits.messageBurst} < ${limits.messagesPerSecond}): a burst holds at least one second's messages`,
     };
+  }
+  return null;
+}
+
+/**
+ * Webhook URLs: absolute http(s) URLs, each once (its undelivered events are
+ * kept under a name made from the URL). A URL is never echoed: it may carry
+ * the receiver's token.
+ */
+function checkWebhooks(config: Config): Issue | null {
+  const seen = new Map<string, number>();
+  for (const [i, hook] of config.webhooks.entries()) {
+    let url: URL;
+    try {
+      url = new URL(hook.url);
+    } catch {
+      return { path: ['webhooks', i, 'url'], problem: 'must be an absolute http:// or https:// URL, such as https://crm.example.com/hooks/vaxel' };
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return { path: ['webhooks', i, 'url'], problem: `must be an http:// or https:// URL, got a ${url.protocol} URL` };
+    }
+    if (url.username !== '' || url.password !== '') {
+      return { path: ['webhooks', i, 'url'], problem: 'must not carry a user name or password (user:password@): the receiver checks the signature made with the secret instead' };
+    }
+    const prev = seen.get(url.href);
+    if (prev !== undefined) return { path: ['webhooks', i, 'url'], problem: `is the same URL as webhooks[${prev}]: one entry per receiver` };
+    seen.set(url.href, i);
   }
   return null;
 }

@@ -332,6 +332,29 @@ export interface DialOutConfig {
   specialPrefixes: string[];
 }
 
+/**
+ * What a CRM webhook can be sent (server/api/webhooks/events.ts): a call
+ * arrived, was queued, offered to an agent, answered, abandoned, ended; a
+ * callback was requested, done; a caller heard an avalanche message.
+ */
+export const WEBHOOK_EVENTS = [
+  'call.started', 'call.queued', 'call.offered', 'call.answered', 'call.abandoned', 'call.ended',
+  'callback.requested', 'callback.done', 'avalanche.heard',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+/** A URL that receives call events as signed JSON (README "Webhooks"). */
+export interface WebhookConfig {
+  /** http:// or https://, without user:password@; may carry a token of the receiver's in its path or query (never logged). */
+  url: string;
+  /** Shared with the receiver, which checks each event's HMAC-SHA256 signature with it; at least 16 characters. */
+  secret: string;
+  /** The event types sent; absent: all of them. */
+  events?: WebhookEventType[];
+  /** Events a receiver has not taken this long (it is down) are dropped, oldest first, with an error in the log (default 72). */
+  maxAgeHours: number;
+}
+
 export interface Config {
   company: CompanyConfig;
   sip: SipConfig;
@@ -359,4 +382,5 @@ export interface Config {
   featureCodes: FeatureCodesConfig;
   operators: OperatorConfig[];
   avalanche: AvalancheConfig[];
+  webhooks: WebhookConfig[];
 }

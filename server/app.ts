@@ -8,7 +8,8 @@
  * overload protection: server/sip/switch.ts),
  * the media engine, the ACD (on an in-process store persisted under
  * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
- * joins them (server/calls/center.ts), the feature codes and the greeting
+ * joins them (server/calls/center.ts), the CRM webhooks that tell of its
+ * calls (server/api/webhooks/), the feature codes and the greeting
  * number, and last the switch's router, given what it calls up through
  * (server/sip/ports.ts), and the operators' API on HTTP_PORT
  * (server/api/start.ts). Each change of the running configuration is then
@@ -51,6 +52,7 @@ import { AvalancheStore } from './calls/avalanche.js';
 import { FeatureCodes } from './calls/feature-codes.js';
 import { GreetThenConnect } from './calls/greeting.js';
 import { agentsOnCall } from './calls/other-calls.js';
+import { Webhooks } from './api/webhooks/index.js';
 import { acdAgents, acdQueues } from './config/acd.js';
 import { defaultConfigFile } from './config/load.js';
 import { DataDirLock } from './data-lock.js';
@@ -76,6 +78,8 @@ export interface App {
   avalanche: AvalancheStore;
   /** The operators' API on http.host:http.port (server/api/): started last, stopped first. */
   api: Api;
+  /** CRM webhooks; `backlog()` counts the events not yet delivered. */
+  webhooks: Webhooks;
   stop(): Promise<void>;
 }
 
@@ -192,6 +196,9 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     });
     await acd.start();
     stops.push(() => acd.stop());
+    // Listening before the center takes calls and stopped after it: the ends of the calls its stop cuts are sent too.
+    const webhooks = await Webhooks.start({ config, center, acd, clock, logger: logger.child({ component: 'webhooks' }) });
+    stops.push(() => webhooks.stop());
     // Stopped before the ACD: the calls it ends still tell the ACD.
     stops.push(() => center.stop());
     await center.start();
@@ -220,7 +227,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
     }, 'switch ready');
 
-    return { srf, sipd, media, switch: sw, router, acd, flows, running, center, avalanche, api, stop: stopAll };
+    return { srf, sipd, media, switch: sw, router, acd, flows, running, center, avalanche, webhooks, api, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -10,14 +10,13 @@
  * `callback-done` completed. No answer: retried with spacing, then failed.
  * And kill -9 with a callback pending: the restarted product makes it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 import { freePort } from '../support/ports.js';
-import { tempDir } from '../support/tmp.js';
-import { testConfig, TRUNK_HOST_IP } from '../support/product.js';
+import { startProductProcess, testConfig, TRUNK_HOST_IP } from '../support/product.js';
 import { startTrunkFarEnd } from '../support/operator-network.js';
 import {
   callbackFlows, CARD_NUMBER, eriksPhone, eventTypes as types, setUpKort, startCallbackCenter, takeCallback,
@@ -119,17 +118,7 @@ describe('callback: press 1, keep the place, agent first, then the customer thro
     const first = await testConfig({ trunkPort });
     setUpKort(first);
     const { dataDir } = first;
-    const configFile = join(tempDir('cfg-'), 'config.json');
-    writeFileSync(configFile, JSON.stringify(first));
-
-    // The product as its own process.
-    child = spawn(process.execPath, ['--import', 'tsx', 'test/support/product-process.ts', configFile, flows], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child!.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
-      child!.once('exit', (code) => reject(new Error(`product exited (${code}) before it was ready`)));
-    });
+    child = await startProductProcess(first, flows);
     await takeCallback(first.sip.port, CARD_NUMBER, CALLER);
     const stateFile = join(dataDir, 'acd-state.json');
     expect(existsSync(stateFile)).toBe(true);

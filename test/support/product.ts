@@ -4,6 +4,9 @@
  * trunk's trusted source); agents' phones use 127.0.0.1; the trunk itself
  * (mobiles, calls out) is whatever listens on 127.0.0.3.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../../server/config/load.js';
 import type { Config } from '../../config/schema.js';
@@ -59,6 +62,23 @@ export async function startProduct(opts: StartOptions & { trunkPort?: number; lo
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return { app, config, sipPort: config.sip.port, wsPort: config.sip.wsPort, stop: () => app.stop() };
+}
+
+/**
+ * The product as its own process (./product-process.ts), for crash tests:
+ * resolves once it is ready; kill it with SIGKILL.
+ */
+export async function startProductProcess(config: Config, flowDir: string): Promise<ChildProcess> {
+  const configFile = join(tempDir('cfg-'), 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/product-process.ts', configFile, flowDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`product exited (${code}) before it was ready`)));
+  });
+  return child;
 }
 
 /**

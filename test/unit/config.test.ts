@@ -463,6 +463,54 @@ describe('bad configuration stops start-up with one line naming file, path and p
   });
 });
 
+describe('webhooks', () => {
+  const SECRET = 'shared-with-the-crm-0123';
+
+  it('none by default; a webhook gets every event type and 72 hours of backlog unless told', () => {
+    expect(loadConfig({ env: {} }).webhooks).toEqual([]);
+    const file = overlay(`webhooks:\n  - { url: "https://crm.example.com/hooks/vaxel?token=abc", secret: ${SECRET} }\n`);
+    expect(loadConfig({ env: { CONFIG: file } }).webhooks).toEqual([
+      { url: 'https://crm.example.com/hooks/vaxel?token=abc', secret: SECRET, maxAgeHours: 72 },
+    ]);
+  });
+
+  it('a URL that is not a URL stops start-up, without echoing it (it may hold a token)', () => {
+    const file = overlay(`webhooks:\n  - { url: "crm.example.com/hooks?token=s3cr3t-token", secret: ${SECRET} }\n`);
+    const message = errorFor({ CONFIG: file });
+    expect(message).toBe(`${file}: webhooks[0].url: must be an absolute http:// or https:// URL, such as https://crm.example.com/hooks/vaxel`);
+    expect(message).not.toContain('s3cr3t-token');
+  });
+
+  it('a URL of another scheme', () => {
+    const file = overlay(`webhooks:\n  - { url: "ftp://crm.example.com/in", secret: ${SECRET} }\n`);
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: webhooks[0].url: must be an http:// or https:// URL, got a ftp: URL`);
+  });
+
+  it('a URL with a password in it (HTTP clients refuse to send one)', () => {
+    const file = overlay(`webhooks:\n  - { url: "https://vaxel:hunter2-pass@crm.example.com/in", secret: ${SECRET} }\n`);
+    const message = errorFor({ CONFIG: file });
+    expect(message).toBe(`${file}: webhooks[0].url: must not carry a user name or password (user:password@): the receiver checks the signature made with the secret instead`);
+    expect(message).not.toContain('hunter2-pass');
+  });
+
+  it('the same URL twice', () => {
+    const file = overlay(`webhooks:\n  - { url: "https://crm.example.com/in", secret: ${SECRET} }\n  - { url: "https://crm.example.com/in", secret: ${SECRET} }\n`);
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: webhooks[1].url: is the same URL as webhooks[0]: one entry per receiver`);
+  });
+
+  it('a short secret is refused and not echoed', () => {
+    const file = overlay('webhooks:\n  - { url: "https://crm.example.com/in", secret: short-one }\n');
+    const message = errorFor({ CONFIG: file });
+    expect(message).toMatch(new RegExp(`^${file}: webhooks\\[0\\]\\.secret: must be a secret of at least 16 characters, shared with the receiver`));
+    expect(message).not.toContain('short-one');
+  });
+
+  it('an unknown event type names the known ones', () => {
+    const file = overlay(`webhooks:\n  - { url: "https://crm.example.com/in", secret: ${SECRET}, events: [call.answred] }\n`);
+    expect(errorFor({ CONFIG: file })).toContain(`${file}: webhooks[0].events[0]: must be one of call.started, call.queued, call.offered`);
+  });
+});
+
 describe('security settings', () => {
   it('default to SHA-256 before MD5, throttling on, and the usual scanners', () => {
     const { digest, throttle } = loadConfig({ env: {} }).sip;
