@@ -387,6 +387,15 @@ export const configSchema = {
           username: text,
           password: text,
           trustedSources: { type: 'array', items: text },
+          inboundAuth: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['username', 'password'],
+            properties: {
+              username: { type: 'string', pattern: '^[A-Za-z0-9._~-]{3,64}$', errorHint: 'must be 3 to 64 letters, digits or . _ ~ -' },
+              password: { type: 'string', minLength: 16, errorHint: 'must be at least 16 characters: it lets its holder call in as the trunk from anywhere' },
+            },
+          },
           callerId: e164,
           answerTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 31, default: 4, errorHint: 'must be a whole number of seconds from 1 to 31' },
         },

@@ -121,12 +121,17 @@ export function checkConfigRules(config: Config): Issue | null {
     }
   }
   const seenTrunk = new Map<string, number>();
+  const trunkUsers = new Set<string>();
   for (const [i, t] of config.trunks.entries()) {
     const prev = seenTrunk.get(t.name);
     if (prev !== undefined) {
       return { path: ['trunks', i, 'name'], problem: `duplicate trunk name "${t.name}" (already at trunks[${prev}])` };
     }
     seenTrunk.set(t.name, i);
+    if (t.inboundAuth && (seenExt.has(t.inboundAuth.username) || trunkUsers.has(t.inboundAuth.username))) {
+      return { path: ['trunks', i, 'inboundAuth', 'username'], problem: `"${t.inboundAuth.username}" is already an extension or another trunk's user name: a trunk's must be its own` };
+    }
+    if (t.inboundAuth) trunkUsers.add(t.inboundAuth.username);
     for (const [j, src] of t.trustedSources.entries()) {
       if (!parseTrustedSource(src)) {
         return {

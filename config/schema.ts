@@ -267,6 +267,12 @@ export interface TrunkConfig {
    * Without a port, any port of that address counts as the trunk.
    */
   trustedSources: string[];
+  /**
+   * Credentials the trunk proves itself with (digest, RFC 3261 section 22.3)
+   * when it cannot be told by its address: an INVITE from any address that
+   * answers the challenge with these is the trunk's. Never good for REGISTER.
+   */
+  inboundAuth?: { username: string; password: string };
   /** E.164 caller id presented on calls out through this trunk. */
   callerId: string;
   /** A call out that gets no response at all (not even 100 Trying) this long is given up: the trunk is unreachable (default 4). */

@@ -2,7 +2,8 @@
  * Who is who on the switch, from the configuration: agent extensions and
  * their passwords, the numbers callers dial and the service each leads to,
  * and which sources are the operator trunk: an address and port, or an
- * address or CIDR with any port (config/trusted-source.ts).
+ * address or CIDR with any port (config/trusted-source.ts), or whoever
+ * proves a trunk's inbound credentials.
  */
 import { BlockList, isIP } from 'node:net';
 import type { Config, ExtensionConfig, NumberConfig, TrunkConfig } from '../../config/schema.js';
@@ -56,6 +57,11 @@ export class Directory {
   trunkFor(address: string, port: number | string): TrunkConfig | undefined {
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
     return this.trunkSources.find((s) => (s.port === undefined || s.port === Number(port)) && s.list.check(address, family))?.trunk;
+  }
+
+  /** The trunk whose inbound user name this is (config trunks[].inboundAuth), with its password. */
+  trunkByUser(username: string): TrunkConfig | undefined {
+    return this.config.trunks.find((t) => t.inboundAuth?.username === username);
   }
 
   /** Whether an address is one of a trunk's, on any port: such an address is never blocked for failed authentications. */

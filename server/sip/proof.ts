@@ -34,7 +34,10 @@ const HEADERS = {
  * not: then the request has been answered (challenge, 403, or 503 while a
  * slowed-down user name has attempts waiting).
  */
-export async function proveIdentity(req: Srf.SrfRequest, res: Srf.SrfResponse, prover: Prover, kind: ChallengeKind, log: Logger): Promise<string | undefined> {
+export async function proveIdentity(
+  req: Srf.SrfRequest, res: Srf.SrfResponse, prover: Prover, kind: ChallengeKind, log: Logger,
+  passwordOf: (username: string) => string | undefined = (u) => prover.directory.passwordOf(u),
+): Promise<string | undefined> {
   const names = HEADERS[kind];
   const credentials = req.get(names.credentials);
   const userAgent = req.get('User-Agent');
@@ -42,7 +45,7 @@ export async function proveIdentity(req: Srf.SrfRequest, res: Srf.SrfResponse, p
     res.send(503, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
     return undefined;
   }
-  const result = prover.auth.verify({ method: req.method, uri: req.uri, credentials, userAgent }, (u) => prover.directory.passwordOf(u));
+  const result = prover.auth.verify({ method: req.method, uri: req.uri, credentials, userAgent }, passwordOf);
   if (result.ok) return result.username;
   if (result.answer === 'challenge') {
     if (result.reason === 'replay') log.info({ source: req.source_address, user: result.username }, `${req.method}: credentials used before, challenged anew`);

@@ -303,6 +303,26 @@ describe('bad configuration stops start-up with one line naming file, path and p
     );
   });
 
+  it("a trunk's inbound credentials: a user name of its own, a password long enough, and neither echoed", () => {
+    const trunk = (auth: string) => overlay([
+      'trunks:',
+      '  - name: operator',
+      '    host: sip.operator.example',
+      '    port: 5060',
+      '    transport: udp',
+      '    trustedSources: [192.0.2.10]',
+      `    inboundAuth: ${auth}`,
+      '    callerId: "+46313900600"',
+    ].join('\n'));
+    const taken = trunk('{ username: "1001", password: long-enough-secret-1 }');
+    expect(errorFor({ CONFIG: taken })).toBe(
+      `${taken}: trunks[0].inboundAuth.username: "1001" is already an extension or another trunk's user name: a trunk's must be its own`);
+    const short = trunk('{ username: operator-in, password: short-secret }');
+    const message = errorFor({ CONFIG: short });
+    expect(message).toBe(`${short}: trunks[0].inboundAuth.password: must be at least 16 characters: it lets its holder call in as the trunk from anywhere, got a value that is not accepted`);
+    expect(message).not.toContain('short-secret');
+  });
+
   it('a secret value is never echoed in the message', () => {
     const file = overlay('drachtio:\n  secret: 12345\n');
     const message = errorFor({ CONFIG: file });
