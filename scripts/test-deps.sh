@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The programs the tests run beside the product: SIPp (callers, callees),
-# baresip (desk phones), sox (audio checks), redis-server (the Redis store).
+# baresip (desk phones), sox (audio checks), redis-server (the Redis store),
+# chromium (the browser the page tests drive, at /usr/bin/chromium).
 # Installed from Debian's packages when one is missing; nothing is
 # downloaded from anywhere else.
 set -euo pipefail
 
-packages=(sip-tester baresip sox redis-server)
-commands=(sipp baresip sox redis-server)
+packages=(sip-tester baresip sox redis-server chromium)
+commands=(sipp baresip sox redis-server chromium)
 
 missing=0
 for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing=1; done

@@ -13,6 +13,7 @@ import type { Users } from '../users/users.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
+import { webPages } from './web-pages.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -26,5 +27,6 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
   return [
     { prefix: API_PREFIX, plugin: sessionRoutes(deps) },
     { prefix: API_PREFIX, plugin: usersRoutes(deps) },
+    { prefix: '', plugin: webPages() },
   ];
 }
