@@ -1,0 +1,86 @@
+/**
+ * Every text of the pages in Swedish, the default language. English
+ * (./en.ts) has the same keys: the type `Texts` makes a missing or extra
+ * key a compile error.
+ */
+export const sv = {
+  productName: 'Växel',
+  skipToContent: 'Hoppa till innehållet',
+  language: 'Språk',
+  switchLanguage: 'In English',
+  switchLanguageLang: 'en',
+
+  loginTitle: 'Logga in',
+  userName: 'Användarnamn',
+  password: 'Lösenord',
+  signIn: 'Logga in',
+  signingIn: 'Loggar in …',
+  signOut: 'Logga ut',
+  signedInAs: (name: string, role: string) => `Inloggad som ${name} (${role})`,
+  wrongPassword: 'Fel användarnamn eller lösenord.',
+  tryAgainIn: (seconds: number) => `För många misslyckade försök. Försök igen om ${seconds} s.`,
+  requiredField: 'Fyll i fältet.',
+  serverUnreachable: 'Servern svarar inte. Försök igen om en stund.',
+  unexpectedError: (detail: string) => `Något gick fel: ${detail}`,
+
+  role_admin: 'administratör',
+  role_supervisor: 'arbetsledare',
+  role_operator: 'operatör',
+  role_agent: 'agent',
+
+  mainNavigation: 'Huvudmeny',
+  page_monitor: 'Kömonitor',
+  page_agents: 'Agenter',
+  page_services: 'Tjänster',
+  page_queues: 'Köer',
+  page_avalanche: 'Lavinmeddelanden',
+  page_announcements: 'Meddelanden',
+  page_flows: 'Samtalsflöden',
+  page_audit: 'Ändringslogg',
+  page_users: 'Användare',
+  nothingForRole: 'Det finns inga sidor för din roll ännu.',
+
+  monitorTitle: 'Kömonitor',
+  wallMode: 'Väggskärm',
+  leaveWallMode: 'Lämna väggskärm',
+  connected: 'Live',
+  reconnecting: 'Återansluter …',
+  updatedAt: (time: string) => `Uppdaterad ${time}`,
+  noQueues: 'Inga köer.',
+  waitingNow: 'Väntar nu',
+  longestWait: 'Längsta väntan',
+  estimatedWait: 'Beräknad väntan',
+  noEstimate: 'ingen bemannad',
+  overTarget: (target: string) => `över målet ${target}`,
+  agentsReady: 'Lediga',
+  agentsBusy: 'Upptagna',
+  agentsWrapUp: 'Efterarbete',
+  agentsPaused: 'Paus',
+  agentsLoggedOut: 'Utloggade',
+  waitingCallers: 'Väntande samtal',
+  noWaitingCallers: 'Ingen väntar just nu.',
+  position: 'Plats',
+  queue: 'Kö',
+  service: 'Tjänst',
+  dialled: 'Slaget nummer',
+  caller: 'Uppringare',
+  wait: 'Väntat',
+  agents: 'Agenter',
+  noAgents: 'Inga agenter.',
+  agent: 'Agent',
+  state: 'Status',
+  timeInState: 'Tid i status',
+  currentCall: 'Pågående samtal',
+  state_ready: 'Ledig',
+  state_reserved: 'Ringer',
+  state_busy: 'I samtal',
+  'state_wrap-up': 'Efterarbete',
+  state_paused: 'Paus',
+  'state_logged-out': 'Utloggad',
+  pausedBecause: (reason: string) => `Paus: ${reason}`,
+};
+
+type Widened<T> = { [K in keyof T]: T[K] extends (...args: infer A) => string ? (...args: A) => string : string };
+
+/** The texts of one language: every key of the Swedish texts, nothing else. */
+export type Texts = Widened<typeof sv>;
