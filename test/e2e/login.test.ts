@@ -1,0 +1,100 @@
+/**
+ * Signing in to the pages in a real browser, on the real product: the form
+ * in Swedish by default, a wrong password answered next to the field,
+ * English on demand and remembered, and a sign-in by keyboard alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, useBrowser } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+
+let product: RunningProduct;
+let home: string;
+
+beforeAll(async () => {
+  product = await startProduct();
+  home = `http://127.0.0.1:${product.config.http.port}/`;
+});
+
+afterAll(async () => {
+  await product?.stop();
+});
+
+const browser = useBrowser();
+
+describe('signing in', () => {
+  it('greets a fresh visitor with the sign-in form, in Swedish', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await expect(page.getByRole('heading', { name: 'Logga in' }).textContent()).resolves.toBe('Logga in');
+    expect(await page.getAttribute('html', 'lang')).toBe('sv');
+    await browser.screenshots('login');
+  });
+
+  it('shows a wrong password next to the password field', async () => {
+    const { page } = browser;
+    browser.allow(401, '/api/v1/login');
+    await page.goto(home);
+    await page.getByLabel('Användarnamn').fill('admin');
+    await page.getByLabel('Lösenord').fill('not-the-password');
+    await page.getByRole('button', { name: 'Logga in' }).click();
+    const error = page.locator('#password-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('Fel användarnamn eller lösenord.');
+    const field = page.getByLabel('Lösenord');
+    expect(await field.getAttribute('aria-describedby')).toBe('password-error');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    await browser.screenshots('login-wrong-password');
+  });
+
+  it('switches to English and remembers it, then back to Swedish', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await page.getByRole('button', { name: 'In English' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.reload();
+    await page.getByLabel('User name').waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.getByRole('button', { name: 'På svenska' }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('sv');
+  });
+
+  it('signs in with the keyboard alone, shows the menu for the role, and signs out', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    const focused = (): Promise<string> => page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}` : '';
+    });
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('button');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('input#name');
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('input#password');
+    await page.keyboard.type(TEST_ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('navigation', { name: 'Huvudmeny' });
+    await menu.waitFor();
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor']);
+    await page.getByText('Inloggad som admin (administratör)').waitFor();
+
+    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+  });
+
+  it('keeps a signed-in user signed in across a reload', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Huvudmeny' }).waitFor();
+    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+  });
+});
