@@ -17,6 +17,7 @@ import { ADMIN, SUPERVISION } from './roles.js';
 import { importRunning, tagCurrent, type RunningRoutesDeps } from './running-change.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+const AUDIT_PAGE = 50;
 const MAX_AUDIT_PAGE = 200;
 
 export function configRoutes({ running }: RunningRoutesDeps): FastifyPluginAsyncTypebox {
@@ -29,12 +30,12 @@ export function configRoutes({ running }: RunningRoutesDeps): FastifyPluginAsync
         summary: 'The audit log of the running configuration, newest first',
         querystring: Type.Object({
           before: Type.Optional(Type.Integer({ minimum: 1, description: 'only versions older than this: the `next` of the page before' })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AUDIT_PAGE, default: 50 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AUDIT_PAGE, default: AUDIT_PAGE })),
         }, { additionalProperties: false }),
         response: { 200: Type.Object({ records: Type.Array(AuditRecordSchema), next: Type.Optional(Type.Integer()) }) },
       },
     }, async (request) => {
-      const { before, limit = 50 } = request.query;
+      const { before, limit = AUDIT_PAGE } = request.query;
       return running.auditPage({ limit, ...(before !== undefined ? { before } : {}) });
     });
 

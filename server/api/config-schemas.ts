@@ -66,22 +66,23 @@ export const QueueSchema = Type.Object({ id: Type.String({ description: 'lower-c
 /** A queue's settings as replaced by PUT: everything but its id. */
 export const QueueSettingsSchema = Type.Object(queueFields, { additionalProperties: false, title: 'QueueSettings' });
 
-const staffingFields = {
-  skills: Type.Record(Type.String(), Level, { description: 'skill name -> level 1..5' }),
-  groups: Type.Array(Text),
-  queues: Type.Array(Text, { description: 'the queue ids the agent answers' }),
-};
+const Skills = Type.Record(Type.String(), Level, { description: 'skill name -> level 1..5' });
+const Groups = Type.Array(Text);
+const Queues = Type.Array(Text, { description: 'the queue ids the agent answers' });
 
+/** An agent's profile on their extension; left out: no skills, no groups, answering on the phone. */
 export const AgentSchema = Type.Object({
-  ...staffingFields,
-  answerOn: Type.Enum([...ANSWER_ON], { description: 'phone: every phone registered for the extension; mobile: the mobile through the trunk' }),
+  skills: Type.Optional(Skills),
+  groups: Type.Optional(Groups),
+  queues: Queues,
+  answerOn: Type.Optional(Type.Enum([...ANSWER_ON], { description: 'phone: every phone registered for the extension; mobile: the mobile through the trunk' })),
 }, { additionalProperties: false, title: 'Agent' });
 
 /** What supervisors may change of an agent: who they are staffed for. Fields left out stay. */
 export const StaffingSchema = Type.Object({
-  skills: Type.Optional(staffingFields.skills),
-  groups: Type.Optional(staffingFields.groups),
-  queues: Type.Optional(staffingFields.queues),
+  skills: Type.Optional(Skills),
+  groups: Type.Optional(Groups),
+  queues: Type.Optional(Queues),
 }, { additionalProperties: false, title: 'Staffing' });
 
 const extensionSettings = {

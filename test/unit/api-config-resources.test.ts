@@ -202,6 +202,9 @@ describe('extensions and agents', () => {
     expect(t.running.current.config.extensions.find((e) => e.extension === '1010')!.password).toBe('lisa-secret-1010');
     expect(expectProblem(await call('PATCH', '/extensions/1010/agent', 'admin', { groups: [] }), 404).detail).toBe("no agent '1010'");
 
+    const agentAgain = await call('PUT', '/extensions/1010', 'admin', { name: 'Lisa Holm-Ek', agent: { queues: ['kundtjanst'] } });
+    expect(agentAgain.json()).toMatchObject({ agent: { skills: {}, groups: [], queues: ['kundtjanst'], answerOn: 'phone' } });
+
     const password = await call('PUT', '/extensions/1010/password', 'admin', { password: 'another-secret-1010' });
     expect(password.statusCode).toBe(204);
     expect(password.body).toBe('');
