@@ -8,7 +8,7 @@
  * document is answered the same way.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigChangeError, ConfigConflictError, type Operational, type RunningConfig, type RunningSnapshot } from '../running/index.js';
+import { ConfigChangeError, ConfigConflictError, type ChangeOptions, type Operational, type RunningConfig, type RunningSnapshot } from '../running/index.js';
 import { ApiProblem, notFound } from './problem.js';
 
 /** What the routes over the running configuration need. */
@@ -41,14 +41,19 @@ export async function changeRunning(
   summary: string,
   mutate: (draft: Operational) => void,
 ): Promise<RunningSnapshot> {
-  const expected = expectedVersion(request);
-  return tagged(reply, running.change(request.user?.name ?? 'unknown', summary, mutate, expected === undefined ? {} : { expectedVersion: expected }));
+  return tagged(reply, running.change(actorOf(request), summary, mutate, optionsOf(request)));
 }
 
 /** Replaces the whole running configuration with an exported YAML document, as `changeRunning` makes a change. */
 export async function importRunning(running: RunningConfig, request: FastifyRequest, reply: FastifyReply, yaml: string): Promise<RunningSnapshot> {
+  return tagged(reply, running.importYaml(actorOf(request), yaml, optionsOf(request)));
+}
+
+const actorOf = (request: FastifyRequest): string => request.user?.name ?? 'unknown';
+
+function optionsOf(request: FastifyRequest): ChangeOptions {
   const expected = expectedVersion(request);
-  return tagged(reply, running.importYaml(request.user?.name ?? 'unknown', yaml, expected === undefined ? {} : { expectedVersion: expected }));
+  return expected === undefined ? {} : { expectedVersion: expected };
 }
 
 /** The new version's ETag on the answer, or the refusal as a problem. */
