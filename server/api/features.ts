@@ -10,6 +10,12 @@
  */
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import type { RunningConfig } from '../running/index.js';
+import { configRoutes } from './config-routes.js';
+import { extensionsRoutes } from './extensions-routes.js';
+import { numbersRoutes } from './numbers-routes.js';
+import { operatorsRoutes } from './operators-routes.js';
+import { queuesRoutes } from './queues-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
@@ -20,11 +26,17 @@ export interface ProductApiDeps {
   users: Users;
   throttle: LoginThrottle;
   secureCookies: boolean;
+  running: RunningConfig;
 }
 
 export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
   return [
     { prefix: API_PREFIX, plugin: sessionRoutes(deps) },
     { prefix: API_PREFIX, plugin: usersRoutes(deps) },
+    { prefix: API_PREFIX, plugin: numbersRoutes(deps) },
+    { prefix: API_PREFIX, plugin: queuesRoutes(deps) },
+    { prefix: API_PREFIX, plugin: extensionsRoutes(deps) },
+    { prefix: API_PREFIX, plugin: operatorsRoutes(deps) },
+    { prefix: API_PREFIX, plugin: configRoutes(deps) },
   ];
 }

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import type { TlsFiles } from '../net/tls.js';
+import type { RunningConfig } from '../running/index.js';
 import { portInUseError } from '../port-in-use.js';
 import { LoginThrottle } from '../users/login-throttle.js';
 import { openUserStore } from '../users/open.js';
@@ -20,6 +21,8 @@ import { buildApi, type Api } from './server.js';
 export interface StartApiOptions {
   config: Config;
   logger: Logger;
+  /** The running configuration the resources read and change. */
+  running: RunningConfig;
   /** The certificate and key (server/net/tls.ts, read before anything else starts): HTTPS. */
   tls?: TlsFiles;
   /** Where the first admin's random password is shown; default standard output. */
@@ -32,7 +35,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi({ config, logger, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
+export async function startApi({ config, logger, running, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
   const store = openUserStore(config, logger);
   let api: Api | undefined;
   const stop = async (): Promise<void> => {
@@ -52,7 +55,7 @@ export async function startApi({ config, logger, tls, print = (t) => process.std
     const throttle = new LoginThrottle({ now: Date.now });
     api = await buildApi({
       logger, users, ...(tls ? { tls } : {}),
-      features: productFeatures({ users, throttle, secureCookies: tls !== undefined }),
+      features: productFeatures({ users, throttle, secureCookies: tls !== undefined, running }),
     });
     try {
       await api.listen({ host: config.http.host, port: config.http.port });
