@@ -8,8 +8,11 @@
  * own route tests can build the API with just that feature and a user of
  * each role (test/support/api.ts).
  */
+import type { RunningConfig } from '../running/index.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import { flowsRoutes } from './flows-routes.js';
+import { hoursRoutes } from './hours-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
@@ -20,11 +23,18 @@ export interface ProductApiDeps {
   users: Users;
   throttle: LoginThrottle;
   secureCookies: boolean;
+  /** The running configuration and the clock calls use: without them, the features over them are left out. */
+  running?: RunningConfig;
+  now?: () => number;
 }
 
 export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
   return [
     { prefix: API_PREFIX, plugin: sessionRoutes(deps) },
     { prefix: API_PREFIX, plugin: usersRoutes(deps) },
+    ...(deps.running ? [
+      { prefix: API_PREFIX, plugin: flowsRoutes({ running: deps.running }) },
+      { prefix: API_PREFIX, plugin: hoursRoutes({ running: deps.running, now: deps.now ?? Date.now }) },
+    ] : []),
   ];
 }
