@@ -12,6 +12,10 @@
  *   while a caller is in it: that caller keeps the old version (a tone,
  *   then the queue), the next caller gets the new one (another tone, then
  *   goodbye). Each version's tone tells which one a caller heard.
+ * - With a flow whose hours node comes after a 4 s play, an operator
+ *   closes the service while a caller is in the play: that caller's hours
+ *   node still finds it open (the call keeps the exceptions it started
+ *   with), the next caller's finds it closed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,8 +138,10 @@ describe('an operator closes a service now through the API', () => {
   }, 90_000);
 });
 
+const cardFlow = (lines: string[]): string => ['flow: kort-och-sparr', 'services: [Kort och spärr]', 'language: sv', 'nodes:', ...lines, ''].join('\n');
+
 describe('an admin replaces a flow through the API while a call is in it', () => {
-  const flow = (lines: string[]): string => ['flow: kort-och-sparr', 'services: [Kort och spärr]', 'language: sv', 'nodes:', ...lines, ''].join('\n');
+  const flow = cardFlow;
   const version1 = flow(['  - id: hej', '    type: play', '    announcement: version-1', '    next: ko',
     '  - id: ko', '    type: queue', '    queue: kort', '    music: default', '    announceEverySeconds: 0']);
   const version2 = flow(['  - id: hej', '    type: play', '    announcement: version-2', '    next: slut', '  - id: slut', '    type: hangup']);
@@ -171,6 +177,45 @@ describe('an admin replaces a flow through the API while a call is in it', () =>
     expect(heard(first, VERSION_1_HZ, 3)).toBeGreaterThan(0.3);
     await expect.poll(() => acdEvents.some((e) => e.type === 'abandoned' && e.queueId === 'kort'), { timeout: 5_000 }).toBe(true);
     await first.stop();
+    await nothingLeft();
+  }, 90_000);
+});
+
+describe('an exception added while a call is in the flow', () => {
+  const playThenHours = cardFlow([
+    '  - id: hej', '    type: play', '    announcement: version-1', '    next: tider',
+    '  - id: tider', '    type: hours', '    timezone: Europe/Stockholm', '    holidays: none',
+    '    weekly: { mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00", sun: "00:00-24:00" }',
+    '    branches: { open: ko, closed: slut }',
+    '  - id: ko', '    type: queue', '    queue: kort', '    music: default', '    announceEverySeconds: 0',
+    '  - id: slut', '    type: hangup',
+  ]);
+
+  it('the call in progress keeps the exceptions it started with; the next call sees the new one', async () => {
+    const service = `/services/${encodeURIComponent('Kort och spärr')}/hours`;
+    expect((await send('PUT', '/flows/kort-och-sparr', admin, { yaml: playThenHours })).status).toBe(200);
+    const queuedBefore = queued('kort');
+    const first = await phone('1005');
+    const firstCall = await dial(first, CARDS);
+    await toneHeard(first, VERSION_1_HZ); // in the 4 s play, before the hours node
+
+    const closed = await send('POST', `${service}/closed-now`, operator, {});
+    expect(closed.status).toBe(201);
+    await expect.poll(() => queued('kort'), { timeout: 10_000 }).toBe(queuedBefore + 1);
+    expect(nodesOf(firstCall)).toEqual(['hej', 'tider', 'ko']);
+
+    const second = await phone('1006');
+    const secondCall = await dial(second, CARDS);
+    await second.waitEvent('CALL_CLOSED', 15_000);
+    expect(nodesOf(secondCall)).toEqual(['hej', 'tider', 'slut']);
+    expect(queued('kort')).toBe(queuedBefore + 1);
+    await second.stop();
+
+    await first.hangup();
+    await first.waitEvent('CALL_CLOSED', 10_000);
+    await first.stop();
+    const { date } = await closed.json() as { date: string };
+    expect((await send('DELETE', `${service}/exceptions/${date}`, operator)).status).toBe(204);
     await nothingLeft();
   }, 90_000);
 });
