@@ -77,14 +77,16 @@ function usage(snapshot: RunningSnapshot): Map<Flow, { services: Set<string>; nu
   return used;
 }
 
-function summary(snapshot: RunningSnapshot, name: string, flow: Flow) {
-  const used = usage(snapshot).get(flow);
+type Usage = ReturnType<typeof usage>;
+
+function summary(used: Usage, name: string, flow: Flow) {
+  const mine = used.get(flow);
   return {
     name,
     ...(flow.description !== undefined ? { description: flow.description } : {}),
     default: flow.isDefault,
-    services: [...(used?.services ?? [])],
-    numbers: [...(used?.numbers ?? [])],
+    services: [...(mine?.services ?? [])],
+    numbers: [...(mine?.numbers ?? [])],
   };
 }
 
@@ -92,7 +94,7 @@ function detail(snapshot: RunningSnapshot, name: string) {
   const flow = flowNamed(snapshot.flows, name);
   const yaml = snapshot.operational.flows[name];
   if (!flow || yaml === undefined) throw notFound('flow', name);
-  return { ...summary(snapshot, name, flow), yaml, start: flow.start, nodes: [...flow.nodes.values()] };
+  return { ...summary(usage(snapshot), name, flow), yaml, start: flow.start, nodes: [...flow.nodes.values()] };
 }
 
 export function flowsRoutes({ running }: FlowsRoutesDeps): FastifyPluginAsyncTypebox {
@@ -103,9 +105,10 @@ export function flowsRoutes({ running }: FlowsRoutesDeps): FastifyPluginAsyncTyp
     }, async (_request, reply) => {
       const snapshot = running.current;
       tagCurrent(running, reply);
+      const used = usage(snapshot);
       return Object.keys(snapshot.operational.flows).flatMap((name) => {
         const flow = flowNamed(snapshot.flows, name);
-        return flow ? [summary(snapshot, name, flow)] : [];
+        return flow ? [summary(used, name, flow)] : [];
       });
     });
 

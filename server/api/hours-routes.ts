@@ -84,6 +84,7 @@ function exceptionsOf(snapshot: RunningSnapshot, service: string): readonly Hour
 function serviceHours(snapshot: RunningSnapshot, service: string, at: number) {
   const number = snapshot.operational.numbers.find((n) => n.service === service && n.target === undefined);
   const flow = number && snapshot.flows.forCall({ dialled: number.number, service });
+  // Two static settings, neither a secret: the company's time zone and the demo's always-open switch.
   const { timezone } = snapshot.config.company;
   const exceptions = exceptionsOf(snapshot, service);
   const alwaysOpen = snapshot.config.ivr.alwaysOpen;
