@@ -8,11 +8,13 @@
  * own route tests can build the API with just that feature and a user of
  * each role (test/support/api.ts).
  */
+import type { RunningConfig } from '../running/index.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
-import type { RunningConfig } from '../running/index.js';
 import { configRoutes } from './config-routes.js';
 import { extensionsRoutes } from './extensions-routes.js';
+import { flowsRoutes } from './flows-routes.js';
+import { hoursRoutes } from './hours-routes.js';
 import { numbersRoutes } from './numbers-routes.js';
 import { operatorsRoutes } from './operators-routes.js';
 import { queuesRoutes } from './queues-routes.js';
@@ -27,6 +29,8 @@ export interface ProductApiDeps {
   throttle: LoginThrottle;
   secureCookies: boolean;
   running: RunningConfig;
+  /** The clock calls use (opening hours are judged on it); default the system clock. */
+  now?: () => number;
 }
 
 export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
@@ -38,5 +42,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: API_PREFIX, plugin: extensionsRoutes(deps) },
     { prefix: API_PREFIX, plugin: operatorsRoutes(deps) },
     { prefix: API_PREFIX, plugin: configRoutes(deps) },
+    { prefix: API_PREFIX, plugin: flowsRoutes({ running: deps.running }) },
+    { prefix: API_PREFIX, plugin: hoursRoutes({ running: deps.running, now: deps.now ?? Date.now }) },
   ];
 }

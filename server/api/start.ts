@@ -15,7 +15,7 @@ import { portInUseError } from '../port-in-use.js';
 import { LoginThrottle } from '../users/login-throttle.js';
 import { openUserStore } from '../users/open.js';
 import { Users } from '../users/users.js';
-import { productFeatures } from './features.js';
+import { productFeatures, type ProductApiDeps } from './features.js';
 import { buildApi, type Api } from './server.js';
 
 export interface StartApiOptions {
@@ -25,6 +25,8 @@ export interface StartApiOptions {
   running: RunningConfig;
   /** The certificate and key (server/net/tls.ts, read before anything else starts): HTTPS. */
   tls?: TlsFiles;
+  /** The clock calls use (opening hours are judged on it); default the system clock. */
+  now?: () => number;
   /** Where the first admin's random password is shown; default standard output. */
   print?: (text: string) => void;
 }
@@ -35,7 +37,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi({ config, logger, running, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
+export async function startApi({ config, logger, running, now = Date.now, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
   const store = openUserStore(config, logger);
   let api: Api | undefined;
   const stop = async (): Promise<void> => {
@@ -55,7 +57,7 @@ export async function startApi({ config, logger, running, tls, print = (t) => pr
     const throttle = new LoginThrottle({ now: Date.now });
     api = await buildApi({
       logger, users, ...(tls ? { tls } : {}),
-      features: productFeatures({ users, throttle, secureCookies: tls !== undefined, running }),
+      features: productFeatures({ users, throttle, secureCookies: tls !== undefined, running, now }),
     });
     try {
       await api.listen({ host: config.http.host, port: config.http.port });

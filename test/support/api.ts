@@ -87,7 +87,7 @@ export async function signInEachRole(api: Api, adminPassword: string): Promise<R
 }
 
 export async function buildTestApi(
-  opts: { features?: readonly ApiFeature[]; logger?: Logger; throttle?: LoginThrottle; running?: RunningConfig } = {},
+  opts: { features?: readonly ApiFeature[]; logger?: Logger; throttle?: LoginThrottle; running?: RunningConfig; now?: () => number } = {},
 ): Promise<TestApi> {
   const file = join(tempDir('api-users-'), 'users.json');
   const store = FileUserStore.open(file);
@@ -98,7 +98,7 @@ export async function buildTestApi(
     logger: opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     users,
     features: [
-      ...productFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false, running }),
+      ...productFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false, running, ...(opts.now ? { now: opts.now } : {}) }),
       ...(opts.features ?? []),
     ],
   });
