@@ -4,6 +4,7 @@
  * ./validation-kit.ts). Unknown keys are errors, so typos are caught. What a
  * schema cannot say (unique ids, references between sections) is in ./rules.ts.
  */
+import { EXCEPTION_HOURS_FORMS } from './hours-exceptions.js';
 import { ANSWER_ON, CALLER_CLASSES, DESTINATIONS, DIGEST_ALGORITHMS, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS, WEBHOOK_EVENTS } from './schema.js';
 
 /** How a queue's routing steps work, as the schema describes them and the rules' messages repeat. */
@@ -372,6 +373,26 @@ export const configSchema = {
           maxAgeHours: { type: 'integer', minimum: 1, maximum: 8760, default: 72, errorHint: 'must be a whole number of hours 1..8760' },
         },
       },
+    },
+    hoursExceptions: {
+      type: 'object',
+      default: {},
+      additionalProperties: {
+        type: 'array',
+        errorHint: 'must be a list of exceptions',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['date', 'hours'],
+          properties: {
+            date: { type: 'string', errorHint: 'must be a date such as "2026-12-23"' },
+            until: { type: 'string', errorHint: 'must be a date such as "2026-12-26"' },
+            hours: { type: 'string', errorHint: `must be ${EXCEPTION_HOURS_FORMS}` },
+            note: { type: 'string', maxLength: 500, errorHint: 'must be a text of at most 500 characters' },
+          },
+        },
+      },
+      errorHint: 'must map services to lists of exceptions',
     },
     trunks: {
       type: 'array',

@@ -7,10 +7,13 @@
  * routing steps that widen the circle in order; port ranges that do not
  * collide; no demo secret for a drachtio-server on another machine; an
  * address where an extension is registered is limited no more than a
- * stranger's; webhook URLs that are http(s) URLs, each configured once.
+ * stranger's; webhook URLs that are http(s) URLs, each configured once;
+ * opening-hour exceptions for services that exist, in order
+ * (./hours-exceptions.ts).
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
+import { hoursExceptionsIssue } from './hours-exceptions.js';
 import { STEPS_RULE } from './json-schema.js';
 import type { Config, FeatureCodesConfig, SourceLimitsConfig } from './schema.js';
 import { parseTrustedSource } from './trusted-source.js';
@@ -174,6 +177,8 @@ export function checkConfigRules(config: Config): Issue | null {
   }
   const webhookProblem = checkWebhooks(config);
   if (webhookProblem) return webhookProblem;
+  const exceptionsIssue = hoursExceptionsIssue(config.hoursExceptions, services);
+  if (exceptionsIssue) return exceptionsIssue;
   const { drachtio } = config;
   if (drachtio.host !== null && !isLoopback(drachtio.host) && drachtio.secret === DEMO_DRACHTIO_SECRET) {
     return {

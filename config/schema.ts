@@ -320,6 +320,22 @@ export interface AvalancheConfig {
 }
 
 /**
+ * A day or days on which a service keeps other hours than its flow says
+ * (config/hours-exceptions.ts has the rule; dates and times are in
+ * company.timezone).
+ */
+export interface HoursExceptionConfig {
+  /** The first day, "YYYY-MM-DD": also the exception's key among its service's. */
+  date: string;
+  /** The last day (inclusive) of a range of days; absent: `date` only. */
+  until?: string;
+  /** "closed", "closed from 15:00", "open until 13:00" or "open 10:00-14:00". */
+  hours: string;
+  /** Why, for the people who read it later. */
+  note?: string;
+}
+
+/**
  * The dial-out policy (server/sip/dial-out.ts): which destinations each kind
  * of caller may reach through the trunk, and how many calls may go out.
  */
@@ -389,4 +405,6 @@ export interface Config {
   operators: OperatorConfig[];
   avalanche: AvalancheConfig[];
   webhooks: WebhookConfig[];
+  /** Service (numbers[].service) -> its exceptions to the opening hours of its flow, which they come before. */
+  hoursExceptions: Record<string, HoursExceptionConfig[]>;
 }

@@ -40,14 +40,14 @@ import type { AvalancheSource } from './avalanche.js';
 import { CallbackDialler } from './callbacks/dialler.js';
 import type { CallEvent } from './events.js';
 import { otherCallAnswered } from './other-calls.js';
-import type { CallLegs, CallServices, OfferTarget, QueueLookup, QueueSettings } from './services.js';
+import type { CallLegs, CallServices, HoursExceptions, OfferTarget, QueueLookup, QueueSettings } from './services.js';
 import { CallSession, type DialledNumber, type SessionInit } from './session.js';
 import type { CallLine, Telephony } from './telephony.js';
 
 export type { CallEvent } from './events.js';
 
 export interface CallCenterOptions {
-  config: Pick<Config, 'queues' | 'numbers' | 'extensions'> & Partial<Pick<Config, 'ivr'>>;
+  config: Pick<Config, 'queues' | 'numbers' | 'extensions'> & Partial<Pick<Config, 'ivr' | 'company' | 'hoursExceptions'>>;
   /** Answers callers and places our own calls (drachtio-srf: ./anchored-call.ts). */
   telephony: Telephony;
   /** Endpoints for the calls we place (callbacks). */
@@ -88,6 +88,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private queues: ReadonlyMap<string, QueueSettings> = new Map();
   private serviceQueues: ReadonlyMap<string, string> = new Map();
   private profiles: ReadonlyMap<string, AgentProfile> = new Map();
+  private hoursExceptions: HoursExceptions | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   /** Agents who logged out with the feature code (*22): registering does not log them in again (./feature-codes.ts). */
   readonly loggedOutByCode = new Set<string>();
@@ -141,6 +142,9 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   }
 
   private use(config: CallCenterOptions['config']): void {
+    this.hoursExceptions = config.company && config.hoursExceptions
+      ? { timezone: config.company.timezone, byService: config.hoursExceptions }
+      : undefined;
     this.queues = new Map(config.queues.map((q) => [q.id, q]));
     this.serviceQueues = new Map(config.numbers.flatMap((n) => (n.queue && n.target === undefined ? [[n.service, n.queue] as const] : [])));
     this.profiles = new Map(config.extensions.flatMap((e) => {
@@ -190,7 +194,8 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   /** Runs the flow of a caller already answered with our media; returns when the call is over. */
   async serve(line: CallLine, call: AnsweredCall, log: Logger): Promise<void> {
     // The call keeps the queue settings it started with, as it keeps its flow.
-    const session = new CallSession({ ...this.services, queues: this.queuesNow() }, line, call, log);
+    const hours = this.hoursExceptions;
+    const session = new CallSession({ ...this.services, queues: this.queuesNow(), ...(hours ? { hoursExceptions: hours } : {}) }, line, call, log);
     this.sessions.add(session);
     try {
       await session.run();

@@ -7,6 +7,7 @@
  * beyond ./telephony.ts; tests build these with the real ACD and fakes.
  */
 import type { Logger } from 'pino';
+import type { HoursExceptionConfig } from '../../config/schema.js';
 import type { MediaServer } from '../../media/port.js';
 import type { PromptSet } from '../../media/speech.js';
 import type { Acd, Clock } from '../acd/index.js';
@@ -32,6 +33,11 @@ export interface QueueLookup {
   /** The queue a service's calls wait in when the flow's queue node names none. */
   ofService(service: string): string | undefined;
   get(queueId: string): QueueSettings | undefined;
+}
+
+export interface HoursExceptions {
+  timezone: string;
+  byService: Readonly<Record<string, readonly HoursExceptionConfig[]>>;
 }
 
 /** Who rings the agent the ACD offers an entry to: the queue wait holding that entry's caller. */
@@ -65,6 +71,8 @@ export interface CallServices {
   clock: Clock;
   /** The demo setting `ivr.alwaysOpen`: hours nodes take their open branch at any hour. */
   alwaysOpen?: boolean;
+  /** Opening-hour exceptions by service (config `hoursExceptions`), in `timezone`; as they were when the call started. */
+  hoursExceptions?: HoursExceptions;
   emit: CallEventSink;
   queues: QueueLookup;
   offers: OfferRoutes;

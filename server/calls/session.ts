@@ -30,6 +30,7 @@ import type {
   RoutingState, TransferRequest, TransferResult,
 } from '../ivr/context.js';
 import type { Flow } from '../ivr/flow.js';
+import type { ServiceExceptions } from '../ivr/opening-hours.js';
 import { runFlow, type FlowRun } from '../ivr/interpreter.js';
 import type { CallerSide } from './caller.js';
 import { bookFromFlow } from './callbacks/booking.js';
@@ -116,6 +117,11 @@ export class CallSession implements IvrContext, CallerSide {
 
   get alwaysOpen(): boolean {
     return this.services.alwaysOpen ?? false;
+  }
+
+  get serviceExceptions(): ServiceExceptions | undefined {
+    const all = this.services.hoursExceptions;
+    return all && { timezone: all.timezone, exceptions: all.byService[this.call.service] ?? [] };
   }
 
   /** Runs the flow on the answered line; returns when the call is over and everything is released. */

@@ -28,6 +28,7 @@
 import type { Logger } from 'pino';
 import type { Endpoint } from '../../media/port.js';
 import type { PromptSet } from '../../media/speech.js';
+import type { ServiceExceptions } from './opening-hours.js';
 
 /** Who called, what they dialled and what it means. */
 export interface CallData {
@@ -192,6 +193,8 @@ export interface IvrContext {
   now(): number;
   /** The demo setting `ivr.alwaysOpen`: hours nodes take their open branch at any hour. */
   readonly alwaysOpen?: boolean;
+  /** The call's service's opening-hour exceptions as they were when the call started: hours nodes look at them first. */
+  readonly serviceExceptions?: ServiceExceptions;
 
   enqueue(request: EnqueueRequest, signal: AbortSignal): Promise<EnqueueResult>;
   offerCallback(request: CallbackRequest, signal: AbortSignal): Promise<CallbackResult>;

@@ -5,15 +5,26 @@
  * 1. Take the wall-clock date, weekday and time at that instant in the time
  *    zone (Intl, so daylight saving time is the zone's own: 08:00 is 08:00
  *    local in winter and in summer).
- * 2. An exception for that date wins: its ranges, or closed.
- * 3. Else, with Swedish holidays on, a holiday (./holidays.ts) is closed.
- * 4. Else the weekday's ranges. A weekday not listed is closed.
+ * 2. The service's own exception for that date (config `hoursExceptions`,
+ *    in the company's time zone; config/hours-exceptions.ts) comes first:
+ *    - "closed": closed all day;
+ *    - "open HH:MM-HH:MM": open then, whatever the rest says;
+ *    - "closed from HH:MM": closed from then; before it, the steps below;
+ *    - "open until HH:MM": closed from then; before it, the weekday's
+ *      ranges (step 5), even on a holiday or a day the flow closes.
+ * 3. Else an exception of the hours node for that date: its ranges, or closed.
+ * 4. Else, with Swedish holidays on, a holiday (./holidays.ts) is closed.
+ * 5. Else the weekday's ranges. A weekday not listed is closed.
  *
  * A range "08:00-17:00" is open from 08:00 up to but not including 17:00;
  * "24:00" may end a range. A range does not cross midnight: write
  * "22:00-24:00" on one day and "00:00-02:00" on the next.
  */
+import { exceptionOn, parseExceptionHours } from '../../config/hours-exceptions.js';
+import type { HoursExceptionConfig } from '../../config/schema.js';
 import { swedishHoliday } from './holidays.js';
+
+export { dateProblem } from '../../config/hours-exceptions.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -45,10 +56,22 @@ export interface LocalTime {
   minutes: number;
 }
 
-export type OpenState = { open: boolean; reason: 'hours' | 'exception' | 'holiday'; holiday?: string; local: LocalTime };
+/** A service's exceptions as a call sees them: written in `timezone` (config company.timezone). */
+export interface ServiceExceptions {
+  timezone: string;
+  exceptions: readonly HoursExceptionConfig[];
+}
+
+export type OpenState = {
+  open: boolean;
+  /** exception: the hours node's own; service-exception: the service's (`exception`). */
+  reason: 'hours' | 'exception' | 'holiday' | 'service-exception';
+  holiday?: string;
+  exception?: HoursExceptionConfig;
+  local: LocalTime;
+};
 
 const RANGE = /^([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$/;
-const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 
 /** Parses a RangeSpec; a string result is what is wrong with it. */
 export function parseRanges(spec: RangeSpec): TimeRange[] | string {
@@ -69,15 +92,6 @@ export function parseRanges(spec: RangeSpec): TimeRange[] | string {
     if (out[i]!.from < out[i - 1]!.to) return `ranges ${items.join(', ')} overlap`;
   }
   return out;
-}
-
-/** Why a civil date "YYYY-MM-DD" is not one, or undefined. */
-export function dateProblem(date: string): string | undefined {
-  const m = DATE.exec(date);
-  if (!m) return `"${date}" is not a date such as "2025-12-23"`;
-  const t = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  if (t.toISOString().slice(0, 10) !== date) return `"${date}" is not a date in the calendar`;
-  return undefined;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -126,9 +140,27 @@ function within(ranges: readonly TimeRange[], minutes: number): boolean {
   return ranges.some((r) => minutes >= r.from && minutes < r.to);
 }
 
-/** Open or closed at `at` (ms since the epoch), and why. */
-export function openState(hours: OpeningHours, at: number): OpenState {
+/** Open or closed at `at` (ms since the epoch), and why: the service's exceptions first, then the hours. */
+export function openState(hours: OpeningHours, at: number, service?: ServiceExceptions): OpenState {
   const local = localTime(at, hours.timezone);
+  const serviceLocal = service && localTime(at, service.timezone);
+  const exception = service && serviceLocal && exceptionOn(service.exceptions, serviceLocal.date);
+  // The configuration's check has read every exception's hours; one it could not read is ignored.
+  const rule = exception && parseExceptionHours(exception.hours);
+  if (exception && serviceLocal && rule && typeof rule !== 'string') {
+    const decided = (open: boolean): OpenState => ({ open, reason: 'service-exception', exception, local });
+    const now = serviceLocal.minutes;
+    switch (rule.kind) {
+      case 'closed': return decided(false);
+      case 'open': return decided(now >= rule.from && now < rule.to);
+      case 'open-until': return decided(now < rule.at && within(hours.weekly[local.weekday] ?? [], local.minutes));
+      case 'closed-from': if (now >= rule.at) return decided(false);
+    }
+  }
+  return nodeOpenState(hours, local);
+}
+
+function nodeOpenState(hours: OpeningHours, local: LocalTime): OpenState {
   const exception = hours.exceptions.get(local.date);
   if (exception) return { open: within(exception, local.minutes), reason: 'exception', local };
   if (hours.swedishHolidays) {
@@ -173,6 +205,10 @@ export function describeWeeklyHours(hours: OpeningHours): string {
 export function explainOpenState(hours: OpeningHours, state: OpenState): string {
   const now = `now ${DAY_NAMES[state.local.weekday]} ${state.local.date} ${clockTime(state.local.minutes)}`;
   if (state.reason === 'holiday') return `closed: public holiday, ${state.holiday} (${now})`;
+  if (state.reason === 'service-exception' && state.exception) {
+    const { date, until, hours: rule, note } = state.exception;
+    return `${state.open ? 'open' : 'closed'}: the service's exception for ${date}${until ? ` to ${until}` : ''} says "${rule}"${note ? ` (${note})` : ''} (${now})`;
+  }
   if (state.reason === 'exception') {
     const today = hours.exceptions.get(state.local.date) ?? [];
     return `${state.open ? 'open' : 'closed'}: the exception for ${state.local.date} says ${rangesText(today)} (${now})`;

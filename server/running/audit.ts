@@ -1,7 +1,8 @@
 /**
  * What an audit record says changed between two versions: one entry per
  * extension, queue, number, operator, avalanche message or flow added,
- * changed or removed, and the dial-out policy as one. Secrets (extension
+ * changed or removed, the dial-out policy as one, and a service's
+ * opening-hour exceptions as one. Secrets (extension
  * passwords, operator PINs) never reach the log in clear: masked, saying
  * only whether they changed.
  */
@@ -28,12 +29,18 @@ export function auditChanges(before: Operational | undefined, after: Operational
   if (!isDeepStrictEqual(before?.dialOut, after.dialOut)) {
     changes.push({ path: 'dialOut', ...(before ? { before: before.dialOut } : {}), after: after.dialOut });
   }
-  const flowsBefore = before?.flows ?? {};
-  for (const name of new Set([...Object.keys(flowsBefore), ...Object.keys(after.flows)])) {
-    const [b, a] = [flowsBefore[name], after.flows[name]];
-    if (b !== a) changes.push({ path: `flows.${name}`, ...(b !== undefined ? { before: b } : {}), ...(a !== undefined ? { after: a } : {}) });
-  }
+  changes.push(...byName('hoursExceptions', before?.hoursExceptions ?? {}, after.hoursExceptions));
+  changes.push(...byName('flows', before?.flows ?? {}, after.flows));
   return changes;
+}
+
+function byName(map: string, before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): AuditChange[] {
+  const out: AuditChange[] = [];
+  for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const [b, a] = [before[name], after[name]];
+    if (!isDeepStrictEqual(b, a)) out.push({ path: `${map}.${name}`, ...(b !== undefined ? { before: b } : {}), ...(a !== undefined ? { after: a } : {}) });
+  }
+  return out;
 }
 
 function byKey(list: string, before: unknown[], after: unknown[], keyOf: (v: unknown) => string): AuditChange[] {

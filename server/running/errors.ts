@@ -4,9 +4,12 @@
  */
 import { formatPath } from '../../config/validation-kit.js';
 
-/** The changed configuration is not valid: `path` is where (e.g. ["queues", 2, "steps", 0]), `problem` what is wrong. */
+/**
+ * The changed configuration is not valid: `path` is where (e.g. ["queues", 2, "steps", 0]), `problem` what is wrong;
+ * in a flow, `flowNode` is the node at fault and what is wrong with it, when it is one node (`problem` says both).
+ */
 export class ConfigChangeError extends Error {
-  constructor(readonly path: ReadonlyArray<string | number>, readonly problem: string) {
+  constructor(readonly path: ReadonlyArray<string | number>, readonly problem: string, readonly flowNode?: { id: string; reason: string }) {
     super(path.length ? `${formatPath(path)}: ${problem}` : problem);
     this.name = 'ConfigChangeError';
   }

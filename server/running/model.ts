@@ -2,14 +2,14 @@
  * The running configuration's shape: the operational part of `Config` that
  * operators change while the product runs (extensions and their agents,
  * queues, numbers and services, operators, avalanche messages, the dial-out
- * policy) plus the IVR flows as YAML texts by name. Everything else
+ * policy, the services' opening-hour exceptions) plus the IVR flows as YAML texts by name. Everything else
  * (ports, DATA_DIR, engines, Redis, log level, trunks, feature codes)
  * stays as config/default.yaml, CONFIG and the environment say, read once
  * at start.
  */
 import type { Config } from '../../config/schema.js';
 
-export const OPERATIONAL_KEYS = ['extensions', 'queues', 'numbers', 'operators', 'avalanche', 'dialOut'] as const;
+export const OPERATIONAL_KEYS = ['extensions', 'queues', 'numbers', 'operators', 'avalanche', 'dialOut', 'hoursExceptions'] as const;
 export type OperationalKey = (typeof OPERATIONAL_KEYS)[number];
 
 export type Operational = Pick<Config, OperationalKey> & {
@@ -38,7 +38,7 @@ export interface AuditRecord {
 
 /** What changed at one place: `before` absent when added, `after` absent when removed. */
 export interface AuditChange {
-  /** e.g. "extensions.1001", "queues.kundtjanst", "dialOut", "flows.vaxel". */
+  /** e.g. "extensions.1001", "queues.kundtjanst", "dialOut", "hoursExceptions.Växel", "flows.vaxel". */
   path: string;
   before?: unknown;
   after?: unknown;

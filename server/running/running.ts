@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { displayName } from '../../config/validation-kit.js';
 import type { Config } from '../../config/schema.js';
 import { FlowError } from '../ivr/flow-error.js';
-import { readFlowFolder } from '../ivr/flow-set.js';
+import { readFlowFolder, type FlowSet } from '../ivr/flow-set.js';
 import { auditChanges } from './audit.js';
 import { ConfigChangeError, ConfigConflictError } from './errors.js';
 import type { AuditPage, Operational, StoredVersion } from './model.js';
@@ -115,6 +115,14 @@ export class RunningConfig {
     return run;
   }
 
+  /**
+   * Whether `mutate` would make a valid version, without making it: the
+   * checks of a change. Throws ConfigChangeError; returns the checked flows.
+   */
+  check(mutate: (draft: Operational) => void): FlowSet {
+    return this.changed(this.snapshot, mutate).flows;
+  }
+
   /** The running configuration as a YAML document (./yaml-io.ts). */
   exportYaml(): string {
     return exportYaml(this.snapshot.operational, this.snapshot.version);
@@ -140,9 +148,7 @@ export class RunningConfig {
   private async apply(actor: string, summary: string, mutate: (draft: Operational) => void, opts: ChangeOptions): Promise<RunningSnapshot> {
     const base = this.snapshot;
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== base.version) throw new ConfigConflictError(opts.expectedVersion, base.version);
-    const draft = structuredClone(base.operational) as Operational;
-    mutate(draft);
-    const checked = checkWhole(this.opts.base, draft, this.opts.flows);
+    const checked = this.changed(base, mutate);
     const next: StoredVersion = {
       version: base.version + 1, at: new Date((this.opts.now ?? Date.now)()).toISOString(), actor, operational: checked.operational,
     };
@@ -156,6 +162,13 @@ export class RunningConfig {
     this.opts.logger.info({ version: next.version, actor, summary, paths: changes.map((c) => c.path) }, 'running configuration changed');
     await this.use(snapshotOf(checked, next));
     return this.snapshot;
+  }
+
+  /** `mutate` applied to a copy of `from`'s operational part, checked whole. */
+  private changed(from: RunningSnapshot, mutate: (draft: Operational) => void): ReturnType<typeof checkWhole> {
+    const draft = structuredClone(from.operational) as Operational;
+    mutate(draft);
+    return checkWhole(this.opts.base, draft, this.opts.flows);
   }
 
   /** A version committed elsewhere: checked like any other, used when newer than ours. */

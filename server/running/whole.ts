@@ -83,7 +83,8 @@ function checkFlows(config: Config, texts: Record<string, unknown>, checks: Flow
     if (!(err instanceof FlowError)) throw err;
     const name = err.file.startsWith('flows.') ? err.file.slice('flows.'.length) : undefined;
     const path = name !== undefined ? ['flows', name] : ['flows'];
-    throw new ConfigChangeError(path, err.node !== undefined ? `node "${err.node}": ${err.reason}` : err.reason);
+    if (err.node === undefined) throw new ConfigChangeError(path, err.reason);
+    throw new ConfigChangeError(path, `node "${err.node}": ${err.reason}`, { id: err.node, reason: err.reason });
   }
 }
 

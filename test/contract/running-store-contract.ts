@@ -15,7 +15,7 @@ export function version(n: number, actor = 'anna'): StoredVersion {
   return {
     version: n, at: new Date(1_700_000_000_000 + n * 1000).toISOString(), actor,
     operational: {
-      extensions: [{ extension: '1001', name: 'Anna', password: `secret-${n}` }], queues: [], numbers: [], operators: [], avalanche: [],
+      extensions: [{ extension: '1001', name: 'Anna', password: `secret-${n}` }], queues: [], numbers: [], operators: [], avalanche: [], hoursExceptions: {},
       dialOut: { allow: { extension: ['national'], callback: ['national'], transfer: ['national'], mobile: ['national'] }, extensions: {}, maxConcurrentCalls: 5, maxCallsPerHour: 60, premiumPrefixes: [], specialPrefixes: [] },
       flows: { vaxel: `flow: vaxel\n# version ${n}\n` },
     },

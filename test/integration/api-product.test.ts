@@ -62,6 +62,9 @@ describe('every route of the OpenAPI document, with each role and with none', ()
       'GET /api/v1/users', 'POST /api/v1/users', 'GET /api/v1/users/{name}', 'PATCH /api/v1/users/{name}',
       'PUT /api/v1/users/{name}/password', 'DELETE /api/v1/users/{name}',
       'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}',
+      'GET /api/v1/flows', 'PUT /api/v1/flows/{name}', 'POST /api/v1/flows/{name}/validate',
+      'GET /api/v1/services/{service}/hours', 'PUT /api/v1/services/{service}/hours/exceptions/{date}',
+      'POST /api/v1/services/{service}/hours/closed-now', 'GET /api/v1/holidays/{year}',
     ]));
   });
 });

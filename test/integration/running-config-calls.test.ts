@@ -1,15 +1,16 @@
 /**
  * Changes of the running configuration reach the calls without a restart,
- * with real SIP and RTP on loopback: an agent's skills changed decide who
- * gets the next caller, and an extension's new password is the one the
- * next REGISTER is challenged for. (A flow replaced while a call is in
+ * with real SIP and RTP on loopback: an agent's skills changed (by the
+ * module, and by an admin through the API over HTTP) decide who gets the
+ * next caller, and an extension's new password is the one the next
+ * REGISTER is challenged for. (A flow replaced while a call is in
  * progress: ./running-config-flows.test.ts.)
  *
  * The caller's baresip runs on 127.0.0.1, so here that address is the trunk's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcdEvent } from '../../server/acd/index.js';
-import { startProduct, type RunningProduct } from '../support/product.js';
+import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { assertSippOk, runSipp, type SippResult } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
@@ -94,4 +95,43 @@ describe('a change reaches the next call', () => {
     assertSippOk(await register('demo-1006', 'register-refused.xml'), 1);
     assertSippOk(await register('a-new-secret-1006', 'register.xml'), 1);
   }, 30_000);
+});
+
+describe('a change through the API over HTTP reaches the next call', () => {
+  /** PATCHes an agent's skills as the signed-in admin, against the version the read said. */
+  async function setSkills(base: string, cookie: string, extension: string, skills: Record<string, number>): Promise<void> {
+    const read = await fetch(`${base}/api/v1/extensions/${extension}`, { headers: { cookie } });
+    expect(read.status).toBe(200);
+    const res = await fetch(`${base}/api/v1/extensions/${extension}/agent`, {
+      method: 'PATCH', body: JSON.stringify({ skills }),
+      headers: { cookie, 'content-type': 'application/json', 'if-match': read.headers.get('etag')! },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await res.json() as { agent: { skills: unknown } }).agent.skills).toEqual(skills);
+  }
+
+  it("an admin moves the card skill from one agent to the other, and the next caller goes to the other", async () => {
+    const base = `http://127.0.0.1:${product.config.http.port}`;
+    const login = await fetch(`${base}/api/v1/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: TEST_ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const anna = await agentPhone('1001');
+    const erik = await agentPhone('1002');
+
+    // Both answer the card queue; only the one with the card skill may take its callers at first.
+    await setSkills(base, cookie, '1001', { vaxel: 5, kundtjanst: 3 });
+    await setSkills(base, cookie, '1002', { kundtjanst: 5, kort: 4 });
+    expect(await cardCall([anna, erik])).toBe('1002');
+
+    await setSkills(base, cookie, '1002', { kundtjanst: 5 });
+    await setSkills(base, cookie, '1001', { vaxel: 5, kundtjanst: 3, kort: 5 });
+    expect(await cardCall([anna, erik])).toBe('1001');
+
+    const audit = await fetch(`${base}/api/v1/config/audit?limit=2`, { headers: { cookie } });
+    const { records } = await audit.json() as { records: Array<{ actor: string; changes: Array<{ path: string }> }> };
+    expect(records.map((r) => [r.actor, r.changes.map((c) => c.path)])).toEqual([['admin', ['extensions.1001']], ['admin', ['extensions.1002']]]);
+    await Promise.all([anna.stop(), erik.stop()]);
+  }, 60_000);
 });

@@ -2,9 +2,13 @@
  * The API with a signed-in user of each role, for route tests (fastify
  * inject, no port):
  *
- *   const t = await buildTestApi({ features: [{ prefix: '/api/v1', plugin: queuesRoutes(deps) }] });
+ *   const t = await buildTestApi();
  *   await t.api.inject({ method: 'GET', url: '/api/v1/queues', headers: t.as.supervisor });
  *   await t.close();
+ *
+ * The product's features (server/api/features.ts) are always there, over
+ * `t.running`: a running configuration of the test's own (./running.ts)
+ * unless one is given; `features` adds others.
  *
  * `as[role]` is the session cookie of a user of that role (the agent is
  * agent 1001); `bearer[role]` an API token of that role. The users are made
@@ -21,6 +25,8 @@ import { FileUserStore } from '../../server/users/file-store.js';
 import { LoginThrottle } from '../../server/users/login-throttle.js';
 import type { Role } from '../../server/users/roles.js';
 import { Users } from '../../server/users/users.js';
+import type { RunningConfig } from '../../server/running/index.js';
+import { openRunning } from './running.js';
 import { tempDir } from './tmp.js';
 
 export const TEST_USERS: Record<Role, { name: string; password: string; agentId?: string }> = {
@@ -42,6 +48,8 @@ export interface RoleCredentials {
 export interface TestApi extends RoleCredentials {
   api: Api;
   users: Users;
+  /** The running configuration the product's resources read and change. */
+  running: RunningConfig;
   /** Where the users are kept (users.json). */
   file: string;
   close(): Promise<void>;
@@ -78,23 +86,35 @@ export async function signInEachRole(api: Api, adminPassword: string): Promise<R
   return { as, bearer };
 }
 
-export async function buildTestApi(opts: { features?: readonly ApiFeature[]; logger?: Logger; throttle?: LoginThrottle } = {}): Promise<TestApi> {
+export async function buildTestApi(
+  opts: { features?: readonly ApiFeature[]; logger?: Logger; throttle?: LoginThrottle; running?: RunningConfig; now?: () => number } = {},
+): Promise<TestApi> {
   const file = join(tempDir('api-users-'), 'users.json');
   const store = FileUserStore.open(file);
   const users = new Users({ store });
   await users.ensureFirstAdmin(TEST_USERS.admin.password);
+  const running = opts.running ?? await openRunning();
   const api = await buildApi({
     logger: opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     users,
     features: [
-      ...productFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false }),
+      ...productFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false, running, ...(opts.now ? { now: opts.now } : {}) }),
       ...(opts.features ?? []),
     ],
   });
   await api.ready();
   const credentials = await signInEachRole(api, TEST_USERS.admin.password);
   return {
-    api, users, file, ...credentials,
-    close: async () => { await api.close(); await store.close(); },
+    api, users, running, file, ...credentials,
+    close: async () => { await api.close(); await store.close(); running.close(); },
   };
+}
+
+/** The problem an answer carries, after checking its status and that it is application/problem+json. */
+export function expectProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; body: string; json: <T>() => T }, status: number,
+): { title: string; detail?: string; field?: string } {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  return res.json();
 }

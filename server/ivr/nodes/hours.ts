@@ -14,6 +14,10 @@
  *       "2025-05-02": closed
  *     branches: { open: lavin, closed: stangt }
  *
+ * The service's own exceptions (config `hoursExceptions`, changed by
+ * operators through the API) come before the node's; a call reads them as
+ * they were when it started (IvrContext.serviceExceptions).
+ *
  * Every call logs one info line saying why: "closed: outside opening hours
  * (Mon–Fri 08:00–17:00 Europe/Stockholm; now Sat 2026-03-28 21:14)". With
  * the demo setting `ivr.alwaysOpen` (ALWAYS_OPEN=1) every hours node takes
@@ -66,7 +70,7 @@ class HoursNode extends NodeTask<HoursDef> {
       ctx.logger.info({ node: this.def.id, open: true, reason: 'always-open' }, 'open: ivr.alwaysOpen (ALWAYS_OPEN) is set, opening hours are not looked at');
       return this.follow('open');
     }
-    const state = openState(hours, ctx.now());
+    const state = openState(hours, ctx.now(), ctx.serviceExceptions);
     ctx.logger.info({ node: this.def.id, open: state.open, reason: state.reason, holiday: state.holiday }, explainOpenState(hours, state));
     return this.follow(state.open ? 'open' : 'closed');
   }
