@@ -68,7 +68,9 @@ describe('signing in', () => {
       while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
       return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}` : '';
     });
-    await page.keyboard.press('Tab');
+    // The cursor starts in the user name field; before it comes the language switch.
+    await expect.poll(focused).toBe('input#name');
+    await page.keyboard.press('Shift+Tab');
     expect(await focused()).toBe('button');
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('input#name');

@@ -47,7 +47,7 @@ export class QueueMonitor extends LitElement {
     .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem; }
     .figure .value { font-size: 2em; font-weight: 700; font-variant-numeric: tabular-nums; }
     .figure .label { color: var(--muted); font-size: 0.85em; }
-    .alarm .value, .alarm .note { color: var(--alarm); }
+    .alarm .value, .alarm .note, td.alarm { color: var(--alarm); font-weight: 700; }
     .note { font-size: 0.8em; }
     .agents { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; margin: 0.6rem 0 0; padding: 0; list-style: none; font-size: 0.95em; }
     .agents b { font-variant-numeric: tabular-nums; }
@@ -148,7 +148,8 @@ export class QueueMonitor extends LitElement {
           <tbody>${rows.map((r) => html`
             <tr data-call=${r.call.callId}>
               <td>${r.position}</td><td>${r.queueName}</td><td>${r.call.service}</td>
-              <td>${r.call.dialled}</td><td>${r.call.caller}</td><td>${duration(r.waitSeconds)}</td>
+              <td>${r.call.dialled}</td><td>${r.call.caller}</td>
+              <td class=${r.waitSeconds > DEFAULT_TARGET_SECONDS ? 'alarm' : ''}>${duration(r.waitSeconds)}</td>
             </tr>`)}
           </tbody>
         </table></div>`}`;
