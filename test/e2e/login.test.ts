@@ -46,6 +46,23 @@ describe('signing in', () => {
     await browser.screenshots('login-wrong-password');
   });
 
+  it('after too many wrong passwords says when to try again, next to the password field', async () => {
+    const { page } = browser;
+    browser.allow(401, '/api/v1/login');
+    browser.allow(429, '/api/v1/login');
+    await page.goto(home);
+    // Another name than the admin's: the throttle counts per name, and the admin signs in below.
+    await page.getByLabel('Användarnamn').fill('kalle');
+    const error = page.locator('#password-error');
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await page.getByLabel('Lösenord').fill(`wrong-${attempt}`);
+      const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/login'));
+      await page.getByRole('button', { name: 'Logga in' }).click();
+      if ((await answered).status() === 429) break;
+    }
+    await error.filter({ hasText: /^För många misslyckade försök\. Försök igen om \d+ s\.$/ }).waitFor();
+  });
+
   it('switches to English and remembers it, then back to Swedish', async () => {
     const { page } = browser;
     await page.goto(home);

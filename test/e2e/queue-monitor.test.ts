@@ -55,6 +55,16 @@ describe('the queue monitor', () => {
     await page.locator('article[data-queue="foretag"] .agents li', { hasText: 'Lediga 1' }).waitFor();
   });
 
+  it('turns to English and back while live', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'In English' }).click();
+    await page.getByRole('heading', { name: 'Queue monitor' }).waitFor();
+    await page.getByRole('heading', { name: 'Waiting callers' }).waitFor();
+    await page.locator('[data-table="agents"] tr[data-agent="1003"] td', { hasText: /^Ready$/ }).waitFor();
+    await page.getByRole('button', { name: 'På svenska' }).click();
+    await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
+  });
+
   it('shows a SIPp caller within one second of entering the queue, their wait ticking, and removes them when they hang up', async () => {
     const { page } = browser;
     let queuedAt = 0;
