@@ -1,0 +1,160 @@
+/**
+ * The live events socket over real HTTP and WebSocket, on a real ACD
+ * (in-memory store, simulated clock): every event numbered, a client that
+ * reconnects with the last number it saw loses nothing, one too far behind
+ * is told to resync, an agent sees only their own events, and a client
+ * that stops reading is closed instead of being buffered without end.
+ * The bare server's hook stands in for the auth plugin (x-test-user names
+ * the caller; the route walker covers the roles).
+ */
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { liveEventsRoutes, SLOW_CONSUMER_CLOSE } from '../../server/api/live-events.js';
+import type { ApiUser } from '../../server/api/roles.js';
+import { LiveFeed } from '../../server/stats/live-feed.js';
+import { agent } from '../unit/acd-fixtures.js';
+import { bareApi, SUPERVISOR, type BareApi } from '../support/api.js';
+import { EventsClient, type EventMessage } from '../support/events-client.js';
+import { liveCentre, type LiveCentre } from '../support/live.js';
+import { waitFor } from '../support/wait.js';
+
+const USERS: Record<string, ApiUser> = {
+  supervisor: SUPERVISOR,
+  anna: { name: 'anna', role: 'agent', agentId: 'anna' },
+};
+
+let c: LiveCentre;
+let feed: LiveFeed;
+let api: BareApi;
+let base: string;
+const clients: EventsClient[] = [];
+
+async function start(opts: { agents?: ReturnType<typeof agent>[]; capacity?: number; maxBacklog?: number; highWaterBytes?: number } = {}): Promise<void> {
+  c = await liveCentre({ agents: opts.agents ?? [agent('anna'), agent('bert')], loggedIn: [] });
+  feed = new LiveFeed(c.live, opts.capacity !== undefined ? { capacity: opts.capacity } : {});
+  api = await bareApi(liveEventsRoutes({
+    feed,
+    ...(opts.maxBacklog !== undefined ? { maxBacklog: opts.maxBacklog } : {}),
+    ...(opts.highWaterBytes !== undefined ? { highWaterBytes: opts.highWaterBytes } : {}),
+  }), (req) => USERS[String(req.headers['x-test-user'])] ?? null);
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `ws://127.0.0.1:${(api.app.server.address() as AddressInfo).port}/api/v1/events`;
+}
+
+async function connect(query = '', user = 'supervisor'): Promise<EventsClient> {
+  const client = await EventsClient.connect(`${base}${query}`, { 'x-test-user': user });
+  clients.push(client);
+  return client;
+}
+
+/** The published events settle after the ACD's operation, on the next turn. */
+function published(seq: number): Promise<void> {
+  if (feed.lastSeq >= seq) return Promise.resolve();
+  return new Promise((resolve) => {
+    const stop = feed.subscribe((p) => { if (p.seq >= seq) { stop(); resolve(); } });
+  });
+}
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((cl) => cl.close()));
+  await api.app.close();
+  feed.stop();
+  c.live.stop();
+  await c.acd.stop();
+});
+
+const seqs = (ms: EventMessage[]) => ms.map((m) => m.seq);
+
+describe('the live events socket', () => {
+  it('numbers every event, and a client reconnecting with the last number it saw gets every event it missed, then the live ones', async () => {
+    await start();
+    const watcher = await connect(); // connected throughout: what the resuming client must end up with
+    const client = await connect();
+    const hello = await client.next('hello', (m) => m.type === 'hello');
+    expect(hello).toMatchObject({ seq: 0, stream: feed.stream });
+
+    await c.acd.login('anna');
+    const annaReady = await client.next('anna ready', (m) => m.type === 'agent' && (m['agent'] as { state: string }).state === 'ready');
+    const lastSeen = client.events.at(-1)!.seq;
+    expect(lastSeen).toBeGreaterThanOrEqual(annaReady.seq);
+    await client.close();
+
+    // While it is away: a caller rung for at Anna, Bert logs in, another caller waits.
+    await c.arrive('call-1');
+    await c.acd.login('bert');
+    await c.acd.pause('bert', 'meeting');
+    await c.arrive('call-2');
+    await watcher.next('call-2 waiting', (m) => m.type === 'call' && (m['call'] as { callId: string }).callId === 'call-2');
+    const away = feed.lastSeq;
+
+    const resumed = await connect(`?after=${lastSeen}&stream=${hello.stream}`);
+    await waitFor(() => resumed.events.at(-1)?.seq === away, { what: 'the missed events' });
+    expect(resumed.messages[0]).toMatchObject({ type: 'hello', seq: away });
+    await waitFor(() => watcher.events.at(-1)?.seq === away, { what: 'the watcher up to date' });
+    expect(resumed.events).toEqual(watcher.events.filter((e) => e.seq > lastSeen));
+    expect(seqs(resumed.events)).toEqual(Array.from({ length: away - lastSeen }, (_, i) => lastSeen + 1 + i));
+    expect(resumed.events.filter((e) => e.type === 'call').map((e) => (e['call'] as { callId: string }).callId)).toEqual(expect.arrayContaining(['call-1', 'call-2']));
+
+    // And it follows on live.
+    await c.hangUp('call-2');
+    const ended = await resumed.next('call-2 ended', (m) => m.type === 'call-ended' && (m['call'] as { callId: string }).callId === 'call-2');
+    expect(ended.seq).toBeGreaterThan(away);
+  });
+
+  it('tells a client to resync when the events it missed are no longer kept, or belong to another stream', async () => {
+    await start({ capacity: 3 });
+    await c.acd.login('anna');
+    await published(1);
+    const seen = feed.lastSeq;
+    for (const id of ['call-1', 'call-2', 'call-3']) await c.arrive(id);
+    await published(seen + 4);
+    const late = await connect(`?after=${seen}`);
+    expect(await late.next('resync', (m) => m.seq === feed.lastSeq)).toMatchObject({ type: 'resync', stream: feed.stream });
+    expect(late.events).toEqual([]);
+
+    const otherRun = await connect(`?after=${feed.lastSeq}&stream=a-stream-before-a-restart`);
+    expect(await otherRun.next('resync', () => true)).toMatchObject({ type: 'resync', seq: feed.lastSeq });
+
+    // Resync, then live.
+    await c.acd.login('bert');
+    await late.next('bert', (m) => m.type === 'agent');
+  });
+
+  it('shows an agent only their own state and calls', async () => {
+    await start();
+    const supervisor = await connect();
+    const anna = await connect('', 'anna');
+    await c.acd.login('bert');
+    await c.acd.login('anna');
+    await c.arrive('call-1'); // Bert, idle longest, is rung
+    await c.acd.pause('bert', 'lunch'); // the call goes to Anna
+    await c.acd.offerAccepted('entry-call-1', 'anna');
+    await c.hangUp('call-1');
+    await supervisor.next('call-1 ended', (m) => m.type === 'call-ended');
+    await anna.next('call-1 ended', (m) => m.type === 'call-ended');
+
+    const about = (m: EventMessage): string | null => m.type === 'agent' ? (m['agent'] as { id: string }).id
+      : m.type === 'queue' ? null : (m['call'] as { agentId: string | null }).agentId;
+    expect(supervisor.events.map(about)).toEqual(expect.arrayContaining(['bert', 'anna', null]));
+    expect(anna.events.length).toBeGreaterThan(0);
+    expect(anna.events.every((m) => about(m) === 'anna')).toBe(true);
+  });
+
+  it('closes a client that stops reading once it is further behind than it could resume, and keeps serving the others', async () => {
+    // Big events (a long name) fill the socket's buffers quickly.
+    await start({ agents: [agent('anna', { name: 'A'.repeat(20_000) })], maxBacklog: 20, highWaterBytes: 64 * 1024 });
+    const stalled = await connect();
+    const healthy = await connect();
+    stalled.socket.pause();
+    // 1,000 events of 20 kB: far more than the kernel's socket buffers hold.
+    for (let i = 0; i < 1_000; i++) {
+      await (i % 2 === 0 ? c.acd.login('anna') : c.acd.logout('anna'));
+      await published(feed.lastSeq + 1);
+    }
+    stalled.socket.resume();
+    await waitFor(() => stalled.closed !== undefined, { what: 'the stalled client closed' });
+    expect(stalled.closed!.code).toBe(SLOW_CONSUMER_CLOSE);
+    await waitFor(() => healthy.events.at(-1)?.seq === feed.lastSeq, { what: 'the healthy client up to date' });
+    expect(healthy.closed).toBeUndefined();
+  });
+});
