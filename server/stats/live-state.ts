@@ -158,7 +158,7 @@ export class LiveState {
     } else if (e.type === 'call-ended') {
       const call = this.calls.get(e.callId);
       if (!call) return;
-      const last = this.read().call(e.callId)!;
+      const last = callView(call, e.at);
       this.calls.delete(e.callId);
       if (call.entryId !== undefined) this.callOfEntry.delete(call.entryId);
       this.changed({ kind: 'call-ended', call: last });
@@ -274,23 +274,7 @@ export class LiveReading {
 
   call(id: string): CallLive | undefined {
     const c = this.calls.get(id);
-    if (!c) return undefined;
-    const inLine = c.entryId !== undefined && c.waitMs === undefined;
-    const stage: CallStage = c.ringing !== undefined ? 'ringing'
-      : c.agentId !== undefined ? 'connected'
-        : inLine ? 'waiting' : 'ivr';
-    const waitMs = c.waitMs ?? (inLine ? this.at - c.enqueuedAt! : undefined);
-    return {
-      callId: c.callId,
-      service: c.service,
-      dialled: c.dialled,
-      caller: c.caller,
-      since: iso(c.startedAt),
-      stage,
-      queueId: c.queueId ?? null,
-      waitSeconds: waitMs !== undefined ? seconds(waitMs) : null,
-      agentId: c.ringing ?? c.agentId ?? null,
-    };
+    return c && callView(c, this.at);
   }
 
   private agentCall(a: AgentStatus): AgentCall | null {
@@ -318,6 +302,25 @@ export class LiveReading {
     }
     return (this.membersByState = counts);
   }
+}
+
+function callView(c: TrackedCall, now: number): CallLive {
+  const inLine = c.entryId !== undefined && c.waitMs === undefined;
+  const stage: CallStage = c.ringing !== undefined ? 'ringing'
+    : c.agentId !== undefined ? 'connected'
+      : inLine ? 'waiting' : 'ivr';
+  const waitMs = c.waitMs ?? (inLine ? now - c.enqueuedAt! : undefined);
+  return {
+    callId: c.callId,
+    service: c.service,
+    dialled: c.dialled,
+    caller: c.caller,
+    since: iso(c.startedAt),
+    stage,
+    queueId: c.queueId ?? null,
+    waitSeconds: waitMs !== undefined ? seconds(waitMs) : null,
+    agentId: c.ringing ?? c.agentId ?? null,
+  };
 }
 
 function emptyCounts(): AgentsByState {

@@ -120,6 +120,14 @@ describe('the live events socket', () => {
     await late.next('bert', (m) => m.type === 'agent');
   });
 
+  it('refuses a malformed resume point before opening the socket', async () => {
+    await start();
+    await expect(connect('?after=-1')).rejects.toThrow(/HTTP 400/);
+    await expect(connect('?after=seven')).rejects.toThrow(/HTTP 400/);
+    // And keeps serving.
+    expect(await (await connect()).next('hello', (m) => m.type === 'hello')).toMatchObject({ seq: 0 });
+  });
+
   it('shows an agent only their own state and calls', async () => {
     await start();
     const supervisor = await connect();
