@@ -167,7 +167,7 @@ export class LiveState {
 
   private acdEvent(e: AcdEvent): void {
     if (e.type === 'agent-state') {
-      if (e.remote) return;
+      // Also another instance's change told here (remote): not to be counted, but the state did change.
       this.changed({ kind: 'agent', id: e.agentId });
       for (const q of this.acd.profile(e.agentId)?.queues ?? []) this.changed({ kind: 'queue', id: q });
       return;
