@@ -21,6 +21,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -35,6 +36,7 @@ import { MemoryStore } from '../server/store/memory.js';
 import { bareApi, SUPERVISOR } from '../test/support/api.js';
 import { buildAgents, buildQueues, latencyStats, prng, STEP_SECONDS, type LatencyStats } from './lib/acd-centre.js';
 import { positive, printRunHeader, runMain } from './lib/cli.js';
+import { machineJiffies } from './lib/proc.js';
 
 const AGENTS = 200;
 const WAITING = 1_000;
@@ -149,6 +151,20 @@ async function measureFanOut(c: Centre, feed: LiveFeed, url: string, sockets: nu
   return latencyStats(latencies);
 }
 
+/** Runs `work`, and says how much CPU this process and everything else on the machine used meanwhile, in % of one core. */
+async function withLoad<T>(work: () => Promise<T>): Promise<{ result: T; load: string }> {
+  const m0 = machineJiffies();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await work();
+  const wallMs = performance.now() - t0;
+  const m1 = machineJiffies();
+  const c1 = process.cpuUsage(c0);
+  const own = ((c1.user + c1.system) / 1000 / wallMs) * 100;
+  const machine = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * os.cpus().length * 100;
+  return { result, load: `this process ${own.toFixed(0)}%, everything else ${Math.max(0, machine - own).toFixed(0)}% of one core` };
+}
+
 async function main(): Promise<void> {
   const requests = positive('requests', values.requests);
   const concurrency = positive('concurrency', values.concurrency);
@@ -174,11 +190,12 @@ async function main(): Promise<void> {
   const port = (app: typeof live.app): number => (app.server.address() as AddressInfo).port;
 
   await measureRoute(`http://127.0.0.1:${port(live.app)}/api/v1/live`, 200, concurrency); // warm-up, not reported
-  const route = await measureRoute(`http://127.0.0.1:${port(live.app)}/api/v1/live`, requests, concurrency);
-  console.log(`GET /api/v1/live (${route.bytes} bytes, ${concurrency} at a time): ${fmt(route.stats)}; ${route.perSecond.toFixed(0)} requests/s`);
+  const route = await withLoad(() => measureRoute(`http://127.0.0.1:${port(live.app)}/api/v1/live`, requests, concurrency));
+  const r = route.result;
+  console.log(`GET /api/v1/live (${r.bytes} bytes, ${concurrency} at a time): ${fmt(r.stats)}; ${r.perSecond.toFixed(0)} requests/s; CPU: ${route.load}`);
 
-  const fanOut = await measureFanOut(c, feed, `ws://127.0.0.1:${port(events.app)}/api/v1/events`, sockets, rounds);
-  console.log(`fan-out, ACD event to the ${sockets}th socket: ${fmt(fanOut)}`);
+  const fanOut = await withLoad(() => measureFanOut(c, feed, `ws://127.0.0.1:${port(events.app)}/api/v1/events`, sockets, rounds));
+  console.log(`fan-out, ACD event to the ${sockets}th socket: ${fmt(fanOut.result)}; CPU: ${fanOut.load}`);
 
   await live.app.close();
   await events.app.close();
