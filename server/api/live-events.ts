@@ -18,6 +18,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { WebSocket } from 'ws';
 import type { LiveFeed, Published } from '../stats/live-feed.js';
 import { LiveMessageSchema } from './live-schemas.js';
+import { ProblemSchema } from './problem.js';
 import { SUPERVISION, type ApiUser, type Role } from './roles.js';
 
 /** Close code for a client too far behind: reconnect with `after=` (it will be told to resync). */
@@ -47,7 +48,7 @@ export function liveEventsRoutes(deps: LiveEventsDeps): FastifyPluginAsyncTypebo
           after: Type.Optional(Type.Integer({ minimum: 0, description: 'the last event number seen: resume after it' })),
           stream: Type.Optional(Type.String({ description: 'the stream that number belongs to (from hello)' })),
         }),
-        response: { 101: LiveMessageSchema },
+        response: { 101: LiveMessageSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
       },
       config: { roles: SUPERVISION_OR_AGENT },
     }, (socket, request) => {

@@ -5,7 +5,7 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LiveState } from '../stats/live-state.js';
-import { ApiProblem, notFound } from './problem.js';
+import { ApiProblem, notFound, ProblemSchema } from './problem.js';
 import { SUPERVISION, type Role } from './roles.js';
 import { AgentLiveSchema, LiveViewSchema, QueueLiveSchema } from './live-schemas.js';
 
@@ -14,6 +14,8 @@ export interface LiveDeps {
 }
 
 const SUPERVISION_OR_AGENT: readonly Role[] = [...SUPERVISION, 'agent'];
+/** The problems every route here may answer with, besides its own. */
+const REFUSED = { 401: ProblemSchema, 403: ProblemSchema };
 
 export function liveRoutes(deps: LiveDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -21,7 +23,7 @@ export function liveRoutes(deps: LiveDeps): FastifyPluginAsyncTypebox {
       schema: {
         summary: 'Queues, agents and calls in progress, now',
         tags: ['live'],
-        response: { 200: LiveViewSchema },
+        response: { 200: LiveViewSchema, ...REFUSED },
       },
       config: { roles: SUPERVISION },
     }, async () => deps.live.view());
@@ -31,7 +33,7 @@ export function liveRoutes(deps: LiveDeps): FastifyPluginAsyncTypebox {
         summary: "One queue's figures, now",
         tags: ['live'],
         params: Type.Object({ queueId: Type.String() }),
-        response: { 200: QueueLiveSchema },
+        response: { 200: QueueLiveSchema, ...REFUSED, 404: ProblemSchema },
       },
       config: { roles: SUPERVISION },
     }, async (request) => {
@@ -46,7 +48,7 @@ export function liveRoutes(deps: LiveDeps): FastifyPluginAsyncTypebox {
         summary: "One agent's state and call, now (an agent: only their own)",
         tags: ['live'],
         params: Type.Object({ agentId: Type.String() }),
-        response: { 200: AgentLiveSchema },
+        response: { 200: AgentLiveSchema, ...REFUSED, 404: ProblemSchema },
       },
       config: { roles: SUPERVISION_OR_AGENT },
     }, async (request) => {

@@ -6,6 +6,7 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
+import { ProblemSchema } from './problem.js';
 import { SUPERVISION } from './roles.js';
 
 export interface MetricsDeps {
@@ -19,7 +20,7 @@ export function metricsRoutes(deps: MetricsDeps): FastifyPluginAsyncTypebox {
         summary: 'Prometheus metrics',
         tags: ['metrics'],
         produces: [deps.registry.contentType],
-        response: { 200: Type.String({ description: 'Prometheus text exposition format' }) },
+        response: { 200: Type.String({ description: 'Prometheus text exposition format' }), 401: ProblemSchema, 403: ProblemSchema },
       },
       config: { roles: SUPERVISION },
     }, async (_request, reply) => {

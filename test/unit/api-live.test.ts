@@ -64,6 +64,19 @@ describe('GET /api/v1/live', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes the problems each live route answers with', async () => {
+    const doc = (await t.api.inject({ method: 'GET', url: '/api/openapi.json' })).json<{
+      paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: { title?: string } }> }> } }>;
+    }>();
+    const answers = (path: string) => Object.fromEntries(Object.entries(doc.paths[`${API_PREFIX}${path}`]!.get.responses)
+      .map(([code, r]) => [code, Object.values(r.content)[0]?.schema.title]));
+    expect(answers('/live')).toMatchObject({ 401: 'Problem', 403: 'Problem' });
+    expect(answers('/live/queues/{queueId}')).toMatchObject({ 401: 'Problem', 403: 'Problem', 404: 'Problem' });
+    expect(answers('/live/agents/{agentId}')).toMatchObject({ 401: 'Problem', 403: 'Problem', 404: 'Problem' });
+  });
+});
+
 describe('GET /api/v1/live/queues/:queueId', () => {
   it('returns one queue; an unknown one is a 404 problem naming it', async () => {
     const ok = await get('/live/queues/support', t.as.supervisor);
