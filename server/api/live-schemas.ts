@@ -73,7 +73,11 @@ export const LiveMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('resync'), stream: Type.String(), seq: Type.Integer({ minimum: 0 }) },
     { description: 'events asked for are no longer kept: fetch /api/v1/live again, then follow from here' }),
   Type.Object({ type: Type.Literal('queue'), seq: Seq, at: Time, queue: QueueLiveSchema }),
+  Type.Object({ type: Type.Literal('queue-removed'), seq: Seq, at: Time, queueId: Type.String() },
+    { description: 'the running configuration no longer has this queue' }),
   Type.Object({ type: Type.Literal('agent'), seq: Seq, at: Time, agent: AgentLiveSchema }),
+  Type.Object({ type: Type.Literal('agent-removed'), seq: Seq, at: Time, agentId: Type.String() },
+    { description: 'the running configuration no longer has this agent' }),
   Type.Object({ type: Type.Literal('call'), seq: Seq, at: Time, call: CallLiveSchema }),
   Type.Object({ type: Type.Literal('call-ended'), seq: Seq, at: Time, call: CallLiveSchema }),
 ]);

@@ -9,7 +9,9 @@
  * reading, each thing once. Event types:
  *
  * - `queue`: a queue's figures (QueueLive)
+ * - `queue-removed`: a queue the running configuration no longer has
  * - `agent`: an agent's state (AgentLive)
+ * - `agent-removed`: an agent the running configuration no longer has
  * - `call`: a call in progress started or moved (CallLive)
  * - `call-ended`: a call is over (its last CallLive)
  *
@@ -22,7 +24,9 @@ import type { AgentLive, CallLive, LiveChange, LiveReading, LiveState, QueueLive
 
 export type LiveEvent =
   | { seq: number; at: string; type: 'queue'; queue: QueueLive }
+  | { seq: number; at: string; type: 'queue-removed'; queueId: string }
   | { seq: number; at: string; type: 'agent'; agent: AgentLive }
+  | { seq: number; at: string; type: 'agent-removed'; agentId: string }
   | { seq: number; at: string; type: 'call'; call: CallLive }
   | { seq: number; at: string; type: 'call-ended'; call: CallLive };
 
@@ -119,7 +123,8 @@ export class LiveFeed {
   private publish(event: LiveEvent): void {
     this.seq = event.seq;
     const agentId = event.type === 'agent' ? event.agent.id
-      : event.type === 'queue' ? null : event.call.agentId;
+      : event.type === 'agent-removed' ? event.agentId
+        : event.type === 'queue' || event.type === 'queue-removed' ? null : event.call.agentId;
     const published: Published = { seq: event.seq, event, json: JSON.stringify(event), ...(agentId !== null ? { agentId } : {}) };
     this.kept[event.seq % this.capacity] = published;
     for (const s of this.subscribers) s(published);
@@ -133,11 +138,11 @@ function eventOf(change: LiveChange, reading: LiveReading, seq: number): LiveEve
       return { seq, at, type: 'call-ended', call: change.call };
     case 'queue': {
       const queue = reading.queue(change.id);
-      return queue && { seq, at, type: 'queue', queue };
+      return queue ? { seq, at, type: 'queue', queue } : { seq, at, type: 'queue-removed', queueId: change.id };
     }
     case 'agent': {
       const agent = reading.agent(change.id);
-      return agent && { seq, at, type: 'agent', agent };
+      return agent ? { seq, at, type: 'agent', agent } : { seq, at, type: 'agent-removed', agentId: change.id };
     }
     case 'call': {
       const call = reading.call(change.id);

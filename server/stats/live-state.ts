@@ -7,7 +7,8 @@
  * A read model: the queues and agents come from the ACD's snapshot at the
  * moment of reading, the calls from the contact center's events
  * (server/calls/events.ts) joined to the ACD's by the entry's `callId`.
- * `onChange` says what moved, so a feed (./live-feed.ts) can publish it.
+ * `onChange` says what moved, so a feed (./live-feed.ts) can publish it;
+ * a queue or agent it names that is no longer there was removed.
  */
 import type { Acd, AcdEvent, AgentState, AgentStatus, QueueSnapshot } from '../acd/index.js';
 import type { CallEvent } from '../calls/events.js';
@@ -119,10 +120,13 @@ export class LiveState {
   private readonly listeners = new Set<(change: LiveChange) => void>();
   private readonly stopAcd: () => void;
   private readonly onCallEvent = (e: CallEvent): void => this.callEvent(e);
+  /** The queues and agents as of the last configuration, to tell which a new one removed. */
+  private configured: { queues: string[]; agents: string[] };
 
   constructor(private readonly acd: LiveAcd, private readonly callEvents: CallEventSource) {
     this.stopAcd = acd.on((e) => this.acdEvent(e));
     callEvents.on('event', this.onCallEvent);
+    this.configured = configuredIds(acd);
   }
 
   stop(): void {
@@ -135,6 +139,18 @@ export class LiveState {
   onChange(listener: (change: LiveChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The ACD took new queues and agents (server/reconfigure.ts): any of them,
+   * and any it had before, may have come, gone, been renamed or changed
+   * members. Each is told as changed; one no longer there was removed.
+   */
+  configurationChanged(): void {
+    const before = this.configured;
+    this.configured = configuredIds(this.acd);
+    for (const id of new Set([...before.queues, ...this.configured.queues])) this.changed({ kind: 'queue', id });
+    for (const id of new Set([...before.agents, ...this.configured.agents])) this.changed({ kind: 'agent', id });
   }
 
   /** Everything, as of now. */
@@ -321,6 +337,11 @@ function callView(c: TrackedCall, now: number): CallLive {
     waitSeconds: waitMs !== undefined ? seconds(waitMs) : null,
     agentId: c.ringing ?? c.agentId ?? null,
   };
+}
+
+function configuredIds(acd: LiveAcd): { queues: string[]; agents: string[] } {
+  const { queues, agents } = acd.snapshot();
+  return { queues: queues.map((q) => q.id), agents: agents.map((a) => a.id) };
 }
 
 function emptyCounts(): AgentsByState {

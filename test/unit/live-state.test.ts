@@ -4,6 +4,7 @@
  * arrive, wait, are rung for, answered and leave.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { LiveFeed, type LiveEvent } from '../../server/stats/live-feed.js';
 import { agent, queue } from './acd-fixtures.js';
 import { liveCentre, type LiveCentre } from '../support/live.js';
 
@@ -72,5 +73,40 @@ describe('live state', () => {
     await c.hangUp('call-1');
     expect(new Set(changes)).toEqual(new Set(['agent:anna', 'queue:support', 'call:call-1', 'call-ended:call-1']));
     expect(changes.at(-1)).toBe('call-ended:call-1');
+  });
+
+  it('follows a new configuration: a queue added appears, an agent removed is gone, and the feed says which', async () => {
+    c = await liveCentre({ agents: [agent('anna'), agent('bert')], loggedIn: ['anna'] });
+    const events: LiveEvent[] = [];
+    let publish = (): void => {};
+    const feed = new LiveFeed(c.live, { defer: (fn) => { publish = fn; } });
+    feed.subscribe((p) => events.push(p.event));
+
+    const sales = queue({ id: 'sales', name: 'Försäljning' });
+    await c.acd.reconfigure([queue(), sales], [agent('anna', { queues: ['support', 'sales'] })]);
+    c.live.configurationChanged();
+    publish();
+    feed.stop();
+
+    const view = c.live.view();
+    expect(view.queues.map((q) => q.id)).toEqual(['support', 'sales']);
+    expect(view.agents.map((a) => a.id)).toEqual(['anna']);
+    expect(c.live.read().queue('sales')).toMatchObject({ name: 'Försäljning', agents: { ready: 1, 'logged-out': 0 } });
+    expect(c.live.read().queue('support')).toMatchObject({ agents: { ready: 1, 'logged-out': 0 } });
+    const told = events.map((e) => e.type === 'queue' ? `queue:${e.queue.id}` : e.type === 'agent' ? `agent:${e.agent.id}`
+      : e.type === 'queue-removed' ? `queue-removed:${e.queueId}` : e.type === 'agent-removed' ? `agent-removed:${e.agentId}` : e.type);
+    expect(told.sort()).toEqual(['agent-removed:bert', 'agent:anna', 'queue:sales', 'queue:support']);
+    expect(events.find((e) => e.type === 'queue' && e.queue.id === 'sales')).toMatchObject({ queue: { waiting: 0, agents: { ready: 1 } } });
+
+    // And back: the queue removed (nobody waits in it) is said to be gone.
+    events.length = 0;
+    const again = new LiveFeed(c.live, { defer: (fn) => { publish = fn; } });
+    again.subscribe((p) => events.push(p.event));
+    await c.acd.reconfigure([queue()], [agent('anna')]);
+    c.live.configurationChanged();
+    publish();
+    again.stop();
+    expect(events.filter((e) => e.type === 'queue-removed')).toEqual([expect.objectContaining({ queueId: 'sales' })]);
+    expect(c.live.view().queues.map((q) => q.id)).toEqual(['support']);
   });
 });
