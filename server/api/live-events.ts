@@ -18,7 +18,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { WebSocket } from 'ws';
 import type { LiveFeed, Published } from '../stats/live-feed.js';
 import { LiveMessageSchema } from './live-schemas.js';
-import { ProblemSchema } from './problem.js';
+import { ApiProblem, ProblemSchema } from './problem.js';
 import { SUPERVISION, type ApiUser, type Role } from './roles.js';
 
 /** Close code for a client too far behind: reconnect with `after=` (it will be told to resync). */
@@ -35,12 +35,18 @@ export interface LiveEventsDeps {
 const DEFAULT_HIGH_WATER_BYTES = 256 * 1024;
 const SUPERVISION_OR_AGENT: readonly Role[] = [...SUPERVISION, 'agent'];
 
-/** The API (./server.ts) registers @fastify/websocket for every feature: this one only adds its route. */
+/**
+ * The API (./server.ts) registers @fastify/websocket for every feature:
+ * this one only adds its route. A `wsHandler` beside a plain handler (not
+ * `websocket: true`, which hides the route) keeps it in the OpenAPI
+ * document, and answers a request that is no upgrade with 426.
+ */
 export function liveEventsRoutes(deps: LiveEventsDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { feed } = deps;
-    app.get('/events', {
-      websocket: true,
+    app.route({
+      method: 'GET',
+      url: '/events',
       schema: {
         summary: 'Queue, agent and call events as they happen (WebSocket), resumable',
         tags: ['live'],
@@ -48,18 +54,22 @@ export function liveEventsRoutes(deps: LiveEventsDeps): FastifyPluginAsyncTypebo
           after: Type.Optional(Type.Integer({ minimum: 0, description: 'the last event number seen: resume after it' })),
           stream: Type.Optional(Type.String({ description: 'the stream that number belongs to (from hello)' })),
         }),
-        response: { 101: LiveMessageSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
+        response: { 101: LiveMessageSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 426: ProblemSchema },
       },
       config: { roles: SUPERVISION_OR_AGENT },
-    }, (socket, request) => {
-      const { after, stream } = request.query;
-      const out = new Outbox(socket, deps.maxBacklog ?? feed.capacity, deps.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES);
-      const visible = audience(request.user);
-      const missed = after === undefined ? [] : stream !== undefined && stream !== feed.stream ? undefined : feed.since(after);
-      const unsubscribe = feed.subscribe((p) => { if (visible(p)) out.push(p.json); });
-      socket.on('close', unsubscribe);
-      out.push(JSON.stringify({ type: missed ? 'hello' : 'resync', stream: feed.stream, seq: feed.lastSeq }));
-      for (const p of missed ?? []) if (visible(p)) out.push(p.json);
+      handler: async () => {
+        throw new ApiProblem(426, 'Upgrade Required', 'this is a WebSocket: connect with "Upgrade: websocket"');
+      },
+      wsHandler: (socket, request) => {
+        const { after, stream } = request.query;
+        const out = new Outbox(socket, deps.maxBacklog ?? feed.capacity, deps.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES);
+        const visible = audience(request.user);
+        const missed = after === undefined ? [] : stream !== undefined && stream !== feed.stream ? undefined : feed.since(after);
+        const unsubscribe = feed.subscribe((p) => { if (visible(p)) out.push(p.json); });
+        socket.on('close', unsubscribe);
+        out.push(JSON.stringify({ type: missed ? 'hello' : 'resync', stream: feed.stream, seq: feed.lastSeq }));
+        for (const p of missed ?? []) if (visible(p)) out.push(p.json);
+      },
     });
   };
 }

@@ -53,12 +53,13 @@ export function liveRoutes(deps: LiveDeps): FastifyPluginAsyncTypebox {
       config: { roles: SUPERVISION_OR_AGENT },
     }, async (request) => {
       const { agentId } = request.params;
+      const agent = deps.live.read().agent(agentId);
+      // Unknown first: agents know each other's extensions, and the role check (auth) is then the only 403 for an unknown id.
+      if (!agent) throw notFound('agent', agentId);
       const user = request.user;
       if (user?.role === 'agent' && user.agentId !== agentId) {
         throw new ApiProblem(403, 'Forbidden', 'an agent may read only their own state');
       }
-      const agent = deps.live.read().agent(agentId);
-      if (!agent) throw notFound('agent', agentId);
       return agent;
     });
   };

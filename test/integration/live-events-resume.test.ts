@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_PREFIX } from '../../server/api/features.js';
 import { liveEventsRoutes, SLOW_CONSUMER_CLOSE } from '../../server/api/live-events.js';
+import { WS_MAX_PAYLOAD } from '../../server/api/server.js';
 import { LiveFeed } from '../../server/stats/live-feed.js';
 import { agent } from '../unit/acd-fixtures.js';
 import { buildTestApi, TEST_USERS, type Headers, type TestApi } from '../support/api.js';
@@ -144,6 +145,10 @@ describe('the live events socket', () => {
     await expect(connect('', t.bearer.operator)).rejects.toThrow(/HTTP 403/);
     await expect(connect('', {})).rejects.toThrow(/HTTP 401/);
     await expect(connect('', { authorization: 'Bearer not-a-token' })).rejects.toThrow(/HTTP 401/);
+    // A plain GET, no upgrade: told what this is.
+    const plain = await fetch(base.replace(/^ws:/, 'http:'), { headers: t.as.supervisor });
+    expect(plain.status).toBe(426);
+    expect(plain.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
   it('shows an agent only their own state and calls; an agent-role token, which is no particular agent, none', async () => {
@@ -166,6 +171,15 @@ describe('the live events socket', () => {
     expect(anna.events.length).toBeGreaterThan(0);
     expect(anna.events.every((m) => about(m) === ANNA)).toBe(true);
     expect(agentToken.messages.map((m) => m.type)).toEqual(['hello']);
+  });
+
+  it('closes a client that sends a message larger than the API takes, and keeps serving', async () => {
+    await start();
+    const noisy = await connect();
+    noisy.socket.send('x'.repeat(WS_MAX_PAYLOAD + 1));
+    await waitFor(() => noisy.closed !== undefined, { what: 'the noisy client closed' });
+    expect(noisy.closed!.code).toBe(1009);
+    expect(await (await connect()).next('hello', (m) => m.type === 'hello')).toMatchObject({ stream: feed.stream });
   });
 
   it('closes a client that stops reading once it is further behind than it could resume, and keeps serving the others', async () => {

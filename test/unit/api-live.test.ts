@@ -116,7 +116,8 @@ describe('GET /api/v1/live/agents/:agentId', () => {
     expectProblem(await get(`/live/agents/${ANNA}`, {}), 401);
   });
 
-  it('says 404 for an unknown agent', async () => {
+  it('says 404 for an unknown agent, to an agent too', async () => {
     expectProblem(await get('/live/agents/nobody', t.as.supervisor), 404);
+    expectProblem(await get('/live/agents/nobody', t.as.agent), 404);
   });
 });
