@@ -8,23 +8,51 @@
  * own route tests can build the API with just that feature and a user of
  * each role (test/support/api.ts).
  */
+import type { Registry } from 'prom-client';
+import type { LiveFeed } from '../stats/live-feed.js';
+import type { LiveState } from '../stats/live-state.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import { liveEventsRoutes } from './live-events.js';
+import { liveRoutes } from './live.js';
+import { metricsRoutes } from './metrics.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export interface ProductApiDeps {
+/** What signing in and managing users need: the API's own (server/api/start.ts makes them). */
+export interface AccessDeps {
   users: Users;
   throttle: LoginThrottle;
   secureCookies: boolean;
 }
 
-export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
+/** The parts of the running product the other features read (server/app.ts gives them). */
+export interface ProductParts {
+  live: LiveState;
+  feed: LiveFeed;
+  /** The product's metrics (server/stats/metrics.ts). */
+  registry: Registry;
+}
+
+export type ProductApiDeps = AccessDeps & ProductParts;
+
+/** Sign-in, sessions, users and tokens: every API has them, a route test's too. */
+export function accessFeatures(deps: AccessDeps): ApiFeature[] {
   return [
     { prefix: API_PREFIX, plugin: sessionRoutes(deps) },
     { prefix: API_PREFIX, plugin: usersRoutes(deps) },
+  ];
+}
+
+export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
+  return [
+    ...accessFeatures(deps),
+    { prefix: API_PREFIX, plugin: liveRoutes(deps) },
+    { prefix: API_PREFIX, plugin: liveEventsRoutes(deps) },
+    // Where Prometheus looks by default.
+    { prefix: '', plugin: metricsRoutes(deps) },
   ];
 }

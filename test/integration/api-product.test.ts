@@ -62,6 +62,8 @@ describe('every route of the OpenAPI document, with each role and with none', ()
       'GET /api/v1/users', 'POST /api/v1/users', 'GET /api/v1/users/{name}', 'PATCH /api/v1/users/{name}',
       'PUT /api/v1/users/{name}/password', 'DELETE /api/v1/users/{name}',
       'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}',
+      'GET /api/v1/live', 'GET /api/v1/live/queues/{queueId}', 'GET /api/v1/live/agents/{agentId}',
+      'GET /api/v1/events', 'GET /metrics',
     ]));
   });
 });
