@@ -9,7 +9,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_PREFIX } from '../../server/api/features.js';
 import { liveRoutes } from '../../server/api/live.js';
 import { AgentLiveSchema, LiveViewSchema, QueueLiveSchema } from '../../server/api/live-schemas.js';
-import type { Role } from '../../server/api/roles.js';
 import { agent } from './acd-fixtures.js';
 import { buildTestApi, TEST_USERS, type Headers, type TestApi } from '../support/api.js';
 import { liveCentre, type LiveCentre } from '../support/live.js';
@@ -55,7 +54,7 @@ describe('GET /api/v1/live', () => {
     for (const headers of [t.as.admin, t.as.supervisor, t.bearer.admin, t.bearer.supervisor]) {
       expect((await get('/live', headers)).statusCode).toBe(200);
     }
-    for (const role of ['operator', 'agent'] as Role[]) {
+    for (const role of ['operator', 'agent'] as const) {
       expectProblem(await get('/live', t.as[role]), 403);
       expectProblem(await get('/live', t.bearer[role]), 403);
     }
