@@ -63,6 +63,8 @@ export async function connectFreeswitch(srf: Srf, opts: FreeswitchOptions): Prom
 }
 
 class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoint {
+  private gone = false;
+
   constructor(private readonly ep: FsEndpoint) {
     super();
     ep.on('dtmf', (e: { dtmf: string; duration?: string; source?: string }) => {
@@ -73,7 +75,14 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
       };
       this.emit('dtmf', event);
     });
-    ep.on('destroy', () => this.emit('destroy'));
+    ep.on('destroy', () => this.ended());
+  }
+
+  /** fsmrf tells only of a channel FreeSWITCH ended; the port promises 'destroy' for our own destroy() too. */
+  private ended(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.emit('destroy');
   }
 
   get id(): string {
@@ -138,7 +147,11 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
     void this.ep.api('uuid_recv_dtmf', `${this.ep.uuid} ${digit}`).catch(() => {});
   }
 
-  destroy(): Promise<void> {
-    return this.ep.destroy();
+  async destroy(): Promise<void> {
+    try {
+      await this.ep.destroy();
+    } finally {
+      this.ended();
+    }
   }
 }

@@ -88,6 +88,7 @@ export interface EndpointEvents {
    * dialog. Not counted while the call is on hold (the far end may be quiet).
    */
   'rtp-timeout': [];
+  /** Once, when the endpoint is gone: destroyed by the app or ended by the engine. */
   destroy: [];
 }
 

@@ -9,7 +9,8 @@
  * the media engine, the ACD (on an in-process store persisted under
  * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
  * joins them (server/calls/center.ts), the CRM webhooks that tell of its
- * calls (server/api/webhooks/), the feature codes and the greeting
+ * calls (server/api/webhooks/), the live state, its event feed and the
+ * metrics that watch it all (server/stats/), the feature codes and the greeting
  * number, and last the switch's router, given what it calls up through
  * (server/sip/ports.ts), and the operators' API on HTTP_PORT
  * (server/api/start.ts). Each change of the running configuration is then
@@ -31,9 +32,11 @@ import { SipServer } from './sipd/server.js';
 import { createSwitch, createThrottle, type Switch } from './sip/switch.js';
 import { Directory } from './sip/directory.js';
 import { attachRouter, type Router } from './sip/router.js';
+import { watchSipTraffic } from './sip/traffic.js';
 import type { MediaServer } from '../media/port.js';
 import { EmbeddedMediaServer } from '../media/engine/index.js';
 import { connectFreeswitch } from '../media/freeswitch.js';
+import { countEndpointsInUse } from '../media/in-use.js';
 import { loadPromptSet } from '../media/speech.js';
 import { advertisedAddressFor } from './net/address.js';
 import { Acd, RealClock, unplaceableForLog, type AcdStore, type Clock } from './acd/index.js';
@@ -53,6 +56,9 @@ import { FeatureCodes } from './calls/feature-codes.js';
 import { GreetThenConnect } from './calls/greeting.js';
 import { agentsOnCall } from './calls/other-calls.js';
 import { Webhooks } from './api/webhooks/index.js';
+import { LiveFeed } from './stats/live-feed.js';
+import { LiveState } from './stats/live-state.js';
+import { ProductMetrics } from './stats/metrics.js';
 import { acdAgents, acdQueues } from './config/acd.js';
 import { defaultConfigFile } from './config/load.js';
 import { DataDirLock } from './data-lock.js';
@@ -166,6 +172,9 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
 
     const srf = new Srf();
     stops.push(() => srf.disconnect());
+    const metrics = new ProductMetrics();
+    // Before the switch's middleware: one that answers a request does not pass it on.
+    watchSipTraffic(srf, metrics.sip);
     await connect(srf, target, logger);
     // The switch's own parts; calls are refused (503) by the SIP server until the router is attached below.
     const clock = opts.clock ?? new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
@@ -173,6 +182,8 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     stops.push(() => sw.stop());
     const media = await startMedia(srf, config, logger);
     stops.push(() => media.close());
+    // What the calls use, counted for the metrics; App.media stays the engine itself.
+    const counted = countEndpointsInUse(media);
     const store: AcdStore = config.redisUrl
       ? new RedisStore({ url: config.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
       : new MemoryStore({ dataDir: resolve(config.dataDir) });
@@ -188,7 +199,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       logger.child({ component: 'avalanche' }));
     // Listening before the ACD starts: an offer the start makes (a callback restored with a ready agent) is rung.
     const center = new CallCenter({
-      config, telephony: new SrfTelephony({ srf, sessionTimers: sw.sessionTimers }, media), media, prompts, acd, clock, flows,
+      config, telephony: new SrfTelephony({ srf, sessionTimers: sw.sessionTimers }, counted), media: counted, prompts, acd, clock, flows,
       registrar: sw.registrar, legs: sw.legs,
       announcements, avalanche,
       logger: logger.child({ component: 'calls' }),
@@ -199,19 +210,28 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     // Listening before the center takes calls and stopped after it: the ends of the calls its stop cuts are sent too.
     const webhooks = await Webhooks.start({ config, center, acd, clock, logger: logger.child({ component: 'webhooks' }) });
     stops.push(() => webhooks.stop());
+    // Following the ACD and the calls from before the first call, as the webhooks do.
+    const live = new LiveState(acd, center);
+    stops.push(() => live.stop());
+    const feed = new LiveFeed(live);
+    stops.push(() => feed.stop());
+    metrics.watch({
+      acd, callsInProgress: () => center.activeCalls, mediaEndpointsInUse: () => counted.endpointsInUse,
+      webhookBacklog: () => webhooks.backlog(),
+    });
     // Stopped before the ACD: the calls it ends still tell the ACD.
     stops.push(() => center.stop());
     await center.start();
     const onAnswered = agentsOnCall(acd);
     const features = new FeatureCodes({
-      config, sip: { srf, sessionTimers: sw.sessionTimers }, media, prompts, acd, clock, flows, avalanche,
+      config, sip: { srf, sessionTimers: sw.sessionTimers }, media: counted, prompts, acd, clock, flows, avalanche,
       loggedOutByCode: center.loggedOutByCode,
       entrance: center, pinTries,
       logger: logger.child({ component: 'feature-codes' }),
     });
-    const greeting = new GreetThenConnect({ sip: { srf, sessionTimers: sw.sessionTimers }, media, prompts, legs: sw.legs, onAnswered });
+    const greeting = new GreetThenConnect({ sip: { srf, sessionTimers: sw.sessionTimers }, media: counted, prompts, legs: sw.legs, onAnswered });
     stops.push(running.onChange(reconfigureParts({
-      acd, switch: sw, announcements, avalanche, features, flows, center, logger: logger.child({ component: 'running-config' }),
+      acd, live, switch: sw, announcements, avalanche, features, flows, center, logger: logger.child({ component: 'running-config' }),
     })));
     const router = attachRouter({
       srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload,
@@ -220,7 +240,10 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       logger: logger.child({ component: 'switch' }),
     });
     stops.push(() => router.stop());
-    const { api, stop: stopApi } = await startApi({ config, logger, running, now: () => clock.now(), ...(tls ? { tls } : {}) });
+    const { api, stop: stopApi } = await startApi({
+      config, logger, ...(tls ? { tls } : {}),
+      parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry },
+    });
     stops.push(stopApi);
     logger.info({
       sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,

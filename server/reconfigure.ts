@@ -1,7 +1,8 @@
 /**
  * Hands a new version of the running configuration (server/running) to the
  * parts that use it. The ACD takes its queues and agents first (it may
- * wait for an operation in progress); then every other part swaps in the
+ * wait for an operation in progress), and the live state tells what that
+ * changed (server/stats/live-state.ts); then every other part swaps in the
  * same turn of the event loop, so a call that starts sees one version
  * throughout: the directory (numbers, extensions, passwords for the next
  * challenge), the dial-out policy, the operators' PINs, the avalanche
@@ -19,9 +20,11 @@ import { acdAgents, acdQueues } from './config/acd.js';
 import type { FlowLibrary } from './ivr/loader.js';
 import type { Listener } from './running/running.js';
 import type { Switch } from './sip/switch.js';
+import type { LiveState } from './stats/live-state.js';
 
 export interface Reconfigurable {
   acd: Acd;
+  live: Pick<LiveState, 'configurationChanged'>;
   switch: Pick<Switch, 'directory' | 'dialOut'>;
   announcements: FileAnnouncementStore;
   avalanche: AvalancheStore;
@@ -34,6 +37,7 @@ export interface Reconfigurable {
 export function reconfigureParts(parts: Reconfigurable): Listener {
   return async ({ config, flows, version }) => {
     await parts.acd.reconfigure(acdQueues(config), acdAgents(config));
+    parts.live.configurationChanged();
     parts.switch.directory.reconfigure(config);
     parts.switch.dialOut.reconfigure(config.dialOut);
     parts.announcements.reconfigure(config.operators);

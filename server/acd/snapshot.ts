@@ -44,13 +44,18 @@ export interface AcdSnapshot {
 export class Views {
   private readonly handleTimes = new Map<string, RecentHandleTimes>();
 
-  constructor(private readonly index: RoutingIndex) {
-    for (const id of index.queues.keys()) this.handleTimes.set(id, new RecentHandleTimes());
-  }
+  constructor(private readonly index: RoutingIndex) {}
 
   /** A call of the queue occupied its agent this long (talk and wrap-up). */
   handled(queueId: string, seconds: number): void {
-    this.handleTimes.get(queueId)?.add(seconds);
+    this.handleTimesOf(queueId).add(seconds);
+  }
+
+  /** Made on first use: a queue may be added while running (Acd.reconfigure). */
+  private handleTimesOf(queueId: string): RecentHandleTimes {
+    let times = this.handleTimes.get(queueId);
+    if (!times) this.handleTimes.set(queueId, (times = new RecentHandleTimes()));
+    return times;
   }
 
   /**
@@ -69,7 +74,7 @@ export class Views {
       ahead = this.index.waitingCount(queueId);
       if (ahead > 0) available = 0;
     }
-    const handleSeconds = this.handleTimes.get(queueId)!.mean() ?? q.defaultHandleSeconds ?? DEFAULT_HANDLE_SECONDS;
+    const handleSeconds = this.handleTimesOf(queueId).mean() ?? q.defaultHandleSeconds ?? DEFAULT_HANDLE_SECONDS;
     return estimateWaitSeconds({ ahead, staffed, free: available, handleSeconds });
   }
 

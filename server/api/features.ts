@@ -8,13 +8,19 @@
  * own route tests can build the API with just that feature and a user of
  * each role (test/support/api.ts).
  */
+import type { Registry } from 'prom-client';
 import type { RunningConfig } from '../running/index.js';
+import type { LiveFeed } from '../stats/live-feed.js';
+import type { LiveState } from '../stats/live-state.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
 import { configRoutes } from './config-routes.js';
 import { extensionsRoutes } from './extensions-routes.js';
 import { flowsRoutes } from './flows-routes.js';
 import { hoursRoutes } from './hours-routes.js';
+import { liveEventsRoutes } from './live-events.js';
+import { liveRoutes } from './live.js';
+import { metricsRoutes } from './metrics.js';
 import { numbersRoutes } from './numbers-routes.js';
 import { operatorsRoutes } from './operators-routes.js';
 import { queuesRoutes } from './queues-routes.js';
@@ -25,19 +31,41 @@ import { webPages } from './web-pages.js';
 
 export const API_PREFIX = '/api/v1';
 
-export interface ProductApiDeps {
+/** What signing in and managing users need: the API's own (server/api/start.ts makes them). */
+export interface AccessDeps {
   users: Users;
   throttle: LoginThrottle;
   secureCookies: boolean;
+}
+
+/** What the resources over the running configuration need. */
+export interface ConfigurationDeps {
   running: RunningConfig;
   /** The clock calls use (opening hours are judged on it); default the system clock. */
   now?: () => number;
 }
 
-export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
+/** The parts of the running product the other features read (server/app.ts gives them). */
+export interface ProductParts extends ConfigurationDeps {
+  live: LiveState;
+  feed: LiveFeed;
+  /** The product's metrics (server/stats/metrics.ts). */
+  registry: Registry;
+}
+
+export type ProductApiDeps = AccessDeps & ProductParts;
+
+/** Sign-in, sessions, users and tokens: every API has them, a route test's too. */
+export function accessFeatures(deps: AccessDeps): ApiFeature[] {
   return [
     { prefix: API_PREFIX, plugin: sessionRoutes(deps) },
     { prefix: API_PREFIX, plugin: usersRoutes(deps) },
+  ];
+}
+
+/** The running configuration's resources: numbers, queues, extensions, operators, flows, hours, audit, export and import. */
+export function configurationFeatures(deps: ConfigurationDeps): ApiFeature[] {
+  return [
     { prefix: API_PREFIX, plugin: numbersRoutes(deps) },
     { prefix: API_PREFIX, plugin: queuesRoutes(deps) },
     { prefix: API_PREFIX, plugin: extensionsRoutes(deps) },
@@ -45,6 +73,17 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: API_PREFIX, plugin: configRoutes(deps) },
     { prefix: API_PREFIX, plugin: flowsRoutes({ running: deps.running }) },
     { prefix: API_PREFIX, plugin: hoursRoutes({ running: deps.running, now: deps.now ?? Date.now }) },
+  ];
+}
+
+export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
+  return [
+    ...accessFeatures(deps),
+    ...configurationFeatures(deps),
+    { prefix: API_PREFIX, plugin: liveRoutes(deps) },
+    { prefix: API_PREFIX, plugin: liveEventsRoutes(deps) },
+    // Where Prometheus looks by default.
+    { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: '', plugin: webPages() },
   ];
 }

@@ -56,6 +56,8 @@ export interface ApiOptions {
 export const OPENAPI_PATH = '/api/openapi.json';
 export const DOCS_PATH = '/api/docs';
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Largest message a client may send on an API WebSocket; a larger one closes it (1009). */
+export const WS_MAX_PAYLOAD = 64 * 1024;
 
 registerAjvFormats();
 
@@ -87,7 +89,8 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   });
 
   await api.register(cookie);
-  await api.register(websocket);
+  // Clients of the API's sockets send little or nothing: ws would otherwise buffer up to 100 MiB of one message.
+  await api.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   await api.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -10,25 +10,22 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import type { TlsFiles } from '../net/tls.js';
-import type { RunningConfig } from '../running/index.js';
 import { portInUseError } from '../port-in-use.js';
 import { LoginThrottle } from '../users/login-throttle.js';
 import { openUserStore } from '../users/open.js';
 import { Users } from '../users/users.js';
-import { productFeatures, type ProductApiDeps } from './features.js';
+import { productFeatures, type ProductParts } from './features.js';
 import { buildApi, type Api } from './server.js';
 
 export interface StartApiOptions {
   config: Config;
   logger: Logger;
-  /** The running configuration the resources read and change. */
-  running: RunningConfig;
   /** The certificate and key (server/net/tls.ts, read before anything else starts): HTTPS. */
   tls?: TlsFiles;
-  /** The clock calls use (opening hours are judged on it); default the system clock. */
-  now?: () => number;
   /** Where the first admin's random password is shown; default standard output. */
   print?: (text: string) => void;
+  /** What the features read of the running product. */
+  parts: ProductParts;
 }
 
 export interface RunningApi {
@@ -37,7 +34,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi({ config, logger, running, now = Date.now, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
+export async function startApi({ config, logger, tls, print = (t) => process.stdout.write(t), parts }: StartApiOptions): Promise<RunningApi> {
   const store = openUserStore(config, logger);
   let api: Api | undefined;
   const stop = async (): Promise<void> => {
@@ -57,7 +54,7 @@ export async function startApi({ config, logger, running, now = Date.now, tls, p
     const throttle = new LoginThrottle({ now: Date.now });
     api = await buildApi({
       logger, users, ...(tls ? { tls } : {}),
-      features: productFeatures({ users, throttle, secureCookies: tls !== undefined, running, now }),
+      features: productFeatures({ users, throttle, secureCookies: tls !== undefined, ...parts }),
     });
     try {
       await api.listen({ host: config.http.host, port: config.http.port });

@@ -329,8 +329,10 @@ export function mediaPortContract(name: string, factory: MediaPortFactory): void
     });
 
     describe('destroy', () => {
-      it('frees the endpoint: no more RTP, even while the peer keeps sending; a second destroy() is harmless', async () => {
+      it('frees the endpoint: no more RTP, even while the peer keeps sending; one \'destroy\' event; a second destroy() is harmless', async () => {
         const { p, ep } = await call();
+        let destroyEvents = 0;
+        ep.on('destroy', () => { destroyEvents += 1; });
         void ep.play(wav('destroyed.wav', chirp(6))).catch(() => undefined);
         await sleep(600);
         expect(p.audio().length).toBeGreaterThan(10);
@@ -341,6 +343,7 @@ export function mediaPortContract(name: string, factory: MediaPortFactory): void
         await sleep(200);
         expect(p.packets(t0)).toHaveLength(0);
         await ep.destroy();
+        expect(destroyEvents).toBe(1);
         // The server goes on serving new calls.
         const again = await call();
         expect(again.answer.port).toBeGreaterThan(0);

@@ -65,6 +65,8 @@ describe('every route of the OpenAPI document, with each role and with none', ()
       'GET /api/v1/flows', 'PUT /api/v1/flows/{name}', 'POST /api/v1/flows/{name}/validate',
       'GET /api/v1/services/{service}/hours', 'PUT /api/v1/services/{service}/hours/exceptions/{date}',
       'POST /api/v1/services/{service}/hours/closed-now', 'GET /api/v1/holidays/{year}',
+      'GET /api/v1/live', 'GET /api/v1/live/queues/{queueId}', 'GET /api/v1/live/agents/{agentId}',
+      'GET /api/v1/events', 'GET /metrics',
     ]));
   });
 });

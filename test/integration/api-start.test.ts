@@ -11,23 +11,25 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ProductParts } from '../../server/api/features.js';
 import { startApi, type RunningApi } from '../../server/api/start.js';
-import type { RunningConfig } from '../../server/running/index.js';
 import { loadConfig, type Config } from '../../server/config/load.js';
 import { createLogger } from '../../server/log.js';
 import { readTlsFiles } from '../../server/net/tls.js';
 import { freePort } from '../support/ports.js';
+import { idleProductParts } from '../support/product-parts.js';
 import { startProduct } from '../support/product.js';
 import { startRedis } from '../support/redis.js';
-import { openRunning } from '../support/running.js';
 import { tempDir } from '../support/tmp.js';
 
 const running: RunningApi[] = [];
 // The API's resources need a running configuration; these tests are about what comes before them.
-let runningConfig: RunningConfig;
-beforeAll(async () => { runningConfig = await openRunning(); });
-afterAll(() => { runningConfig?.close(); });
 afterEach(async () => { for (const r of running.splice(0)) await r.stop(); });
+
+let parts: ProductParts;
+let stopParts: () => Promise<void>;
+beforeAll(async () => { ({ parts, stop: stopParts } = await idleProductParts()); });
+afterAll(async () => { await stopParts?.(); });
 
 async function apiConfig(over: Partial<Config> = {}): Promise<Config> {
   const config = loadConfig({ env: {} });
@@ -51,7 +53,7 @@ describe('the first admin', () => {
     const config = await apiConfig();
     const { lines, logger } = capture();
     const printed: string[] = [];
-    const first = await startApi({ running: runningConfig, config, logger, print: (t) => printed.push(t) });
+    const first = await startApi({ config, parts, logger, print: (t) => printed.push(t) });
     running.push(first);
     const m = /name admin, password (\S+)\n/.exec(printed.join(''));
     expect(m).not.toBeNull();
@@ -66,7 +68,7 @@ describe('the first admin', () => {
     running.length = 0;
 
     const again: string[] = [];
-    running.push(await startApi({ running: runningConfig, config, logger, print: (t) => again.push(t) }));
+    running.push(await startApi({ config, parts, logger, print: (t) => again.push(t) }));
     expect(again).toEqual([]);
     expect(await signIn(base, 'admin', password)).toBe(200);
   });
@@ -74,7 +76,7 @@ describe('the first admin', () => {
   it('with ADMIN_PASSWORD: that password, nothing printed', async () => {
     const config = await apiConfig({ adminPassword: 'from-the-environment' });
     const printed: string[] = [];
-    running.push(await startApi({ running: runningConfig, config, logger: createLogger('silent'), print: (t) => printed.push(t) }));
+    running.push(await startApi({ config, parts, logger: createLogger('silent'), print: (t) => printed.push(t) }));
     expect(printed).toEqual([]);
     expect(await signIn(`http://127.0.0.1:${config.http.port}`, 'admin', 'from-the-environment')).toBe(200);
   });
@@ -86,8 +88,8 @@ describe('two instances on one Redis', () => {
     try {
       const a = await apiConfig({ redisUrl: redis.url, adminPassword: 'shared-admin-pw' });
       const b = await apiConfig({ redisUrl: redis.url, adminPassword: 'another-admin-pw' });
-      running.push(await startApi({ running: runningConfig, config: a, logger: createLogger('silent') }));
-      running.push(await startApi({ running: runningConfig, config: b, logger: createLogger('silent') }));
+      running.push(await startApi({ config: a, parts, logger: createLogger('silent') }));
+      running.push(await startApi({ config: b, parts, logger: createLogger('silent') }));
       const [baseA, baseB] = [`http://127.0.0.1:${a.http.port}`, `http://127.0.0.1:${b.http.port}`];
       // The second found a user and made none.
       expect(await signIn(baseB, 'admin', 'another-admin-pw')).toBe(401);
@@ -118,7 +120,7 @@ describe('HTTPS', () => {
   it('with a certificate and key the API speaks HTTPS and the session cookie is Secure', async () => {
     const tls = selfSigned();
     const config = await apiConfig({ tls, adminPassword: 'over-https-please' });
-    running.push(await startApi({ running: runningConfig, config, logger: createLogger('silent'), tls: readTlsFiles(tls) }));
+    running.push(await startApi({ config, parts, logger: createLogger('silent'), tls: readTlsFiles(tls) }));
     const answer = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
       const req = request({
         host: '127.0.0.1', port: config.http.port, path: '/api/v1/login', method: 'POST', ca: readFileSync(tls.cert),

@@ -10,6 +10,7 @@ import { startApp, type App } from '../../server/app.js';
 import { loadConfig } from '../../server/config/load.js';
 import { createLogger } from '../../server/log.js';
 import { freePort } from '../support/ports.js';
+import { signInEachRole } from '../support/api.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
 import { TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP } from '../support/product.js';
 import { tempDir } from '../support/tmp.js';
@@ -50,6 +51,17 @@ describe('production wiring: the app on an external SIP engine', () => {
       scenario: 'uac-404.xml', remote: engine.transport.udpPort, service: '+46313900699', extraArgs: ['-i', TRUNK_SOURCE_IP],
     });
     assertSippOk(unknown, 1);
+  });
+
+  it('counts the SIP traffic of the external engine in the metrics, as of the embedded one', async () => {
+    const { bearer } = await signInEachRole(app.api, TEST_ADMIN_PASSWORD);
+    const scrape = async (): Promise<string> => (await app.api.inject({ method: 'GET', url: '/metrics', headers: bearer.supervisor })).body;
+    const count = (text: string, series: string): number => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const before = await scrape();
+    assertSippOk(await runSipp({ scenario: 'uac-options.xml', remote: engine.transport.udpPort }), 1);
+    const after = await scrape();
+    expect(count(after, 'vaxel_sip_requests_received_total{method="OPTIONS"}') - count(before, 'vaxel_sip_requests_received_total{method="OPTIONS"}')).toBe(1);
+    expect(count(after, 'vaxel_sip_responses_sent_total{method="OPTIONS",code="200"}') - count(before, 'vaxel_sip_responses_sent_total{method="OPTIONS",code="200"}')).toBe(1);
   });
 
   it('says clearly when the engine refuses its secret', async () => {

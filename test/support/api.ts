@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { expect } from 'vitest';
-import { productFeatures } from '../../server/api/features.js';
+import { accessFeatures, configurationFeatures } from '../../server/api/features.js';
 import { buildApi, type Api, type ApiFeature } from '../../server/api/server.js';
 import { createLogger } from '../../server/log.js';
 import { FileUserStore } from '../../server/users/file-store.js';
@@ -98,7 +98,8 @@ export async function buildTestApi(
     logger: opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     users,
     features: [
-      ...productFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false, running, ...(opts.now ? { now: opts.now } : {}) }),
+      ...accessFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false }),
+      ...configurationFeatures({ running, ...(opts.now ? { now: opts.now } : {}) }),
       ...(opts.features ?? []),
     ],
   });

@@ -39,6 +39,19 @@ describe('new queues and agents while running', () => {
     await expect(c.acd.login('anna')).rejects.toThrow('unknown agent anna');
   });
 
+  it('a queue added takes callers at once, with an estimated wait, and shows in the snapshot', async () => {
+    const c = await centre({ agents: [agent('anna')], loggedIn: [] });
+    const sales = queue({ id: 'sales', name: 'Sälj', defaultHandleSeconds: 200 });
+    await c.acd.reconfigure([queue(), sales], [agent('anna', { queues: ['support', 'sales'] })]);
+    await c.acd.login('anna');
+    await c.acd.enqueue(c.call('c1', { queueId: 'sales' }));
+    await c.acd.enqueue(c.call('c2', { queueId: 'sales' }));
+    expect(c.offers()).toEqual([['c1', 'anna']]);
+    // One agent, busy with the first caller: the next waits about one handling time.
+    expect(c.acd.estimatedWaitSeconds('sales', 'c2')).toBeGreaterThan(0);
+    expect(c.acd.snapshot().queues.map((q) => [q.id, q.entries.length])).toEqual([['support', 0], ['sales', 2]]);
+  });
+
   it('new steps apply to callers already waiting: a wider circle at once', async () => {
     const c = await centre({ queues: [bySkill], agents: [agent('anna')], loggedIn: ['anna'] });
     await c.acd.enqueue(c.call('c1'));

@@ -1,0 +1,28 @@
+/**
+ * The parts of the running product that the API's features read
+ * (ProductParts, server/api/features.ts), made without a product, for
+ * tests that start the API alone (server/api/start.ts): a running
+ * configuration of its own, a real ACD on an in-memory store with nobody
+ * calling, its live state and event feed, and a metrics registry.
+ */
+import type { ProductParts } from '../../server/api/features.js';
+import { LiveFeed } from '../../server/stats/live-feed.js';
+import { ProductMetrics } from '../../server/stats/metrics.js';
+import { agent } from '../unit/acd-fixtures.js';
+import { liveCentre } from './live.js';
+import { openRunning } from './running.js';
+
+export async function idleProductParts(): Promise<{ parts: ProductParts; stop(): Promise<void> }> {
+  const c = await liveCentre({ agents: [agent('1001')] });
+  const feed = new LiveFeed(c.live);
+  const running = await openRunning();
+  return {
+    parts: { running, live: c.live, feed, registry: new ProductMetrics().registry },
+    stop: async () => {
+      running.close();
+      feed.stop();
+      c.live.stop();
+      await c.acd.stop();
+    },
+  };
+}
