@@ -47,9 +47,9 @@ module.exports = {
     {
       name: 'pages-speak-http-only',
       severity: 'error',
-      comment: 'The web pages run in the browser: they reach the product through its API, never by importing it.',
+      comment: 'The web pages run in the browser: they reach the product through its API, never by importing its code (its types, which describe what the API sends, they may).',
       from: { path: '^server/web/' },
-      to: { path: '^(server/(?!web/)|media/|config/)' },
+      to: { path: '^(server/(?!web/)|media/|config/)', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-unresolvable',
