@@ -73,11 +73,11 @@ export class VaxelApp extends LitElement {
       <a class="skip" href="#main" @click=${this.skipToMain}>${t.skipToContent}</a>
       <header class="bar">
         <span class="brand">${t.productName}</span>
-        <nav aria-label=${t.mainNavigation}>
+        ${pages.length === 0 ? '' : html`<nav aria-label=${t.mainNavigation}>
           <ul>${pages.map((p) => html`
             <li><a href="#/${p.id}" aria-current=${p === page ? 'page' : 'false'}>${t[`page_${p.id}`]}</a></li>`)}
           </ul>
-        </nav>
+        </nav>`}
         <div class="user">
           <span>${t.signedInAs(this.user.name, t[`role_${this.user.role}`])}</span>
           ${this.languageButton()}

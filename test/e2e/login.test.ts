@@ -107,6 +107,29 @@ describe('signing in', () => {
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 
+  it('shows each role the pages it may use: the monitor to a supervisor, none yet to an operator', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    for (const role of ['supervisor', 'operator']) {
+      const made = await page.evaluate(async (body) => (await fetch('/api/v1/users', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      })).status, { name: `test-${role}`, password: `a long ${role} password`, role });
+      expect(made).toBe(201);
+    }
+    await page.getByRole('button', { name: 'Logga ut' }).click();
+
+    await signIn(page, 'test-supervisor', 'a long supervisor password');
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor']);
+    await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
+    await page.getByRole('button', { name: 'Logga ut' }).click();
+
+    await signIn(page, 'test-operator', 'a long operator password');
+    await page.getByText('Det finns inga sidor för din roll ännu.').waitFor();
+    expect(await page.getByRole('navigation').getByRole('link').count()).toBe(0);
+    await page.getByRole('button', { name: 'Logga ut' }).click();
+  });
+
   it('keeps a signed-in user signed in across a reload', async () => {
     const { page } = browser;
     await page.goto(home);

@@ -7,10 +7,11 @@
  * HTTP error answer it did not `allow`. Screenshots go to ARTIFACTS_DIR,
  * which the run prints at its end (./artifacts-report.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { builtPagesDir } from '../../server/api/web-pages.js';
 import { ARTIFACTS_DIR } from './artifacts-report.js';
 import { tempDir } from './tmp.js';
 
@@ -37,6 +38,8 @@ export function useBrowser(): BrowserPage {
     allowed.some((a) => a.status === status && new URL(url).pathname === a.path);
 
   beforeAll(async () => {
+    // npm test builds them; a page test run alone tests what was built last.
+    if (!existsSync(join(builtPagesDir(), 'index.html'))) throw new Error('the web pages are not built: npm run build:web');
     context = await chromium.launchPersistentContext(tempDir('chromium-'), {
       executablePath: CHROMIUM, headless: true, args: ARGS, viewport: SCREEN_SIZES[0],
     });
@@ -85,10 +88,10 @@ export function useBrowser(): BrowserPage {
   };
 }
 
-/** Signs in through the sign-in form (already on the page) and waits for the menu. */
+/** Signs in through the sign-in form (already on the page) and waits for the signed-in frame. */
 export async function signIn(page: Page, name: string, password: string): Promise<void> {
   await page.getByLabel(/Användarnamn|User name/).fill(name);
   await page.getByLabel(/Lösenord|Password/).fill(password);
   await page.getByRole('button', { name: /Logga in|Sign in/ }).click();
-  await page.getByRole('navigation').waitFor();
+  await page.getByRole('button', { name: /Logga ut|Sign out/ }).waitFor();
 }
