@@ -40,15 +40,15 @@ export class QueueMonitor extends LitElement {
     h2 { font-size: 1.2em; margin: 1.5rem 0 0.5rem; }
     .status { color: var(--muted); }
     .status.reconnecting { color: var(--alarm); font-weight: 600; }
-    .queues { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); margin-top: 1rem; }
-    :host([wall]) .queues { grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); }
+    .queues { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); margin-top: 1rem; }
+    :host([wall]) .queues { grid-template-columns: repeat(auto-fill, minmax(28rem, 1fr)); }
     .queue { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.8rem 1rem; }
     .queue h3 { margin: 0 0 0.5rem; font-size: 1.15em; }
-    .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem; }
+    .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem 1rem; }
     .figure .value { font-size: 2em; font-weight: 700; font-variant-numeric: tabular-nums; }
     .figure .label { color: var(--muted); font-size: 0.85em; }
     .alarm .value, .alarm .note, td.alarm { color: var(--alarm); font-weight: 700; }
-    .note { font-size: 0.8em; }
+    .note { font-size: 0.8em; color: var(--muted); }
     .agents { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; margin: 0.6rem 0 0; padding: 0; list-style: none; font-size: 0.95em; }
     .agents b { font-variant-numeric: tabular-nums; }
     table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
@@ -123,7 +123,8 @@ export class QueueMonitor extends LitElement {
           </div>
           <div class="figure">
             <div class="value">${queue.estimatedWaitSeconds === null ? '–' : duration(queue.estimatedWaitSeconds)}</div>
-            <div class="label">${t.estimatedWait}${queue.estimatedWaitSeconds === null ? html` (${t.noEstimate})` : ''}</div>
+            <div class="label">${t.estimatedWait}</div>
+            ${queue.estimatedWaitSeconds === null ? html`<div class="note">${t.noEstimate}</div>` : ''}
           </div>
         </div>
         <ul class="agents" aria-label=${t.agents}>
