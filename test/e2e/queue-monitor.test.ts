@@ -101,6 +101,18 @@ describe('the queue monitor', () => {
     await page.locator('article[data-queue="kort"] [data-figure="waiting"]', { hasText: /^0$/ }).waitFor();
   });
 
+  it('reconnects after losing the events socket and shows what changed meanwhile', async () => {
+    const { page } = browser;
+    const status = page.getByRole('status');
+    await status.filter({ hasText: /^Live/ }).waitFor();
+    const reconnecting = status.filter({ hasText: 'Återansluter' }).waitFor();
+    for (const client of product.app.api.websocketServer.clients) client.terminate();
+    await reconnecting;
+    await product.app.acd.ready('1005');
+    await status.filter({ hasText: /^Live/ }).waitFor();
+    await page.locator('[data-table="agents"] tr[data-agent="1005"] td', { hasText: /^Ledig$/ }).waitFor();
+  });
+
   it('opens in wall-screen mode from the address, and leaves it with the button', async () => {
     const { page } = browser;
     await page.goto(`${home}?wall=1`);
