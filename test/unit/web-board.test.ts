@@ -15,7 +15,7 @@ const queue = (id: string, name: string, over: Partial<QueueLive> = {}): QueueLi
 });
 const call = (callId: string, queueId: string | null, waitSeconds: number, over: Partial<CallLive> = {}): CallLive => ({
   callId, service: 'Kort och spärr', dialled: '+46313900603', caller: `+4670${callId}`, since: AT,
-  stage: 'waiting', queueId, waitSeconds, agentId: null, ...over,
+  stage: 'waiting', queueId, waitSeconds, agentId: null, vip: false, ...over,
 });
 const agent = (id: string, name: string, secondsInState: number): AgentLive => ({
   id, name, state: 'ready', since: AT, secondsInState, call: null,
