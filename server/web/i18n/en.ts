@@ -62,6 +62,7 @@ export const en: Texts = {
   dialled: 'Dialled number',
   caller: 'Caller',
   wait: 'Waited',
+  vip: 'VIP',
   agents: 'Agents',
   noAgents: 'No agents.',
   agent: 'Agent',

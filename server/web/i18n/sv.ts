@@ -65,6 +65,7 @@ export const sv = {
   dialled: 'Slaget nummer',
   caller: 'Uppringare',
   wait: 'Väntat',
+  vip: 'VIP',
   agents: 'Agenter',
   noAgents: 'Inga agenter.',
   agent: 'Agent',

@@ -58,6 +58,7 @@ export class QueueMonitor extends LitElement {
     .state-ready { color: var(--ok); font-weight: 600; }
     .state-paused, .state-logged-out { color: var(--muted); }
     .empty { color: var(--muted); }
+    .vip { font-weight: 700; padding: 0 0.4em; border: 2px solid currentColor; border-radius: 4px; }
   `];
 
   private readonly language = new LanguageController(this);
@@ -145,12 +146,13 @@ export class QueueMonitor extends LitElement {
       ${rows.length === 0 ? html`<p class="empty">${t.noWaitingCallers}</p>` : html`
         <div class="table-wrap"><table aria-labelledby="waiting-heading" data-table="waiting">
           <thead><tr><th scope="col">${t.position}</th><th scope="col">${t.queue}</th><th scope="col">${t.service}</th>
-            <th scope="col">${t.dialled}</th><th scope="col">${t.caller}</th><th scope="col">${t.wait}</th></tr></thead>
+            <th scope="col">${t.dialled}</th><th scope="col">${t.caller}</th><th scope="col">${t.wait}</th><th scope="col">${t.vip}</th></tr></thead>
           <tbody>${rows.map((r) => html`
             <tr data-call=${r.call.callId}>
               <td>${r.position}</td><td>${r.queueName}</td><td>${r.call.service}</td>
               <td>${r.call.dialled}</td><td>${r.call.caller}</td>
               <td class=${r.waitSeconds > DEFAULT_TARGET_SECONDS ? 'alarm' : ''}>${duration(r.waitSeconds)}</td>
+              <td>${r.call.vip ? html`<span class="vip">${t.vip}</span>` : ''}</td>
             </tr>`)}
           </tbody>
         </table></div>`}`;
