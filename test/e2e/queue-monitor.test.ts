@@ -7,6 +7,7 @@
  * mode comes from its button and from ?wall=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TARGET_SECONDS } from '../../server/web/live/target.js';
 import { signIn, useBrowser } from '../support/browser.js';
 import { startProduct, TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
@@ -99,6 +100,29 @@ describe('the queue monitor', () => {
     assertSippOk(await call, 1);
     await row.waitFor({ state: 'detached' });
     await page.locator('article[data-queue="kort"] [data-figure="waiting"]', { hasText: /^0$/ }).waitFor();
+  });
+
+  it('marks a longest wait over the target in red, in the queue and in the list', async () => {
+    const { page } = browser;
+    // The page's clock, not the product's: the wait ticks in the page between events.
+    await page.clock.install();
+    await page.goto(home);
+    const row = page.locator('[data-table="waiting"] tbody tr', { hasText: CALLER });
+    const call = runSipp({
+      scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+      durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    await row.waitFor({ timeout: 10_000 });
+    const longest = page.locator('article[data-queue="kort"] .figure', { has: page.locator('[data-figure="longest"]') });
+    expect(await longest.getAttribute('class')).not.toContain('alarm');
+    await page.clock.fastForward(DEFAULT_TARGET_SECONDS * 1000 + 2_000);
+    await longest.filter({ hasText: 'över målet 1:00' }).waitFor();
+    expect(await longest.getAttribute('class')).toContain('alarm');
+    expect(await row.locator('td').nth(5).getAttribute('class')).toBe('alarm');
+    await browser.screenshots('queue-monitor-over-target');
+    assertSippOk(await call, 1);
+    await row.waitFor({ state: 'detached' });
+    expect(await longest.getAttribute('class')).not.toContain('alarm');
   });
 
   it('reconnects after losing the events socket and shows what changed meanwhile', async () => {

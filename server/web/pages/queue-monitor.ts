@@ -12,14 +12,9 @@ import { clockTime, duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import type { Board } from '../live/board.js';
 import { LiveConnection } from '../live/connection.js';
+import { DEFAULT_TARGET_SECONDS, overTarget } from '../live/target.js';
 import type { AgentState, QueueLive } from '../live/wire.js';
 import { shared } from '../styles.js';
-
-/**
- * The wait a queue aims to answer within, in seconds. The queue
- * configuration has no target of its own yet; every queue uses this one.
- */
-export const DEFAULT_TARGET_SECONDS = 60;
 
 export class QueueMonitor extends LitElement {
   static override properties = { wall: { type: Boolean, reflect: true } };
@@ -109,7 +104,7 @@ export class QueueMonitor extends LitElement {
   private queueCard(board: Board, queue: QueueLive, now: number): unknown {
     const t = texts();
     const longest = board.longestWaitSeconds(queue.id, now);
-    const overTarget = longest > DEFAULT_TARGET_SECONDS;
+    const late = overTarget(longest);
     const a = queue.agents;
     const count = (label: string, n: number): unknown => html`<li>${label} <b>${n}</b></li>`;
     return html`
@@ -117,10 +112,10 @@ export class QueueMonitor extends LitElement {
         <h3 id="queue-${queue.id}">${queue.name}</h3>
         <div class="figures">
           <div class="figure"><div class="value" data-figure="waiting">${board.inLine(queue)}</div><div class="label">${t.waitingNow}</div></div>
-          <div class="figure ${overTarget ? 'alarm' : ''}">
+          <div class="figure ${late ? 'alarm' : ''}">
             <div class="value" data-figure="longest">${duration(longest)}</div>
             <div class="label">${t.longestWait}</div>
-            ${overTarget ? html`<div class="note">${t.overTarget(duration(DEFAULT_TARGET_SECONDS))}</div>` : ''}
+            ${late ? html`<div class="note">${t.overTarget(duration(DEFAULT_TARGET_SECONDS))}</div>` : ''}
           </div>
           <div class="figure">
             <div class="value">${queue.estimatedWaitSeconds === null ? '–' : duration(queue.estimatedWaitSeconds)}</div>
@@ -151,7 +146,7 @@ export class QueueMonitor extends LitElement {
             <tr data-call=${r.call.callId}>
               <td>${r.position}</td><td>${r.queueName}</td><td>${r.call.service}</td>
               <td>${r.call.dialled}</td><td>${r.call.caller}</td>
-              <td class=${r.waitSeconds > DEFAULT_TARGET_SECONDS ? 'alarm' : ''}>${duration(r.waitSeconds)}</td>
+              <td class=${overTarget(r.waitSeconds) ? 'alarm' : ''}>${duration(r.waitSeconds)}</td>
               <td>${r.call.vip ? html`<span class="vip">${t.vip}</span>` : ''}</td>
             </tr>`)}
           </tbody>
