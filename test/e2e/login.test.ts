@@ -128,6 +128,7 @@ describe('signing in', () => {
     await page.getByText('Det finns inga sidor för din roll ännu.').waitFor();
     expect(await page.getByRole('navigation').getByRole('link').count()).toBe(0);
     await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 
   it('keeps a signed-in user signed in across a reload', async () => {
