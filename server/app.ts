@@ -198,7 +198,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const onAnswered = agentsOnCall(acd);
     const features = new FeatureCodes({
       config, sip: { srf, sessionTimers: sw.sessionTimers }, media, prompts, acd, clock, flows, avalanche,
-      loggedOutByCode: center.loggedOutByCode,
+      agents: center.agents,
       entrance: center, pinTries,
       logger: logger.child({ component: 'feature-codes' }),
     });
