@@ -213,7 +213,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       logger: logger.child({ component: 'switch' }),
     });
     stops.push(() => router.stop());
-    const { api, stop: stopApi } = await startApi({ config, logger, ...(tls ? { tls } : {}) });
+    const { api, stop: stopApi } = await startApi({ config, logger, ...(tls ? { tls } : {}), parts: { acd, center } });
     stops.push(stopApi);
     logger.info({
       sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,

@@ -8,23 +8,42 @@
  * own route tests can build the API with just that feature and a user of
  * each role (test/support/api.ts).
  */
+import type { Acd } from '../acd/index.js';
+import type { CallCenter } from '../calls/center.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import { agentStateRoutes } from './agent-state-routes.js';
+import { callbacksRoutes } from './callbacks-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export interface ProductApiDeps {
+/** What signing in and managing users need: every API has these, also one built for a feature's own tests. */
+export interface CoreApiDeps {
   users: Users;
   throttle: LoginThrottle;
   secureCookies: boolean;
 }
 
-export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
+export interface ProductApiDeps extends CoreApiDeps {
+  acd: Acd;
+  center: Pick<CallCenter, 'agents' | 'finishedCallbacks'>;
+}
+
+/** Sign-in, sessions, users and tokens. */
+export function coreFeatures(deps: CoreApiDeps): ApiFeature[] {
   return [
     { prefix: API_PREFIX, plugin: sessionRoutes(deps) },
     { prefix: API_PREFIX, plugin: usersRoutes(deps) },
+  ];
+}
+
+export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
+  return [
+    ...coreFeatures(deps),
+    { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },
+    { prefix: API_PREFIX, plugin: callbacksRoutes({ acd: deps.acd, finished: deps.center.finishedCallbacks }) },
   ];
 }

@@ -14,7 +14,7 @@ import { portInUseError } from '../port-in-use.js';
 import { LoginThrottle } from '../users/login-throttle.js';
 import { openUserStore } from '../users/open.js';
 import { Users } from '../users/users.js';
-import { productFeatures } from './features.js';
+import { coreFeatures, productFeatures, type ProductApiDeps } from './features.js';
 import { buildApi, type Api } from './server.js';
 
 export interface StartApiOptions {
@@ -24,6 +24,8 @@ export interface StartApiOptions {
   tls?: TlsFiles;
   /** Where the first admin's random password is shown; default standard output. */
   print?: (text: string) => void;
+  /** The parts of the product the features drive; without them (the API started alone) only sign-in and users. */
+  parts?: Pick<ProductApiDeps, 'acd' | 'center'>;
 }
 
 export interface RunningApi {
@@ -32,7 +34,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi({ config, logger, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
+export async function startApi({ config, logger, tls, print = (t) => process.stdout.write(t), parts }: StartApiOptions): Promise<RunningApi> {
   const store = openUserStore(config, logger);
   let api: Api | undefined;
   const stop = async (): Promise<void> => {
@@ -49,10 +51,10 @@ export async function startApi({ config, logger, tls, print = (t) => process.std
           + 'It is shown only this once: sign in and change it (PUT /api/v1/me/password).\n\n');
       }
     }
-    const throttle = new LoginThrottle({ now: Date.now });
+    const core = { users, throttle: new LoginThrottle({ now: Date.now }), secureCookies: tls !== undefined };
     api = await buildApi({
       logger, users, ...(tls ? { tls } : {}),
-      features: productFeatures({ users, throttle, secureCookies: tls !== undefined }),
+      features: parts ? productFeatures({ ...parts, ...core }) : coreFeatures(core),
     });
     try {
       await api.listen({ host: config.http.host, port: config.http.port });

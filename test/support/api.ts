@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { expect } from 'vitest';
-import { productFeatures } from '../../server/api/features.js';
+import { coreFeatures } from '../../server/api/features.js';
 import { buildApi, type Api, type ApiFeature } from '../../server/api/server.js';
 import { createLogger } from '../../server/log.js';
 import { FileUserStore } from '../../server/users/file-store.js';
@@ -87,7 +87,7 @@ export async function buildTestApi(opts: { features?: readonly ApiFeature[]; log
     logger: opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     users,
     features: [
-      ...productFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false }),
+      ...coreFeatures({ users, throttle: opts.throttle ?? new LoginThrottle({ now: Date.now }), secureCookies: false }),
       ...(opts.features ?? []),
     ],
   });
