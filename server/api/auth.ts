@@ -61,6 +61,7 @@ export function installAuth<P extends FastifyTypeProvider>(app: AnyApi<P>, users
       throw new Error(`API route ${String(route.method)} ${route.url} declares neither config.roles nor config.public`);
     }
     if (config.roles?.length === 0) throw new Error(`API route ${String(route.method)} ${route.url} admits no role`);
+    if (config.ownAgent && !route.url.includes(':agentId')) throw new Error(`API route ${String(route.method)} ${route.url} declares ownAgent without an :agentId parameter`);
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     if (route.config?.public) schema['security'] = [];
     else schema['x-roles'] = [...config.roles!];
