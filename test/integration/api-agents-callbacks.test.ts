@@ -9,13 +9,15 @@
  *   made ready through the API, Erik is offered the call and answers;
  * - a SIPp caller books a callback: it is listed in line; cancelled through
  *   the API it is done "cancelled", and when Erik logs in it is never made
- *   (he is not rung, nobody is dialled).
+ *   (he is not rung, nobody is dialled); cancelled while his phone rings for
+ *   it, the ringing stops and nothing is left behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 import type { AcdEvent } from '../../server/acd/index.js';
 import { flowDir } from '../../server/app.js';
 import { signInEachRole, type Headers } from '../support/api.js';
-import { stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, takeCallback, type CallbackCenter } from '../support/callbacks.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
@@ -117,5 +119,28 @@ describe('callbacks through the API, on the wire', () => {
     expect(offers(p.acdEvents)).toEqual([]);
     expect(p.callEvents.filter((e) => e.type.startsWith('callback-')).map((e) => e.type)).toEqual(['callback-booked']);
     expect(incoming(erik)).toBe(false);
+  }, 90_000);
+
+  it('cancelled while the agent\'s phone rings for it: the ringing stops, the agent is ready again, nobody is dialled, nothing is left', async () => {
+    product = await startCallbackCenter();
+    const p = product;
+    const api = await supervisorApi(p);
+    await takeCallback(p.sipPort, CARD_NUMBER, CALLER);
+    const erik = await startBaresip({
+      user: ERIK, password: 'demo-1002', autoAnswer: false, audioSource: 'silence',
+      registrar: { host: '127.0.0.1', port: p.sipPort, transport: 'udp' },
+    });
+    await erik.waitEvent('CALL_INCOMING', 10_000);
+    const [ringing] = (await api.call('GET', '/callbacks/waiting')).body;
+    expect(ringing).toMatchObject({ status: 'ringing-agent', agentId: ERIK });
+
+    expect((await api.call('DELETE', `/callbacks/${String(ringing!.id)}`)).status).toBe(204);
+    await erik.waitEvent('CALL_CLOSED', 5_000);
+    expect(p.app.acd.agent(ERIK)).toMatchObject({ state: 'ready', missedInRow: 0 });
+    expect(p.acdEvents.find((e) => e.type === 'callback-done')).toMatchObject({ outcome: 'cancelled' });
+    expect(p.callEvents.map((e) => e.type)).not.toContain('callback-dialling');
+    await expect.poll(() => (p.app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => p.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+    expect(p.app.acd.pendingTimers()).toEqual({ steps: [], rings: [], wrapUps: [] });
   }, 90_000);
 });
