@@ -225,7 +225,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const onAnswered = agentsOnCall(acd);
     const features = new FeatureCodes({
       config, sip: { srf, sessionTimers: sw.sessionTimers }, media: counted, prompts, acd, clock, flows, avalanche,
-      loggedOutByCode: center.loggedOutByCode,
+      agents: center.agents,
       entrance: center, pinTries,
       logger: logger.child({ component: 'feature-codes' }),
     });
@@ -242,7 +242,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     stops.push(() => router.stop());
     const { api, stop: stopApi } = await startApi({
       config, logger, ...(tls ? { tls } : {}),
-      parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry },
+      parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry, acd, center },
     });
     stops.push(stopApi);
     logger.info({

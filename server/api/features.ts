@@ -9,11 +9,15 @@
  * each role (test/support/api.ts).
  */
 import type { Registry } from 'prom-client';
+import type { Acd } from '../acd/index.js';
+import type { CallCenter } from '../calls/center.js';
 import type { RunningConfig } from '../running/index.js';
 import type { LiveFeed } from '../stats/live-feed.js';
 import type { LiveState } from '../stats/live-state.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import { agentStateRoutes } from './agent-state-routes.js';
+import { callbacksRoutes } from './callbacks-routes.js';
 import { configRoutes } from './config-routes.js';
 import { extensionsRoutes } from './extensions-routes.js';
 import { flowsRoutes } from './flows-routes.js';
@@ -50,6 +54,8 @@ export interface ProductParts extends ConfigurationDeps {
   feed: LiveFeed;
   /** The product's metrics (server/stats/metrics.ts). */
   registry: Registry;
+  acd: Acd;
+  center: Pick<CallCenter, 'agents' | 'finishedCallbacks'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -83,5 +89,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: API_PREFIX, plugin: liveEventsRoutes(deps) },
     // Where Prometheus looks by default.
     { prefix: '', plugin: metricsRoutes(deps) },
+    { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },
+    { prefix: API_PREFIX, plugin: callbacksRoutes({ acd: deps.acd, finished: deps.center.finishedCallbacks }) },
   ];
 }
