@@ -10,6 +10,8 @@
  */
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import { announcementsRoutes, type AnnouncementsRoutesDeps } from './announcements-routes.js';
+import { avalancheRoutes, type AvalancheRoutesDeps } from './avalanche-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
@@ -20,11 +22,17 @@ export interface ProductApiDeps {
   users: Users;
   throttle: LoginThrottle;
   secureCookies: boolean;
+  /** Avalanche messages and announcements (absent: an API of users alone). */
+  media?: AvalancheRoutesDeps & AnnouncementsRoutesDeps;
 }
 
 export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
   return [
     { prefix: API_PREFIX, plugin: sessionRoutes(deps) },
     { prefix: API_PREFIX, plugin: usersRoutes(deps) },
+    ...(deps.media ? [
+      { prefix: API_PREFIX, plugin: avalancheRoutes(deps.media) },
+      { prefix: API_PREFIX, plugin: announcementsRoutes(deps.media) },
+    ] : []),
   ];
 }

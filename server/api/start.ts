@@ -14,7 +14,7 @@ import { portInUseError } from '../port-in-use.js';
 import { LoginThrottle } from '../users/login-throttle.js';
 import { openUserStore } from '../users/open.js';
 import { Users } from '../users/users.js';
-import { productFeatures } from './features.js';
+import { productFeatures, type ProductApiDeps } from './features.js';
 import { buildApi, type Api } from './server.js';
 
 export interface StartApiOptions {
@@ -22,6 +22,8 @@ export interface StartApiOptions {
   logger: Logger;
   /** The certificate and key (server/net/tls.ts, read before anything else starts): HTTPS. */
   tls?: TlsFiles;
+  /** What the avalanche and announcements routes work on (server/app.ts). */
+  media?: ProductApiDeps['media'];
   /** Where the first admin's random password is shown; default standard output. */
   print?: (text: string) => void;
 }
@@ -32,7 +34,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi({ config, logger, tls, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
+export async function startApi({ config, logger, tls, media, print = (t) => process.stdout.write(t) }: StartApiOptions): Promise<RunningApi> {
   const store = openUserStore(config, logger);
   let api: Api | undefined;
   const stop = async (): Promise<void> => {
@@ -52,7 +54,7 @@ export async function startApi({ config, logger, tls, print = (t) => process.std
     const throttle = new LoginThrottle({ now: Date.now });
     api = await buildApi({
       logger, users, ...(tls ? { tls } : {}),
-      features: productFeatures({ users, throttle, secureCookies: tls !== undefined }),
+      features: productFeatures({ users, throttle, secureCookies: tls !== undefined, ...(media ? { media } : {}) }),
     });
     try {
       await api.listen({ host: config.http.host, port: config.http.port });
