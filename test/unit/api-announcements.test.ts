@@ -131,6 +131,21 @@ describe('uploading', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('takes, at the default limit, a recording larger than the API\'s 1 MiB limit for other bodies', async () => {
+    const big = await buildTestApi({ features: [{ prefix: '/api/v1', plugin: announcementsRoutes(parts) }] });
+    try {
+      const source = join(tempDir('upload-'), 'long.wav');
+      execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', source, 'synth', '60', 'sine', '300']);
+      const form = multipartFile('file', 'long.wav', readFileSync(source));
+      const res = await big.api.inject({ method: 'PUT', url: `${url}/lang`, headers: { ...big.as.operator, ...form.headers }, payload: form.payload });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<Announcement>().seconds).toBe(60);
+      await parts.announcements.remove('lang');
+    } finally {
+      await big.close();
+    }
+  });
+
   it('needs a multipart form with a file', async () => {
     expect(problem(await t.api.inject({ method: 'PUT', url: `${url}/nytt`, headers: t.as.operator, payload: { file: 'x' } }), 415).detail).toMatch(/multipart\/form-data/);
     const noFile = `--b\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--b--\r\n`;
