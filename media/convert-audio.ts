@@ -25,9 +25,13 @@ export class AudioConversionError extends Error {
 /** Extensions sox reads only with an extra Debian package, and which package. */
 const EXTRA_FORMATS: Readonly<Record<string, string>> = { mp3: 'libsox-fmt-mp3' };
 
+/** Extensions sox reads as playlists naming other files: an upload must not make it read files of this machine. */
+const PLAYLISTS = new Set(['m3u', 'pls']);
+
 const SOX_TIMEOUT_MS = 60_000;
 
 export async function convertToPrompt(input: string, output: string, extension: string | undefined): Promise<void> {
+  if (extension && PLAYLISTS.has(extension)) throw new AudioConversionError('not-audio', `not audio: a .${extension} file is a playlist`);
   const args = [input, '-r', String(ENGINE_RATE), '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'wav', output];
   await new Promise<void>((resolve, reject) => {
     execFile('sox', args, { timeout: SOX_TIMEOUT_MS }, (err, _stdout, stderr) => {

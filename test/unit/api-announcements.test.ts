@@ -109,6 +109,9 @@ describe('uploading', () => {
     expect(problem(await upload('kustbanken-reklam', 'notes.txt', Buffer.from('not a recording')), 415).detail).toMatch(/not audio that sox can read/);
     expect(problem(await upload('kustbanken-reklam', 'fake.wav', Buffer.from('RIFF but not really')), 415).field).toBe('file');
     expect(problem(await upload('kustbanken-reklam', 'fake.mp3', Buffer.alloc(5000, 7)), 415).detail).not.toMatch(/\/tmp|drafts/);
+    // A playlist would have sox read other files of the server.
+    const playlist = Buffer.from(`${join(parts.dir, 'kustbanken-reklam.wav')}\n`);
+    expect(problem(await upload('nytt', 'list.m3u', playlist), 415).detail).toBe('not audio: a .m3u file is a playlist');
     const big = join(tempDir('upload-'), 'long.wav');
     execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', big, 'synth', '20', 'sine', '300']);
     expect(problem(await upload('kustbanken-reklam', 'long.wav', readFileSync(big)), 413).detail).toBe(`the recording is larger than ${LIMIT} bytes`);
