@@ -30,9 +30,15 @@ const PLAYLISTS = new Set(['m3u', 'pls']);
 
 const SOX_TIMEOUT_MS = 60_000;
 
+/**
+ * A recording is cut at this length: a few compressed megabytes can hold
+ * hours of sound, which as WAV would fill the disk.
+ */
+export const MAX_PROMPT_SECONDS = 600;
+
 export async function convertToPrompt(input: string, output: string, extension: string | undefined): Promise<void> {
   if (extension && PLAYLISTS.has(extension)) throw new AudioConversionError('not-audio', `not audio: a .${extension} file is a playlist`);
-  const args = [input, '-r', String(ENGINE_RATE), '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'wav', output];
+  const args = [input, '-r', String(ENGINE_RATE), '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'wav', output, 'trim', '0', String(MAX_PROMPT_SECONDS)];
   await new Promise<void>((resolve, reject) => {
     execFile('sox', args, { timeout: SOX_TIMEOUT_MS }, (err, _stdout, stderr) => {
       if (!err) return resolve();

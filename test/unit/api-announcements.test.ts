@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PROMPT_SECONDS } from '../../media/convert-audio.js';
 import { announcementsRoutes } from '../../server/api/announcements-routes.js';
 import { ROLES } from '../../server/users/roles.js';
 import { readWav, writeToneWav } from '../support/audio.js';
@@ -134,15 +135,15 @@ describe('uploading', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('takes, at the default limit, a recording larger than the API\'s 1 MiB limit for other bodies', async () => {
+  it('takes, at the default limit, a recording larger than the API\'s 1 MiB limit for other bodies, cut at 10 minutes', async () => {
     const big = await buildTestApi({ features: [{ prefix: '/api/v1', plugin: announcementsRoutes(parts) }] });
     try {
       const source = join(tempDir('upload-'), 'long.wav');
-      execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', source, 'synth', '60', 'sine', '300']);
+      execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', source, 'synth', '660', 'sine', '300']);
       const form = multipartFile('file', 'long.wav', readFileSync(source));
       const res = await big.api.inject({ method: 'PUT', url: `${url}/lang`, headers: { ...big.as.operator, ...form.headers }, payload: form.payload });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json<Announcement>().seconds).toBe(60);
+      expect(res.json<Announcement>().seconds).toBe(MAX_PROMPT_SECONDS);
       await parts.announcements.remove('lang');
     } finally {
       await big.close();
