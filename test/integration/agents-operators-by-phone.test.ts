@@ -330,7 +330,7 @@ describe('operators from their phones: announcements and avalanche messages', ()
     const erik = await phone('1002'); // not an operator
 
     await dialCode(erik, '*781');
-    expect(product!.app.avalanche.get('1')?.on).toBe(false);
+    expect(product!.app.avalanche.get('1')?.on, 'never switched on yet').toBeFalsy();
 
     const prompts = loadPromptSet();
     const onPrompt = promptFile(prompts, 'sv', 'avalanche_on');
