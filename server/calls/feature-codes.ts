@@ -165,7 +165,7 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
       log.warn({ extension, avalanche: id }, 'avalanche toggle refused: not an operator\'s extension');
       return CONFIRMATIONS.refused;
     }
-    const m = await this.opts.avalanche.toggle(id, this.opts.clock.now());
+    const m = await this.opts.avalanche.toggle(id, this.opts.clock.now(), `phone:${operator}`);
     if (!m) {
       log.info({ extension, avalanche: id }, 'avalanche toggle refused: no such message');
       return CONFIRMATIONS.refused;
