@@ -157,7 +157,6 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
         // The control port carries the shared secret: keep it off the network. Only this
         // process connects to it, so any free port does: a second instance never collides on it.
         controlHost: '127.0.0.1',
-        // Any free port: a second instance beside this one does not collide on the control port.
         controlPort: 0,
         secret,
         screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')),
