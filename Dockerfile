@@ -12,6 +12,8 @@ RUN npm run build && npm prune --omit=dev
 FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# sox converts uploaded announcements (MP3 through libsox-fmt-mp3).
+RUN apt-get update && apt-get install -y --no-install-recommends sox libsox-fmt-mp3 && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

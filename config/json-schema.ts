@@ -26,6 +26,7 @@ const count = { type: 'integer', minimum: 1, errorHint: 'must be a whole number 
 const userAgentFragments = { type: 'array', items: text, errorHint: 'must be a list of User-Agent fragments' };
 const level = { type: 'integer', minimum: 1, maximum: 5, errorHint: 'must be a skill level 1..5' };
 const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', errorHint: 'must be a lower-case name of letters, digits, "-" and "_"' };
+const isoTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$', errorHint: 'must be an ISO 8601 time with its offset, such as 2026-03-01T07:00:00Z' };
 const featureCode = {
   type: 'string',
   pattern: '^[*#][0-9*#]{1,5}$',
@@ -349,6 +350,9 @@ export const configSchema = {
           services: { type: 'array', items: text, minItems: 1, errorHint: 'must be a list of one or more services' },
           slot: name,
           language: { type: 'string', enum: ['sv', 'en'], errorHint: 'must be sv or en' },
+          on: { type: 'boolean', errorHint: 'must be true or false' },
+          start: isoTime,
+          end: isoTime,
         },
       },
     },

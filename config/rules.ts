@@ -174,6 +174,13 @@ export function checkConfigRules(config: Config): Issue | null {
     for (const [j, s] of a.services.entries()) {
       if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)` };
     }
+    for (const side of ['start', 'end'] as const) {
+      const at = a[side];
+      if (at !== undefined && Number.isNaN(Date.parse(at))) return { path: ['avalanche', i, side], problem: `"${at}" is not a time that exists` };
+    }
+    if (a.start !== undefined && a.end !== undefined && Date.parse(a.start) >= Date.parse(a.end)) {
+      return { path: ['avalanche', i, 'end'], problem: 'must be after start' };
+    }
   }
   const webhookProblem = checkWebhooks(config);
   if (webhookProblem) return webhookProblem;

@@ -317,6 +317,14 @@ export interface AvalancheConfig {
   /** The announcement slot played (recorded by phone with the recordAnnouncements code). */
   slot: string;
   language?: string;
+  /**
+   * Switched on (by phone or the API). It is heard while on and between
+   * `start` and `end` (ISO 8601 times; either absent: open on that side).
+   * Kept in the running configuration, so every instance agrees.
+   */
+  on?: boolean;
+  start?: string;
+  end?: string;
 }
 
 /**

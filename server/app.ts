@@ -51,7 +51,9 @@ import { CallCenter } from './calls/center.js';
 import { SrfTelephony } from './calls/anchored-call.js';
 import { FileAnnouncementStore } from './calls/announcements.js';
 import { PinTries } from './calls/pin-tries.js';
-import { AvalancheStore } from './calls/avalanche.js';
+import { AvalancheStore, type ChangeAvalanche } from './calls/avalanche.js';
+import { AvalancheAudience } from './calls/avalanche-audience.js';
+import { adoptAvalancheFile } from './calls/avalanche-file.js';
 import { FeatureCodes } from './calls/feature-codes.js';
 import { GreetThenConnect } from './calls/greeting.js';
 import { agentsOnCall } from './calls/other-calls.js';
@@ -80,7 +82,7 @@ export interface App {
   /** The operational configuration and the flows, changed while running (server/running). */
   running: RunningConfig;
   center: CallCenter;
-  /** Avalanche messages: prepared in config, switched by operators (*78<id>), state in DATA_DIR/avalanche.json. */
+  /** Avalanche messages: in the running configuration, switched by operators (*78<id>) or through the API. */
   avalanche: AvalancheStore;
   /** The operators' API on http.host:http.port (server/api/): started last, stopped first. */
   api: Api;
@@ -119,7 +121,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     for (const stop of stops.splice(0).reverse()) await stop();
   };
   try {
-    // The in-process store, the avalanche state and the announcements are files in DATA_DIR: one process each.
+    // The in-process store and the announcements are files in DATA_DIR: one process each.
     if (!base.redisUrl) {
       const lock = DataDirLock.acquire(resolve(base.dataDir), base.dataDir);
       stops.push(() => lock.release());
@@ -134,6 +136,10 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       flows: { prompts, dir: opts.flowDir ?? flowDir(), ...(opts.partialFlows ? { partial: true } : {}) },
     });
     stops.push(() => running.close());
+    const changeAvalanche: ChangeAvalanche = async (actor, summary, mutate) => {
+      await running.change(actor, summary, (draft) => mutate(draft.avalanche));
+    };
+    await adoptAvalancheFile(join(resolve(base.dataDir), 'avalanche.json'), changeAvalanche, logger.child({ component: 'avalanche' }));
     // The parts start with the version current now, and take every later one (below).
     const { config } = running.current;
     const flows = new FlowLibrary(running.current.flows, logger.child({ component: 'ivr' }));
@@ -151,7 +157,6 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
         // The control port carries the shared secret: keep it off the network. Only this
         // process connects to it, so any free port does: a second instance never collides on it.
         controlHost: '127.0.0.1',
-        // Any free port: a second instance beside this one does not collide on the control port.
         controlPort: 0,
         secret,
         screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')),
@@ -195,8 +200,8 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     });
     const pinTries = new PinTries({ now: () => clock.now(), logger: logger.child({ component: 'feature-codes' }) });
     const announcements = new FileAnnouncementStore(join(resolve(config.dataDir), 'announcements'), config.operators, pinTries);
-    const avalanche = new AvalancheStore(join(resolve(config.dataDir), 'avalanche.json'), config.avalanche, announcements,
-      logger.child({ component: 'avalanche' }));
+    const avalanche = new AvalancheStore(config.avalanche, announcements, changeAvalanche, logger.child({ component: 'avalanche' }));
+    const avalancheAudience = new AvalancheAudience();
     // Listening before the ACD starts: an offer the start makes (a callback restored with a ready agent) is rung.
     const center = new CallCenter({
       config, telephony: new SrfTelephony({ srf, sessionTimers: sw.sessionTimers }, counted), media: counted, prompts, acd, clock, flows,
@@ -221,11 +226,12 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     });
     // Stopped before the ACD: the calls it ends still tell the ACD.
     stops.push(() => center.stop());
+    center.on('event', avalancheAudience.observe);
     await center.start();
     const onAnswered = agentsOnCall(acd);
     const features = new FeatureCodes({
       config, sip: { srf, sessionTimers: sw.sessionTimers }, media: counted, prompts, acd, clock, flows, avalanche,
-      loggedOutByCode: center.loggedOutByCode,
+      agents: center.agents,
       entrance: center, pinTries,
       logger: logger.child({ component: 'feature-codes' }),
     });
@@ -242,7 +248,8 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     stops.push(() => router.stop());
     const { api, stop: stopApi } = await startApi({
       config, logger, ...(tls ? { tls } : {}),
-      parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry },
+      parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry, acd, center,
+        announcements, avalancheAudience },
     });
     stops.push(stopApi);
     logger.info({

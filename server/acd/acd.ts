@@ -281,6 +281,16 @@ export class Acd {
   }
 
   /**
+   * A callback taken out of line by hand before it is made: `callback-done`
+   * `cancelled`; an agent rung for it is ready again, not their miss.
+   * Refused once an agent answered it (the customer is being dialled, or
+   * talking): that call ends as calls do.
+   */
+  cancelCallback(entryId: string): Promise<void> {
+    return this.act(() => this.lifecycle.cancelCallback(this.entryOrThrow(entryId)));
+  }
+
+  /**
    * The waiting caller asked to be called back: same place, same enqueue
    * time, now a callback. `data` is merged into the entry's (e.g. the
    * number to call back).

@@ -20,15 +20,14 @@
  *   The callback goes back in line at its old place at once, to the next
  *   agent first, and no dial attempt is counted: the caller was not the
  *   one who failed to answer, so the callback must not be given up for it.
- * - Cancelled (`abandon` of a callback): `callback-done` outcome `cancelled`.
+ * - Cancelled (`abandon` of a callback, or `cancelCallback` by hand before
+ *   an agent answered it): `callback-done` outcome `cancelled`.
  */
 import type { QueueConfig, QueueEntry } from './model.js';
 import { omit } from './records.js';
 
 export const DEFAULT_CALLBACK_RETRY_SECONDS = 120;
 export const DEFAULT_CALLBACK_MAX_ATTEMPTS = 3;
-
-export type CallbackOutcome = 'completed' | 'failed' | 'cancelled';
 
 /** The waiting call turned callback: same place, same enqueue time, no offer. */
 export function asCallback(entry: QueueEntry, data?: Readonly<Record<string, string>>): QueueEntry {

@@ -6,7 +6,6 @@ export { unplaceableForLog, type UnplaceableEntry } from './startup.js';
 export { RealClock, SimulatedClock } from './clock.js';
 export type { Clock, TimerFn, TimerHandle } from './clock.js';
 export type { Phase } from './eligibility.js';
-export type { CallbackOutcome } from './callbacks.js';
 export { NO_ANSWER } from './offers.js';
 export type { AcdStore, ClaimResult, StoreChange } from './store-port.js';
 export * from './model.js';

@@ -64,8 +64,14 @@ export class Lifecycle {
     const now = this.clock.now();
     await this.mirror.deleteEntry(entry.id);
     await this.freeOfferedAgent(entry);
-    if (entry.kind === 'callback') this.emit({ type: 'callback-done', at: now, entryId: entry.id, outcome: 'cancelled' });
+    if (entry.kind === 'callback') this.emit({ type: 'callback-done', at: now, entryId: entry.id, outcome: 'cancelled', entry });
     else this.emit({ type: 'abandoned', at: now, entryId: entry.id, queueId: entry.queueId, waitMs: now - entry.enqueuedAt });
+  }
+
+  async cancelCallback(entry: QueueEntry): Promise<void> {
+    if (entry.kind !== 'callback') throw new AcdError(`entry ${entry.id} is a call, not a callback`);
+    if (entry.answeredAt !== undefined) throw new AcdError(`callback ${entry.id} is being made by agent ${entry.offeredTo}: too late to cancel`);
+    return this.abandon(entry);
   }
 
   async overflow(entry: QueueEntry): Promise<void> {
@@ -92,7 +98,7 @@ export class Lifecycle {
       await this.mirror.putEntry(outcome.retry);
     } else {
       await this.mirror.deleteEntry(entry.id);
-      this.emit({ type: 'callback-done', at: now, entryId: entry.id, outcome: 'failed' });
+      this.emit({ type: 'callback-done', at: now, entryId: entry.id, outcome: 'failed', entry: { ...entry, attempts: outcome.attempts } });
     }
     const agent = this.index.agents.get(agentId);
     if (agent?.state === 'busy' && agent.entryId === entry.id) await this.changeAgent(agent, wrapUpOver(agent, now));
@@ -183,7 +189,7 @@ export class Lifecycle {
     this.parts.handled(entry.queueId, handleMs / 1000 + (q?.wrapUpSeconds ?? 0));
     await this.mirror.deleteEntry(entry.id);
     this.emit({ type: 'ended', at: now, entryId: entry.id, agentId, handleMs });
-    if (entry.kind === 'callback') this.emit({ type: 'callback-done', at: now, entryId: entry.id, outcome: 'completed' });
+    if (entry.kind === 'callback') this.emit({ type: 'callback-done', at: now, entryId: entry.id, outcome: 'completed', entry });
     const agent = this.index.agents.get(agentId);
     if (agent?.state === 'busy' && agent.entryId === entry.id) {
       const next = afterCall(agent, q, now);

@@ -122,6 +122,9 @@ export interface QueueEntry {
 /** What the engine's `enqueue` takes: an entry not yet offered; its owner is set by the engine. */
 export type NewEntry = Omit<QueueEntry, 'offeredTo' | 'offeredAt' | 'owner'>;
 
+/** How a callback left the line for good (./callbacks.ts). */
+export type CallbackOutcome = 'completed' | 'failed' | 'cancelled';
+
 export type AcdEvent =
   | { type: 'queued'; at: number; entry: QueueEntry }
   | { type: 'step-changed'; at: number; entryId: string; queueId: string; step: number }
@@ -139,7 +142,8 @@ export type AcdEvent =
   | { type: 'overflowed'; at: number; entryId: string; queueId: string; waitMs: number }
   | { type: 'ended'; at: number; entryId: string; agentId: string; handleMs: number }
   | { type: 'callback-requested'; at: number; entryId: string; queueId: string }
-  | { type: 'callback-done'; at: number; entryId: string; outcome: string }
+  /** The callback leaves the line for good; `entry` as it last was (the number, the queue, the dial attempts). */
+  | { type: 'callback-done'; at: number; entryId: string; outcome: CallbackOutcome; entry: QueueEntry }
   /**
    * `remote`: another instance changed an agent rung here, and reported the
    * change itself (not counted again); told here so the ringing stops.

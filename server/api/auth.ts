@@ -9,12 +9,14 @@
  *   public by registering them through `registerPublic`.
  * - on each request, `Authorization: Bearer <token>` (an API token) or the
  *   session cookie (a signed-in user) becomes `request.user`; missing or
- *   unknown credentials get 401, a role the route does not admit 403. A
+ *   unknown credentials get 401, a role the route does not admit 403, and
+ *   so does an agent on a route about another agent (`config.ownAgent`). A
  *   public route ignores credentials that do not hold (a stale cookie must
  *   not stop a new sign-in).
  *
- * The route's roles also go into the OpenAPI document (`x-roles`, and
- * `security: []` for public routes), so the document says who may call what.
+ * The route's roles also go into the OpenAPI document (`x-roles`,
+ * `x-own-agent`, and `security: []` for public routes), so the document
+ * says who may call what.
  */
 import type {
   FastifyBaseLogger, FastifyInstance, FastifyRequest, FastifyTypeProvider, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault, RouteOptions,
@@ -41,6 +43,14 @@ export async function registerPublic<P extends FastifyTypeProvider>(app: AnyApi<
 const unauthorized = (): ApiProblem => new ApiProblem(401, 'Unauthorized', 'sign in (POST /api/v1/login) or send an API token as "Authorization: Bearer <token>"');
 const forbidden = (user: ApiUser): ApiProblem => new ApiProblem(403, 'Forbidden', `the role ${user.role} may not do this`);
 
+/** An agent acts for themselves only; an agent-role user linked to no agent (a token) for nobody. */
+function forbidOtherAgents(user: ApiUser, agentId: string | undefined): void {
+  if (user.agentId !== undefined && user.agentId === agentId) return;
+  throw new ApiProblem(403, 'Forbidden', user.agentId === undefined
+    ? `${user.name} is not linked to an agent`
+    : `an agent acts for themselves only (you are agent ${user.agentId})`);
+}
+
 export function installAuth<P extends FastifyTypeProvider>(app: AnyApi<P>, users: Users): void {
   app.decorateRequest('user', null);
 
@@ -51,9 +61,11 @@ export function installAuth<P extends FastifyTypeProvider>(app: AnyApi<P>, users
       throw new Error(`API route ${String(route.method)} ${route.url} declares neither config.roles nor config.public`);
     }
     if (config.roles?.length === 0) throw new Error(`API route ${String(route.method)} ${route.url} admits no role`);
+    if (config.ownAgent && !route.url.includes(':agentId')) throw new Error(`API route ${String(route.method)} ${route.url} declares ownAgent without an :agentId parameter`);
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     if (route.config?.public) schema['security'] = [];
     else schema['x-roles'] = [...config.roles!];
+    if (config.ownAgent) schema['x-own-agent'] = true;
   });
 
   app.addHook('onRequest', async (request) => {
@@ -66,6 +78,7 @@ export function installAuth<P extends FastifyTypeProvider>(app: AnyApi<P>, users
     }
     if (!user) throw unauthorized();
     if (!config.roles!.includes(user.role)) throw forbidden(user);
+    if (config.ownAgent && user.role === 'agent') forbidOtherAgents(user, (request.params as { agentId?: string }).agentId);
     request.user = user;
   });
 }

@@ -9,11 +9,19 @@
  * each role (test/support/api.ts).
  */
 import type { Registry } from 'prom-client';
+import type { Acd } from '../acd/index.js';
+import type { FileAnnouncementStore } from '../calls/announcements.js';
+import type { AvalancheAudience } from '../calls/avalanche-audience.js';
+import type { CallCenter } from '../calls/center.js';
 import type { RunningConfig } from '../running/index.js';
 import type { LiveFeed } from '../stats/live-feed.js';
 import type { LiveState } from '../stats/live-state.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import { agentStateRoutes } from './agent-state-routes.js';
+import { announcementsRoutes } from './announcements-routes.js';
+import { avalancheRoutes } from './avalanche-routes.js';
+import { callbacksRoutes } from './callbacks-routes.js';
 import { configRoutes } from './config-routes.js';
 import { extensionsRoutes } from './extensions-routes.js';
 import { flowsRoutes } from './flows-routes.js';
@@ -51,6 +59,12 @@ export interface ProductParts extends ConfigurationDeps {
   feed: LiveFeed;
   /** The product's metrics (server/stats/metrics.ts). */
   registry: Registry;
+  acd: Acd;
+  center: Pick<CallCenter, 'agents' | 'finishedCallbacks'>;
+  /** Recorded and uploaded announcements (DATA_DIR/announcements). */
+  announcements: FileAnnouncementStore;
+  /** Who hears each avalanche message now, and the callers it turned away. */
+  avalancheAudience: AvalancheAudience;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -84,6 +98,13 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: API_PREFIX, plugin: liveEventsRoutes(deps) },
     // Where Prometheus looks by default.
     { prefix: '', plugin: metricsRoutes(deps) },
+    { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },
+    { prefix: API_PREFIX, plugin: callbacksRoutes({ acd: deps.acd, finished: deps.center.finishedCallbacks }) },
+    {
+      prefix: API_PREFIX,
+      plugin: avalancheRoutes({ running: deps.running, announcements: deps.announcements, audience: deps.avalancheAudience, now: deps.now ?? Date.now }),
+    },
+    { prefix: API_PREFIX, plugin: announcementsRoutes({ running: deps.running, announcements: deps.announcements }) },
     { prefix: '', plugin: webPages() },
   ];
 }

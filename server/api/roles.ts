@@ -8,7 +8,8 @@
  * - supervisor: live state, agent states, avalanche messages, announcements,
  *   opening-hour exceptions, reports
  * - operator: avalanche messages, announcements, opening-hour exceptions
- * - agent: their own state and their own calls
+ * - agent: their own state and their own calls (routes about one agent
+ *   declare `ownAgent`: another agent's id is 403)
  */
 import type {} from 'fastify';
 import { ROLES, type Role } from '../users/roles.js';
@@ -36,6 +37,11 @@ declare module 'fastify' {
     roles?: readonly Role[];
     /** No credentials needed (login, the OpenAPI document). */
     public?: boolean;
+    /**
+     * The route is about the agent named by its `agentId` parameter: a user
+     * of the agent role is admitted for their own agent only (./auth.ts).
+     */
+    ownAgent?: boolean;
   }
   interface FastifyRequest {
     /** Set by the auth hooks before the handler runs; null on a public route without credentials. */

@@ -51,10 +51,10 @@ export async function startApi({ config, logger, tls, print = (t) => process.std
           + 'It is shown only this once: sign in and change it (PUT /api/v1/me/password).\n\n');
       }
     }
-    const throttle = new LoginThrottle({ now: Date.now });
+    const core = { users, throttle: new LoginThrottle({ now: Date.now }), secureCookies: tls !== undefined };
     api = await buildApi({
       logger, users, ...(tls ? { tls } : {}),
-      features: productFeatures({ users, throttle, secureCookies: tls !== undefined, ...parts }),
+      features: productFeatures({ ...core, ...parts }),
     });
     try {
       await api.listen({ host: config.http.host, port: config.http.port });

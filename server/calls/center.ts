@@ -15,9 +15,10 @@
  * - Log-in rule: an agent answering on the phone is logged in (ready) when
  *   a phone registers for their extension, and logged out when its last
  *   registration ends (after a call in progress and its wrap-up). An agent
- *   who logged out with the feature code (*22, ./feature-codes.ts) stays
- *   logged out while the phone keeps registering, until *21 / *24 or the
- *   last registration ends. At start-up every phone agent is logged out until a phone
+ *   logged out by hand (the feature code *22, ./feature-codes.ts, or the
+ *   API: ./agent-control.ts) stays logged out while the phone keeps
+ *   registering, until logged in or made ready by hand or the last
+ *   registration ends. At start-up every phone agent is logged out until a phone
  *   registers; mobile agents are logged in at start-up.
  *
  * Events for statistics, a CRM and tests: `center.on('event', e)` with the
@@ -37,7 +38,9 @@ import type { Flow } from '../ivr/flow.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { Caller } from '../sip/ports.js';
 import type { AvalancheSource } from './avalanche.js';
+import { AgentControl } from './agent-control.js';
 import { CallbackDialler } from './callbacks/dialler.js';
+import { FinishedCallbacks } from './callbacks/finished.js';
 import type { CallEvent } from './events.js';
 import { otherCallAnswered } from './other-calls.js';
 import type { CallLegs, CallServices, HoursExceptions, OfferTarget, QueueLookup, QueueSettings } from './services.js';
@@ -90,8 +93,10 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private profiles: ReadonlyMap<string, AgentProfile> = new Map();
   private hoursExceptions: HoursExceptions | undefined;
   private readonly unsubscribe: Array<() => void> = [];
-  /** Agents who logged out with the feature code (*22): registering does not log them in again (./feature-codes.ts). */
-  readonly loggedOutByCode = new Set<string>();
+  /** Agents' states changed by hand (feature codes, the API), with the registration rule's memory of hand log-outs. */
+  readonly agents: AgentControl;
+  /** Callbacks recently done (./callbacks/finished.ts). */
+  readonly finishedCallbacks: FinishedCallbacks;
   /** Makes the callbacks the ACD offers to agents (./callbacks/dialler.ts). */
   readonly callbacks: CallbackDialler;
   /** What every call session is given (./services.ts). */
@@ -118,6 +123,9 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
       otherCall: (extensions, callId, log) => otherCallAnswered(acd, extensions, callId, log),
       persistNow: () => this.persistNow(),
     };
+    this.agents = new AgentControl({ acd, registrar: opts.registrar });
+    this.finishedCallbacks = new FinishedCallbacks({ acd, clock });
+    this.unsubscribe.push(this.finishedCallbacks.stop);
     this.callbacks = new CallbackDialler({
       acd, legs, prompts, clock, emit, queues, logger, media: opts.media, telephony: opts.telephony,
     });
@@ -250,11 +258,12 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private async syncLoginNow(extension: string): Promise<void> {
     const profile = this.profiles.get(extension);
     if (!profile || profile.device.kind === 'mobile') return;
-    const { acd, registrar, logger } = this.opts;
-    const live = registrar.contactsOf(extension).length > 0;
+    const { acd, logger } = this.opts;
+    const live = this.agents.canBeRung(extension);
     const state = acd.agent(extension)?.state ?? 'logged-out';
-    if (!live) this.loggedOutByCode.delete(extension); // a fresh registration later logs in again
-    if (live && this.loggedOutByCode.has(extension)) return;
+    const { loggedOutByHand } = this.agents;
+    if (!live) loggedOutByHand.delete(extension); // a fresh registration later logs in again
+    if (live && loggedOutByHand.has(extension)) return;
     if (live && acd.agent(extension)?.next?.state === 'logged-out') {
       await acd.ready(extension); // back before the log-out took effect: cancel it
     } else if (live && state === 'logged-out') {

@@ -22,8 +22,9 @@
  * once it has played.
  *
  * An agent who logged out with *22 stays logged out while their phone keeps
- * registering (CallCenter.loggedOutByCode) until they dial *21 or *24 or
- * their last registration ends.
+ * registering (./agent-control.ts) until they dial *21 or *24 or their last
+ * registration ends. *21 from a phone that is not registered is refused:
+ * nothing would ring for the calls offered.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
@@ -33,6 +34,7 @@ import { promptFile, type PromptSet } from '../../media/speech.js';
 import type { Acd, Clock } from '../acd/index.js';
 import type { FlowLibrary } from '../ivr/loader.js';
 import type { Entrance, FeatureCodeHandler } from '../sip/ports.js';
+import type { AgentAction, AgentControl } from './agent-control.js';
 import { AnchoredCall, type SipSide } from './anchored-call.js';
 import type { AvalancheStore } from './avalanche.js';
 import type { PinTries } from './pin-tries.js';
@@ -93,8 +95,8 @@ export interface FeatureCodesOptions {
   clock: Clock;
   flows: FlowLibrary;
   avalanche: AvalancheStore;
-  /** Agents logged out by code: the registration log-in rule leaves them alone. */
-  loggedOutByCode: Set<string>;
+  /** The agents' own actions, with the contact center's rules about phones. */
+  agents: AgentControl;
   /** Where the recording flow runs (the contact center). */
   entrance: Entrance;
   /** Wrong operator PINs per extension: a locked-out extension's *77 is refused. */
@@ -136,36 +138,17 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
     await this.confirm(req, res, answer, log);
   }
 
-  /** The ACD codes: true when done. */
+  /** The ACD codes: true when done. *21 and *24 each log in a logged-out agent and make a paused one ready. */
   private async agentAction(agentId: string, action: FeatureAction, log: Logger): Promise<boolean> {
-    const { acd, loggedOutByCode } = this.opts;
-    if (!acd.profile(agentId)) {
-      log.info({ extension: agentId, code: action.kind }, 'feature code refused: not an agent');
+    if (action.kind !== 'login' && action.kind !== 'ready' && action.kind !== 'logout' && action.kind !== 'pause') return false;
+    const loggedOut = (this.opts.acd.agent(agentId)?.state ?? 'logged-out') === 'logged-out';
+    const asked: AgentAction = action.kind === 'login' || action.kind === 'ready' ? { kind: loggedOut ? 'login' : 'ready' } : action;
+    const result = await this.opts.agents.apply(agentId, asked);
+    if (!result.ok) {
+      log.info({ extension: agentId, code: action.kind, refused: result.refused, reason: result.reason }, 'feature code refused');
       return false;
     }
-    const state = acd.agent(agentId)?.state ?? 'logged-out';
-    switch (action.kind) {
-      case 'login':
-      case 'ready':
-        loggedOutByCode.delete(agentId);
-        if (state === 'logged-out') await acd.login(agentId);
-        else await acd.ready(agentId);
-        break;
-      case 'logout':
-        loggedOutByCode.add(agentId);
-        await acd.logout(agentId);
-        break;
-      case 'pause':
-        if (state === 'logged-out') {
-          log.info({ agent: agentId }, 'pause refused: the agent is logged out');
-          return false;
-        }
-        await acd.pause(agentId, action.reason);
-        break;
-      default:
-        return false;
-    }
-    log.info({ agent: agentId, code: action.kind, state: acd.agent(agentId)?.state }, 'agent feature code');
+    log.info({ agent: agentId, code: action.kind, state: result.status.state }, 'agent feature code');
     return true;
   }
 
@@ -182,7 +165,7 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
       log.warn({ extension, avalanche: id }, 'avalanche toggle refused: not an operator\'s extension');
       return CONFIRMATIONS.refused;
     }
-    const m = await this.opts.avalanche.toggle(id, this.opts.clock.now());
+    const m = await this.opts.avalanche.toggle(id, this.opts.clock.now(), `phone:${operator}`);
     if (!m) {
       log.info({ extension, avalanche: id }, 'avalanche toggle refused: no such message');
       return CONFIRMATIONS.refused;

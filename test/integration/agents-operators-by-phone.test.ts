@@ -16,7 +16,7 @@
  *   message on for its services (the next caller hears it), and off again;
  *   the operator hears, whole, "on" the first time and "off" the second.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPromptSet, promptFile } from '../../media/speech.js';
@@ -330,7 +330,7 @@ describe('operators from their phones: announcements and avalanche messages', ()
     const erik = await phone('1002'); // not an operator
 
     await dialCode(erik, '*781');
-    expect(product!.app.avalanche.get('1')?.on).toBe(false);
+    expect(product!.app.avalanche.get('1')?.on, 'never switched on yet').toBeFalsy();
 
     const prompts = loadPromptSet();
     const onPrompt = promptFile(prompts, 'sv', 'avalanche_on');
@@ -341,8 +341,10 @@ describe('operators from their phones: announcements and avalanche messages', ()
     const heardOn = await recordingClosed(anna);
     expect(heardWhole(heardOn, onPrompt)).toBeGreaterThan(0.95);
     expect(heardWhole(heardOn, onPrompt)).toBeGreaterThan(heardWhole(heardOn, offPrompt) + 0.05);
-    const stored = JSON.parse(readFileSync(join(product!.config.dataDir, 'avalanche.json'), 'utf8')) as { messages: Array<{ id: string; on: boolean }> };
-    expect(stored.messages.find((m) => m.id === '1')?.on).toBe(true);
+    // Kept in the running configuration (every instance sees it), audited as the operator's.
+    expect(product!.app.running.current.operational.avalanche.find((m) => m.id === '1')?.on).toBe(true);
+    const audit = await product!.app.running.auditPage({ limit: 1 });
+    expect(audit.records[0]).toMatchObject({ actor: expect.stringMatching(/^phone:/), summary: 'avalanche message 1 switched on' });
 
     const heard = heardTone(await listen(erik));
     expect(Math.abs(heard - 1300)).toBeLessThan(50);

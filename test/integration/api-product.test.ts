@@ -3,7 +3,9 @@
  *
  * - Every route in the OpenAPI document, walked with no credentials and
  *   with each role: a route is 401 without credentials unless public, 403
- *   for a role it does not admit, never 401 or 403 for one it does. The walk
+ *   for a role it does not admit, never 401 or 403 for one it does; a
+ *   route about one agent (`x-own-agent`) admits an agent for their own id
+ *   only, and no agent-role token, which is no agent. The walk
  *   reads whatever the product registered (server/api/features.ts), so a
  *   feature added later is covered without touching this test.
  * - End to end over real HTTP: the first admin signs in with the configured
@@ -11,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES } from '../../server/users/roles.js';
-import { signInEachRole, type RoleCredentials } from '../support/api.js';
+import { signInEachRole, TEST_USERS, type RoleCredentials } from '../support/api.js';
 import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
 
 let product: RunningProduct;
@@ -22,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await product?.stop(); });
 
-interface Operation { security?: unknown[]; 'x-roles'?: string[]; requestBody?: unknown }
+interface Operation { security?: unknown[]; 'x-roles'?: string[]; 'x-own-agent'?: boolean; requestBody?: unknown }
 
 describe('every route of the OpenAPI document, with each role and with none', () => {
   it('401 without credentials unless public; 403 for a role not admitted; never 401/403 for one admitted', async () => {
@@ -39,8 +41,8 @@ describe('every route of the OpenAPI document, with each role and with none', ()
         if (!isPublic && !roles) wrong.push(`${name}: the document names neither roles nor public`);
         // Sample values: enough to reach the role check, which comes before validation.
         const url = path.replace(/\{[^}]+\}/g, 'walk-1');
-        const call = async (headers: Record<string, string>): Promise<number> => (await api.inject({
-          method: method.toUpperCase() as 'GET', url, headers, ...(op.requestBody ? { payload: {} } : {}),
+        const call = async (headers: Record<string, string>, to = url): Promise<number> => (await api.inject({
+          method: method.toUpperCase() as 'GET', url: to, headers, ...(op.requestBody ? { payload: {} } : {}),
         })).statusCode;
 
         const anonymous = await call({});
@@ -50,6 +52,15 @@ describe('every route of the OpenAPI document, with each role and with none', ()
           // API tokens: a walk over POST /logout must not end the session the walk uses.
           const status = await call(credentials.bearer[role]);
           const admitted = isPublic || roles!.includes(role);
+          if (op['x-own-agent'] && role === 'agent' && admitted) {
+            // About one agent: an agent for their own only, and a token of the agent role is no agent.
+            if (status !== 403) wrong.push(`${name} as an agent token: ${status}, not 403`);
+            const own = await call(credentials.as.agent, path.replace('{agentId}', TEST_USERS.agent.agentId!));
+            if (own === 401 || own === 403) wrong.push(`${name} as the agent, for themselves: ${own}`);
+            const other = await call(credentials.as.agent);
+            if (other !== 403) wrong.push(`${name} as an agent, for another: ${other}, not 403`);
+            continue;
+          }
           if (admitted && (status === 401 || status === 403)) wrong.push(`${name} as ${role}: ${status}, though admitted`);
           if (!admitted && status !== 403) wrong.push(`${name} as ${role}: ${status}, not 403`);
         }

@@ -219,7 +219,7 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   writeToneWav(join(dir, 'lavin-1.wav'), { hz: AVALANCHE_HZ, seconds: 1.5, amplitude: 0.5 });
   writeToneWav(join(dir, 'lavin-2.wav'), { hz: 400, seconds: 1.5, amplitude: 0.5 });
-  await product.app.avalanche.switch('1', true, Date.now());
+  await product.app.avalanche.switch('1', true, Date.now(), 'scripted day');
   // A mobile agent is logged in from the start; Johan takes a break until his own call.
   await waitFor(() => product.app.acd.agent('1006')?.state === 'ready', { what: 'mobile agent 1006 logged in' });
   await product.app.acd.pause('1006', 'later');

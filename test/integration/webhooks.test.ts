@@ -93,7 +93,7 @@ describe('CRM webhooks', () => {
     receiver = await WebhookReceiver.start(SECRET);
     product = await start(receiver, tempDir('data-'));
     writeToneWav(join(product.config.dataDir, 'announcements', 'lavin-1.wav'), { hz: 600, seconds: 1, amplitude: 0.5 });
-    await product.app.avalanche.switch('1', true, Date.now());
+    await product.app.avalanche.switch('1', true, Date.now(), 'test');
     await eriksPhone(product);
 
     assertSippOk(await callFromOperatorNetwork(product.sipPort, SERVICE_NUMBER, CALLER, { hangUpAfterMs: 8_000 }), 1);

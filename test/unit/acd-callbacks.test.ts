@@ -69,7 +69,7 @@ describe('a caller who asks to be called back keeps their place', () => {
     await c.acd.offerAccepted('c1', 'anna');
     await c.acd.callbackNoAnswer('c1');
     expect(c.acd.entry('c1')).toBeUndefined();
-    expect(c.of('callback-done')).toMatchObject([{ entryId: 'c1', outcome: 'failed' }]);
+    expect(c.of('callback-done')).toMatchObject([{ entryId: 'c1', outcome: 'failed', entry: { id: 'c1', queueId: 'support', attempts: 2 } }]);
   });
 
   it('an agent who hangs up before the caller answers turned the callback down: it goes to the next agent at its old place, and costs the caller no attempt', async () => {
@@ -111,8 +111,42 @@ describe('a caller who asks to be called back keeps their place', () => {
     await c.acd.enqueue(c.call('c1'));
     await c.acd.requestCallback('c1');
     await c.acd.abandon('c1');
-    expect(c.of('callback-done')).toMatchObject([{ entryId: 'c1', outcome: 'cancelled' }]);
+    expect(c.of('callback-done')).toMatchObject([{ entryId: 'c1', outcome: 'cancelled', entry: { id: 'c1', kind: 'callback' } }]);
     expect(c.of('abandoned')).toEqual([]);
+  });
+
+  it('cancelled by hand while it waits: out of line, "cancelled", never offered', async () => {
+    const c = await centre({ agents: [agent('anna')] });
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.requestCallback('c1');
+    await c.acd.cancelCallback('c1');
+    expect(c.acd.entry('c1')).toBeUndefined();
+    expect(c.of('callback-done')).toMatchObject([{ entryId: 'c1', outcome: 'cancelled' }]);
+    await c.acd.login('anna');
+    expect(c.offers()).toEqual([]);
+  });
+
+  it('cancelled by hand while it rings an agent: the agent is ready again, not their miss', async () => {
+    const c = await centre({ queues: [queue({ maxMissedOffers: 1 })], agents: [agent('anna')], loggedIn: ['anna'] });
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.requestCallback('c1');
+    expect(c.acd.agent('anna')).toMatchObject({ state: 'reserved', entryId: 'c1' });
+    await c.acd.cancelCallback('c1');
+    expect(c.acd.agent('anna')).toMatchObject({ state: 'ready', missedInRow: 0 });
+    expect(c.of('offer-missed')).toEqual([]);
+    expect(c.acd.pendingTimers()).toEqual({ steps: [], rings: [], wrapUps: [] });
+  });
+
+  it('not cancelled by hand once an agent answered it, nor a call', async () => {
+    const c = await centre({ agents: [agent('anna')], loggedIn: ['anna'] });
+    await c.acd.enqueue(c.call('c1'));
+    await c.acd.requestCallback('c1');
+    await c.acd.offerAccepted('c1', 'anna');
+    await expect(c.acd.cancelCallback('c1')).rejects.toThrow(/being made by agent anna/);
+    expect(c.acd.entry('c1')).toMatchObject({ offeredTo: 'anna' });
+    await c.acd.enqueue(c.call('call2'));
+    await expect(c.acd.cancelCallback('call2')).rejects.toThrow(/a call, not a callback/);
+    expect(c.of('callback-done')).toEqual([]);
   });
 
   it('a caller asking for a callback while their offer rings does not get ahead of a VIP who waited for that agent', async () => {

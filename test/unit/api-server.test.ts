@@ -115,6 +115,14 @@ describe('every route declares who may call it', () => {
       .rejects.toThrow('API route GET /api/v1/open-by-mistake declares neither config.roles nor config.public');
   });
 
+  it('a route for one agent only (ownAgent) must name the agent in its path', async () => {
+    const nobodys: FastifyPluginAsyncTypebox = async (app) => {
+      app.get('/whose-state', { config: { roles: ['agent'], ownAgent: true } }, async () => 'oops');
+    };
+    await expect(buildTestApi({ features: [{ prefix: '/api/v1', plugin: nobodys }] }))
+      .rejects.toThrow('API route GET /api/v1/whose-state declares ownAgent without an :agentId parameter');
+  });
+
   it('roles are checked before the body is: a refused caller learns nothing about the input', async () => {
     problem(await t.api.inject({ method: 'POST', url: '/api/v1/things/abc', payload: { wrong: true } }), 401);
     problem(await t.api.inject({ method: 'POST', url: '/api/v1/things/abc', headers: t.as.operator, payload: { wrong: true } }), 403);

@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config/load.js';
@@ -8,6 +8,13 @@ import { parseFeatureCode } from '../../server/calls/feature-codes.js';
 import { FileAnnouncementStore } from '../../server/calls/announcements.js';
 import { PinTries, WRONG_PINS_PER_HOUR } from '../../server/calls/pin-tries.js';
 import { AvalancheStore } from '../../server/calls/avalanche.js';
+import { adoptAvalancheFile } from '../../server/calls/avalanche-file.js';
+import { RunningConfig } from '../../server/running/index.js';
+import { FileRunningStore } from '../../server/store/running-file.js';
+import { loadPromptSet } from '../../media/speech.js';
+import type { AvalancheConfig } from '../../config/schema.js';
+
+const silent = pino({ level: 'silent' });
 
 const dir = mkdtempSync(join(tmpdir(), 'vaxel-fc-'));
 let n = 0;
@@ -90,45 +97,64 @@ describe('operator PINs and the avalanche store', () => {
     expect(store.operatorOf('135791')).toBe('B');
   });
 
-  it('takes new prepared avalanche messages, keeping whether each is on; one no longer prepared is gone, one set at run time stays', async () => {
-    const file = join(dir, 'avalanche-reconfigure.json');
-    const announcements = new FileAnnouncementStore(join(dir, 'ann3'));
-    const store = new AvalancheStore(file, [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }, { id: '2', services: ['Växel'], slot: 'lavin-2' }],
-      announcements, pino({ level: 'silent' }));
-    await store.switch('1', true, 1_000);
-    await store.set({ id: '9', services: ['Växel'], file: join(dir, 'rec.wav'), on: false });
-    store.reconfigure([{ id: '1', services: ['Kundtjänst', 'Företag'], slot: 'lavin-1' }]);
-    expect(store.get('1')).toMatchObject({ on: true, services: ['Kundtjänst', 'Företag'] });
-    expect(store.get('2')).toBeUndefined();
-    expect(store.get('9')).toMatchObject({ services: ['Växel'] });
-  });
-
   it('asks for PINs of six digits or more', () => {
     expect(errorFor('operators:\n  - { name: A, pin: "97531" }\n')).toMatch(/operators\[0\]\.pin: must be a PIN of 6 to 12 digits/);
     expect(() => loadConfig({ env: {} })).not.toThrow();
   });
 
-  it('gives the messages in force for a service and time, with a recording; state survives a restart', async () => {
+  it('gives the messages in force for a service and time, with a recording; switching goes through the running configuration', async () => {
     const ann = join(dir, 'ann2');
     const announcements = new FileAnnouncementStore(ann);
-    writeFileSync(join(dir, 'rec.wav'), 'x');
-    const file = join(dir, 'avalanche.json');
-    const log = pino({ level: 'silent' });
-    const store = new AvalancheStore(file, [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }], announcements, log);
+    const base = loadConfig({ env: {} });
+    base.avalanche = [
+      { id: '1', services: ['Kundtjänst'], slot: 'lavin-1' },
+      { id: '9', services: ['Växel'], slot: 'lavin-9', on: true, start: new Date(2_000).toISOString(), end: new Date(5_000).toISOString() },
+    ];
+    const running = await RunningConfig.open({
+      base, store: new FileRunningStore(mkdtempSync(join(tmpdir(), 'vaxel-fc-running-'))), flows: { prompts: loadPromptSet(), dir: resolve('ivr-flows') }, logger: silent,
+    });
+    const store = new AvalancheStore(running.current.config.avalanche, announcements,
+      async (actor, summary, mutate) => { await running.change(actor, summary, (d) => mutate(d.avalanche)); }, silent);
+    running.onChange(({ config }) => store.reconfigure(config.avalanche));
+    mkdirSync(ann, { recursive: true });
+    writeFileSync(join(ann, 'lavin-9.wav'), 'x');
     expect(await store.active('Kundtjänst', 1_000)).toEqual([]);
-    await store.set({ id: '9', services: ['Växel'], file: join(dir, 'rec.wav'), on: true, start: new Date(2_000).toISOString(), end: new Date(5_000).toISOString() });
     expect(await store.active('Växel', 1_000)).toEqual([]);
-    expect(await store.active('Växel', 3_000)).toEqual([{ id: '9', file: join(dir, 'rec.wav') }]);
+    expect(await store.active('Växel', 3_000)).toEqual([{ id: '9', file: join(ann, 'lavin-9.wav') }]);
     expect(await store.active('Växel', 5_000)).toEqual([]);
     expect(await store.active('Kundtjänst', 3_000)).toEqual([]);
     // On, but not recorded yet: not played.
-    await store.toggle('1', 3_000);
+    expect((await store.toggle('1', 3_000, 'phone:A'))?.on).toBe(true);
     expect(await store.active('Kundtjänst', 3_000)).toEqual([]);
-    const reopened = new AvalancheStore(file, [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }], announcements, log);
-    expect(reopened.get('1')?.on).toBe(true);
-    expect(reopened.get('9')?.services).toEqual(['Växel']);
-    await reopened.toggle('1', 4_000);
-    expect(reopened.get('1')?.on).toBe(false);
-    expect(await reopened.toggle('nope', 4_000)).toBeUndefined();
+    expect(running.current.operational.avalanche[0]).toMatchObject({ id: '1', on: true, start: new Date(3_000).toISOString() });
+    expect((await running.auditPage({ limit: 1 })).records[0]).toMatchObject({ actor: 'phone:A', summary: 'avalanche message 1 switched on' });
+    expect((await store.toggle('1', 4_000, 'phone:A'))?.on).toBe(false);
+    expect(running.current.operational.avalanche[0]).toMatchObject({ on: false, start: new Date(3_000).toISOString(), end: new Date(4_000).toISOString() });
+    expect(await store.toggle('nope', 4_000, 'phone:A')).toBeUndefined();
+    running.close();
+  });
+
+  it('takes over the on/off state an earlier version kept in avalanche.json, once', async () => {
+    const base = loadConfig({ env: {} });
+    base.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }];
+    const running = await RunningConfig.open({
+      base, store: new FileRunningStore(mkdtempSync(join(tmpdir(), 'vaxel-fc-running-'))), flows: { prompts: loadPromptSet(), dir: resolve('ivr-flows') }, logger: silent,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'vaxel-fc-old-')), 'avalanche.json');
+    writeFileSync(file, JSON.stringify({ messages: [
+      { id: '1', services: ['Kundtjänst'], slot: 'lavin-1', on: true, start: '2026-03-01T07:00:00.000Z', end: null },
+      { id: '7', services: ['Växel'], file: '/somewhere/rec.wav', on: true },
+    ] }));
+    const change = async (actor: string, summary: string, mutate: (m: AvalancheConfig[]) => void): Promise<void> => {
+      await running.change(actor, summary, (d) => mutate(d.avalanche));
+    };
+    await adoptAvalancheFile(file, change, silent);
+    expect(running.current.operational.avalanche).toEqual([{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1', on: true, start: '2026-03-01T07:00:00.000Z' }]);
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.adopted`)).toBe(true);
+    const version = running.current.version;
+    await adoptAvalancheFile(file, change, silent);
+    expect(running.current.version).toBe(version);
+    running.close();
   });
 });

@@ -80,7 +80,7 @@ describe('webhook events of a call', () => {
     second.acd({ type: 'offered-to-agent', at: T0 + 90_000, entryId: 'e1', agentId: '1004', queueId: 'kort' });
     second.acd({ type: 'answered', at: T0 + 95_000, entryId: 'e1', agentId: '1004', queueId: 'kort', waitMs: 93_000 });
     second.acd({ type: 'ended', at: T0 + 200_000, entryId: 'e1', agentId: '1004', handleMs: 105_000 });
-    second.acd({ type: 'callback-done', at: T0 + 200_000, entryId: 'e1', outcome: 'completed' });
+    second.acd({ type: 'callback-done', at: T0 + 200_000, entryId: 'e1', outcome: 'completed', entry: asCallback });
     // The offer and answer of a callback are no call's: only its done.
     expect(second.out).toEqual([{
       version: 1, id: uid(1), type: 'callback.done', time: new Date(T0 + 200_000).toISOString(), callId: CALL, ...facts,

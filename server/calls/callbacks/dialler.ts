@@ -50,7 +50,7 @@ import { clockTimeout } from '../sleep.js';
 import type { PlacedLeg } from '../telephony.js';
 import { tellAcd } from '../tell-acd.js';
 import type { CallbackEvent } from '../events.js';
-import { CALLBACK_NUMBER_KEY, nationalNumber } from './dialogue.js';
+import { callbackNumberOf, nationalNumber } from './dialogue.js';
 
 export const DEFAULT_CALLBACK_RING_SECONDS = 30;
 
@@ -302,7 +302,7 @@ export class CallbackDialler {
     const { acd } = this.services;
     const entry = acd.entry(entryId);
     if (entry?.kind !== 'callback') return false;
-    const number = entry.data[CALLBACK_NUMBER_KEY] ?? entry.data.caller;
+    const number = callbackNumberOf(entry);
     const log = this.log.child({ entryId, agent: agentId, number });
     if (!number) {
       log.error('a callback without a number: given up');

@@ -16,9 +16,15 @@
  */
 import type { Endpoint } from '../../../media/port.js';
 import { promptFile, promptFiles, speakDigits, type PromptSet } from '../../../media/speech.js';
+import type { QueueEntry } from '../../acd/model.js';
 
 /** The entry's data key holding the number to call back (E.164 or as keyed). */
 export const CALLBACK_NUMBER_KEY = 'callbackNumber';
+
+/** The number a callback entry is to dial: the one the caller gave, else their own; undefined when it has neither. */
+export function callbackNumberOf(entry: Pick<QueueEntry, 'data'>): string | undefined {
+  return entry.data[CALLBACK_NUMBER_KEY] ?? entry.data.caller;
+}
 
 /** +46701740651 -> 0701740651 (what a Swedish caller recognises); other E.164 -> 00...; digits as they are. */
 export function nationalNumber(number: string): string | undefined {
