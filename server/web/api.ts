@@ -46,6 +46,14 @@ export const logout = (): Promise<void> => call('POST', '/logout');
 export const me = (): Promise<Me> => call('GET', '/me');
 export const liveView = (): Promise<LiveView> => call('GET', '/live');
 
+/** A supervisor's action on an agent's state (server/api/agent-state-routes.ts); the monitor learns the result from the events. */
+export type AgentAction = { kind: 'login' | 'logout' | 'ready' } | { kind: 'pause'; reason: string };
+
+export async function actOnAgent(agentId: string, action: AgentAction): Promise<void> {
+  const path = `/agents/${encodeURIComponent(agentId)}/${action.kind}`;
+  await call('POST', path, action.kind === 'pause' ? { reason: action.reason } : undefined);
+}
+
 /** The events socket's address on this page's host (wss: when the page came over HTTPS). */
 export function eventsUrl(resume?: { after: number; stream: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -101,7 +101,7 @@ describe('signing in', () => {
     expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor']);
     await page.getByText('Inloggad som admin (administratör)').waitFor();
 
-    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
@@ -117,17 +117,17 @@ describe('signing in', () => {
       })).status, { name: `test-${role}`, password: `a long ${role} password`, role });
       expect(made).toBe(201);
     }
-    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-supervisor', 'a long supervisor password');
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor']);
     await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
-    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-operator', 'a long operator password');
     await page.getByText('Det finns inga sidor för din roll ännu.').waitFor();
     expect(await page.getByRole('navigation').getByRole('link').count()).toBe(0);
-    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 
@@ -137,7 +137,7 @@ describe('signing in', () => {
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     await page.reload();
     await page.getByRole('navigation', { name: 'Huvudmeny' }).waitFor();
-    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 });

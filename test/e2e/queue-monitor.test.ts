@@ -137,6 +137,29 @@ describe('the queue monitor', () => {
     await page.locator('[data-table="agents"] tr[data-agent="1005"] td', { hasText: /^Ledig$/ }).waitFor();
   });
 
+  it("pauses an agent from the monitor with a reason, makes them ready, and shows the product's refusal beside the buttons", async () => {
+    const { page } = browser;
+    const row = (agentId: string) => page.locator(`[data-table="agents"] tr[data-agent="${agentId}"]`);
+    await row('1003').getByRole('button', { name: 'Paus: Maja Karlsson' }).click();
+    await row('1003').getByLabel('Orsak till paus').fill('Möte');
+    await row('1003').getByRole('button', { name: 'Pausa' }).click();
+    await row('1003').locator('td', { hasText: /^Paus: Möte$/ }).waitFor();
+    expect(product.app.acd.agent('1003')).toMatchObject({ state: 'paused', pauseReason: 'Möte' });
+
+    await row('1003').getByRole('button', { name: 'Redo: Maja Karlsson' }).click();
+    await row('1003').locator('td', { hasText: /^Ledig$/ }).waitFor();
+    expect(product.app.acd.agent('1003')?.state).toBe('ready');
+
+    // Johan Ek answers on a phone and has none registered: the product refuses to log him in.
+    browser.allow(409, '/api/v1/agents/1006/login');
+    await row('1006').getByRole('button', { name: 'Logga in: Johan Ek' }).click();
+    const refusal = row('1006').getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/\S/);
+    expect(product.app.acd.agent('1006')?.state).toBe('logged-out');
+    await browser.screenshots('queue-monitor-agent-refused');
+  });
+
   it('opens in wall-screen mode from the address, and leaves it with the button', async () => {
     const { page } = browser;
     await page.goto(`${home}?wall=1`);

@@ -92,6 +92,6 @@ export function useBrowser(): BrowserPage {
 export async function signIn(page: Page, name: string, password: string): Promise<void> {
   await page.getByLabel(/Användarnamn|User name/).fill(name);
   await page.getByLabel(/Lösenord|Password/).fill(password);
-  await page.getByRole('button', { name: /Logga in|Sign in/ }).click();
-  await page.getByRole('button', { name: /Logga ut|Sign out/ }).waitFor();
+  await page.getByRole('button', { name: /^(Logga in|Sign in)$/ }).click();
+  await page.getByRole('button', { name: /^(Logga ut|Sign out)$/ }).waitFor();
 }

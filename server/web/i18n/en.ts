@@ -76,4 +76,13 @@ export const en: Texts = {
   state_paused: 'Paused',
   'state_logged-out': 'Logged out',
   pausedBecause: (reason) => `Paused: ${reason}`,
+  actions: 'Actions',
+  action_login: 'Log in',
+  action_logout: 'Log out',
+  action_ready: 'Ready',
+  action_pause: 'Pause',
+  pauseReason: 'Reason for the pause',
+  pauseConfirm: 'Pause',
+  cancel: 'Cancel',
+  actionFor: (action, agent) => `${action}: ${agent}`,
 };

@@ -79,6 +79,15 @@ export const sv = {
   state_paused: 'Paus',
   'state_logged-out': 'Utloggad',
   pausedBecause: (reason: string) => `Paus: ${reason}`,
+  actions: 'Åtgärder',
+  action_login: 'Logga in',
+  action_logout: 'Logga ut',
+  action_ready: 'Redo',
+  action_pause: 'Paus',
+  pauseReason: 'Orsak till paus',
+  pauseConfirm: 'Pausa',
+  cancel: 'Avbryt',
+  actionFor: (action: string, agent: string) => `${action}: ${agent}`,
 };
 
 type Widened<T> = { [K in keyof T]: T[K] extends (...args: infer A) => string ? (...args: A) => string : string };

@@ -4,8 +4,11 @@
  * every agent. Live from the events socket (../live/connection.ts); times
  * tick here every second. A longest wait over the queue's target is red.
  *
+ * Supervisors act on agents from their rows (./agent-actions.ts).
+ *
  * The wall-screen mode (`wall` set by the app from ?wall=1 or the button)
- * is the same page in large type on a dark background, to be read across a room.
+ * is the same page in large type on a dark background, to be read across a
+ * room, without the agents' buttons.
  */
 import { css, html, LitElement } from 'lit';
 import { clockTime, duration } from '../format.js';
@@ -15,6 +18,7 @@ import { LiveConnection } from '../live/connection.js';
 import { DEFAULT_TARGET_SECONDS, overTarget } from '../live/target.js';
 import type { AgentState, QueueLive } from '../live/wire.js';
 import { shared } from '../styles.js';
+import './agent-actions.js';
 
 export class QueueMonitor extends LitElement {
   static override properties = { wall: { type: Boolean, reflect: true } };
@@ -162,13 +166,14 @@ export class QueueMonitor extends LitElement {
       ${agents.length === 0 ? html`<p class="empty">${t.noAgents}</p>` : html`
         <div class="table-wrap"><table aria-labelledby="agents-heading" data-table="agents">
           <thead><tr><th scope="col">${t.agent}</th><th scope="col">${t.state}</th><th scope="col">${t.timeInState}</th>
-            <th scope="col">${t.currentCall}</th></tr></thead>
+            <th scope="col">${t.currentCall}</th>${this.wall ? '' : html`<th scope="col">${t.actions}</th>`}</tr></thead>
           <tbody>${agents.map(({ agent, secondsInState }) => html`
             <tr data-agent=${agent.id}>
               <td>${agent.name}</td>
               <td class="state-${agent.state}">${agent.state === 'paused' && agent.pauseReason ? t.pausedBecause(agent.pauseReason) : stateText(agent.state)}</td>
               <td>${duration(secondsInState)}</td>
               <td>${agent.call ? [agent.call.caller, agent.call.service].filter(Boolean).join(' · ') : ''}</td>
+              ${this.wall ? '' : html`<td><vx-agent-actions .agent=${agent}></vx-agent-actions></td>`}
             </tr>`)}
           </tbody>
         </table></div>`}`;
