@@ -43,16 +43,24 @@ export class VaxelApp extends LitElement {
   private checking = localStorage.getItem(SIGNED_IN_HINT) !== null;
   private wall = new URLSearchParams(location.search).get('wall') === '1';
   private readonly hashChanged = (): void => this.requestUpdate();
+  private readonly sessionEnded = (): void => {
+    localStorage.removeItem(SIGNED_IN_HINT);
+    this.user = undefined;
+    this.requestUpdate();
+  };
 
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.hashChanged);
+    // A page found the session gone (expired, or ended elsewhere): back to signing in.
+    this.addEventListener('session-ended', this.sessionEnded);
     if (this.checking) void this.resumeSession();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('hashchange', this.hashChanged);
+    this.removeEventListener('session-ended', this.sessionEnded);
   }
 
   override render(): unknown {

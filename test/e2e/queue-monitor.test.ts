@@ -160,6 +160,19 @@ describe('the queue monitor', () => {
     await browser.screenshots('queue-monitor-agent-refused');
   });
 
+  it('goes back to signing in when the session has ended', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
+    browser.allow(401, '/api/v1/events');
+    browser.allow(401, '/api/v1/me');
+    await page.context().clearCookies();
+    for (const client of product.app.api.websocketServer.clients) client.terminate();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
+  });
+
   it('opens in wall-screen mode from the address, and leaves it with the button', async () => {
     const { page } = browser;
     await page.goto(`${home}?wall=1`);

@@ -46,8 +46,12 @@ export function useBrowser(): BrowserPage {
     page = context.pages()[0] ?? await context.newPage();
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
-      const status = Number(/status of (\d{3})/.exec(m.text())?.[1]);
-      if (m.location().url && isAllowed(m.location().url, status)) return;
+      // A refused request logs its address and status; a refused WebSocket says them in its text
+      // (Chromium words a 401 there as failed HTTP authentication).
+      const text = m.text();
+      const status = /HTTP Authentication failed/.test(text) ? 401 : Number(/(?:status of|response code:) (\d{3})/.exec(text)?.[1]);
+      const url = /\bwss?:\/\/\S+?(?=['"\s])/.exec(text)?.[0] ?? m.location().url;
+      if (url && isAllowed(url, status)) return;
       problems.push(`console error: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));

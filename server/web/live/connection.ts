@@ -1,11 +1,14 @@
 /**
  * Keeps a Board live: fetches GET /api/v1/live, follows the events socket,
  * and on a lost connection reconnects and resumes after the last event seen
- * (or fetches everything again when told `resync`). Events that come while
+ * (or fetches everything again when told `resync`). A socket refused
+ * before its hello may be a session that ended (expired, or signed out
+ * elsewhere): GET /me tells, and then `sessionEnded` runs instead of
+ * retrying for ever. Events that come while
  * the view is being fetched wait and are applied after it (./board.ts says
  * why that is right).
  */
-import { eventsUrl, liveView } from '../api.js';
+import { ApiError, eventsUrl, liveView, me } from '../api.js';
 import { Board } from './board.js';
 import type { LiveMessage } from './wire.js';
 
@@ -27,7 +30,7 @@ export class LiveConnection {
   private stopped = false;
 
   /** `changed` runs after every change of the board or the status. */
-  constructor(private readonly changed: () => void) {
+  constructor(private readonly changed: () => void, private readonly sessionEnded: () => void) {
     this.open();
   }
 
@@ -40,13 +43,29 @@ export class LiveConnection {
   private open(): void {
     const socket = new WebSocket(eventsUrl(this.resume));
     this.socket = socket;
-    socket.onmessage = (e: MessageEvent<string>) => this.received(JSON.parse(e.data) as LiveMessage);
+    let greeted = false;
+    socket.onmessage = (e: MessageEvent<string>) => {
+      greeted = true;
+      this.received(JSON.parse(e.data) as LiveMessage);
+    };
     socket.onclose = () => {
       if (this.stopped || socket !== this.socket) return;
+      if (!greeted) void this.checkSession();
       this.setStatus('reconnecting');
       const delay = RETRY_MS[Math.min(this.retries++, RETRY_MS.length - 1)]!;
       this.retryTimer = setTimeout(() => this.open(), delay);
     };
+  }
+
+  private async checkSession(): Promise<void> {
+    try {
+      await me();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401 && !this.stopped) {
+        this.stop();
+        this.sessionEnded();
+      }
+    }
   }
 
   private received(message: LiveMessage): void {

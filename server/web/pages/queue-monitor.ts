@@ -75,7 +75,7 @@ export class QueueMonitor extends LitElement {
     this.connection = new LiveConnection(() => {
       this.lastChange = new Date();
       this.requestUpdate();
-    });
+    }, () => this.dispatchEvent(new Event('session-ended', { bubbles: true, composed: true })));
     this.ticker = setInterval(() => this.requestUpdate(), 1_000);
   }
 
