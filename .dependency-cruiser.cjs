@@ -45,6 +45,13 @@ module.exports = {
       to: { path: '^server/api/' },
     },
     {
+      name: 'pages-speak-http-only',
+      severity: 'error',
+      comment: 'The web pages run in the browser: they reach the product through its API, never by importing its code (its types, which describe what the API sends, they may).',
+      from: { path: '^server/web/' },
+      to: { path: '^(server/(?!web/)|media/|config/)', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       comment: 'An import the checker cannot follow would hide a broken rule.',

@@ -14,5 +14,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 3,
+    // Prints where the page tests saved their screenshots.
+    globalSetup: ['test/support/artifacts-report.ts'],
   },
 });

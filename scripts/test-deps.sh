@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The programs the tests run beside the product: SIPp (callers, callees),
 # baresip (desk phones), sox (audio checks and announcement uploads, with
-# MP3 through libsox-fmt-mp3), redis-server (the Redis store). Installed
-# from Debian's packages when one is missing; nothing is downloaded from
+# MP3 through libsox-fmt-mp3), redis-server (the Redis store), chromium (the
+# browser the page tests drive, at /usr/bin/chromium). Installed from
+# Debian's packages when one is missing; nothing is downloaded from
 # anywhere else.
 set -euo pipefail
 
-packages=(sip-tester baresip sox libsox-fmt-mp3 redis-server)
-commands=(sipp baresip sox redis-server)
+packages=(sip-tester baresip sox libsox-fmt-mp3 redis-server chromium)
+commands=(sipp baresip sox redis-server chromium)
 
 missing=0
 for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing=1; done

@@ -35,6 +35,7 @@ import { queuesRoutes } from './queues-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
+import { webPages } from './web-pages.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -104,5 +105,6 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
       plugin: avalancheRoutes({ running: deps.running, announcements: deps.announcements, audience: deps.avalancheAudience, now: deps.now ?? Date.now }),
     },
     { prefix: API_PREFIX, plugin: announcementsRoutes({ running: deps.running, announcements: deps.announcements }) },
+    { prefix: '', plugin: webPages() },
   ];
 }

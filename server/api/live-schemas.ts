@@ -55,6 +55,7 @@ export const CallLiveSchema = Type.Object({
   queueId: Type.Union([Type.String(), Type.Null()]),
   waitSeconds: Type.Union([Seconds, Type.Null()], { description: 'time in the queue; null before any' }),
   agentId: Type.Union([Type.String(), Type.Null()], { description: 'the agent rung or connected' }),
+  vip: Type.Boolean({ description: 'marked VIP by the flow when it entered the queue' }),
 });
 
 export const LiveViewSchema = Type.Object({

@@ -71,6 +71,8 @@ export interface CallLive {
   waitSeconds: number | null;
   /** The agent rung or connected; null otherwise. */
   agentId: string | null;
+  /** Marked VIP by the flow (a CRM lookup or a `set` node) when it entered the queue. */
+  vip: boolean;
 }
 
 export interface LiveView {
@@ -104,6 +106,7 @@ interface TrackedCall {
   queueId?: string;
   entryId?: string;
   enqueuedAt?: number;
+  vip?: boolean;
   /** Set once out of line (answered, abandoned, overflowed): the wait no longer grows. */
   waitMs?: number;
   ringing?: string;
@@ -192,7 +195,7 @@ export class LiveState {
       const callId = e.entry.data['callId'];
       const call = callId !== undefined ? this.calls.get(callId) : undefined;
       if (call) {
-        Object.assign(call, { queueId: e.entry.queueId, entryId: e.entry.id, enqueuedAt: e.entry.enqueuedAt });
+        Object.assign(call, { queueId: e.entry.queueId, entryId: e.entry.id, enqueuedAt: e.entry.enqueuedAt, vip: e.entry.data['vip'] === 'true' });
         delete call.waitMs;
         this.callOfEntry.set(e.entry.id, call.callId);
         this.changed({ kind: 'call', id: call.callId });
@@ -336,6 +339,7 @@ function callView(c: TrackedCall, now: number): CallLive {
     queueId: c.queueId ?? null,
     waitSeconds: waitMs !== undefined ? seconds(waitMs) : null,
     agentId: c.ringing ?? c.agentId ?? null,
+    vip: c.vip === true,
   };
 }
 

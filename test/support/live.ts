@@ -11,7 +11,7 @@ import { centre, type Centre } from '../unit/acd-fixtures.js';
 export interface LiveCentre extends Centre {
   live: LiveState;
   /** A caller answered by the product who enters the first queue at once; returns the ACD entry id. */
-  arrive(callId: string, caller?: string): Promise<string>;
+  arrive(callId: string, caller?: string, opts?: { vip?: boolean }): Promise<string>;
   /** The caller hangs up: abandoned if still in line, the end of the conversation if answered. */
   hangUp(callId: string): Promise<void>;
 }
@@ -25,9 +25,11 @@ export async function liveCentre(options: Parameters<typeof centre>[0]): Promise
   return {
     ...c,
     live,
-    async arrive(callId, caller = '+46701740605') {
+    async arrive(callId, caller = '+46701740605', opts = {}) {
       calls.emit('event', { type: 'call-started', at: c.clock.now(), callId, caller, dialled, service, flow: 'kundtjanst' });
-      const entry = c.call(`entry-${callId}`, { data: { callId, caller, dialled, service } });
+      // As the flow's queue node puts it (server/ivr/nodes/queue.ts).
+      const vip: Record<string, string> = opts.vip ? { vip: 'true' } : {};
+      const entry = c.call(`entry-${callId}`, { data: { callId, caller, dialled, service, ...vip } });
       await c.acd.enqueue(entry);
       return entry.id;
     },

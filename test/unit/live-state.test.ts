@@ -49,6 +49,14 @@ describe('live state', () => {
     expect(c.live.read().agent('anna')).toMatchObject({ state: 'ready', call: null });
   });
 
+  it('marks a caller the flow made VIP, and no other', async () => {
+    c = await liveCentre({ queues: [queue()], agents: [agent('anna')] });
+    await c.arrive('call-1', '+46701111111', { vip: true });
+    await c.arrive('call-2', '+46702222222');
+    expect(callOf('call-1')).toMatchObject({ stage: 'waiting', vip: true });
+    expect(callOf('call-2')).toMatchObject({ stage: 'waiting', vip: false });
+  });
+
   it('counts only the members of each queue, and has no estimate for a queue nobody staffs', async () => {
     c = await liveCentre({
       queues: [queue(), queue({ id: 'sales', name: 'Försäljning' })],

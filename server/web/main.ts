@@ -1,0 +1,2 @@
+/** The pages' entry point (index.html loads it): defines the elements, the app takes over. */
+import './app.js';

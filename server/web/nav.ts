@@ -1,0 +1,35 @@
+/**
+ * The pages and who sees them (server/api/roles.ts says what each role may
+ * do). A page without `tag` is not made yet and stays out of the menu.
+ */
+import type { Role } from './api.js';
+
+export type PageId = 'monitor' | 'agents' | 'services' | 'queues' | 'avalanche' | 'announcements' | 'flows' | 'audit' | 'users';
+
+export interface PageEntry {
+  id: PageId;
+  roles: readonly Role[];
+  /** The custom element that is the page. */
+  tag?: string;
+}
+
+const SUPERVISION: readonly Role[] = ['admin', 'supervisor'];
+const OPERATIONS: readonly Role[] = ['admin', 'supervisor', 'operator'];
+const ADMIN: readonly Role[] = ['admin'];
+
+export const PAGES: readonly PageEntry[] = [
+  { id: 'monitor', roles: SUPERVISION, tag: 'vx-queue-monitor' },
+  { id: 'agents', roles: SUPERVISION },
+  { id: 'services', roles: OPERATIONS },
+  { id: 'queues', roles: ADMIN },
+  { id: 'avalanche', roles: OPERATIONS },
+  { id: 'announcements', roles: OPERATIONS },
+  { id: 'flows', roles: ADMIN },
+  { id: 'audit', roles: ADMIN },
+  { id: 'users', roles: ADMIN },
+];
+
+/** The pages this role sees in the menu, in menu order. */
+export function pagesFor(role: Role): PageEntry[] {
+  return PAGES.filter((p) => p.tag !== undefined && p.roles.includes(role));
+}

@@ -1,0 +1,143 @@
+/**
+ * Signing in to the pages in a real browser, on the real product: the form
+ * in Swedish by default, a wrong password answered next to the field,
+ * English on demand and remembered, and a sign-in by keyboard alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, useBrowser } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+
+let product: RunningProduct;
+let home: string;
+
+beforeAll(async () => {
+  product = await startProduct();
+  home = `http://127.0.0.1:${product.config.http.port}/`;
+});
+
+afterAll(async () => {
+  await product?.stop();
+});
+
+const browser = useBrowser();
+
+describe('signing in', () => {
+  it('greets a fresh visitor with the sign-in form, in Swedish', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await expect(page.getByRole('heading', { name: 'Logga in' }).textContent()).resolves.toBe('Logga in');
+    expect(await page.getAttribute('html', 'lang')).toBe('sv');
+    await browser.screenshots('login');
+  });
+
+  it('shows a wrong password next to the password field', async () => {
+    const { page } = browser;
+    browser.allow(401, '/api/v1/login');
+    await page.goto(home);
+    await page.getByLabel('Användarnamn').fill('admin');
+    await page.getByLabel('Lösenord').fill('not-the-password');
+    await page.getByRole('button', { name: 'Logga in' }).click();
+    const error = page.locator('#password-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('Fel användarnamn eller lösenord.');
+    const field = page.getByLabel('Lösenord');
+    expect(await field.getAttribute('aria-describedby')).toBe('password-error');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    await browser.screenshots('login-wrong-password');
+  });
+
+  it('after too many wrong passwords says when to try again, next to the password field', async () => {
+    const { page } = browser;
+    browser.allow(401, '/api/v1/login');
+    browser.allow(429, '/api/v1/login');
+    await page.goto(home);
+    // Another name than the admin's: the throttle counts per name, and the admin signs in below.
+    await page.getByLabel('Användarnamn').fill('kalle');
+    const error = page.locator('#password-error');
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await page.getByLabel('Lösenord').fill(`wrong-${attempt}`);
+      const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/login'));
+      await page.getByRole('button', { name: 'Logga in' }).click();
+      if ((await answered).status() === 429) break;
+    }
+    await error.filter({ hasText: /^För många misslyckade försök\. Försök igen om \d+ s\.$/ }).waitFor();
+  });
+
+  it('switches to English and remembers it, then back to Swedish', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await page.getByRole('button', { name: 'In English' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.reload();
+    await page.getByLabel('User name').waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.getByRole('button', { name: 'På svenska' }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('sv');
+  });
+
+  it('signs in with the keyboard alone, shows the menu for the role, and signs out', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    const focused = (): Promise<string> => page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}` : '';
+    });
+    // The cursor starts in the user name field; before it comes the language switch.
+    await expect.poll(focused).toBe('input#name');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('button');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('input#name');
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('input#password');
+    await page.keyboard.type(TEST_ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('navigation', { name: 'Huvudmeny' });
+    await menu.waitFor();
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor']);
+    await page.getByText('Inloggad som admin (administratör)').waitFor();
+
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+  });
+
+  it('shows each role the pages it may use: the monitor to a supervisor, none yet to an operator', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    for (const role of ['supervisor', 'operator']) {
+      const made = await page.evaluate(async (body) => (await fetch('/api/v1/users', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      })).status, { name: `test-${role}`, password: `a long ${role} password`, role });
+      expect(made).toBe(201);
+    }
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
+
+    await signIn(page, 'test-supervisor', 'a long supervisor password');
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor']);
+    await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
+
+    await signIn(page, 'test-operator', 'a long operator password');
+    await page.getByText('Det finns inga sidor för din roll ännu.').waitFor();
+    expect(await page.getByRole('navigation').getByRole('link').count()).toBe(0);
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+  });
+
+  it('keeps a signed-in user signed in across a reload', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Huvudmeny' }).waitFor();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * A supervisor pauses an agent from the queue monitor, in a real browser on
+ * the real product: Erik (a baresip desk phone that answers by itself) is
+ * the only agent ready for the card-blocking queue; paused from his row,
+ * the next SIPp caller waits on the monitor, offered to nobody; made ready
+ * from the same row, Erik gets the call, and the monitor shows him on it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowDir } from '../../server/app.js';
+import { signInEachRole, TEST_USERS } from '../support/api.js';
+import { stopAllBaresip } from '../support/baresip.js';
+import { signIn, useBrowser } from '../support/browser.js';
+import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { callFromOperatorNetwork } from '../support/operator-network.js';
+import { TEST_ADMIN_PASSWORD } from '../support/product.js';
+
+const CALLER = '+46701740653';
+
+let product: CallbackCenter;
+let home: string;
+
+beforeAll(async () => {
+  // The repo's flows: the card-blocking queue offers no callback, the caller just waits.
+  product = await startCallbackCenter({ flowDir: flowDir() });
+  await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
+  home = `http://127.0.0.1:${product.config.http.port}/`;
+});
+
+afterAll(async () => {
+  await stopAllBaresip();
+  await product?.stop();
+});
+
+const browser = useBrowser();
+
+describe('pausing an agent from the queue monitor', () => {
+  it('the paused agent is offered no call; made ready, they get it', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await signIn(page, TEST_USERS.supervisor.name, TEST_USERS.supervisor.password);
+    const erikRow = page.locator(`[data-table="agents"] tr[data-agent="${ERIK}"]`);
+    const erikState = erikRow.locator('td').nth(1);
+
+    const erik = await eriksPhone(product.sipPort);
+    await erikState.filter({ hasText: /^Ledig$/ }).waitFor();
+    await erikRow.getByRole('button', { name: 'Paus: Erik Johansson' }).click();
+    await erikRow.getByLabel('Orsak till paus').fill('Möte');
+    await erikRow.getByRole('button', { name: 'Pausa' }).click();
+    await erikState.filter({ hasText: /^Paus: Möte$/ }).waitFor();
+
+    // Held until our BYE: the caller stays in line as long as it takes.
+    const caller = callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER);
+    const waiting = page.locator('[data-table="waiting"] tbody tr', { hasText: CALLER });
+    await waiting.waitFor({ timeout: 10_000 });
+    await product.app.acd.idle();
+    expect(product.acdEvents.filter((e) => e.type === 'offered-to-agent')).toEqual([]);
+    expect(erik.events.some((e) => e.type === 'CALL_INCOMING' || e.type === 'CALL_ESTABLISHED')).toBe(false);
+    await browser.screenshots('queue-monitor-agent-paused');
+
+    await erikRow.getByRole('button', { name: 'Redo: Erik Johansson' }).click();
+    await erik.waitEvent('CALL_ESTABLISHED', 10_000);
+    await waiting.waitFor({ state: 'detached' });
+    await erikState.filter({ hasText: /^I samtal$/ }).waitFor();
+    await erikRow.locator('td', { hasText: `${CALLER} · Kort och spärr` }).waitFor();
+
+    await erik.hangup();
+    expect((await caller).successful).toBe(1);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The queue monitor in a real browser on the real product: the first admin
+ * signs in and sees the queues and agents; a SIPp caller on the operator
+ * trunk dials the card-blocking number (straight to the "kort" queue, where
+ * nobody answers), shows on the monitor within one second of entering the
+ * queue, their wait ticking, and is gone when they hang up. The wall-screen
+ * mode comes from its button and from ?wall=1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TARGET_SECONDS } from '../../server/web/live/target.js';
+import { signIn, useBrowser } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { assertSippOk, runSipp } from '../support/sipp.js';
+
+const CARD_NUMBER = '+46313900603';
+const CALLER = '+46701740652';
+const HOLD_MS = 4_000;
+
+let product: RunningProduct;
+let home: string;
+
+beforeAll(async () => {
+  product = await startProduct();
+  home = `http://127.0.0.1:${product.config.http.port}/`;
+});
+
+afterAll(async () => {
+  await product?.stop();
+});
+
+const browser = useBrowser();
+
+describe('the queue monitor', () => {
+  it('shows the first admin every queue and agent once signed in', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const queueIds = await page.locator('article[data-queue]').evaluateAll((els) => els.map((e) => e.getAttribute('data-queue')));
+    expect(queueIds.sort()).toEqual(product.config.queues.map((q) => q.id).sort());
+    const agents = product.config.extensions.filter((e) => e.agent !== undefined).length;
+    expect(await page.locator('[data-table="agents"] tbody tr').count()).toBe(agents);
+    await page.getByText('Ingen väntar just nu.').waitFor();
+  });
+
+  it("follows agents' states as they change", async () => {
+    const { page } = browser;
+    const state = (agentId: string) => page.locator(`[data-table="agents"] tr[data-agent="${agentId}"] td`).nth(1);
+    // Agents outside the kort queue, so the caller below is offered to nobody.
+    await product.app.acd.login('1003');
+    await product.app.acd.login('1005');
+    await product.app.acd.pause('1005', 'Lunch');
+    await state('1003').filter({ hasText: /^Ledig$/ }).waitFor();
+    await state('1005').filter({ hasText: /^Paus: Lunch$/ }).waitFor();
+    await page.locator('article[data-queue="foretag"] .agents li', { hasText: 'Lediga 1' }).waitFor();
+  });
+
+  it('turns to English and back while live', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'In English' }).click();
+    await page.getByRole('heading', { name: 'Queue monitor' }).waitFor();
+    await page.getByRole('heading', { name: 'Waiting callers' }).waitFor();
+    await page.locator('[data-table="agents"] tr[data-agent="1003"] td', { hasText: /^Ready$/ }).waitFor();
+    await page.getByRole('button', { name: 'På svenska' }).click();
+    await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
+  });
+
+  it('shows a SIPp caller within one second of entering the queue, their wait ticking, and removes them when they hang up', async () => {
+    const { page } = browser;
+    let queuedAt = 0;
+    const stop = product.app.acd.on((e) => { if (e.type === 'queued' && e.entry.data['caller'] === CALLER) queuedAt = Date.now(); });
+    const row = page.locator('[data-table="waiting"] tbody tr', { hasText: CALLER });
+    const call = runSipp({
+      scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+      durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      const seenAt = Date.now();
+      expect(queuedAt).toBeGreaterThan(0);
+      expect(seenAt - queuedAt).toBeLessThan(1_000);
+    } finally {
+      stop();
+    }
+    const cells = await row.locator('td').allTextContents();
+    // position, queue, service, dialled number, caller
+    expect(cells.slice(0, 5)).toEqual(['1', 'Kort och spärr', 'Kort och spärr', CARD_NUMBER, CALLER]);
+    await page.locator('article[data-queue="kort"] [data-figure="waiting"]', { hasText: /^1$/ }).waitFor();
+    // No event comes while the caller only waits: the seconds tick in the page.
+    await row.locator('td').nth(5).filter({ hasText: /^0:0[2-9]$/ }).waitFor();
+    await browser.screenshots('queue-monitor');
+
+    await page.getByRole('button', { name: 'Väggskärm' }).click();
+    await page.getByRole('button', { name: 'Lämna väggskärm' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('wall')).toBe('1');
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    await browser.screenshots('queue-monitor-wall');
+
+    assertSippOk(await call, 1);
+    await row.waitFor({ state: 'detached' });
+    await page.locator('article[data-queue="kort"] [data-figure="waiting"]', { hasText: /^0$/ }).waitFor();
+  });
+
+  it('marks a longest wait over the target in red, in the queue and in the list', async () => {
+    const { page } = browser;
+    // The page's clock, not the product's: the wait ticks in the page between events.
+    await page.clock.install();
+    await page.goto(home);
+    const row = page.locator('[data-table="waiting"] tbody tr', { hasText: CALLER });
+    const call = runSipp({
+      scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+      durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    await row.waitFor({ timeout: 10_000 });
+    const longest = page.locator('article[data-queue="kort"] .figure', { has: page.locator('[data-figure="longest"]') });
+    expect(await longest.getAttribute('class')).not.toContain('alarm');
+    await page.clock.fastForward(DEFAULT_TARGET_SECONDS * 1000 + 2_000);
+    await longest.filter({ hasText: 'över målet 1:00' }).waitFor();
+    expect(await longest.getAttribute('class')).toContain('alarm');
+    expect(await row.locator('td').nth(5).getAttribute('class')).toBe('alarm');
+    await browser.screenshots('queue-monitor-over-target');
+    assertSippOk(await call, 1);
+    await row.waitFor({ state: 'detached' });
+    expect(await longest.getAttribute('class')).not.toContain('alarm');
+  });
+
+  it('reconnects after losing the events socket and shows what changed meanwhile', async () => {
+    const { page } = browser;
+    const status = page.getByRole('status');
+    await status.filter({ hasText: /^Live/ }).waitFor();
+    const reconnecting = status.filter({ hasText: 'Återansluter' }).waitFor();
+    for (const client of product.app.api.websocketServer.clients) client.terminate();
+    await reconnecting;
+    await product.app.acd.ready('1005');
+    await status.filter({ hasText: /^Live/ }).waitFor();
+    await page.locator('[data-table="agents"] tr[data-agent="1005"] td', { hasText: /^Ledig$/ }).waitFor();
+  });
+
+  it("pauses an agent from the monitor with a reason, makes them ready, and shows the product's refusal beside the buttons", async () => {
+    const { page } = browser;
+    const row = (agentId: string) => page.locator(`[data-table="agents"] tr[data-agent="${agentId}"]`);
+    await row('1003').getByRole('button', { name: 'Paus: Maja Karlsson' }).click();
+    await row('1003').getByLabel('Orsak till paus').fill('Möte');
+    await row('1003').getByRole('button', { name: 'Pausa' }).click();
+    await row('1003').locator('td', { hasText: /^Paus: Möte$/ }).waitFor();
+    expect(product.app.acd.agent('1003')).toMatchObject({ state: 'paused', pauseReason: 'Möte' });
+
+    await row('1003').getByRole('button', { name: 'Redo: Maja Karlsson' }).click();
+    await row('1003').locator('td', { hasText: /^Ledig$/ }).waitFor();
+    expect(product.app.acd.agent('1003')?.state).toBe('ready');
+
+    // Johan Ek answers on a phone and has none registered: the product refuses to log him in.
+    browser.allow(409, '/api/v1/agents/1006/login');
+    await row('1006').getByRole('button', { name: 'Logga in: Johan Ek' }).click();
+    const refusal = row('1006').getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/\S/);
+    expect(product.app.acd.agent('1006')?.state).toBe('logged-out');
+    await browser.screenshots('queue-monitor-agent-refused');
+  });
+
+  it('goes back to signing in when the session has ended', async () => {
+    const { page } = browser;
+    await page.goto(home);
+    await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
+    browser.allow(401, '/api/v1/events');
+    browser.allow(401, '/api/v1/me');
+    await page.context().clearCookies();
+    for (const client of product.app.api.websocketServer.clients) client.terminate();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
+  });
+
+  it('opens in wall-screen mode from the address, and leaves it with the button', async () => {
+    const { page } = browser;
+    await page.goto(`${home}?wall=1`);
+    await page.getByRole('button', { name: 'Lämna väggskärm' }).waitFor();
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    await page.getByRole('button', { name: 'Lämna väggskärm' }).click();
+    await page.getByRole('navigation', { name: 'Huvudmeny' }).waitFor();
+    expect(new URL(page.url()).searchParams.has('wall')).toBe(false);
+  });
+});
