@@ -72,10 +72,11 @@ async function buildCentre(): Promise<Centre> {
     onError: (err) => { throw err; },
   });
   const calls = new EventEmitter<{ event: [CallEvent] }>();
-  const live = new LiveState(acd, calls);
   // Every offer is answered: the agent is on that call until the end of the run.
   acd.on((e) => { if (e.type === 'offered-to-agent') void acd.offerAccepted(e.entryId, e.agentId); });
   await acd.start();
+  // As in the product: the live state follows an ACD that has started.
+  const live = new LiveState(acd, calls);
   for (let i = 0; i < AGENTS; i++) await acd.login(`a${i}`);
   const arrive = async (n: number, queueId: string): Promise<string> => {
     const callId = `call-${n}`;
