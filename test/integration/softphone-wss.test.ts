@@ -9,7 +9,9 @@
  * - the same port refuses a plain ws:// client;
  * - the limits per source address hold for WSS: a connection over the limit
  *   is closed before its handshake, a handshake that never starts and a
- *   connection that never speaks SIP are closed after firstMessageSeconds;
+ *   connection that never speaks SIP are closed after firstMessageSeconds,
+ *   and a registered softphone's connection outlives idleSeconds and still
+ *   takes a call;
  * - without a certificate, plain ws:// listens on loopback only, unless
  *   sip.allowPlainWebSocket, and works there as before.
  *
@@ -168,6 +170,43 @@ describe('the limits per source address hold for WSS', () => {
     expect(noHandshake.closedAt! - noHandshake.openedAt).toBeGreaterThanOrEqual(900);
     expect(silent.closedAt! - silent.openedAt).toBeGreaterThanOrEqual(900);
   });
+
+  it('a softphone registered over WSS keeps its connection past idleSeconds and is still called on it', async () => {
+    const product = await start(withLimits({ firstMessageSeconds: 1, idleSeconds: 1 }));
+    const phone = await startSoftphone({ extension: '1003', wsPort: product.wsPort, secure: { ca: certificate.ca } });
+    softphones.push(phone);
+    expect((await phone.register()).ok, phone.describe()).toBe(true);
+    const localPort = phone.connection()?.localPort;
+    // A WSS connection that spoke once, opened after the phone registered: once it is closed for idling,
+    // the phone's connection has been idle at least as long.
+    const bystander = new WebSocket(`wss://127.0.0.1:${product.wsPort}`, 'sip', { ca: certificate.ca, localAddress: OTHER });
+    let bystanderClosedAt: number | undefined;
+    bystander.on('close', () => { bystanderClosedAt = Date.now(); });
+    let answered = '';
+    bystander.on('message', (data) => { answered += String(data); });
+    await new Promise<void>((resolve, reject) => { bystander.once('open', () => resolve()); bystander.once('error', reject); });
+    const openedAt = Date.now();
+    bystander.send(['OPTIONS sip:127.0.0.1 SIP/2.0', 'Via: SIP/2.0/WSS bystander.invalid;branch=z9hG4bK-idle-bystander',
+      'Max-Forwards: 70', 'From: <sip:probe@bystander.invalid>;tag=1', 'To: <sip:127.0.0.1>', 'Call-ID: idle-bystander',
+      'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n'));
+    await waitFor(() => /^SIP\/2\.0 200 /.test(answered), { what: 'an answer to the bystander\'s OPTIONS' });
+    await waitFor(() => bystanderClosedAt !== undefined, { what: 'the idle bystander closed', timeoutMs: 5_000 });
+    expect(bystanderClosedAt! - openedAt).toBeGreaterThanOrEqual(900);
+    expect(phone.connection()?.localPort).toBe(localPort);
+
+    const caller = runSipp({
+      scenario: 'uac-basic.xml', remote: product.sipPort, service: '+46313900602', durationMs: 300, timeoutMs: 20_000,
+      extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    try {
+      const invitation = await phone.nextInvitation(10_000);
+      await phone.answer(invitation);
+      await phone.waitForState(invitation, SessionState.Terminated, 10_000);
+      expect(phone.connection()?.localPort).toBe(localPort);
+    } finally {
+      assertSippOk(await caller, 1);
+    }
+  }, 45_000);
 });
 
 describe('without a certificate, plain WebSocket', () => {
