@@ -332,9 +332,9 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       server.on('secureConnection', (socket: tls.TLSSocket) => this.watchSilence(socket));
       // Not a TLS client (plain ws://, a scanner), or a handshake that ran out of time: with a listener here, ours to close.
       server.on('tlsClientError', (err, socket) => {
+        const peer = `${normaliseAddress(socket.remoteAddress ?? '')}:${socket.remotePort}`;
         socket.destroy();
-        this.opts.logger.debug({ reason: err.message, peer: `${normaliseAddress(socket.remoteAddress ?? '')}:${socket.remotePort}` },
-          'closed a connection to the secure WebSocket port that did not complete a TLS handshake');
+        this.opts.logger.debug({ reason: err.message, peer }, 'closed a connection to the secure WebSocket port that did not complete a TLS handshake');
       });
     }
     this.ws = new WebSocketServer({
