@@ -19,7 +19,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
 COPY media/prompts ./media/prompts
-# SIP (UDP+TCP), SIP over WebSocket, HTTP, RTP
+# SIP (UDP+TCP), SIP over WebSocket (secure with TLS_CERT/TLS_KEY; plain ws:// stays on the container's loopback), HTTP, RTP
 EXPOSE 5060/udp 5060/tcp 8088/tcp 8080/tcp 20000-20999/udp
 USER node
 CMD ["node", "dist/server/main.js"]

@@ -96,6 +96,7 @@ export const configSchema = {
         host: text,
         port,
         wsPort: port,
+        allowPlainWebSocket: { type: 'boolean', default: false, errorHint: 'must be true or false' },
         advertisedAddress: text,
         domain: hostname,
         registration: {

@@ -94,6 +94,12 @@ export interface SipConfig {
   port: number;
   wsPort: number;
   /**
+   * Without a certificate, SIP over plain WebSocket listens on loopback only;
+   * true: on `host` as well (credentials and calls then cross the network in clear).
+   * With a certificate the WebSocket port is secure (WSS) on `host` whatever this says.
+   */
+  allowPlainWebSocket: boolean;
+  /**
    * The address phones and trunks reach us at, written in Via and Contact.
    * Unset: the host, or when that is 0.0.0.0 the machine's first non-loopback IPv4 address.
    */

@@ -29,6 +29,7 @@ import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SipServer } from './sipd/server.js';
+import { webSocketListener } from './sipd/websocket-listener.js';
 import { createSwitch, createThrottle, type Switch } from './sip/switch.js';
 import { Directory } from './sip/directory.js';
 import { attachRouter, type Router } from './sip/router.js';
@@ -113,7 +114,7 @@ export interface StartOptions {
 
 export async function startApp(base: Config, logger: Logger, opts: StartOptions = {}): Promise<App> {
   const prompts = loadPromptSet();
-  // A certificate that cannot be used stops start-up before anything listens.
+  // A certificate that cannot be used stops start-up before anything listens. It serves HTTPS and WSS.
   const tls = readTlsFiles(base.tls);
   // What stops each part, in the order the parts were started: stopped in reverse.
   const stops: Array<() => void | Promise<void>> = [];
@@ -153,7 +154,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
         host: config.sip.host,
         advertisedAddress: config.sip.advertisedAddress,
         sipPort: config.sip.port,
-        wsPort: config.sip.wsPort,
+        webSocket: webSocketListener(config.sip, tls),
         // The control port carries the shared secret: keep it off the network. Only this
         // process connects to it, so any free port does: a second instance never collides on it.
         controlHost: '127.0.0.1',

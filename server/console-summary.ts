@@ -11,6 +11,8 @@
  * ("demo-<extension>", as in config/default.yaml); any other is never printed.
  */
 import type { Config } from '../config/schema.js';
+import { isLoopbackAddress } from './net/address.js';
+import { webSocketHost } from './sipd/websocket-listener.js';
 
 export interface SummaryInput {
   config: Config;
@@ -29,10 +31,19 @@ export function isDemoPassword(extension: string, password: string): boolean {
 
 /** Loopback, link-local or Docker's default bridge: not reachable from another machine as it is. */
 export function unreachableFromOutside(address: string): string | undefined {
-  if (/^127\./.test(address) || address === '::1' || address === 'localhost') return 'a loopback address';
+  if (isLoopbackAddress(address)) return 'a loopback address';
   if (/^169\.254\./.test(address)) return 'a link-local address';
   if (/^172\.17\./.test(address)) return 'a container address (Docker\'s default bridge)';
   return undefined;
+}
+
+/** Where a browser's softphone connects: wss:// with a certificate; plain ws:// on loopback alone says so. */
+function softphoneUrl(config: Config, address: string): string {
+  const secure = config.tls.cert !== null;
+  const host = webSocketHost(config.sip, secure);
+  if (secure) return `wss://${address}:${config.sip.wsPort}`;
+  if (host === config.sip.host) return `ws://${address}:${config.sip.wsPort}`;
+  return `ws://${host.includes(':') ? `[${host}]` : host}:${config.sip.wsPort} (this machine only: other machines need wss://, set TLS_CERT and TLS_KEY)`;
 }
 
 const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
@@ -44,7 +55,7 @@ export function startupSummary({ config, address, flowOf, pagesServed }: Summary
 
   out.push('Register a SIP phone');
   if (embedded) {
-    out.push(`  server    ${address}  port ${config.sip.port} (UDP or TCP); softphones: ws://${address}:${config.sip.wsPort}`);
+    out.push(`  server    ${address}  port ${config.sip.port} (UDP or TCP); softphones: ${softphoneUrl(config, address)}`);
   } else {
     out.push(`  server    your drachtio-server at ${config.drachtio.host} (its own SIP ports)`);
   }

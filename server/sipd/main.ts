@@ -1,15 +1,18 @@
 /**
  * The embedded SIP server on its own, for a site that wants the SIP engine
  * in a separate process: the app then connects to it as to a drachtio-server
- * (DRACHTIO_HOST/DRACHTIO_PORT/DRACHTIO_SECRET). Its control port hands
+ * (DRACHTIO_HOST/DRACHTIO_PORT/DRACHTIO_SECRET). With TLS_CERT / TLS_KEY its
+ * WebSocket port serves WSS, as in the app's own process. Its control port hands
  * every REGISTER, credentials included, to whoever knows the secret, so it
  * will not start on drachtio's well-known demo secret.
  */
 import { DEMO_DRACHTIO_SECRET } from '../../config/rules.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { readTlsFiles } from '../net/tls.js';
 import { Directory } from '../sip/directory.js';
 import { SipServer } from './server.js';
+import { webSocketListener } from './websocket-listener.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,7 +27,7 @@ async function main(): Promise<void> {
     host: config.sip.host,
     advertisedAddress: config.sip.advertisedAddress,
     sipPort: config.sip.port,
-    wsPort: config.sip.wsPort,
+    webSocket: webSocketListener(config.sip, readTlsFiles(config.tls)),
     controlHost: process.env.SIPD_CONTROL_HOST ?? '127.0.0.1',
     controlPort: config.drachtio.port,
     secret: config.drachtio.secret,

@@ -58,7 +58,7 @@ export function responseDestination(request: SipMessage, source: Source): Source
 export function protocolOf(transportParam: string | undefined): Protocol {
   const t = (transportParam ?? 'udp').toLowerCase();
   if (t === 'tcp') return 'tcp';
-  if (t === 'ws' || t === 'wss') return 'ws';
+  if (t === 'ws' || t === 'wss') return t;
   return 'udp';
 }
 

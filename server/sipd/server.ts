@@ -12,7 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SipMessage, SipParseError, maxForwardsOf, parseMessage } from './message.js';
-import { TransportLayer, type ConnectionInfo, type ConnectionLimits, type Source } from './transport.js';
+import { TransportLayer, sameTransport, uriTransport, type ConnectionInfo, type ConnectionLimits, type Source } from './transport.js';
+import type { WebSocketListener } from './websocket-listener.js';
 import { ControlServer, type AppConnection, type AppMessage } from './control.js';
 import {
   DEFAULT_TIMERS, InviteClientTransaction, InviteServerTransaction, NonInviteClientTransaction,
@@ -37,7 +38,8 @@ export interface SipServerOptions {
   host: string;
   advertisedAddress?: string;
   sipPort: number;
-  wsPort?: number;
+  /** SIP over WebSocket, secure with a certificate (./websocket-listener.ts); none without. */
+  webSocket?: WebSocketListener;
   controlHost: string;
   controlPort: number;
   secret: string;
@@ -105,7 +107,7 @@ export class SipServer {
       });
     }
     this.transport = new TransportLayer({
-      host: opts.host, port: opts.sipPort, wsPort: opts.wsPort, advertisedAddress: opts.advertisedAddress, logger: this.log,
+      host: opts.host, port: opts.sipPort, webSocket: opts.webSocket, advertisedAddress: opts.advertisedAddress, logger: this.log,
       limits: limits && this.connectionLimits(limits, standing),
     });
     this.control = new ControlServer({
@@ -129,7 +131,9 @@ export class SipServer {
   async start(): Promise<void> {
     await this.transport.start();
     await this.control.start();
-    this.log.info({ sip: this.hostports(), control: this.control.port }, 'embedded SIP server listening');
+    const ws = this.transport.webSocket;
+    const webSocket = ws && `${ws.protocol}://${ws.address.includes(':') ? `[${ws.address}]` : ws.address}:${ws.port}`;
+    this.log.info({ sip: this.hostports(), webSocket, control: this.control.port }, 'embedded SIP server listening');
   }
 
   async stop(): Promise<void> {
@@ -157,7 +161,7 @@ export class SipServer {
   /** A dialog or a transaction still lives on the connection: in-dialog requests and responses will need it. */
   private carriesCalls(conn: ConnectionInfo): boolean {
     const on = (flow: Source): boolean => flow.connectionId === conn.id
-      || (flow.protocol === conn.protocol && flow.address === conn.address && flow.port === conn.port);
+      || (sameTransport(flow.protocol, conn.protocol) && flow.address === conn.address && flow.port === conn.port);
     for (const dialog of this.dialogs.values()) if (on(dialog.flow)) return true;
     for (const record of this.serverTxns.values()) if (on(record.source)) return true;
     for (const record of this.clientTxns.values()) if (on(record.dest)) return true;
@@ -166,7 +170,8 @@ export class SipServer {
 
   private hostports(): string {
     const list = [`udp/${this.transport.localHostport('udp')}`, `tcp/${this.transport.localHostport('tcp')}`];
-    if (this.transport.wsPort !== undefined) list.push(`ws/${this.transport.localHostport('ws')}`);
+    const ws = this.transport.webSocket;
+    if (ws) list.push(`${ws.protocol}/${this.transport.localHostport(ws.protocol)}`);
     return list.join(',');
   }
 
@@ -374,7 +379,7 @@ export class SipServer {
     const createsDialog = DIALOG_FORMING.has(request.method) && !record.dialog && partial.status > 100 && partial.status < 300;
     setDefaultContentType(res);
     if (createsDialog) {
-      res.setIfAbsent('Contact', `<sip:${this.transport.localHostport(record.source.protocol)};transport=${record.source.protocol}>`);
+      res.setIfAbsent('Contact', `<sip:${this.transport.localHostport(record.source.protocol)};transport=${uriTransport(record.source.protocol)}>`);
       for (const rr of request.getAll('Record-Route')) res.append('Record-Route', rr);
     }
     if (createsDialog && partial.status >= 200 && !record.dialog) {
@@ -454,7 +459,7 @@ export class SipServer {
     req.setIfAbsent('Call-ID', randomUUID());
     req.setIfAbsent('CSeq', `1 ${req.method}`);
     if (DIALOG_FORMING.has(req.method)) {
-      req.setIfAbsent('Contact', `<sip:${local};transport=${dest.protocol}>`);
+      req.setIfAbsent('Contact', `<sip:${local};transport=${uriTransport(dest.protocol)}>`);
     }
     const record = this.startClientTransaction(app, req, dest);
     app.respond(msgId, this.sentFields(record), req.toString());

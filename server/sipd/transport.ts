@@ -1,21 +1,43 @@
 /**
  * SIP transports (RFC 3261 section 18): UDP datagrams, TCP streams framed by
- * Content-Length, and SIP over WebSocket (RFC 7118, subprotocol "sip").
+ * Content-Length, and SIP over WebSocket (RFC 7118, subprotocol "sip"),
+ * secure (WSS) when the listener has a certificate.
  *
  * The layer above sees only raw message text with its source, and sends by
  * destination; it never touches a socket.
  */
 import dgram from 'node:dgram';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import type tls from 'node:tls';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { MAX_HEADER_LINE_BYTES, MAX_MESSAGE_BYTES } from './message.js';
 import { advertisedAddressFor } from '../net/address.js';
 import { ExpiringMap } from '../net/expiring-map.js';
+import type { WebSocketListener } from './websocket-listener.js';
 
-export type Protocol = 'udp' | 'tcp' | 'ws';
+export type Protocol = 'udp' | 'tcp' | 'ws' | 'wss';
+
+export function isWebSocket(protocol: Protocol): protocol is 'ws' | 'wss' {
+  return protocol === 'ws' || protocol === 'wss';
+}
+
+/**
+ * Whether a destination's protocol names a connection's. A WebSocket is only
+ * ever opened by the phone, and a URI says transport=ws over WSS too: either
+ * flavour names the phone's own connection.
+ */
+export function sameTransport(a: Protocol, b: Protocol): boolean {
+  return a === b || (isWebSocket(a) && isWebSocket(b));
+}
+
+/** A SIP URI's transport parameter: "ws" over plain and secure WebSocket alike (RFC 7118 section 5.2; Via says WS or WSS). */
+export function uriTransport(protocol: Protocol): string {
+  return isWebSocket(protocol) ? 'ws' : protocol;
+}
 
 export interface Destination {
   protocol: Protocol;
@@ -33,7 +55,8 @@ export interface TransportOptions {
   port: number;
   /** The address written in Via and Contact; default from advertisedAddressFor(host). */
   advertisedAddress?: string;
-  wsPort?: number;
+  /** SIP over WebSocket (./websocket-listener.ts); none without. */
+  webSocket?: WebSocketListener;
   logger: Logger;
   limits?: ConnectionLimits;
 }
@@ -95,7 +118,10 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private ws?: WebSocketServer;
-  private wsHttp?: http.Server;
+  private wsHttp?: http.Server | https.Server;
+  private wsProtocol?: 'ws' | 'wss';
+  /** Every socket accepted on the WebSocket port, also those still in their TLS handshake or HTTP upgrade. */
+  private readonly wsSockets = new Set<net.Socket>();
   private readonly connections = new Map<string, StreamConnection>();
   private readonly bySocket = new WeakMap<net.Socket, StreamConnection>();
   private nextConnectionId = 1;
@@ -136,13 +162,19 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   }
 
   get wsPort(): number | undefined {
-    return (this.ws?.address() as net.AddressInfo | undefined)?.port;
+    return this.webSocket?.port;
+  }
+
+  /** The WebSocket listener as bound: its address, port, and ws or wss. */
+  get webSocket(): { protocol: 'ws' | 'wss'; address: string; port: number } | undefined {
+    const bound = this.wsHttp?.address() as net.AddressInfo | null | undefined;
+    return bound && this.wsProtocol ? { protocol: this.wsProtocol, address: bound.address, port: bound.port } : undefined;
   }
 
   async start(): Promise<void> {
     await this.startUdp();
     await this.startTcp();
-    if (this.opts.wsPort !== undefined) await this.startWs(this.opts.wsPort);
+    if (this.opts.webSocket) await this.startWs(this.opts.webSocket);
   }
 
   async stop(): Promise<void> {
@@ -155,8 +187,8 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       new Promise<void>((r) => {
         if (!this.wsHttp) return r();
         this.wsHttp.close(() => r());
-        // Sockets not yet upgraded would hold the close until their first-message timeout.
-        this.wsHttp.closeAllConnections();
+        // Sockets not yet upgraded (or still in their handshake) would hold the close until their first-message timeout.
+        for (const socket of this.wsSockets) socket.destroy();
       }),
     ]);
   }
@@ -175,7 +207,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       existing.send(text);
       return;
     }
-    if (dest.protocol === 'ws') throw new Error(`no WebSocket connection to ${dest.address}:${dest.port}`);
+    if (isWebSocket(dest.protocol)) throw new Error(`no WebSocket connection to ${dest.address}:${dest.port}`);
     const conn = await this.connectTcp(dest);
     conn.send(text);
   }
@@ -183,13 +215,13 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   /** Our own address as seen by peers of the given protocol, for Via and Contact. */
   localHostport(protocol: Protocol): string {
     const host = this.opts.advertisedAddress ?? advertisedAddressFor(this.opts.host);
-    const port = protocol === 'ws' ? this.wsPort : protocol === 'tcp' ? this.tcpPort : this.udpPort;
+    const port = isWebSocket(protocol) ? this.wsPort : protocol === 'tcp' ? this.tcpPort : this.udpPort;
     return `${host}:${port}`;
   }
 
   private findConnection(dest: Destination): StreamConnection | undefined {
     for (const c of this.connections.values()) {
-      if (c.protocol === dest.protocol && c.address === dest.address && c.port === dest.port) return c;
+      if (sameTransport(c.protocol, dest.protocol) && c.address === dest.address && c.port === dest.port) return c;
     }
     return undefined;
   }
@@ -215,7 +247,9 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
 
   private startTcp(): Promise<void> {
     this.tcp = net.createServer((socket) => {
-      if (this.admitSocket(socket, 'tcp')) this.adoptTcp(socket, false);
+      if (!this.admitSocket(socket, 'tcp')) return;
+      this.watchSilence(socket);
+      this.adoptTcp(socket, false);
     });
     this.tcp.on('error', (err) => this.opts.logger.error({ err }, 'TCP server error'));
     return new Promise((resolve, reject) => {
@@ -234,8 +268,8 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
 
   /**
    * Counts an accepted socket against its address's limit, or closes it at
-   * once when the address holds as many as it may. Refusals are logged once
-   * a period per address.
+   * once (before any TLS or HTTP is read) when the address holds as many as
+   * it may. Refusals are logged once a period per address.
    */
   private admitSocket(socket: net.Socket, protocol: Protocol): boolean {
     const address = normaliseAddress(socket.remoteAddress ?? '');
@@ -256,10 +290,17 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
       if (left > 0) this.openPerAddress.set(address, left);
       else this.openPerAddress.delete(address);
     });
-    // Until it speaks SIP (a WebSocket: until its upgrade and first message), a socket gets little time.
+    return true;
+  }
+
+  /**
+   * Closes the socket that carries a stream when it falls silent: until it
+   * speaks SIP (a WebSocket: until its upgrade and first message) after
+   * `firstMessageMs`, then as `onSilent` says.
+   */
+  private watchSilence(socket: net.Socket): void {
     socket.on('timeout', () => this.onSilent(socket));
     socket.setTimeout(this.limits.firstMessageMs);
-    return true;
   }
 
   /** A socket's timeout ran out without a byte either way. */
@@ -272,12 +313,30 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     socket.destroy();
   }
 
-  private startWs(port: number): Promise<void> {
-    // Our own HTTP server, so that a socket over its address's limit is closed before any HTTP is read.
-    const server = http.createServer((_req, res) => res.writeHead(426).end());
-    server.on('connection', (socket) => {
-      this.admitSocket(socket, 'ws');
+  private startWs(listener: WebSocketListener): Promise<void> {
+    const protocol = listener.tls ? 'wss' : 'ws';
+    const refuse = (_req: http.IncomingMessage, res: http.ServerResponse): void => void res.writeHead(426).end();
+    // Our own server, so that a socket over its address's limit is closed before any TLS or HTTP is read.
+    const server = listener.tls
+      // A TLS handshake gets the time a first message would: a client that never finishes one is closed as a silent one.
+      ? https.createServer({ cert: listener.tls.cert, key: listener.tls.key, handshakeTimeout: this.limits.firstMessageMs }, refuse)
+      : http.createServer(refuse);
+    server.on('connection', (socket: net.Socket) => {
+      if (!this.admitSocket(socket, protocol)) return;
+      this.wsSockets.add(socket);
+      socket.once('close', () => this.wsSockets.delete(socket));
+      // Over TLS the stream is the TLS socket, watched once its handshake is done.
+      if (!listener.tls) this.watchSilence(socket);
     });
+    if (listener.tls) {
+      server.on('secureConnection', (socket: tls.TLSSocket) => this.watchSilence(socket));
+      // Not a TLS client (plain ws://, a scanner), or a handshake that ran out of time: with a listener here, ours to close.
+      server.on('tlsClientError', (err, socket) => {
+        const peer = `${normaliseAddress(socket.remoteAddress ?? '')}:${socket.remotePort}`;
+        socket.destroy();
+        this.opts.logger.debug({ reason: err.message, peer }, 'closed a connection to the secure WebSocket port that did not complete a TLS handshake');
+      });
+    }
     this.ws = new WebSocketServer({
       server,
       maxPayload: MAX_MESSAGE_BYTES,
@@ -287,12 +346,13 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
           400, 'WebSocket subprotocol "sip" required'),
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
     });
-    this.ws.on('connection', (socket, req) => this.adoptWs(socket, req.socket));
+    this.ws.on('connection', (socket, req) => this.adoptWs(socket, req.socket, protocol));
     this.ws.on('error', (err) => this.opts.logger.error({ err }, 'WebSocket server error'));
     this.wsHttp = server;
+    this.wsProtocol = protocol;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, this.opts.host, () => {
+      server.listen(listener.port, listener.host, () => {
         server.off('error', reject);
         server.on('error', (err) => this.opts.logger.error({ err }, 'WebSocket server error'));
         resolve();
@@ -354,20 +414,21 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     return conn;
   }
 
-  private adoptWs(socket: WebSocket, raw: net.Socket): void {
+  /** `stream`: the socket under the WebSocket (over WSS, the TLS socket). */
+  private adoptWs(socket: WebSocket, stream: net.Socket, protocol: 'ws' | 'wss'): void {
     // The upgrade cleared the socket's timeout: it has still to send its first SIP message.
-    raw.setTimeout(this.limits.firstMessageMs);
-    const port = raw.remotePort ?? 0;
+    stream.setTimeout(this.limits.firstMessageMs);
+    const port = stream.remotePort ?? 0;
     const conn = this.register({
-      protocol: 'ws',
-      address: normaliseAddress(raw.remoteAddress ?? ''),
+      protocol,
+      address: normaliseAddress(stream.remoteAddress ?? ''),
       port,
       established: false,
-      socket: raw,
+      socket: stream,
       send: (text) => socket.send(text),
       close: () => socket.terminate(),
     });
-    const source: Source = { protocol: 'ws', address: conn.address, port, connectionId: conn.id };
+    const source: Source = { protocol, address: conn.address, port, connectionId: conn.id };
     socket.on('message', (data, isBinary) => {
       const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
       if (text.trim() === '') return; // keep-alive

@@ -4,11 +4,8 @@
  * and a certificate that cannot be used stopping start-up with one clear
  * message.
  */
-import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProductParts } from '../../server/api/features.js';
@@ -20,6 +17,7 @@ import { freePort } from '../support/ports.js';
 import { idleProductParts } from '../support/product-parts.js';
 import { startProduct } from '../support/product.js';
 import { startRedis } from '../support/redis.js';
+import { selfSignedCertificate } from '../support/tls.js';
 import { tempDir } from '../support/tmp.js';
 
 const running: RunningApi[] = [];
@@ -108,22 +106,14 @@ describe('two instances on one Redis', () => {
 });
 
 describe('HTTPS', () => {
-  function selfSigned(): { cert: string; key: string } {
-    const dir = tempDir('tls-');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    return { cert, key };
-  }
-
   it('with a certificate and key the API speaks HTTPS and the session cookie is Secure', async () => {
-    const tls = selfSigned();
+    const { cert, key, ca } = selfSignedCertificate();
+    const tls = { cert, key };
     const config = await apiConfig({ tls, adminPassword: 'over-https-please' });
     running.push(await startApi({ config, parts, logger: createLogger('silent'), tls: readTlsFiles(tls) }));
     const answer = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
       const req = request({
-        host: '127.0.0.1', port: config.http.port, path: '/api/v1/login', method: 'POST', ca: readFileSync(tls.cert),
+        host: '127.0.0.1', port: config.http.port, path: '/api/v1/login', method: 'POST', ca,
         headers: { 'content-type': 'application/json' },
       }, (res) => {
         res.resume();
@@ -139,7 +129,7 @@ describe('HTTPS', () => {
   });
 
   it('a missing certificate or a key that is not one is refused with one line naming it', () => {
-    const tls = selfSigned();
+    const tls = selfSignedCertificate();
     expect(() => readTlsFiles({ cert: '/nonexistent/cert.pem', key: tls.key })).toThrow(
       'TLS_CERT (tls.cert) /nonexistent/cert.pem: cannot read the certificate: no such file');
     expect(() => readTlsFiles({ cert: tls.key, key: tls.cert })).toThrow(/^TLS_CERT .* and TLS_KEY .*: not a usable certificate and key/);

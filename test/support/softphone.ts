@@ -1,13 +1,14 @@
 /**
  * sip.js 0.21 in Node as a stand-in for the agents' WebRTC softphone: the
  * same SIP stack the browser runs, over a real WebSocket (RFC 7118,
- * subprotocol "sip") to the switch's wsPort.
+ * subprotocol "sip"; plain ws:// or secure wss://) to the switch's wsPort.
  *
  * Two things the browser has and Node 20 lacks are filled in here:
  *  - WebSocket: sip.js's Web transport does `new WebSocket(url, "sip")` on the
- *    global; we put the `ws` package's WebSocket there (only when the global is
- *    missing). ws negotiates the subprotocol like a browser does and fails the
- *    connection when the server does not accept "sip".
+ *    global; we put the `ws` package's WebSocket there, trusting the
+ *    certificates softphones were given (a test's self-signed one), as a
+ *    browser trusts its installed ones. ws negotiates the subprotocol like a
+ *    browser does and fails the connection when the server does not accept "sip".
  *  - WebRTC: sip.js's default SessionDescriptionHandler needs
  *    RTCPeerConnection. `plainRtpTestSdhFactory` is a TEST STAND-IN that
  *    offers/answers a plain RTP/AVP PCMU (+ telephone-event) SDP and sends no
@@ -26,10 +27,19 @@ import { freePort } from './ports.js';
 
 // ------------------------------------------------------------------ WebSocket
 
-/** Gives sip.js's Web transport a WebSocket in Node (idempotent; keeps a native one if present). */
+/** Certificates every softphone's wss:// connection trusts. */
+const trusted = new Set<string>();
+
+/** The ws package's WebSocket as sip.js makes one (url, protocols), trusting `trusted`. */
+class TrustingWebSocket extends NodeWebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, trusted.size > 0 ? { ca: [...trusted] } : {});
+  }
+}
+
+/** Gives sip.js's Web transport a WebSocket in Node (idempotent; also in place of a native one, which cannot be told what to trust). */
 export function installNodeWebSocket(): void {
-  const g = globalThis as { WebSocket?: unknown };
-  if (typeof g.WebSocket === 'undefined') g.WebSocket = NodeWebSocket;
+  (globalThis as { WebSocket?: unknown }).WebSocket = TrustingWebSocket;
 }
 
 // ------------------------------------------------------------------ timeouts
@@ -191,6 +201,8 @@ export interface SoftphoneOptions {
   password?: string;
   /** The switch's SIP-over-WebSocket port. */
   wsPort: number;
+  /** Connect with wss:// (default ws://), trusting this PEM certificate (a test's self-signed one). */
+  secure?: { ca: Buffer };
   /** Default 127.0.0.1. */
   host?: string;
   /** SIP domain of the AOR (and digest realm the switch uses). Default kustbanken.local. */
@@ -256,7 +268,9 @@ export async function stopAllSoftphones(timeoutMs = 5_000): Promise<void> {
 /** Start a sip.js user agent connected to the switch over WebSocket (not yet registered). */
 export async function startSoftphone(opts: SoftphoneOptions): Promise<Softphone> {
   installNodeWebSocket();
+  if (opts.secure) trusted.add(opts.secure.ca.toString());
   const host = opts.host ?? '127.0.0.1';
+  const server = `${opts.secure ? 'wss' : 'ws'}://${host}:${opts.wsPort}`;
   const domain = opts.domain ?? 'kustbanken.local';
   const password = opts.password ?? `demo-${opts.extension}`;
   const rtpPort = opts.rtpPort ?? (await freePort('udp'));
@@ -274,7 +288,7 @@ export async function startSoftphone(opts: SoftphoneOptions): Promise<Softphone>
     displayName: opts.displayName,
     authorizationUsername: opts.extension,
     authorizationPassword: password,
-    transportOptions: { server: `ws://${host}:${opts.wsPort}`, connectionTimeout: Math.ceil((opts.connectTimeoutMs ?? 5_000) / 1000) },
+    transportOptions: { server, connectionTimeout: Math.ceil((opts.connectTimeoutMs ?? 5_000) / 1000) },
     sessionDescriptionHandlerFactory: plainRtpTestSdhFactory({ rtpPort }),
     userAgentString: `sip.js-test-softphone/${opts.extension}`,
     logBuiltinEnabled: false,
@@ -310,7 +324,7 @@ export async function startSoftphone(opts: SoftphoneOptions): Promise<Softphone>
 
   const registerer = new Registerer(ua, { expires: opts.expires ?? 300 });
   const describe = (): string => [
-    `softphone ${opts.extension} (${aor}) via ws://${host}:${opts.wsPort}`,
+    `softphone ${opts.extension} (${aor}) via ${server}`,
     ...trace.map((e) => `--- ${e.direction} @${e.at}\n${e.text.trimEnd()}`),
     logs.length ? `--- sip.js log\n${logs.join('\n')}` : '',
   ].filter(Boolean).join('\n');
@@ -435,7 +449,7 @@ export async function startSoftphone(opts: SoftphoneOptions): Promise<Softphone>
   live.add(phone);
 
   try {
-    await withTimeout(ua.start(), (opts.connectTimeoutMs ?? 5_000) + 1_000, `WebSocket connection to ws://${host}:${opts.wsPort}`);
+    await withTimeout(ua.start(), (opts.connectTimeoutMs ?? 5_000) + 1_000, `WebSocket connection to ${server}`);
   } catch (err) {
     await phone.stop(2_000);
     throw new Error(`softphone ${opts.extension}: cannot connect: ${(err as Error).message}\n${describe()}`);

@@ -34,6 +34,8 @@ describe('the demo company in config/default.yaml', () => {
   it('loads and validates with the runtime contract defaults', () => {
     expect(config.company.name).toBe('Kustbanken');
     expect(config.sip).toMatchObject({ host: '0.0.0.0', port: 5060, wsPort: 8088, domain: 'kustbanken.local' });
+    // No plain SIP over WebSocket beyond loopback unless the operator says so.
+    expect(config.sip.allowPlainWebSocket).toBe(false);
     expect(config.http.port).toBe(8080);
     expect(config.rtp).toEqual({ portMin: 20000, portMax: 20999, timeoutSeconds: 60 });
     // Toll fraud: nothing but national numbers goes out through the trunk unless allowed.

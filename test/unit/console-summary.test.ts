@@ -27,9 +27,19 @@ describe('the start-up summary of the demo', () => {
   const text = summary();
 
   it('says where to register, with the SIP and WebSocket ports, and an account with its demo password', () => {
-    expect(text).toContain('192.0.2.20  port 5060 (UDP or TCP); softphones: ws://192.0.2.20:8088');
+    expect(text).toContain('192.0.2.20  port 5060 (UDP or TCP); softphones: ws://127.0.0.1:8088 (this machine only');
     expect(text).toContain('user 1001, password demo-1001');
     expect(text).toContain('1002 Erik Johansson');
+  });
+
+  it('softphones: wss:// with a certificate, plain ws:// on the address only when allowed beyond loopback', () => {
+    expect(summary({}, { TLS_CERT: '/etc/vaxel/cert.pem', TLS_KEY: '/etc/vaxel/key.pem' })).toContain('softphones: wss://192.0.2.20:8088\n');
+    const allowed = loadConfig({ env: {} });
+    allowed.sip.allowPlainWebSocket = true;
+    expect(summary({ config: allowed })).toContain('softphones: ws://192.0.2.20:8088\n');
+    const local = loadConfig({ env: {} });
+    local.sip.host = '127.0.0.1';
+    expect(summary({ config: local, address: '127.0.0.1' })).toContain('softphones: ws://127.0.0.1:8088\n');
   });
 
   it('lists each number with its service and where it leads', () => {
