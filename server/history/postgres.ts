@@ -80,6 +80,7 @@ export class PostgresHistory implements HistoryRepository {
   }
 
   async close(): Promise<void> {
+    if (this.pool.ended) return;
     await this.pool.end();
   }
 
