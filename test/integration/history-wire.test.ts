@@ -6,7 +6,8 @@
  * and, paused, lets the second hang up in line. Then the product as its own
  * process, killed with SIGKILL while a caller waits and started again on the
  * same data: every contact recorded before the kill is there once, as it
- * was, and the calls after the restart are recorded beside them.
+ * was, and the calls after the restart are recorded beside them. A
+ * database that cannot be reached stops start-up before anything listens.
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,9 +19,10 @@ import type { HistoryRepository } from '../../server/history/repository.js';
 import { SqliteHistory } from '../../server/history/sqlite.js';
 import { SQLITE_FILE } from '../../server/history/open.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
+import { freePort } from '../support/ports.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { startProduct, startProductProcess, testConfig, type RunningProduct } from '../support/product.js';
-import { assertSippOk, killAllSipp, startRegisteredSippPhone } from '../support/sipp.js';
+import { assertSippOk, killAllSipp, portInUse, startRegisteredSippPhone } from '../support/sipp.js';
 import { tempDir } from '../support/tmp.js';
 import type { Config } from '../../config/schema.js';
 
@@ -165,4 +167,17 @@ describe.each(backends)('contact records on $name', (backend) => {
       segments: [expect.objectContaining({ outcome: 'abandoned' })],
     });
   }, 120_000);
+});
+
+describe('contact records on a PostgreSQL that cannot be reached', () => {
+  it('stops start-up with one message, without the password, and nothing left listening', async () => {
+    const port = await freePort('tcp');
+    let config: Config | undefined;
+    const err = await startProduct({ tweak: (c) => { c.databaseUrl = `postgresql://vaxel:hemligt-lösen@127.0.0.1:${port}/vaxel`; config = c; } })
+      .then((p) => { product = p; return undefined; }, (e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`^history database postgresql://vaxel@127\\.0\\.0\\.1:${port}/vaxel cannot be reached: `));
+    expect((err as Error).message).not.toContain('hemligt');
+    expect(portInUse(config!.sip.port, 'udp')).toBe(false);
+    expect(portInUse(config!.http.port, 'tcp')).toBe(false);
+  }, 30_000);
 });
