@@ -3,9 +3,10 @@
  * (test/support/postgres.ts) and the benchmarks alike, from Debian's
  * postgresql package: a fresh cluster (initdb) in `dir`, one superuser
  * without a password (trust, on loopback only), no Unix socket, fsync off
- * (the data is thrown away afterwards), dying with the process that started
- * it. initdb and postgres refuse to run as root: as root, both run as the
- * unprivileged `postgres` user the package makes, and `dir` is handed to it.
+ * unless asked to be durable (the data is thrown away afterwards), dying
+ * with the process that started it. initdb and postgres refuse to run as
+ * root: as root, both run as the unprivileged `postgres` user the package
+ * makes, and `dir` is handed to it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -45,8 +46,13 @@ function unprivileged(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** Makes a cluster in `dir`/data (an empty `dir` this process made) and starts it on `port`; resolves once it takes connections. */
-export async function launchPostgres(port: number, dir: string, timeoutMs: number): Promise<PostgresProcess> {
+/**
+ * Makes a cluster in `dir`/data (an empty `dir` this process made) and
+ * starts it on `port`; resolves once it takes connections. `durable`: keep
+ * PostgreSQL's own settings (fsync, synchronous commit), for benchmarks
+ * whose figures must hold for a real server; by default they are off.
+ */
+export async function launchPostgres(port: number, dir: string, timeoutMs: number, opts: { durable?: boolean } = {}): Promise<PostgresProcess> {
   const bin = postgresBin();
   const user = unprivileged();
   if (user) chownSync(dir, user.uid, user.gid);
@@ -60,7 +66,7 @@ export async function launchPostgres(port: number, dir: string, timeoutMs: numbe
   const child = spawn(join(bin, 'postgres'), [
     '-D', data, '-p', String(port),
     '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-    '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off',
+    ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off']),
   ], { ...user, stdio: ['ignore', 'pipe', 'pipe'] });
   killAtExit(child);
   let out = '';
