@@ -96,6 +96,7 @@ function timed(repo: HistoryRepository, commits: number[], stored: { writes: num
     contactIds: (a, b) => repo.contactIds(a, b),
     agentIntervals: (a, b, c) => repo.agentIntervals(a, b, c),
     intervalCounts: (a, b, c) => repo.intervalCounts(a, b, c),
+    caseTypeHandling: (a, b) => repo.caseTypeHandling(a, b),
     close: () => repo.close(),
   };
 }

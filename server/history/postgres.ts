@@ -8,9 +8,9 @@
 import pg from 'pg';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationFailed, pendingMigrations, type Migration } from './migrations.js';
 import { HistoryStartError, type HistoryRepository } from './repository.js';
-import type { AgentInterval, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
-import { intervalCountsOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
-import { INTERVAL_COUNTS, numbered, statementsFor } from './sql.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
+import { caseTypeHandlingOf, intervalCountsOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
+import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, numbered, statementsFor } from './sql.js';
 
 const INT8_OID = 20;
 /** Any number: the lock key the migrating instance holds ("vaxel" in ASCII). */
@@ -77,6 +77,10 @@ export class PostgresHistory implements HistoryRepository {
 
   async intervalCounts(intervalMinutes: number, from: number, to: number): Promise<IntervalCounts[]> {
     return intervalCountsOf(await this.query(INTERVAL_COUNTS, [intervalMinutes * 60_000, from, to]));
+  }
+
+  async caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]> {
+    return caseTypeHandlingOf(await this.query(CASE_TYPE_HANDLING, [from, to]));
   }
 
   async close(): Promise<void> {

@@ -88,6 +88,17 @@ export interface AgentInterval {
   endedAt?: number;
 }
 
+/** One row of handling by case type and agent: answered calls and the time they took. */
+export interface CaseTypeHandling {
+  /** '' for calls without a case type. */
+  caseType: string;
+  agent: string;
+  answered: number;
+  talkMs: number;
+  holdMs: number;
+  wrapUpMs: number;
+}
+
 /** One row of the interval report: contacts that reached a queue, by the interval they were queued in. */
 export interface IntervalCounts {
   intervalStart: number;

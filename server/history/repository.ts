@@ -3,7 +3,7 @@
  * same on SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts); one contract
  * suite checks both.
  */
-import type { AgentInterval, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
 
 export interface HistoryRepository {
   /** 'sqlite' or 'postgresql', for the start-up log. */
@@ -18,6 +18,8 @@ export interface HistoryRepository {
   agentIntervals(agent: string, from: number, to: number): Promise<AgentInterval[]>;
   /** Offered, answered, abandoned calls per interval of `intervalMinutes` and service, queued in [from, to). */
   intervalCounts(intervalMinutes: number, from: number, to: number): Promise<IntervalCounts[]>;
+  /** Answered calls and their handling time per case type and agent, answered in [from, to). */
+  caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * unknown) turned into the records of ./records.ts, and the queries that
  * read them: one text for both, with `?` placeholders.
  */
-import type { AgentInterval, ContactFields, ContactRecord, IntervalCounts, SegmentFields } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, IntervalCounts, SegmentFields } from './records.js';
 
 type Row = Record<string, unknown>;
 
@@ -60,5 +60,13 @@ export function intervalCountsOf(rows: Row[]): IntervalCounts[] {
   return rows.map((r) => ({
     intervalStart: Number(r.interval_start), service: String(r.service),
     offered: Number(r.offered), answered: Number(r.answered), abandoned: Number(r.abandoned),
+  }));
+}
+
+/** Sums come back as text from PostgreSQL (numeric): numbers here. */
+export function caseTypeHandlingOf(rows: Row[]): CaseTypeHandling[] {
+  return rows.map((r) => ({
+    caseType: String(r.case_type), agent: String(r.agent), answered: Number(r.answered),
+    talkMs: Number(r.talk_ms), holdMs: Number(r.hold_ms), wrapUpMs: Number(r.wrap_up_ms),
   }));
 }

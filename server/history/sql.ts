@@ -62,6 +62,23 @@ export function numbered(text: string): string {
 }
 
 /**
+ * Answered calls and their handling time (talk, hold, wrap-up) per case
+ * type and agent, answered in [from, to): the comparison of case types
+ * and people.
+ */
+export const CASE_TYPE_HANDLING = `
+  SELECT COALESCE(c.case_type, '') AS case_type,
+         s.agent AS agent,
+         COUNT(*) AS answered,
+         SUM(COALESCE(s.talk_ms, 0)) AS talk_ms,
+         SUM(COALESCE(s.hold_ms, 0)) AS hold_ms,
+         SUM(COALESCE(s.wrap_up_ms, 0)) AS wrap_up_ms
+    FROM segments s JOIN contacts c ON c.id = s.contact_id
+   WHERE s.outcome = 'answered' AND s.answered_at >= ? AND s.answered_at < ?
+   GROUP BY 1, 2
+   ORDER BY 1, 2`;
+
+/**
  * Offered, answered and abandoned per interval and service: calls that
  * reached a queue, counted in the interval they were queued in. The proof
  * that the reports are plain SQL over these tables.

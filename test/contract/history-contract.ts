@@ -4,7 +4,8 @@
  * applied once and recorded, a failing migration stopping start-up with
  * nothing of it applied, writes read back, partial writes keeping what is
  * stored, the same batch written twice doubling nothing, a batch all or
- * nothing, agent intervals, and the per-interval counts as plain SQL.
+ * nothing, agent intervals, and the reports as plain SQL (per interval and
+ * service; handling per case type and agent).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, type Migration } from '../../server/history/migrations.js';
@@ -137,6 +138,28 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         { intervalStart: T0, service: 'Kort', offered: 2, answered: 0, abandoned: 0 },
         { intervalStart: T0, service: 'Kundtjänst', offered: 3, answered: 2, abandoned: 1 },
       ]);
+    });
+
+    it('sums answered calls and their handling time per case type and agent', async () => {
+      const repo = await open(await backend.place());
+      const answered = (id: string, caseType: string | undefined, agent: string, talkMs: number, wrapUpMs: number): HistoryWrite[] => [
+        { kind: 'contact', id, fields: { startedAt: T0, ...(caseType ? { caseType, caseTypeBy: 'flow' } : {}) } },
+        { kind: 'segment', id: `e-${id}`, fields: { contactId: id, kind: 'call', enqueuedAt: T0, outcome: 'answered', answeredAt: T0 + MIN, agent, talkMs, wrapUpMs } },
+      ];
+      await repo.write([
+        ...answered('a', 'faktura', 'erik', 120_000, 30_000),
+        ...answered('b', 'faktura', 'erik', 180_000, 20_000),
+        ...answered('c', 'faktura', 'anna', 60_000, 10_000),
+        ...answered('d', undefined, 'anna', 90_000, 0),
+        { kind: 'contact', id: 'e', fields: { startedAt: T0, caseType: 'faktura' } },
+        { kind: 'segment', id: 'e-e', fields: { contactId: 'e', kind: 'call', enqueuedAt: T0, outcome: 'abandoned' } },
+      ]);
+      expect(await repo.caseTypeHandling(T0, T0 + 60 * MIN)).toEqual([
+        { caseType: '', agent: 'anna', answered: 1, talkMs: 90_000, holdMs: 0, wrapUpMs: 0 },
+        { caseType: 'faktura', agent: 'anna', answered: 1, talkMs: 60_000, holdMs: 0, wrapUpMs: 10_000 },
+        { caseType: 'faktura', agent: 'erik', answered: 2, talkMs: 300_000, holdMs: 0, wrapUpMs: 50_000 },
+      ]);
+      expect(await repo.caseTypeHandling(T0 + 2 * MIN, T0 + 60 * MIN)).toEqual([]);
     });
 
     it('applies its migrations once, and a failing one stops the start with nothing of it applied', async () => {
