@@ -25,7 +25,7 @@ export interface ContactFields {
   avalancheAt?: number;
   /** 1: the caller hung up during or right after an avalanche message. */
   deflected?: number;
-  /** Who hung up: caller, agent, system (call-ended's `by`). */
+  /** Who hung up: caller, agent, or local (the product ended it): call-ended's `by`. */
   endedBy?: string;
   caseType?: string;
   /** Who set the case type: 'flow' or 'agent'. */

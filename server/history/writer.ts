@@ -45,7 +45,8 @@ export class HistoryWriter {
       return;
     }
     this.queue.push(write);
-    this.schedule(this.queue.length >= this.batchSize ? 0 : this.delayMs);
+    // While the database refuses, a full batch waits for the next try like the rest.
+    this.schedule(this.failedLast ? this.retryMs : this.queue.length >= this.batchSize ? 0 : this.delayMs);
   }
 
   /** Writes not yet acknowledged. */

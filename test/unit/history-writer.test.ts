@@ -63,6 +63,21 @@ describe('history writer', () => {
     await writer.stop();
   });
 
+  it('tries a refused batch again after retryMs, however many writes arrive meanwhile', async () => {
+    const { repo, batches } = repository(1);
+    const writer = new HistoryWriter(repo, { logger: pino({ level: 'silent' }), batchSize: 10, delayMs: 1, retryMs: 60_000 });
+    writer.add(contact(0));
+    await writer.flush();
+    expect(writer.backlog()).toBe(1);
+    // Refused once: now 100 writes, ten full batches, arrive; none is tried before the retry is due.
+    for (let n = 1; n <= 100; n++) writer.add(contact(n));
+    // Nothing is awaited here but the absence of a write: a few timer turns in which one would have happened.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([]);
+    await writer.stop();
+    expect(await repo.contactIds(T0, T0 + 1_000)).toHaveLength(101);
+  });
+
   it('writes everything queued when stopped, and records nothing after', async () => {
     const { repo } = repository();
     const writer = new HistoryWriter(repo, { logger: pino({ level: 'silent' }), delayMs: 60_000 });
