@@ -4,8 +4,10 @@
  * config/; the switch (server/sip) imports nothing from the calls layer or
  * the ACD, which call down into it through the interfaces it owns
  * (server/sip/ports.ts); the ACD owns its store port and imports no store;
- * media/ is a leaf library; nothing below the API (server/api) imports it. A type-only import counts like any other: it
- * ties the modules together just the same.
+ * media/ is a leaf library; the history (server/history) is fed from the
+ * calls layer and imports none of it; nothing below the API (server/api)
+ * imports it. A type-only import counts like any other: it ties the modules
+ * together just the same.
  */
 module.exports = {
   forbidden: [
@@ -29,6 +31,13 @@ module.exports = {
       comment: 'The ACD defines the store it needs; store implementations depend on the ACD, not the other way round.',
       from: { path: '^server/acd/' },
       to: { path: '^server/store/' },
+    },
+    {
+      name: 'history-is-fed-from-above',
+      comment: 'The contact records sit beside the IVR and the ACD: the calls layer feeds them writes; they know nothing of calls, SIP, the ACD or HTTP.',
+      severity: 'error',
+      from: { path: '^server/history/' },
+      to: { path: '^server/(calls|api|sip|sipd|acd|ivr)/' },
     },
     {
       name: 'media-is-a-leaf',

@@ -190,6 +190,12 @@ export const configSchema = {
       default: null,
       errorHint: 'must be a redis:// or rediss:// URL, or null for the in-process store',
     },
+    databaseUrl: {
+      type: ['string', 'null'],
+      pattern: '^postgres(ql)?://[^\\s]+$',
+      default: null,
+      errorHint: 'must be a postgres:// or postgresql:// URL, or null for SQLite in dataDir',
+    },
     adminPassword: {
       type: ['string', 'null'],
       minLength: 8,

@@ -405,6 +405,8 @@ export interface Config {
   freeswitch: EngineConfig;
   /** null: in-process store. */
   redisUrl: string | null;
+  /** DATABASE_URL: PostgreSQL for the contact records; null: SQLite in dataDir. May hold a password: never echoed. */
+  databaseUrl: string | null;
   /** ADMIN_PASSWORD: the first admin's password; null: a random one printed once when no user exists. A secret. */
   adminPassword: string | null;
   /** TLS_CERT / TLS_KEY (PEM files): both set, the API serves HTTPS; null: HTTP. */

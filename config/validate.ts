@@ -13,8 +13,8 @@ import { compileSchema, issueFromAjv, type Issue } from './validation-kit.js';
 const validateShape = compileSchema<Config>(configSchema);
 
 /**
- * Checks a value against the schema (filling defaults in place: engine hosts
- * and redisUrl become null when absent), then the cross-field rules.
+ * Checks a value against the schema (filling defaults in place: engine hosts,
+ * redisUrl and databaseUrl become null when absent), then the cross-field rules.
  * Returns the first problem, or null when the value is a valid `Config`.
  */
 export function validateConfig(value: unknown): Issue | null {

@@ -112,7 +112,8 @@ export function didYouMean(word: string, known: Iterable<string>): string {
   return k !== undefined ? ` (did you mean "${k}"?)` : '';
 }
 
-const SECRET_KEY = /password|secret|^pins?$/i;
+/** databaseUrl: a connection URL carries its password. */
+const SECRET_KEY = /password|secret|^pins?$|^databaseUrl$/i;
 
 /** A value as it should appear in a message; the values of secret keys are never echoed. */
 export function describeValue(path: ReadonlyArray<string | number>, value: unknown): string {

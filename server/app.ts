@@ -8,7 +8,9 @@
  * overload protection: server/sip/switch.ts),
  * the media engine, the ACD (on an in-process store persisted under
  * DATA_DIR, or on Redis when REDIS_URL is set), the contact center that
- * joins them (server/calls/center.ts), the CRM webhooks that tell of its
+ * joins them (server/calls/center.ts), its contact records (server/history:
+ * SQLite in DATA_DIR, or PostgreSQL when DATABASE_URL is set; opened and
+ * migrated before anything listens), the CRM webhooks that tell of its
  * calls (server/api/webhooks/), the live state, its event feed and the
  * metrics that watch it all (server/stats/), the feature codes and the greeting
  * number, and last the switch's router, given what it calls up through
@@ -59,6 +61,8 @@ import { FeatureCodes } from './calls/feature-codes.js';
 import { GreetThenConnect } from './calls/greeting.js';
 import { agentsOnCall } from './calls/other-calls.js';
 import { Webhooks } from './api/webhooks/index.js';
+import { openHistory } from './history/open.js';
+import { ContactRecords } from './calls/contact-records.js';
 import { LiveFeed } from './stats/live-feed.js';
 import { LiveState } from './stats/live-state.js';
 import { ProductMetrics } from './stats/metrics.js';
@@ -89,6 +93,8 @@ export interface App {
   api: Api;
   /** CRM webhooks; `backlog()` counts the events not yet delivered. */
   webhooks: Webhooks;
+  /** The contact records of the calls (server/history). */
+  contactRecords: ContactRecords;
   stop(): Promise<void>;
 }
 
@@ -140,6 +146,9 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const changeAvalanche: ChangeAvalanche = async (actor, summary, mutate) => {
       await running.change(actor, summary, (draft) => mutate(draft.avalanche));
     };
+    // A database that cannot be reached or migrated stops start-up before anything listens.
+    const history = await openHistory({ dataDir: base.dataDir, databaseUrl: base.databaseUrl, logger: logger.child({ component: 'history' }) });
+    stops.push(() => history.close());
     await adoptAvalancheFile(join(resolve(base.dataDir), 'avalanche.json'), changeAvalanche, logger.child({ component: 'avalanche' }));
     // The parts start with the version current now, and take every later one (below).
     const { config } = running.current;
@@ -211,6 +220,9 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       logger: logger.child({ component: 'calls' }),
       ...(store instanceof MemoryStore ? { persistNow: () => store.flushSync() } : {}),
     });
+    // Following the ACD before it starts, as the webhooks do; stopped after the center: the ends of the calls its stop cuts are recorded.
+    const contactRecords = new ContactRecords({ repository: history, center, acd, logger: logger.child({ component: 'history' }) });
+    stops.push(() => contactRecords.stop());
     await acd.start();
     stops.push(() => acd.stop());
     // Listening before the center takes calls and stopped after it: the ends of the calls its stop cuts are sent too.
@@ -258,7 +270,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
     }, 'switch ready');
 
-    return { srf, sipd, media, switch: sw, router, acd, flows, running, center, avalanche, webhooks, api, stop: stopAll };
+    return { srf, sipd, media, switch: sw, router, acd, flows, running, center, avalanche, webhooks, contactRecords, api, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

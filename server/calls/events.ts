@@ -32,3 +32,9 @@ export type CallEvent =
 
 /** Where the parts of a call report what happened. */
 export type CallEventSink = (event: CallEvent) => void;
+
+/** Who follows the calls listens here: the contact center (./center.ts), or anything else telling call events. */
+export interface CallEventSource {
+  on(type: 'event', listener: (e: CallEvent) => void): unknown;
+  off(type: 'event', listener: (e: CallEvent) => void): unknown;
+}

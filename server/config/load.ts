@@ -56,6 +56,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[
   { name: 'FREESWITCH_PORT', path: ['freeswitch', 'port'], kind: 'port' },
   { name: 'FREESWITCH_SECRET', path: ['freeswitch', 'secret'], kind: 'string' },
   { name: 'REDIS_URL', path: ['redisUrl'], kind: 'string' },
+  { name: 'DATABASE_URL', path: ['databaseUrl'], kind: 'string' },
   { name: 'ADMIN_PASSWORD', path: ['adminPassword'], kind: 'string' },
   { name: 'TLS_CERT', path: ['tls', 'cert'], kind: 'string' },
   { name: 'TLS_KEY', path: ['tls', 'key'], kind: 'string' },

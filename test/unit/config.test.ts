@@ -113,6 +113,7 @@ describe('environment variables override the files', () => {
     ['FREESWITCH_PORT', '8022', (c) => c.freeswitch.port, 8022],
     ['FREESWITCH_SECRET', 'not-cluecon', (c) => c.freeswitch.secret, 'not-cluecon'],
     ['REDIS_URL', 'redis://localhost:6379/0', (c) => c.redisUrl, 'redis://localhost:6379/0'],
+    ['DATABASE_URL', 'postgresql://vaxel@db.example:5432/vaxel', (c) => c.databaseUrl, 'postgresql://vaxel@db.example:5432/vaxel'],
     ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
     ['ALWAYS_OPEN', '1', (c) => c.ivr.alwaysOpen, true],
     ['ADMIN_PASSWORD', 'a-long-admin-password', (c) => c.adminPassword, 'a-long-admin-password'],
@@ -330,6 +331,12 @@ describe('bad configuration stops start-up with one line naming file, path and p
     const message = errorFor({ CONFIG: file });
     expect(message).toBe(`${file}: drachtio.secret: must be a non-empty string, got a value that is not accepted (put it in quotes in YAML)`);
     expect(message).not.toContain('12345');
+  });
+
+  it('a DATABASE_URL that is not a PostgreSQL URL is refused without echoing it (it may hold the password)', () => {
+    const message = errorFor({ DATABASE_URL: 'mysql://vaxel:hemligt@db.example/vaxel' });
+    expect(message).toBe('environment variable DATABASE_URL: databaseUrl: must be a postgres:// or postgresql:// URL, or null for SQLite in dataDir, got a value that is not accepted');
+    expect(message).not.toContain('hemligt');
   });
 
   it.each([

@@ -21,18 +21,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/schema.js';
 import type { Acd, Clock } from '../../acd/index.js';
-import type { CallEvent } from '../../calls/center.js';
+import type { CallEvent, CallEventSource } from '../../calls/events.js';
 import { DataDirLock } from '../../data-lock.js';
 import { WebhookDelivery } from './delivery.js';
 import type { WebhookEvent } from './events.js';
 import { DeliveryJournal } from './journal.js';
 import { WebhookEventMapper } from './mapper.js';
 import { journalDir, webhookTargets } from './targets.js';
-
-export interface CallEventSource {
-  on(type: 'event', listener: (e: CallEvent) => void): unknown;
-  off(type: 'event', listener: (e: CallEvent) => void): unknown;
-}
 
 export interface WebhooksOptions {
   config: Pick<Config, 'webhooks' | 'dataDir'>;

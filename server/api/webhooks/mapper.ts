@@ -3,9 +3,8 @@
  * webhook events (./events.ts), each with the call's facts filled in: the
  * caller, the number dialled, its service, the queue and the agent.
  *
- * The ACD speaks of queue entries, not calls: an entry's data carries its
- * call's id and facts (server/ivr/nodes/queue.ts), kept here from `queued`
- * until the entry is gone. A callback is requested either by a caller
+ * The entries' facts are kept from `queued` until the entry is gone
+ * (server/calls/queue-entries.ts). A callback is requested either by a caller
  * waiting in line (`callback-requested`: the entry turns into a callback) or
  * by the flow (`queued` as a callback). A callback outlives the call and the process: the
  * entries still in line at start-up are remembered with `remember`.
@@ -16,6 +15,7 @@
 import type { AcdEvent, QueueEntry } from '../../acd/index.js';
 import type { CallEvent } from '../../calls/events.js';
 import { CALLBACK_NUMBER_KEY } from '../../calls/callbacks/dialogue.js';
+import { QueueEntries } from '../../calls/queue-entries.js';
 import { CALLBACK_OUTCOMES, ENDED_BY, WEBHOOK_SCHEMA_VERSION, type WebhookEvent, type WebhookEventType } from './events.js';
 
 interface CallFacts {
@@ -43,19 +43,15 @@ export interface MapperOptions {
 
 export class WebhookEventMapper {
   private readonly calls = new Map<string, CallFacts>();
-  private readonly entries = new Map<string, EntryFacts>();
+  private readonly entries: QueueEntries<EntryFacts>;
 
-  constructor(private readonly opts: MapperOptions) {}
+  constructor(private readonly opts: MapperOptions) {
+    this.entries = new QueueEntries(entryFacts, opts.entry);
+  }
 
   /** An entry in line before this mapper listened (a callback kept across a restart). */
   remember(entry: QueueEntry): void {
-    const { data } = entry;
-    const callId = data.callId;
-    if (callId === undefined) return;
-    this.entries.set(entry.id, {
-      callId, queue: entry.queueId, kind: entry.kind,
-      caller: data.caller, dialled: data.dialled, service: data.service, callbackNumber: data[CALLBACK_NUMBER_KEY],
-    });
+    this.entries.remember(entry);
   }
 
   fromCall(e: CallEvent): WebhookEvent | undefined {
@@ -92,28 +88,28 @@ export class WebhookEventMapper {
       }
       case 'offered-to-agent': {
         if (e.remote) return undefined;
-        const entry = this.known(e.entryId);
+        const entry = this.entries.known(e.entryId);
         return entry?.kind === 'call' ? this.entryEvent('call.offered', e.at, entry, { agent: e.agentId }) : undefined;
       }
       case 'answered': {
-        const entry = this.known(e.entryId);
+        const entry = this.entries.known(e.entryId);
         if (entry?.kind !== 'call') return undefined;
         const call = this.calls.get(entry.callId);
         if (call) call.agent = e.agentId;
         return this.entryEvent('call.answered', e.at, entry, { agent: e.agentId, waitSeconds: seconds(e.waitMs) });
       }
       case 'abandoned': {
-        const entry = this.forget(e.entryId);
+        const entry = this.entries.forget(e.entryId);
         return entry ? this.entryEvent('call.abandoned', e.at, entry, { waitSeconds: seconds(e.waitMs) }) : undefined;
       }
       case 'overflowed':
-        this.forget(e.entryId);
+        this.entries.forget(e.entryId);
         return undefined;
       case 'ended': {
         // A callback's entry stays for its callback.done, which follows; with the agent who made it.
         const entry = this.entries.get(e.entryId);
         if (entry?.kind === 'callback') entry.agent = e.agentId;
-        else this.forget(e.entryId);
+        else this.entries.forget(e.entryId);
         return undefined;
       }
       case 'callback-requested': {
@@ -126,28 +122,13 @@ export class WebhookEventMapper {
         return this.entryEvent('callback.requested', e.at, entry, { callbackNumber: entry.callbackNumber });
       }
       case 'callback-done': {
-        const entry = this.forget(e.entryId);
+        const entry = this.entries.forget(e.entryId);
         const outcome = CALLBACK_OUTCOMES.find((o) => o === e.outcome);
         return entry ? this.entryEvent('callback.done', e.at, entry, { callbackNumber: entry.callbackNumber, outcome }) : undefined;
       }
       default:
         return undefined;
     }
-  }
-
-  /** The entry's facts, looked up in the ACD if this mapper has not seen it queued. */
-  private known(entryId: string): EntryFacts | undefined {
-    if (!this.entries.has(entryId)) {
-      const entry = this.opts.entry(entryId);
-      if (entry) this.remember(entry);
-    }
-    return this.entries.get(entryId);
-  }
-
-  private forget(entryId: string): EntryFacts | undefined {
-    const entry = this.known(entryId);
-    this.entries.delete(entryId);
-    return entry;
   }
 
   private entryEvent(type: WebhookEventType, at: number, entry: EntryFacts, extra: Partial<WebhookEvent> = {}): WebhookEvent {
@@ -157,6 +138,16 @@ export class WebhookEventMapper {
   private event(type: WebhookEventType, at: number, callId: string, fields: Partial<WebhookEvent>): WebhookEvent {
     return { version: WEBHOOK_SCHEMA_VERSION, id: this.opts.newId(), type, time: new Date(at).toISOString(), callId, ...present(fields) };
   }
+}
+
+function entryFacts(entry: QueueEntry): EntryFacts | undefined {
+  const { data } = entry;
+  const callId = data.callId;
+  if (callId === undefined) return undefined;
+  return {
+    callId, queue: entry.queueId, kind: entry.kind,
+    caller: data.caller, dialled: data.dialled, service: data.service, callbackNumber: data[CALLBACK_NUMBER_KEY],
+  };
 }
 
 /** The call's own facts, without an entry's (queue, kind, callback number). */

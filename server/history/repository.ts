@@ -1,0 +1,32 @@
+/**
+ * The history's repository port: what the product writes and reads, the
+ * same on SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts); one contract
+ * suite checks both.
+ */
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
+
+export interface HistoryRepository {
+  /** 'sqlite' or 'postgresql', for the start-up log. */
+  readonly kind: string;
+  /** Writes the batch in one transaction: all of it, or nothing (then it throws). Idempotent. */
+  write(batch: readonly HistoryWrite[]): Promise<void>;
+  /** Everything recorded about one contact; undefined when none is. */
+  contact(id: string): Promise<ContactRecord | undefined>;
+  /** The ids of the contacts started in [from, to), oldest first. */
+  contactIds(from: number, to: number): Promise<string[]>;
+  /** One agent's state intervals that started in [from, to), oldest first. */
+  agentIntervals(agent: string, from: number, to: number): Promise<AgentInterval[]>;
+  /** Offered, answered, abandoned calls per interval of `intervalMinutes` and service, queued in [from, to). */
+  intervalCounts(intervalMinutes: number, from: number, to: number): Promise<IntervalCounts[]>;
+  /** Answered calls and their handling time per case type and agent, answered in [from, to). */
+  caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]>;
+  close(): Promise<void>;
+}
+
+/** A database that cannot be opened or migrated: start-up stops with this one message. */
+export class HistoryStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HistoryStartError';
+  }
+}
