@@ -19,7 +19,7 @@ const ADMIN: readonly Role[] = ['admin'];
 
 export const PAGES: readonly PageEntry[] = [
   { id: 'monitor', roles: SUPERVISION, tag: 'vx-queue-monitor' },
-  { id: 'agents', roles: SUPERVISION },
+  { id: 'agents', roles: SUPERVISION, tag: 'vx-agents-page' },
   { id: 'services', roles: OPERATIONS },
   { id: 'queues', roles: ADMIN },
   { id: 'avalanche', roles: OPERATIONS },
