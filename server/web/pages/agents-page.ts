@@ -27,6 +27,14 @@ export class AgentsPage extends LitElement {
     .state-ready { color: var(--ok); font-weight: 600; }
     .state-paused, .state-logged-out { color: var(--muted); }
     .empty, .status { color: var(--muted); }
+    /* A narrow screen shows each agent as a card of labelled lines instead of a wide row. */
+    @media (max-width: 700px) {
+      thead { display: none; }
+      table, tbody, tr, td { display: block; }
+      tr { border-bottom: 2px solid var(--line); padding: 0.4rem 0; }
+      td { border: 0; padding: 0.15em 0; }
+      td[data-label]::before { content: attr(data-label) ': '; color: var(--muted); }
+    }
   `];
 
   private readonly language = new LanguageController(this);
@@ -69,11 +77,11 @@ export class AgentsPage extends LitElement {
           </tr></thead>
           <tbody>${agents.map(({ agent, secondsInState }) => html`
             <tr data-agent=${agent.id}>
-              <td>${agent.name}</td>
-              <td>${agent.id}</td>
-              <td class="state-${agent.state}">${agent.state === 'paused' && agent.pauseReason ? t.pausedBecause(agent.pauseReason) : t[`state_${agent.state}`]}</td>
-              <td>${duration(secondsInState)}</td>
-              <td>${this.staffedFor(agent.id)}</td>
+              <td><b>${agent.name}</b></td>
+              <td data-label=${t.extensionNumber}>${agent.id}</td>
+              <td data-label=${t.state} class="state-${agent.state}">${agent.state === 'paused' && agent.pauseReason ? t.pausedBecause(agent.pauseReason) : t[`state_${agent.state}`]}</td>
+              <td data-label=${t.timeInState}>${duration(secondsInState)}</td>
+              <td data-label=${t.staffedFor}>${this.staffedFor(agent.id)}</td>
               <td><vx-agent-actions .agent=${agent}></vx-agent-actions></td>
               <td><button type="button" aria-label=${t.actionFor(t.change, agent.name)} aria-expanded=${String(this.editing === agent.id)}
                 @click=${(e: Event) => this.edit(agent.id, e.currentTarget as HTMLElement)}>${t.change}</button></td>
