@@ -17,6 +17,7 @@ import { shared } from './styles.js';
 import './pages/login-page.js';
 import './pages/queue-monitor.js';
 import './pages/agents-page.js';
+import './pages/queues-page.js';
 
 const SIGNED_IN_HINT = 'vaxel.signedIn';
 
