@@ -3,7 +3,8 @@
  * a supervisor moves the card skill from Erik to Anna in the page, by
  * keyboard alone, and the next SIPp caller to the card number reaches
  * Anna's phone instead of Erik's; a bad value gets the product's message
- * beside its field and changes nothing; an admin edits the name, where the
+ * beside its field and changes nothing; a save made after someone else's
+ * change is refused and offers to load it again; an admin edits the name, where the
  * agent answers and the mobile, in English.
  */
 import type { Locator, Page } from 'playwright-core';
@@ -146,6 +147,32 @@ describe('the agents page', () => {
     expect(product.app.running.current.version).toBe(version);
     expect(agentOf(ANNA)).toEqual(before);
     await browser.screenshots('agents-refused');
+  });
+
+  it('a save after someone else changed the configuration is refused and offers to load it again', async () => {
+    const { page } = browser;
+    browser.allow(409, `/api/v1/extensions/${ERIK}/agent`);
+    await openAgents(page, TEST_USERS.supervisor.name, TEST_USERS.supervisor.password);
+    await page.getByRole('button', { name: 'Ändra: Erik Johansson' }).click();
+    const editor = page.locator('vx-agent-editor');
+    await editor.getByLabel('Grupper').waitFor();
+
+    // Meanwhile, someone else puts Erik in the evening group.
+    await product.app.running.change('admin', 'Erik works evenings', (d) => {
+      d.extensions.find((e) => e.extension === ERIK)!.agent!.groups.push('kvall');
+    });
+    const theirs = structuredClone(agentOf(ERIK));
+    await editor.getByLabel('Grupper').fill('frontoffice, helg');
+    await editor.getByRole('button', { name: 'Spara' }).click();
+    await editor.getByText('Någon annan har ändrat inställningarna sedan du öppnade dem.', { exact: false }).waitFor();
+    expect(agentOf(ERIK)).toEqual(theirs);
+
+    await editor.getByRole('button', { name: 'Hämta igen' }).click();
+    await expect.poll(() => editor.getByLabel('Grupper').inputValue()).toBe('frontoffice, kvall');
+    await editor.getByLabel('Grupper').fill('frontoffice, kvall, helg');
+    await editor.getByRole('button', { name: 'Spara' }).click();
+    await editor.getByText('Sparat.').waitFor();
+    expect(agentOf(ERIK).agent!.groups).toEqual(['frontoffice', 'kvall', 'helg']);
   });
 
   it("an admin changes an agent's name and mobile, in English; a bad mobile number is refused beside its field", async () => {

@@ -10,6 +10,7 @@
  * the field it names (./form-problem.ts).
  */
 import { css, html, LitElement } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import {
   changeStaffing, extension as readExtension, queues as readQueues, replaceExtension,
   type Extension, type Queue, type Staffing,
@@ -52,6 +53,8 @@ export class AgentEditor extends LitElement {
   private etag = '';
   private queueList: Queue[] = [];
   private skills: SkillRow[] = [];
+  /** Counts the reads: a new read draws the form afresh, dropping what was typed into the old one. */
+  private reads = 0;
   private problem: FormProblem | undefined;
   private saving = false;
   private saved = false;
@@ -76,6 +79,7 @@ export class AgentEditor extends LitElement {
     try {
       const [ext, qs] = await Promise.all([readExtension(this.extensionId), readQueues()]);
       this.read = ext.value;
+      this.reads++;
       this.etag = ext.etag;
       this.queueList = qs.value;
       this.skills = Object.entries(ext.value.agent?.skills ?? {}).map(([name, level]) => ({ name, level }));
@@ -94,7 +98,7 @@ export class AgentEditor extends LitElement {
     const agent = ext.agent;
     return html`
       <h2 tabindex="-1">${t.editAgent(ext.name, ext.extension)}</h2>
-      <form @submit=${this.save} novalidate>
+      ${keyed(this.reads, html`<form @submit=${this.save} novalidate>
         ${this.admin ? html`
           <div>
             <label for="name">${t.agentName}</label>
@@ -151,7 +155,7 @@ export class AgentEditor extends LitElement {
           <button type="button" @click=${this.close}>${t.close}</button>
           ${this.saved ? html`<span class="saved" role="status">${t.saved}</span>` : ''}
         </div>
-      </form>`;
+      </form>`)}`;
   }
 
   private errorFor(field: (typeof FIELDS)[number]): unknown {

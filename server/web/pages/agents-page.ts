@@ -5,7 +5,7 @@
  * "Change" opens their profile as a form (./agent-editor.ts).
  */
 import { css, html, LitElement } from 'lit';
-import { extensions, type Extension, type Role } from '../api.js';
+import { ApiError, extensions, type Extension, type Role } from '../api.js';
 import { duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { LiveConnection } from '../live/connection.js';
@@ -27,6 +27,7 @@ export class AgentsPage extends LitElement {
     .state-ready { color: var(--ok); font-weight: 600; }
     .state-paused, .state-logged-out { color: var(--muted); }
     .empty, .status { color: var(--muted); }
+    .error { color: var(--alarm); font-weight: 600; }
     /* A narrow screen shows each agent as a card of labelled lines instead of a wide row. */
     @media (max-width: 700px) {
       thead { display: none; }
@@ -41,6 +42,8 @@ export class AgentsPage extends LitElement {
   private connection: LiveConnection | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
   private profiles = new Map<string, Extension>();
+  /** Why the profiles could not be read, if they could not. */
+  private profilesProblem: string | undefined;
   private editing: string | undefined;
   private editButton: HTMLElement | undefined;
 
@@ -59,8 +62,13 @@ export class AgentsPage extends LitElement {
   }
 
   private async loadProfiles(): Promise<void> {
-    const { value } = await extensions();
-    this.profiles = new Map(value.map((e) => [e.extension, e]));
+    try {
+      const { value } = await extensions();
+      this.profiles = new Map(value.map((e) => [e.extension, e]));
+      this.profilesProblem = undefined;
+    } catch (err) {
+      this.profilesProblem = err instanceof ApiError ? err.detail : texts().serverUnreachable;
+    }
     this.requestUpdate();
   }
 
@@ -69,6 +77,7 @@ export class AgentsPage extends LitElement {
     const agents = this.connection!.board.agentList(Date.now());
     return html`
       <h1>${t.agentsTitle}</h1>
+      ${this.profilesProblem === undefined ? '' : html`<p class="error" role="alert">${this.profilesProblem}</p>`}
       ${agents.length === 0 ? html`<p class="empty">${this.connection!.status === 'live' ? t.noAgents : t.loading}</p>` : html`
         <div class="table-wrap"><table data-table="agents" aria-label=${t.agentsTitle}>
           <thead><tr>

@@ -6,6 +6,7 @@
  * offer to read it again (./form-problem.ts).
  */
 import { css, html, LitElement } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import type { QueueStepConfig } from '../../../config/schema.js';
 import { queue as readQueue, queues as readQueues, replaceQueue, type Queue, type QueueSettings, type Role } from '../api.js';
 import { LanguageController, texts } from '../i18n/index.js';
@@ -62,6 +63,8 @@ export class QueuesPage extends LitElement {
   private selected: Queue | undefined;
   private etag = '';
   private steps: QueueStepConfig[] = [];
+  /** Counts the reads: a new read draws the form afresh, dropping what was typed into the old one. */
+  private reads = 0;
   private problem: FormProblem | undefined;
   private saving = false;
   private saved = false;
@@ -76,7 +79,11 @@ export class QueuesPage extends LitElement {
   }
 
   private async loadList(): Promise<void> {
-    this.list = (await readQueues()).value;
+    try {
+      this.list = (await readQueues()).value;
+    } catch (err) {
+      this.problem = formProblem(err, FIELDS);
+    }
     const first = this.list[0];
     if (first) await this.select(first.id);
     this.requestUpdate();
@@ -88,6 +95,7 @@ export class QueuesPage extends LitElement {
     try {
       const { value, etag } = await readQueue(id);
       this.selected = value;
+      this.reads++;
       this.etag = etag;
       this.steps = value.steps.map((s) => ({ ...s }));
     } catch (err) {
@@ -117,7 +125,7 @@ export class QueuesPage extends LitElement {
   }
 
   private form(t: Texts, q: Queue): unknown {
-    return html`
+    return keyed(this.reads, html`
       <form @submit=${this.save} novalidate>
         <fieldset class="whole" ?disabled=${!this.admin}>
           <div>
@@ -158,7 +166,7 @@ export class QueuesPage extends LitElement {
               : html`<button type="submit" class="primary" ?disabled=${this.saving}>${t.save}</button>`}
             ${this.saved ? html`<span class="saved" role="status">${t.saved}</span>` : ''}
           </div>` : ''}
-      </form>`;
+      </form>`);
   }
 
   private stepRow(t: Texts, step: QueueStepConfig, i: number): unknown {
@@ -188,7 +196,7 @@ export class QueuesPage extends LitElement {
         ${kind === 'skill' ? html`
           <div>
             <label for="min-${i}">${t.stepMinLevel}</label>
-            <select id="min-${i}" @change=${(e: Event) => { const v = (e.target as HTMLSelectElement).value; if (v) step.minLevel = Number(v) as 1; else delete step.minLevel; changed(); }}>
+            <select id="min-${i}" @change=${(e: Event) => { const v = (e.target as HTMLSelectElement).value; if (v) step.minLevel = Number(v) as QueueStepConfig['minLevel']; else delete step.minLevel; changed(); }}>
               <option value="" ?selected=${step.minLevel === undefined}>${t.anyLevel}</option>
               ${[1, 2, 3, 4, 5].map((l) => html`<option value=${l} ?selected=${step.minLevel === l}>${l}</option>`)}
             </select>
