@@ -4,6 +4,7 @@
  * problems (RFC 9457) turned into `ApiError`.
  */
 import type { LiveView } from './live/wire.js';
+import type { AgentConfig, ExtensionConfig, QueueConfigEntry } from '../../config/schema.js';
 
 export const API = '/api/v1';
 
@@ -21,24 +22,46 @@ export class ApiError extends Error {
     readonly detail: string,
     /** Seconds to wait before trying again (a throttled sign-in). */
     readonly retryAfter?: number,
+    /** Where the product found the fault: a JSON pointer into the body or the configuration (e.g. /extensions/3/mobile). */
+    readonly field?: string,
   ) {
     super(`${status}: ${detail}`);
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function send(method: string, path: string, body?: unknown, ifMatch?: string): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (ifMatch !== undefined) headers['if-match'] = ifMatch;
   const response = await fetch(`${API}${path}`, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) {
-    const problem = await response.json().catch(() => ({})) as { detail?: string };
+    const problem = await response.json().catch(() => ({})) as { detail?: string; field?: string };
     const retryAfter = Number(response.headers.get('retry-after'));
-    throw new ApiError(response.status, problem.detail ?? response.statusText, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+    throw new ApiError(response.status, problem.detail ?? response.statusText,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, problem.field);
   }
+  return response;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, body);
   return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/** A read of the running configuration with the version it came from (its ETag), to send back as If-Match. */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+async function versioned<T>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<Versioned<T>> {
+  const response = await send(method, path, body, ifMatch);
+  return { value: await response.json() as T, etag: response.headers.get('etag') ?? '' };
 }
 
 export const login = (name: string, password: string): Promise<Me> => call('POST', '/login', { name, password });
@@ -60,3 +83,24 @@ export function eventsUrl(resume?: { after: number; stream: string }): string {
   const query = resume ? `?after=${resume.after}&stream=${encodeURIComponent(resume.stream)}` : '';
   return `${scheme}//${location.host}${API}/events${query}`;
 }
+
+/** An extension as the API shows it (server/api/extensions-routes.ts): never its password. */
+export type Extension = Omit<ExtensionConfig, 'password'> & { passwordSet: boolean };
+export type Staffing = Pick<AgentConfig, 'skills' | 'groups' | 'queues'>;
+export type ExtensionSettings = Omit<ExtensionConfig, 'password' | 'extension'>;
+export type Queue = QueueConfigEntry;
+export type QueueSettings = Omit<QueueConfigEntry, 'id'>;
+
+export const extensions = (): Promise<Versioned<Extension[]>> => versioned('GET', '/extensions');
+export const extension = (id: string): Promise<Versioned<Extension>> => versioned('GET', `/extensions/${encodeURIComponent(id)}`);
+/** A supervisor's change of who an agent is staffed for, against the version read. */
+export const changeStaffing = (id: string, staffing: Staffing, etag: string): Promise<Versioned<Extension>> =>
+  versioned('PATCH', `/extensions/${encodeURIComponent(id)}/agent`, staffing, etag);
+/** An admin's replacement of an extension's settings (its password stays), against the version read. */
+export const replaceExtension = (id: string, settings: ExtensionSettings, etag: string): Promise<Versioned<Extension>> =>
+  versioned('PUT', `/extensions/${encodeURIComponent(id)}`, settings, etag);
+
+export const queues = (): Promise<Versioned<Queue[]>> => versioned('GET', '/queues');
+export const queue = (id: string): Promise<Versioned<Queue>> => versioned('GET', `/queues/${encodeURIComponent(id)}`);
+export const replaceQueue = (id: string, settings: QueueSettings, etag: string): Promise<Versioned<Queue>> =>
+  versioned('PUT', `/queues/${encodeURIComponent(id)}`, settings, etag);

@@ -16,6 +16,8 @@ import { pagesFor, type PageEntry } from './nav.js';
 import { shared } from './styles.js';
 import './pages/login-page.js';
 import './pages/queue-monitor.js';
+import './pages/agents-page.js';
+import './pages/queues-page.js';
 
 const SIGNED_IN_HINT = 'vaxel.signedIn';
 
@@ -74,7 +76,7 @@ export class VaxelApp extends LitElement {
     const pages = pagesFor(this.user.role);
     const page = this.currentPage(pages);
     const content = page?.tag
-      ? staticHtml`<${unsafeStatic(page.tag)} ?wall=${this.wall} @wall-mode=${this.wallMode}></${unsafeStatic(page.tag)}>`
+      ? staticHtml`<${unsafeStatic(page.tag)} .userRole=${this.user.role} ?wall=${this.wall} @wall-mode=${this.wallMode}></${unsafeStatic(page.tag)}>`
       : html`<p class="empty">${t.nothingForRole}</p>`;
     if (this.wall) return html`<main id="main">${content}</main>`;
     return html`

@@ -19,9 +19,9 @@ const ADMIN: readonly Role[] = ['admin'];
 
 export const PAGES: readonly PageEntry[] = [
   { id: 'monitor', roles: SUPERVISION, tag: 'vx-queue-monitor' },
-  { id: 'agents', roles: SUPERVISION },
+  { id: 'agents', roles: SUPERVISION, tag: 'vx-agents-page' },
   { id: 'services', roles: OPERATIONS },
-  { id: 'queues', roles: ADMIN },
+  { id: 'queues', roles: SUPERVISION, tag: 'vx-queues-page' },
   { id: 'avalanche', roles: OPERATIONS },
   { id: 'announcements', roles: OPERATIONS },
   { id: 'flows', roles: ADMIN },

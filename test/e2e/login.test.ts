@@ -98,7 +98,7 @@ describe('signing in', () => {
     await page.keyboard.press('Enter');
     const menu = page.getByRole('navigation', { name: 'Huvudmeny' });
     await menu.waitFor();
-    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor']);
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer']);
     await page.getByText('Inloggad som admin (administratör)').waitFor();
 
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
@@ -107,7 +107,7 @@ describe('signing in', () => {
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 
-  it('shows each role the pages it may use: the monitor to a supervisor, none yet to an operator', async () => {
+  it('shows each role the pages it may use: the monitor, the agents and the queues to a supervisor, none yet to an operator', async () => {
     const { page } = browser;
     await page.goto(home);
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
@@ -120,7 +120,7 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-supervisor', 'a long supervisor password');
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer']);
     await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
