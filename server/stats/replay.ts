@@ -27,7 +27,7 @@
  * tens of thousands of calls takes a second or two.
  */
 import { Acd } from '../acd/acd.js';
-import { SimulatedClock } from '../acd/clock.js';
+import { SimulatedClock, type TimerHandle } from '../acd/clock.js';
 import type { AcdEvent, AgentProfile, QueueConfig } from '../acd/model.js';
 import { MemoryStore } from '../store/memory.js';
 import { ReplayTally, type DayFigures } from './replay-figures.js';
@@ -89,6 +89,9 @@ const DAY_MINUTES = 24 * 60;
 
 /** Replays the day's arrivals through the ACD under the scenario; the figures per interval, queue and agent. */
 export async function replayDay(arrivals: readonly ReplayArrival[], scenario: ReplayScenario, options: ReplayOptions): Promise<ReplayReport> {
+  for (const [name, list] of Object.entries({ arrivals, 'scenario.queues': scenario?.queues, 'scenario.agents': scenario?.agents, 'scenario.shifts': scenario?.shifts })) {
+    if (!Array.isArray(list)) throw new ReplayError(`${name} must be a list`);
+  }
   const settings = checkOptions(options, scenario);
   checkArrivals(arrivals, scenario);
   const shifts = mergedShifts(scenario);
@@ -128,7 +131,7 @@ export async function replayDay(arrivals: readonly ReplayArrival[], scenario: Re
 class DayDriver {
   private readonly byId = new Map<string, ReplayArrival>();
   /** The patience timer of each caller still waiting. */
-  private readonly patience = new Map<string, ReturnType<SimulatedClock['setTimer']>>();
+  private readonly patience = new Map<string, TimerHandle>();
 
   constructor(
     private readonly acd: Acd,
@@ -217,7 +220,7 @@ class DayDriver {
   }
 
   /** Runs `fn` at `when` on the simulated clock; a failure stops the replay. */
-  private at(when: number, fn: () => Promise<unknown> | undefined): ReturnType<SimulatedClock['setTimer']> {
+  private at(when: number, fn: () => Promise<unknown> | undefined): TimerHandle {
     return this.clock.setTimer(when, () =>
       fn()?.catch((err: unknown) => {
         this.failures.push(err);
@@ -283,10 +286,10 @@ function checkArrivals(arrivals: readonly ReplayArrival[], scenario: ReplayScena
   const agentIds = new Set(scenario.agents.map((a) => a.id));
   const seen = new Set<string>();
   arrivals.forEach((a, i) => {
+    if (typeof a !== 'object' || a === null) throw new ReplayError(`arrivals[${i}] must be an object, got ${JSON.stringify(a)}`);
     const bad = (field: string, problem: string, got: unknown): never => {
       throw new ReplayError(`arrivals[${i}] (${JSON.stringify(a?.id)}): ${field} ${problem}, got ${JSON.stringify(got)}`);
     };
-    if (typeof a !== 'object' || a === null) bad('', 'must be an object', a);
     if (typeof a.id !== 'string' || a.id === '') bad('id', 'must be a non-empty string', a.id);
     if (seen.has(a.id)) bad('id', 'is used by two arrivals', a.id);
     seen.add(a.id);

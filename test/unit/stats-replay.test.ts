@@ -186,6 +186,9 @@ describe('the replay itself', () => {
 
 describe('bad input gets a clear error naming what is wrong', () => {
   const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
+    ['arrivals that are not a list', () => replayDay({} as ReplayArrival[], scenario(), HOUR_OPTIONS), /arrivals must be a list/],
+    ['a scenario without shifts', () => replayDay([], { ...scenario(), shifts: undefined } as unknown as ReplayScenario, HOUR_OPTIONS), /scenario.shifts must be a list/],
+    ['an arrival that is not an object', () => replayDay([null as unknown as ReplayArrival], scenario(), HOUR_OPTIONS), /arrivals\[0\] must be an object, got null/],
     ['an unknown queue', () => replayDay([call('x', 0, 10, { queueId: 'nowhere' })], scenario(), HOUR_OPTIONS), /arrivals\[0\] \("x"\): queueId is not a queue of the scenario, got "nowhere"/],
     ['two callers with one id', () => replayDay([call('x', 0, 10), call('x', 5, 10)], scenario(), HOUR_OPTIONS), /arrivals\[1\] \("x"\): id is used by two arrivals/],
     ['a negative handling time', () => replayDay([call('x', 0, -1)], scenario(), HOUR_OPTIONS), /handleSeconds must be a number of seconds >= 0, got -1/],
