@@ -101,6 +101,12 @@ describe('agents', () => {
     expect(report.day.agents.anna!.occupiedSeconds).toBe(65);
   });
 
+  it('a caller who hangs up while the agent’s phone rings is abandoned, and the agent is free again', async () => {
+    const report = await replayDay([call('gone', 0, 60, { patienceSeconds: 3 }), call('next', 10, 60)], scenario(), { ...HOUR_OPTIONS, ringSeconds: 5 });
+    expect(report.day.queues.support).toMatchObject({ answered: 1, abandoned: 1, shortAbandoned: 1, maxWaitSeconds: 5 });
+    expect(report.day.agents.anna).toMatchObject({ occupiedSeconds: 3 + 65, answered: 1 });
+  });
+
   it('an agent whose shift ends during a call finishes it and takes no more; a caller left with nobody is unanswered', async () => {
     const report = await replayDay([call('long', 30, 120), call('after', 40, 60)], scenario({ shifts: [shift('anna', 0, 60)] }), HOUR_OPTIONS);
     expect(report.day.queues.support).toMatchObject({ offered: 2, answered: 1, abandoned: 0, unanswered: 1, serviceLevel: 1 });
