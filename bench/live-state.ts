@@ -22,7 +22,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -38,7 +37,7 @@ import { MemoryStore } from '../server/store/memory.js';
 import { buildTestApi, type Headers } from '../test/support/api.js';
 import { buildAgents, buildQueues, latencyStats, prng, STEP_SECONDS, type LatencyStats } from './lib/acd-centre.js';
 import { positive, printRunHeader, runMain } from './lib/cli.js';
-import { machineJiffies } from './lib/proc.js';
+import { withLoad } from './lib/proc.js';
 
 const AGENTS = 200;
 const WAITING = 1_000;
@@ -152,20 +151,6 @@ async function measureFanOut(c: Centre, feed: LiveFeed, url: string, headers: He
   stop();
   await Promise.all(clients.map((ws) => new Promise((resolve) => { ws.once('close', resolve); ws.close(); })));
   return latencyStats(latencies);
-}
-
-/** Runs `work`, and says how much CPU this process and everything else on the machine used meanwhile, in % of one core. */
-async function withLoad<T>(work: () => Promise<T>): Promise<{ result: T; load: string }> {
-  const m0 = machineJiffies();
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const result = await work();
-  const wallMs = performance.now() - t0;
-  const m1 = machineJiffies();
-  const c1 = process.cpuUsage(c0);
-  const own = ((c1.user + c1.system) / 1000 / wallMs) * 100;
-  const machine = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * os.cpus().length * 100;
-  return { result, load: `this process ${own.toFixed(0)}%, everything else ${Math.max(0, machine - own).toFixed(0)}% of one core` };
 }
 
 async function main(): Promise<void> {

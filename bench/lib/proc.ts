@@ -158,3 +158,17 @@ export function machineInfo(): MachineInfo {
 export function describeMachine(m: MachineInfo): string {
   return `nproc ${m.nproc}, ${m.cpuModel}, ${m.memTotalGb} GB RAM, Linux ${m.kernel}, Node ${m.node}, ${m.sipp}`;
 }
+
+/** Runs `work`, and says how much CPU this process and everything else on the machine used meanwhile, in % of one core. */
+export async function withLoad<T>(work: () => Promise<T>): Promise<{ result: T; load: string }> {
+  const m0 = machineJiffies();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await work();
+  const wallMs = performance.now() - t0;
+  const m1 = machineJiffies();
+  const c1 = process.cpuUsage(c0);
+  const own = ((c1.user + c1.system) / 1000 / wallMs) * 100;
+  const machine = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * os.cpus().length * 100;
+  return { result, load: `this process ${own.toFixed(0)}%, everything else ${Math.max(0, machine - own).toFixed(0)}% of one core` };
+}
