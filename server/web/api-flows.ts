@@ -1,5 +1,5 @@
 /** IVR flows through the API (server/api/flows-routes.ts). */
-import { call } from './api.js';
+import { call, versioned, type Versioned } from './api.js';
 
 export interface FlowSummary {
   name: string;
@@ -28,30 +28,15 @@ export interface FlowValidation {
   errors: Array<{ file: string; node?: string; reason: string }>;
 }
 
-/** A flow as read, with the configuration's version it was read at (its ETag, sent back as If-Match). */
-export interface TaggedFlow {
-  flow: FlowDetail;
-  etag: string | undefined;
-}
-
 const flowPath = (name: string): string => `/flows/${encodeURIComponent(name)}`;
 
 export const listFlows = (): Promise<FlowSummary[]> => call('GET', '/flows');
 
-export async function readFlow(name: string): Promise<TaggedFlow> {
-  let etag: string | undefined;
-  const flow = await call<FlowDetail>('GET', flowPath(name), undefined, { onTag: (tag) => { etag = tag; } });
-  return { flow, etag };
-}
+/** The flow with the configuration's version it was read at (its ETag, sent back as If-Match). */
+export const readFlow = (name: string): Promise<Versioned<FlowDetail>> => versioned('GET', flowPath(name));
 
 export const validateFlow = (name: string, yaml: string): Promise<FlowValidation> => call('POST', `${flowPath(name)}/validate`, { yaml });
 
-/** Replaces the flow unless the configuration changed since `etag` (then a 409). */
-export async function saveFlow(name: string, yaml: string, etag: string | undefined): Promise<TaggedFlow> {
-  let next: string | undefined;
-  const flow = await call<FlowDetail>('PUT', flowPath(name), { yaml }, {
-    headers: etag ? { 'if-match': etag } : {},
-    onTag: (tag) => { next = tag; },
-  });
-  return { flow, etag: next };
-}
+/** Replaces the flow unless the configuration changed since `etag` was read (then a 409). */
+export const saveFlow = (name: string, yaml: string, etag: string): Promise<Versioned<FlowDetail>> =>
+  versioned('PUT', flowPath(name), { yaml }, etag);

@@ -6,16 +6,16 @@
  * change someone else made meanwhile is not overwritten). Supervisors read.
  */
 import { css, html, LitElement } from 'lit';
-import type { Role } from '../api.js';
+import type { Role, Versioned } from '../api.js';
 import { failureText } from '../failure.js';
-import { listFlows, readFlow, saveFlow, validateFlow, type FlowSummary, type FlowValidation, type TaggedFlow } from '../api-flows.js';
+import { listFlows, readFlow, saveFlow, validateFlow, type FlowSummary, type FlowDetail, type FlowValidation } from '../api-flows.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
 import './flow-diagram.js';
 
 export class FlowsPage extends LitElement {
-  static override properties = { role: {} };
-  declare role: Role;
+  static override properties = { userRole: { attribute: false } };
+  declare userRole: Role;
 
   static override styles = [shared, tables, css`
     :host { display: block; padding: 1rem 1.5rem; }
@@ -31,7 +31,7 @@ export class FlowsPage extends LitElement {
 
   private readonly language = new LanguageController(this);
   private flows: FlowSummary[] = [];
-  private current: TaggedFlow | undefined;
+  private current: Versioned<FlowDetail> | undefined;
   private editing = false;
   private busy = false;
   private faults: FlowValidation['errors'] = [];
@@ -45,7 +45,7 @@ export class FlowsPage extends LitElement {
 
   override render(): unknown {
     const t = texts();
-    const flow = this.current?.flow;
+    const flow = this.current?.value;
     return html`
       <h1>${t.flowsTitle}</h1>
       <div class="pick">
@@ -57,7 +57,7 @@ export class FlowsPage extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       ${flow ? html`
         <p class="used">${flow.default ? `${t.flowDefault} ` : ''}${t.flowUsedBy([...flow.services, ...flow.numbers])}</p>
-        ${this.role === 'admin' ? this.editor() : ''}
+        ${this.userRole === 'admin' ? this.editor() : ''}
         <h2>${t.flowDiagram}</h2>
         <vx-flow-diagram .nodes=${flow.nodes} start=${flow.start}></vx-flow-diagram>` : ''}`;
   }
@@ -73,7 +73,7 @@ export class FlowsPage extends LitElement {
     const hasFaults = this.faults.length > 0;
     return html`
       <h2><label for="yaml">${t.flowText}</label></h2>
-      <textarea id="yaml" spellcheck="false" .value=${this.current!.flow.yaml}
+      <textarea id="yaml" spellcheck="false" .value=${this.current!.value.yaml}
         aria-invalid=${String(hasFaults)} aria-describedby=${hasFaults ? 'faults' : ''}></textarea>
       ${hasFaults ? html`<ul id="faults" class="faults" role="alert">${this.faults.map((f) => html`
         <li>${f.node ? t.flowFaultAt(f.node, f.reason) : `${f.file}: ${f.reason}`}</li>`)}</ul>` : ''}
@@ -114,14 +114,14 @@ export class FlowsPage extends LitElement {
 
   private async save(): Promise<void> {
     const yaml = this.renderRoot.querySelector<HTMLTextAreaElement>('#yaml')!.value;
-    const { flow, etag } = this.current!;
+    const { value: flow, etag } = this.current!;
     this.busy = true;
     await this.guard(async () => {
       const check = await validateFlow(flow.name, yaml);
       this.faults = check.errors;
       if (!check.valid) {
         // Keep what was typed: the next render must not put the saved text back.
-        this.current = { etag, flow: { ...flow, yaml } };
+        this.current = { etag, value: { ...flow, yaml } };
         return;
       }
       this.current = await saveFlow(flow.name, yaml, etag);
