@@ -1,35 +1,15 @@
 /**
- * A flow as a picture: its nodes in the order a call meets them (breadth
- * first from the start), each a box with its type and what it plays or
+ * A flow as a picture: its nodes in the order a call meets them
+ * (../flow-order.ts), each a box with its type and what it plays or
  * which queue it uses, and below it an arrow per way out ("open → lavin").
  * The targets are links to their boxes, so the picture is readable and
  * walkable by keyboard and screen reader as well as by eye.
  */
 import { css, html, LitElement } from 'lit';
 import type { FlowNode } from '../api-flows.js';
+import { callOrder, exits } from '../flow-order.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared } from '../styles.js';
-
-/** The node's ways out: its branches by outcome, or its one `next`. */
-export function exits(node: FlowNode): Array<[string, string]> {
-  return [...Object.entries(node.branches ?? {}), ...(node.next ? [['next', node.next] as [string, string]] : [])];
-}
-
-/** Nodes in the order a call reaches them from `start`; those nothing reaches come last. */
-export function callOrder(nodes: readonly FlowNode[], start: string): FlowNode[] {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const seen = new Set<string>();
-  const queue = [start];
-  const ordered: FlowNode[] = [];
-  while (queue.length > 0) {
-    const node = byId.get(queue.shift()!);
-    if (!node || seen.has(node.id)) continue;
-    seen.add(node.id);
-    ordered.push(node);
-    queue.push(...exits(node).map(([, to]) => to));
-  }
-  return [...ordered, ...nodes.filter((n) => !seen.has(n.id))];
-}
 
 /** The settings worth seeing in a box: what it plays, its queue, its flow. */
 const DETAILS = ['announcement', 'queue', 'flow', 'prompts', 'target'] as const;
