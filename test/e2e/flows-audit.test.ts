@@ -3,7 +3,7 @@
  * product: a flow is drawn as its nodes and ways out; an edit with a fault
  * gets the product's message naming the node, and nothing is applied; a
  * valid edit made by keyboard is saved and the next read has it; the audit
- * log shows who changed it, with the text before and after; a supervisor
+ * log shows who changed it, with the changed lines before and after; a supervisor
  * reads flows without editing them; Swedish and English.
  */
 import type { Locator } from 'playwright-core';
@@ -119,6 +119,9 @@ describe('the call flows page', () => {
     expect(await change.locator('strong').textContent()).toBe('flows.kundtjanst');
     expect(await change.locator('.before pre').textContent()).toContain('deflectionSeconds: 10');
     expect(await change.locator('.after pre').textContent()).toContain('deflectionSeconds: 15');
+    // The lines that changed, not the whole flow twice.
+    expect(await change.locator('.before pre').textContent()).toBe('    type: avalanche\n    deflectionSeconds: 10\n    next: halsning');
+    await change.getByText(/^från rad \d+$/).waitFor();
     await browser.screenshots('audit');
   });
 

@@ -200,6 +200,7 @@ export const en: Texts = {
   auditBefore: 'Before',
   auditAfter: 'After',
   auditOlder: 'Show older changes',
+  auditFromLine: (line) => `from line ${line}`,
 
   // Users
   usersTitle: 'Users',

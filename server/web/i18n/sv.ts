@@ -205,6 +205,7 @@ export const sv = {
   auditBefore: 'Före',
   auditAfter: 'Efter',
   auditOlder: 'Visa äldre ändringar',
+  auditFromLine: (line: number) => `från rad ${line}`,
 
   // Users
   usersTitle: 'Användare',

@@ -1,7 +1,8 @@
 /**
  * The audit log (ändringslogg): every change of the running configuration,
  * newest first, who made it and when, and each changed place before and
- * after. A page at a time; "older" fetches the next.
+ * after (of a text, such as a flow, only the lines that changed: ../text-diff.ts).
+ * A page at a time; "older" fetches the next.
  */
 import { css, html, LitElement } from 'lit';
 import { failureText } from '../failure.js';
@@ -9,6 +10,7 @@ import { readAudit, type AuditRecord } from '../api-audit.js';
 import { dateTime } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
+import { changedPart } from '../text-diff.js';
 
 const PAGE_SIZE = 25;
 
@@ -57,16 +59,23 @@ export class AuditPage extends LitElement {
               <td>${r.summary}</td>
               <td>${r.changes.length === 0 ? '' : html`<details>
                 <summary>${t.auditChangedPlaces(r.changes.length)}</summary>
-                ${r.changes.map((c) => html`<div class="change">
-                  <strong>${c.path}</strong>
-                  <div class="before"><span class="label">${t.auditBefore}</span><pre>${shown(c.before)}</pre></div>
-                  <div class="after"><span class="label">${t.auditAfter}</span><pre>${shown(c.after)}</pre></div>
-                </div>`)}
+                ${r.changes.map((c) => this.change(c))}
               </details>`}</td>
             </tr>`)}
           </tbody>
         </table></div>
         ${this.next === undefined ? '' : html`<button type="button" class="more" @click=${this.load}>${t.auditOlder}</button>`}`}`;
+  }
+
+  /** A text changed in a few lines (a flow) shows just those lines; other values whole. */
+  private change(c: AuditRecord['changes'][number]): unknown {
+    const t = texts();
+    const part = typeof c.before === 'string' && typeof c.after === 'string' ? changedPart(c.before, c.after) : undefined;
+    return html`<div class="change">
+      <strong>${c.path}</strong>${part && part.fromLine > 1 ? html` <span class="label">${t.auditFromLine(part.fromLine)}</span>` : ''}
+      <div class="before"><span class="label">${t.auditBefore}</span><pre>${part ? part.before : shown(c.before)}</pre></div>
+      <div class="after"><span class="label">${t.auditAfter}</span><pre>${part ? part.after : shown(c.after)}</pre></div>
+    </div>`;
   }
 
   private readonly load = async (): Promise<void> => {
