@@ -66,7 +66,7 @@ describe('the announcements page', () => {
     await browser.screenshots('announcements');
 
     const wav = writeToneWav(join(files, 'halsning.wav'), { hz: 440, seconds: 3 });
-    await row('kundtjanst-halsning').locator('input[type="file"]').setInputFiles(wav);
+    await row('kundtjanst-halsning').getByLabel('Ladda upp fil till kundtjanst-halsning').setInputFiles(wav);
     await row('kundtjanst-halsning').getByText('Filen är uppladdad. Nästa uppringare hör den.').waitFor();
     await lengthOf('kundtjanst-halsning').filter({ hasText: /^0:03$/ }).waitFor();
     expect(await stored('kundtjanst-halsning')).toEqual({ recorded: true, seconds: 3 });
@@ -87,7 +87,7 @@ describe('the announcements page', () => {
     await openAsOperator();
     const text = join(files, 'not-audio.wav');
     writeFileSync(text, 'this is a letter, not a recording\n');
-    await row('kundtjanst-halsning').locator('input[type="file"]').setInputFiles(text);
+    await row('kundtjanst-halsning').getByLabel('Ladda upp fil till kundtjanst-halsning').setInputFiles(text);
     const refusal = row('kundtjanst-halsning').getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/^not audio that sox can read/);

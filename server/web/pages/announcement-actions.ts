@@ -47,8 +47,8 @@ export class AnnouncementActions extends LitElement {
     const t = texts();
     const { slot, recorded, uses } = this.announcement;
     return html`
-      <input type="file" id="file" accept="audio/*" ?disabled=${this.busy || this.recording !== undefined} @change=${this.upload}>
-      <label class="button" for="file" aria-label=${t.uploadFor(slot)}>${t.upload}</label>
+      <input type="file" id="file" accept="audio/*" aria-label=${t.uploadFor(slot)} ?disabled=${this.busy || this.recording !== undefined} @change=${this.upload}>
+      <label class="button" for="file">${t.upload}</label>
       ${!canRecord() ? '' : this.recording ? html`
         <span class="recording" role="status">${t.recordingNow} ${duration(this.recording.seconds())}</span>
         <button type="button" class="primary" ?disabled=${this.busy} @click=${this.stopRecording} aria-label=${t.stopRecordingFor(slot)}>${t.stopRecording}</button>` : html`
