@@ -3,7 +3,7 @@
  * operator: a WAV uploaded from the page is listed with its length and
  * plays in the page; a recording made with the (fake) microphone is
  * converted to WAV in the browser, uploaded and listed with its length; a
- * file that is not audio and the deletion of a slot still played get the
+ * file that is not audio, one over the upload limit and the deletion of a slot still played get the
  * product's message beside the controls; an unused recording is deleted;
  * keyboard alone records; Swedish and English.
  */
@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_UPLOAD_LIMIT } from '../../server/api/announcements-routes.js';
 import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { writeToneWav } from '../support/audio.js';
 import { signIn, useBrowser } from '../support/browser.js';
@@ -93,6 +94,18 @@ describe('the announcements page', () => {
     expect(await refusal.textContent()).toMatch(/^not audio that sox can read/);
     expect(await stored('kundtjanst-halsning')).toEqual({ recorded: true, seconds: 3 });
     await browser.screenshots('announcements-not-audio');
+  });
+
+  it('shows the product\'s refusal of a file over the upload limit', async () => {
+    browser.allow(413, '/api/v1/announcements/kundtjanst-halsning');
+    await openAsOperator();
+    const large = join(files, 'too-large.wav');
+    writeFileSync(large, Buffer.alloc(DEFAULT_UPLOAD_LIMIT + 1024));
+    await row('kundtjanst-halsning').getByLabel('Ladda upp fil till kundtjanst-halsning').setInputFiles(large);
+    const refusal = row('kundtjanst-halsning').getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toBe(`the recording is larger than ${DEFAULT_UPLOAD_LIMIT} bytes`);
+    expect(await stored('kundtjanst-halsning')).toEqual({ recorded: true, seconds: 3 });
   });
 
   it('records with the microphone by keyboard alone, converts it to WAV in the browser and lists it with its length', async () => {
