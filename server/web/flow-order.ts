@@ -1,4 +1,4 @@
-/** A flow's nodes in the order a call meets them, and each node's ways out. */
+/** A flow's nodes in the steps a call meets them, and each node's ways out. */
 import type { FlowNode } from './api-flows.js';
 
 /** The node's ways out: its branches by outcome, then its one `next`. */
@@ -6,18 +6,27 @@ export function exits(node: FlowNode): Array<[outcome: string, to: string]> {
   return [...Object.entries(node.branches ?? {}), ...(node.next ? [['next', node.next] as [string, string]] : [])];
 }
 
-/** Nodes breadth first from `start`; those nothing reaches come last, in their written order. */
-export function callOrder(nodes: readonly FlowNode[], start: string): FlowNode[] {
+/**
+ * The nodes in steps from `start`: the start, then what it leads to, and so
+ * on, each node at the first step it is reached (breadth first); nodes
+ * nothing reaches make a last step of their own, in their written order.
+ */
+export function callSteps(nodes: readonly FlowNode[], start: string): FlowNode[][] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const seen = new Set<string>();
-  const queue = [start];
-  const ordered: FlowNode[] = [];
-  while (queue.length > 0) {
-    const node = byId.get(queue.shift()!);
-    if (!node || seen.has(node.id)) continue;
-    seen.add(node.id);
-    ordered.push(node);
-    queue.push(...exits(node).map(([, to]) => to));
+  const steps: FlowNode[][] = [];
+  let next = [start];
+  while (next.length > 0) {
+    const step: FlowNode[] = [];
+    for (const id of next) {
+      const node = byId.get(id);
+      if (!node || seen.has(id)) continue;
+      seen.add(id);
+      step.push(node);
+    }
+    if (step.length > 0) steps.push(step);
+    next = step.flatMap((n) => exits(n).map(([, to]) => to));
   }
-  return [...ordered, ...nodes.filter((n) => !seen.has(n.id))];
+  const unreached = nodes.filter((n) => !seen.has(n.id));
+  return unreached.length > 0 ? [...steps, unreached] : steps;
 }

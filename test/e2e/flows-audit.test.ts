@@ -64,10 +64,11 @@ async function openKundtjanst(): Promise<Locator> {
 }
 
 describe('the call flows page', () => {
-  it('draws a flow as its nodes in call order, each with its ways out', async () => {
+  it('draws a flow as its nodes in the steps a call meets them, each with its ways out', async () => {
     const diagram = await openKundtjanst();
-    const order = await diagram.locator('li.node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-node')));
-    expect(order.slice(0, 4)).toEqual(['oppettider', 'lavin', 'stangt', 'halsning']);
+    const steps = await diagram.locator('ol.steps > li').evaluateAll((columns) =>
+      columns.map((c) => [...c.querySelectorAll('li.node')].map((n) => n.getAttribute('data-node'))));
+    expect(steps.slice(0, 3)).toEqual([['oppettider'], ['lavin', 'stangt'], ['halsning', 'callback-nar-vi-oppnar']]);
     const hours = diagram.locator('[data-node="oppettider"]');
     expect(await hours.locator('ul.exits li').allTextContents()).toEqual(['open → lavin', 'closed → stangt']);
     await diagram.locator('[data-node="halsning"]').getByText('announcement: kundtjanst-halsning').waitFor();

@@ -1,7 +1,7 @@
-/** A flow's nodes in call order for the flow picture (server/web/flow-order.ts). */
+/** A flow's nodes in the steps of a call, for the flow picture (server/web/flow-order.ts). */
 import { describe, expect, it } from 'vitest';
 import type { FlowNode } from '../../server/web/api-flows.js';
-import { callOrder, exits } from '../../server/web/flow-order.js';
+import { callSteps, exits } from '../../server/web/flow-order.js';
 
 const NODES: FlowNode[] = [
   { id: 'bye', type: 'hangup' },
@@ -12,17 +12,19 @@ const NODES: FlowNode[] = [
   { id: 'queue', type: 'queue', branches: { overflow: 'bye' }, next: 'menu' },
 ];
 
-describe('the flow picture\'s order', () => {
+describe('the flow picture\'s steps', () => {
   it('lists each way out, branches before next', () => {
     expect(exits(NODES[5]!)).toEqual([['overflow', 'bye'], ['next', 'menu']]);
     expect(exits(NODES[0]!)).toEqual([]);
   });
 
-  it('walks breadth first from the start, each node once, loops included; unreachable nodes last', () => {
-    expect(callOrder(NODES, 'hours').map((n) => n.id)).toEqual(['hours', 'menu', 'closed', 'queue', 'bye', 'orphan']);
+  const ids = (steps: FlowNode[][]): string[][] => steps.map((step) => step.map((n) => n.id));
+
+  it('puts each node at the first step a call reaches it, loops included; unreachable nodes in a last step', () => {
+    expect(ids(callSteps(NODES, 'hours'))).toEqual([['hours'], ['menu', 'closed'], ['queue', 'bye'], ['orphan']]);
   });
 
   it('ignores a way out to a node that does not exist', () => {
-    expect(callOrder([{ id: 'a', type: 'play', next: 'missing' }], 'a').map((n) => n.id)).toEqual(['a']);
+    expect(ids(callSteps([{ id: 'a', type: 'play', next: 'missing' }], 'a'))).toEqual([['a']]);
   });
 });

@@ -22,6 +22,7 @@ export class FlowsPage extends LitElement {
     h1 { margin: 0 0 0.5rem; font-size: 1.6em; }
     h2 { font-size: 1.25em; margin: 1.2rem 0 0.4rem; }
     .pick { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+    .pick select { max-width: 100%; }
     .used { color: var(--muted); }
     textarea { width: 100%; box-sizing: border-box; min-height: 24rem; font-family: ui-monospace, monospace; font-size: 0.9rem; }
     .buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0.5rem 0; }
