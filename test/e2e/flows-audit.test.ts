@@ -126,6 +126,30 @@ describe('the call flows page', () => {
     await browser.screenshots('audit');
   });
 
+  it('pages the audit log: the newest changes first, older ones on request, down to the first', async () => {
+    const { page } = browser;
+    const yaml = await storedFlow('kundtjanst');
+    // More changes than a page holds (25), each a real change of the flow.
+    for (let seconds = 20; seconds < 46; seconds++) {
+      const res = await product.app.api.inject({
+        method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin,
+        payload: { yaml: yaml.replace(/deflectionSeconds: \d+/, `deflectionSeconds: ${seconds}`) },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const newest = (await auditVersions())[0]!;
+    await open('Samtalsflöden');
+    await open('Ändringslogg');
+    const rows = page.locator('[data-table="audit"] tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.first().getAttribute('data-version')).toBe(String(newest));
+    expect(await rows.count()).toBe(25);
+    await page.getByRole('button', { name: 'Visa äldre ändringar' }).click();
+    await page.locator('[data-table="audit"] tr[data-version="1"]').waitFor();
+    expect(await rows.count()).toBe(newest);
+    expect(await page.getByRole('button', { name: 'Visa äldre ändringar' }).count()).toBe(0);
+  });
+
   it('speaks English when asked', async () => {
     const { page } = browser;
     await openKundtjanst();
