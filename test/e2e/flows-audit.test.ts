@@ -2,7 +2,8 @@
  * The call flows and audit log pages in a real browser, on the real
  * product: a flow is drawn as its nodes and ways out; an edit with a fault
  * gets the product's message naming the node, and nothing is applied; a
- * valid edit made by keyboard is saved and the next read has it; the audit
+ * valid edit made by keyboard is saved and the next read has it; an edit
+ * of a flow changed meanwhile is refused and read again; the audit
  * log shows who changed it, with the changed lines before and after; a supervisor
  * reads flows without editing them; Swedish and English.
  */
@@ -124,6 +125,27 @@ describe('the call flows page', () => {
     expect(await change.locator('.before pre').textContent()).toBe('    type: avalanche\n    deflectionSeconds: 10\n    next: halsning');
     await change.getByText(/^från rad \d+$/).waitFor();
     await browser.screenshots('audit');
+  });
+
+  it('does not overwrite a change made meanwhile: says so, keeps that change and reads the flow again', async () => {
+    const { page } = browser;
+    browser.allow(409, '/api/v1/flows/kundtjanst');
+    await openKundtjanst();
+    const before = await storedFlow('kundtjanst');
+    await page.getByRole('button', { name: 'Ändra flödet' }).click();
+    const meanwhile = before.replace(/deflectionSeconds: \d+/, 'deflectionSeconds: 17');
+    const res = await product.app.api.inject({ method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin, payload: { yaml: meanwhile } });
+    expect(res.statusCode, res.body).toBe(200);
+
+    await page.getByLabel('Flödet som text').fill(before.replace(/deflectionSeconds: \d+/, 'deflectionSeconds: 30'));
+    await page.getByRole('button', { name: 'Kontrollera och spara' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Någon annan har ändrat inställningarna sedan du öppnade dem.' }).waitFor();
+    expect(await storedFlow('kundtjanst')).toBe(meanwhile);
+    await browser.screenshots('flows-changed-meanwhile');
+
+    await page.getByRole('button', { name: 'Hämta igen' }).click();
+    await page.getByRole('button', { name: 'Ändra flödet' }).click();
+    expect(await page.getByLabel('Flödet som text').inputValue()).toBe(meanwhile);
   });
 
   it('pages the audit log: the newest changes first, older ones on request, down to the first', async () => {

@@ -3,14 +3,15 @@
  * (./flow-diagram.ts); an admin edits its text. Saving asks the product to
  * check the text first (POST …/validate) and shows each fault with its node
  * and reason; only a text without faults is saved (PUT with If-Match, so a
- * change someone else made meanwhile is not overwritten). Supervisors read.
+ * change someone else made meanwhile is not overwritten: the page says so
+ * and offers to read the flow again). Supervisors read.
  */
 import { css, html, LitElement } from 'lit';
 import type { Role, Versioned } from '../api.js';
-import { failureText } from '../failure.js';
 import { listFlows, readFlow, saveFlow, validateFlow, type FlowSummary, type FlowDetail, type FlowValidation } from '../api-flows.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
+import { formProblem } from './form-problem.js';
 import './flow-diagram.js';
 
 export class FlowsPage extends LitElement {
@@ -37,6 +38,8 @@ export class FlowsPage extends LitElement {
   private busy = false;
   private faults: FlowValidation['errors'] = [];
   private error: string | undefined;
+  /** Someone else changed the configuration since the flow was read: read it again before saving. */
+  private conflict = false;
   private saved = false;
 
   override connectedCallback(): void {
@@ -55,7 +58,7 @@ export class FlowsPage extends LitElement {
           ${this.flows.map((f) => html`<option value=${f.name} ?selected=${f.name === flow?.name}>${f.name}${f.description ? ` – ${f.description}` : ''}</option>`)}
         </select>
       </div>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.error && !this.editing ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       ${flow ? html`
         <p class="used">${flow.default ? `${t.flowDefault} ` : ''}${t.flowUsedBy([...flow.services, ...flow.numbers])}</p>
         ${this.userRole === 'admin' ? this.editor() : ''}
@@ -78,8 +81,11 @@ export class FlowsPage extends LitElement {
         aria-invalid=${String(hasFaults)} aria-describedby=${hasFaults ? 'faults' : ''}></textarea>
       ${hasFaults ? html`<ul id="faults" class="faults" role="alert">${this.faults.map((f) => html`
         <li>${f.node ? t.flowFaultAt(f.node, f.reason) : `${f.file}: ${f.reason}`}</li>`)}</ul>` : ''}
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       <div class="buttons">
-        <button type="button" class="primary" ?disabled=${this.busy} @click=${this.save}>${t.flowCheckAndSave}</button>
+        ${this.conflict
+          ? html`<button type="button" class="primary" @click=${() => this.open(this.current!.value.name)}>${t.reload}</button>`
+          : html`<button type="button" class="primary" ?disabled=${this.busy} @click=${this.save}>${t.flowCheckAndSave}</button>`}
         <button type="button" ?disabled=${this.busy} @click=${this.cancel}>${t.cancel}</button>
       </div>`;
   }
@@ -110,6 +116,7 @@ export class FlowsPage extends LitElement {
     this.editing = false;
     this.faults = [];
     this.error = undefined;
+    this.conflict = false;
     this.requestUpdate();
   }
 
@@ -135,10 +142,13 @@ export class FlowsPage extends LitElement {
 
   private async guard(work: () => Promise<void>): Promise<void> {
     this.error = undefined;
+    this.conflict = false;
     try {
       await work();
     } catch (err) {
-      this.error = failureText(err);
+      const problem = formProblem(err, ['yaml']);
+      this.error = problem.message;
+      this.conflict = problem.conflict;
     }
     this.requestUpdate();
   }
