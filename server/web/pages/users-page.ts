@@ -8,23 +8,17 @@
  * product keeps only a hash of it.
  */
 import { css, html, LitElement } from 'lit';
-import { ApiError, type Role } from '../api.js';
+import type { Role } from '../api.js';
 import { createToken, createUser, listTokens, listUsers, revokeToken, ROLES, type Token, type User } from '../api-users.js';
 import { failureText } from '../failure.js';
 import { dateTime } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
+import { formProblem, type FormProblem } from './form-problem.js';
 import './user-actions.js';
 
-/** A refusal, and the form field it names (the problem's `field`: "/name"). */
-interface Refusal {
-  field?: string;
-  text: string;
-}
-
-function refusal(err: unknown): Refusal {
-  return { text: failureText(err), ...(err instanceof ApiError && err.field ? { field: err.field.replace(/^\//, '') } : {}) };
-}
+const USER_FIELDS = ['name', 'role', 'password', 'agentId'] as const;
+const TOKEN_FIELDS = ['name', 'role'] as const;
 
 export class UsersPage extends LitElement {
   static override styles = [shared, tables, css`
@@ -43,8 +37,8 @@ export class UsersPage extends LitElement {
   private readonly language = new LanguageController(this);
   private users: User[] = [];
   private tokens: Token[] = [];
-  private userRefusal: Refusal | undefined;
-  private tokenRefusal: Refusal | undefined;
+  private userRefusal: FormProblem | undefined;
+  private tokenRefusal: FormProblem | undefined;
   private created: string | undefined;
   private secret: { name: string; secret: string } | undefined;
   private error: string | undefined;
@@ -77,7 +71,7 @@ export class UsersPage extends LitElement {
         ${this.field('user', 'agentId', t.agentExtension, html`<input id="user-agentId" name="agentId" inputmode="numeric" autocomplete="off">`)}
         <button type="submit" class="primary submit">${t.createUser}</button>
       </form>
-      ${this.userRefusal && !this.userRefusal.field ? html`<p class="error" role="alert">${this.userRefusal.text}</p>` : ''}
+      ${this.userRefusal && !this.userRefusal.field ? html`<p class="error" role="alert">${this.userRefusal.message}</p>` : ''}
       ${this.created ? html`<p class="done" role="status">${t.userCreated(this.created)}</p>` : ''}
 
       <h2 id="tokens">${t.apiTokens}</h2>
@@ -97,7 +91,7 @@ export class UsersPage extends LitElement {
         ${this.field('token', 'role', t.role, this.roleSelect('token-role'))}
         <button type="submit" class="primary submit">${t.createToken}</button>
       </form>
-      ${this.tokenRefusal && !this.tokenRefusal.field ? html`<p class="error" role="alert">${this.tokenRefusal.text}</p>` : ''}
+      ${this.tokenRefusal && !this.tokenRefusal.field ? html`<p class="error" role="alert">${this.tokenRefusal.message}</p>` : ''}
       ${this.secret ? html`<div class="secret" role="status">
         <p>${t.tokenSecretOnce(this.secret.name)}</p><code data-secret>${this.secret.secret}</code></div>` : ''}`;
   }
@@ -109,7 +103,7 @@ export class UsersPage extends LitElement {
     return html`<div class="field">
       <label for=${id}>${label}</label>
       ${control}
-      ${refused?.field === name ? html`<span class="error" id="${id}-error" role="alert">${refused.text}</span>` : ''}
+      ${refused?.field === name ? html`<span class="error" id="${id}-error" role="alert">${refused.message}</span>` : ''}
     </div>`;
   }
 
@@ -141,7 +135,7 @@ export class UsersPage extends LitElement {
       form.reset();
       await this.load();
     } catch (err) {
-      this.userRefusal = refusal(err);
+      this.userRefusal = formProblem(err, USER_FIELDS, { versioned: false });
     }
     this.markInvalid(form, 'user', this.userRefusal);
     this.requestUpdate();
@@ -159,14 +153,14 @@ export class UsersPage extends LitElement {
       form.reset();
       await this.load();
     } catch (err) {
-      this.tokenRefusal = refusal(err);
+      this.tokenRefusal = formProblem(err, TOKEN_FIELDS, { versioned: false });
     }
     this.markInvalid(form, 'token', this.tokenRefusal);
     this.requestUpdate();
   }
 
   /** The field the product named is marked invalid and described by its message, for screen readers too. */
-  private markInvalid(form: HTMLFormElement, prefix: string, refused: Refusal | undefined): void {
+  private markInvalid(form: HTMLFormElement, prefix: string, refused: FormProblem | undefined): void {
     for (const control of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) {
       const named = refused?.field === control.name;
       control.setAttribute('aria-invalid', String(named));
