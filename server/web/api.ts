@@ -29,15 +29,17 @@ export class ApiError extends Error {
   }
 }
 
+/** A body is sent as JSON, except a form (a file upload), which the browser encodes itself. */
 async function send(method: string, path: string, body?: unknown, ifMatch?: string): Promise<Response> {
+  const form = body instanceof FormData;
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined && !form) headers['content-type'] = 'application/json';
   if (ifMatch !== undefined) headers['if-match'] = ifMatch;
   const response = await fetch(`${API}${path}`, {
     method,
     credentials: 'same-origin',
     headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
   });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({})) as { detail?: string; field?: string };
@@ -48,7 +50,7 @@ async function send(method: string, path: string, body?: unknown, ifMatch?: stri
   return response;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await send(method, path, body);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
@@ -59,7 +61,7 @@ export interface Versioned<T> {
   etag: string;
 }
 
-async function versioned<T>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<Versioned<T>> {
+export async function versioned<T>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<Versioned<T>> {
   const response = await send(method, path, body, ifMatch);
   return { value: await response.json() as T, etag: response.headers.get('etag') ?? '' };
 }

@@ -18,6 +18,10 @@ import './pages/login-page.js';
 import './pages/queue-monitor.js';
 import './pages/agents-page.js';
 import './pages/queues-page.js';
+import './pages/announcements-page.js';
+import './pages/flows-page.js';
+import './pages/audit-page.js';
+import './pages/users-page.js';
 
 const SIGNED_IN_HINT = 'vaxel.signedIn';
 

@@ -13,3 +13,7 @@ export function duration(seconds: number): string {
 export function clockTime(at: Date): string {
   return at.toLocaleTimeString(language() === 'sv' ? 'sv-SE' : 'en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+export function dateTime(at: Date): string {
+  return at.toLocaleString(language() === 'sv' ? 'sv-SE' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium' });
+}

@@ -23,10 +23,10 @@ export const PAGES: readonly PageEntry[] = [
   { id: 'services', roles: OPERATIONS },
   { id: 'queues', roles: SUPERVISION, tag: 'vx-queues-page' },
   { id: 'avalanche', roles: OPERATIONS },
-  { id: 'announcements', roles: OPERATIONS },
-  { id: 'flows', roles: ADMIN },
-  { id: 'audit', roles: ADMIN },
-  { id: 'users', roles: ADMIN },
+  { id: 'announcements', roles: OPERATIONS, tag: 'vx-announcements-page' },
+  { id: 'flows', roles: SUPERVISION, tag: 'vx-flows-page' },
+  { id: 'audit', roles: SUPERVISION, tag: 'vx-audit-page' },
+  { id: 'users', roles: ADMIN, tag: 'vx-users-page' },
 ];
 
 /** The pages this role sees in the menu, in menu order. */

@@ -50,3 +50,19 @@ export const shared = css`
     white-space: nowrap;
   }
 `;
+
+/** Tables of the administration pages. */
+export const tables = css`
+  table { border-collapse: collapse; width: 100%; }
+  th, td { text-align: left; vertical-align: top; padding: 0.45em 0.6em; border-bottom: 1px solid var(--line); }
+  thead th { color: var(--muted); font-weight: 600; }
+  .table-wrap { overflow-x: auto; }
+  input, select, textarea { font: inherit; padding: 0.3em 0.4em; border: 1px solid var(--muted); border-radius: 4px; background: var(--bg); color: var(--fg); }
+  /* On a phone each row becomes a card, its cells one under the other. */
+  @media (max-width: 40rem) {
+    table, tbody, tr, th, td { display: block; }
+    thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+    tr { border-bottom: 2px solid var(--line); padding: 0.4em 0; }
+    th, td { border-bottom: none; padding: 0.2em 0.6em; }
+  }
+`;

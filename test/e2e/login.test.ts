@@ -98,7 +98,7 @@ describe('signing in', () => {
     await page.keyboard.press('Enter');
     const menu = page.getByRole('navigation', { name: 'Huvudmeny' });
     await menu.waitFor();
-    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer']);
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg', 'Användare']);
     await page.getByText('Inloggad som admin (administratör)').waitFor();
 
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
@@ -107,24 +107,29 @@ describe('signing in', () => {
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 
-  it('shows each role the pages it may use: the monitor, the agents and the queues to a supervisor, none yet to an operator', async () => {
+  it('shows each role the pages it may use: a supervisor the monitor, agents, queues, announcements, flows and audit log, an operator the announcements, an agent none yet', async () => {
     const { page } = browser;
     await page.goto(home);
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
-    for (const role of ['supervisor', 'operator']) {
+    for (const role of ['supervisor', 'operator', 'agent']) {
       const made = await page.evaluate(async (body) => (await fetch('/api/v1/users', {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-      })).status, { name: `test-${role}`, password: `a long ${role} password`, role });
+      })).status, { name: `test-${role}`, password: `a long ${role} password`, role, ...(role === 'agent' ? { agentId: '1001' } : {}) });
       expect(made).toBe(201);
     }
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-supervisor', 'a long supervisor password');
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg']);
     await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-operator', 'a long operator password');
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Meddelanden']);
+    await page.getByRole('heading', { name: 'Inspelade meddelanden' }).waitFor();
+    await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
+
+    await signIn(page, 'test-agent', 'a long agent password');
     await page.getByText('Det finns inga sidor för din roll ännu.').waitFor();
     expect(await page.getByRole('navigation').getByRole('link').count()).toBe(0);
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();

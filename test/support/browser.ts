@@ -21,6 +21,13 @@ export const SCREEN_SIZES = [{ width: 1920, height: 1080 }, { width: 390, height
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run'];
 
+/** A microphone that plays Chromium's own test sound, granted without asking: for recording in the page. */
+const FAKE_MICROPHONE = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+export interface BrowserOptions {
+  fakeMicrophone?: boolean;
+}
+
 export interface BrowserPage {
   readonly page: Page;
   /** An answer the test causes on purpose (a refused sign-in): not a problem, nor the console error it logs. */
@@ -29,7 +36,7 @@ export interface BrowserPage {
   screenshots(name: string): Promise<void>;
 }
 
-export function useBrowser(): BrowserPage {
+export function useBrowser(options: BrowserOptions = {}): BrowserPage {
   let context: BrowserContext | undefined;
   let page: Page | undefined;
   let problems: string[] = [];
@@ -41,7 +48,7 @@ export function useBrowser(): BrowserPage {
     // npm test builds them; a page test run alone tests what was built last.
     if (!existsSync(join(builtPagesDir(), 'index.html'))) throw new Error('the web pages are not built: npm run build:web');
     context = await chromium.launchPersistentContext(tempDir('chromium-'), {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: SCREEN_SIZES[0],
+      executablePath: CHROMIUM, headless: true, args: [...ARGS, ...(options.fakeMicrophone ? FAKE_MICROPHONE : [])], viewport: SCREEN_SIZES[0],
     });
     page = context.pages()[0] ?? await context.newPage();
     page.on('console', (m) => {

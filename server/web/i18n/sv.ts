@@ -3,6 +3,8 @@
  * (./en.ts) has the same keys: the type `Texts` makes a missing or extra
  * key a compile error.
  */
+import type { AnnouncementUse } from '../api-announcements.js';
+
 export const sv = {
   productName: 'Växel',
   skipToContent: 'Hoppa till innehållet',
@@ -148,6 +150,94 @@ export const sv = {
   queue_callbackRetrySeconds: 'Återuppringning: nytt försök efter (s)',
   queue_callbackMaxAttempts: 'Återuppringning: antal försök',
   queue_callbackRingSeconds: 'Återuppringning: ringtid hos kunden (s)',
+
+  // Announcements
+  announcementsTitle: 'Inspelade meddelanden',
+  announcementsIntro: 'Meddelandena som samtalsflöden, köer och lavinmeddelanden spelar upp. Ladda upp en ljudfil, spela in här med datorns mikrofon eller ring *77 och spela in med telefonen.',
+  noAnnouncements: 'Inga meddelanden ännu.',
+  announcementSlot: 'Meddelande',
+  announcementLength: 'Längd',
+  announcementUsedBy: 'Spelas i',
+  announcementListen: 'Lyssna',
+  notRecorded: 'Inte inspelat',
+  unused: 'Används inte',
+  announcementUse: (use: AnnouncementUse) => use.kind === 'flow' ? `Flödet ${use.flow}, steget ${use.node}`
+    : use.kind === 'queue' ? `Reklam i ${use.queue ? `kön ${use.queue}` : 'tjänstens kö'} (flödet ${use.flow})`
+      : `Lavinmeddelandet ${use.id}`,
+  listenTo: (slot: string) => `Lyssna på ${slot}`,
+  upload: 'Ladda upp fil',
+  uploadFor: (slot: string) => `Ladda upp fil till ${slot}`,
+  record: 'Spela in',
+  recordFor: (slot: string) => `Spela in ${slot}`,
+  recordingNow: 'Spelar in …',
+  stopRecording: 'Stoppa och spara',
+  stopRecordingFor: (slot: string) => `Stoppa och spara inspelningen av ${slot}`,
+  delete: 'Ta bort',
+  deleteFor: (slot: string) => `Ta bort inspelningen av ${slot}`,
+  deleteInUse: 'Spelas fortfarande någonstans: ta bort det därifrån först.',
+  uploaded: 'Filen är uppladdad. Nästa uppringare hör den.',
+  recordingSaved: 'Inspelningen är sparad. Nästa uppringare hör den.',
+  deleted: 'Borttaget.',
+  noMicrophone: 'Webbläsaren fick inte använda mikrofonen.',
+
+  // IVR flows
+  flowsTitle: 'Samtalsflöden',
+  flowPick: 'Flöde',
+  flowDefault: 'Standardflödet.',
+  flowUsedBy: (users: string[]) => users.length === 0 ? 'Inga nummer eller tjänster använder det nu.' : `Används av ${users.join(', ')}.`,
+  flowDiagram: 'Flödet steg för steg',
+  flowStart: 'Samtalet börjar här',
+  flowEnd: 'Samtalet slutar här',
+  flowEdit: 'Ändra flödet',
+  flowText: 'Flödet som text',
+  flowCheckAndSave: 'Kontrollera och spara',
+  flowFaultAt: (node: string, reason: string) => `Steget ${node}: ${reason}`,
+  flowSaved: 'Flödet är sparat. Nästa samtal följer det.',
+
+  // Audit log
+  auditTitle: 'Ändringslogg',
+  auditEmpty: 'Inga ändringar ännu.',
+  auditWhen: 'När',
+  auditWho: 'Vem',
+  auditWhat: 'Vad',
+  auditChanges: 'Före och efter',
+  auditChangedPlaces: (count: number) => count === 1 ? 'Visa 1 ändring' : `Visa ${count} ändringar`,
+  auditBefore: 'Före',
+  auditAfter: 'Efter',
+  auditOlder: 'Visa äldre ändringar',
+  auditFromLine: (line: number) => `från rad ${line}`,
+
+  // Users
+  usersTitle: 'Användare',
+  created: 'Skapad',
+  roleAndActions: 'Roll och åtgärder',
+  role: 'Roll',
+  roleOf: (name: string) => `Roll för ${name}`,
+  saveRole: 'Spara roll',
+  saveRoleOf: (name: string) => `Spara roll för ${name}`,
+  roleSaved: 'Rollen är sparad.',
+  resetPassword: 'Nytt lösenord',
+  resetPasswordOf: (name: string) => `Nytt lösenord för ${name}`,
+  newPasswordFor: (name: string) => `Nytt lösenord för ${name}`,
+  setPassword: 'Spara lösenord',
+  passwordSet: 'Lösenordet är bytt. Användaren loggas ut överallt.',
+  deleteUserOf: (name: string) => `Ta bort användaren ${name}`,
+  reallyDeleteUser: (name: string) => `Ta bort ${name} för gott?`,
+  yesDelete: 'Ja, ta bort',
+  newUser: 'Ny användare',
+  firstPassword: 'Första lösenord (minst 8 tecken)',
+  agentExtension: 'Agentens anknytning (för agenter)',
+  createUser: 'Skapa användare',
+  userCreated: (name: string) => `Användaren ${name} är skapad.`,
+  apiTokens: 'API-nycklar',
+  apiTokensIntro: 'Nycklar för andra system som använder Växels API. Nyckeln visas bara en gång, när den skapas.',
+  noTokens: 'Inga API-nycklar.',
+  tokenName: 'Namn på nyckeln',
+  createdBy: 'Skapad av',
+  createToken: 'Skapa nyckel',
+  revoke: 'Dra tillbaka',
+  revokeToken: (name: string) => `Dra tillbaka nyckeln ${name}`,
+  tokenSecretOnce: (name: string) => `Nyckeln ${name}. Kopiera den nu: den visas inte igen.`,
 };
 
 type Widened<T> = { [K in keyof T]: T[K] extends (...args: infer A) => string ? (...args: A) => string : string };

@@ -6,7 +6,8 @@
  * The new state comes to the monitor through the events, like any other.
  */
 import { css, html, LitElement } from 'lit';
-import { actOnAgent, ApiError, type AgentAction } from '../api.js';
+import { actOnAgent, type AgentAction } from '../api.js';
+import { failureText } from '../failure.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import type { AgentLive } from '../live/wire.js';
 import { shared } from '../styles.js';
@@ -80,7 +81,7 @@ export class AgentActions extends LitElement {
       await actOnAgent(this.agent.id, action);
       this.pausing = false;
     } catch (err) {
-      this.error = err instanceof ApiError ? err.detail : texts().serverUnreachable;
+      this.error = failureText(err);
     } finally {
       this.busy = false;
       this.requestUpdate();

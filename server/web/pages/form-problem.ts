@@ -19,11 +19,13 @@ export interface FormProblem {
 /**
  * The first segment of the problem's pointer that is one of `fields`: the
  * configuration's place (/extensions/3/agent/skills/kort) and the body's
- * (/skills/kort) both lead to the form's `skills`.
+ * (/skills/kort) both lead to the form's `skills`. A form that saves no
+ * version of the configuration (a new user) is not `versioned`: its 409 is
+ * the product's own reason (a name taken), shown as the product words it.
  */
-export function formProblem(err: unknown, fields: readonly string[]): FormProblem {
+export function formProblem(err: unknown, fields: readonly string[], { versioned = true }: { versioned?: boolean } = {}): FormProblem {
   if (!(err instanceof ApiError)) return { message: texts().serverUnreachable, conflict: false };
-  if (err.status === 409) return { message: texts().changedMeanwhile, conflict: true };
+  if (err.status === 409 && versioned) return { message: texts().changedMeanwhile, conflict: true };
   const field = err.field?.split('/').find((segment) => fields.includes(segment));
   return { message: err.detail, conflict: false, ...(field === undefined ? {} : { field }) };
 }
