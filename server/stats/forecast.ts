@@ -17,6 +17,7 @@
  * whatever keeps the contact records can feed it.
  */
 import { swedishHoliday } from '../ivr/holidays.js';
+import { clockLabel, dateOfDay, dayNumber, minuteOfDay } from './civil-time.js';
 
 export interface HistoryInterval {
   /** Civil date "YYYY-MM-DD". */
@@ -60,31 +61,6 @@ export interface ForecastDay {
   intervals: ForecastInterval[];
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-function dayNumber(date: string): number {
-  const m = DATE.exec(date);
-  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
-  if (!m || new Date(t).toISOString().slice(0, 10) !== date) throw new RangeError(`not a date YYYY-MM-DD: ${date}`);
-  return t / 86_400_000;
-}
-
-function dateOf(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Minutes after midnight of "HH:MM". */
-export function minuteOfDay(start: string): number {
-  const m = TIME.exec(start);
-  if (!m) throw new RangeError(`not a time HH:MM: ${start}`);
-  return Number(m[1]) * 60 + Number(m[2]);
-}
-
-function label(minute: number): string {
-  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
-}
-
 interface Bin {
   calls: number;
   /** Σ calls × AHT, for the calls-weighted mean. */
@@ -126,13 +102,13 @@ export function forecast(input: ForecastInput): ForecastDay[] {
 
   return Array.from({ length: input.days }, (_, d) => {
     const day = first + d;
-    const date = dateOf(day);
+    const date = dateOfDay(day);
     const holiday = swedishHoliday(date)?.name;
     const basis: { day: number; weight: number; bins: Map<number, Bin> }[] = [];
     for (let k = 1; k <= weeks; k++) {
       const past = day - 7 * k;
       const bins = history.get(past);
-      if (bins && !swedishHoliday(dateOf(past))) basis.push({ day: past, weight: decay ** (k - 1), bins });
+      if (bins && !swedishHoliday(dateOfDay(past))) basis.push({ day: past, weight: decay ** (k - 1), bins });
     }
     const totalWeight = basis.reduce((s, b) => s + b.weight, 0);
     const starts = [...new Set(basis.flatMap((b) => [...b.bins.keys()]))].sort((x, y) => x - y);
@@ -144,9 +120,9 @@ export function forecast(input: ForecastInput): ForecastDay[] {
         calls += b.weight * (bin?.calls ?? 0);
         handle += b.weight * (bin?.handle ?? 0);
       }
-      return { date, start: label(start), calls: calls / totalWeight, ...(calls > 0 ? { ahtSeconds: handle / calls } : {}) };
+      return { date, start: clockLabel(start), calls: calls / totalWeight, ...(calls > 0 ? { ahtSeconds: handle / calls } : {}) };
     });
-    return { date, ...(holiday === undefined ? {} : { holiday }), basedOn: basis.map((b) => dateOf(b.day)), intervals };
+    return { date, ...(holiday === undefined ? {} : { holiday }), basedOn: basis.map((b) => dateOfDay(b.day)), intervals };
   });
 }
 

@@ -13,6 +13,7 @@ import {
   type ServiceLevelGoal,
   type StaffingResult,
 } from './erlang-c.js';
+import { clockLabel, minuteOfDay } from './civil-time.js';
 
 // ---------------------------------------------------------------------------
 // Per-interval staffing
@@ -121,13 +122,8 @@ export function distributeVolume(totalCalls: number, weights: number[]): number[
 
 /** Interval labels "HH:MM" from `from` (e.g. "08:00") for `count` intervals of `intervalMinutes`. */
 export function intervalLabels(from: string, count: number, intervalMinutes: number): string[] {
-  const m = /^(\d{1,2}):(\d{2})$/.exec(from);
-  if (!m) throw new RangeError(`from must be HH:MM, got ${from}`);
-  const start = Number(m[1]) * 60 + Number(m[2]);
-  return Array.from({ length: count }, (_, k) => {
-    const t = (start + k * intervalMinutes) % (24 * 60);
-    return `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
-  });
+  const start = minuteOfDay(from);
+  return Array.from({ length: count }, (_, k) => clockLabel(start + k * intervalMinutes));
 }
 
 // ---------------------------------------------------------------------------
