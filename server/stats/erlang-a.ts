@@ -50,6 +50,8 @@ export interface ErlangAResult {
   serviceLevel: number;
   /** Mean time in line over all arrivals (answered or not), seconds. */
   averageWait: number;
+  /** Mean wait of the answered calls (those answered at once count as 0), seconds. */
+  averageSpeedOfAnswer: number;
   /** Share of the agents' time spent on calls: answered traffic A·(1 - P(ab)) / n. */
   occupancy: number;
 }
@@ -127,6 +129,27 @@ function answeredWithinFromQueue(waiting: number[], n: number, mu: number, theta
   return Math.min(mass, result + (1 - cumulative) * served);
 }
 
+/**
+ * Σ_m P(find m waiting) · E[wait; answered | m]. The wait V of a caller
+ * finding m waiting is a sum of exponential stages with rates
+ * r_i = nμ + iθ (i = 0..m), with Laplace transform L(s) = Π r_i / (r_i + s);
+ * the caller is answered when patience outlasts V, so
+ * P(answered | m) = L(θ) and E[V; answered | m] = -L'(θ) = L(θ) · Σ 1 / (r_i + θ),
+ * both built up stage by stage for every m at once.
+ */
+function answeredWaitTotal(waiting: number[], n: number, mu: number, theta: number): number {
+  let answered = 1;
+  let stages = 0;
+  let total = 0;
+  waiting.forEach((p, m) => {
+    const r = n * mu + m * theta;
+    answered *= r / (r + theta);
+    stages += 1 / (r + theta);
+    total += p * answered * stages;
+  });
+  return total;
+}
+
 /** Every figure of an M/M/n+M queue for one staffing level. */
 export function erlangA(q: ImpatientQueueFigures, targetSeconds: number): ErlangAResult {
   assertAgents(q.agents);
@@ -136,7 +159,7 @@ export function erlangA(q: ImpatientQueueFigures, targetSeconds: number): Erlang
   assertFinite('targetSeconds', targetSeconds, 0);
   const { agents: n, trafficErlangs: a } = q;
   if (a === 0) {
-    return { agents: n, trafficErlangs: 0, probabilityOfWaiting: 0, probabilityOfAbandoning: 0, serviceLevel: 1, averageWait: 0, occupancy: 0 };
+    return { agents: n, trafficErlangs: 0, probabilityOfWaiting: 0, probabilityOfAbandoning: 0, serviceLevel: 1, averageWait: 0, averageSpeedOfAnswer: 0, occupancy: 0 };
   }
   const mu = 1 / q.ahtSeconds;
   const theta = 1 / q.patienceSeconds;
@@ -155,6 +178,7 @@ export function erlangA(q: ImpatientQueueFigures, targetSeconds: number): Erlang
     probabilityOfAbandoning: pAbandon,
     serviceLevel: Math.min(1, Math.max(0, serviceLevel)),
     averageWait: meanQueue / lambda,
+    averageSpeedOfAnswer: pAbandon >= 1 ? Infinity : answeredWaitTotal(waiting, n, mu, theta) / (1 - pAbandon),
     occupancy: n === 0 ? 0 : Math.min(1, (a * (1 - pAbandon)) / n),
   };
 }

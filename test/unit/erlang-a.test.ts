@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agentsForTrafficErlangA, erlangA } from '../../server/stats/erlang-a.js';
-import { agentsForTraffic, probabilityOfWaiting, serviceLevel } from '../../server/stats/erlang-c.js';
+import { agentsForTraffic, averageSpeedOfAnswer, probabilityOfWaiting, serviceLevel } from '../../server/stats/erlang-c.js';
 import { Prng } from '../simulation/sim.js';
 
 /**
@@ -20,6 +20,7 @@ function simulate(opts: { seed: number; calls: number; agents: number; trafficEr
   let abandoned = 0;
   let answeredWithin = 0;
   let totalWait = 0;
+  let answeredWait = 0;
   for (let i = 0; i < opts.calls; i++) {
     t += rng.exponential(1 / rate);
     let k = 0;
@@ -37,6 +38,7 @@ function simulate(opts: { seed: number; calls: number; agents: number; trafficEr
       totalWait += patience;
     } else {
       totalWait += offeredWait;
+      answeredWait += offeredWait;
       if (offeredWait <= opts.targetSeconds) answeredWithin++;
     }
   }
@@ -45,6 +47,7 @@ function simulate(opts: { seed: number; calls: number; agents: number; trafficEr
     probabilityOfAbandoning: abandoned / counted,
     serviceLevel: answeredWithin / counted,
     averageWait: totalWait / counted,
+    averageSpeedOfAnswer: answeredWait / (counted - abandoned),
   };
 }
 
@@ -64,6 +67,7 @@ describe('Erlang A (M/M/n+M) against a direct simulation of the queue', () => {
       expect(Math.abs(model.probabilityOfAbandoning - sim.probabilityOfAbandoning)).toBeLessThan(0.01);
       expect(Math.abs(model.serviceLevel - sim.serviceLevel)).toBeLessThan(0.01);
       expect(Math.abs(model.averageWait - sim.averageWait) / sim.averageWait).toBeLessThan(0.05);
+      expect(Math.abs(model.averageSpeedOfAnswer - sim.averageSpeedOfAnswer) / sim.averageSpeedOfAnswer).toBeLessThan(0.05);
     });
   }
 
@@ -79,10 +83,11 @@ describe('Erlang A (M/M/n+M) against a direct simulation of the queue', () => {
 describe('Erlang A becomes Erlang C as patience grows', () => {
   it('A = 10 Erlang on 12 agents, AHT 180 s, T = 20 s', () => {
     const c = { sl: serviceLevel({ agents: 12, trafficErlangs: 10, ahtSeconds: 180 }, 20), pw: probabilityOfWaiting(12, 10) };
+    const asa = averageSpeedOfAnswer({ agents: 12, trafficErlangs: 10, ahtSeconds: 180 });
     let lastGap = Infinity;
-    for (const patience of [60, 600, 6_000, 60_000, 600_000]) {
+    for (const patience of [60, 600, 6_000, 60_000, 600_000, 6_000_000]) {
       const a = erlangA({ agents: 12, trafficErlangs: 10, ahtSeconds: 180, patienceSeconds: patience }, 20);
-      const gap = Math.abs(a.serviceLevel - c.sl) + Math.abs(a.probabilityOfWaiting - c.pw);
+      const gap = Math.abs(a.serviceLevel - c.sl) + Math.abs(a.probabilityOfWaiting - c.pw) + Math.abs(a.averageSpeedOfAnswer - asa) / asa;
       expect(gap).toBeLessThan(lastGap);
       lastGap = gap;
     }
