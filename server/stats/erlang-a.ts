@@ -102,8 +102,7 @@ function answeredWithinFromQueue(waiting: number[], n: number, mu: number, theta
   let state = waiting.slice();
   let served = 0;
   let result = 0;
-  // Poisson(lt) weights, from the mode outwards would be safer for huge lt;
-  // here lt stays moderate (agents × T / AHT), so start at k = 0 in logs.
+  // Poisson(lt) weights kept as logarithms: e^-lt alone underflows past lt ≈ 745.
   let logWeight = -lt;
   let cumulative = 0;
   for (let k = 0; ; k++) {
