@@ -94,6 +94,15 @@ describe('Erlang A becomes Erlang C as patience grows', () => {
     expect(lastGap).toBeLessThan(1e-3);
   });
 
+  it('a large centre, where the Poisson weights of the answer-time chain underflow unless kept as logarithms', () => {
+    // 2,000 agents, T = 80 s: the chain's rate × T is about 890, and e^-890 is 0 in a double.
+    const c = { sl: serviceLevel({ agents: 2000, trafficErlangs: 1998, ahtSeconds: 180 }, 80), pw: probabilityOfWaiting(2000, 1998) };
+    const a = erlangA({ agents: 2000, trafficErlangs: 1998, ahtSeconds: 180, patienceSeconds: 1e9 }, 80);
+    expect(c.sl).toBeCloseTo(0.6113, 4);
+    expect(Math.abs(a.serviceLevel - c.sl)).toBeLessThan(1e-3);
+    expect(Math.abs(a.probabilityOfWaiting - c.pw)).toBeLessThan(1e-3);
+  });
+
   it('impatience helps those who stay: a shorter patience, a higher level among the rest', () => {
     const q = { agents: 12, trafficErlangs: 10, ahtSeconds: 180 };
     const patient = erlangA({ ...q, patienceSeconds: 600 }, 20);
