@@ -9,7 +9,8 @@
  *   2026-05-11,08:00,support,12
  *
  * Comma or semicolon separated (a Swedish spreadsheet saves with
- * semicolons), the header line first, fields optionally in double quotes.
+ * semicolons), the header line first, fields optionally in double quotes
+ * (with no separator inside them).
  * A file with any bad row is refused whole, every bad row named by its line.
  */
 import { dayNumber, minuteOfDay } from './civil-time.js';

@@ -26,22 +26,6 @@ function trueAht(i: number): number {
   return 160 + 30 * Math.sin((i / INTERVALS) * Math.PI);
 }
 
-function poisson(rng: Prng, mean: number): number {
-  // Knuth's method; the means here stay under 200, where e^-mean is still a normal double.
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = rng.next();
-  while (p > limit) {
-    k++;
-    p *= rng.next();
-  }
-  return k;
-}
-
-function gaussian(rng: Prng): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-}
-
 function addDays(date: string, n: number): string {
   const t = new Date(`${date}T00:00:00Z`);
   t.setUTCDate(t.getUTCDate() + n);
@@ -54,11 +38,11 @@ function generate(rng: Prng, from: string, days: number): HistoryInterval[] {
     const date = addDays(from, d);
     if (DAY_TOTAL[new Date(`${date}T00:00:00Z`).getUTCDay()] === 0) continue;
     for (let i = 0; i < INTERVALS; i++) {
-      const calls = poisson(rng, rate(date, i));
+      const calls = rng.poisson(rate(date, i));
       const minute = 8 * 60 + 15 * i;
       const start = `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
       // The mean of `calls` exponential handling times: about normal, spread AHT/√calls.
-      const aht = calls === 0 ? undefined : Math.max(1, trueAht(i) * (1 + gaussian(rng) / Math.sqrt(calls)));
+      const aht = calls === 0 ? undefined : Math.max(1, trueAht(i) * (1 + rng.normal() / Math.sqrt(calls)));
       rows.push({ date, start, calls, ...(aht === undefined ? {} : { ahtSeconds: aht }) });
     }
   }

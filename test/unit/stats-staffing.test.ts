@@ -4,17 +4,6 @@ import { forecast, type HistoryInterval } from '../../server/stats/forecast.js';
 import { parsePlanCsv, scheduleDeviation } from '../../server/stats/schedule.js';
 import { Prng } from '../simulation/sim.js';
 
-function poisson(rng: Prng, mean: number): number {
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = rng.next();
-  while (p > limit) {
-    k++;
-    p *= rng.next();
-  }
-  return k;
-}
-
 /**
  * A service's history: weekdays 08:00-16:00 in 30-minute intervals, Poisson
  * calls at `callsPerInterval`, each interval's AHT the mean of its calls'
@@ -28,7 +17,7 @@ function generateHistory(rng: Prng, opts: { from: string; days: number; callsPer
     if (t.getUTCDay() === 0 || t.getUTCDay() === 6) continue;
     const date = t.toISOString().slice(0, 10);
     for (let i = 0; i < 16; i++) {
-      const calls = poisson(rng, opts.callsPerInterval);
+      const calls = rng.poisson(opts.callsPerInterval);
       let handle = 0;
       for (let c = 0; c < calls; c++) handle += rng.exponential(opts.ahtSeconds);
       const start = `${String(8 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 === 0 ? '00' : '30'}`;
