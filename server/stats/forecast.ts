@@ -89,11 +89,54 @@ function binHistory(history: HistoryInterval[], intervalMinutes: number): Map<nu
   return days;
 }
 
+interface WeightedDay {
+  day: number;
+  weight: number;
+  bins: Map<number, Bin>;
+}
+
+/** Per interval start: calls averaged with the days' weights, AHT weighted also by calls. */
+function weightedMeanDay(basis: WeightedDay[]): Omit<ForecastInterval, 'date'>[] {
+  const totalWeight = basis.reduce((s, b) => s + b.weight, 0);
+  const starts = [...new Set(basis.flatMap((b) => [...b.bins.keys()]))].sort((x, y) => x - y);
+  return starts.map((start) => {
+    let calls = 0;
+    let handle = 0;
+    for (const b of basis) {
+      const bin = b.bins.get(start);
+      calls += b.weight * (bin?.calls ?? 0);
+      handle += b.weight * (bin?.handle ?? 0);
+    }
+    return { start: clockLabel(start), calls: calls / totalWeight, ...(calls > 0 ? { ahtSeconds: handle / calls } : {}) };
+  });
+}
+
+function checkIntervalMinutes(intervalMinutes: number): void {
+  if (![15, 30, 60].includes(intervalMinutes)) throw new RangeError(`intervalMinutes must be 15, 30 or 60, got ${String(intervalMinutes)}`);
+}
+
+/**
+ * The average day of a period of history, per interval: what a what-if runs
+ * on when it asks "on a normal day of ours". Holidays are left out; so are
+ * days of other weekdays when `weekdays` is given (0 = Sunday ... 6 = Saturday).
+ */
+export function averageDay(input: { history: HistoryInterval[]; intervalMinutes: 15 | 30 | 60; weekdays?: number[] }): {
+  basedOn: string[];
+  intervals: Omit<ForecastInterval, 'date'>[];
+} {
+  checkIntervalMinutes(input.intervalMinutes);
+  const basis: WeightedDay[] = [...binHistory(input.history, input.intervalMinutes)]
+    .filter(([day]) => !swedishHoliday(dateOfDay(day)) && (input.weekdays === undefined || input.weekdays.includes((day + 4) % 7)))
+    .sort(([x], [y]) => x - y)
+    .map(([day, bins]) => ({ day, weight: 1, bins }));
+  return { basedOn: basis.map((b) => dateOfDay(b.day)), intervals: weightedMeanDay(basis) };
+}
+
 /** Forecast per day and interval for `days` days from `from`. */
 export function forecast(input: ForecastInput): ForecastDay[] {
   const weeks = input.weeks ?? 8;
   const decay = input.decay ?? 0.8;
-  if (![15, 30, 60].includes(input.intervalMinutes)) throw new RangeError(`intervalMinutes must be 15, 30 or 60, got ${String(input.intervalMinutes)}`);
+  checkIntervalMinutes(input.intervalMinutes);
   if (!Number.isInteger(input.days) || input.days < 1 || input.days > 366) throw new RangeError(`days must be a whole number 1..366, got ${String(input.days)}`);
   if (!Number.isInteger(weeks) || weeks < 1) throw new RangeError(`weeks must be a whole number >= 1, got ${String(weeks)}`);
   if (!Number.isFinite(decay) || decay <= 0 || decay > 1) throw new RangeError(`decay must be in (0, 1], got ${String(decay)}`);
@@ -104,24 +147,13 @@ export function forecast(input: ForecastInput): ForecastDay[] {
     const day = first + d;
     const date = dateOfDay(day);
     const holiday = swedishHoliday(date)?.name;
-    const basis: { day: number; weight: number; bins: Map<number, Bin> }[] = [];
+    const basis: WeightedDay[] = [];
     for (let k = 1; k <= weeks; k++) {
       const past = day - 7 * k;
       const bins = history.get(past);
       if (bins && !swedishHoliday(dateOfDay(past))) basis.push({ day: past, weight: decay ** (k - 1), bins });
     }
-    const totalWeight = basis.reduce((s, b) => s + b.weight, 0);
-    const starts = [...new Set(basis.flatMap((b) => [...b.bins.keys()]))].sort((x, y) => x - y);
-    const intervals = starts.map((start): ForecastInterval => {
-      let calls = 0;
-      let handle = 0;
-      for (const b of basis) {
-        const bin = b.bins.get(start);
-        calls += b.weight * (bin?.calls ?? 0);
-        handle += b.weight * (bin?.handle ?? 0);
-      }
-      return { date, start: clockLabel(start), calls: calls / totalWeight, ...(calls > 0 ? { ahtSeconds: handle / calls } : {}) };
-    });
+    const intervals = weightedMeanDay(basis).map((iv) => ({ date, ...iv }));
     return { date, ...(holiday === undefined ? {} : { holiday }), basedOn: basis.map((b) => dateOfDay(b.day)), intervals };
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forecast, forecastAccuracy, type HistoryInterval } from '../../server/stats/forecast.js';
+import { averageDay, forecast, forecastAccuracy, type HistoryInterval } from '../../server/stats/forecast.js';
 import { Prng } from '../simulation/sim.js';
 
 /**
@@ -154,6 +154,20 @@ describe('forecast mechanics', () => {
       ['09:00', 3],
     ]);
     expect(monday!.intervals[0]!.ahtSeconds).toBeCloseTo((8 * 100 + 4 * 160) / 12, 12);
+  });
+
+  it('the average day of a period leaves holidays out and can keep to some weekdays', () => {
+    const all = averageDay({ history, intervalMinutes: 60 });
+    expect(all.basedOn).toHaveLength(40 - 3); // eight weeks of weekdays less Långfredagen, Annandag påsk and Första maj
+    expect(all.basedOn).not.toContain('2026-04-06');
+    const mondays = averageDay({ history, intervalMinutes: 60, weekdays: [1] });
+    expect(mondays.basedOn).toHaveLength(7);
+    const total = (d: typeof all): number => d.intervals.reduce((s, iv) => s + iv.calls, 0);
+    expect(Math.abs(total(mondays) - DAY_TOTAL[1]!) / DAY_TOTAL[1]!).toBeLessThan(0.03);
+    // Over all weekdays: the day levels mixed as the 37 days are (7 Mondays, 6 Fridays, 8 of the rest).
+    const meanDay = (3200 * 7 + 2800 * 8 + 2700 * 8 + 2600 * 8 + 2200 * 6) / 37;
+    expect(Math.abs(total(all) - meanDay) / meanDay).toBeLessThan(0.02);
+    expect(all.intervals.map((iv) => iv.start)).toEqual(['08:00', '09:00', '10:00', '11:00', '12:00', '13:00', '14:00', '15:00']);
   });
 
   it('rejects bad input with a clear message', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { comparePooling, comparePoolingDay, staffDay } from '../../server/stats/staffing.js';
-import { forecast, type HistoryInterval } from '../../server/stats/forecast.js';
+import { averageDay, forecast, type HistoryInterval } from '../../server/stats/forecast.js';
 import { parsePlanCsv, scheduleDeviation } from '../../server/stats/schedule.js';
 import { Prng } from '../simulation/sim.js';
 
@@ -27,19 +27,19 @@ function generateHistory(rng: Prng, opts: { from: string; days: number; callsPer
   return rows;
 }
 
-describe('pooling what-if on generated history: three services of 5 agents, 3.5 Erlang each, AHT 180 s, goal 30 s', () => {
+describe('pooling what-if on generated history (the average day of 8 weeks): three services of 5 agents, 3.5 Erlang each, AHT 180 s, goal 30 s', () => {
   // 3.5 Erlang at 180 s is 35 calls per half hour. Eight weeks of history per
-  // service (January-February 2026, no holidays), forecast for the next Monday.
+  // service (January-February 2026); the what-if runs on their average day.
   const rng = new Prng(7_0_93);
   const services = ['north', 'south', 'west'];
-  const forecasts = services.map((id) => {
+  const days = services.map((id) => {
     const history = generateHistory(rng, { from: '2026-01-05', days: 56, callsPerInterval: 35, ahtSeconds: 180 });
-    return { id, day: forecast({ history, intervalMinutes: 30, from: '2026-03-02', days: 1 })[0]! };
+    return { id, day: averageDay({ history, intervalMinutes: 30 }) };
   });
   const whatIf = comparePoolingDay({
     intervalMinutes: 30,
     targetSeconds: 30,
-    queues: forecasts.map(({ id, day }) => ({
+    queues: days.map(({ id, day }) => ({
       id,
       intervals: day.intervals.map((iv) => ({ start: iv.start, calls: iv.calls, ahtSeconds: iv.ahtSeconds!, agents: 5 })),
     })),
@@ -49,7 +49,7 @@ describe('pooling what-if on generated history: three services of 5 agents, 3.5 
 
   it('about 70 % apart and about 93 % pooled with the same 15 agents, within 2 points of Erlang C', () => {
     console.log(
-      `pooling what-if on the forecast: apart ${(100 * whatIf.separateServiceLevel).toFixed(1)} %, pooled ${(100 * whatIf.pooledServiceLevel).toFixed(1)} %, ` +
+      `pooling what-if on the average day: apart ${(100 * whatIf.separateServiceLevel).toFixed(1)} %, pooled ${(100 * whatIf.pooledServiceLevel).toFixed(1)} %, ` +
         `agents for the old level per interval ${whatIf.intervals.map((iv) => iv.pooledAgentsForSameLevel).join(' ')}`,
     );
     expect(whatIf.intervals).toHaveLength(16);
@@ -62,8 +62,10 @@ describe('pooling what-if on generated history: three services of 5 agents, 3.5 
   it('the pooled queue needs 13 agents for the old level, two fewer than today', () => {
     expect(exact.pooledAgentsForSameLevel).toBe(13);
     const needed = whatIf.intervals.map((iv) => iv.pooledAgentsForSameLevel);
-    // The forecast wobbles a few per cent around 3.5 Erlang: 13 in most intervals, never beyond 12..14.
-    expect(needed.filter((n) => n === 13).length).toBeGreaterThanOrEqual(12);
+    // 39 days of 35 calls put each interval's traffic within a few per cent
+    // of 3.5 Erlang: 13 in most intervals, never beyond 12..14.
+    expect(days[0]!.day.basedOn).toHaveLength(39); // 40 weekdays less Trettondedag jul
+    expect(needed.filter((n) => n === 13).length).toBeGreaterThanOrEqual(13);
     for (const n of needed) expect(Math.abs(n - 13)).toBeLessThanOrEqual(1);
     expect(whatIf.agentHours).toBe(15 * 8);
     expect(Math.abs(whatIf.pooledAgentHoursForSameLevel - 13 * 8)).toBeLessThanOrEqual(2);
@@ -81,9 +83,11 @@ describe('from forecast to need, plan and outcome', () => {
   it('agents needed per interval by Erlang C, and fewer by Erlang A when callers hang up', () => {
     const c = staffDay({ ...goal, shrinkage: 0.3 });
     const a = staffDay({ ...goal, shrinkage: 0.3, patienceSeconds: 90 });
-    // About 12.7 Erlang: 16 agents by Erlang C (the flat day of the erlang-c tests), give or take the forecast's noise.
+    // About 12.7 Erlang: 16 agents by Erlang C (the flat day of the erlang-c
+    // tests). The forecast of one interval is off by about 3 % (0.4 Erlang),
+    // so give or take 2 agents.
     for (const iv of c.intervals) {
-      expect(Math.abs(iv.agents - 16)).toBeLessThanOrEqual(1);
+      expect(Math.abs(iv.agents - 16)).toBeLessThanOrEqual(2);
       expect(iv.probabilityOfAbandoning).toBe(0);
     }
     for (const [i, iv] of a.intervals.entries()) {
