@@ -69,19 +69,19 @@ export interface StaffingResult {
   limitedBy: 'service-level' | 'occupancy';
 }
 
-function assertFinite(name: string, value: number, min: number, allowEqualMin = true): void {
+export function assertFinite(name: string, value: number, min: number, allowEqualMin = true): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || (allowEqualMin ? value < min : value <= min)) {
     throw new RangeError(`${name} must be a finite number ${allowEqualMin ? '>=' : '>'} ${min}, got ${String(value)}`);
   }
 }
 
-function assertAgents(agents: number): void {
+export function assertAgents(agents: number): void {
   if (!Number.isInteger(agents) || agents < 0) {
     throw new RangeError(`agents must be a whole number >= 0, got ${String(agents)}`);
   }
 }
 
-function assertFraction(name: string, value: number, { openLow = false, openHigh = false } = {}): void {
+export function assertFraction(name: string, value: number, { openLow = false, openHigh = false } = {}): void {
   if (
     typeof value !== 'number' ||
     !Number.isFinite(value) ||

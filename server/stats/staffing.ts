@@ -1,6 +1,7 @@
 /**
- * Staffing (WFM-lite) on top of Erlang C: agents needed per interval of a
- * day from volume and handling time, and what pooling queues would gain.
+ * Staffing (WFM-lite) on top of Erlang C (or Erlang A when callers hang up):
+ * agents needed per interval of a day from volume and handling time, and
+ * what pooling queues would gain.
  *
  * Inputs are the figures the statistics keep per 15/30-minute interval and
  * service (offered calls, average handling time), so a manager can run this
@@ -13,6 +14,8 @@ import {
   type ServiceLevelGoal,
   type StaffingResult,
 } from './erlang-c.js';
+import { agentsForTrafficErlangA } from './erlang-a.js';
+import { clockLabel, minuteOfDay } from './civil-time.js';
 
 // ---------------------------------------------------------------------------
 // Per-interval staffing
@@ -35,12 +38,47 @@ export interface DayStaffingInput extends ServiceLevelGoal {
   maxOccupancy?: number;
   /** Share of paid time not on the phones, 0..1; scheduled staff = ceil(N / (1 - shrinkage)). */
   shrinkage?: number;
+  /**
+   * Callers' mean patience in seconds: when given, staff by Erlang A (callers
+   * hang up, which Erlang C ignores); the service level is then the share of
+   * all offered calls answered within the target.
+   */
+  patienceSeconds?: number;
+  /** With patienceSeconds: the largest share of callers allowed to hang up, 0..1. */
+  maxAbandonment?: number;
 }
 
-export interface IntervalStaffing extends StaffingResult {
+export interface IntervalStaffing extends Omit<StaffingResult, 'limitedBy'> {
   label: string;
   calls: number;
   ahtSeconds: number;
+  /** Share of callers expected to hang up: 0 by Erlang C, which assumes nobody does. */
+  probabilityOfAbandoning: number;
+  limitedBy: StaffingResult['limitedBy'] | 'abandonment';
+}
+
+function staffInterval(input: DayStaffingInput, a: number, aht: number): Omit<IntervalStaffing, 'label' | 'calls' | 'ahtSeconds'> {
+  const goal = {
+    trafficErlangs: a,
+    ahtSeconds: aht,
+    targetServiceLevel: input.targetServiceLevel,
+    targetSeconds: input.targetSeconds,
+    maxOccupancy: input.maxOccupancy,
+    shrinkage: input.shrinkage,
+  };
+  if (input.patienceSeconds === undefined) return { ...agentsForTraffic(goal), probabilityOfAbandoning: 0 };
+  const r = agentsForTrafficErlangA({ ...goal, patienceSeconds: input.patienceSeconds, maxAbandonment: input.maxAbandonment });
+  return {
+    agents: r.agents,
+    scheduledAgents: r.scheduledAgents,
+    trafficErlangs: r.trafficErlangs,
+    probabilityOfWaiting: r.probabilityOfWaiting,
+    serviceLevel: r.serviceLevel,
+    averageSpeedOfAnswer: r.averageSpeedOfAnswer,
+    occupancy: r.occupancy,
+    probabilityOfAbandoning: r.probabilityOfAbandoning,
+    limitedBy: r.limitedBy,
+  };
 }
 
 export interface DayStaffing {
@@ -70,15 +108,7 @@ export function staffDay(input: DayStaffingInput): DayStaffing {
   const intervals: IntervalStaffing[] = input.intervals.map((iv) => {
     const aht = iv.ahtSeconds ?? input.ahtSeconds;
     const a = trafficIntensity(iv.calls, intervalSeconds, aht);
-    const r = agentsForTraffic({
-      trafficErlangs: a,
-      ahtSeconds: aht,
-      targetServiceLevel: input.targetServiceLevel,
-      targetSeconds: input.targetSeconds,
-      maxOccupancy: input.maxOccupancy,
-      shrinkage: input.shrinkage,
-    });
-    return { label: iv.label, calls: iv.calls, ahtSeconds: aht, ...r };
+    return { label: iv.label, calls: iv.calls, ahtSeconds: aht, ...staffInterval(input, a, aht) };
   });
   const totalCalls = intervals.reduce((s, r) => s + r.calls, 0);
   const weighted = (f: (r: IntervalStaffing) => number): number =>
@@ -121,13 +151,8 @@ export function distributeVolume(totalCalls: number, weights: number[]): number[
 
 /** Interval labels "HH:MM" from `from` (e.g. "08:00") for `count` intervals of `intervalMinutes`. */
 export function intervalLabels(from: string, count: number, intervalMinutes: number): string[] {
-  const m = /^(\d{1,2}):(\d{2})$/.exec(from);
-  if (!m) throw new RangeError(`from must be HH:MM, got ${from}`);
-  const start = Number(m[1]) * 60 + Number(m[2]);
-  return Array.from({ length: count }, (_, k) => {
-    const t = (start + k * intervalMinutes) % (24 * 60);
-    return `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
-  });
+  const start = minuteOfDay(from);
+  return Array.from({ length: count }, (_, k) => clockLabel(start + k * intervalMinutes));
 }
 
 // ---------------------------------------------------------------------------
@@ -254,5 +279,56 @@ export function comparePooling(input: PoolingInput): PoolingComparison {
     pooledAtSameLevel: outcome(undefined, needed, totalTraffic, pooledAht, input.targetSeconds),
     agentsSaved: saved,
     staffSavingFraction: totalAgents === 0 ? 0 : saved / totalAgents,
+  };
+}
+
+/** One queue's day as recorded or forecast: per interval its calls, handling time and staff. */
+export interface PoolingQueueDay {
+  id: string;
+  intervals: { start: string; calls: number; ahtSeconds: number; agents: number }[];
+}
+
+export interface PoolingDayComparison {
+  intervals: (PoolingComparison & { start: string })[];
+  /** Over the day, weighted by calls: each queue apart, and pooled with the same staff. */
+  separateServiceLevel: number;
+  pooledServiceLevel: number;
+  /** Agent-hours today, and what the pooled queue needs for each interval's old level. */
+  agentHours: number;
+  pooledAgentHoursForSameLevel: number;
+}
+
+/**
+ * The pooling what-if on a day of several queues' own figures: every
+ * interval compared as `comparePooling` does, and the day's totals. An
+ * interval missing from a queue had no calls and no staff there.
+ */
+export function comparePoolingDay(input: { queues: PoolingQueueDay[]; intervalMinutes: number; targetSeconds: number }): PoolingDayComparison {
+  if (!Number.isFinite(input.intervalMinutes) || input.intervalMinutes <= 0) {
+    throw new RangeError(`intervalMinutes must be > 0, got ${String(input.intervalMinutes)}`);
+  }
+  const intervalSeconds = input.intervalMinutes * 60;
+  const starts = [...new Set(input.queues.flatMap((q) => q.intervals.map((iv) => iv.start)))].sort(
+    (x, y) => minuteOfDay(x) - minuteOfDay(y),
+  );
+  const intervals = starts.map((start) => {
+    const queues = input.queues.map((q) => {
+      const iv = q.intervals.find((i) => i.start === start);
+      // Without calls the handling time weighs nothing; any positive value will do.
+      return { id: q.id, agents: iv?.agents ?? 0, ahtSeconds: iv?.ahtSeconds ?? 1, callsPerInterval: iv?.calls ?? 0 };
+    });
+    return { start, ...comparePooling({ queues, targetSeconds: input.targetSeconds, intervalSeconds }) };
+  });
+  const calls = intervals.map((iv) => iv.separate.reduce((s, q) => s + (q.trafficErlangs * intervalSeconds) / q.ahtSeconds, 0));
+  const totalCalls = calls.reduce((s, c) => s + c, 0);
+  const byCalls = (f: (iv: (typeof intervals)[number]) => number): number =>
+    totalCalls === 0 ? 1 : intervals.reduce((s, iv, i) => s + calls[i]! * f(iv), 0) / totalCalls;
+  const hours = input.intervalMinutes / 60;
+  return {
+    intervals,
+    separateServiceLevel: byCalls((iv) => iv.separateTotal.serviceLevel),
+    pooledServiceLevel: byCalls((iv) => iv.pooled.serviceLevel),
+    agentHours: intervals.reduce((s, iv) => s + iv.separateTotal.agents, 0) * hours,
+    pooledAgentHoursForSameLevel: intervals.reduce((s, iv) => s + iv.pooledAgentsForSameLevel, 0) * hours,
   };
 }

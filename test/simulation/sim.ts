@@ -60,6 +60,23 @@ export class Prng {
     // 1 - u is in (0, 1], so the log is finite.
     return -Math.log(1 - this.next()) * mean;
   }
+
+  /** Poisson with the given mean (Knuth's method: for means up to a few hundred, where e^-mean is a normal double). */
+  poisson(mean: number): number {
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    return Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
+  }
 }
 
 function rotl(x: number, k: number): number {
