@@ -58,7 +58,10 @@ export class RedisRunningStore implements RunningStore {
     this.sub.on('message', (_channel: string, _version: string) => this.readAndTell());
     // Subscribed again after every reconnect by ioredis; read once then too.
     this.sub.on('ready', () => this.readAndTell());
-    this.sub.subscribe(this.keys.channel).catch((err: Error) => this.onError(err));
+    // A store closed before its subscription completed gets "Connection is closed": no fault of a running store.
+    this.sub.subscribe(this.keys.channel).catch((err: Error) => {
+      if (!this.closed) this.onError(new Error(`running configuration store at ${this.where}: cannot subscribe: ${err.message}`));
+    });
   }
 
   load(): Promise<StoredVersion | undefined> {
@@ -109,7 +112,9 @@ export class RedisRunningStore implements RunningStore {
     this.load().then((version) => {
       if (!version || this.closed) return;
       for (const l of this.listeners) l(version);
-    }, (err: Error) => this.onError(new Error(`cannot read the running configuration after a change: ${err.message}`)));
+    }, (err: Error) => {
+      if (!this.closed) this.onError(new Error(`cannot read the running configuration after a change: ${err.message}`));
+    });
   }
 }
 
