@@ -51,11 +51,6 @@ function weekdayOf(date: string): number {
   return (new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay() + 6) % 7;
 }
 
-/** Today's civil date in a time zone. */
-export function todayIn(timezone: string, now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
-
 /** Each of `count` days from `from`: when the service is open and why. */
 export function plan(from: string, count: number, node: HoursNode, exceptions: readonly HoursException[], holidays: readonly Holiday[]): DayPlan[] {
   const holidayOn = new Map(holidays.map((h) => [h.date, h.name]));

@@ -10,7 +10,7 @@ import { ApiError } from '../api.js';
 import { failureText } from '../failure.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared } from '../styles.js';
-import { clock, plan, todayIn, type DayPlan } from './calendar.js';
+import { addDays, clock, plan, type DayPlan } from './calendar.js';
 import { closeNow, deleteException, holidays, serviceHours, type HoursException, type Holiday, type ServiceHours } from './services-api.js';
 import './exception-form.js';
 
@@ -68,8 +68,8 @@ export class ServiceHoursPanel extends LitElement {
   private async load(): Promise<void> {
     try {
       const { value: body, etag } = await serviceHours(this.service);
-      const today = todayIn(body.timezone);
-      const years = [...new Set([today.slice(0, 4), String(Number(today.slice(0, 4)) + 1)])].map(Number);
+      const year = Number(body.today.slice(0, 4));
+      const years = addDays(body.today, CALENDAR_DAYS).startsWith(String(year)) ? [year] : [year, year + 1];
       this.holidayList = (await Promise.all(years.map(holidays))).flat();
       this.hours = body;
       this.etag = etag;
@@ -90,7 +90,7 @@ export class ServiceHoursPanel extends LitElement {
       ${node ? html`
         ${this.weeklyTable(node.weekly, node.holidays)}
         <h3 id="calendar-heading">${t.comingWeeks}</h3>
-        ${this.calendar(plan(todayIn(h.timezone), CALENDAR_DAYS, node, h.exceptions, this.holidayList), todayIn(h.timezone))}`
+        ${this.calendar(plan(h.today, CALENDAR_DAYS, node, h.exceptions, this.holidayList), h.today)}`
         : html`<p>${t.noHoursNode}</p>`}
       <h3 id="exceptions-heading">${t.exceptions}</h3>
       ${this.exceptionTable(h.exceptions)}

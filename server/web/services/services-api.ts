@@ -37,6 +37,8 @@ export interface ServiceHours {
   service: string;
   flow?: string;
   timezone: string;
+  /** The product's date now, in its time zone. */
+  today: string;
   exceptions: HoursException[];
   openNow: OpenNow | null;
   hoursNodes: HoursNode[];
