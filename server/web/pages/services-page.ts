@@ -22,6 +22,14 @@ export class ServicesPage extends LitElement {
     ul.numbers { list-style: none; margin: 0; padding: 0; }
     tr[aria-current='true'] { background: var(--panel); }
     .error { color: var(--alarm); }
+    /* A phone: each service a block of its own, nothing to scroll sideways. */
+    @media (max-width: 700px) {
+      table, tbody, tr, th, td { display: block; }
+      thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+      tr { border-bottom: 1px solid var(--line); padding: 0.5rem 0; }
+      th, td { border: none; padding: 0.15em 0; }
+      td[data-label]::before { content: attr(data-label) ': '; color: var(--muted); }
+    }
   `];
 
   private readonly language = new LanguageController(this);
@@ -64,7 +72,7 @@ export class ServicesPage extends LitElement {
             <td><ul class="numbers">${s.numbers.map((n) => html`
               <li>${n.number} → ${n.target !== undefined ? t.ringsExtension(n.target) : n.flow !== undefined ? t.runsFlow(n.flow) : t.noFlow}</li>`)}
             </ul></td>
-            <td>${s.queue ?? '–'}</td>
+            <td data-label=${t.queue}>${s.queue ?? '–'}</td>
             <td><button type="button" aria-label=${t.showHoursOf(s.service)} aria-pressed=${String(s.service === this.chosen)}
               @click=${() => this.choose(s.service)}>${t.showHours}</button></td>
           </tr>`)}
