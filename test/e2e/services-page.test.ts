@@ -8,6 +8,8 @@
  *   and the next caller on the operator trunk hears Växel's closed message
  *   (a tone recorded in its slot) and is hung up on; deleting the
  *   exception from the page opens Växel again;
+ * - a change made elsewhere after the page read the hours: "Stäng nu" is
+ *   refused (409), the page says so and shows the latest, nothing closed;
  * - the page in English; screenshots at both sizes in both languages.
  */
 import { mkdirSync } from 'node:fs';
@@ -124,6 +126,28 @@ describe('the services page', () => {
     await page.locator('[data-open="true"]', { hasText: 'Öppet nu' }).waitFor();
     expect(await vaxelExceptions()).toEqual([]);
   }, 60_000);
+
+  it('a change made elsewhere since the page read the hours is refused, said so, and the page shows the latest', async () => {
+    const { page } = browser;
+    await showVaxel(page);
+    await page.locator('[data-open="true"]', { hasText: 'Öppet nu' }).waitFor();
+    const elsewhere = await product.app.api.inject({
+      method: 'PUT', url: `/api/v1/services/${encodeURIComponent('Växel')}/hours/exceptions/2026-12-31`,
+      headers: credentials.as.admin, payload: { hours: 'open until 13:00', note: 'nyårsafton' },
+    });
+    expect(elsewhere.statusCode).toBe(201);
+
+    browser.allow(409, `/api/v1/services/${encodeURIComponent('Växel')}/hours/closed-now`);
+    await page.getByRole('button', { name: 'Stäng nu' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Någon annan ändrade just inställningarna' }).waitFor();
+    await page.locator('[data-table="exceptions"] tr[data-exception="2026-12-31"]').getByText('nyårsafton').waitFor();
+    await page.locator('[data-open="true"]', { hasText: 'Öppet nu' }).waitFor();
+    expect(await vaxelExceptions()).toEqual([{ date: '2026-12-31', hours: 'open until 13:00', note: 'nyårsafton' }]);
+
+    await page.getByRole('button', { name: 'Ta bort undantaget 2026-12-31' }).click();
+    await page.getByText('Inga undantag.').waitFor();
+    expect(await vaxelExceptions()).toEqual([]);
+  });
 
   it('speaks English when switched, and looks right at both sizes', async () => {
     const { page } = browser;
