@@ -9,7 +9,8 @@
  *   after, the deflection; a caller to Växel does not hear it. Switched off
  *   by keyboard, it is off in the product.
  * - A message without services is refused beside the services, nothing
- *   made; one with a service is made and listed.
+ *   made; one with a service is made and listed, then changed: a new
+ *   recording uploaded from the page, another service.
  * - English; screenshots at both sizes in both languages.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { TrunkCaller } from '../support/trunk-caller.js';
 const KUNDTJANST = '+46313900601';
 const VAXEL = '+46313900600';
 const SLOT = 'lavin-webb';
+const GAPS_FORGIVEN_SEC = 1.5;
 
 let product: RunningProduct;
 let credentials: RoleCredentials;
@@ -55,7 +57,7 @@ afterAll(async () => {
 
 const browser = useBrowser();
 
-async function messages(): Promise<Array<{ id: string; on: boolean; services: string[] }>> {
+async function messages(): Promise<Array<{ id: string; on: boolean; services: string[]; slot: string }>> {
   const res = await product.app.api.inject({ method: 'GET', url: '/api/v1/avalanche', headers: credentials.as.operator });
   expect(res.statusCode).toBe(200);
   return res.json();
@@ -90,7 +92,8 @@ describe('the avalanche page', () => {
     const kund = await TrunkCaller.call(product.sipPort, KUNDTJANST, '+46701740681');
     try {
       await row.locator('[data-figure="hearing"]').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
-      await expect.poll(() => heardInOrder(pcmWav(kund.rtp.heard()), recording),
+      // On a loaded machine the play comes with gaps between packets, some near a second long: forgiven, not a piece missed.
+      await expect.poll(() => heardInOrder(pcmWav(kund.rtp.heard()), recording, GAPS_FORGIVEN_SEC),
         { timeout: 15_000, message: 'the Kundtjänst caller heard the whole recording' }).toBe(true);
       expect(entered(callIdOf('+46701740681'), 'lavin')).toBe(true);
     } finally {
@@ -109,7 +112,7 @@ describe('the avalanche page', () => {
     const vaxelCall = callIdOf('+46701740682');
     expect(entered(vaxelCall, 'lavin'), 'the Växel caller passed its avalanche node').toBe(true);
     expect(events.some((e) => e.type === 'avalanche-played' && e.callId === vaxelCall)).toBe(false);
-    expect(heardInOrder(pcmWav(vaxel.rtp.heard()), recording)).toBe(false);
+    expect(heardInOrder(pcmWav(vaxel.rtp.heard()), recording, GAPS_FORGIVEN_SEC)).toBe(false);
     await browser.screenshots('avalanche-on');
 
     await toggle.focus();
@@ -119,7 +122,7 @@ describe('the avalanche page', () => {
     expect(await messages()).toMatchObject([{ id: '1', on: false }]);
   }, 60_000);
 
-  it('refuses a message without services beside them, making nothing; makes one with a service', async () => {
+  it('refuses a message without services beside them, making nothing; makes one with a service, then changes its recording (uploaded) and services', async () => {
     const { page } = browser;
     await showAvalanche(page);
     browser.allow(400, '/api/v1/avalanche');
@@ -135,6 +138,19 @@ describe('the avalanche page', () => {
     await page.locator('[data-table="avalanche"] tr[data-message="7"]').getByText('Företag').waitFor();
     expect(await messages()).toMatchObject([{ id: '1' }, { id: '7', on: false, services: ['Företag'] }]);
     expect(await services.getByRole('alert').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Ändra lavinmeddelande 7' }).click();
+    await page.getByRole('heading', { name: 'Ändra lavinmeddelande 7' }).waitFor();
+    await page.getByLabel('Namn på ny inspelning (tomt: den valda)').fill('lavin-ny');
+    await page.getByLabel('Ljudfil').setInputFiles({ name: 'lavin-ny.wav', mimeType: 'audio/wav', buffer: encodeWav(chirp(1, { rate: 16_000 }), 16_000) });
+    await page.getByRole('button', { name: 'Ladda upp', exact: true }).click();
+    await page.getByLabel('Inspelning', { exact: true }).locator('option:checked', { hasText: 'lavin-ny (inspelad, 1 s)' }).waitFor({ state: 'attached' });
+    await services.getByLabel('Kundtjänst').check();
+    await page.getByRole('button', { name: 'Spara ändringen' }).click();
+    const seven = page.locator('[data-table="avalanche"] tr[data-message="7"]');
+    await seven.getByText('Kundtjänst, Företag').waitFor();
+    await seven.getByText('lavin-ny').waitFor();
+    expect((await messages())[1]).toMatchObject({ id: '7', services: ['Kundtjänst', 'Företag'], slot: 'lavin-ny', on: false });
   });
 
   it('speaks English when switched, and looks right at both sizes', async () => {
