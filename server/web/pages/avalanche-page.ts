@@ -39,7 +39,10 @@ export class AvalanchePage extends LitElement {
   private serviceNames: string[] = [];
   private etag: string | undefined;
   private editing: AvalancheMessage | undefined;
-  private error: string | undefined;
+  /** Why the last read failed; cleared by the next that works. */
+  private readError: string | undefined;
+  /** Why the last switch was refused, beside that message's switch. */
+  private switchError: { id: string; text: string } | undefined;
   private switching = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -59,7 +62,7 @@ export class AvalanchePage extends LitElement {
     try {
       this.serviceNames = (await services()).map((s) => s.service);
     } catch (err) {
-      this.error = failureText(err);
+      this.readError = failureText(err);
     }
     this.requestUpdate();
   }
@@ -69,13 +72,14 @@ export class AvalanchePage extends LitElement {
       const { value: body, etag } = await avalancheMessages();
       this.messages = body;
       this.etag = etag;
+      this.readError = undefined;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         clearInterval(this.timer);
         this.dispatchEvent(new Event('session-ended', { bubbles: true, composed: true }));
         return;
       }
-      this.error = failureText(err);
+      this.readError = failureText(err);
     }
     this.requestUpdate();
   }
@@ -84,7 +88,7 @@ export class AvalanchePage extends LitElement {
     const t = texts();
     return html`
       <h1>${t.avalancheTitle}</h1>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.readError ? html`<p class="error" role="alert">${this.readError}</p>` : ''}
       ${this.messages ? this.table(this.messages) : html`<p>${t.loading}</p>`}
       <h2>${this.editing ? t.changeMessageOf(this.editing.id) : t.newMessage}</h2>
       <vx-avalanche-form .services=${this.serviceNames} .etag=${this.etag} .editing=${this.editing}
@@ -104,7 +108,8 @@ export class AvalanchePage extends LitElement {
         <tbody>${messages.map((m) => html`
           <tr data-message=${m.id}>
             <td><button type="button" role="switch" aria-checked=${String(m.on)} ?disabled=${this.switching.has(m.id)}
-              aria-label=${t.switchMessage(m.id, m.services.join(', '))} @click=${() => this.toggle(m)}>${m.on ? t.on : t.off}</button></td>
+              aria-label=${t.switchMessage(m.id, m.services.join(', '))} @click=${() => this.toggle(m)}>${m.on ? t.on : t.off}</button>
+              ${this.switchError?.id === m.id ? html`<p class="error" role="alert">${this.switchError.text}</p>` : ''}</td>
             <td>${m.id}</td>
             <td>${m.services.join(', ')}</td>
             <td>${m.slot}${m.recorded ? '' : html` <span class="warning">(${t.notRecorded})</span>`}</td>
@@ -128,12 +133,13 @@ export class AvalanchePage extends LitElement {
   private async toggle(m: AvalancheMessage): Promise<void> {
     const t = texts();
     this.switching.add(m.id);
-    this.error = undefined;
+    this.switchError = undefined;
     this.requestUpdate();
     try {
       await switchMessage(m.id, !m.on, this.etag);
     } catch (err) {
-      this.error = err instanceof ApiError && err.status === 409 ? t.changedMeanwhile : failureText(err);
+      const text = err instanceof ApiError && err.status === 409 ? t.changedMeanwhile : failureText(err);
+      this.switchError = { id: m.id, text };
     }
     this.switching.delete(m.id);
     await this.load();
