@@ -139,7 +139,7 @@ describe('the services page', () => {
 
     browser.allow(409, `/api/v1/services/${encodeURIComponent('Växel')}/hours/closed-now`);
     await page.getByRole('button', { name: 'Stäng nu' }).click();
-    await page.getByRole('alert').filter({ hasText: 'Någon annan ändrade just inställningarna' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Någon annan har ändrat inställningarna' }).waitFor();
     await page.locator('[data-table="exceptions"] tr[data-exception="2026-12-31"]').getByText('nyårsafton').waitFor();
     await page.locator('[data-open="true"]', { hasText: 'Öppet nu' }).waitFor();
     expect(await vaxelExceptions()).toEqual([{ date: '2026-12-31', hours: 'open until 13:00', note: 'nyårsafton' }]);
