@@ -57,6 +57,7 @@ const ServiceHoursSchema = Type.Object({
   service: Type.String(),
   flow: Type.Optional(Type.String({ description: 'the flow the service\'s calls run' })),
   timezone: Type.String({ description: 'the company\'s time zone, in which the exceptions are written' }),
+  today: Type.String({ description: 'the date now in the company\'s time zone, on the clock calls use: where a calendar of the coming days starts' }),
   exceptions: Type.Array(ExceptionSchema),
   openNow: Type.Union([OpenNowSchema, Type.Null()], { description: 'as the first hours node of the flow answers now; null when the flow has none' }),
   hoursNodes: Type.Array(Type.Object({
@@ -103,7 +104,7 @@ function serviceHours(snapshot: RunningSnapshot, service: string, at: number) {
     }];
   });
   return {
-    service, ...(flow ? { flow: flow.file.replace(/^flows\./, '') } : {}), timezone, exceptions: [...exceptions],
+    service, ...(flow ? { flow: flow.file.replace(/^flows\./, '') } : {}), timezone, today: localTime(at, timezone).date, exceptions: [...exceptions],
     openNow: hoursNodes[0]?.openNow ?? null, hoursNodes,
   };
 }

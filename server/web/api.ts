@@ -50,8 +50,9 @@ async function send(method: string, path: string, body?: unknown, ifMatch?: stri
   return response;
 }
 
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await send(method, path, body);
+/** One request; with `ifMatch` (a read's ETag) a change is refused (409) if the configuration changed since that read. */
+export async function call<T>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<T> {
+  const response = await send(method, path, body, ifMatch);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 

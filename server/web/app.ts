@@ -22,6 +22,8 @@ import './pages/announcements-page.js';
 import './pages/flows-page.js';
 import './pages/audit-page.js';
 import './pages/users-page.js';
+import './pages/services-page.js';
+import './pages/avalanche-page.js';
 
 const SIGNED_IN_HINT = 'vaxel.signedIn';
 

@@ -20,9 +20,9 @@ const ADMIN: readonly Role[] = ['admin'];
 export const PAGES: readonly PageEntry[] = [
   { id: 'monitor', roles: SUPERVISION, tag: 'vx-queue-monitor' },
   { id: 'agents', roles: SUPERVISION, tag: 'vx-agents-page' },
-  { id: 'services', roles: OPERATIONS },
+  { id: 'services', roles: OPERATIONS, tag: 'vx-services-page' },
   { id: 'queues', roles: SUPERVISION, tag: 'vx-queues-page' },
-  { id: 'avalanche', roles: OPERATIONS },
+  { id: 'avalanche', roles: OPERATIONS, tag: 'vx-avalanche-page' },
   { id: 'announcements', roles: OPERATIONS, tag: 'vx-announcements-page' },
   { id: 'flows', roles: SUPERVISION, tag: 'vx-flows-page' },
   { id: 'audit', roles: SUPERVISION, tag: 'vx-audit-page' },

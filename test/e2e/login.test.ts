@@ -98,7 +98,7 @@ describe('signing in', () => {
     await page.keyboard.press('Enter');
     const menu = page.getByRole('navigation', { name: 'Huvudmeny' });
     await menu.waitFor();
-    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg', 'Användare']);
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Tjänster', 'Köer', 'Lavinmeddelanden', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg', 'Användare']);
     await page.getByText('Inloggad som admin (administratör)').waitFor();
 
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
@@ -107,7 +107,7 @@ describe('signing in', () => {
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 
-  it('shows each role the pages it may use: a supervisor the monitor, agents, queues, announcements, flows and audit log, an operator the announcements, an agent none yet', async () => {
+  it('shows each role the pages it may use: a supervisor the monitor, agents, services, queues, avalanche messages, announcements, flows and audit log, an operator services, avalanche messages and announcements, an agent none yet', async () => {
     const { page } = browser;
     await page.goto(home);
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
@@ -120,13 +120,13 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-supervisor', 'a long supervisor password');
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Köer', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Tjänster', 'Köer', 'Lavinmeddelanden', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg']);
     await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-operator', 'a long operator password');
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Meddelanden']);
-    await page.getByRole('heading', { name: 'Inspelade meddelanden' }).waitFor();
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Tjänster', 'Lavinmeddelanden', 'Meddelanden']);
+    await page.getByRole('heading', { name: 'Tjänster och nummer' }).waitFor();
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-agent', 'a long agent password');

@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../server/calls/events.js';
-import { chirp, encodeWav, heardWhole, readWav, type Wav } from '../support/audio.js';
+import { chirp, encodeWav, heardWhole, pcmWav, readWav, type Wav } from '../support/audio.js';
 import { signInEachRole, type RoleCredentials } from '../support/api.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
 import { tempDir } from '../support/tmp.js';
@@ -80,9 +80,6 @@ async function download(slot: string): Promise<Wav> {
   return wav;
 }
 
-/** What a caller's RTP peer heard, as a WAV's samples. */
-const asWav = (pcm: Int16Array): Wav => ({ sampleRate: 8000, channels: 1, samples: Float32Array.from(pcm, (v) => v / 32768), durationSec: pcm.length / 8000 });
-
 /** A call from the operator network that the flow ends: what the caller heard, and its call id. */
 async function callUntilBye(number: string, caller: string): Promise<{ heard: Int16Array; callId: string }> {
   const call = await TrunkCaller.call(product.sipPort, number, caller);
@@ -106,12 +103,12 @@ describe('an avalanche message switched on through the API', () => {
     const plays = await download('lavin-api');
 
     const kund = await callUntilBye(KUNDTJANST, '+46701740661');
-    expect(heardWhole(asWav(kund.heard), plays), 'the Kundtjänst caller heard the whole avalanche recording').toBeDefined();
+    expect(heardWhole(pcmWav(kund.heard), plays), 'the Kundtjänst caller heard the whole avalanche recording').toBeDefined();
     expect(events.some((e) => e.type === 'avalanche-played' && e.callId === kund.callId && e.messageIds.includes('1'))).toBe(true);
 
     const vaxel = await callUntilBye(VAXEL, '+46701740662');
     expect(vaxel.heard.length, 'the Växel caller heard the goodbye').toBeGreaterThan(4000);
-    expect(heardWhole(asWav(vaxel.heard), plays)).toBeUndefined();
+    expect(heardWhole(pcmWav(vaxel.heard), plays)).toBeUndefined();
     expect(events.some((e) => e.type === 'avalanche-played' && e.callId === vaxel.callId)).toBe(false);
 
     const figures = await (await fetch(`${base}/avalanche/1`, { headers: credentials.bearer.supervisor })).json() as { played: number };
@@ -144,6 +141,6 @@ describe('an uploaded MP3 as a brand message', () => {
     } finally {
       await call.hangUp();
     }
-    expect(heardWhole(asWav(call.rtp.heard()), plays), 'the waiting caller heard the whole MP3 brand message').toBeDefined();
+    expect(heardWhole(pcmWav(call.rtp.heard()), plays), 'the waiting caller heard the whole MP3 brand message').toBeDefined();
   }, 60_000);
 });

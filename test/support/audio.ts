@@ -90,6 +90,10 @@ export function cachedWav(name: string, make: () => Float32Array, sampleRate = 8
   return file;
 }
 
+/** What an RTP peer heard (8 kHz 16-bit samples) as a Wav. */
+export const pcmWav = (pcm: Int16Array): Wav =>
+  ({ sampleRate: 8000, channels: 1, samples: Float32Array.from(pcm, (v) => v / 32768), durationSec: pcm.length / 8000 });
+
 /**
  * Parse a WAV file. Tolerates headers whose sizes were never patched (a file
  * still being written): the data chunk then runs to the end of the file.
@@ -295,4 +299,31 @@ export function heardWhole(heard: Wav, sound: Wav, fromSec = 0): { start: number
     if (whole) return { start: start / rate, end: (start + sound.samples.length) / rate };
   }
   return undefined;
+}
+
+/**
+ * Whether every 20 ms of `sound` (an RTP packet's worth) is in `heard`, in
+ * order, each within `maxGapSec` of the one before: the whole recording,
+ * played through the jitter of a loaded machine (a long play may come with
+ * gaps between packets, which `heardWhole` does not forgive).
+ */
+export function heardInOrder(heard: Wav, sound: Wav, maxGapSec = 0.5): boolean {
+  const chunk = Math.round(sound.sampleRate / 50);
+  const h = heard.samples;
+  let next: number | undefined;
+  for (let k = 0; (k + 1) * chunk <= sound.samples.length; k++) {
+    const piece = sound.samples.subarray(k * chunk, (k + 1) * chunk);
+    if (rms(piece) <= 0.02) continue;
+    const from = next ?? 0;
+    const room = h.length - from - chunk;
+    if (room < 0) return false;
+    const near = correlation(piece, h.subarray(from), Math.min(room, chunk), 0);
+    // Most pieces follow right on; only past a gap is the wider (slower) search needed.
+    const found = near.value >= 0.9 ? near
+      : correlation(piece, h.subarray(from), next === undefined ? room : Math.min(room, Math.round(maxGapSec * sound.sampleRate)), 0);
+    if (found.value < 0.9) return false;
+    next = from + found.lag + chunk;
+  }
+  if (next === undefined) throw new Error('the sound to look for is silent');
+  return true;
 }

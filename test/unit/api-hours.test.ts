@@ -44,7 +44,7 @@ describe("a service's hours", () => {
     const res = await t.api.inject({ method: 'GET', url: VAXEL, headers: t.as.operator });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
-      service: 'Växel', flow: 'vaxel', timezone: 'Europe/Stockholm', exceptions: [],
+      service: 'Växel', flow: 'vaxel', timezone: 'Europe/Stockholm', today: '2026-12-02', exceptions: [],
       openNow: { open: true, reason: 'hours' },
       hoursNodes: [{
         node: 'oppettider', timezone: 'Europe/Stockholm', holidays: 'sweden',
