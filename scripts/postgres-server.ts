@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAtExit } from './exit-cleanup.js';
+import { superviseServer } from './server-process.js';
 
 /** The superuser of the test cluster, and the database every cluster has. */
 export const POSTGRES_USER = 'vaxel';
@@ -68,30 +68,15 @@ export async function launchPostgres(port: number, dir: string, timeoutMs: numbe
     '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
     ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off']),
   ], { ...user, stdio: ['ignore', 'pipe', 'pipe'] });
-  killAtExit(child);
-  let out = '';
-  const keep = (d: Buffer): void => { out = (out + d.toString()).slice(-20_000); };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let hasExited = false;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => { hasExited = true; resolve(code); });
-    child.once('error', (err) => { hasExited = true; out += `\nspawn failed: ${err.message}`; resolve(-1); });
-  });
-  const kill = async (): Promise<void> => {
-    if (hasExited) return;
-    child.kill('SIGINT');
-    const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 5_000);
-    try { await exited; } finally { clearTimeout(t); }
-  };
+  const { exited, hasExited, output, kill } = superviseServer(child, { signal: 'SIGINT', graceMs: 5_000 });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (hasExited) throw new Error(`postgres on port ${port} exited before taking connections:\n${out}`);
-    if (out.includes('ready to accept connections')) {
-      return { port, url: (database = 'postgres') => `postgresql://${POSTGRES_USER}@127.0.0.1:${port}/${database}`, exited, output: () => out, kill };
+    if (hasExited()) throw new Error(`postgres on port ${port} exited before taking connections:\n${output()}`);
+    if (output().includes('ready to accept connections')) {
+      return { port, url: (database = 'postgres') => `postgresql://${POSTGRES_USER}@127.0.0.1:${port}/${database}`, exited, output, kill };
     }
     await new Promise((r) => setTimeout(r, 25));
   }
   await kill();
-  throw new Error(`postgres on port ${port} did not take connections within ${timeoutMs} ms:\n${out}`);
+  throw new Error(`postgres on port ${port} did not take connections within ${timeoutMs} ms:\n${output()}`);
 }

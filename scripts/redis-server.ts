@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { killAtExit } from './exit-cleanup.js';
+import { superviseServer } from './server-process.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -69,34 +69,19 @@ export async function launchRedis(port: number, dir: string, timeoutMs: number):
     '--logfile', '',
     '--loglevel', 'warning',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  killAtExit(child);
-  let out = '';
-  const keep = (d: Buffer): void => { out = (out + d.toString()).slice(-20_000); };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let hasExited = false;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => { hasExited = true; resolve(code); });
-    child.once('error', (err) => { hasExited = true; out += `\nspawn failed: ${err.message}`; resolve(-1); });
-  });
-  const kill = async (): Promise<void> => {
-    if (hasExited) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 3_000);
-    try { await exited; } finally { clearTimeout(t); }
-  };
+  const { exited, hasExited, output, kill } = superviseServer(child, { signal: 'SIGTERM', graceMs: 3_000 });
 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (hasExited) throw new Error(`redis-server on port ${port} exited before answering:\n${out}`);
+    if (hasExited()) throw new Error(`redis-server on port ${port} exited before answering:\n${output()}`);
     if (child.pid !== undefined && await answersAs(port, child.pid)) {
-      return { port, pid: child.pid, exited, output: () => out, kill };
+      return { port, pid: child.pid, exited, output, kill };
     }
     await new Promise((r) => setTimeout(r, 25));
   }
   child.kill('SIGKILL');
   await exited;
-  throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms:\n${out}`);
+  throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms:\n${output()}`);
 }
 
 /**
