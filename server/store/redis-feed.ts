@@ -61,14 +61,13 @@ export class ChangeFeed {
     });
     o.sub.on('ready', () => {
       if (!this.initialized || this.closed) return;
-      // ioredis resubscribes right after emitting 'ready'; a PING queued behind
-      // that SUBSCRIBE answers once the subscription is live again. Then read
-      // from the log whatever was published while we were away.
-      setImmediate(() => {
-        o.sub.ping()
-          .then(() => this.catchUp())
-          .catch((err) => o.report(new Error(`RedisStore: catching up after reconnect failed: ${toError(err).message}`)));
-      });
+      // Subscribed again (the connection does not do it itself), then read from
+      // the log whatever was published while we were away.
+      o.sub.subscribe(o.keys.channel)
+        .then(() => this.catchUp())
+        .catch((err) => {
+          if (!this.closed) o.report(new Error(`RedisStore: catching up after reconnect failed: ${toError(err).message}`));
+        });
     });
   }
 

@@ -117,7 +117,10 @@ export class RedisStore implements AcdStore {
       ...options.redis,
     };
     this.redis = options.url ? new Redis(options.url, base) : new Redis(base);
-    this.sub = options.url ? new Redis(options.url, base) : new Redis(base);
+    // The feed subscribes again itself after a reconnect (./redis-feed.ts): ioredis's own resubscription
+    // leaves its promise unhandled, so a connection closing meanwhile would be an unhandled rejection.
+    const subscriber = { ...base, autoResubscribe: false };
+    this.sub = options.url ? new Redis(options.url, subscriber) : new Redis(subscriber);
     for (const [name, def] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, def);
 
     for (const [role, conn] of [['command', this.redis], ['subscriber', this.sub]] as const) {

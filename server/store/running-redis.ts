@@ -51,16 +51,17 @@ export class RedisRunningStore implements RunningStore {
     this.where = where(opts.url);
     const base: RedisOptions = { maxRetriesPerRequest: 1, commandTimeout: 5_000 };
     this.redis = new Redis(opts.url, base);
-    this.sub = new Redis(opts.url, base);
+    // Subscribed by us at every 'ready' (below): ioredis's own resubscription leaves its promise unhandled.
+    this.sub = new Redis(opts.url, { ...base, autoResubscribe: false });
     for (const conn of [this.redis, this.sub]) {
       conn.on('error', (err: Error) => { if (!this.closed) this.onError(new Error(`running configuration store at ${this.where}: ${err.message}`)); });
     }
     this.sub.on('message', (_channel: string, _version: string) => this.readAndTell());
-    // Subscribed again after every reconnect by ioredis; read once then too.
-    this.sub.on('ready', () => this.readAndTell());
-    // A store closed before its subscription completed gets "Connection is closed": no fault of a running store.
-    this.sub.subscribe(this.keys.channel).catch((err: Error) => {
-      if (!this.closed) this.onError(new Error(`running configuration store at ${this.where}: cannot subscribe: ${err.message}`));
+    // At the first connection and after every reconnect: subscribe, and read once, since a change may have come meanwhile.
+    this.sub.on('ready', () => {
+      this.sub.subscribe(this.keys.channel).then(() => this.readAndTell(), (err: Error) => {
+        if (!this.closed) this.onError(new Error(`running configuration store at ${this.where}: cannot subscribe: ${err.message}`));
+      });
     });
   }
 
