@@ -49,6 +49,12 @@ export const en: Texts = {
   estimatedWait: 'Estimated wait',
   noEstimate: 'nobody staffing',
   overTarget: (target) => `over the target ${target}`,
+  // Queue monitor: today's figures
+  today: 'Today',
+  serviceLevel: (target) => `Answered within ${target}`,
+  answeredToday: 'Answered',
+  abandonedToday: 'Abandoned',
+  callbacksToday: 'Called back / requested',
   agentsReady: 'Ready',
   agentsBusy: 'Busy',
   agentsWrapUp: 'Wrap-up',

@@ -54,6 +54,12 @@ export const sv = {
   estimatedWait: 'Beräknad väntan',
   noEstimate: 'ingen bemannad',
   overTarget: (target: string) => `över målet ${target}`,
+  // Queue monitor: today's figures
+  today: 'I dag',
+  serviceLevel: (target: string) => `Svarat inom ${target}`,
+  answeredToday: 'Besvarade',
+  abandonedToday: 'Lagt på',
+  callbacksToday: 'Återuppringda / begärda',
   agentsReady: 'Lediga',
   agentsBusy: 'Upptagna',
   agentsWrapUp: 'Efterarbete',
