@@ -71,7 +71,7 @@ describe('the queue monitor', () => {
     await expect.poll(() => product.app.acd.agent(ERIK)?.state, { timeout: 10_000 }).toBe('logged-out');
     await figure('answered').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
     // Answered within the target of 60 s: the only call counted so far.
-    await figure('service-level').filter({ hasText: /^100 %$/ }).waitFor();
+    await figure('service-level').filter({ hasText: /^100%$/ }).waitFor();
 
     // Nobody staffs the queue now: the second caller hangs up waiting.
     assertSippOk(await runSipp({

@@ -48,6 +48,7 @@ export class QueueMonitor extends LitElement {
     .queue h3 { margin: 0 0 0.5rem; font-size: 1.15em; }
     .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem 1rem; }
     .figures.today { grid-template-columns: repeat(4, 1fr); }
+    .figures.today .value { font-size: 1.5em; }
     .queue h4 { margin: 0.8rem 0 0.3rem; font-size: 0.9em; color: var(--muted); font-weight: 600; }
     .figure .value { font-size: 2em; font-weight: 700; font-variant-numeric: tabular-nums; }
     .figure .label { color: var(--muted); font-size: 0.85em; }
@@ -157,7 +158,7 @@ export class QueueMonitor extends LitElement {
     return html`
       <h4>${t.today}</h4>
       <div class="figures today">
-        ${figure('service-level', today.serviceLevel === null ? '–' : `${Math.round(today.serviceLevel * 100)} %`, t.serviceLevel(duration(target)))}
+        ${figure('service-level', today.serviceLevel === null ? '–' : `${Math.round(today.serviceLevel * 100)}%`, t.serviceLevel(duration(target)))}
         ${figure('answered', today.answered, t.answeredToday)}
         ${figure('abandoned', today.abandoned, t.abandonedToday)}
         ${figure('callbacks', `${today.callbacksCompleted}/${today.callbacksRequested}`, t.callbacksToday)}
