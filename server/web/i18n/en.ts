@@ -146,6 +146,7 @@ export const en: Texts = {
   queue_wrapUpSeconds: 'Wrap-up (s)',
   queue_maxMissedOffers: 'Missed calls before a pause',
   queue_personalOverflowSeconds: 'Personal queue waits for the agent (s)',
+  queue_targetSeconds: 'Target: answered within (s)',
   queue_announceEverySeconds: 'Position spoken every (s, 0: on entry only)',
   queue_headStartSecondsPerPoint: 'Head start per priority point (s)',
   queue_callbackRetrySeconds: 'Callback: try again after (s)',

@@ -151,6 +151,7 @@ export const sv = {
   queue_wrapUpSeconds: 'Efterarbete (s)',
   queue_maxMissedOffers: 'Missade samtal innan paus',
   queue_personalOverflowSeconds: 'Personlig kö väntar på agenten (s)',
+  queue_targetSeconds: 'Mål: svar inom (s)',
   queue_announceEverySeconds: 'Plats i kön sägs var (s, 0: bara vid start)',
   queue_headStartSecondsPerPoint: 'Försprång per prioritetspoäng (s)',
   queue_callbackRetrySeconds: 'Återuppringning: nytt försök efter (s)',
