@@ -58,6 +58,7 @@ export async function queuesToday(
 ): Promise<{ from: number; queues: QueueToday[] }> {
   const { from, to } = companyDay(now, timezone);
   const targetMs = new Map(queues.map((q) => [q.id, q.targetSeconds * 1000]));
+  // Every queue shown has its own target; the records of a queue no longer configured are not shown.
   const days = await history.queueDays(from, to, { targetMs, defaultTargetMs: 0, shortAbandonMs: SHORT_ABANDON_SECONDS * 1000 });
   const byQueue = new Map(days.map(({ queue, ...day }) => [queue, day]));
   return {
