@@ -97,6 +97,7 @@ function timed(repo: HistoryRepository, commits: number[], stored: { writes: num
     agentIntervals: (a, b, c) => repo.agentIntervals(a, b, c),
     intervalCounts: (a, b, c) => repo.intervalCounts(a, b, c),
     caseTypeHandling: (a, b) => repo.caseTypeHandling(a, b),
+    queueDays: (a, b, c) => repo.queueDays(a, b, c),
     close: () => repo.close(),
   };
 }

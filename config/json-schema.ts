@@ -272,6 +272,7 @@ export const configSchema = {
           maxMissedOffers: { type: 'integer', minimum: 1, default: 2, errorHint: 'must be a whole number >= 1' },
           personalOverflowSeconds: { ...secondsOrZero, default: 60 },
           announceEverySeconds: { ...secondsOrZero, default: 60 },
+          targetSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60, errorHint: 'must be a whole number of seconds, 1 to 3600' },
           callbackRetrySeconds: secondsOrZero,
           callbackMaxAttempts: { type: 'integer', minimum: 1, errorHint: 'must be a whole number >= 1' },
           callbackRingSeconds: seconds,

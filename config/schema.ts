@@ -223,6 +223,8 @@ export interface QueueConfigEntry {
   personalOverflowSeconds: number;
   /** Position and estimated wait are spoken on entry and then every this many seconds (0: on entry only), unless the flow says otherwise. */
   announceEverySeconds: number;
+  /** The service level's target: a call answered within this many seconds counts as answered in time (default 60). */
+  targetSeconds: number;
   /** Seconds before a callback whose customer did not answer is dialled again (default 120). */
   callbackRetrySeconds?: number;
   /** Dial attempts before a callback is given up (default 3). */

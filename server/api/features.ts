@@ -9,6 +9,7 @@
  * each role (test/support/api.ts).
  */
 import type { Registry } from 'prom-client';
+import type { HistoryRepository } from '../history/repository.js';
 import type { Acd } from '../acd/index.js';
 import type { FileAnnouncementStore } from '../calls/announcements.js';
 import type { AvalancheAudience } from '../calls/avalanche-audience.js';
@@ -28,6 +29,7 @@ import { flowsRoutes } from './flows-routes.js';
 import { hoursRoutes } from './hours-routes.js';
 import { liveEventsRoutes } from './live-events.js';
 import { liveRoutes } from './live.js';
+import { liveTodayRoutes } from './live-today.js';
 import { metricsRoutes } from './metrics.js';
 import { numbersRoutes } from './numbers-routes.js';
 import { operatorsRoutes } from './operators-routes.js';
@@ -65,6 +67,8 @@ export interface ProductParts extends ConfigurationDeps {
   announcements: FileAnnouncementStore;
   /** Who hears each avalanche message now, and the callers it turned away. */
   avalancheAudience: AvalancheAudience;
+  /** The contact records (today's figures per queue). */
+  history: Pick<HistoryRepository, 'queueDays'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -96,6 +100,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     ...configurationFeatures(deps),
     { prefix: API_PREFIX, plugin: liveRoutes(deps) },
     { prefix: API_PREFIX, plugin: liveEventsRoutes(deps) },
+    { prefix: API_PREFIX, plugin: liveTodayRoutes({ history: deps.history, running: deps.running, now: deps.now ?? Date.now }) },
     // Where Prometheus looks by default.
     { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },

@@ -8,9 +8,9 @@
 import pg from 'pg';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationFailed, pendingMigrations, type Migration } from './migrations.js';
 import { HistoryStartError, type HistoryRepository } from './repository.js';
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
-import { caseTypeHandlingOf, intervalCountsOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
-import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, numbered, statementsFor } from './sql.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
+import { caseTypeHandlingOf, intervalCountsOf, queueDaysOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
+import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, queueDays, numbered, statementsFor } from './sql.js';
 
 const INT8_OID = 20;
 /** Any number: the lock key the migrating instance holds ("vaxel" in ASCII). */
@@ -81,6 +81,11 @@ export class PostgresHistory implements HistoryRepository {
 
   async caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]> {
     return caseTypeHandlingOf(await this.query(CASE_TYPE_HANDLING, [from, to]));
+  }
+
+  async queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]> {
+    const q = queueDays(from, to, rules);
+    return queueDaysOf(await this.query(q.text, q.params));
   }
 
   async close(): Promise<void> {

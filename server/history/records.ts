@@ -107,3 +107,30 @@ export interface IntervalCounts {
   answered: number;
   abandoned: number;
 }
+
+/**
+ * A queue's day so far: its calls queued in the day, the callbacks asked
+ * for and completed in it. An abandon after less than the short-abandon
+ * time is counted apart and left out of the service level.
+ */
+export interface QueueDay {
+  queue: string;
+  offered: number;
+  answered: number;
+  /** Answered after a wait of at most the queue's target. */
+  answeredInTarget: number;
+  /** All abandons, the short ones included. */
+  abandoned: number;
+  shortAbandoned: number;
+  callbacksRequested: number;
+  callbacksCompleted: number;
+}
+
+/** What a queue's day is measured against: each queue's target wait, and the short abandons' limit. */
+export interface QueueDayRules {
+  /** Queue id -> its target wait in ms; a queue not named here has `defaultTargetMs`. */
+  targetMs: ReadonlyMap<string, number>;
+  defaultTargetMs: number;
+  /** An abandon after a wait shorter than this is a short abandon. */
+  shortAbandonMs: number;
+}

@@ -3,7 +3,7 @@
  * same on SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts); one contract
  * suite checks both.
  */
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
 
 export interface HistoryRepository {
   /** 'sqlite' or 'postgresql', for the start-up log. */
@@ -20,6 +20,8 @@ export interface HistoryRepository {
   intervalCounts(intervalMinutes: number, from: number, to: number): Promise<IntervalCounts[]>;
   /** Answered calls and their handling time per case type and agent, answered in [from, to). */
   caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]>;
+  /** Per queue: calls queued in [from, to) and how they ended, callbacks asked for and completed in it (one SQL query). */
+  queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * unknown) turned into the records of ./records.ts, and the queries that
  * read them: one text for both, with `?` placeholders.
  */
-import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, IntervalCounts, SegmentFields } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, IntervalCounts, QueueDay, SegmentFields } from './records.js';
 
 type Row = Record<string, unknown>;
 
@@ -68,5 +68,13 @@ export function caseTypeHandlingOf(rows: Row[]): CaseTypeHandling[] {
   return rows.map((r) => ({
     caseType: String(r.case_type), agent: String(r.agent), answered: Number(r.answered),
     talkMs: Number(r.talk_ms), holdMs: Number(r.hold_ms), wrapUpMs: Number(r.wrap_up_ms),
+  }));
+}
+
+export function queueDaysOf(rows: Row[]): QueueDay[] {
+  return rows.map((r) => ({
+    queue: String(r.queue), offered: Number(r.offered), answered: Number(r.answered),
+    answeredInTarget: Number(r.answered_in_target), abandoned: Number(r.abandoned), shortAbandoned: Number(r.short_abandoned),
+    callbacksRequested: Number(r.callbacks_requested), callbacksCompleted: Number(r.callbacks_completed),
   }));
 }

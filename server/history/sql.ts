@@ -4,7 +4,7 @@
  * row holds (COALESCE with the stored value). Written with `?`
  * placeholders; PostgreSQL numbers them (`numbered`).
  */
-import type { ContactFields, HistoryWrite, SegmentFields } from './records.js';
+import type { ContactFields, HistoryWrite, QueueDayRules, SegmentFields } from './records.js';
 
 export interface Statement {
   text: string;
@@ -93,3 +93,40 @@ export const INTERVAL_COUNTS = `
    WHERE s.kind = 'call' AND s.enqueued_at >= ? AND s.enqueued_at < ?
    GROUP BY 1, 2
    ORDER BY 1, 2`;
+
+/**
+ * Per queue, the day [from, to): calls queued in it, answered (within the
+ * queue's target or not), abandoned (short ones apart), and callbacks asked
+ * for and completed in it. The targets are a table of their own (one
+ * `SELECT ?, ?` per queue), so one text serves any number of queues; the
+ * casts give PostgreSQL the parameters' types.
+ */
+export function queueDays(from: number, to: number, rules: QueueDayRules): Statement {
+  const targets = rules.targetMs.size === 0
+    ? 'SELECT CAST(NULL AS TEXT) AS queue, CAST(NULL AS BIGINT) AS ms WHERE 1 = 0'
+    : [...rules.targetMs.keys()].map(() => 'SELECT CAST(? AS TEXT) AS queue, CAST(? AS BIGINT) AS ms').join(' UNION ALL ');
+  const queued = 's.enqueued_at >= d.from_ms AND s.enqueued_at < d.to_ms';
+  const call = `s.kind = 'call' AND ${queued}`;
+  const count = (when: string): string => `SUM(CASE WHEN ${when} THEN 1 ELSE 0 END)`;
+  return {
+    text: `
+  WITH d AS (SELECT CAST(? AS BIGINT) AS from_ms, CAST(? AS BIGINT) AS to_ms,
+                    CAST(? AS BIGINT) AS target_ms, CAST(? AS BIGINT) AS short_ms),
+       t AS (${targets})
+  SELECT s.queue AS queue,
+         ${count(call)} AS offered,
+         ${count(`${call} AND s.outcome = 'answered'`)} AS answered,
+         ${count(`${call} AND s.outcome = 'answered' AND s.wait_ms <= COALESCE(t.ms, d.target_ms)`)} AS answered_in_target,
+         ${count(`${call} AND s.outcome = 'abandoned'`)} AS abandoned,
+         ${count(`${call} AND s.outcome = 'abandoned' AND s.wait_ms < d.short_ms`)} AS short_abandoned,
+         ${count('s.callback_requested_at >= d.from_ms AND s.callback_requested_at < d.to_ms')} AS callbacks_requested,
+         ${count("s.callback_outcome = 'completed' AND s.callback_done_at >= d.from_ms AND s.callback_done_at < d.to_ms")} AS callbacks_completed
+    FROM segments s CROSS JOIN d LEFT JOIN t ON t.queue = s.queue
+   WHERE s.queue IS NOT NULL
+     AND ((${queued}) OR (s.callback_requested_at >= d.from_ms AND s.callback_requested_at < d.to_ms)
+          OR (s.callback_done_at >= d.from_ms AND s.callback_done_at < d.to_ms))
+   GROUP BY s.queue
+   ORDER BY s.queue`,
+    params: [from, to, rules.defaultTargetMs, rules.shortAbandonMs, ...[...rules.targetMs].flat()],
+  };
+}

@@ -8,9 +8,9 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS, MIGRATIONS_TABLE, type Migration, migrationFailed, pendingMigrations } from './migrations.js';
 import { HistoryStartError, type HistoryRepository } from './repository.js';
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts } from './records.js';
-import { caseTypeHandlingOf, intervalCountsOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
-import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, statementsFor } from './sql.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
+import { caseTypeHandlingOf, intervalCountsOf, queueDaysOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
+import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, queueDays, statementsFor } from './sql.js';
 
 export class SqliteHistory implements HistoryRepository {
   readonly kind = 'sqlite';
@@ -64,6 +64,11 @@ export class SqliteHistory implements HistoryRepository {
 
   async caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]> {
     return caseTypeHandlingOf(await this.query(CASE_TYPE_HANDLING, [from, to]));
+  }
+
+  async queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]> {
+    const q = queueDays(from, to, rules);
+    return queueDaysOf(await this.query(q.text, q.params));
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * (HttpOnly: set and sent by the browser, never read here), JSON in and out,
  * problems (RFC 9457) turned into `ApiError`.
  */
-import type { LiveView } from './live/wire.js';
+import type { LiveToday, LiveView } from './live/wire.js';
 import type { AgentConfig, ExtensionConfig, QueueConfigEntry } from '../../config/schema.js';
 
 export const API = '/api/v1';
@@ -71,6 +71,7 @@ export const login = (name: string, password: string): Promise<Me> => call('POST
 export const logout = (): Promise<void> => call('POST', '/logout');
 export const me = (): Promise<Me> => call('GET', '/me');
 export const liveView = (): Promise<LiveView> => call('GET', '/live');
+export const liveToday = (): Promise<LiveToday> => call('GET', '/live/today');
 
 /** A supervisor's action on an agent's state (server/api/agent-state-routes.ts); the monitor learns the result from the events. */
 export type AgentAction = { kind: 'login' | 'logout' | 'ready' } | { kind: 'pause'; reason: string };

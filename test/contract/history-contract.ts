@@ -5,7 +5,7 @@
  * nothing of it applied, writes read back, partial writes keeping what is
  * stored, the same batch written twice doubling nothing, a batch all or
  * nothing, agent intervals, and the reports as plain SQL (per interval and
- * service; handling per case type and agent).
+ * service; handling per case type and agent; each queue's day).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, type Migration } from '../../server/history/migrations.js';
@@ -160,6 +160,39 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         { caseType: 'faktura', agent: 'erik', answered: 2, talkMs: 300_000, holdMs: 0, wrapUpMs: 50_000 },
       ]);
       expect(await repo.caseTypeHandling(T0 + 2 * MIN, T0 + 60 * MIN)).toEqual([]);
+    });
+
+    it("counts each queue's day: offered, answered within its target, abandoned (short ones apart), callbacks", async () => {
+      const repo = await open(await backend.place());
+      const call = (id: string, queue: string, queuedAt: number, fields: Record<string, unknown>): HistoryWrite[] => [
+        { kind: 'contact', id, fields: { startedAt: queuedAt - 5_000, service: 'Kundtjänst' } },
+        { kind: 'segment', id: `e-${id}`, fields: { contactId: id, queue, kind: 'call', enqueuedAt: queuedAt, ...fields } },
+      ];
+      await repo.write([
+        // kundtjanst has a 20 s target: 20 s is within it, 21 s is not.
+        ...call('a', 'kundtjanst', T0, { outcome: 'answered', waitMs: 20_000 }),
+        ...call('b', 'kundtjanst', T0 + MIN, { outcome: 'answered', waitMs: 21_000 }),
+        ...call('c', 'kundtjanst', T0 + 2 * MIN, { outcome: 'abandoned', waitMs: 4_999 }),
+        ...call('d', 'kundtjanst', T0 + 3 * MIN, { outcome: 'abandoned', waitMs: 5_000 }),
+        ...call('e', 'kundtjanst', T0 + 4 * MIN, { outcome: 'callback', waitMs: 30_000, callbackRequestedAt: T0 + 4 * MIN + 30_000, callbackOutcome: 'completed', callbackDoneAt: T0 + 10 * MIN }),
+        // kort has no target of its own: the default 60 s.
+        ...call('f', 'kort', T0 + MIN, { outcome: 'answered', waitMs: 60_000 }),
+        ...call('g', 'kort', T0 + MIN, { outcome: 'overflowed', waitMs: 90_000 }),
+        // A callback asked for yesterday and completed today counts as completed, not as offered.
+        ...call('h', 'kort', T0 - 60 * MIN, { outcome: 'callback', callbackRequestedAt: T0 - 59 * MIN, callbackOutcome: 'completed', callbackDoneAt: T0 + 5 * MIN }),
+        // Outside the day.
+        ...call('i', 'kundtjanst', T0 + 24 * 60 * MIN, { outcome: 'answered', waitMs: 1_000 }),
+      ]);
+      const rules = { targetMs: new Map([['kundtjanst', 20_000]]), defaultTargetMs: 60_000, shortAbandonMs: 5_000 };
+      expect(await repo.queueDays(T0, T0 + 24 * 60 * MIN, rules)).toEqual([
+        { queue: 'kort', offered: 2, answered: 1, answeredInTarget: 1, abandoned: 0, shortAbandoned: 0, callbacksRequested: 0, callbacksCompleted: 1 },
+        { queue: 'kundtjanst', offered: 5, answered: 2, answeredInTarget: 1, abandoned: 2, shortAbandoned: 1, callbacksRequested: 1, callbacksCompleted: 1 },
+      ]);
+      expect(await repo.queueDays(T0, T0 + 24 * 60 * MIN, { ...rules, targetMs: new Map() })).toEqual([
+        expect.objectContaining({ queue: 'kort' }),
+        expect.objectContaining({ queue: 'kundtjanst', answered: 2, answeredInTarget: 2 }),
+      ]);
+      expect(await repo.queueDays(T0 - 48 * 60 * MIN, T0 - 24 * 60 * MIN, rules)).toEqual([]);
     });
 
     it('applies its migrations once, and a failing one stops the start with nothing of it applied', async () => {

@@ -3,12 +3,16 @@
  * signs in and sees the queues and agents; a SIPp caller on the operator
  * trunk dials the card-blocking number (straight to the "kort" queue, where
  * nobody answers), shows on the monitor within one second of entering the
- * queue, their wait ticking, and is gone when they hang up. The wall-screen
- * mode comes from its button and from ?wall=1.
+ * queue, their wait ticking, and is gone when they hang up. Today's figures
+ * on a queue's card count a call Erik's phone (baresip) answers and one
+ * whose caller hangs up waiting, once their contact records are written.
+ * The wall-screen mode comes from its button and from ?wall=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TARGET_SECONDS } from '../../server/web/live/target.js';
+import { stopAllBaresip } from '../support/baresip.js';
 import { signIn, useBrowser } from '../support/browser.js';
+import { ERIK, eriksPhone } from '../support/callbacks.js';
 import { startProduct, TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
 
@@ -42,6 +46,41 @@ describe('the queue monitor', () => {
     const agents = product.config.extensions.filter((e) => e.agent !== undefined).length;
     expect(await page.locator('[data-table="agents"] tbody tr').count()).toBe(agents);
     await page.getByText('Ingen väntar just nu.').waitFor();
+  });
+
+  it("counts today's answered and abandoned calls on the queue's card", async () => {
+    const { page } = browser;
+    const figure = (name: string) => page.locator(`article[data-queue="kort"] [data-figure="${name}"]`);
+    await figure('answered').filter({ hasText: /^0$/ }).waitFor();
+    await figure('abandoned').filter({ hasText: /^0$/ }).waitFor();
+    await figure('service-level').filter({ hasText: /^–$/ }).waitFor();
+
+    // Erik's phone answers the first caller by itself; the caller hangs up after talking.
+    const erik = await eriksPhone(product.sipPort);
+    try {
+      await expect.poll(() => product.app.acd.agent(ERIK)?.state, { timeout: 5_000 }).toBe('ready');
+      const answered = runSipp({
+        scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+        durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
+      });
+      await erik.waitEvent('CALL_ESTABLISHED', 10_000);
+      assertSippOk(await answered, 1);
+    } finally {
+      await stopAllBaresip();
+    }
+    await expect.poll(() => product.app.acd.agent(ERIK)?.state, { timeout: 10_000 }).toBe('logged-out');
+    await figure('answered').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    // Answered within the target of 60 s: the only call counted so far.
+    await figure('service-level').filter({ hasText: /^100%$/ }).waitFor();
+
+    // Nobody staffs the queue now: the second caller hangs up waiting.
+    assertSippOk(await runSipp({
+      scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+      durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
+    }), 1);
+    await figure('abandoned').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    expect(await figure('answered').textContent()).toBe('1');
+    await browser.screenshots('queue-monitor-today');
   });
 
   it("follows agents' states as they change", async () => {
@@ -166,6 +205,7 @@ describe('the queue monitor', () => {
     await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
     browser.allow(401, '/api/v1/events');
     browser.allow(401, '/api/v1/me');
+    browser.allow(401, '/api/v1/live/today');
     await page.context().clearCookies();
     for (const client of product.app.api.websocketServer.clients) client.terminate();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();

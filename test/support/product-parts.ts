@@ -4,14 +4,16 @@
  * tests that start the API alone (server/api/start.ts): a running
  * configuration of its own, a real ACD on an in-memory store with nobody
  * calling, its live state and event feed, a metrics registry, agents' states
- * and finished callbacks over that ACD (no phone is registered), and an
- * empty announcement folder.
+ * and finished callbacks over that ACD (no phone is registered), an empty
+ * announcement folder and an empty contact-record database (SQLite).
  */
+import { join } from 'node:path';
 import type { ProductParts } from '../../server/api/features.js';
 import { AgentControl } from '../../server/calls/agent-control.js';
 import { FileAnnouncementStore } from '../../server/calls/announcements.js';
 import { AvalancheAudience } from '../../server/calls/avalanche-audience.js';
 import { FinishedCallbacks } from '../../server/calls/callbacks/finished.js';
+import { SqliteHistory } from '../../server/history/sqlite.js';
 import { LiveFeed } from '../../server/stats/live-feed.js';
 import { ProductMetrics } from '../../server/stats/metrics.js';
 import { agent } from '../unit/acd-fixtures.js';
@@ -23,6 +25,7 @@ export async function idleProductParts(): Promise<{ parts: ProductParts; stop():
   const c = await liveCentre({ agents: [agent('1001')] });
   const feed = new LiveFeed(c.live);
   const running = await openRunning();
+  const history = SqliteHistory.open(join(tempDir('history-'), 'history.sqlite'));
   return {
     parts: {
       running, live: c.live, feed, registry: new ProductMetrics().registry, acd: c.acd,
@@ -32,12 +35,14 @@ export async function idleProductParts(): Promise<{ parts: ProductParts; stop():
       },
       announcements: new FileAnnouncementStore(tempDir('announcements-'), []),
       avalancheAudience: new AvalancheAudience(),
+      history,
     },
     stop: async () => {
       running.close();
       feed.stop();
       c.live.stop();
       await c.acd.stop();
+      await history.close();
     },
   };
 }

@@ -69,7 +69,7 @@ describe('the demo company in config/default.yaml', () => {
     expect(config.queues.map((q) => q.id)).toEqual(expect.arrayContaining(['vaxel', 'kundtjanst', 'kort', 'foretag']));
     const kort = config.queues.find((q) => q.id === 'kort')!;
     expect(kort.steps[0]).toEqual({ afterSeconds: 0, skill: 'kort', minLevel: 3 });
-    expect(kort).toMatchObject({ priority: 'classes', ringTimeoutSeconds: 15, maxMissedOffers: 2, personalOverflowSeconds: 60 });
+    expect(kort).toMatchObject({ priority: 'classes', ringTimeoutSeconds: 15, maxMissedOffers: 2, personalOverflowSeconds: 60, targetSeconds: 60 });
     for (const q of config.queues) {
       expect(config.extensions.some((e) => e.agent?.queues.includes(q.id)), q.id).toBe(true);
     }

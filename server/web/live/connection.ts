@@ -29,8 +29,8 @@ export class LiveConnection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
-  /** `changed` runs after every change of the board or the status. */
-  constructor(private readonly changed: () => void, private readonly sessionEnded: () => void) {
+  /** `changed` runs after every change of the board (with the event that made it) or of the status. */
+  constructor(private readonly changed: (event?: LiveMessage) => void, private readonly sessionEnded: () => void) {
     this.open();
   }
 
@@ -83,7 +83,7 @@ export class LiveConnection {
       return;
     }
     this.board.apply(message, Date.now());
-    this.changed();
+    this.changed(message);
   }
 
   private async refetch(): Promise<void> {

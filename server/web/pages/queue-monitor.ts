@@ -1,8 +1,10 @@
 /**
  * The queue monitor (kömonitor): per queue the callers in line, the longest
- * and the estimated wait and the agents by state; then everyone waiting and
- * every agent. Live from the events socket (../live/connection.ts); times
- * tick here every second. A longest wait over the queue's target is red.
+ * and the estimated wait, the agents by state and today's figures (service
+ * level, answered, abandoned, callbacks: ../live/today.ts); then everyone
+ * waiting and every agent. Live from the events socket
+ * (../live/connection.ts); times tick here every second. A wait over the
+ * queue's target is red.
  *
  * Supervisors act on agents from their rows (./agent-actions.ts).
  *
@@ -15,7 +17,8 @@ import { clockTime, duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import type { Board } from '../live/board.js';
 import { LiveConnection } from '../live/connection.js';
-import { DEFAULT_TARGET_SECONDS, overTarget } from '../live/target.js';
+import { overTarget } from '../live/target.js';
+import { TodayFigures } from '../live/today.js';
 import type { AgentState, QueueLive } from '../live/wire.js';
 import { shared } from '../styles.js';
 import './agent-actions.js';
@@ -44,6 +47,9 @@ export class QueueMonitor extends LitElement {
     .queue { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.8rem 1rem; }
     .queue h3 { margin: 0 0 0.5rem; font-size: 1.15em; }
     .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem 1rem; }
+    .figures.today { grid-template-columns: repeat(4, 1fr); }
+    .figures.today .value { font-size: 1.5em; }
+    .queue h4 { margin: 0.8rem 0 0.3rem; font-size: 0.9em; color: var(--muted); font-weight: 600; }
     .figure .value { font-size: 2em; font-weight: 700; font-variant-numeric: tabular-nums; }
     .figure .label { color: var(--muted); font-size: 0.85em; }
     .alarm .value, .alarm .note, td.alarm { color: var(--alarm); font-weight: 700; }
@@ -62,6 +68,7 @@ export class QueueMonitor extends LitElement {
 
   private readonly language = new LanguageController(this);
   private connection: LiveConnection | undefined;
+  private today: TodayFigures | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
   private lastChange = new Date();
 
@@ -72,7 +79,9 @@ export class QueueMonitor extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.connection = new LiveConnection(() => {
+    this.today = new TodayFigures(() => this.requestUpdate());
+    this.connection = new LiveConnection((event) => {
+      if (event?.type === 'call-ended') this.today?.callEnded();
       this.lastChange = new Date();
       this.requestUpdate();
     }, () => this.dispatchEvent(new Event('session-ended', { bubbles: true, composed: true })));
@@ -82,6 +91,7 @@ export class QueueMonitor extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.connection?.stop();
+    this.today?.stop();
     clearInterval(this.ticker);
   }
 
@@ -108,7 +118,8 @@ export class QueueMonitor extends LitElement {
   private queueCard(board: Board, queue: QueueLive, now: number): unknown {
     const t = texts();
     const longest = board.longestWaitSeconds(queue.id, now);
-    const late = overTarget(longest);
+    const target = this.today!.targetSeconds(queue.id);
+    const late = overTarget(longest, target);
     const a = queue.agents;
     const count = (label: string, n: number): unknown => html`<li>${label} <b>${n}</b></li>`;
     return html`
@@ -119,7 +130,7 @@ export class QueueMonitor extends LitElement {
           <div class="figure ${late ? 'alarm' : ''}">
             <div class="value" data-figure="longest">${duration(longest)}</div>
             <div class="label">${t.longestWait}</div>
-            ${late ? html`<div class="note">${t.overTarget(duration(DEFAULT_TARGET_SECONDS))}</div>` : ''}
+            ${late ? html`<div class="note">${t.overTarget(duration(target))}</div>` : ''}
           </div>
           <div class="figure">
             <div class="value">${queue.estimatedWaitSeconds === null ? '–' : duration(queue.estimatedWaitSeconds)}</div>
@@ -134,7 +145,24 @@ export class QueueMonitor extends LitElement {
           ${count(t.agentsPaused, a.paused)}
           ${count(t.agentsLoggedOut, a['logged-out'])}
         </ul>
+        ${this.todayFigures(queue.id, target)}
       </article>`;
+  }
+
+  private todayFigures(queueId: string, target: number): unknown {
+    const t = texts();
+    const today = this.today!.of(queueId);
+    if (!today) return '';
+    const figure = (name: string, value: string | number, label: string): unknown =>
+      html`<div class="figure"><div class="value" data-figure=${name}>${value}</div><div class="label">${label}</div></div>`;
+    return html`
+      <h4>${t.today}</h4>
+      <div class="figures today">
+        ${figure('service-level', today.serviceLevel === null ? '–' : `${Math.round(today.serviceLevel * 100)}%`, t.serviceLevel(duration(target)))}
+        ${figure('answered', today.answered, t.answeredToday)}
+        ${figure('abandoned', today.abandoned, t.abandonedToday)}
+        ${figure('callbacks', `${today.callbacksCompleted}/${today.callbacksRequested}`, t.callbacksToday)}
+      </div>`;
   }
 
   private waitingTable(board: Board, now: number): unknown {
@@ -150,7 +178,7 @@ export class QueueMonitor extends LitElement {
             <tr data-call=${r.call.callId}>
               <td>${r.position}</td><td>${r.queueName}</td><td>${r.call.service}</td>
               <td>${r.call.dialled}</td><td>${r.call.caller}</td>
-              <td class=${overTarget(r.waitSeconds) ? 'alarm' : ''}>${duration(r.waitSeconds)}</td>
+              <td class=${r.call.queueId !== null && overTarget(r.waitSeconds, this.today!.targetSeconds(r.call.queueId)) ? 'alarm' : ''}>${duration(r.waitSeconds)}</td>
               <td>${r.call.vip ? html`<span class="vip">${t.vip}</span>` : ''}</td>
             </tr>`)}
           </tbody>

@@ -17,7 +17,7 @@ import './routing-rings.js';
 
 /** The settings that are a number of seconds or a count, in the order the form shows them. */
 const NUMBERS = [
-  'ringTimeoutSeconds', 'wrapUpSeconds', 'maxMissedOffers', 'personalOverflowSeconds', 'announceEverySeconds',
+  'targetSeconds', 'ringTimeoutSeconds', 'wrapUpSeconds', 'maxMissedOffers', 'personalOverflowSeconds', 'announceEverySeconds',
   'headStartSecondsPerPoint', 'callbackRetrySeconds', 'callbackMaxAttempts', 'callbackRingSeconds',
 ] as const;
 type NumberSetting = (typeof NUMBERS)[number];
