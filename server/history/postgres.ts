@@ -8,9 +8,10 @@
 import pg from 'pg';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationFailed, pendingMigrations, type Migration } from './migrations.js';
 import { HistoryStartError, type HistoryRepository } from './repository.js';
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
-import { caseTypeHandlingOf, intervalCountsOf, queueDaysOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
-import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, queueDays, numbered, statementsFor } from './sql.js';
+import type { HistoryWrite } from './records.js';
+import type { Query } from './rows.js';
+import { SqlReads } from './sql-reads.js';
+import { numbered, statementsFor } from './sql.js';
 
 const INT8_OID = 20;
 /** Any number: the lock key the migrating instance holds ("vaxel" in ASCII). */
@@ -22,10 +23,12 @@ const types = {
     oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-export class PostgresHistory implements HistoryRepository {
+export class PostgresHistory extends SqlReads implements HistoryRepository {
   readonly kind = 'postgresql';
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {
+    super();
+  }
 
   /**
    * Connects and applies the migrations the database lacks. Throws
@@ -63,37 +66,12 @@ export class PostgresHistory implements HistoryRepository {
     }
   }
 
-  contact(id: string): Promise<ContactRecord | undefined> {
-    return readContact(this.query, id);
-  }
-
-  async contactIds(from: number, to: number): Promise<string[]> {
-    return (await this.query(READ.contactIds, [from, to])).map((r) => String(r.id));
-  }
-
-  agentIntervals(agent: string, from: number, to: number): Promise<AgentInterval[]> {
-    return readAgentIntervals(this.query, agent, from, to);
-  }
-
-  async intervalCounts(intervalMinutes: number, from: number, to: number): Promise<IntervalCounts[]> {
-    return intervalCountsOf(await this.query(INTERVAL_COUNTS, [intervalMinutes * 60_000, from, to]));
-  }
-
-  async caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]> {
-    return caseTypeHandlingOf(await this.query(CASE_TYPE_HANDLING, [from, to]));
-  }
-
-  async queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]> {
-    const q = queueDays(from, to, rules);
-    return queueDaysOf(await this.query(q.text, q.params));
-  }
-
   async close(): Promise<void> {
     if (this.pool.ended) return;
     await this.pool.end();
   }
 
-  private readonly query: Query = async (text, params) => (await this.pool.query(numbered(text), params)).rows;
+  protected readonly query: Query = async (text, params) => (await this.pool.query(numbered(text), params)).rows;
 }
 
 async function migrate(pool: pg.Pool, where: string, migrations: readonly Migration[]): Promise<void> {

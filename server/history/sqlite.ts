@@ -8,15 +8,18 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS, MIGRATIONS_TABLE, type Migration, migrationFailed, pendingMigrations } from './migrations.js';
 import { HistoryStartError, type HistoryRepository } from './repository.js';
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
-import { caseTypeHandlingOf, intervalCountsOf, queueDaysOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
-import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, queueDays, statementsFor } from './sql.js';
+import type { HistoryWrite } from './records.js';
+import type { Query } from './rows.js';
+import { SqlReads } from './sql-reads.js';
+import { statementsFor } from './sql.js';
 
-export class SqliteHistory implements HistoryRepository {
+export class SqliteHistory extends SqlReads implements HistoryRepository {
   readonly kind = 'sqlite';
   private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(private readonly db: Database.Database) {
+    super();
+  }
 
   /** Opens (creating) the file and applies the migrations it lacks; throws HistoryStartError when it cannot. */
   static open(file: string, migrations: readonly Migration[] = MIGRATIONS): SqliteHistory {
@@ -46,36 +49,11 @@ export class SqliteHistory implements HistoryRepository {
     })();
   }
 
-  contact(id: string): Promise<ContactRecord | undefined> {
-    return readContact(this.query, id);
-  }
-
-  async contactIds(from: number, to: number): Promise<string[]> {
-    return (await this.query(READ.contactIds, [from, to])).map((r) => String(r.id));
-  }
-
-  agentIntervals(agent: string, from: number, to: number): Promise<AgentInterval[]> {
-    return readAgentIntervals(this.query, agent, from, to);
-  }
-
-  async intervalCounts(intervalMinutes: number, from: number, to: number): Promise<IntervalCounts[]> {
-    return intervalCountsOf(await this.query(INTERVAL_COUNTS, [intervalMinutes * 60_000, from, to]));
-  }
-
-  async caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]> {
-    return caseTypeHandlingOf(await this.query(CASE_TYPE_HANDLING, [from, to]));
-  }
-
-  async queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]> {
-    const q = queueDays(from, to, rules);
-    return queueDaysOf(await this.query(q.text, q.params));
-  }
-
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
-  private readonly query: Query = async (text, params) =>
+  protected readonly query: Query = async (text, params) =>
     this.prepared(text).all(...params.map(bindable)) as Array<Record<string, unknown>>;
 
   private prepared(text: string): Database.Statement {
