@@ -55,6 +55,12 @@ export const en: Texts = {
   answeredToday: 'Answered',
   abandonedToday: 'Abandoned',
   callbacksToday: 'Called back / requested',
+  // Queue monitor: today's figures per service
+  servicesToday: 'Per service today',
+  serviceLevelToday: 'Service level',
+  offeredToday: 'Offered',
+  answeredInTargetToday: 'Answered within target',
+  shortAbandonedToday: 'Of which short (under 5 s)',
   agentsReady: 'Ready',
   agentsBusy: 'Busy',
   agentsWrapUp: 'Wrap-up',

@@ -60,6 +60,12 @@ export const sv = {
   answeredToday: 'Besvarade',
   abandonedToday: 'Lagt på',
   callbacksToday: 'Återuppringda / begärda',
+  // Queue monitor: today's figures per service
+  servicesToday: 'Per tjänst i dag',
+  serviceLevelToday: 'Servicenivå',
+  offeredToday: 'Inkomna',
+  answeredInTargetToday: 'Besvarade inom målet',
+  shortAbandonedToday: 'Varav korta (under 5 s)',
   agentsReady: 'Lediga',
   agentsBusy: 'Upptagna',
   agentsWrapUp: 'Efterarbete',
