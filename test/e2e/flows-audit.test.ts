@@ -8,41 +8,35 @@
  * reads flows without editing them; Swedish and English.
  */
 import type { Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signInEachRole, TEST_USERS, type Headers } from '../support/api.js';
-import { signIn, useBrowser } from '../support/browser.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 
-let product: RunningProduct;
+const started = useProduct(() => startProduct());
+
 let admin: Headers;
-let home: string;
 
 beforeAll(async () => {
-  product = await startProduct();
-  admin = (await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD)).as.admin;
-  home = `http://127.0.0.1:${product.config.http.port}/`;
-});
-
-afterAll(async () => {
-  await product?.stop();
+  admin = (await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD)).as.admin;
 });
 
 const browser = useBrowser();
 
 beforeAll(async () => {
-  await browser.page.goto(`${home}#/flows`);
+  await browser.page.goto(`${started.home}#/flows`);
   await signIn(browser.page, TEST_USERS.admin.name, TEST_ADMIN_PASSWORD);
 });
 
 /** The flow as the product's API has it now. */
 async function storedFlow(name: string): Promise<string> {
-  const res = await product.app.api.inject({ method: 'GET', url: `/api/v1/flows/${name}`, headers: admin });
+  const res = await started.product.app.api.inject({ method: 'GET', url: `/api/v1/flows/${name}`, headers: admin });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ yaml: string }>().yaml;
 }
 
 async function auditVersions(): Promise<number[]> {
-  const res = await product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: admin });
+  const res = await started.product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: admin });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ records: Array<{ version: number }> }>().records.map((r) => r.version);
 }
@@ -134,7 +128,7 @@ describe('the call flows page', () => {
     const before = await storedFlow('kundtjanst');
     await page.getByRole('button', { name: 'Ändra flödet' }).click();
     const meanwhile = before.replace(/deflectionSeconds: \d+/, 'deflectionSeconds: 17');
-    const res = await product.app.api.inject({ method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin, payload: { yaml: meanwhile } });
+    const res = await started.product.app.api.inject({ method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin, payload: { yaml: meanwhile } });
     expect(res.statusCode, res.body).toBe(200);
 
     await page.getByLabel('Flödet som text').fill(before.replace(/deflectionSeconds: \d+/, 'deflectionSeconds: 30'));
@@ -153,7 +147,7 @@ describe('the call flows page', () => {
     const yaml = await storedFlow('kundtjanst');
     // More changes than a page holds (25), each a real change of the flow.
     for (let seconds = 20; seconds < 46; seconds++) {
-      const res = await product.app.api.inject({
+      const res = await started.product.app.api.inject({
         method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin,
         payload: { yaml: yaml.replace(/deflectionSeconds: \d+/, `deflectionSeconds: ${seconds}`) },
       });

@@ -3,28 +3,18 @@
  * in Swedish by default, a wrong password answered next to the field,
  * English on demand and remembered, and a sign-in by keyboard alone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, useBrowser } from '../support/browser.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { describe, expect, it } from 'vitest';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 
-let product: RunningProduct;
-let home: string;
-
-beforeAll(async () => {
-  product = await startProduct();
-  home = `http://127.0.0.1:${product.config.http.port}/`;
-});
-
-afterAll(async () => {
-  await product?.stop();
-});
+const started = useProduct(() => startProduct());
 
 const browser = useBrowser();
 
 describe('signing in', () => {
   it('greets a fresh visitor with the sign-in form, in Swedish', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await expect(page.getByRole('heading', { name: 'Logga in' }).textContent()).resolves.toBe('Logga in');
     expect(await page.getAttribute('html', 'lang')).toBe('sv');
     await browser.screenshots('login');
@@ -33,7 +23,7 @@ describe('signing in', () => {
   it('shows a wrong password next to the password field', async () => {
     const { page } = browser;
     browser.allow(401, '/api/v1/login');
-    await page.goto(home);
+    await page.goto(started.home);
     await page.getByLabel('Användarnamn').fill('admin');
     await page.getByLabel('Lösenord').fill('not-the-password');
     await page.getByRole('button', { name: 'Logga in' }).click();
@@ -50,7 +40,7 @@ describe('signing in', () => {
     const { page } = browser;
     browser.allow(401, '/api/v1/login');
     browser.allow(429, '/api/v1/login');
-    await page.goto(home);
+    await page.goto(started.home);
     // Another name than the admin's: the throttle counts per name, and the admin signs in below.
     await page.getByLabel('Användarnamn').fill('kalle');
     const error = page.locator('#password-error');
@@ -65,7 +55,7 @@ describe('signing in', () => {
 
   it('switches to English and remembers it, then back to Swedish', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await page.getByRole('button', { name: 'In English' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('en');
@@ -79,7 +69,7 @@ describe('signing in', () => {
 
   it('signs in with the keyboard alone, shows the menu for the role, and signs out', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     const focused = (): Promise<string> => page.evaluate(() => {
       let el = document.activeElement;
       while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
@@ -109,7 +99,7 @@ describe('signing in', () => {
 
   it('shows each role the pages it may use: a supervisor the monitor, agents, services, queues, avalanche messages, announcements, flows and audit log, an operator services, avalanche messages and announcements, an agent none yet', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     for (const role of ['supervisor', 'operator', 'agent']) {
       const made = await page.evaluate(async (body) => (await fetch('/api/v1/users', {
@@ -138,7 +128,7 @@ describe('signing in', () => {
 
   it('keeps a signed-in user signed in across a reload', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     await page.reload();
     await page.getByRole('navigation', { name: 'Huvudmeny' }).waitFor();

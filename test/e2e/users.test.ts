@@ -6,27 +6,17 @@
  * until revoked; Swedish and English.
  */
 import type { Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_USERS } from '../support/api.js';
-import { signIn, useBrowser } from '../support/browser.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 
-let product: RunningProduct;
-let home: string;
-
-beforeAll(async () => {
-  product = await startProduct();
-  home = `http://127.0.0.1:${product.config.http.port}/#/users`;
-});
-
-afterAll(async () => {
-  await product?.stop();
-});
+const started = useProduct(() => startProduct(), { path: '#/users' });
 
 const browser = useBrowser();
 
 beforeAll(async () => {
-  await browser.page.goto(home);
+  await browser.page.goto(started.home);
   await signIn(browser.page, TEST_USERS.admin.name, TEST_ADMIN_PASSWORD);
   await browser.page.getByRole('heading', { name: 'Användare', exact: true }).waitFor();
 });
@@ -35,7 +25,7 @@ const userRow = (name: string): Locator => browser.page.locator(`[data-table="us
 
 /** Whether the product lets this name and password in (the page's session is not touched). */
 async function canSignIn(name: string, password: string): Promise<{ status: number; role?: string }> {
-  const res = await product.app.api.inject({ method: 'POST', url: '/api/v1/login', payload: { name, password } });
+  const res = await started.product.app.api.inject({ method: 'POST', url: '/api/v1/login', payload: { name, password } });
   return { status: res.statusCode, ...(res.statusCode === 200 ? { role: res.json<{ role: string }>().role } : {}) };
 }
 
@@ -118,7 +108,7 @@ describe('the users page', () => {
     const secret = page.locator('[data-secret]');
     await secret.waitFor();
     const bearer = { authorization: `Bearer ${await secret.textContent()}` };
-    const asToken = async (): Promise<number> => (await product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: bearer })).statusCode;
+    const asToken = async (): Promise<number> => (await started.product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: bearer })).statusCode;
     expect(await asToken()).toBe(200);
     const row = page.locator('[data-table="tokens"] tr', { hasText: 'CRM' });
     expect(await row.locator('td').first().textContent()).toBe('arbetsledare');
