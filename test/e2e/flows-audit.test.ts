@@ -1,6 +1,7 @@
 /**
  * The call flows and audit log pages in a real browser, on the real
- * product: a flow is drawn as its nodes and ways out; an edit with a fault
+ * product: a flow is drawn as its nodes with arrows for its ways out, each
+ * box reached by keyboard; an edit with a fault
  * gets the product's message naming the node, and nothing is applied; a
  * valid edit made by keyboard is saved and the next read has it; an edit
  * of a flow changed meanwhile is refused and read again; the audit
@@ -59,7 +60,7 @@ async function openKundtjanst(): Promise<Locator> {
 }
 
 describe('the call flows page', () => {
-  it('draws a flow as its nodes in the steps a call meets them, each with its ways out', async () => {
+  it('draws a flow as its nodes in the steps a call meets them, each with its ways out as arrows, walkable by keyboard', async () => {
     const diagram = await openKundtjanst();
     const steps = await diagram.locator('ol.steps > li').evaluateAll((columns) =>
       columns.map((c) => [...c.querySelectorAll('li.node')].map((n) => n.getAttribute('data-node'))));
@@ -67,6 +68,27 @@ describe('the call flows page', () => {
     const hours = diagram.locator('[data-node="oppettider"]');
     expect(await hours.locator('ul.exits li').allTextContents()).toEqual(['open → lavin', 'closed → stangt']);
     await diagram.locator('[data-node="halsning"]').getByText('announcement: kundtjanst-halsning').waitFor();
+
+    // An arrow is drawn for each way out, from its box to the box it leads to.
+    const arrows = diagram.locator('svg.edges path[data-edge]');
+    const ways = await diagram.locator('ul.exits li').evaluateAll((items) =>
+      items.map((li) => `${li.closest('li.node')!.getAttribute('data-node')}>${li.getAttribute('data-exit')}`));
+    expect(ways.length).toBeGreaterThan(5);
+    await expect.poll(async () => (await arrows.evaluateAll((paths) => paths.map((p) => p.getAttribute('data-edge')))).sort()).toEqual([...ways].sort());
+    for (const d of await arrows.evaluateAll((paths) => paths.map((p) => p.getAttribute('d')))) expect(d).toMatch(/^M [\d.]+ [\d.]+ /);
+
+    // Each box takes the focus by keyboard; its arrows stand out while it has it.
+    const { page } = browser;
+    const focused = (box: Locator) => box.evaluate((el) => el.matches(':focus'));
+    await page.getByLabel('Flöde', { exact: true }).focus();
+    for (let i = 0; i < 5 && !(await focused(hours)); i++) await page.keyboard.press('Tab');
+    expect(await focused(hours)).toBe(true);
+    expect(await arrows.and(diagram.locator('.lit')).evaluateAll((paths) => paths.map((p) => p.getAttribute('data-edge')))).toEqual(['oppettider>lavin', 'oppettider>stangt']);
+    // Its link to "lavin" moves the focus to that box.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    expect(await focused(diagram.locator('[data-node="lavin"]'))).toBe(true);
+    expect((await arrows.and(diagram.locator('.lit')).evaluateAll((paths) => paths.map((p) => p.getAttribute('data-edge')))).sort()).toEqual(['lavin>halsning', 'oppettider>lavin']);
     await browser.screenshots('flows');
   });
 
