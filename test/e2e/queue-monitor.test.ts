@@ -138,6 +138,8 @@ describe('the queue monitor', () => {
     expect(new URL(page.url()).searchParams.get('wall')).toBe('1');
     expect(await page.getByRole('navigation').count()).toBe(0);
     await browser.screenshots('queue-monitor-wall');
+    await page.locator('[data-table="services"]').scrollIntoViewIfNeeded();
+    await browser.screenshots('queue-monitor-wall-services');
 
     assertSippOk(await call, 1);
     await row.waitFor({ state: 'detached' });

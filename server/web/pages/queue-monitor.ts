@@ -43,8 +43,8 @@ export class QueueMonitor extends LitElement {
     h2 { font-size: 1.2em; margin: 1.5rem 0 0.5rem; }
     .status { color: var(--muted); }
     .status.reconnecting { color: var(--alarm); font-weight: 600; }
-    .queues { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); margin-top: 1rem; }
-    :host([wall]) .queues { grid-template-columns: repeat(auto-fill, minmax(28rem, 1fr)); }
+    .queues { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(min(20rem, 100%), 1fr)); margin-top: 1rem; }
+    :host([wall]) .queues { grid-template-columns: repeat(auto-fill, minmax(min(28rem, 100%), 1fr)); }
     .queue { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.8rem 1rem; }
     .queue h3 { margin: 0 0 0.5rem; font-size: 1.15em; }
     .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem 1rem; }
@@ -61,6 +61,7 @@ export class QueueMonitor extends LitElement {
     th, td { text-align: left; padding: 0.35em 0.6em; border-bottom: 1px solid var(--line); }
     th { color: var(--muted); font-weight: 600; }
     tbody th { color: inherit; }
+    :host([wall]) [data-table="services"] td { font-weight: 700; }
     .table-wrap { overflow-x: auto; }
     .state-ready { color: var(--ok); font-weight: 600; }
     .state-paused, .state-logged-out { color: var(--muted); }
