@@ -4,19 +4,16 @@
  * `changed` event for the page to read again, or the failure in words
  * (../failure.ts) beside the controls.
  */
-import { html, type ReactiveController, type ReactiveControllerHost } from 'lit';
+import { html, type ReactiveControllerHost } from 'lit';
 import { failureText } from '../failure.js';
 
-export class RowAction implements ReactiveController {
+export class RowAction {
   busy = false;
   private error: string | undefined;
   private done: string | undefined;
 
-  constructor(private readonly host: ReactiveControllerHost & EventTarget) {
-    host.addController(this);
-  }
-
-  hostConnected(): void {}
+  /** `host` renders again after each change and hears `changed`. */
+  constructor(private readonly host: ReactiveControllerHost & EventTarget) {}
 
   /** Runs `work`; on success says `success` and runs `then` before the host renders again. */
   async run(work: () => Promise<unknown>, success: string, then?: () => void): Promise<void> {
