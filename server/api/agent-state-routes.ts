@@ -78,7 +78,9 @@ export function agentStateRoutes({ acd, agents }: AgentStateRoutesDeps): Fastify
 
   const act = async (agentId: string, action: AgentAction): Promise<AgentStateBody> => {
     const result = await agents.apply(agentId, action);
-    if (!result.ok) throw result.refused === 'unknown-agent' ? notFound('agent', agentId) : conflict(result.reason);
+    if (!result.ok) {
+      throw result.refused === 'unknown-agent' ? notFound('agent', agentId) : conflict(result.reason, undefined, result.refused === 'no-phone' ? 'no-phone' : undefined);
+    }
     return view(agentId, result.status);
   };
 

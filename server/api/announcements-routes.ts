@@ -66,7 +66,7 @@ function conversionProblem(err: AudioConversionError): ApiProblem {
   switch (err.reason) {
     case 'sox-missing': return new ApiProblem(503, 'Service Unavailable', `${err.message}: uploads cannot be converted`);
     case 'format-unavailable': return new ApiProblem(415, 'Unsupported Media Type', err.message, 'file');
-    case 'not-audio': return new ApiProblem(415, 'Unsupported Media Type', err.message, 'file');
+    case 'not-audio': return new ApiProblem(415, 'Unsupported Media Type', err.message, 'file', 'not-audio');
   }
 }
 
@@ -129,7 +129,7 @@ export function announcementsRoutes({ running, announcements, uploadLimitBytes =
       const upload = announcements.uploadFile(extension);
       try {
         await pipeline(part.file, createWriteStream(upload));
-        if (part.file.truncated) throw new ApiProblem(413, 'Content Too Large', `the recording is larger than ${uploadLimitBytes} bytes`, 'file');
+        if (part.file.truncated) throw new ApiProblem(413, 'Content Too Large', `the recording is larger than ${uploadLimitBytes} bytes`, 'file', 'too-large');
         await announcements.saveUpload(slot, upload, extension);
       } catch (err) {
         if (err instanceof AudioConversionError) throw conversionProblem(err);

@@ -67,8 +67,8 @@ export interface ProductParts extends ConfigurationDeps {
   announcements: FileAnnouncementStore;
   /** Who hears each avalanche message now, and the callers it turned away. */
   avalancheAudience: AvalancheAudience;
-  /** The contact records (today's figures per queue). */
-  history: Pick<HistoryRepository, 'queueDays'>;
+  /** The contact records (today's figures per queue and service). */
+  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;

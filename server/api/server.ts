@@ -33,7 +33,7 @@ import { registerAjvFormats, TypeBoxValidatorCompiler, type FastifyPluginAsyncTy
 import type { Logger } from 'pino';
 import type { Users } from '../users/users.js';
 import { installAuth, registerPublic, SESSION_COOKIE } from './auth.js';
-import { ApiProblem, ProblemSchema } from './problem.js';
+import { ApiProblem, ProblemSchema, type ProblemCode } from './problem.js';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -130,18 +130,22 @@ function toProblem(err: FastifyError, bodyLimit: number): ApiProblem {
     const params = (first?.params ?? {}) as { missingProperty?: string; requiredProperties?: string[]; additionalProperty?: string; additionalProperties?: string[] };
     let pointer = first?.instancePath ?? '';
     let what = first?.message ?? 'is not valid';
+    let code: ProblemCode | undefined;
     if (first?.keyword === 'required') {
       pointer += `/${params.missingProperty ?? params.requiredProperties?.[0] ?? ''}`;
       what = 'is required';
+      code = 'required';
     } else if (first?.keyword === 'additionalProperties') {
       pointer += `/${params.additionalProperty ?? params.additionalProperties?.[0] ?? ''}`;
       what = 'is not a known field';
+      code = 'unknown-field';
     } else if (first?.schemaPath?.endsWith('/additionalProperties')) {
       what = 'is not a known field';
+      code = 'unknown-field';
     }
     const where = err.validationContext ?? 'body';
     const field = where === 'body' ? pointer : pointer.split('/')[1] ?? '';
-    return new ApiProblem(400, 'Bad Request', `${where} ${field || '(the whole of it)'}: ${what}`, field);
+    return new ApiProblem(400, 'Bad Request', `${where} ${field || '(the whole of it)'}: ${what}`, field, code);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ApiProblem(413, 'Content Too Large', `the body is larger than ${bodyLimit} bytes`);

@@ -42,6 +42,6 @@ export async function asProblem<T>(work: Promise<T>): Promise<T> {
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     const status = err.kind === 'not-found' ? 404 : err.kind === 'conflict' ? 409 : 400;
-    throw new ApiProblem(status, status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : 'Bad Request', err.message, err.field);
+    throw new ApiProblem(status, status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : 'Bad Request', err.message, err.field, err.refusal);
   }
 }

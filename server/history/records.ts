@@ -109,15 +109,14 @@ export interface IntervalCounts {
 }
 
 /**
- * A queue's day so far: its calls queued in the day, the callbacks asked
- * for and completed in it. An abandon after less than the short-abandon
- * time is counted apart and left out of the service level.
+ * A day so far, of a queue or a service: its calls queued in the day, the
+ * callbacks asked for and completed in it. An abandon after less than the
+ * short-abandon time is counted apart and left out of the service level.
  */
-export interface QueueDay {
-  queue: string;
+export interface DayFigures {
   offered: number;
   answered: number;
-  /** Answered after a wait of at most the queue's target. */
+  /** Answered after a wait of at most the target of the queue the call waited in. */
   answeredInTarget: number;
   /** All abandons, the short ones included. */
   abandoned: number;
@@ -126,7 +125,16 @@ export interface QueueDay {
   callbacksCompleted: number;
 }
 
-/** What a queue's day is measured against: each queue's target wait, and the short abandons' limit. */
+export interface QueueDay extends DayFigures {
+  queue: string;
+}
+
+/** A service's day: the calls of contacts to its numbers, in whichever queue they waited. */
+export interface ServiceDay extends DayFigures {
+  service: string;
+}
+
+/** What a day's figures are measured against: each queue's target wait, and the short abandons' limit. */
 export interface QueueDayRules {
   /** Queue id -> its target wait in ms; a queue not named here has `defaultTargetMs`. */
   targetMs: ReadonlyMap<string, number>;

@@ -3,7 +3,7 @@
  * same on SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts); one contract
  * suite checks both.
  */
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules, ServiceDay } from './records.js';
 
 export interface HistoryRepository {
   /** 'sqlite' or 'postgresql', for the start-up log. */
@@ -22,6 +22,8 @@ export interface HistoryRepository {
   caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]>;
   /** Per queue: calls queued in [from, to) and how they ended, callbacks asked for and completed in it (one SQL query). */
   queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]>;
+  /** The same per service (the contact's), each call measured against the target of the queue it waited in (one SQL query). */
+  serviceDays(from: number, to: number, rules: QueueDayRules): Promise<ServiceDay[]>;
   close(): Promise<void>;
 }
 

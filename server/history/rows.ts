@@ -3,7 +3,7 @@
  * unknown) turned into the records of ./records.ts, and the queries that
  * read them: one text for both, with `?` placeholders.
  */
-import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, IntervalCounts, QueueDay, SegmentFields } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, DayFigures, IntervalCounts, SegmentFields } from './records.js';
 
 type Row = Record<string, unknown>;
 
@@ -71,9 +71,10 @@ export function caseTypeHandlingOf(rows: Row[]): CaseTypeHandling[] {
   }));
 }
 
-export function queueDaysOf(rows: Row[]): QueueDay[] {
+/** Each row's figures, with the queue or service it is grouped by (the `grouped_by` column). */
+export function dayFiguresOf(rows: Row[]): Array<DayFigures & { groupedBy: string }> {
   return rows.map((r) => ({
-    queue: String(r.queue), offered: Number(r.offered), answered: Number(r.answered),
+    groupedBy: String(r.grouped_by), offered: Number(r.offered), answered: Number(r.answered),
     answeredInTarget: Number(r.answered_in_target), abandoned: Number(r.abandoned), shortAbandoned: Number(r.short_abandoned),
     callbacksRequested: Number(r.callbacks_requested), callbacksCompleted: Number(r.callbacks_completed),
   }));

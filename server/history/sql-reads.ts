@@ -2,9 +2,9 @@
  * The reads both databases answer with the same SQL (./sql.ts, ./rows.ts):
  * each repository gives only how it runs a query.
  */
-import type { AgentInterval, CaseTypeHandling, ContactRecord, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
-import { caseTypeHandlingOf, intervalCountsOf, queueDaysOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
-import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, queueDays } from './sql.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, IntervalCounts, QueueDay, QueueDayRules, ServiceDay } from './records.js';
+import { caseTypeHandlingOf, dayFiguresOf, intervalCountsOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
+import { CASE_TYPE_HANDLING, dayFigures, INTERVAL_COUNTS } from './sql.js';
 
 export abstract class SqlReads {
   protected abstract readonly query: Query;
@@ -30,7 +30,12 @@ export abstract class SqlReads {
   }
 
   async queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]> {
-    const q = queueDays(from, to, rules);
-    return queueDaysOf(await this.query(q.text, q.params));
+    const q = dayFigures('queue', from, to, rules);
+    return dayFiguresOf(await this.query(q.text, q.params)).map(({ groupedBy, ...day }) => ({ queue: groupedBy, ...day }));
+  }
+
+  async serviceDays(from: number, to: number, rules: QueueDayRules): Promise<ServiceDay[]> {
+    const q = dayFigures('service', from, to, rules);
+    return dayFiguresOf(await this.query(q.text, q.params)).map(({ groupedBy, ...day }) => ({ service: groupedBy, ...day }));
   }
 }

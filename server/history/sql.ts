@@ -94,14 +94,24 @@ export const INTERVAL_COUNTS = `
    GROUP BY 1, 2
    ORDER BY 1, 2`;
 
+/** What a day's figures are counted by: the segment's queue, or the service its contact called. */
+export type DayGrouping = 'queue' | 'service';
+
+const GROUPED: Record<DayGrouping, { column: string; join: string }> = {
+  queue: { column: 's.queue', join: '' },
+  service: { column: 'c.service', join: 'JOIN contacts c ON c.id = s.contact_id' },
+};
+
 /**
- * Per queue, the day [from, to): calls queued in it, answered (within the
- * queue's target or not), abandoned (short ones apart), and callbacks asked
- * for and completed in it. The targets are a table of their own (one
- * `SELECT ?, ?` per queue), so one text serves any number of queues; the
- * casts give PostgreSQL the parameters' types.
+ * Per queue or per service, the day [from, to): calls queued in it,
+ * answered (within their queue's target or not), abandoned (short ones
+ * apart), and callbacks asked for and completed in it. The targets are a
+ * table of their own (one `SELECT ?, ?` per queue), so one text serves any
+ * number of queues; a service's call is measured against the target of the
+ * queue it waited in. The casts give PostgreSQL the parameters' types.
  */
-export function queueDays(from: number, to: number, rules: QueueDayRules): Statement {
+export function dayFigures(by: DayGrouping, from: number, to: number, rules: QueueDayRules): Statement {
+  const { column, join } = GROUPED[by];
   const targets = rules.targetMs.size === 0
     ? 'SELECT CAST(NULL AS TEXT) AS queue, CAST(NULL AS BIGINT) AS ms WHERE 1 = 0'
     : [...rules.targetMs.keys()].map(() => 'SELECT CAST(? AS TEXT) AS queue, CAST(? AS BIGINT) AS ms').join(' UNION ALL ');
@@ -113,7 +123,7 @@ export function queueDays(from: number, to: number, rules: QueueDayRules): State
   WITH d AS (SELECT CAST(? AS BIGINT) AS from_ms, CAST(? AS BIGINT) AS to_ms,
                     CAST(? AS BIGINT) AS target_ms, CAST(? AS BIGINT) AS short_ms),
        t AS (${targets})
-  SELECT s.queue AS queue,
+  SELECT ${column} AS grouped_by,
          ${count(call)} AS offered,
          ${count(`${call} AND s.outcome = 'answered'`)} AS answered,
          ${count(`${call} AND s.outcome = 'answered' AND s.wait_ms <= COALESCE(t.ms, d.target_ms)`)} AS answered_in_target,
@@ -121,12 +131,12 @@ export function queueDays(from: number, to: number, rules: QueueDayRules): State
          ${count(`${call} AND s.outcome = 'abandoned' AND s.wait_ms < d.short_ms`)} AS short_abandoned,
          ${count('s.callback_requested_at >= d.from_ms AND s.callback_requested_at < d.to_ms')} AS callbacks_requested,
          ${count("s.callback_outcome = 'completed' AND s.callback_done_at >= d.from_ms AND s.callback_done_at < d.to_ms")} AS callbacks_completed
-    FROM segments s CROSS JOIN d LEFT JOIN t ON t.queue = s.queue
-   WHERE s.queue IS NOT NULL
+    FROM segments s ${join} CROSS JOIN d LEFT JOIN t ON t.queue = s.queue
+   WHERE ${column} IS NOT NULL
      AND ((${queued}) OR (s.callback_requested_at >= d.from_ms AND s.callback_requested_at < d.to_ms)
           OR (s.callback_done_at >= d.from_ms AND s.callback_done_at < d.to_ms))
-   GROUP BY s.queue
-   ORDER BY s.queue`,
+   GROUP BY ${column}
+   ORDER BY ${column}`,
     params: [from, to, rules.defaultTargetMs, rules.shortAbandonMs, ...[...rules.targetMs].flat()],
   };
 }

@@ -1,11 +1,12 @@
 /**
- * Each queue's figures for today, from the contact records: "today" is the
- * company's day (company.timezone), the service level the share of calls
- * answered within the queue's target (targetSeconds) of those answered or
- * abandoned, short abandons (under SHORT_ABANDON_SECONDS) left out.
+ * Each queue's and each service's figures for today, from the contact
+ * records: "today" is the company's day (company.timezone), the service
+ * level the share of calls answered within their queue's target
+ * (targetSeconds) of those answered or abandoned, short abandons (under
+ * SHORT_ABANDON_SECONDS) left out.
  */
-import type { QueueConfigEntry } from '../../config/schema.js';
-import type { QueueDay } from '../history/records.js';
+import type { NumberConfig, QueueConfigEntry } from '../../config/schema.js';
+import type { DayFigures } from '../history/records.js';
 import type { HistoryRepository } from '../history/repository.js';
 import { localTime } from '../ivr/opening-hours.js';
 
@@ -32,40 +33,55 @@ export function companyDay(at: number, timezone: string): { from: number; to: nu
   return { from, to: startOfDay(from + 30 * 60 * MINUTE_MS, timezone) };
 }
 
-export interface QueueToday extends Omit<QueueDay, 'queue'> {
-  id: string;
-  name: string;
-  targetSeconds: number;
+export interface Today extends DayFigures {
   /** Answered within the target / (answered + abandoned − short abandons), 0..1; null before any such call. */
   serviceLevel: number | null;
 }
 
-export function serviceLevel(day: Omit<QueueDay, 'queue'>): number | null {
+export interface QueueToday extends Today {
+  id: string;
+  name: string;
+  targetSeconds: number;
+}
+
+export interface ServiceToday extends Today {
+  /** The service's name (numbers[].service). */
+  service: string;
+}
+
+export function serviceLevel(day: DayFigures): number | null {
   const counted = day.answered + day.abandoned - day.shortAbandoned;
   return counted === 0 ? null : day.answeredInTarget / counted;
 }
 
-const NONE: Omit<QueueDay, 'queue'> = {
+const NONE: DayFigures = {
   offered: 0, answered: 0, answeredInTarget: 0, abandoned: 0, shortAbandoned: 0, callbacksRequested: 0, callbacksCompleted: 0,
 };
 
-/** Today's start and the figures of each configured queue, in the configuration's order (a queue without calls today: zeros). */
-export async function queuesToday(
-  history: Pick<HistoryRepository, 'queueDays'>,
-  queues: readonly QueueConfigEntry[],
+const today = (day: DayFigures = NONE): Today => ({ ...day, serviceLevel: serviceLevel(day) });
+
+/**
+ * Today's start and the figures of each configured queue and of each
+ * service whose numbers lead to a flow (a number straight to an extension
+ * never queues), in the configuration's order; one without calls today has
+ * zeros. The records of a queue or service no longer configured are not shown.
+ */
+export async function figuresToday(
+  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays'>,
+  config: { queues: readonly QueueConfigEntry[]; numbers: readonly NumberConfig[] },
   timezone: string,
   now: number,
-): Promise<{ from: number; queues: QueueToday[] }> {
+): Promise<{ from: number; queues: QueueToday[]; services: ServiceToday[] }> {
   const { from, to } = companyDay(now, timezone);
-  const targetMs = new Map(queues.map((q) => [q.id, q.targetSeconds * 1000]));
-  // Every queue shown has its own target; the records of a queue no longer configured are not shown.
-  const days = await history.queueDays(from, to, { targetMs, defaultTargetMs: 0, shortAbandonMs: SHORT_ABANDON_SECONDS * 1000 });
-  const byQueue = new Map(days.map(({ queue, ...day }) => [queue, day]));
+  // Every call waited in a configured queue or one gone since: the latter has no target to be within.
+  const rules = { targetMs: new Map(config.queues.map((q) => [q.id, q.targetSeconds * 1000])), defaultTargetMs: 0, shortAbandonMs: SHORT_ABANDON_SECONDS * 1000 };
+  const [queueDays, serviceDays] = await Promise.all([history.queueDays(from, to, rules), history.serviceDays(from, to, rules)]);
+  const byQueue = new Map(queueDays.map(({ queue, ...day }) => [queue, day]));
+  const byService = new Map(serviceDays.map(({ service, ...day }) => [service, day]));
+  const services = [...new Set(config.numbers.filter((n) => n.target === undefined).map((n) => n.service))];
   return {
     from,
-    queues: queues.map((q) => {
-      const day = byQueue.get(q.id) ?? NONE;
-      return { id: q.id, name: q.name, targetSeconds: q.targetSeconds, ...day, serviceLevel: serviceLevel(day) };
-    }),
+    queues: config.queues.map((q) => ({ id: q.id, name: q.name, targetSeconds: q.targetSeconds, ...today(byQueue.get(q.id)) })),
+    services: services.map((service) => ({ service, ...today(byService.get(service)) })),
   };
 }

@@ -33,9 +33,12 @@ export interface Token {
 
 export type UserErrorKind = 'not-found' | 'conflict' | 'invalid';
 
+/** Refusals a client may word itself (the API's problem `code`). */
+export type UserRefusal = 'name-taken' | 'bad-user-name' | 'last-admin' | 'wrong-old-password';
+
 /** A request the rules refuse; `field` names the part at fault. */
 export class UserError extends Error {
-  constructor(readonly kind: UserErrorKind, message: string, readonly field?: string) {
+  constructor(readonly kind: UserErrorKind, message: string, readonly field?: string, readonly refusal?: UserRefusal) {
     super(message);
     this.name = 'UserError';
   }
@@ -127,7 +130,7 @@ export class Users {
 
   async create(input: { name: string; role: Role; agentId?: string; password: string }): Promise<User> {
     const user = await this.newUser(input);
-    if (!(await this.store.addUser(user))) throw new UserError('conflict', `a user named '${input.name}' exists already`, '/name');
+    if (!(await this.store.addUser(user))) throw new UserError('conflict', `a user named '${input.name}' exists already`, '/name', 'name-taken');
     return view(user);
   }
 
@@ -151,7 +154,7 @@ export class Users {
   /** A user changes their own password, knowing the old one; their other sessions end. */
   async changeOwnPassword(name: string, oldPassword: string, newPassword: string): Promise<void> {
     const user = await this.existing(name);
-    if (!(await verifyPassword(oldPassword, user.passwordHash))) throw new UserError('invalid', 'the old password is not right', '/oldPassword');
+    if (!(await verifyPassword(oldPassword, user.passwordHash))) throw new UserError('invalid', 'the old password is not right', '/oldPassword', 'wrong-old-password');
     await this.replace({ ...user, ...(await this.passwordFields(newPassword)) });
   }
 
@@ -179,7 +182,7 @@ export class Users {
   }
 
   private async newUser(input: { name: string; role: Role; agentId?: string; password: string }): Promise<StoredUser> {
-    if (!USER_NAME.test(input.name)) throw new UserError('invalid', 'a user name is 1 to 64 letters, digits and . _ @ -, starting with a letter or digit', '/name');
+    if (!USER_NAME.test(input.name)) throw new UserError('invalid', 'a user name is 1 to 64 letters, digits and . _ @ -, starting with a letter or digit', '/name', 'bad-user-name');
     return {
       name: input.name,
       role: input.role,
@@ -208,7 +211,7 @@ export class Users {
 
   private async keepAnAdmin(name: string, field: string): Promise<void> {
     const admins = (await this.store.listUsers()).filter((u) => u.role === 'admin' && u.name !== name);
-    if (admins.length === 0) throw new UserError('conflict', `'${name}' is the last admin: make another admin first`, field);
+    if (admins.length === 0) throw new UserError('conflict', `'${name}' is the last admin: make another admin first`, field, 'last-admin');
   }
 }
 

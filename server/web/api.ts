@@ -5,6 +5,7 @@
  */
 import type { LiveToday, LiveView } from './live/wire.js';
 import type { AgentConfig, ExtensionConfig, QueueConfigEntry } from '../../config/schema.js';
+import type { ProblemCode } from '../api/problem.js';
 
 export const API = '/api/v1';
 
@@ -24,6 +25,8 @@ export class ApiError extends Error {
     readonly retryAfter?: number,
     /** Where the product found the fault: a JSON pointer into the body or the configuration (e.g. /extensions/3/mobile). */
     readonly field?: string,
+    /** The kind of refusal, for the pages to say in the user's language (../failure.ts). */
+    readonly code?: ProblemCode,
   ) {
     super(`${status}: ${detail}`);
   }
@@ -42,10 +45,10 @@ async function send(method: string, path: string, body?: unknown, ifMatch?: stri
     ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
   });
   if (!response.ok) {
-    const problem = await response.json().catch(() => ({})) as { detail?: string; field?: string };
+    const problem = await response.json().catch(() => ({})) as { detail?: string; field?: string; code?: ProblemCode };
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new ApiError(response.status, problem.detail ?? response.statusText,
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, problem.field);
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, problem.field, problem.code);
   }
   return response;
 }

@@ -195,6 +195,32 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       expect(await repo.queueDays(T0 - 48 * 60 * MIN, T0 - 24 * 60 * MIN, rules)).toEqual([]);
     });
 
+    it("counts each service's day over the queues its calls waited in, each call against its own queue's target", async () => {
+      const repo = await open(await backend.place());
+      const call = (id: string, service: string | undefined, queue: string, queuedAt: number, fields: Record<string, unknown>): HistoryWrite[] => [
+        { kind: 'contact', id, fields: { startedAt: queuedAt - 5_000, ...(service ? { service } : {}) } },
+        { kind: 'segment', id: `e-${id}`, fields: { contactId: id, queue, kind: 'call', enqueuedAt: queuedAt, ...fields } },
+      ];
+      await repo.write([
+        // Kundtjänst's calls wait in two queues: 25 s is within foretag's 30 s target, not within kundtjanst's 20 s.
+        ...call('a', 'Kundtjänst', 'kundtjanst', T0, { outcome: 'answered', waitMs: 20_000 }),
+        ...call('b', 'Kundtjänst', 'kundtjanst', T0 + MIN, { outcome: 'answered', waitMs: 25_000 }),
+        ...call('c', 'Kundtjänst', 'foretag', T0 + 2 * MIN, { outcome: 'answered', waitMs: 25_000 }),
+        ...call('d', 'Kundtjänst', 'foretag', T0 + 3 * MIN, { outcome: 'abandoned', waitMs: 4_000 }),
+        ...call('e', 'Kort', 'kundtjanst', T0 + MIN, { outcome: 'abandoned', waitMs: 40_000 }),
+        ...call('f', 'Kort', 'kundtjanst', T0 + 2 * MIN, { outcome: 'callback', waitMs: 30_000, callbackRequestedAt: T0 + 3 * MIN, callbackOutcome: 'completed', callbackDoneAt: T0 + 9 * MIN }),
+        // A contact without a service (an internal call) and one outside the day are in no service's figures.
+        ...call('g', undefined, 'kundtjanst', T0 + MIN, { outcome: 'answered', waitMs: 1_000 }),
+        ...call('h', 'Kort', 'kundtjanst', T0 + 24 * 60 * MIN, { outcome: 'answered', waitMs: 1_000 }),
+      ]);
+      const rules = { targetMs: new Map([['kundtjanst', 20_000], ['foretag', 30_000]]), defaultTargetMs: 60_000, shortAbandonMs: 5_000 };
+      expect(await repo.serviceDays(T0, T0 + 24 * 60 * MIN, rules)).toEqual([
+        { service: 'Kort', offered: 2, answered: 0, answeredInTarget: 0, abandoned: 1, shortAbandoned: 0, callbacksRequested: 1, callbacksCompleted: 1 },
+        { service: 'Kundtjänst', offered: 4, answered: 3, answeredInTarget: 2, abandoned: 1, shortAbandoned: 1, callbacksRequested: 0, callbacksCompleted: 0 },
+      ]);
+      expect(await repo.serviceDays(T0 - 48 * 60 * MIN, T0 - 24 * 60 * MIN, rules)).toEqual([]);
+    });
+
     it('applies its migrations once, and a failing one stops the start with nothing of it applied', async () => {
       const place = await backend.place();
       await (await open(place)).close();

@@ -12,32 +12,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';
 import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import { signIn, useBrowser } from '../support/browser.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
 import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
 
 const ANNA = '1001';
 
-let product: CallbackCenter;
-let home: string;
+// The repo's flows: the card-blocking queue offers no callback, the caller waits for the card skill (≥ 3).
+const started = useProduct(() => startCallbackCenter({ flowDir: flowDir() }));
 
 beforeAll(async () => {
-  // The repo's flows: the card-blocking queue offers no callback, the caller waits for the card skill (≥ 3).
-  product = await startCallbackCenter({ flowDir: flowDir() });
-  await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
-  home = `http://127.0.0.1:${product.config.http.port}/`;
+  await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
   await stopAllBaresip();
-  await product?.stop();
 });
 
 const browser = useBrowser();
 
-const agentOf = (id: string) => product.app.running.current.operational.extensions.find((e) => e.extension === id)!;
-const offeredTo = (): string[] => product.acdEvents.flatMap((e) => (e.type === 'offered-to-agent' ? [e.agentId] : []));
+const agentOf = (id: string) => started.product.app.running.current.operational.extensions.find((e) => e.extension === id)!;
+const offeredTo = (): string[] => started.product.acdEvents.flatMap((e) => (e.type === 'offered-to-agent' ? [e.agentId] : []));
 
 /** Presses Tab until `target` has the focus, as someone without a mouse would. */
 async function tabTo(page: Page, target: Locator): Promise<void> {
@@ -51,19 +47,19 @@ async function tabTo(page: Page, target: Locator): Promise<void> {
 /** A card caller reaches `phone` (an agent answering by itself), who hangs up; resolves with who was offered the call. */
 async function cardCallReaches(phone: BaresipPhone, agentId: string, caller: string): Promise<void> {
   const before = offeredTo().length;
-  const call = callFromOperatorNetwork(product.sipPort, CARD_NUMBER, caller);
+  const call = callFromOperatorNetwork(started.product.sipPort, CARD_NUMBER, caller);
   await phone.waitEvent('CALL_ESTABLISHED', 15_000);
   expect(offeredTo().slice(before)).toEqual([agentId]);
   await phone.hangup();
   expect((await call).successful).toBe(1);
-  await expect.poll(() => product.app.acd.agent(agentId)?.state, { timeout: 10_000 }).toBe('ready');
+  await expect.poll(() => started.product.app.acd.agent(agentId)?.state, { timeout: 10_000 }).toBe('ready');
   phone.clearEvents();
 }
 
 /** The agents page, signed in as `name`, in `lang`, whatever an earlier test left behind. */
 async function openAgents(page: Page, name: string, password: string, lang: 'sv' | 'en' = 'sv'): Promise<void> {
   await page.context().clearCookies();
-  await page.goto(`${home}#/agents`);
+  await page.goto(`${started.home}#/agents`);
   await page.evaluate((l) => { localStorage.clear(); localStorage.setItem('vaxel.lang', l); }, lang);
   await page.reload();
   await signIn(page, name, password);
@@ -77,9 +73,9 @@ describe('the agents page', () => {
 
     const anna = await startBaresip({
       user: ANNA, password: `demo-${ANNA}`, autoAnswer: true, audioSource: 'silence',
-      registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+      registrar: { host: '127.0.0.1', port: started.product.sipPort, transport: 'udp' },
     });
-    const erik = await eriksPhone(product.sipPort);
+    const erik = await eriksPhone(started.product.sipPort);
     const row = (id: string): Locator => page.locator(`[data-table="agents"] tr[data-agent="${id}"]`);
     await row(ANNA).locator('td').nth(2).filter({ hasText: /^Ledig$/ }).waitFor();
     await row(ERIK).locator('td').nth(2).filter({ hasText: /^Ledig$/ }).waitFor();
@@ -132,7 +128,7 @@ describe('the agents page', () => {
     browser.allow(422, `/api/v1/extensions/${ANNA}/agent`);
     await openAgents(page, TEST_USERS.supervisor.name, TEST_USERS.supervisor.password);
     const before = structuredClone(agentOf(ANNA));
-    const version = product.app.running.current.version;
+    const version = started.product.app.running.current.version;
 
     await page.getByRole('button', { name: 'Ändra: Anna Lindqvist' }).click();
     const editor = page.locator('vx-agent-editor');
@@ -144,7 +140,7 @@ describe('the agents page', () => {
     await error.waitFor();
     expect(await error.textContent()).toMatch(/must be a list of one or more queue ids/);
     expect(await editor.locator('.error').count()).toBe(1);
-    expect(product.app.running.current.version).toBe(version);
+    expect(started.product.app.running.current.version).toBe(version);
     expect(agentOf(ANNA)).toEqual(before);
     await browser.screenshots('agents-refused');
   });
@@ -158,7 +154,7 @@ describe('the agents page', () => {
     await editor.getByLabel('Grupper').waitFor();
 
     // Meanwhile, someone else puts Erik in the evening group.
-    await product.app.running.change('admin', 'Erik works evenings', (d) => {
+    await started.product.app.running.change('admin', 'Erik works evenings', (d) => {
       d.extensions.find((e) => e.extension === ERIK)!.agent!.groups.push('kvall');
     });
     const theirs = structuredClone(agentOf(ERIK));

@@ -10,27 +10,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_UPLOAD_LIMIT } from '../../server/api/announcements-routes.js';
 import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { writeToneWav } from '../support/audio.js';
-import { signIn, useBrowser } from '../support/browser.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 import { tempDir } from '../support/tmp.js';
 
-let product: RunningProduct;
+const started = useProduct(() => startProduct(), { path: '#/announcements' });
+
 let operator: Record<string, string>;
-let home: string;
 const files = tempDir('announcement-files-');
 
 beforeAll(async () => {
-  product = await startProduct();
-  operator = (await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD)).as.operator;
-  home = `http://127.0.0.1:${product.config.http.port}/#/announcements`;
-});
-
-afterAll(async () => {
-  await product?.stop();
+  operator = (await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD)).as.operator;
 });
 
 const browser = useBrowser({ fakeMicrophone: true });
@@ -40,14 +34,14 @@ const lengthOf = (slot: string): Locator => row(slot).locator('td').first();
 
 /** The slot as the product's API tells it, beside what the page shows. */
 async function stored(slot: string): Promise<{ recorded: boolean; seconds?: number }> {
-  const res = await product.app.api.inject({ method: 'GET', url: `/api/v1/announcements/${slot}`, headers: operator });
+  const res = await started.product.app.api.inject({ method: 'GET', url: `/api/v1/announcements/${slot}`, headers: operator });
   expect(res.statusCode, res.body).toBe(200);
   const { recorded, seconds } = res.json<{ recorded: boolean; seconds?: number }>();
   return { recorded, ...(seconds !== undefined ? { seconds } : {}) };
 }
 
 beforeAll(async () => {
-  await browser.page.goto(home);
+  await browser.page.goto(started.home);
   await signIn(browser.page, TEST_USERS.operator.name, TEST_USERS.operator.password);
 });
 
@@ -91,7 +85,7 @@ describe('the announcements page', () => {
     await row('kundtjanst-halsning').getByLabel('Ladda upp fil till kundtjanst-halsning').setInputFiles(text);
     const refusal = row('kundtjanst-halsning').getByRole('alert');
     await refusal.waitFor();
-    expect(await refusal.textContent()).toMatch(/^not audio that sox can read/);
+    expect(await refusal.textContent()).toBe('Filen är inget ljud som går att spela upp.');
     expect(await stored('kundtjanst-halsning')).toEqual({ recorded: true, seconds: 3 });
     await browser.screenshots('announcements-not-audio');
   });
@@ -104,7 +98,7 @@ describe('the announcements page', () => {
     await row('kundtjanst-halsning').getByLabel('Ladda upp fil till kundtjanst-halsning').setInputFiles(large);
     const refusal = row('kundtjanst-halsning').getByRole('alert');
     await refusal.waitFor();
-    expect(await refusal.textContent()).toBe(`the recording is larger than ${DEFAULT_UPLOAD_LIMIT} bytes`);
+    expect(await refusal.textContent()).toBe('Inspelningen är för stor.');
     expect(await stored('kundtjanst-halsning')).toEqual({ recorded: true, seconds: 3 });
   });
 

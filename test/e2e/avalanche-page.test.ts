@@ -16,13 +16,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../server/calls/events.js';
 import { signInEachRole, TEST_USERS, type RoleCredentials } from '../support/api.js';
 import { chirp, encodeWav, heardInOrder, pcmWav, readWav, type Wav } from '../support/audio.js';
-import { signIn, useBrowser } from '../support/browser.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
 import { ShiftedClock } from '../support/clock.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 import { TrunkCaller } from '../support/trunk-caller.js';
 
 const KUNDTJANST = '+46313900601';
@@ -30,35 +30,29 @@ const VAXEL = '+46313900600';
 const SLOT = 'lavin-webb';
 const GAPS_FORGIVEN_SEC = 1.5;
 
-let product: RunningProduct;
+const started = useProduct(() => startProduct({
+  clock: new ShiftedClock('2026-12-02T10:00:00+01:00'),
+  tweak: (c) => { c.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: SLOT }]; },
+}), { startTimeoutMs: 30_000 });
+
 let credentials: RoleCredentials;
-let home: string;
 let recording: Wav;
 const events: CallEvent[] = [];
 
 beforeAll(async () => {
-  product = await startProduct({
-    clock: new ShiftedClock('2026-12-02T10:00:00+01:00'),
-    tweak: (c) => { c.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: SLOT }]; },
-  });
-  product.app.center.on('event', (e) => events.push(e));
-  const slots = join(product.config.dataDir, 'announcements');
+  started.product.app.center.on('event', (e) => events.push(e));
+  const slots = join(started.product.config.dataDir, 'announcements');
   mkdirSync(slots, { recursive: true });
   // Long enough that the page, reading every 2 s, sees the caller hearing it.
   writeFileSync(join(slots, `${SLOT}.wav`), encodeWav(chirp(5, { rate: 8000, f0: 400, f1: 2800 }), 8000));
   recording = readWav(join(slots, `${SLOT}.wav`));
-  credentials = await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
-  home = `http://127.0.0.1:${product.config.http.port}/`;
+  credentials = await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD);
 }, 30_000);
-
-afterAll(async () => {
-  await product?.stop();
-});
 
 const browser = useBrowser();
 
 async function messages(): Promise<Array<{ id: string; on: boolean; services: string[]; slot: string }>> {
-  const res = await product.app.api.inject({ method: 'GET', url: '/api/v1/avalanche', headers: credentials.as.operator });
+  const res = await started.product.app.api.inject({ method: 'GET', url: '/api/v1/avalanche', headers: credentials.as.operator });
   expect(res.statusCode).toBe(200);
   return res.json();
 }
@@ -70,14 +64,14 @@ const entered = (callId: string | undefined, node: string): boolean =>
   events.some((e) => e.type === 'ivr-node' && e.callId === callId && e.node === node);
 
 async function showAvalanche(page: Page): Promise<void> {
-  await page.goto(`${home}#/avalanche`);
+  await page.goto(`${started.home}#/avalanche`);
   await page.getByRole('heading', { name: 'Lavinmeddelanden', exact: true }).waitFor();
 }
 
 describe('the avalanche page', () => {
   it('one click switches message 1 on: a caller to Kundtjänst hears it, a caller to Växel does not; the page shows who hears it and who hung up', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await signIn(page, TEST_USERS.operator.name, TEST_USERS.operator.password);
     await showAvalanche(page);
     const row = page.locator('[data-table="avalanche"] tr[data-message="1"]');
@@ -89,7 +83,7 @@ describe('the avalanche page', () => {
     expect(await toggle.getAttribute('aria-checked')).toBe('true');
     expect(await messages()).toMatchObject([{ id: '1', on: true }]);
 
-    const kund = await TrunkCaller.call(product.sipPort, KUNDTJANST, '+46701740681');
+    const kund = await TrunkCaller.call(started.product.sipPort, KUNDTJANST, '+46701740681');
     try {
       await row.locator('[data-figure="hearing"]').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
       // On a loaded machine the play comes with gaps between packets, some near a second long: forgiven, not a piece missed.
@@ -103,7 +97,7 @@ describe('the avalanche page', () => {
     await row.locator('[data-figure="hearing"]').filter({ hasText: /^0$/ }).waitFor();
     expect(await row.locator('[data-figure="played"]').textContent()).toBe('1');
 
-    const vaxel = await TrunkCaller.call(product.sipPort, VAXEL, '+46701740682');
+    const vaxel = await TrunkCaller.call(started.product.sipPort, VAXEL, '+46701740682');
     try {
       await expect.poll(() => entered(callIdOf('+46701740682'), 'sprakval'), { timeout: 15_000 }).toBe(true);
     } finally {

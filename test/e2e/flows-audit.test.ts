@@ -1,6 +1,7 @@
 /**
  * The call flows and audit log pages in a real browser, on the real
- * product: a flow is drawn as its nodes and ways out; an edit with a fault
+ * product: a flow is drawn as its nodes with arrows for its ways out, each
+ * box reached by keyboard; an edit with a fault
  * gets the product's message naming the node, and nothing is applied; a
  * valid edit made by keyboard is saved and the next read has it; an edit
  * of a flow changed meanwhile is refused and read again; the audit
@@ -8,41 +9,35 @@
  * reads flows without editing them; Swedish and English.
  */
 import type { Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signInEachRole, TEST_USERS, type Headers } from '../support/api.js';
-import { signIn, useBrowser } from '../support/browser.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 
-let product: RunningProduct;
+const started = useProduct(() => startProduct());
+
 let admin: Headers;
-let home: string;
 
 beforeAll(async () => {
-  product = await startProduct();
-  admin = (await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD)).as.admin;
-  home = `http://127.0.0.1:${product.config.http.port}/`;
-});
-
-afterAll(async () => {
-  await product?.stop();
+  admin = (await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD)).as.admin;
 });
 
 const browser = useBrowser();
 
 beforeAll(async () => {
-  await browser.page.goto(`${home}#/flows`);
+  await browser.page.goto(`${started.home}#/flows`);
   await signIn(browser.page, TEST_USERS.admin.name, TEST_ADMIN_PASSWORD);
 });
 
 /** The flow as the product's API has it now. */
 async function storedFlow(name: string): Promise<string> {
-  const res = await product.app.api.inject({ method: 'GET', url: `/api/v1/flows/${name}`, headers: admin });
+  const res = await started.product.app.api.inject({ method: 'GET', url: `/api/v1/flows/${name}`, headers: admin });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ yaml: string }>().yaml;
 }
 
 async function auditVersions(): Promise<number[]> {
-  const res = await product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: admin });
+  const res = await started.product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: admin });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ records: Array<{ version: number }> }>().records.map((r) => r.version);
 }
@@ -65,7 +60,7 @@ async function openKundtjanst(): Promise<Locator> {
 }
 
 describe('the call flows page', () => {
-  it('draws a flow as its nodes in the steps a call meets them, each with its ways out', async () => {
+  it('draws a flow as its nodes in the steps a call meets them, each with its ways out as arrows, walkable by keyboard', async () => {
     const diagram = await openKundtjanst();
     const steps = await diagram.locator('ol.steps > li').evaluateAll((columns) =>
       columns.map((c) => [...c.querySelectorAll('li.node')].map((n) => n.getAttribute('data-node'))));
@@ -73,6 +68,27 @@ describe('the call flows page', () => {
     const hours = diagram.locator('[data-node="oppettider"]');
     expect(await hours.locator('ul.exits li').allTextContents()).toEqual(['open → lavin', 'closed → stangt']);
     await diagram.locator('[data-node="halsning"]').getByText('announcement: kundtjanst-halsning').waitFor();
+
+    // An arrow is drawn for each way out, from its box to the box it leads to.
+    const arrows = diagram.locator('svg.edges path[data-edge]');
+    const ways = await diagram.locator('ul.exits li').evaluateAll((items) =>
+      items.map((li) => `${li.closest('li.node')!.getAttribute('data-node')}>${li.getAttribute('data-exit')}`));
+    expect(ways.length).toBeGreaterThan(5);
+    await expect.poll(async () => (await arrows.evaluateAll((paths) => paths.map((p) => p.getAttribute('data-edge')))).sort()).toEqual([...ways].sort());
+    for (const d of await arrows.evaluateAll((paths) => paths.map((p) => p.getAttribute('d')))) expect(d).toMatch(/^M [\d.]+ [\d.]+ /);
+
+    // Each box takes the focus by keyboard; its arrows stand out while it has it.
+    const { page } = browser;
+    const focused = (box: Locator) => box.evaluate((el) => el.matches(':focus'));
+    await page.getByLabel('Flöde', { exact: true }).focus();
+    for (let i = 0; i < 5 && !(await focused(hours)); i++) await page.keyboard.press('Tab');
+    expect(await focused(hours)).toBe(true);
+    expect(await arrows.and(diagram.locator('.lit')).evaluateAll((paths) => paths.map((p) => p.getAttribute('data-edge')))).toEqual(['oppettider>lavin', 'oppettider>stangt']);
+    // Its link to "lavin" moves the focus to that box.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    expect(await focused(diagram.locator('[data-node="lavin"]'))).toBe(true);
+    expect((await arrows.and(diagram.locator('.lit')).evaluateAll((paths) => paths.map((p) => p.getAttribute('data-edge')))).sort()).toEqual(['lavin>halsning', 'oppettider>lavin']);
     await browser.screenshots('flows');
   });
 
@@ -134,7 +150,7 @@ describe('the call flows page', () => {
     const before = await storedFlow('kundtjanst');
     await page.getByRole('button', { name: 'Ändra flödet' }).click();
     const meanwhile = before.replace(/deflectionSeconds: \d+/, 'deflectionSeconds: 17');
-    const res = await product.app.api.inject({ method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin, payload: { yaml: meanwhile } });
+    const res = await started.product.app.api.inject({ method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin, payload: { yaml: meanwhile } });
     expect(res.statusCode, res.body).toBe(200);
 
     await page.getByLabel('Flödet som text').fill(before.replace(/deflectionSeconds: \d+/, 'deflectionSeconds: 30'));
@@ -153,7 +169,7 @@ describe('the call flows page', () => {
     const yaml = await storedFlow('kundtjanst');
     // More changes than a page holds (25), each a real change of the flow.
     for (let seconds = 20; seconds < 46; seconds++) {
-      const res = await product.app.api.inject({
+      const res = await started.product.app.api.inject({
         method: 'PUT', url: '/api/v1/flows/kundtjanst', headers: admin,
         payload: { yaml: yaml.replace(/deflectionSeconds: \d+/, `deflectionSeconds: ${seconds}`) },
       });

@@ -9,26 +9,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';
 import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { stopAllBaresip } from '../support/baresip.js';
-import { signIn, useBrowser } from '../support/browser.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
 import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
 
 const CALLER = '+46701740653';
 
-let product: CallbackCenter;
-let home: string;
+// The repo's flows: the card-blocking queue offers no callback, the caller just waits.
+const started = useProduct(() => startCallbackCenter({ flowDir: flowDir() }));
 
 beforeAll(async () => {
-  // The repo's flows: the card-blocking queue offers no callback, the caller just waits.
-  product = await startCallbackCenter({ flowDir: flowDir() });
-  await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
-  home = `http://127.0.0.1:${product.config.http.port}/`;
+  await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
   await stopAllBaresip();
-  await product?.stop();
 });
 
 const browser = useBrowser();
@@ -36,12 +32,12 @@ const browser = useBrowser();
 describe('pausing an agent from the queue monitor', () => {
   it('the paused agent is offered no call; made ready, they get it', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await signIn(page, TEST_USERS.supervisor.name, TEST_USERS.supervisor.password);
     const erikRow = page.locator(`[data-table="agents"] tr[data-agent="${ERIK}"]`);
     const erikState = erikRow.locator('td').nth(1);
 
-    const erik = await eriksPhone(product.sipPort);
+    const erik = await eriksPhone(started.product.sipPort);
     await erikState.filter({ hasText: /^Ledig$/ }).waitFor();
     await erikRow.getByRole('button', { name: 'Paus: Erik Johansson' }).click();
     await erikRow.getByLabel('Orsak till paus').fill('Möte');
@@ -49,11 +45,11 @@ describe('pausing an agent from the queue monitor', () => {
     await erikState.filter({ hasText: /^Paus: Möte$/ }).waitFor();
 
     // Held until our BYE: the caller stays in line as long as it takes.
-    const caller = callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER);
+    const caller = callFromOperatorNetwork(started.product.sipPort, CARD_NUMBER, CALLER);
     const waiting = page.locator('[data-table="waiting"] tbody tr', { hasText: CALLER });
     await waiting.waitFor({ timeout: 10_000 });
-    await product.app.acd.idle();
-    expect(product.acdEvents.filter((e) => e.type === 'offered-to-agent')).toEqual([]);
+    await started.product.app.acd.idle();
+    expect(started.product.acdEvents.filter((e) => e.type === 'offered-to-agent')).toEqual([]);
     expect(erik.events.some((e) => e.type === 'CALL_INCOMING' || e.type === 'CALL_ESTABLISHED')).toBe(false);
     await browser.screenshots('queue-monitor-agent-paused');
 

@@ -5,45 +5,37 @@
  * nobody answers), shows on the monitor within one second of entering the
  * queue, their wait ticking, and is gone when they hang up. Today's figures
  * on a queue's card count a call Erik's phone (baresip) answers and one
- * whose caller hangs up waiting, once their contact records are written.
+ * whose caller hangs up waiting, once their contact records are written,
+ * and so do the figures of the service the callers dialled.
  * The wall-screen mode comes from its button and from ?wall=1.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_TARGET_SECONDS } from '../../server/web/live/target.js';
 import { stopAllBaresip } from '../support/baresip.js';
-import { signIn, useBrowser } from '../support/browser.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
 import { ERIK, eriksPhone } from '../support/callbacks.js';
-import { startProduct, TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { startProduct, TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP } from '../support/product.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
 
 const CARD_NUMBER = '+46313900603';
+const CARD_SERVICE = 'Kort och spärr';
 const CALLER = '+46701740652';
 const HOLD_MS = 4_000;
 
-let product: RunningProduct;
-let home: string;
-
-beforeAll(async () => {
-  product = await startProduct();
-  home = `http://127.0.0.1:${product.config.http.port}/`;
-});
-
-afterAll(async () => {
-  await product?.stop();
-});
+const started = useProduct(() => startProduct());
 
 const browser = useBrowser();
 
 describe('the queue monitor', () => {
   it('shows the first admin every queue and agent once signed in', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     const queueIds = await page.locator('article[data-queue]').evaluateAll((els) => els.map((e) => e.getAttribute('data-queue')));
-    expect(queueIds.sort()).toEqual(product.config.queues.map((q) => q.id).sort());
-    const agents = product.config.extensions.filter((e) => e.agent !== undefined).length;
+    expect(queueIds.sort()).toEqual(started.product.config.queues.map((q) => q.id).sort());
+    const agents = started.product.config.extensions.filter((e) => e.agent !== undefined).length;
     expect(await page.locator('[data-table="agents"] tbody tr').count()).toBe(agents);
     await page.getByText('Ingen väntar just nu.').waitFor();
   });
@@ -51,16 +43,18 @@ describe('the queue monitor', () => {
   it("counts today's answered and abandoned calls on the queue's card", async () => {
     const { page } = browser;
     const figure = (name: string) => page.locator(`article[data-queue="kort"] [data-figure="${name}"]`);
+    const serviceFigure = (name: string) => page.locator(`[data-table="services"] tr[data-service="${CARD_SERVICE}"] [data-figure="${name}"]`);
     await figure('answered').filter({ hasText: /^0$/ }).waitFor();
+    await serviceFigure('offered').filter({ hasText: /^0$/ }).waitFor();
     await figure('abandoned').filter({ hasText: /^0$/ }).waitFor();
     await figure('service-level').filter({ hasText: /^–$/ }).waitFor();
 
     // Erik's phone answers the first caller by itself; the caller hangs up after talking.
-    const erik = await eriksPhone(product.sipPort);
+    const erik = await eriksPhone(started.product.sipPort);
     try {
-      await expect.poll(() => product.app.acd.agent(ERIK)?.state, { timeout: 5_000 }).toBe('ready');
+      await expect.poll(() => started.product.app.acd.agent(ERIK)?.state, { timeout: 5_000 }).toBe('ready');
       const answered = runSipp({
-        scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+        scenario: 'uac-basic.xml', remote: started.product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
         durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
       });
       await erik.waitEvent('CALL_ESTABLISHED', 10_000);
@@ -68,18 +62,26 @@ describe('the queue monitor', () => {
     } finally {
       await stopAllBaresip();
     }
-    await expect.poll(() => product.app.acd.agent(ERIK)?.state, { timeout: 10_000 }).toBe('logged-out');
+    await expect.poll(() => started.product.app.acd.agent(ERIK)?.state, { timeout: 10_000 }).toBe('logged-out');
     await figure('answered').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
     // Answered within the target of 60 s: the only call counted so far.
     await figure('service-level').filter({ hasText: /^100%$/ }).waitFor();
+    await serviceFigure('answered').filter({ hasText: /^1$/ }).waitFor();
+    await serviceFigure('answered-in-target').filter({ hasText: /^1$/ }).waitFor();
+    await serviceFigure('service-level').filter({ hasText: /^100%$/ }).waitFor();
+    // Another service had no call.
+    expect(await page.locator('[data-table="services"] tr[data-service="Kundtjänst"] [data-figure="offered"]').textContent()).toBe('0');
 
     // Nobody staffs the queue now: the second caller hangs up waiting.
     assertSippOk(await runSipp({
-      scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+      scenario: 'uac-basic.xml', remote: started.product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
       durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
     }), 1);
     await figure('abandoned').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
     expect(await figure('answered').textContent()).toBe('1');
+    await serviceFigure('abandoned').filter({ hasText: /^1$/ }).waitFor();
+    expect(await serviceFigure('offered').textContent()).toBe('2');
+    expect(await serviceFigure('answered').textContent()).toBe('1');
     await browser.screenshots('queue-monitor-today');
   });
 
@@ -87,9 +89,9 @@ describe('the queue monitor', () => {
     const { page } = browser;
     const state = (agentId: string) => page.locator(`[data-table="agents"] tr[data-agent="${agentId}"] td`).nth(1);
     // Agents outside the kort queue, so the caller below is offered to nobody.
-    await product.app.acd.login('1003');
-    await product.app.acd.login('1005');
-    await product.app.acd.pause('1005', 'Lunch');
+    await started.product.app.acd.login('1003');
+    await started.product.app.acd.login('1005');
+    await started.product.app.acd.pause('1005', 'Lunch');
     await state('1003').filter({ hasText: /^Ledig$/ }).waitFor();
     await state('1005').filter({ hasText: /^Paus: Lunch$/ }).waitFor();
     await page.locator('article[data-queue="foretag"] .agents li', { hasText: 'Lediga 1' }).waitFor();
@@ -108,10 +110,10 @@ describe('the queue monitor', () => {
   it('shows a SIPp caller within one second of entering the queue, their wait ticking, and removes them when they hang up', async () => {
     const { page } = browser;
     let queuedAt = 0;
-    const stop = product.app.acd.on((e) => { if (e.type === 'queued' && e.entry.data['caller'] === CALLER) queuedAt = Date.now(); });
+    const stop = started.product.app.acd.on((e) => { if (e.type === 'queued' && e.entry.data['caller'] === CALLER) queuedAt = Date.now(); });
     const row = page.locator('[data-table="waiting"] tbody tr', { hasText: CALLER });
     const call = runSipp({
-      scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+      scenario: 'uac-basic.xml', remote: started.product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
       durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
     });
     try {
@@ -126,6 +128,7 @@ describe('the queue monitor', () => {
     // position, queue, service, dialled number, caller
     expect(cells.slice(0, 5)).toEqual(['1', 'Kort och spärr', 'Kort och spärr', CARD_NUMBER, CALLER]);
     await page.locator('article[data-queue="kort"] [data-figure="waiting"]', { hasText: /^1$/ }).waitFor();
+    await page.locator(`[data-table="services"] tr[data-service="${CARD_SERVICE}"] [data-figure="waiting"]`, { hasText: /^1$/ }).waitFor();
     // No event comes while the caller only waits: the seconds tick in the page.
     await row.locator('td').nth(5).filter({ hasText: /^0:0[2-9]$/ }).waitFor();
     await browser.screenshots('queue-monitor');
@@ -135,6 +138,8 @@ describe('the queue monitor', () => {
     expect(new URL(page.url()).searchParams.get('wall')).toBe('1');
     expect(await page.getByRole('navigation').count()).toBe(0);
     await browser.screenshots('queue-monitor-wall');
+    await page.locator('[data-table="services"]').scrollIntoViewIfNeeded();
+    await browser.screenshots('queue-monitor-wall-services');
 
     assertSippOk(await call, 1);
     await row.waitFor({ state: 'detached' });
@@ -145,10 +150,10 @@ describe('the queue monitor', () => {
     const { page } = browser;
     // The page's clock, not the product's: the wait ticks in the page between events.
     await page.clock.install();
-    await page.goto(home);
+    await page.goto(started.home);
     const row = page.locator('[data-table="waiting"] tbody tr', { hasText: CALLER });
     const call = runSipp({
-      scenario: 'uac-basic.xml', remote: product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
+      scenario: 'uac-basic.xml', remote: started.product.sipPort, service: CARD_NUMBER, keys: { caller: CALLER },
       durationMs: HOLD_MS, extraArgs: ['-i', TRUNK_SOURCE_IP],
     });
     await row.waitFor({ timeout: 10_000 });
@@ -158,6 +163,9 @@ describe('the queue monitor', () => {
     await longest.filter({ hasText: 'över målet 1:00' }).waitFor();
     expect(await longest.getAttribute('class')).toContain('alarm');
     expect(await row.locator('td').nth(5).getAttribute('class')).toBe('alarm');
+    const serviceLongest = page.locator(`[data-table="services"] tr[data-service="${CARD_SERVICE}"] [data-figure="longest"]`);
+    expect(await serviceLongest.getAttribute('class')).toBe('alarm');
+    expect(await page.locator('[data-table="services"] tr[data-service="Kundtjänst"] [data-figure="longest"]').getAttribute('class')).toBe('');
     await browser.screenshots('queue-monitor-over-target');
     assertSippOk(await call, 1);
     await row.waitFor({ state: 'detached' });
@@ -169,9 +177,9 @@ describe('the queue monitor', () => {
     const status = page.getByRole('status');
     await status.filter({ hasText: /^Live/ }).waitFor();
     const reconnecting = status.filter({ hasText: 'Återansluter' }).waitFor();
-    for (const client of product.app.api.websocketServer.clients) client.terminate();
+    for (const client of started.product.app.api.websocketServer.clients) client.terminate();
     await reconnecting;
-    await product.app.acd.ready('1005');
+    await started.product.app.acd.ready('1005');
     await status.filter({ hasText: /^Live/ }).waitFor();
     await page.locator('[data-table="agents"] tr[data-agent="1005"] td', { hasText: /^Ledig$/ }).waitFor();
   });
@@ -183,11 +191,11 @@ describe('the queue monitor', () => {
     await row('1003').getByLabel('Orsak till paus').fill('Möte');
     await row('1003').getByRole('button', { name: 'Pausa' }).click();
     await row('1003').locator('td', { hasText: /^Paus: Möte$/ }).waitFor();
-    expect(product.app.acd.agent('1003')).toMatchObject({ state: 'paused', pauseReason: 'Möte' });
+    expect(started.product.app.acd.agent('1003')).toMatchObject({ state: 'paused', pauseReason: 'Möte' });
 
     await row('1003').getByRole('button', { name: 'Redo: Maja Karlsson' }).click();
     await row('1003').locator('td', { hasText: /^Ledig$/ }).waitFor();
-    expect(product.app.acd.agent('1003')?.state).toBe('ready');
+    expect(started.product.app.acd.agent('1003')?.state).toBe('ready');
 
     // Johan Ek answers on a phone and has none registered: the product refuses to log him in.
     browser.allow(409, '/api/v1/agents/1006/login');
@@ -195,19 +203,19 @@ describe('the queue monitor', () => {
     const refusal = row('1006').getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/\S/);
-    expect(product.app.acd.agent('1006')?.state).toBe('logged-out');
+    expect(started.product.app.acd.agent('1006')?.state).toBe('logged-out');
     await browser.screenshots('queue-monitor-agent-refused');
   });
 
   it('goes back to signing in when the session has ended', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
     browser.allow(401, '/api/v1/events');
     browser.allow(401, '/api/v1/me');
     browser.allow(401, '/api/v1/live/today');
     await page.context().clearCookies();
-    for (const client of product.app.api.websocketServer.clients) client.terminate();
+    for (const client of started.product.app.api.websocketServer.clients) client.terminate();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     await page.getByRole('status').filter({ hasText: /^Live/ }).waitFor();
@@ -215,7 +223,7 @@ describe('the queue monitor', () => {
 
   it('opens in wall-screen mode from the address, and leaves it with the button', async () => {
     const { page } = browser;
-    await page.goto(`${home}?wall=1`);
+    await page.goto(`${started.home}?wall=1`);
     await page.getByRole('button', { name: 'Lämna väggskärm' }).waitFor();
     expect(await page.getByRole('navigation').count()).toBe(0);
     await page.getByRole('button', { name: 'Lämna väggskärm' }).click();

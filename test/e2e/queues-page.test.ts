@@ -7,32 +7,25 @@
  * page in English.
  */
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signInEachRole, TEST_USERS } from '../support/api.js';
-import { signIn, useBrowser } from '../support/browser.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 
-let product: RunningProduct;
-let home: string;
+const started = useProduct(() => startProduct());
 
 beforeAll(async () => {
-  product = await startProduct();
-  await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
-  home = `http://127.0.0.1:${product.config.http.port}/`;
-});
-
-afterAll(async () => {
-  await product?.stop();
+  await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD);
 });
 
 const browser = useBrowser();
 
-const kort = () => product.app.running.current.operational.queues.find((q) => q.id === 'kort')!;
+const kort = () => started.product.app.running.current.operational.queues.find((q) => q.id === 'kort')!;
 
 /** The queues page showing the card-blocking queue, signed in as `name`, in `lang`. */
 async function openKort(page: Page, name: string, password: string, lang: 'sv' | 'en' = 'sv'): Promise<Locator> {
   await page.context().clearCookies();
-  await page.goto(`${home}#/queues`);
+  await page.goto(`${started.home}#/queues`);
   await page.evaluate((l) => { localStorage.clear(); localStorage.setItem('vaxel.lang', l); }, lang);
   await page.reload();
   await signIn(page, name, password);
@@ -73,7 +66,7 @@ describe('the queues page', () => {
     browser.allow(422, '/api/v1/queues/kort');
     const queues = await openKort(page, 'admin', TEST_ADMIN_PASSWORD);
     const before = structuredClone(kort());
-    const version = product.app.running.current.version;
+    const version = started.product.app.running.current.version;
 
     await queues.getByLabel('Efterarbete (s)').fill('45');
     await queues.getByLabel('Ringtid innan nästa agent (s)').fill('0');
@@ -82,7 +75,7 @@ describe('the queues page', () => {
     await error.waitFor();
     expect(await error.textContent()).toContain('ringTimeoutSeconds: must be');
     expect(await queues.locator('.error').count()).toBe(1);
-    expect(product.app.running.current.version).toBe(version);
+    expect(started.product.app.running.current.version).toBe(version);
     expect(kort()).toEqual(before);
     await browser.screenshots('queues-refused');
   });

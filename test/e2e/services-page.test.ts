@@ -15,43 +15,37 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../server/calls/events.js';
 import { signInEachRole, TEST_USERS, type RoleCredentials } from '../support/api.js';
 import { toneRatio, writeToneWav } from '../support/audio.js';
-import { signIn, useBrowser } from '../support/browser.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
 import { ShiftedClock } from '../support/clock.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 import { TrunkCaller } from '../support/trunk-caller.js';
 
 const VAXEL = '+46313900600';
 const CLOSED_HZ = 900;
 const TODAY = '2026-12-02';
 
-let product: RunningProduct;
+const started = useProduct(() => startProduct({ clock: new ShiftedClock('2026-12-02T10:00:00+01:00') }), { startTimeoutMs: 30_000 });
+
 let credentials: RoleCredentials;
-let home: string;
 const events: CallEvent[] = [];
 
 beforeAll(async () => {
-  product = await startProduct({ clock: new ShiftedClock('2026-12-02T10:00:00+01:00') });
-  product.app.center.on('event', (e) => events.push(e));
-  const slots = join(product.config.dataDir, 'announcements');
+  started.product.app.center.on('event', (e) => events.push(e));
+  const slots = join(started.product.config.dataDir, 'announcements');
   mkdirSync(slots, { recursive: true });
   writeToneWav(join(slots, 'vaxel-stangt.wav'), { hz: CLOSED_HZ, seconds: 2, amplitude: 0.5 });
-  credentials = await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
-  home = `http://127.0.0.1:${product.config.http.port}/`;
+  credentials = await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD);
 }, 30_000);
-
-afterAll(async () => {
-  await product?.stop();
-});
 
 const browser = useBrowser();
 
 /** Växel's exceptions as the API has them. */
 async function vaxelExceptions(): Promise<unknown[]> {
-  const res = await product.app.api.inject({
+  const res = await started.product.app.api.inject({
     method: 'GET', url: `/api/v1/services/${encodeURIComponent('Växel')}/hours/exceptions`, headers: credentials.as.operator,
   });
   expect(res.statusCode).toBe(200);
@@ -61,7 +55,7 @@ async function vaxelExceptions(): Promise<unknown[]> {
 const focused = (page: Page, label: string): Promise<boolean> => page.getByLabel(label, { exact: true }).evaluate((el) => el.matches(':focus'));
 
 async function showVaxel(page: Page): Promise<void> {
-  await page.goto(`${home}#/services`);
+  await page.goto(`${started.home}#/services`);
   await page.getByRole('heading', { name: 'Tjänster och nummer' }).waitFor();
   await page.getByRole('button', { name: 'Visa öppettider för Växel' }).click();
   await page.getByRole('heading', { name: 'Öppettider: Växel' }).waitFor();
@@ -70,7 +64,7 @@ async function showVaxel(page: Page): Promise<void> {
 describe('the services page', () => {
   it('shows which numbers lead where, and refuses a malformed time beside the field, by keyboard alone, applying nothing', async () => {
     const { page } = browser;
-    await page.goto(home);
+    await page.goto(started.home);
     await signIn(page, TEST_USERS.supervisor.name, TEST_USERS.supervisor.password);
     await showVaxel(page);
     const vaxelRow = page.locator('[data-table="services"] tr[data-service="Växel"]');
@@ -110,7 +104,7 @@ describe('the services page', () => {
     expect(await vaxelExceptions()).toEqual([{ date: TODAY, hours: expect.stringMatching(/^closed from 10:0\d$/) }]);
     await browser.screenshots('services-closed-now');
 
-    const caller = await TrunkCaller.call(product.sipPort, VAXEL, '+46701740671');
+    const caller = await TrunkCaller.call(started.product.sipPort, VAXEL, '+46701740671');
     try {
       await caller.waitForBye(20_000);
     } finally {
@@ -118,8 +112,8 @@ describe('the services page', () => {
     }
     const heard = caller.rtp.heard();
     expect(toneRatio(heard, 8000, CLOSED_HZ, 0, Math.min(heard.length, 2 * 8000)), 'the closed message').toBeGreaterThan(0.3);
-    const started = events.find((e): e is Extract<CallEvent, { type: 'call-started' }> => e.type === 'call-started' && e.caller.endsWith('46701740671'));
-    const nodes = events.flatMap((e) => (e.type === 'ivr-node' && e.callId === started?.callId ? [e.node] : []));
+    const callStarted = events.find((e): e is Extract<CallEvent, { type: 'call-started' }> => e.type === 'call-started' && e.caller.endsWith('46701740671'));
+    const nodes = events.flatMap((e) => (e.type === 'ivr-node' && e.callId === callStarted?.callId ? [e.node] : []));
     expect(nodes).toEqual(['oppettider', 'stangt', 'hejda']);
 
     await row.getByRole('button', { name: `Ta bort undantaget ${TODAY}` }).click();
@@ -131,7 +125,7 @@ describe('the services page', () => {
     const { page } = browser;
     await showVaxel(page);
     await page.locator('[data-open="true"]', { hasText: 'Öppet nu' }).waitFor();
-    const elsewhere = await product.app.api.inject({
+    const elsewhere = await started.product.app.api.inject({
       method: 'PUT', url: `/api/v1/services/${encodeURIComponent('Växel')}/hours/exceptions/2026-12-31`,
       headers: credentials.as.admin, payload: { hours: 'open until 13:00', note: 'nyårsafton' },
     });

@@ -1,32 +1,22 @@
 /**
  * The users page in a real browser, on the real product, as the admin: a
  * user made by keyboard alone can sign in; a name taken gets the product's
- * message next to the name field; a role change, a new password and a
+ * refusal, said in Swedish by its code, next to the name field; a role change, a new password and a
  * deletion take effect; an API token's secret is shown once and works
  * until revoked; Swedish and English.
  */
 import type { Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_USERS } from '../support/api.js';
-import { signIn, useBrowser } from '../support/browser.js';
-import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
+import { signIn, useBrowser, useProduct } from '../support/browser.js';
+import { startProduct, TEST_ADMIN_PASSWORD } from '../support/product.js';
 
-let product: RunningProduct;
-let home: string;
-
-beforeAll(async () => {
-  product = await startProduct();
-  home = `http://127.0.0.1:${product.config.http.port}/#/users`;
-});
-
-afterAll(async () => {
-  await product?.stop();
-});
+const started = useProduct(() => startProduct(), { path: '#/users' });
 
 const browser = useBrowser();
 
 beforeAll(async () => {
-  await browser.page.goto(home);
+  await browser.page.goto(started.home);
   await signIn(browser.page, TEST_USERS.admin.name, TEST_ADMIN_PASSWORD);
   await browser.page.getByRole('heading', { name: 'Användare', exact: true }).waitFor();
 });
@@ -35,7 +25,7 @@ const userRow = (name: string): Locator => browser.page.locator(`[data-table="us
 
 /** Whether the product lets this name and password in (the page's session is not touched). */
 async function canSignIn(name: string, password: string): Promise<{ status: number; role?: string }> {
-  const res = await product.app.api.inject({ method: 'POST', url: '/api/v1/login', payload: { name, password } });
+  const res = await started.product.app.api.inject({ method: 'POST', url: '/api/v1/login', payload: { name, password } });
   return { status: res.statusCode, ...(res.statusCode === 200 ? { role: res.json<{ role: string }>().role } : {}) };
 }
 
@@ -59,7 +49,7 @@ describe('the users page', () => {
     await browser.screenshots('users-created');
   });
 
-  it('shows a name already taken next to the name field, and makes nobody', async () => {
+  it('shows a name already taken next to the name field, in Swedish, and makes nobody', async () => {
     const { page } = browser;
     browser.allow(409, '/api/v1/users');
     const name = page.getByLabel('Användarnamn', { exact: true });
@@ -68,7 +58,8 @@ describe('the users page', () => {
     await page.getByRole('button', { name: 'Skapa användare' }).click();
     const refusal = page.locator('#user-name-error');
     await refusal.waitFor();
-    expect(await refusal.textContent()).toBe("a user named 'karin' exists already");
+    // The product's problem says it in English with the code name-taken; the page says it in the user's language.
+    expect(await refusal.textContent()).toBe('Det finns redan en användare med det namnet.');
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     expect(await name.getAttribute('aria-describedby')).toBe('user-name-error');
     expect(await canSignIn('karin', 'another-password-1')).toEqual({ status: 401 });
@@ -106,7 +97,7 @@ describe('the users page', () => {
     await admin.getByRole('button', { name: 'Ja, ta bort' }).click();
     const refusal = admin.getByRole('alert');
     await refusal.waitFor();
-    expect(await refusal.textContent()).toMatch(/last admin/);
+    expect(await refusal.textContent()).toBe('Det är den sista administratören. Gör någon annan till administratör först.');
     expect((await canSignIn('admin', TEST_ADMIN_PASSWORD)).status).toBe(200);
   });
 
@@ -118,7 +109,7 @@ describe('the users page', () => {
     const secret = page.locator('[data-secret]');
     await secret.waitFor();
     const bearer = { authorization: `Bearer ${await secret.textContent()}` };
-    const asToken = async (): Promise<number> => (await product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: bearer })).statusCode;
+    const asToken = async (): Promise<number> => (await started.product.app.api.inject({ method: 'GET', url: '/api/v1/config/audit', headers: bearer })).statusCode;
     expect(await asToken()).toBe(200);
     const row = page.locator('[data-table="tokens"] tr', { hasText: 'CRM' });
     expect(await row.locator('td').first().textContent()).toBe('arbetsledare');

@@ -6,6 +6,9 @@
  * test on any console error, uncaught page error, failed request or
  * HTTP error answer it did not `allow`. Screenshots go to ARTIFACTS_DIR,
  * which the run prints at its end (./artifacts-report.ts).
+ *
+ * `useProduct()` starts the product the pages are tested on for a test
+ * file and stops it after, with the pages' address.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { builtPagesDir } from '../../server/api/web-pages.js';
 import { ARTIFACTS_DIR } from './artifacts-report.js';
+import type { RunningProduct } from './product.js';
 import { tempDir } from './tmp.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -95,6 +99,28 @@ export function useBrowser(options: BrowserOptions = {}): BrowserPage {
         await p.screenshot({ path: join(ARTIFACTS_DIR, `${name}-${size.width}x${size.height}.png`) });
       }
       await p.setViewportSize(SCREEN_SIZES[0]);
+    },
+  };
+}
+
+export interface ProductUnderTest<P extends RunningProduct> {
+  readonly product: P;
+  /** The pages' address on the product, with the `path` asked for (e.g. "#/users"). */
+  readonly home: string;
+}
+
+/** Starts the product with `start` before the file's tests and stops it after them. */
+export function useProduct<P extends RunningProduct>(start: () => Promise<P>, options: { path?: string; startTimeoutMs?: number } = {}): ProductUnderTest<P> {
+  let product: P | undefined;
+  beforeAll(async () => { product = await start(); }, options.startTimeoutMs);
+  afterAll(async () => { await product?.stop(); });
+  return {
+    get product(): P {
+      if (!product) throw new Error('the product is not started yet (use it inside a test or a later hook)');
+      return product;
+    },
+    get home(): string {
+      return `http://127.0.0.1:${this.product.config.http.port}/${options.path ?? ''}`;
     },
   };
 }

@@ -47,7 +47,7 @@ describe('reading an agent\'s state', () => {
 describe('log in and log out', () => {
   it('an agent answering on a phone with none registered is not logged in: 409 with the reason; once one registers, ready', async () => {
     const refused = await call('POST', '/agents/1002/login', t.as.supervisor);
-    expect(refused).toMatchObject({ status: 409, body: { detail: 'agent 1002 answers on a phone and none is registered for the extension' } });
+    expect(refused).toMatchObject({ status: 409, body: { detail: 'agent 1002 answers on a phone and none is registered for the extension', code: 'no-phone' } });
     expect(t.acd.agent('1002')!.state).toBe('logged-out');
     t.registered.add('1002');
     expect(await call('POST', '/agents/1002/login', t.as.supervisor)).toMatchObject({ status: 200, body: { state: 'ready', reachable: true } });

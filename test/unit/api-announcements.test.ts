@@ -32,7 +32,7 @@ afterAll(async () => { await t?.close(); parts?.running.close(); });
 const url = '/api/v1/announcements';
 type Announcement = { slot: string; recorded: boolean; seconds?: number; bytes?: number; recordable: boolean; uses: Array<Record<string, string>> };
 
-function problem(res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number): { detail?: string; field?: string } {
+function problem(res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number): { detail?: string; field?: string; code?: string } {
   expect(res.statusCode, JSON.stringify(res.json())).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   return res.json();
@@ -107,7 +107,9 @@ describe('uploading', () => {
 
   it('refuses what is not audio (415) and what is over the limit (413), keeping nothing and the old recording', async () => {
     const before = readFileSync(join(parts.dir, 'kustbanken-reklam.wav'));
-    expect(problem(await upload('kustbanken-reklam', 'notes.txt', Buffer.from('not a recording')), 415).detail).toMatch(/not audio that sox can read/);
+    const notAudio = problem(await upload('kustbanken-reklam', 'notes.txt', Buffer.from('not a recording')), 415);
+    expect(notAudio.detail).toMatch(/not audio that sox can read/);
+    expect(notAudio.code).toBe('not-audio');
     expect(problem(await upload('kustbanken-reklam', 'fake.wav', Buffer.from('RIFF but not really')), 415).field).toBe('file');
     expect(problem(await upload('kustbanken-reklam', 'fake.mp3', Buffer.alloc(5000, 7)), 415).detail).not.toMatch(/\/tmp|drafts/);
     // A playlist would have sox read other files of the server.
@@ -116,7 +118,7 @@ describe('uploading', () => {
     const big = join(tempDir('upload-'), 'long.wav');
     execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', big, 'synth', '20', 'sine', '300']);
     expect(problem(await upload('kustbanken-reklam', 'long.wav', readFileSync(big)), 413).detail).toBe(`the recording is larger than ${LIMIT} bytes`);
-    expect(problem(await upload('nytt', 'long.wav', readFileSync(big)), 413).field).toBe('file');
+    expect(problem(await upload('nytt', 'long.wav', readFileSync(big)), 413)).toMatchObject({ field: 'file', code: 'too-large' });
     expect(readFileSync(join(parts.dir, 'kustbanken-reklam.wav')).equals(before)).toBe(true);
     expect(existsSync(join(parts.dir, 'nytt.wav'))).toBe(false);
     expect(leftovers()).toEqual([]);

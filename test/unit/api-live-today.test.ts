@@ -1,8 +1,8 @@
 /**
  * GET /api/v1/live/today over real contact records (SQLite): each queue's
- * figures for the company's day (Europe/Stockholm in the test
- * configuration), the service level against the queue's own target as set
- * through the queues API, short abandons left out; supervision roles only.
+ * and each service's figures for the company's day (Europe/Stockholm in the
+ * test configuration), the service level against the queue's own target as
+ * set through the queues API, short abandons left out; supervision roles only.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,6 +69,30 @@ describe('GET /api/v1/live/today', () => {
     });
     // A queue without calls today: zeros, the default target, no service level yet.
     expect(body.queues.find((q) => q.id === 'vaxel')).toMatchObject({ offered: 0, answered: 0, abandoned: 0, targetSeconds: 60, serviceLevel: null });
+  });
+
+  it("counts each service's calls today, in the configuration's order, leaving out numbers straight to an extension", async () => {
+    const api = await start();
+    await api.running.change('admin', 'a personal number', (d) => {
+      d.numbers.push({ number: '+46313900699', service: 'Direkt till Erik', target: '1001' });
+    });
+    await history!.write([
+      ...call('a', NOW - 3_600_000, 'answered', 15_000),
+      ...call('b', NOW - 1_800_000, 'answered', 61_000),
+      ...call('c', NOW - 900_000, 'abandoned', 3_000),
+    ]);
+    const res = await api.api.inject({ method: 'GET', url: '/api/v1/live/today', headers: api.as.supervisor });
+    expect(res.statusCode, res.body).toBe(200);
+    const { services } = res.json<{ services: Array<Record<string, unknown>> }>();
+    const { numbers } = api.running.current.operational;
+    const flowServices = [...new Set(numbers.filter((n) => n.target === undefined).map((n) => n.service))];
+    expect(services.map((s) => s.service)).toEqual(flowServices);
+    expect(flowServices).not.toContain('Direkt till Erik');
+    expect(services.find((s) => s.service === 'Kundtjänst')).toEqual({
+      service: 'Kundtjänst', offered: 3, answered: 2, answeredInTarget: 1, abandoned: 1, shortAbandoned: 1,
+      callbacksRequested: 0, callbacksCompleted: 0, serviceLevel: 1 / 2,
+    });
+    expect(services.find((s) => s.service !== 'Kundtjänst')).toMatchObject({ offered: 0, serviceLevel: null });
   });
 
   it('refuses a target outside 1 to 3600 seconds, naming the field', async () => {

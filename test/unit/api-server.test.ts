@@ -66,11 +66,14 @@ describe('errors are application/problem+json', () => {
   });
 
   it('a wrong type deep in the body is named by its JSON pointer; nothing is converted', async () => {
-    expect(problem(await post('/api/v1/things/3', { name: 'a', steps: [{ seconds: 5 }, { seconds: '7' }] }), 400).field).toBe('/steps/1/seconds');
+    const wrongType = problem(await post('/api/v1/things/3', { name: 'a', steps: [{ seconds: 5 }, { seconds: '7' }] }), 400);
+    expect(wrongType.field).toBe('/steps/1/seconds');
+    // No code: nothing but the detail says what is wrong with it.
+    expect(wrongType).not.toHaveProperty('code');
     expect(problem(await post('/api/v1/things/3', { name: 5, steps: [] }), 400).field).toBe('/name');
-    expect(problem(await post('/api/v1/things/3', { steps: [] }), 400).field).toBe('/name');
+    expect(problem(await post('/api/v1/things/3', { steps: [] }), 400)).toMatchObject({ field: '/name', code: 'required' });
     const extra = problem(await post('/api/v1/things/3', { name: 'a', steps: [], colour: 'red' }), 400);
-    expect(extra).toMatchObject({ field: '/colour', title: 'Bad Request' });
+    expect(extra).toMatchObject({ field: '/colour', title: 'Bad Request', code: 'unknown-field' });
     expect(extra.detail).toMatch(/not a known field/);
   });
 

@@ -14,7 +14,7 @@ afterAll(async () => { await t?.close(); });
 
 const NOT_ADMINS = ROLES.filter((r) => r !== 'admin');
 
-function problem(res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number): { title: string; detail?: string; field?: string } {
+function problem(res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number): { title: string; detail?: string; field?: string; code?: string } {
   expect(res.statusCode).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   return res.json();
@@ -114,7 +114,7 @@ describe('users (admin)', () => {
     expect(made.body).not.toContain('kim-password-1');
 
     const again = await t.api.inject({ method: 'POST', url: '/api/v1/users', headers: t.as.admin, payload: { name: 'kim', role: 'agent', password: 'kim-password-1' } });
-    expect(problem(again, 409).field).toBe('/name');
+    expect(problem(again, 409)).toMatchObject({ field: '/name', code: 'name-taken' });
 
     const kim = await signIn(t.api, 'kim', 'kim-password-1');
     const changed = await t.api.inject({ method: 'PATCH', url: '/api/v1/users/kim', headers: t.as.admin, payload: { role: 'agent', agentId: '1003' } });
@@ -156,8 +156,9 @@ describe('users (admin)', () => {
   });
 
   it('the last admin can be neither demoted nor deleted', async () => {
-    expect(problem(await t.api.inject({ method: 'PATCH', url: '/api/v1/users/admin', headers: t.as.admin, payload: { role: 'agent' } }), 409).field).toBe('/role');
-    problem(await t.api.inject({ method: 'DELETE', url: '/api/v1/users/admin', headers: t.as.admin }), 409);
+    expect(problem(await t.api.inject({ method: 'PATCH', url: '/api/v1/users/admin', headers: t.as.admin, payload: { role: 'agent' } }), 409))
+      .toMatchObject({ field: '/role', code: 'last-admin' });
+    expect(problem(await t.api.inject({ method: 'DELETE', url: '/api/v1/users/admin', headers: t.as.admin }), 409).code).toBe('last-admin');
     expect((await t.api.inject({ method: 'GET', url: '/api/v1/me', headers: t.as.admin })).json()).toMatchObject({ role: 'admin' });
   });
 

@@ -55,6 +55,12 @@ export const en: Texts = {
   answeredToday: 'Answered',
   abandonedToday: 'Abandoned',
   callbacksToday: 'Called back / requested',
+  // Queue monitor: today's figures per service
+  servicesToday: 'Per service today',
+  serviceLevelToday: 'Service level',
+  offeredToday: 'Offered',
+  answeredInTargetToday: 'Answered within target',
+  shortAbandonedToday: 'Of which short (under 5 s)',
   agentsReady: 'Ready',
   agentsBusy: 'Busy',
   agentsWrapUp: 'Wrap-up',
@@ -323,4 +329,15 @@ export const en: Texts = {
   hearingNow: 'Hearing it now',
   playedCount: 'Played to',
   deflectedCount: 'Hung up after it',
+
+  // The product's refusals by their code (the API problem's `code`)
+  problem_required: 'Fill in the field.',
+  'problem_unknown-field': 'The product does not know this field. Reload the page and try again.',
+  'problem_name-taken': 'There is already a user with that name.',
+  'problem_bad-user-name': 'A user name is 1 to 64 letters, digits and . _ @ -, starting with a letter or digit.',
+  'problem_last-admin': 'This is the last administrator. Make someone else an administrator first.',
+  'problem_wrong-old-password': 'The old password is not right.',
+  'problem_no-phone': 'The agent answers on a phone but has no phone connected.',
+  'problem_not-audio': 'The file is not a sound that can be played.',
+  'problem_too-large': 'The recording is too large.',
 };

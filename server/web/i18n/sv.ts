@@ -60,6 +60,12 @@ export const sv = {
   answeredToday: 'Besvarade',
   abandonedToday: 'Lagt på',
   callbacksToday: 'Återuppringda / begärda',
+  // Queue monitor: today's figures per service
+  servicesToday: 'Per tjänst i dag',
+  serviceLevelToday: 'Servicenivå',
+  offeredToday: 'Inkomna',
+  answeredInTargetToday: 'Besvarade inom målet',
+  shortAbandonedToday: 'Varav korta (under 5 s)',
   agentsReady: 'Lediga',
   agentsBusy: 'Upptagna',
   agentsWrapUp: 'Efterarbete',
@@ -328,6 +334,17 @@ export const sv = {
   hearingNow: 'Lyssnar nu',
   playedCount: 'Spelat för',
   deflectedCount: 'Lade på efteråt',
+
+  // The product's refusals by their code (the API problem's `code`)
+  problem_required: 'Fyll i fältet.',
+  'problem_unknown-field': 'Fältet finns inte i produkten. Ladda om sidan och försök igen.',
+  'problem_name-taken': 'Det finns redan en användare med det namnet.',
+  'problem_bad-user-name': 'Ett användarnamn är 1 till 64 bokstäver, siffror och . _ @ -, och börjar med en bokstav eller siffra.',
+  'problem_last-admin': 'Det är den sista administratören. Gör någon annan till administratör först.',
+  'problem_wrong-old-password': 'Det gamla lösenordet stämmer inte.',
+  'problem_no-phone': 'Agenten svarar i telefon men har ingen telefon ansluten.',
+  'problem_not-audio': 'Filen är inget ljud som går att spela upp.',
+  'problem_too-large': 'Inspelningen är för stor.',
 };
 
 type Widened<T> = { [K in keyof T]: T[K] extends (...args: infer A) => string ? (...args: A) => string : string };

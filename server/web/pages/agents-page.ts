@@ -5,7 +5,8 @@
  * "Change" opens their profile as a form (./agent-editor.ts).
  */
 import { css, html, LitElement } from 'lit';
-import { ApiError, extensions, type Extension, type Role } from '../api.js';
+import { extensions, type Extension, type Role } from '../api.js';
+import { failureText } from '../failure.js';
 import { duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { LiveConnection } from '../live/connection.js';
@@ -67,7 +68,7 @@ export class AgentsPage extends LitElement {
       this.profiles = new Map(value.map((e) => [e.extension, e]));
       this.profilesProblem = undefined;
     } catch (err) {
-      this.profilesProblem = err instanceof ApiError ? err.detail : texts().serverUnreachable;
+      this.profilesProblem = failureText(err);
     }
     this.requestUpdate();
   }

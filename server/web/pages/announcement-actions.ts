@@ -5,12 +5,12 @@
  * what) is shown beside the controls; the page reloads on `changed`.
  */
 import { css, html, LitElement } from 'lit';
-import { failureText } from '../failure.js';
 import { deleteAnnouncement, uploadAnnouncement, type Announcement } from '../api-announcements.js';
 import { duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { canRecord, MicrophoneRecording } from '../record/microphone.js';
 import { shared } from '../styles.js';
+import { RowAction } from './row-action.js';
 
 export class AnnouncementActions extends LitElement {
   static override properties = { announcement: { attribute: false } };
@@ -33,9 +33,7 @@ export class AnnouncementActions extends LitElement {
   private recording: MicrophoneRecording | undefined;
   /** Shows the seconds recorded so far while recording. */
   private ticker: ReturnType<typeof setInterval> | undefined;
-  private busy = false;
-  private error: string | undefined;
-  private done: string | undefined;
+  private readonly action = new RowAction(this);
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -47,63 +45,44 @@ export class AnnouncementActions extends LitElement {
     const t = texts();
     const { slot, recorded, uses } = this.announcement;
     return html`
-      <input type="file" id="file" accept="audio/*" aria-label=${t.uploadFor(slot)} ?disabled=${this.busy || this.recording !== undefined} @change=${this.upload}>
+      <input type="file" id="file" accept="audio/*" aria-label=${t.uploadFor(slot)} ?disabled=${this.action.busy || this.recording !== undefined} @change=${this.upload}>
       <label class="button" for="file">${t.upload}</label>
       ${!canRecord() ? '' : this.recording ? html`
         <span class="recording" role="status">${t.recordingNow} ${duration(this.recording.seconds())}</span>
-        <button type="button" class="primary" ?disabled=${this.busy} @click=${this.stopRecording} aria-label=${t.stopRecordingFor(slot)}>${t.stopRecording}</button>` : html`
-        <button type="button" ?disabled=${this.busy} @click=${this.startRecording} aria-label=${t.recordFor(slot)}>${t.record}</button>`}
-      ${recorded ? html`<button type="button" ?disabled=${this.busy || this.recording !== undefined} @click=${this.deleteRecording}
+        <button type="button" class="primary" ?disabled=${this.action.busy} @click=${this.stopRecording} aria-label=${t.stopRecordingFor(slot)}>${t.stopRecording}</button>` : html`
+        <button type="button" ?disabled=${this.action.busy} @click=${this.startRecording} aria-label=${t.recordFor(slot)}>${t.record}</button>`}
+      ${recorded ? html`<button type="button" ?disabled=${this.action.busy || this.recording !== undefined} @click=${this.deleteRecording}
         aria-label=${t.deleteFor(slot)} title=${uses.length > 0 ? t.deleteInUse : ''}>${t.delete}</button>` : ''}
-      ${this.error ? html`<span class="error" role="alert">${this.error}</span>` : ''}
-      ${this.done ? html`<span class="done" role="status">${this.done}</span>` : ''}`;
+      ${this.action.outcome()}`;
   }
 
   private async upload(event: Event): Promise<void> {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (file) await this.act(() => uploadAnnouncement(this.announcement.slot, file, file.name), texts().uploaded);
+    if (file) await this.action.run(() => uploadAnnouncement(this.announcement.slot, file, file.name), texts().uploaded);
   }
 
   private async startRecording(): Promise<void> {
-    this.error = undefined;
-    this.done = undefined;
+    this.action.clear();
     try {
       this.recording = await MicrophoneRecording.start();
       this.ticker = setInterval(() => this.requestUpdate(), 250);
+      this.requestUpdate();
     } catch {
-      this.error = texts().noMicrophone;
+      this.action.fail(texts().noMicrophone);
     }
-    this.requestUpdate();
   }
 
   private async stopRecording(): Promise<void> {
     const recording = this.recording!;
     this.recording = undefined;
     clearInterval(this.ticker);
-    await this.act(async () => uploadAnnouncement(this.announcement.slot, await recording.stop(), `${this.announcement.slot}.wav`), texts().recordingSaved);
+    await this.action.run(async () => uploadAnnouncement(this.announcement.slot, await recording.stop(), `${this.announcement.slot}.wav`), texts().recordingSaved);
   }
 
   private async deleteRecording(): Promise<void> {
-    await this.act(() => deleteAnnouncement(this.announcement.slot), texts().deleted);
-  }
-
-  private async act(work: () => Promise<unknown>, success: string): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    this.done = undefined;
-    this.requestUpdate();
-    try {
-      await work();
-      this.done = success;
-      this.dispatchEvent(new Event('changed'));
-    } catch (err) {
-      this.error = failureText(err);
-    } finally {
-      this.busy = false;
-      this.requestUpdate();
-    }
+    await this.action.run(() => deleteAnnouncement(this.announcement.slot), texts().deleted);
   }
 }
 

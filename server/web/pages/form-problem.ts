@@ -6,6 +6,7 @@
  * all, so a refusal never leaves part of the form saved.
  */
 import { ApiError } from '../api.js';
+import { problemText } from '../failure.js';
 import { texts } from '../i18n/index.js';
 
 export interface FormProblem {
@@ -27,5 +28,5 @@ export function formProblem(err: unknown, fields: readonly string[], { versioned
   if (!(err instanceof ApiError)) return { message: texts().serverUnreachable, conflict: false };
   if (err.status === 409 && versioned) return { message: texts().changedMeanwhile, conflict: true };
   const field = err.field?.split('/').find((segment) => fields.includes(segment));
-  return { message: err.detail, conflict: false, ...(field === undefined ? {} : { field }) };
+  return { message: problemText(err), conflict: false, ...(field === undefined ? {} : { field }) };
 }

@@ -1,7 +1,8 @@
 /**
  * The queue monitor (kömonitor): per queue the callers in line, the longest
  * and the estimated wait, the agents by state and today's figures (service
- * level, answered, abandoned, callbacks: ../live/today.ts); then everyone
+ * level, answered, abandoned, callbacks: ../live/today.ts); per service the
+ * same, its callers in line counted from the waiting list; then everyone
  * waiting and every agent. Live from the events socket
  * (../live/connection.ts); times tick here every second. A wait over the
  * queue's target is red.
@@ -15,7 +16,7 @@
 import { css, html, LitElement } from 'lit';
 import { clockTime, duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
-import type { Board } from '../live/board.js';
+import type { Board, WaitingCaller } from '../live/board.js';
 import { LiveConnection } from '../live/connection.js';
 import { overTarget } from '../live/target.js';
 import { TodayFigures } from '../live/today.js';
@@ -42,8 +43,8 @@ export class QueueMonitor extends LitElement {
     h2 { font-size: 1.2em; margin: 1.5rem 0 0.5rem; }
     .status { color: var(--muted); }
     .status.reconnecting { color: var(--alarm); font-weight: 600; }
-    .queues { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); margin-top: 1rem; }
-    :host([wall]) .queues { grid-template-columns: repeat(auto-fill, minmax(28rem, 1fr)); }
+    .queues { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(min(20rem, 100%), 1fr)); margin-top: 1rem; }
+    :host([wall]) .queues { grid-template-columns: repeat(auto-fill, minmax(min(28rem, 100%), 1fr)); }
     .queue { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.8rem 1rem; }
     .queue h3 { margin: 0 0 0.5rem; font-size: 1.15em; }
     .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem 1rem; }
@@ -59,6 +60,8 @@ export class QueueMonitor extends LitElement {
     table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
     th, td { text-align: left; padding: 0.35em 0.6em; border-bottom: 1px solid var(--line); }
     th { color: var(--muted); font-weight: 600; }
+    tbody th { color: inherit; }
+    :host([wall]) [data-table="services"] td { font-weight: 700; }
     .table-wrap { overflow-x: auto; }
     .state-ready { color: var(--ok); font-weight: 600; }
     .state-paused, .state-logged-out { color: var(--muted); }
@@ -111,6 +114,7 @@ export class QueueMonitor extends LitElement {
         ${board.queueList().map((q) => this.queueCard(board, q, now))}
         ${board.queueList().length === 0 && connection.status === 'live' ? html`<p class="empty">${t.noQueues}</p>` : ''}
       </section>
+      ${this.serviceTable(board.waitingCallers(now))}
       ${this.waitingTable(board, now)}
       ${this.agentTable(board, now)}`;
   }
@@ -163,6 +167,41 @@ export class QueueMonitor extends LitElement {
         ${figure('abandoned', today.abandoned, t.abandonedToday)}
         ${figure('callbacks', `${today.callbacksCompleted}/${today.callbacksRequested}`, t.callbacksToday)}
       </div>`;
+  }
+
+  /** Each service's callers in line and its figures today; a wait over its caller's queue target is red. */
+  private serviceTable(waiting: readonly WaitingCaller[]): unknown {
+    const t = texts();
+    const services = this.today!.services;
+    if (services.length === 0) return '';
+    const percent = (level: number | null): string => (level === null ? '–' : `${Math.round(level * 100)}%`);
+    return html`
+      <h2 id="services-heading">${t.servicesToday}</h2>
+      <div class="table-wrap"><table aria-labelledby="services-heading" data-table="services">
+        <thead><tr><th scope="col">${t.service}</th><th scope="col">${t.waitingNow}</th><th scope="col">${t.longestWait}</th>
+          <th scope="col">${t.serviceLevelToday}</th><th scope="col">${t.offeredToday}</th><th scope="col">${t.answeredToday}</th>
+          <th scope="col">${t.answeredInTargetToday}</th><th scope="col">${t.abandonedToday}</th><th scope="col">${t.shortAbandonedToday}</th>
+          <th scope="col">${t.callbacksToday}</th></tr></thead>
+        <tbody>${services.map((day) => {
+          const callers = waiting.filter((w) => w.call.service === day.service);
+          const longest = Math.max(0, ...callers.map((w) => w.waitSeconds));
+          const late = callers.some((w) => w.call.queueId !== null && overTarget(w.waitSeconds, this.today!.targetSeconds(w.call.queueId)));
+          return html`
+            <tr data-service=${day.service}>
+              <th scope="row">${day.service}</th>
+              <td data-figure="waiting">${callers.length}</td>
+              <td data-figure="longest" class=${late ? 'alarm' : ''}>${duration(longest)}</td>
+              <td data-figure="service-level">${percent(day.serviceLevel)}</td>
+              <td data-figure="offered">${day.offered}</td>
+              <td data-figure="answered">${day.answered}</td>
+              <td data-figure="answered-in-target">${day.answeredInTarget}</td>
+              <td data-figure="abandoned">${day.abandoned}</td>
+              <td data-figure="short-abandoned">${day.shortAbandoned}</td>
+              <td data-figure="callbacks">${day.callbacksCompleted}/${day.callbacksRequested}</td>
+            </tr>`;
+        })}
+        </tbody>
+      </table></div>`;
   }
 
   private waitingTable(board: Board, now: number): unknown {

@@ -6,10 +6,10 @@
  */
 import { css, html, LitElement } from 'lit';
 import type { Role } from '../api.js';
-import { failureText } from '../failure.js';
 import { changeRole, deleteUser, resetPassword, ROLES, type User } from '../api-users.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
+import { RowAction } from './row-action.js';
 
 type Step = 'idle' | 'password' | 'confirm-delete';
 
@@ -26,9 +26,7 @@ export class UserActions extends LitElement {
 
   private readonly language = new LanguageController(this);
   private step: Step = 'idle';
-  private busy = false;
-  private error: string | undefined;
-  private done: string | undefined;
+  private readonly action = new RowAction(this);
 
   override render(): unknown {
     const t = texts();
@@ -37,29 +35,26 @@ export class UserActions extends LitElement {
       <form @submit=${this.saveRole}>
         <label class="visually-hidden" for="role">${t.roleOf(name)}</label>
         <select id="role" name="role">${ROLES.map((r) => html`<option value=${r} ?selected=${r === role}>${t[`role_${r}`]}</option>`)}</select>
-        <button type="submit" ?disabled=${this.busy} aria-label=${t.saveRoleOf(name)}>${t.saveRole}</button>
+        <button type="submit" ?disabled=${this.action.busy} aria-label=${t.saveRoleOf(name)}>${t.saveRole}</button>
       </form>
       ${this.step === 'password' ? html`
         <form @submit=${this.savePassword}>
           <label for="password">${t.newPasswordFor(name)}</label>
           <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8">
-          <button type="submit" class="primary" ?disabled=${this.busy}>${t.setPassword}</button>
+          <button type="submit" class="primary" ?disabled=${this.action.busy}>${t.setPassword}</button>
           <button type="button" @click=${() => this.go('idle')}>${t.cancel}</button>
         </form>` : this.step === 'confirm-delete' ? html`
         <span>${t.reallyDeleteUser(name)}</span>
-        <button type="button" class="primary" id="confirm" ?disabled=${this.busy} @click=${this.deleteThisUser}>${t.yesDelete}</button>
+        <button type="button" class="primary" id="confirm" ?disabled=${this.action.busy} @click=${this.deleteThisUser}>${t.yesDelete}</button>
         <button type="button" @click=${() => this.go('idle')}>${t.cancel}</button>` : html`
         <button type="button" @click=${() => this.go('password')} aria-label=${t.resetPasswordOf(name)}>${t.resetPassword}</button>
         <button type="button" @click=${() => this.go('confirm-delete')} aria-label=${t.deleteUserOf(name)}>${t.delete}</button>`}
-      ${this.error ? html`<span class="error" role="alert">${this.error}</span>` : ''}
-      ${this.done ? html`<span class="done" role="status">${this.done}</span>` : ''}`;
+      ${this.action.outcome()}`;
   }
 
   private go(step: Step): void {
     this.step = step;
-    this.error = undefined;
-    this.done = undefined;
-    this.requestUpdate();
+    this.action.clear();
     const focus = step === 'password' ? '#password' : step === 'confirm-delete' ? '#confirm' : undefined;
     if (focus) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(focus)?.focus());
   }
@@ -67,35 +62,17 @@ export class UserActions extends LitElement {
   private async saveRole(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const role = this.renderRoot.querySelector<HTMLSelectElement>('#role')!.value as Role;
-    await this.act(() => changeRole(this.user.name, role), texts().roleSaved);
+    await this.action.run(() => changeRole(this.user.name, role), texts().roleSaved, () => this.go('idle'));
   }
 
   private async savePassword(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const password = this.renderRoot.querySelector<HTMLInputElement>('#password')!.value;
-    await this.act(() => resetPassword(this.user.name, password), texts().passwordSet);
+    await this.action.run(() => resetPassword(this.user.name, password), texts().passwordSet, () => this.go('idle'));
   }
 
   private async deleteThisUser(): Promise<void> {
-    await this.act(() => deleteUser(this.user.name), texts().deleted);
-  }
-
-  private async act(work: () => Promise<unknown>, success: string): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    this.done = undefined;
-    this.requestUpdate();
-    try {
-      await work();
-      this.step = 'idle';
-      this.done = success;
-      this.dispatchEvent(new Event('changed'));
-    } catch (err) {
-      this.error = failureText(err);
-    } finally {
-      this.busy = false;
-      this.requestUpdate();
-    }
+    await this.action.run(() => deleteUser(this.user.name), texts().deleted, () => this.go('idle'));
   }
 }
 
