@@ -40,6 +40,7 @@ export const AgentLiveSchema = Type.Object({
       queueId: Type.Optional(Type.String()),
       caller: Type.Optional(Type.String()),
       service: Type.Optional(Type.String()),
+      callback: Type.Optional(Type.Literal(true, { description: 'a callback: the customer is dialled once the agent answers' })),
     }),
     Type.Null(),
   ], { description: 'the call the agent is rung for, on, or wrapping up after' }),

@@ -41,6 +41,8 @@ export interface AgentCall {
   queueId?: string;
   caller?: string;
   service?: string;
+  /** A callback: the agent is connected to the customer once the customer answers. */
+  callback?: true;
 }
 
 export interface AgentLive {
@@ -300,9 +302,10 @@ export class LiveReading {
     if (a.entryId !== undefined) {
       const entry = this.acd.entry(a.entryId);
       const callId = this.callOfEntry.get(a.entryId) ?? entry?.data['callId'];
-      return compact({
-        callId, entryId: a.entryId, queueId: entry?.queueId, caller: entry?.data['caller'], service: entry?.data['service'],
-      });
+      return {
+        ...compact({ callId, entryId: a.entryId, queueId: entry?.queueId, caller: entry?.data['caller'], service: entry?.data['service'] }),
+        ...(entry?.kind === 'callback' ? { callback: true as const } : {}),
+      };
     }
     const other = a.otherCalls?.[0];
     return other !== undefined ? { callId: other } : null;
@@ -352,6 +355,6 @@ function emptyCounts(): AgentsByState {
   return Object.fromEntries(AGENT_STATES.map((s) => [s, 0])) as AgentsByState;
 }
 
-function compact(call: Record<keyof AgentCall, string | undefined>): AgentCall {
+function compact(call: Record<Exclude<keyof AgentCall, 'callback'>, string | undefined>): AgentCall {
   return Object.fromEntries(Object.entries(call).filter(([, v]) => v !== undefined)) as AgentCall;
 }

@@ -57,6 +57,18 @@ describe('live state', () => {
     expect(callOf('call-2')).toMatchObject({ stage: 'waiting', vip: false });
   });
 
+  it("marks an agent's offer of a callback, and not that of a call", async () => {
+    c = await liveCentre({ queues: [queue()], agents: [agent('anna'), agent('bert')], loggedIn: [] });
+    const waiting = await c.arrive('call-1', '+46701111111');
+    await c.acd.requestCallback(waiting);
+    await c.acd.login('anna');
+    expect(c.live.read().agent('anna')).toMatchObject({ state: 'reserved', call: { entryId: waiting, caller: '+46701111111', callback: true } });
+    await c.acd.login('bert');
+    await c.arrive('call-2', '+46702222222');
+    expect(c.live.read().agent('bert')).toMatchObject({ state: 'reserved', call: { callId: 'call-2' } });
+    expect(c.live.read().agent('bert')!.call).not.toHaveProperty('callback');
+  });
+
   it('counts only the members of each queue, and has no estimate for a queue nobody staffs', async () => {
     c = await liveCentre({
       queues: [queue(), queue({ id: 'sales', name: 'Försäljning' })],
