@@ -18,6 +18,7 @@ import { CALLBACK_NUMBER_KEY } from '../../server/calls/callbacks/dialogue.js';
 import { FinishedCallbacks } from '../../server/calls/callbacks/finished.js';
 import type { Binding } from '../../server/sip/registrar.js';
 import { MemoryStore } from '../../server/store/memory.js';
+import type { ApiFeature } from '../../server/api/server.js';
 import { buildTestApi, type TestApi } from './api.js';
 
 export const QUEUE: QueueConfig = {
@@ -43,7 +44,8 @@ export interface AcdApi extends TestApi {
   registered: Set<string>;
 }
 
-export async function buildAcdApi(): Promise<AcdApi> {
+/** `features`: more of the API's features over the same ACD and clock. */
+export async function buildAcdApi(features: (acd: Acd, clock: SimulatedClock) => ApiFeature[] = () => []): Promise<AcdApi> {
   const clock = new SimulatedClock(Date.UTC(2026, 11, 2, 8, 0, 0));
   const store = new MemoryStore();
   const acd = new Acd({ store, clock, queues: [QUEUE], agents: AGENTS, onError: (err) => { throw err; } });
@@ -58,6 +60,7 @@ export async function buildAcdApi(): Promise<AcdApi> {
     features: [
       { prefix: API_PREFIX, plugin: agentStateRoutes({ acd, agents }) },
       { prefix: API_PREFIX, plugin: callbacksRoutes({ acd, finished }) },
+      ...features(acd, clock),
     ],
   });
   return {
