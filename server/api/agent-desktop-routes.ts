@@ -7,11 +7,19 @@
  *
  * Colleagues' presence says ready, busy, paused or logged out and nothing
  * about the calls they are on: one agent never sees another's callers.
+ *
+ * A closing tab cannot finish a SIP un-REGISTER (the registrar challenges
+ * it, and the page is gone before it can answer), and a WebSocket that
+ * closes leaves its binding until a call finds it dead. So the page sends
+ * its softphone's contact here as it closes (a beacon, which outlives the
+ * page), and the binding goes at once: the ACD then treats the agent as
+ * for any phone unregistering (server/calls/agent-control.ts).
  */
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Acd, AgentState } from '../acd/index.js';
 import type { HistoryRepository } from '../history/repository.js';
+import type { Registrar } from '../sip/registrar.js';
 import type { RunningConfig } from '../running/index.js';
 import { agentToday } from '../stats/agent-today.js';
 import { notFound, ProblemSchema } from './problem.js';
@@ -22,6 +30,7 @@ export interface AgentDesktopDeps {
   history: Pick<HistoryRepository, 'caseTypeHandling'>;
   running: RunningConfig;
   now: () => number;
+  registrar: Pick<Registrar, 'contactsOf' | 'remove'>;
 }
 
 export const DeskSchema = Type.Object({
@@ -56,6 +65,11 @@ export const ColleagueSchema = Type.Object({
 }, { title: 'Colleague' });
 
 const AGENT_ONLY: readonly Role[] = ['agent'];
+const WEBSOCKET_PROTOCOLS = new Set(['ws', 'wss']);
+
+const SoftphoneGoneBody = Type.Object({
+  contact: Type.String({ minLength: 1, maxLength: 512, description: "the Contact URI the page's softphone registered" }),
+}, { additionalProperties: false });
 const REFUSED = { 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
 
 /** What a colleague may know of an agent's state. */
@@ -107,6 +121,25 @@ export function agentDesktopRoutes(deps: AgentDesktopDeps): FastifyPluginAsyncTy
       return deps.acd.snapshot().agents
         .filter((a) => a.id !== me)
         .map((a) => ({ agentId: a.id, name: deps.acd.profile(a.id)?.name ?? a.id, presence: presenceOf(a.state) }));
+    });
+
+    app.post('/me/softphone/gone', {
+      config: { roles: AGENT_ONLY },
+      schema: {
+        summary: "The page's softphone is gone (its tab closed): its registration over WebSocket ends now",
+        tags: ['agent desktop'],
+        body: SoftphoneGoneBody,
+        response: { 204: Type.Null(), ...REFUSED },
+      },
+    }, async (request, reply) => {
+      const agentId = ownAgent(request);
+      const { contact } = request.body;
+      // Only a softphone's binding: a desk phone registered for the extension stays.
+      const binding = deps.registrar.contactsOf(agentId).find((b) => b.uri === contact && WEBSOCKET_PROTOCOLS.has(b.flow.protocol));
+      if (!binding) throw notFound('softphone registration', contact);
+      deps.registrar.remove(agentId, contact);
+      request.log.info({ by: request.user!.name, agent: agentId }, 'softphone gone: its registration removed');
+      return reply.code(204).send(null);
     });
   };
 }

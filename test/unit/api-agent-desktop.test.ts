@@ -21,7 +21,9 @@ let history: SqliteHistory;
 beforeEach(async () => {
   history = SqliteHistory.open(join(tempDir('history-'), 'history.sqlite'));
   const running = await openRunning();
-  t = await buildAcdApi((acd, clock) => [{ prefix: API_PREFIX, plugin: agentDesktopRoutes({ acd, history, running, now: () => clock.now() }) }]);
+  t = await buildAcdApi((acd, clock, registrar) => [{
+    prefix: API_PREFIX, plugin: agentDesktopRoutes({ acd, history, running, now: () => clock.now(), registrar }),
+  }]);
 });
 afterEach(async () => {
   await t?.close();
@@ -31,6 +33,11 @@ afterEach(async () => {
 const get = async (url: string, headers: Headers) => {
   const res = await t.api.inject({ method: 'GET', url: `${API_PREFIX}${url}`, headers });
   return { status: res.statusCode, body: res.json<unknown>(), text: res.body };
+};
+
+const gone = async (payload: unknown, headers: Headers) => {
+  const res = await t.api.inject({ method: 'POST', url: `${API_PREFIX}/me/softphone/gone`, headers, payload: payload as object });
+  return { status: res.statusCode, body: res.body ? res.json<Record<string, unknown>>() : {} };
 };
 
 const answered = (id: string, agent: string, answeredAt: number, seconds: { talk: number; wrapUp: number }): HistoryWrite[] => [
@@ -56,6 +63,7 @@ describe('the desk', () => {
   it('is for agents alone, and an agent token linked to no agent has none', async () => {
     for (const role of ROLES.filter((r) => r !== 'agent')) {
       for (const url of ['/me/desk', '/me/today', '/me/colleagues']) expect((await get(url, t.as[role])).status, `${role} ${url}`).toBe(403);
+      expect((await gone({ contact: 'sip:1001@127.0.0.1:5070' }, t.as[role])).status).toBe(403);
     }
     for (const url of ['/me/desk', '/me/today', '/me/colleagues']) {
       expect((await get(url, {})).status).toBe(401);
@@ -97,5 +105,21 @@ describe("colleagues' presence", () => {
     ] });
     expect(colleagues.text).not.toContain('+46701111111');
     expect(colleagues.text).not.toContain('Lunch');
+  });
+});
+
+describe("the page's softphone gone", () => {
+  it("ends the agent's own registration over WebSocket, once", async () => {
+    expect(await gone({ contact: 'sip:1001@127.0.0.1:5070' }, t.as.agent)).toMatchObject({ status: 204 });
+    expect(t.registered.has('1001')).toBe(false);
+    expect(await gone({ contact: 'sip:1001@127.0.0.1:5070' }, t.as.agent)).toMatchObject({ status: 404 });
+  });
+
+  it('leaves a contact that is not the softphone alone, and refuses bad input', async () => {
+    expect(await gone({ contact: 'sip:someone@192.0.2.1' }, t.as.agent)).toMatchObject({ status: 404 });
+    expect(await gone({}, t.as.agent)).toMatchObject({ status: 400 });
+    expect(await gone({ contact: 'sip:1001@127.0.0.1:5070', extra: 1 }, t.as.agent)).toMatchObject({ status: 400 });
+    expect(await gone({ contact: 'sip:1001@127.0.0.1:5070' }, {})).toMatchObject({ status: 401 });
+    expect(t.registered.has('1001')).toBe(true);
   });
 });
