@@ -33,6 +33,7 @@ export const AgentLiveSchema = Type.Object({
   since: Time,
   secondsInState: Seconds,
   pauseReason: Type.Optional(Type.String()),
+  missedInRow: Type.Optional(Type.Integer({ minimum: 1, description: "offers the agent let ring out in a row (the queue's maxMissedOffers pauses them); absent when none" })),
   call: Type.Union([
     Type.Object({
       callId: Type.Optional(Type.String()),

@@ -53,6 +53,8 @@ export interface AgentLive {
   since: string;
   secondsInState: number;
   pauseReason?: string;
+  /** Offers the agent let ring out in a row (the queue's maxMissedOffers pauses them); absent when none. */
+  missedInRow?: number;
   call: AgentCall | null;
 }
 
@@ -289,6 +291,7 @@ export class LiveReading {
       since: iso(a.since),
       secondsInState: seconds(this.at - a.since),
       ...(a.pauseReason !== undefined ? { pauseReason: a.pauseReason } : {}),
+      ...(a.missedInRow > 0 ? { missedInRow: a.missedInRow } : {}),
       call: this.agentCall(a),
     };
   }

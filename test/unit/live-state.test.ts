@@ -69,6 +69,17 @@ describe('live state', () => {
     expect(c.live.read().agent('bert')!.call).not.toHaveProperty('callback');
   });
 
+  it('counts the offers an agent let ring out in a row, and forgets them once they answer', async () => {
+    c = await liveCentre({ queues: [queue({ ringTimeoutSeconds: 15, maxMissedOffers: 3 })], agents: [agent('anna')], loggedIn: ['anna'] });
+    await c.arrive('call-1');
+    expect(c.live.read().agent('anna')).not.toHaveProperty('missedInRow');
+    await c.wait(15);
+    expect(c.live.read().agent('anna')).toMatchObject({ missedInRow: 1 });
+    // Offered again at once, and answered.
+    await c.acd.offerAccepted('entry-call-1', 'anna');
+    expect(c.live.read().agent('anna')).not.toHaveProperty('missedInRow');
+  });
+
   it('counts only the members of each queue, and has no estimate for a queue nobody staffs', async () => {
     c = await liveCentre({
       queues: [queue(), queue({ id: 'sales', name: 'Försäljning' })],
