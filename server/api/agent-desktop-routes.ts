@@ -46,6 +46,7 @@ export const DeskSchema = Type.Object({
     domain: Type.String({ description: 'the SIP domain of the extensions (and the digest realm)' }),
   }),
 }, { title: 'AgentDesk' });
+export type AgentDesk = Static<typeof DeskSchema>;
 
 export const AgentTodaySchema = Type.Object({
   from: Type.String({ format: 'date-time', description: "the start of the company's day" }),
@@ -54,6 +55,7 @@ export const AgentTodaySchema = Type.Object({
     description: 'talk, hold and wrap-up per answered call; null before the first',
   }),
 }, { title: 'AgentToday' });
+export type AgentTodayBody = Static<typeof AgentTodaySchema>;
 
 const PRESENCES = ['ready', 'busy', 'paused', 'logged-out'] as const;
 export type Presence = (typeof PRESENCES)[number];
@@ -63,6 +65,7 @@ export const ColleagueSchema = Type.Object({
   name: Type.String(),
   presence: Type.Enum([...PRESENCES], { description: 'busy: rung for, on or wrapping up after a call' }),
 }, { title: 'Colleague' });
+export type Colleague = Static<typeof ColleagueSchema>;
 
 const AGENT_ONLY: readonly Role[] = ['agent'];
 const WEBSOCKET_PROTOCOLS = new Set(['ws', 'wss']);
@@ -88,7 +91,7 @@ export function agentDesktopRoutes(deps: AgentDesktopDeps): FastifyPluginAsyncTy
     app.get('/me/desk', {
       config: { roles: AGENT_ONLY },
       schema: { summary: "The agent desktop's settings for the signed-in agent", tags: ['agent desktop'], response: { 200: DeskSchema, ...REFUSED } },
-    }, async (request): Promise<Static<typeof DeskSchema>> => {
+    }, async (request): Promise<AgentDesk> => {
       const agentId = ownAgent(request);
       const { agentDesktop, sip, tls } = deps.running.current.config;
       return {
@@ -103,7 +106,7 @@ export function agentDesktopRoutes(deps: AgentDesktopDeps): FastifyPluginAsyncTy
     app.get('/me/today', {
       config: { roles: AGENT_ONLY },
       schema: { summary: 'The signed-in agent\'s figures today: calls answered, average handling time', tags: ['agent desktop'], response: { 200: AgentTodaySchema, ...REFUSED } },
-    }, async (request): Promise<Static<typeof AgentTodaySchema>> => {
+    }, async (request): Promise<AgentTodayBody> => {
       const agentId = ownAgent(request);
       const today = await agentToday(deps.history, agentId, deps.running.current.config.company.timezone, deps.now());
       return { from: new Date(today.from).toISOString(), answered: today.answered, averageHandlingSeconds: today.averageHandlingSeconds };
@@ -116,7 +119,7 @@ export function agentDesktopRoutes(deps: AgentDesktopDeps): FastifyPluginAsyncTy
         tags: ['agent desktop'],
         response: { 200: Type.Array(ColleagueSchema), ...REFUSED },
       },
-    }, async (request): Promise<Array<Static<typeof ColleagueSchema>>> => {
+    }, async (request): Promise<Colleague[]> => {
       const me = ownAgent(request);
       return deps.acd.snapshot().agents
         .filter((a) => a.id !== me)
