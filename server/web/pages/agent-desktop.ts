@@ -42,7 +42,7 @@ export class AgentDesktop extends LitElement {
     .bar { position: sticky; top: 0; z-index: 1; background: var(--panel); border-bottom: 1px solid var(--line); margin: 0 -1.5rem 1rem; padding: 0.6rem 1.5rem; }
     h1 { font-size: 1.4rem; margin: 0 0 0.4rem; }
     h2 { font-size: 1.1rem; margin: 0 0 0.6rem; }
-    .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); align-items: start; }
+    .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(22rem, 100%), 1fr)); align-items: start; }
     section { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.8rem 1rem; }
     section.offer { border: 3px solid var(--accent); }
     .row { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin-top: 0.6rem; }
