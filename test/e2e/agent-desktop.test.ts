@@ -10,10 +10,14 @@
  * socket only he (and supervision) sees that caller: Anna, an agent too,
  * sees nothing of it; an operator and a stranger are refused.
  *
- * Anna (1001) then connects the page's softphone: sip.js registers over
- * WebSocket with the extension's digest credentials, the product logs her
- * in; she closes the tab, the registration ends at once and the ACD logs
- * her out (the rule for an agent whose last phone unregisters).
+ * Anna (1001, made a card specialist here) then connects the page's
+ * softphone: sip.js registers over WebSocket with the extension's digest
+ * credentials, the product logs her in. A caller rings the softphone: the
+ * page offers answer and decline; she declines twice, and sees a notice
+ * of each missed offer and of the pause the ACD then puts her in. She
+ * closes the tab: the registration ends at once and the ACD logs her out
+ * (the rule for an agent whose last phone unregisters). Answering in the
+ * page needs WebRTC media from the product, which is not tested here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';
@@ -28,6 +32,8 @@ import { TEST_ADMIN_PASSWORD } from '../support/product.js';
 import { waitFor } from '../support/wait.js';
 
 const CALLER = '+46701740654';
+const CALLER_TO_ANNA = '+46701740655';
+const ANNA = '1001';
 const ERIK_USER = { name: 'erik', password: 'erik-password-1' };
 
 let product: CallbackCenter;
@@ -36,7 +42,11 @@ let roles: RoleCredentials;
 
 beforeAll(async () => {
   // The repo's flows: the card-blocking queue offers no callback, the caller just waits.
-  product = await startCallbackCenter({ flowDir: flowDir() });
+  product = await startCallbackCenter({
+    flowDir: flowDir(),
+    // Anna a card specialist too, so the card-blocking queue's caller rings her softphone.
+    tweak: (c) => { c.extensions.find((e) => e.extension === ANNA)!.agent!.skills['kort'] = 4; },
+  });
   roles = await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
   const made = await product.app.api.inject({
     method: 'POST', url: `${API_PREFIX}/users`, headers: roles.as.admin, payload: { ...ERIK_USER, role: 'agent', agentId: ERIK },
@@ -129,7 +139,7 @@ describe('the agent desktop with a desk phone', () => {
 });
 
 describe("the agent desktop's softphone", () => {
-  it('registers over WebSocket with the extension\'s digest credentials; the tab closed, the registration ends and the agent is logged out', async () => {
+  it('registers over WebSocket with the extension\'s digest credentials, rings and declines with notices; the tab closed, the agent is logged out', async () => {
     const { page } = browser;
     await page.goto(home);
     await signIn(page, TEST_USERS.agent.name, TEST_USERS.agent.password);
@@ -143,19 +153,36 @@ describe("the agent desktop's softphone", () => {
     await page.getByLabel('Lösenord för anknytning 1001').fill('not-the-password');
     await page.getByRole('button', { name: 'Anslut webbtelefonen' }).click();
     await page.getByText('Växeln godtog inte lösenordet.').waitFor({ timeout: 10_000 });
-    expect(product.app.switch.registrar.contactsOf('1001')).toEqual([]);
+    expect(product.app.switch.registrar.contactsOf(ANNA)).toEqual([]);
 
     await page.getByLabel('Lösenord för anknytning 1001').fill('demo-1001');
     await page.getByRole('button', { name: 'Anslut webbtelefonen' }).click();
     await page.getByText('Webbtelefonen är ansluten.').waitFor({ timeout: 10_000 });
-    const [binding] = product.app.switch.registrar.contactsOf('1001');
+    const [binding] = product.app.switch.registrar.contactsOf(ANNA);
     expect(binding).toMatchObject({ flow: { protocol: 'ws' }, userAgent: expect.stringContaining('sip.js') });
     // Registered from no registration: logged in and ready, by the rule.
     await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
     await browser.screenshots('agent-desktop-softphone');
 
+    const caller = callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER_TO_ANNA, { hangUpAfterMs: 12_000 });
+    const offer = page.locator('[data-section="offer"]');
+    await offer.locator('[data-field="caller"]', { hasText: CALLER_TO_ANNA }).waitFor({ timeout: 15_000 });
+    await offer.getByRole('button', { name: 'Avvisa' }).waitFor();
+    await browser.screenshots('agent-desktop-softphone-offer');
+    await offer.getByRole('button', { name: 'Avvisa' }).click();
+    const missed = page.locator('[data-notice="missed-offer"]', { hasText: `Du svarade inte på ett samtal från ${CALLER_TO_ANNA} (Kort och spärr).` });
+    await missed.waitFor();
+    // Offered again (she is the only one ready), declined again: the queue's second miss pauses her.
+    await offer.getByRole('button', { name: 'Avvisa' }).click();
+    await page.locator('[data-desk-state]', { hasText: /^Paus: no answer$/ }).waitFor();
+    await page.locator('[data-notice="paused"]', { hasText: 'Du har pausats: no answer.' }).waitFor();
+    expect(await missed.count()).toBe(2);
+    expect(product.acdEvents.filter((e) => e.type === 'offer-missed' && e.agentId === ANNA)).toHaveLength(2);
+    await browser.screenshots('agent-desktop-notices');
+    expect((await caller).successful).toBe(1);
+
     await page.close();
-    await waitFor(() => product.app.switch.registrar.contactsOf('1001').length === 0, { what: "the softphone's registration to end", timeoutMs: 10_000 });
-    await waitFor(() => product.app.acd.agent('1001')?.state === 'logged-out', { what: 'Anna logged out', timeoutMs: 10_000 });
+    await waitFor(() => product.app.switch.registrar.contactsOf(ANNA).length === 0, { what: "the softphone's registration to end", timeoutMs: 10_000 });
+    await waitFor(() => product.app.acd.agent(ANNA)?.state === 'logged-out', { what: 'Anna logged out', timeoutMs: 10_000 });
   });
 });
