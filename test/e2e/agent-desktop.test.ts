@@ -12,7 +12,8 @@
  *
  * Anna (1001, made a card specialist here) then connects the page's
  * softphone: sip.js registers over WebSocket with the extension's digest
- * credentials, the product logs her in. A caller rings the softphone: the
+ * credentials, the product logs her in. Her call to a colleague with no
+ * phone is refused, and said so. A caller rings the softphone: the
  * page offers answer and decline; she declines twice, and sees a notice
  * of each missed offer and of the pause the ACD then puts her in. She
  * closes the tab: the registration ends at once and the ACD logs her out
@@ -139,7 +140,7 @@ describe('the agent desktop with a desk phone', () => {
 });
 
 describe("the agent desktop's softphone", () => {
-  it('registers over WebSocket with the extension\'s digest credentials, rings and declines with notices; the tab closed, the agent is logged out', async () => {
+  it('registers over WebSocket with the extension\'s digest credentials, says why a call failed, rings and declines with notices; the tab closed, the agent is logged out', async () => {
     const { page } = browser;
     await page.goto(home);
     await signIn(page, TEST_USERS.agent.name, TEST_USERS.agent.password);
@@ -163,6 +164,13 @@ describe("the agent desktop's softphone", () => {
     // Registered from no registration: logged in and ready, by the rule.
     await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
     await browser.screenshots('agent-desktop-softphone');
+
+    // A call to a colleague with no phone registered: said plainly, and she can dial again.
+    await page.getByRole('button', { name: 'Ring Maja Karlsson' }).click();
+    await page.locator('#dial-error', { hasText: 'Ingen svarade.' }).waitFor();
+    await page.getByLabel(/^Ring ett nummer/).fill('12ab');
+    await page.getByRole('button', { name: 'Ring', exact: true }).click();
+    await page.locator('#dial-error', { hasText: 'Skriv ett nummer med bara siffror, gärna med + först.' }).waitFor();
 
     const caller = callFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER_TO_ANNA, { hangUpAfterMs: 12_000 });
     const offer = page.locator('[data-section="offer"]');

@@ -8,10 +8,7 @@
 import { css, html, LitElement } from 'lit';
 import { LanguageController, texts } from '../i18n/index.js';
 import { shared } from '../styles.js';
-import { DTMF_KEYS, type Softphone } from './softphone.js';
-
-/** An extension, a service number or a phone number: digits, an optional leading "+". */
-const TRANSFER_TARGET = /^\+?[0-9]{2,20}$/;
+import { DIALLABLE, DTMF_KEYS, type Softphone } from './softphone.js';
 
 export class DeskCallControls extends LitElement {
   static override properties = { phone: { attribute: false } };
@@ -88,8 +85,8 @@ export class DeskCallControls extends LitElement {
   private async transfer(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const to = this.renderRoot.querySelector<HTMLInputElement>('#transfer-to')!.value.trim();
-    if (!TRANSFER_TARGET.test(to)) {
-      this.error = texts().deskTransferBadTarget;
+    if (!DIALLABLE.test(to)) {
+      this.error = texts().deskBadNumber;
       this.requestUpdate();
       return;
     }

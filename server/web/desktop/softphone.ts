@@ -5,7 +5,8 @@
  * answering the calls the ACD and colleagues send to the extension.
  *
  * The page knows nothing of SIP: it gets the softphone's status and
- * incoming calls, and acts on the call through the methods here. The audio
+ * incoming calls, makes calls (a colleague, a number), and acts on the
+ * call through the methods here. The audio
  * runs between the browser and the product's media engine (WebRTC, with
  * ICE and DTLS-SRTP); the far side plays into `audio`.
  *
@@ -35,13 +36,18 @@ export interface SoftphoneEvents {
   status(status: SoftphoneStatus): void;
   /** A call rings the softphone: answer or decline it through the softphone. */
   ringing(from: string): void;
-  /** The call is up (answered here). */
+  /** The call is up (answered here, or by the one called). */
   connected(): void;
+  /** A call from here was not answered: the product's status (busy, not found, refused). */
+  callFailed(status: number): void;
   /** The call is over, however it ended. */
   ended(): void;
   /** A transfer was refused by the far end; the call goes on. */
   transferRefused(status: number): void;
 }
+
+/** What the softphone dials: an extension, a service number or a phone number; digits, an optional leading "+". */
+export const DIALLABLE = /^\+?[0-9]{2,20}$/;
 
 /** DTMF keys (RFC 4733 events 0-15). */
 export const DTMF_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
@@ -76,10 +82,6 @@ export class Softphone {
     return this.ua.contact.uri.toString();
   }
 
-  get inCall(): boolean {
-    return this.session !== undefined;
-  }
-
   /** Connects and registers; the outcome comes as a status. */
   async start(): Promise<void> {
     this.events.status('connecting');
@@ -104,6 +106,17 @@ export class Softphone {
     if (this.registerer.state === RegistererState.Registered) await this.registerer.unregister().catch(() => undefined);
     await this.ua.stop().catch(() => undefined);
     this.events.status('stopped');
+  }
+
+  /** Calls a colleague's extension, a service number or a phone number (out through the trunk, as the dial-out policy allows). */
+  async call(target: string): Promise<void> {
+    const to = UserAgent.makeURI(`sip:${target}@${this.settings.domain}`);
+    if (this.session || !to) return;
+    const inviter = new Inviter(this.ua, to);
+    this.follow(inviter);
+    await inviter.invite({
+      requestDelegate: { onReject: (r: Core.IncomingResponse) => this.events.callFailed(r.message.statusCode ?? 0) },
+    });
   }
 
   async answer(): Promise<void> {
@@ -156,18 +169,22 @@ export class Softphone {
       void invitation.reject({ statusCode: 486 }).catch(() => undefined);
       return;
     }
-    this.session = invitation;
-    invitation.stateChange.addListener((state) => {
+    this.follow(invitation);
+    this.events.ringing(invitation.remoteIdentity.uri.user ?? invitation.remoteIdentity.displayName);
+  }
+
+  private follow(session: Session): void {
+    this.session = session;
+    session.stateChange.addListener((state) => {
       if (state === SessionState.Established) {
         this.playRemote();
         this.events.connected();
       } else if (state === SessionState.Terminated) {
-        if (this.session === invitation) this.session = undefined;
+        if (this.session === session) this.session = undefined;
         this.settings.audio.srcObject = null;
         this.events.ended();
       }
     });
-    this.events.ringing(invitation.remoteIdentity.uri.user ?? invitation.remoteIdentity.displayName);
   }
 
   private handler(): Web.SessionDescriptionHandler | undefined {

@@ -378,6 +378,15 @@ export const en: Texts = {
   deskKeypadFailed: 'The key could not be sent.',
   deskTransferTo: 'Transfer to (extension, service number or phone number)',
   deskTransfer: 'Transfer',
-  deskTransferBadTarget: 'Enter a number of digits only, optionally starting with +.',
+  deskBadNumber: 'Enter a number of digits only, optionally starting with +.',
+  deskCall: 'Call',
+  deskCallColleague: (name: string) => `Call ${name}`,
+  deskDialNumber: 'Call a number (extension, service number or phone number)',
+  deskCalling: (to: string) => `Calling ${to} …`,
+  deskCallFailed: (status: number) => (status === 486 || status === 600 ? 'Busy.'
+    : status === 404 || status === 484 ? 'The number does not exist.'
+      : status === 403 ? 'The number may not be called from here.'
+        : status === 408 || status === 480 ? 'Nobody answered.'
+          : 'The call could not be put through.'),
   deskTransferFailed: 'The call could not be transferred.',
 };

@@ -383,7 +383,16 @@ export const sv = {
   deskKeypadFailed: 'Knapptrycket kunde inte skickas.',
   deskTransferTo: 'Koppla till (anknytning, tjänstenummer eller telefonnummer)',
   deskTransfer: 'Koppla vidare',
-  deskTransferBadTarget: 'Skriv ett nummer med bara siffror, gärna med + först.',
+  deskBadNumber: 'Skriv ett nummer med bara siffror, gärna med + först.',
+  deskCall: 'Ring',
+  deskCallColleague: (name: string) => `Ring ${name}`,
+  deskDialNumber: 'Ring ett nummer (anknytning, tjänstenummer eller telefonnummer)',
+  deskCalling: (to: string) => `Ringer ${to} …`,
+  deskCallFailed: (status: number) => (status === 486 || status === 600 ? 'Upptaget.'
+    : status === 404 || status === 484 ? 'Numret finns inte.'
+      : status === 403 ? 'Numret får inte ringas härifrån.'
+        : status === 408 || status === 480 ? 'Ingen svarade.'
+          : 'Samtalet kunde inte kopplas fram.'),
   deskTransferFailed: 'Samtalet kunde inte kopplas vidare.',
 };
 

@@ -29,7 +29,7 @@ import { colleagues, desk, softphoneGone, today, type AgentDesk, type AgentToday
 import { DeskState, type Notice } from '../desktop/desk-state.js';
 import { checkMicrophone, type MicrophoneCheck } from '../desktop/microphone-check.js';
 import { OwnEvents } from '../desktop/own-events.js';
-import { Softphone, softphoneServer, type SoftphoneStatus } from '../desktop/softphone.js';
+import { DIALLABLE, Softphone, softphoneServer, type SoftphoneStatus } from '../desktop/softphone.js';
 import '../desktop/state-bar.js';
 
 const REFRESH_SECONDS = 15;
@@ -80,6 +80,9 @@ export class AgentDesktop extends LitElement {
   /** The softphone rings (an offer, or a colleague's call). */
   private ringingFrom: string | undefined;
   private inCall = false;
+  /** A call from here, ringing the one called. */
+  private calling: string | undefined;
+  private callError: string | undefined;
 
   private readonly leaving = (): void => {
     if (this.phone && this.phoneStatus === 'registered') softphoneGone(this.phone.contact);
@@ -237,7 +240,8 @@ export class AgentDesktop extends LitElement {
           </div>
           ${status === 'registered' || status === 'connecting'
             ? html`<div class="row"><span class=${status === 'registered' ? 'ok' : 'muted'} role="status" data-softphone=${status}>${t[`deskSoftphone_${status}`]}</span>
-                <button type="button" ?disabled=${this.inCall} @click=${this.disconnectPhone}>${t.deskDisconnect}</button></div>`
+                <button type="button" ?disabled=${this.inCall} @click=${this.disconnectPhone}>${t.deskDisconnect}</button></div>
+              ${this.dialSection()}`
             : html`<form class="row" @submit=${this.connectPhone}>
                 <label for="sip-password">${t.deskExtensionPassword(this.desk!.agentId)}</label>
                 <input id="sip-password" type="password" autocomplete="current-password" required aria-describedby="softphone-status">
@@ -246,6 +250,49 @@ export class AgentDesktop extends LitElement {
               </form>`}`}
         <audio id="remote-audio" autoplay></audio>
       </section>`;
+  }
+
+  /** Calls from the softphone: a number, or a colleague from their row. */
+  private dialSection(): unknown {
+    const t = texts();
+    if (this.calling !== undefined) {
+      return html`<div class="row"><span role="status">${t.deskCalling(this.calling)}</span>
+        <button type="button" @click=${() => this.phone?.hangUp()}>${t.cancel}</button></div>`;
+    }
+    if (!this.canDial()) return '';
+    return html`
+      <form class="row" @submit=${this.dialNumber}>
+        <label for="dial">${t.deskDialNumber}</label>
+        <input id="dial" name="dial" inputmode="tel" autocomplete="off" aria-describedby="dial-error">
+        <button type="submit">${t.deskCall}</button>
+        <span id="dial-error" class="error" role="alert">${this.callError ?? ''}</span>
+      </form>`;
+  }
+
+  private canDial(): boolean {
+    return this.mode === 'softphone' && this.phoneStatus === 'registered' && !this.inCall && this.ringingFrom === undefined && this.calling === undefined;
+  }
+
+  private dialNumber(event: SubmitEvent): void {
+    event.preventDefault();
+    const to = this.renderRoot.querySelector<HTMLInputElement>('#dial')!.value.trim();
+    if (!DIALLABLE.test(to)) {
+      this.callError = texts().deskBadNumber;
+      this.requestUpdate();
+      return;
+    }
+    this.dial(to);
+  }
+
+  private dial(to: string): void {
+    this.callError = undefined;
+    this.calling = to;
+    this.requestUpdate();
+    this.phone?.call(to).catch(() => {
+      this.calling = undefined;
+      this.callError = texts().deskCallFailed(0);
+      this.requestUpdate();
+    });
   }
 
   private figuresSection(): unknown {
@@ -269,7 +316,8 @@ export class AgentDesktop extends LitElement {
         <h2 id="colleagues-title">${t.deskColleagues}</h2>
         <ul class="colleagues">${this.others.map((c) => html`
           <li data-colleague=${c.agentId}><span>${c.name} (${c.agentId})</span>
-            <span class="presence-${c.presence}">${t[`deskPresence_${c.presence}`]}</span></li>`)}
+            <span><span class="presence-${c.presence}">${t[`deskPresence_${c.presence}`]}</span>
+            ${this.canDial() ? html`<button type="button" aria-label=${t.deskCallColleague(c.name)} @click=${() => this.dial(c.agentId)}>${t.deskCall}</button>` : ''}</span></li>`)}
         </ul>
       </section>`;
   }
@@ -299,8 +347,13 @@ export class AgentDesktop extends LitElement {
     }, {
       status: (s) => { this.phoneStatus = s; this.requestUpdate(); },
       ringing: (from) => { this.ringingFrom = from; this.requestUpdate(); },
-      connected: () => { this.ringingFrom = undefined; this.inCall = true; this.requestUpdate(); },
-      ended: () => { this.ringingFrom = undefined; this.inCall = false; this.requestUpdate(); },
+      connected: () => { this.ringingFrom = undefined; this.calling = undefined; this.inCall = true; this.requestUpdate(); },
+      ended: () => { this.ringingFrom = undefined; this.calling = undefined; this.inCall = false; this.requestUpdate(); },
+      callFailed: (status) => {
+        // 487: the agent cancelled it, no news to them.
+        if (status !== 487) this.callError = texts().deskCallFailed(status);
+        this.requestUpdate();
+      },
       transferRefused: () => this.renderRoot.querySelector<DeskCallControls>('vx-desk-call-controls')?.transferRefused(),
     });
     void this.phone.start();
