@@ -107,7 +107,7 @@ describe('signing in', () => {
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
 
-  it('shows each role the pages it may use: a supervisor the monitor, agents, services, queues, avalanche messages, announcements, flows and audit log, an operator services, avalanche messages and announcements, an agent none yet', async () => {
+  it('shows each role the pages it may use: a supervisor the monitor, agents, services, queues, avalanche messages, announcements, flows and audit log, an operator services, avalanche messages and announcements, an agent their desktop', async () => {
     const { page } = browser;
     await page.goto(home);
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
@@ -130,8 +130,10 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-agent', 'a long agent password');
-    await page.getByText('Det finns inga sidor för din roll ännu.').waitFor();
-    expect(await page.getByRole('navigation').getByRole('link').count()).toBe(0);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Agentskrivbord']);
+    await page.getByRole('heading', { name: 'Anna Lindqvist, anknytning 1001' }).waitFor();
+    await page.locator('[data-desk-state]').waitFor();
+    await page.locator('[data-colleague="1002"]').waitFor();
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });
