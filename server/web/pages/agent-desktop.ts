@@ -115,6 +115,8 @@ export class AgentDesktop extends LitElement {
       this.requestUpdate();
       return;
     }
+    // Left (signed out) while the desk was read: nothing to follow.
+    if (!this.isConnected) return;
     this.state = new DeskState(this.desk.agentId);
     this.events = new OwnEvents(this.state, (event) => this.changed(event), () => this.dispatchEvent(new CustomEvent('session-ended', { bubbles: true, composed: true })));
     this.refresher = setInterval(() => void this.refresh(), REFRESH_SECONDS * 1000);
