@@ -406,6 +406,27 @@ export const configSchema = {
       },
       errorHint: 'must map services to lists of exceptions',
     },
+    agentDesktop: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        pauseReasons: {
+          type: 'array',
+          default: ['Lunch', 'Möte', 'Utbildning', 'Administration'],
+          minItems: 1,
+          maxItems: 30,
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S', errorHint: 'must be a text of 1 to 100 characters, not only spaces' },
+          errorHint: 'must be a list of 1 to 30 different reasons',
+        },
+        crmUrl: {
+          type: ['string', 'null'],
+          default: null,
+          errorHint: 'must be an http(s) URL such as "https://crm.example.com/search?phone={caller}", or null',
+        },
+      },
+    },
     trunks: {
       type: 'array',
       items: {

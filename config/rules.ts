@@ -9,10 +9,11 @@
  * address where an extension is registered is limited no more than a
  * stranger's; webhook URLs that are http(s) URLs, each configured once;
  * opening-hour exceptions for services that exist, in order
- * (./hours-exceptions.ts).
+ * (./hours-exceptions.ts); the agent desktop's CRM link (./crm-url.ts).
  *
  * Run on a value that already matches the schema; returns the first problem.
  */
+import { crmUrlProblem } from './crm-url.js';
 import { hoursExceptionsIssue } from './hours-exceptions.js';
 import { STEPS_RULE } from './json-schema.js';
 import type { Config, FeatureCodesConfig, SourceLimitsConfig } from './schema.js';
@@ -186,6 +187,8 @@ export function checkConfigRules(config: Config): Issue | null {
   if (webhookProblem) return webhookProblem;
   const exceptionsIssue = hoursExceptionsIssue(config.hoursExceptions, services);
   if (exceptionsIssue) return exceptionsIssue;
+  const crmProblem = config.agentDesktop.crmUrl !== null ? crmUrlProblem(config.agentDesktop.crmUrl) : null;
+  if (crmProblem) return { path: ['agentDesktop', 'crmUrl'], problem: crmProblem };
   const { drachtio } = config;
   if (drachtio.host !== null && !isLoopback(drachtio.host) && drachtio.secret === DEMO_DRACHTIO_SECRET) {
     return {

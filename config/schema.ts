@@ -393,6 +393,21 @@ export interface WebhookConfig {
   maxAgeHours: number;
 }
 
+/** The agent desktop page (server/web/desktop). */
+export interface AgentDesktopConfig {
+  /** What an agent pauses for, picked from this list in the page. */
+  pauseReasons: string[];
+  /**
+   * The CRM page opened for an offer (screen pop): http(s), with `{caller}`,
+   * `{dialled}` and `{service}` replaced by the call's values, URL-encoded;
+   * null: no link.
+   */
+  crmUrl: string | null;
+}
+
+/** The placeholders a CRM URL template may hold, each replaced by the offered call's value. */
+export const CRM_URL_PLACEHOLDERS = ['caller', 'dialled', 'service'] as const;
+
 export interface Config {
   company: CompanyConfig;
   sip: SipConfig;
@@ -425,4 +440,5 @@ export interface Config {
   webhooks: WebhookConfig[];
   /** Service (numbers[].service) -> its exceptions to the opening hours of its flow, which they come before. */
   hoursExceptions: Record<string, HoursExceptionConfig[]>;
+  agentDesktop: AgentDesktopConfig;
 }

@@ -262,7 +262,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const { api, stop: stopApi } = await startApi({
       config, logger, ...(tls ? { tls } : {}),
       parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry, acd, center,
-        announcements, avalancheAudience, history },
+        announcements, avalancheAudience, history, registrar: sw.registrar },
     });
     stops.push(stopApi);
     logger.info({

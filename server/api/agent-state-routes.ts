@@ -13,8 +13,9 @@
  * the call and its wrap-up (`after` in the answer), and ready cancels it:
  * the agent stays busy.
  *
- * Pause reasons are free text (1 to 100 characters): the configuration has
- * no list of reasons yet.
+ * Pause reasons are free text (1 to 100 characters): a supervisor may
+ * give any; the agent desktop offers the configured list
+ * (agentDesktop.pauseReasons).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';

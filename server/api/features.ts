@@ -15,10 +15,12 @@ import type { FileAnnouncementStore } from '../calls/announcements.js';
 import type { AvalancheAudience } from '../calls/avalanche-audience.js';
 import type { CallCenter } from '../calls/center.js';
 import type { RunningConfig } from '../running/index.js';
+import type { Registrar } from '../sip/registrar.js';
 import type { LiveFeed } from '../stats/live-feed.js';
 import type { LiveState } from '../stats/live-state.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
+import { agentDesktopRoutes } from './agent-desktop-routes.js';
 import { agentStateRoutes } from './agent-state-routes.js';
 import { announcementsRoutes } from './announcements-routes.js';
 import { avalancheRoutes } from './avalanche-routes.js';
@@ -67,8 +69,10 @@ export interface ProductParts extends ConfigurationDeps {
   announcements: FileAnnouncementStore;
   /** Who hears each avalanche message now, and the callers it turned away. */
   avalancheAudience: AvalancheAudience;
-  /** The contact records (today's figures per queue and service). */
-  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays'>;
+  /** Who is registered: the agent desktop ends its softphone's registration when its tab closes. */
+  registrar: Pick<Registrar, 'contactsOf' | 'remove'>;
+  /** The contact records (today's figures per queue and service, and an agent's own). */
+  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays' | 'caseTypeHandling'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -104,6 +108,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     // Where Prometheus looks by default.
     { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },
+    { prefix: API_PREFIX, plugin: agentDesktopRoutes({ acd: deps.acd, history: deps.history, running: deps.running, now: deps.now ?? Date.now, registrar: deps.registrar }) },
     { prefix: API_PREFIX, plugin: callbacksRoutes({ acd: deps.acd, finished: deps.center.finishedCallbacks }) },
     {
       prefix: API_PREFIX,

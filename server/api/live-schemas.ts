@@ -33,6 +33,7 @@ export const AgentLiveSchema = Type.Object({
   since: Time,
   secondsInState: Seconds,
   pauseReason: Type.Optional(Type.String()),
+  missedInRow: Type.Optional(Type.Integer({ minimum: 1, description: "offers the agent let ring out in a row (the queue's maxMissedOffers pauses them); absent when none" })),
   call: Type.Union([
     Type.Object({
       callId: Type.Optional(Type.String()),
@@ -40,6 +41,7 @@ export const AgentLiveSchema = Type.Object({
       queueId: Type.Optional(Type.String()),
       caller: Type.Optional(Type.String()),
       service: Type.Optional(Type.String()),
+      callback: Type.Optional(Type.Literal(true, { description: 'a callback: the customer is dialled once the agent answers' })),
     }),
     Type.Null(),
   ], { description: 'the call the agent is rung for, on, or wrapping up after' }),

@@ -41,6 +41,8 @@ export interface AgentCall {
   queueId?: string;
   caller?: string;
   service?: string;
+  /** A callback: the agent is connected to the customer once the customer answers. */
+  callback?: true;
 }
 
 export interface AgentLive {
@@ -51,6 +53,8 @@ export interface AgentLive {
   since: string;
   secondsInState: number;
   pauseReason?: string;
+  /** Offers the agent let ring out in a row (the queue's maxMissedOffers pauses them); absent when none. */
+  missedInRow?: number;
   call: AgentCall | null;
 }
 
@@ -287,6 +291,7 @@ export class LiveReading {
       since: iso(a.since),
       secondsInState: seconds(this.at - a.since),
       ...(a.pauseReason !== undefined ? { pauseReason: a.pauseReason } : {}),
+      ...(a.missedInRow > 0 ? { missedInRow: a.missedInRow } : {}),
       call: this.agentCall(a),
     };
   }
@@ -300,9 +305,10 @@ export class LiveReading {
     if (a.entryId !== undefined) {
       const entry = this.acd.entry(a.entryId);
       const callId = this.callOfEntry.get(a.entryId) ?? entry?.data['callId'];
-      return compact({
-        callId, entryId: a.entryId, queueId: entry?.queueId, caller: entry?.data['caller'], service: entry?.data['service'],
-      });
+      return {
+        ...compact({ callId, entryId: a.entryId, queueId: entry?.queueId, caller: entry?.data['caller'], service: entry?.data['service'] }),
+        ...(entry?.kind === 'callback' ? { callback: true as const } : {}),
+      };
     }
     const other = a.otherCalls?.[0];
     return other !== undefined ? { callId: other } : null;
@@ -352,6 +358,6 @@ function emptyCounts(): AgentsByState {
   return Object.fromEntries(AGENT_STATES.map((s) => [s, 0])) as AgentsByState;
 }
 
-function compact(call: Record<keyof AgentCall, string | undefined>): AgentCall {
+function compact(call: Record<Exclude<keyof AgentCall, 'callback'>, string | undefined>): AgentCall {
   return Object.fromEntries(Object.entries(call).filter(([, v]) => v !== undefined)) as AgentCall;
 }

@@ -4,7 +4,7 @@
  */
 import type { Role } from './api.js';
 
-export type PageId = 'monitor' | 'agents' | 'services' | 'queues' | 'avalanche' | 'announcements' | 'flows' | 'audit' | 'users';
+export type PageId = 'desk' | 'monitor' | 'agents' | 'services' | 'queues' | 'avalanche' | 'announcements' | 'flows' | 'audit' | 'users';
 
 export interface PageEntry {
   id: PageId;
@@ -18,6 +18,7 @@ const OPERATIONS: readonly Role[] = ['admin', 'supervisor', 'operator'];
 const ADMIN: readonly Role[] = ['admin'];
 
 export const PAGES: readonly PageEntry[] = [
+  { id: 'desk', roles: ['agent'], tag: 'vx-agent-desktop' },
   { id: 'monitor', roles: SUPERVISION, tag: 'vx-queue-monitor' },
   { id: 'agents', roles: SUPERVISION, tag: 'vx-agents-page' },
   { id: 'services', roles: OPERATIONS, tag: 'vx-services-page' },

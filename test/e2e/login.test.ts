@@ -126,8 +126,10 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-agent', 'a long agent password');
-    if (menuOf('agent').length === 0) await page.getByText(sv.nothingForRole).waitFor();
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(menuOf('agent'));
+    await page.getByRole('heading', { name: 'Anna Lindqvist, anknytning 1001' }).waitFor();
+    await page.locator('[data-desk-state]').waitFor();
+    await page.locator('[data-colleague="1002"]').waitFor();
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   });

@@ -3,7 +3,7 @@
  * and a SimulatedClock), for route tests through fastify inject:
  *
  * - agent 1001 (the test agent user, test/support/api.ts) answers on a
- *   softphone that is registered; 1002 on a desk phone that is not; 1003 on
+ *   softphone registered over WebSocket; 1002 on a desk phone that is not; 1003 on
  *   a mobile. All are members of queue `support`.
  * - The registrar is a stand-in that knows which extensions have a phone
  *   registered (`registered`): registering takes real SIP, which the
@@ -16,8 +16,9 @@ import { API_PREFIX } from '../../server/api/features.js';
 import { AgentControl } from '../../server/calls/agent-control.js';
 import { CALLBACK_NUMBER_KEY } from '../../server/calls/callbacks/dialogue.js';
 import { FinishedCallbacks } from '../../server/calls/callbacks/finished.js';
-import type { Binding } from '../../server/sip/registrar.js';
+import type { Binding, Registrar } from '../../server/sip/registrar.js';
 import { MemoryStore } from '../../server/store/memory.js';
+import type { ApiFeature } from '../../server/api/server.js';
 import { buildTestApi, type TestApi } from './api.js';
 
 export const QUEUE: QueueConfig = {
@@ -43,7 +44,13 @@ export interface AcdApi extends TestApi {
   registered: Set<string>;
 }
 
-export async function buildAcdApi(): Promise<AcdApi> {
+/** The stand-in registrar: a phone for each extension in `registered`, over WebSocket for the softphone (1001). */
+export type StandInRegistrar = Pick<Registrar, 'contactsOf' | 'remove'>;
+
+/** `features`: more of the API's features over the same ACD, clock and registrar. */
+export async function buildAcdApi(
+  features: (acd: Acd, clock: SimulatedClock, registrar: StandInRegistrar) => ApiFeature[] = () => [],
+): Promise<AcdApi> {
   const clock = new SimulatedClock(Date.UTC(2026, 11, 2, 8, 0, 0));
   const store = new MemoryStore();
   const acd = new Acd({ store, clock, queues: [QUEUE], agents: AGENTS, onError: (err) => { throw err; } });
@@ -51,13 +58,20 @@ export async function buildAcdApi(): Promise<AcdApi> {
   acd.on((e) => events.push(e));
   await acd.start();
   const registered = new Set(['1001']);
-  const phone = (ext: string): Binding => ({ uri: `sip:${ext}@127.0.0.1:5070`, expiresAt: Infinity, registeredAt: 0, flow: { protocol: 'udp', address: '127.0.0.1', port: 5070 } });
-  const agents = new AgentControl({ acd, registrar: { contactsOf: (ext) => (registered.has(ext) ? [phone(ext)] : []) } });
+  const phone = (ext: string): Binding => ({
+    uri: `sip:${ext}@127.0.0.1:5070`, expiresAt: Infinity, registeredAt: 0, flow: { protocol: ext === '1001' ? 'ws' : 'udp', address: '127.0.0.1', port: 5070 },
+  });
+  const registrar: StandInRegistrar = {
+    contactsOf: (ext) => (registered.has(ext) ? [phone(ext)] : []),
+    remove: (ext, uri) => { if (phone(ext).uri === uri) registered.delete(ext); },
+  };
+  const agents = new AgentControl({ acd, registrar });
   const finished = new FinishedCallbacks({ acd, clock });
   const t = await buildTestApi({
     features: [
       { prefix: API_PREFIX, plugin: agentStateRoutes({ acd, agents }) },
       { prefix: API_PREFIX, plugin: callbacksRoutes({ acd, finished }) },
+      ...features(acd, clock, registrar),
     ],
   });
   return {

@@ -27,9 +27,13 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
 
 /** A microphone that plays Chromium's own test sound, granted without asking: for recording in the page. */
 const FAKE_MICROPHONE = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+/** The same microphone, with nobody to grant it: headless Chromium refuses the request. */
+const REFUSED_MICROPHONE = ['--use-fake-device-for-media-stream'];
 
 export interface BrowserOptions {
   fakeMicrophone?: boolean;
+  /** A microphone the user does not allow: a page asking for it is refused (NotAllowedError). */
+  refusedMicrophone?: boolean;
 }
 
 export interface BrowserPage {
@@ -51,8 +55,9 @@ export function useBrowser(options: BrowserOptions = {}): BrowserPage {
   beforeAll(async () => {
     // npm test builds them; a page test run alone tests what was built last.
     if (!existsSync(join(builtPagesDir(), 'index.html'))) throw new Error('the web pages are not built: npm run build:web');
+    const microphone = options.fakeMicrophone ? FAKE_MICROPHONE : options.refusedMicrophone ? REFUSED_MICROPHONE : [];
     context = await chromium.launchPersistentContext(tempDir('chromium-'), {
-      executablePath: CHROMIUM, headless: true, args: [...ARGS, ...(options.fakeMicrophone ? FAKE_MICROPHONE : [])], viewport: SCREEN_SIZES[0],
+      executablePath: CHROMIUM, headless: true, args: [...ARGS, ...microphone], viewport: SCREEN_SIZES[0],
     });
     page = context.pages()[0] ?? await context.newPage();
     page.on('console', (m) => {

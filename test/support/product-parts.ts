@@ -4,7 +4,7 @@
  * tests that start the API alone (server/api/start.ts): a running
  * configuration of its own, a real ACD on an in-memory store with nobody
  * calling, its live state and event feed, a metrics registry, agents' states
- * and finished callbacks over that ACD (no phone is registered), an empty
+ * and finished callbacks over that ACD (no phone is registered, none can be removed), an empty
  * announcement folder and an empty contact-record database (SQLite).
  */
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ export async function idleProductParts(): Promise<{ parts: ProductParts; stop():
       announcements: new FileAnnouncementStore(tempDir('announcements-'), []),
       avalancheAudience: new AvalancheAudience(),
       history,
+      registrar: { contactsOf: () => [], remove: () => {} },
     },
     stop: async () => {
       running.close();

@@ -578,3 +578,33 @@ describe('security settings', () => {
     expect(loadConfig({ env: { DRACHTIO_HOST: 'localhost' } }).drachtio.secret).toBe('cymru');
   });
 });
+
+describe('the agent desktop', () => {
+  it('has pause reasons to pick from and no CRM link by default', () => {
+    expect(loadConfig({ env: {} }).agentDesktop).toEqual({ pauseReasons: ['Lunch', 'Möte', 'Utbildning', 'Administration'], crmUrl: null });
+  });
+
+  it('takes a CRM link with the call placeholders', () => {
+    const file = overlay('agentDesktop:\n  crmUrl: "https://crm.example.com/sok?tel={caller}&nr={dialled}&tj={service}"\n');
+    expect(loadConfig({ env: { CONFIG: file } }).agentDesktop.crmUrl).toBe('https://crm.example.com/sok?tel={caller}&nr={dialled}&tj={service}');
+  });
+
+  it('refuses a CRM link with an unknown placeholder, a relative or a non-web one', () => {
+    const unknown = overlay('agentDesktop:\n  crmUrl: "https://crm.example.com/sok?tel={phone}"\n');
+    expect(errorFor({ CONFIG: unknown })).toBe(`${unknown}: agentDesktop.crmUrl: has an unknown placeholder {phone}: use {caller}, {dialled}, {service}`);
+    const relative = overlay('agentDesktop:\n  crmUrl: "crm/sok?tel={caller}"\n');
+    expect(errorFor({ CONFIG: relative })).toBe(
+      `${relative}: agentDesktop.crmUrl: must be an absolute http:// or https:// URL, such as https://crm.example.com/search?phone={caller}`);
+    const script = overlay('agentDesktop:\n  crmUrl: "javascript:alert({caller})"\n');
+    expect(errorFor({ CONFIG: script })).toBe(`${script}: agentDesktop.crmUrl: must be an http:// or https:// URL, got a javascript: URL`);
+  });
+
+  it('refuses an empty list of pause reasons, a blank one and the same twice', () => {
+    const empty = overlay('agentDesktop:\n  pauseReasons: []\n');
+    expect(errorFor({ CONFIG: empty })).toMatch(/agentDesktop\.pauseReasons: must be a list of 1 to 30 different reasons, got a list$/);
+    const blank = overlay('agentDesktop:\n  pauseReasons: [Lunch, "  "]\n');
+    expect(errorFor({ CONFIG: blank })).toMatch(/agentDesktop\.pauseReasons\[1\]: must be a text of 1 to 100 characters, not only spaces, got "  "$/);
+    const twice = overlay('agentDesktop:\n  pauseReasons: [Lunch, Lunch]\n');
+    expect(errorFor({ CONFIG: twice })).toMatch(/agentDesktop\.pauseReasons: must be a list of 1 to 30 different reasons, got a list$/);
+  });
+});

@@ -57,6 +57,29 @@ describe('live state', () => {
     expect(callOf('call-2')).toMatchObject({ stage: 'waiting', vip: false });
   });
 
+  it("marks an agent's offer of a callback, and not that of a call", async () => {
+    c = await liveCentre({ queues: [queue()], agents: [agent('anna'), agent('bert')], loggedIn: [] });
+    const waiting = await c.arrive('call-1', '+46701111111');
+    await c.acd.requestCallback(waiting);
+    await c.acd.login('anna');
+    expect(c.live.read().agent('anna')).toMatchObject({ state: 'reserved', call: { entryId: waiting, caller: '+46701111111', callback: true } });
+    await c.acd.login('bert');
+    await c.arrive('call-2', '+46702222222');
+    expect(c.live.read().agent('bert')).toMatchObject({ state: 'reserved', call: { callId: 'call-2' } });
+    expect(c.live.read().agent('bert')!.call).not.toHaveProperty('callback');
+  });
+
+  it('counts the offers an agent let ring out in a row, and forgets them once they answer', async () => {
+    c = await liveCentre({ queues: [queue({ ringTimeoutSeconds: 15, maxMissedOffers: 3 })], agents: [agent('anna')], loggedIn: ['anna'] });
+    await c.arrive('call-1');
+    expect(c.live.read().agent('anna')).not.toHaveProperty('missedInRow');
+    await c.wait(15);
+    expect(c.live.read().agent('anna')).toMatchObject({ missedInRow: 1 });
+    // Offered again at once, and answered.
+    await c.acd.offerAccepted('entry-call-1', 'anna');
+    expect(c.live.read().agent('anna')).not.toHaveProperty('missedInRow');
+  });
+
   it('counts only the members of each queue, and has no estimate for a queue nobody staffs', async () => {
     c = await liveCentre({
       queues: [queue(), queue({ id: 'sales', name: 'Försäljning' })],

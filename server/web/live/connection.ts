@@ -1,5 +1,5 @@
 /**
- * Keeps a Board live: fetches GET /api/v1/live, follows the events socket,
+ * Keeps a view live: fetches it (a Board: GET /api/v1/live), follows the events socket,
  * and on a lost connection reconnects and resumes after the last event seen
  * (or fetches everything again when told `resync`). A socket refused
  * before its hello may be a session that ended (expired, or signed out
@@ -16,8 +16,8 @@ export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting';
 
 const RETRY_MS = [500, 1_000, 2_000, 5_000, 10_000];
 
-export class LiveConnection {
-  readonly board = new Board();
+/** The socket's side of keeping a view live: `load` fetches the whole view, `applyEvent` applies one event to it. */
+export abstract class EventsConnection {
   status: ConnectionStatus = 'connecting';
   private socket: WebSocket | undefined;
   private resume: { after: number; stream: string } | undefined;
@@ -29,7 +29,7 @@ export class LiveConnection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
-  /** `changed` runs after every change of the board (with the event that made it) or of the status. */
+  /** `changed` runs after every change of the view (with the event that made it) or of the status. */
   constructor(private readonly changed: (event?: LiveMessage) => void, private readonly sessionEnded: () => void) {
     this.open();
   }
@@ -82,17 +82,21 @@ export class LiveConnection {
       this.held.push(message);
       return;
     }
-    this.board.apply(message, Date.now());
+    this.applyEvent(message, Date.now());
     this.changed(message);
   }
+
+  /** Fetches the whole view again, in place of what was there. */
+  protected abstract load(): Promise<void>;
+
+  protected abstract applyEvent(message: LiveMessage, now: number): void;
 
   private async refetch(): Promise<void> {
     this.held = [];
     try {
-      const view = await liveView();
+      await this.load();
       const now = Date.now();
-      this.board.load(view, now);
-      for (const m of this.held) this.board.apply(m, now);
+      for (const m of this.held) this.applyEvent(m, now);
       this.held = undefined;
       this.loaded = true;
       this.setStatus('live');
@@ -108,5 +112,19 @@ export class LiveConnection {
   private setStatus(status: ConnectionStatus): void {
     this.status = status;
     this.changed();
+  }
+}
+
+/** The queue monitor's board, live. */
+export class LiveConnection extends EventsConnection {
+  readonly board = new Board();
+
+  protected async load(): Promise<void> {
+    const view = await liveView();
+    this.board.load(view, Date.now());
+  }
+
+  protected applyEvent(message: LiveMessage, now: number): void {
+    this.board.apply(message, now);
   }
 }

@@ -1,0 +1,23 @@
+/**
+ * The agent's own events, live: their state read whole at the start and
+ * after a resync (GET /api/v1/live/agents/<own id>), then followed on the
+ * events socket, which sends an agent only what concerns them.
+ */
+import { call } from '../api.js';
+import { EventsConnection } from '../live/connection.js';
+import type { AgentLive, LiveMessage } from '../live/wire.js';
+import type { DeskState } from './desk-state.js';
+
+export class OwnEvents extends EventsConnection {
+  constructor(private readonly desk: DeskState, changed: (event?: LiveMessage) => void, sessionEnded: () => void) {
+    super(changed, sessionEnded);
+  }
+
+  protected async load(): Promise<void> {
+    this.desk.load(await call<AgentLive>('GET', `/live/agents/${encodeURIComponent(this.desk.agentId)}`));
+  }
+
+  protected applyEvent(message: LiveMessage, now: number): void {
+    this.desk.apply(message, now);
+  }
+}
