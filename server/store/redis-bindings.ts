@@ -10,7 +10,8 @@
  * (re)connection once subscribed, and updated by the messages, so the
  * registrar reads it without waiting. A field is written by the instance
  * that took the REGISTER; a phone that registers again through another
- * instance simply takes the field over.
+ * instance takes the field over, and the first one's later removal (its
+ * copy expiring) leaves it alone.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -21,6 +22,15 @@ interface Stored {
   instance: string;
   binding: Binding;
 }
+
+/** Deletes the field only if it still holds a binding of this instance (the phone may have registered through another since). */
+const REMOVE_OWN = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v or cjson.decode(v).instance ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('PUBLISH', KEYS[2], cjson.encode({field = ARGV[1], value = false}))
+return 1
+`;
 
 /** Deletes the field only if it still holds the value the caller saw expire. */
 const EXPIRE = `
@@ -70,12 +80,11 @@ export class RedisBindings implements SharedBindings {
 
   publish(extension: string, uri: string, binding: Binding | undefined): void {
     const field = fieldOf(extension, uri);
-    const value = binding ? JSON.stringify({ instance: this.instance, binding } satisfies Stored) : null;
-    const write = this.redis.multi();
-    if (value === null) write.hdel(this.keys.hash, field);
-    else write.hset(this.keys.hash, field, value);
-    write.publish(this.keys.channel, JSON.stringify({ field, value }));
-    write.exec().catch((err: unknown) => this.report(`publishing ${extension}'s binding`, err));
+    const value = binding && JSON.stringify({ instance: this.instance, binding } satisfies Stored);
+    const written = value
+      ? this.redis.multi().hset(this.keys.hash, field, value).publish(this.keys.channel, JSON.stringify({ field, value })).exec()
+      : this.redis.eval(REMOVE_OWN, 2, this.keys.hash, this.keys.channel, field, this.instance);
+    written.catch((err: unknown) => this.report(`publishing ${extension}'s binding`, err));
   }
 
   others(extension: string): Binding[] {
