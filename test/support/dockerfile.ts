@@ -1,19 +1,22 @@
 /**
- * The final stage of a Dockerfile as data: its working folder, environment,
- * the files its COPY steps put in the image and where they take them from,
- * and its command. Enough to lay the image's files out in a folder and start
- * the command there without a Docker engine.
+ * The stages of a Dockerfile as data: each one's working folder,
+ * environment, the files its COPY steps put in it and where they take them
+ * from, and its command. Enough to lay a stage's files out in a folder (and
+ * the image's, from the stages before) and start the command there without
+ * a Docker engine.
  */
 
 export interface CopyStep {
-  /** The folder the sources are relative to: '.' for the build context, else the stage's path as written. */
+  /** Where the sources are: the build context, or an earlier stage (its name and working folder). */
   from: { stage: string; workdir: string } | 'context';
   sources: string[];
   /** Absolute path in the image. */
   destination: string;
 }
 
-export interface FinalStage {
+export interface Stage {
+  /** The name after AS; '' when none. */
+  name: string;
   workdir: string;
   env: Record<string, string>;
   copies: CopyStep[];
@@ -45,16 +48,15 @@ function resolveIn(workdir: string, path: string): string {
   return '/' + parts.join('/');
 }
 
-/** The last stage of `text`; throws on what it does not understand rather than guessing. */
-export function finalStage(text: string): FinalStage {
-  const workdirOf = new Map<string, string>();
-  let stage: FinalStage | undefined;
-  let stageName = '';
+/** Every stage of `text`, in order; throws on what it does not understand rather than guessing. */
+export function dockerStages(text: string): Stage[] {
+  const stages: Stage[] = [];
+  const workdirOf = (name: string): string | undefined => stages.find((s) => s.name === name)?.workdir;
+  let stage: Stage | undefined;
   for (const { keyword, args } of instructions(text)) {
     if (keyword === 'FROM') {
-      if (stage) workdirOf.set(stageName, stage.workdir);
-      stageName = /\sAS\s+(\S+)$/i.exec(args)?.[1] ?? '';
-      stage = { workdir: '/', env: {}, copies: [], command: [] };
+      stage = { name: /\sAS\s+(\S+)$/i.exec(args)?.[1] ?? '', workdir: '/', env: {}, copies: [], command: [] };
+      stages.push(stage);
       continue;
     }
     if (!stage) throw new Error(`${keyword} before FROM`);
@@ -69,9 +71,10 @@ export function finalStage(text: string): FinalStage {
       const unknown = flags.filter((f) => f !== fromFlag && !f.startsWith('--chown='));
       if (unknown.length > 0 || paths.length < 2) throw new Error(`COPY ${args}: not understood here`);
       const fromStage = fromFlag?.slice('--from='.length);
-      if (fromStage !== undefined && !workdirOf.has(fromStage)) throw new Error(`COPY ${args}: no earlier stage named ${fromStage}`);
+      const fromWorkdir = fromStage === undefined ? undefined : workdirOf(fromStage);
+      if (fromStage !== undefined && (fromWorkdir === undefined || fromStage === stage.name)) throw new Error(`COPY ${args}: no earlier stage named ${fromStage}`);
       stage.copies.push({
-        from: fromStage === undefined ? 'context' : { stage: fromStage, workdir: workdirOf.get(fromStage)! },
+        from: fromStage === undefined ? 'context' : { stage: fromStage, workdir: fromWorkdir! },
         sources: paths.slice(0, -1),
         destination: resolveIn(stage.workdir, paths.at(-1)!) + (paths.at(-1)!.endsWith('/') ? '/' : ''),
       });
@@ -80,5 +83,10 @@ export function finalStage(text: string): FinalStage {
     }
   }
   if (!stage) throw new Error('no FROM in the Dockerfile');
-  return stage;
+  return stages;
+}
+
+/** The last stage: the image. */
+export function finalStage(text: string): Stage {
+  return dockerStages(text).at(-1)!;
 }
