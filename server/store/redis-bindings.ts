@@ -73,7 +73,7 @@ export class RedisBindings implements SharedBindings {
       await this.sub.subscribe(this.keys.channel);
       this.replaceMirror(await this.redis.hgetall(this.keys.hash));
     };
-    if (this.sub.status !== 'ready') await new Promise<void>((resolve) => this.sub.once('ready', () => resolve()));
+    // The commands wait for the first connection (and fail as the connection's retries run out).
     await sync();
     this.sub.on('ready', () => { if (!this.closed) sync().catch((err: unknown) => this.report('reading the bindings', err)); });
   }

@@ -85,4 +85,19 @@ describe('registrations shared on Redis', () => {
     expect(await b.expire('1003', renewed)).toBe(false);
     await waitFor(() => b.others('1003')[0]?.expiresAt === again.expiresAt, { what: 'b sees the renewed binding' });
   });
+
+  it('after Redis comes back, each instance reads the bindings again and hears new ones', async () => {
+    const prefix = `registrations:${randomUUID()}`;
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const desk = binding('sip:1005@127.0.0.1:5070', Date.now() + 600_000);
+    a.publish('1005', desk.uri, desk);
+    await waitFor(() => b.others('1005').length === 1, { what: 'b sees a\'s binding' });
+    // Back empty (the test server keeps nothing): what b holds is read again, not kept from before.
+    await redis.restart();
+    await waitFor(() => b.others('1005').length === 0, { what: 'b reads the bindings again', timeoutMs: 15_000 });
+    a.publish('1005', desk.uri, desk);
+    await waitFor(() => b.others('1005').length === 1, { what: 'b hears the binding published after the restart', timeoutMs: 15_000 });
+    // The connections' complaints while Redis was away.
+    errors.splice(0);
+  });
 });
