@@ -52,7 +52,6 @@ interface Instance {
   process: ChildProcess;
   /** The agents whose phones registered through this instance. */
   agents: string[];
-  phones: SippUas;
   /** The caller number of the calls sent to this instance. */
   caller: string;
 }
@@ -148,10 +147,8 @@ beforeAll(async () => {
   const names = ['first', 'second'] as const;
   for (const [i, config] of configs.entries()) {
     const agents = agentIds(2001 + i * AGENTS_EACH);
-    instances.push({
-      name: names[i]!, config, process: processes[i]!, agents,
-      phones: await agentPhones(config.sip.port, agents), caller: `+4670${i + 1}000000`,
-    });
+    await agentPhones(config.sip.port, agents);
+    instances.push({ name: names[i]!, config, process: processes[i]!, agents, caller: `+4670${i + 1}000000` });
   }
   const everyone = instances.flatMap((i) => i.agents);
   await waitUntil(async () => (await store.load()).agents, (agents) => everyone.every((id) => agents.find((a) => a.id === id)?.state === 'ready'),
@@ -214,9 +211,8 @@ describe('two product processes on one Redis and one PostgreSQL', () => {
     const [survivor, doomed] = instances as [Instance, Instance];
     // Callbacks booked through the instance about to die; nobody answers their queue yet.
     await booking;
-    const customers = CUSTOMERS;
     const callbacksInLine = (entries: QueueEntry[]) => entries.filter((e) => e.kind === 'callback' && e.queueId === 'aterringning');
-    await expect.poll(async () => callbacksInLine((await store.load()).entries).length, { timeout: 10_000 }).toBe(customers.length);
+    await expect.poll(async () => callbacksInLine((await store.load()).entries).length, { timeout: 10_000 }).toBe(CUSTOMERS.length);
 
     const onSurvivor = callers(survivor, 100);
     // The doomed instance's callers give up 5 s after their last message once it is gone.
@@ -242,12 +238,12 @@ describe('two product processes on one Redis and one PostgreSQL', () => {
       return { callsInLine: calls.length, notReady: everyone.length - free.length };
     }, { timeout: 40_000, interval: 500 }).toEqual({ callsInLine: 0, notReady: 0 });
 
-    // The callbacks booked through the dead instance are made by the survivor once their agent registers with it.
-    const farEnd = await startTrunkFarEnd(trunkPort, { scenario: 'uas-answer-then-bye.xml', durationMs: TALK_MS, calls: customers.length, timeoutMs: 60_000 });
-    for (const id of CALLBACK_AGENTS) await startRegisteredSippPhone(survivor.config.sip.port, id, { calls: customers.length, password: `pw-${id}`, timeoutMs: 60_000 });
+    // The callbacks booked through the dead instance are made by the survivor once their agents register with it.
+    const farEnd = await startTrunkFarEnd(trunkPort, { scenario: 'uas-answer-then-bye.xml', durationMs: TALK_MS, calls: CUSTOMERS.length, timeoutMs: 60_000 });
+    for (const id of CALLBACK_AGENTS) await startRegisteredSippPhone(survivor.config.sip.port, id, { calls: CUSTOMERS.length, password: `pw-${id}`, timeoutMs: 60_000 });
     const dialled = await farEnd.exited;
-    expect(dialled.successful, describeSippResult(dialled)).toBe(customers.length);
-    for (const customer of customers) expect(dialled.messages).toContain(`INVITE sip:${customer}@`);
+    expect(dialled.successful, describeSippResult(dialled)).toBe(CUSTOMERS.length);
+    for (const customer of CUSTOMERS) expect(dialled.messages).toContain(`INVITE sip:${customer}@`);
     await expect.poll(async () => callbacksInLine((await store.load()).entries).length, { timeout: 10_000 }).toBe(0);
   }, 240_000);
 });
