@@ -110,7 +110,7 @@ async function measure(name: string, repo: HistoryRepository): Promise<void> {
     const commits: number[] = [];
     const stored = { writes: 0 };
     const writer = new HistoryWriter(timed(repo, commits, stored), { logger });
-    const feed = new HistoryFeed((w) => writer.add(w), () => undefined);
+    const feed = new HistoryFeed((w) => writer.add(w), () => undefined, 'bench');
     const loop = monitorEventLoopDelay({ resolution: 1 });
     let maxBacklog = 0;
     let started = 0;
@@ -151,7 +151,7 @@ async function measure(name: string, repo: HistoryRepository): Promise<void> {
     const commits: number[] = [];
     const stored = { writes: 0 };
     const writer = new HistoryWriter(timed(repo, commits, stored), { logger });
-    const feed = new HistoryFeed((w) => writer.add(w), () => undefined);
+    const feed = new HistoryFeed((w) => writer.add(w), () => undefined, 'bench');
     const t0 = Date.now() + 86_400_000;
     const t = performance.now();
     for (let n = 0; n < BURST; n++) {

@@ -45,6 +45,7 @@ import { advertisedAddressFor } from './net/address.js';
 import { Acd, RealClock, unplaceableForLog, type AcdStore, type Clock } from './acd/index.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
+import { RedisBindings } from './store/redis-bindings.js';
 import { FlowLibrary } from './ivr/loader.js';
 import { RunningConfig } from './running/index.js';
 import { FileRunningStore } from './store/running-file.js';
@@ -193,7 +194,15 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     await connect(srf, target, logger);
     // The switch's own parts; calls are refused (503) by the SIP server until the router is attached below.
     const clock = opts.clock ?? new RealClock((err) => logger.error({ err }, 'ACD timer failed'));
-    const sw = createSwitch(srf, config, logger, { clock, throttle });
+    // Instances on one Redis ring the phones registered through any of them.
+    const sharedBindings = config.redisUrl
+      ? new RedisBindings({ url: config.redisUrl, onError: (err) => logger.error({ err }, 'redis') })
+      : undefined;
+    if (sharedBindings) {
+      stops.push(() => sharedBindings.close());
+      await sharedBindings.start();
+    }
+    const sw = createSwitch(srf, config, logger, { clock, throttle, ...(sharedBindings ? { sharedBindings } : {}) });
     stops.push(() => sw.stop());
     const media = await startMedia(srf, config, logger);
     stops.push(() => media.close());

@@ -14,7 +14,7 @@ import { HistoryFeed } from './history-feed.js';
 export interface ContactRecordsOptions {
   repository: HistoryRepository;
   center: CallEventSource;
-  acd: Pick<Acd, 'on' | 'entry' | 'snapshot'>;
+  acd: Pick<Acd, 'on' | 'entry' | 'snapshot' | 'instanceId'>;
   logger: Logger;
 }
 
@@ -26,7 +26,7 @@ export class ContactRecords {
   constructor(opts: ContactRecordsOptions) {
     const { center, acd, logger } = opts;
     this.writer = new HistoryWriter(opts.repository, { logger });
-    this.feed = new HistoryFeed((w) => this.writer.add(w), (id) => acd.entry(id));
+    this.feed = new HistoryFeed((w) => this.writer.add(w), (id) => acd.entry(id), acd.instanceId);
     // Entries already in line (callbacks kept across a restart): their offers and outcomes are theirs.
     for (const q of acd.snapshot().queues) for (const entry of q.entries) this.feed.remember(entry);
     center.on('event', this.feed.fromCall);

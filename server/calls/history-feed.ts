@@ -11,7 +11,11 @@
  * write them again without doubling anything.
  *
  * Only what this instance did is recorded: an ACD event another instance
- * made (`remote`) is that instance's to record.
+ * made (`remote`) is that instance's to record. An offer is the exception:
+ * it is recorded where it rings, which hears how it ends. That is the
+ * instance holding the caller, which is told (`remote`) of offers of its
+ * callers made elsewhere; an instance that offers another's caller leaves
+ * the offer to it. A callback's offer rings where it was made.
  */
 import type { AcdEvent, QueueEntry } from '../acd/index.js';
 import type { HistoryWrite } from '../history/records.js';
@@ -37,7 +41,12 @@ export class HistoryFeed {
   /** The entry each agent is wrapping up and when its call ended. */
   private readonly wrapping = new Map<string, { entryId: string; endedAt: number }>();
 
-  constructor(private readonly write: (w: HistoryWrite) => void, lookup: (entryId: string) => QueueEntry | undefined) {
+  /** `instanceId`: this instance's in the ACD, whose callers' offers it records. */
+  constructor(
+    private readonly write: (w: HistoryWrite) => void,
+    private readonly lookup: (entryId: string) => QueueEntry | undefined,
+    private readonly instanceId: string,
+  ) {
     this.entries = new QueueEntries(noteOf, lookup);
   }
 
@@ -101,9 +110,12 @@ export class HistoryFeed {
     switch (e.type) {
       case 'queued': {
         const { entry } = e;
+        // Another instance may offer the caller at once, and this one hear of that offer before its own `queued`: keep it.
+        const offer = this.entries.get(entry.id)?.offer;
         this.entries.remember(entry);
         const note = this.entries.get(entry.id);
         if (!note) return;
+        if (offer) note.offer = offer;
         this.segment(entry.id, {
           contactId: note.callId, queue: entry.queueId, kind: entry.kind, priority: entry.priority,
           vip: entry.data.vip === 'true' ? 1 : 0, enqueuedAt: entry.enqueuedAt,
@@ -114,7 +126,7 @@ export class HistoryFeed {
         return;
       }
       case 'offered-to-agent': {
-        if (e.remote) return;
+        if (!e.remote && this.ringsElsewhere(e.entryId)) return;
         const note = this.entries.known(e.entryId);
         if (!note) return;
         note.offer = { agent: e.agentId, at: e.at };
@@ -174,6 +186,12 @@ export class HistoryFeed {
         return;
     }
   };
+
+  /** An offer made here of a caller another instance holds: that instance rings it. */
+  private ringsElsewhere(entryId: string): boolean {
+    const entry = this.lookup(entryId);
+    return entry?.kind === 'call' && entry.owner !== undefined && entry.owner !== this.instanceId;
+  }
 
   private contact(id: string, fields: Extract<HistoryWrite, { kind: 'contact' }>['fields']): void {
     this.write({ kind: 'contact', id, fields });

@@ -7,6 +7,16 @@
  * An address-of-record that is no extension gets the same answers as one
  * that is (a challenge, then 403), so that REGISTER tells nobody which
  * extensions exist.
+ *
+ * Instances sharing one Redis share their bindings (SharedBindings): each
+ * publishes the bindings it took, and an extension's contacts are its own
+ * and those another instance took over UDP, which this instance reaches
+ * from its own address. A binding over a connection (TCP, TLS, WebSocket)
+ * can only be used by the instance holding that connection, so the others
+ * do not list it. The log-in rule follows the instance that took the
+ * REGISTER (its changes are the ones `onChange` reports), and a binding of
+ * another instance that expires unrefreshed (that instance died) is
+ * reported by whichever instance removes it from the shared store.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
@@ -28,10 +38,24 @@ export interface Binding {
   userAgent?: string;
 }
 
+/** The bindings of every instance on a shared store (server/store/redis-bindings.ts on Redis). */
+export interface SharedBindings {
+  /** Tells the others of a binding this instance took, or (undefined) that it is gone. */
+  publish(extension: string, uri: string, binding: Binding | undefined): void;
+  /** The bindings of `extension` the other instances took, as last told (expired ones too). */
+  others(extension: string): Binding[];
+  /** Every binding of the others, for the sweep. */
+  allOthers(): Array<{ extension: string; binding: Binding }>;
+  /** Removes another instance's binding that expired, unless it was renewed meanwhile; true for the one caller that removed it. */
+  expire(extension: string, binding: Binding): Promise<boolean>;
+}
+
 export interface RegistrarOptions extends Prover {
   expiry: RegistrationConfig;
   logger: Logger;
   now?: () => number;
+  /** Several instances on one Redis: the others' bindings. */
+  shared?: SharedBindings;
 }
 
 const SWEEP_MS = 30_000;
@@ -51,10 +75,12 @@ export class Registrar {
     clearInterval(this.sweeper);
   }
 
-  /** Live bindings of an extension, the most recently registered first. */
+  /** Live bindings of an extension (this instance's, and the others' over UDP), the most recently registered first. */
   contactsOf(extension: string): Binding[] {
     const now = this.now();
-    return [...(this.bindings.get(extension)?.values() ?? [])]
+    const own = this.bindings.get(extension) ?? new Map<string, Binding>();
+    const others = (this.opts.shared?.others(extension) ?? []).filter((b) => b.flow.protocol === 'udp' && !own.has(b.uri));
+    return [...own.values(), ...others]
       .filter((b) => b.expiresAt > now)
       .sort((a, b) => b.registeredAt - a.registeredAt);
   }
@@ -62,7 +88,7 @@ export class Registrar {
   /** Forgets one binding, e.g. when the connection it was registered on is gone (RFC 5626 section 5.3). */
   remove(extension: string, uri: string): void {
     const map = this.bindings.get(extension);
-    map?.delete(uri);
+    if (map?.delete(uri)) this.opts.shared?.publish(extension, uri, undefined);
     if (map?.size === 0) this.bindings.delete(extension);
     this.changed(extension);
   }
@@ -111,6 +137,7 @@ export class Registrar {
         res.send(400);
         return;
       }
+      for (const uri of current.keys()) this.opts.shared?.publish(extension, uri, undefined);
       this.bindings.delete(extension);
       log.info({ extension }, 'all bindings removed');
       res.send(200);
@@ -136,8 +163,11 @@ export class Registrar {
     const now = this.now();
     const flow: Flow = { protocol: req.protocol, address: req.source_address, port: Number(req.source_port) };
     for (const { uri, expires } of updates) {
-      if (expires === 0) current.delete(uri);
-      else current.set(uri, { uri, expiresAt: now + expires * 1000, flow, registeredAt: now, userAgent: req.get('User-Agent') });
+      const binding = expires === 0 ? undefined
+        : { uri, expiresAt: now + expires * 1000, flow, registeredAt: now, userAgent: req.get('User-Agent') };
+      if (binding) current.set(uri, binding);
+      else current.delete(uri);
+      this.opts.shared?.publish(extension, uri, binding);
     }
     if (current.size > 0) this.bindings.set(extension, current);
     else this.bindings.delete(extension);
@@ -156,9 +186,20 @@ export class Registrar {
     const now = this.now();
     for (const [extension, map] of this.bindings) {
       const before = map.size;
-      for (const [uri, b] of map) if (b.expiresAt <= now) map.delete(uri);
+      for (const [uri, b] of map) {
+        if (b.expiresAt > now) continue;
+        map.delete(uri);
+        this.opts.shared?.publish(extension, uri, undefined);
+      }
       if (map.size === 0) this.bindings.delete(extension);
       if (map.size !== before) this.changed(extension);
+    }
+    const { shared } = this.opts;
+    for (const { extension, binding } of shared?.allOthers() ?? []) {
+      if (binding.expiresAt > now) continue;
+      shared!.expire(extension, binding).then((removed) => { if (removed) this.changed(extension); }, (err: unknown) => {
+        this.opts.logger.warn({ err, extension }, 'cannot remove an expired binding from the shared store');
+      });
     }
   }
 }

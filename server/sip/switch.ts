@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { DigestAuthenticator } from './digest.js';
 import { Directory } from './directory.js';
-import { Registrar } from './registrar.js';
+import { Registrar, type SharedBindings } from './registrar.js';
 import { OverloadGuard, callsTheMediaCarries } from './overload.js';
 import { LegBuilder } from './legs.js';
 import { AuthThrottle } from './throttle.js';
@@ -56,6 +56,8 @@ export interface SwitchOptions {
   clock: Timers;
   /** Made beforehand when the embedded SIP server must ask it too; default a new one. */
   throttle?: AuthThrottle;
+  /** Several instances on one Redis: the registrations the others took. */
+  sharedBindings?: SharedBindings;
 }
 
 export function createSwitch(srf: Srf, config: Config, logger: Logger, opts: SwitchOptions): Switch {
@@ -63,7 +65,10 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger, opts: Swi
   const log = logger.child({ component: 'switch' });
   const directory = new Directory(config);
   const auth = new DigestAuthenticator({ realm: config.sip.domain, ...config.sip.digest });
-  const registrar = new Registrar({ directory, auth, throttle, expiry: config.sip.registration, logger: log });
+  const registrar = new Registrar({
+    directory, auth, throttle, expiry: config.sip.registration, logger: log,
+    ...(opts.sharedBindings ? { shared: opts.sharedBindings } : {}),
+  });
   const overload = new OverloadGuard({
     maxConcurrentCalls: config.sip.maxConcurrentCalls ?? callsTheMediaCarries(config.rtp),
     maxEventLoopDelayMs: config.sip.maxEventLoopDelayMs,

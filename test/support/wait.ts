@@ -24,3 +24,14 @@ export async function waitFor(condition: () => boolean, opts: WaitOptions): Prom
     await new Promise((r) => setTimeout(r, opts.everyMs ?? 20));
   }
 }
+
+/** Resolves with what `probe` gave once `accept` holds for it; for conditions that need a read (a store, a database). */
+export async function waitUntil<T>(probe: () => Promise<T>, accept: (value: T) => boolean, opts: WaitOptions): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms waiting for ${opts.what}`);
+    await new Promise((r) => setTimeout(r, opts.everyMs ?? 20));
+  }
+}

@@ -16,6 +16,8 @@ import { HistoryWriter } from '../../server/history/writer.js';
 import { tempDir } from '../support/tmp.js';
 
 const T0 = Date.UTC(2026, 11, 2, 8, 0, 0);
+/** The ACD instance the feed under test records for. */
+const HERE = 'instance-here';
 const S = 1000;
 const KUNDTJANST = { dialled: '+46313900601', service: 'Kundtjänst' };
 
@@ -39,7 +41,7 @@ describe('contact records fed from the calls and the ACD', () => {
   async function record(script: Array<CallEvent | AcdEvent>, lookup: (id: string) => QueueEntry | undefined = () => undefined) {
     history = SqliteHistory.open(join(tempDir('history-feed-'), 'history.sqlite'));
     const writer = new HistoryWriter(history, { logger: pino({ level: 'silent' }) });
-    const feed = new HistoryFeed((w) => writer.add(w), lookup);
+    const feed = new HistoryFeed((w) => writer.add(w), lookup, HERE);
     const acdTypes = new Set(['queued', 'offered-to-agent', 'offer-missed', 'answered', 'abandoned', 'overflowed', 'ended',
       'callback-requested', 'callback-done', 'agent-state', 'step-changed']);
     for (const e of script) {
@@ -189,5 +191,32 @@ describe('contact records fed from the calls and the ACD', () => {
     ], (id) => (id === 'e7' ? kept : undefined));
     // The offer belongs to the call the callback came from, found through the entry's data.
     expect((await repo.contact('c7'))?.offers).toEqual([{ entryId: 'e7', agent: 'erik', offeredAt: T0 + 10 * S, result: 'answered', ringMs: 2 * S }]);
+  });
+
+  it('with several instances, records an offer where it rings: its caller\'s offers made elsewhere, not another\'s caller offered here', async () => {
+    const ours = entry('e8', 'c8', T0, { owner: HERE, offeredTo: 'erik', offeredAt: T0 + S });
+    const theirs = entry('e9', 'c9', T0, { owner: 'instance-elsewhere', offeredTo: 'anna', offeredAt: T0 + S });
+    const repo = await record([
+      started('c8', T0),
+      { type: 'queued', at: T0, entry: ours },
+      // Made by another instance: told here, where the caller is and the answer is heard.
+      { type: 'offered-to-agent', at: T0 + S, entryId: 'e8', agentId: 'erik', queueId: 'kundtjanst', remote: true },
+      { type: 'answered', at: T0 + 3 * S, entryId: 'e8', agentId: 'erik', queueId: 'kundtjanst', waitMs: 3 * S },
+      // Made here for the other instance's caller: that instance records it.
+      { type: 'offered-to-agent', at: T0 + S, entryId: 'e9', agentId: 'anna', queueId: 'kundtjanst' },
+    ], (id) => ({ e8: ours, e9: theirs })[id]);
+    expect((await repo.contact('c8'))?.offers).toEqual([{ entryId: 'e8', agent: 'erik', offeredAt: T0 + S, result: 'answered', ringMs: 2 * S }]);
+    expect(await repo.contact('c9')).toBeUndefined();
+  });
+
+  it('keeps an offer made elsewhere that is told before its own caller\'s queueing (the other instance claimed at once)', async () => {
+    const ours = entry('e10', 'c10', T0, { owner: HERE, offeredTo: 'erik', offeredAt: T0 + 1 });
+    const repo = await record([
+      started('c10', T0),
+      { type: 'offered-to-agent', at: T0 + 1, entryId: 'e10', agentId: 'erik', queueId: 'kundtjanst', remote: true },
+      { type: 'queued', at: T0, entry: ours },
+      { type: 'answered', at: T0 + 2 * S, entryId: 'e10', agentId: 'erik', queueId: 'kundtjanst', waitMs: 2 * S },
+    ], (id) => (id === 'e10' ? ours : undefined));
+    expect((await repo.contact('c10'))?.offers).toEqual([{ entryId: 'e10', agent: 'erik', offeredAt: T0 + 1, result: 'answered', ringMs: 2 * S - 1 }]);
   });
 });
