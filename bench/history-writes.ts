@@ -98,6 +98,9 @@ function timed(repo: HistoryRepository, commits: number[], stored: { writes: num
     intervalCounts: (a, b, c) => repo.intervalCounts(a, b, c),
     caseTypeHandling: (a, b) => repo.caseTypeHandling(a, b),
     queueDays: (a, b, c) => repo.queueDays(a, b, c),
+    queueIntervals: (a, b, c) => repo.queueIntervals(a, b, c),
+    queuedCalls: (a, b) => repo.queuedCalls(a, b),
+    agentStates: (a, b) => repo.agentStates(a, b),
     close: () => repo.close(),
   };
 }

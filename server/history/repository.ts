@@ -3,6 +3,7 @@
  * same on SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts); one contract
  * suite checks both.
  */
+import type { QueueInterval, QueuedCall } from './staffing-reads.js';
 import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
 
 export interface HistoryRepository {
@@ -22,6 +23,12 @@ export interface HistoryRepository {
   caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]>;
   /** Per queue: calls queued in [from, to) and how they ended, callbacks asked for and completed in it (one SQL query). */
   queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]>;
+  /** Per queue and interval of `intervalMinutes`: calls queued in [from, to), how they ended, their handling and waiting time. */
+  queueIntervals(intervalMinutes: number, from: number, to: number): Promise<QueueInterval[]>;
+  /** The calls queued in [from, to), one by one, oldest first. */
+  queuedCalls(from: number, to: number): Promise<QueuedCall[]>;
+  /** Every agent's state intervals that overlap [from, to), by agent and time. */
+  agentStates(from: number, to: number): Promise<AgentInterval[]>;
   close(): Promise<void>;
 }
 
