@@ -17,6 +17,7 @@ import type { CallCenter } from '../calls/center.js';
 import type { RunningConfig } from '../running/index.js';
 import type { LiveFeed } from '../stats/live-feed.js';
 import type { LiveState } from '../stats/live-state.js';
+import type { StaffingPlanFile } from '../stats/staffing-plan-file.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
 import { agentStateRoutes } from './agent-state-routes.js';
@@ -36,6 +37,8 @@ import { operatorsRoutes } from './operators-routes.js';
 import { queuesRoutes } from './queues-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
+import { staffingRoutes } from './staffing-routes.js';
+import { staffingWhatIfRoutes } from './staffing-what-if-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { webPages } from './web-pages.js';
 
@@ -67,8 +70,10 @@ export interface ProductParts extends ConfigurationDeps {
   announcements: FileAnnouncementStore;
   /** Who hears each avalanche message now, and the callers it turned away. */
   avalancheAudience: AvalancheAudience;
-  /** The contact records (today's figures per queue). */
-  history: Pick<HistoryRepository, 'queueDays'>;
+  /** The contact records (today's figures per queue, staffing). */
+  history: Pick<HistoryRepository, 'queueDays' | 'queueIntervals' | 'queuedCalls' | 'agentStates'>;
+  /** The staffing plan (DATA_DIR/staffing-plan.json). */
+  staffingPlan: StaffingPlanFile;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -110,6 +115,8 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
       plugin: avalancheRoutes({ running: deps.running, announcements: deps.announcements, audience: deps.avalancheAudience, now: deps.now ?? Date.now }),
     },
     { prefix: API_PREFIX, plugin: announcementsRoutes({ running: deps.running, announcements: deps.announcements }) },
+    { prefix: API_PREFIX, plugin: staffingRoutes({ history: deps.history, running: deps.running, plan: deps.staffingPlan, now: deps.now ?? Date.now }) },
+    { prefix: API_PREFIX, plugin: staffingWhatIfRoutes({ history: deps.history, running: deps.running }) },
     { prefix: '', plugin: webPages() },
   ];
 }
