@@ -379,8 +379,10 @@ export interface DialOutConfig {
  */
 export const WEBHOOK_EVENTS = [
   'call.started', 'call.queued', 'call.offered', 'call.answered', 'call.abandoned', 'call.ended',
-  'callback.requested', 'callback.done', 'avalanche.heard',
+  'callback.requested', 'callback.done', 'avalanche.heard', 'staffing.shortfall',
 ] as const;
+/** Event types about no call: sent only to webhooks that name them in `events`, so a receiver of every call event keeps getting only those. */
+export const OPT_IN_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['staffing.shortfall'];
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 /** How staffing turns the contact records into agents needed (README "Staffing"). */

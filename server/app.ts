@@ -65,6 +65,7 @@ import { openHistory } from './history/open.js';
 import { ContactRecords } from './calls/contact-records.js';
 import { LiveFeed } from './stats/live-feed.js';
 import { StaffingPlanFile } from './stats/staffing-plan-file.js';
+import { startShortfallAlarm } from './staffing-alarm.js';
 import { LiveState } from './stats/live-state.js';
 import { ProductMetrics } from './stats/metrics.js';
 import { acdAgents, acdQueues } from './config/acd.js';
@@ -235,6 +236,10 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     stops.push(() => live.stop());
     const feed = new LiveFeed(live);
     stops.push(() => feed.stop());
+    const shortfalls = await startShortfallAlarm({
+      clock, acd, running, history, plan: staffingPlan, feed, webhooks, logger: logger.child({ component: 'staffing' }),
+    });
+    stops.push(() => shortfalls.stop());
     metrics.watch({
       acd, callsInProgress: () => center.activeCalls, mediaEndpointsInUse: () => counted.endpointsInUse,
       webhookBacklog: () => webhooks.backlog(),
@@ -264,7 +269,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const { api, stop: stopApi } = await startApi({
       config, logger, ...(tls ? { tls } : {}),
       parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry, acd, center,
-        announcements, avalancheAudience, history, staffingPlan },
+        announcements, avalancheAudience, history, staffingPlan, shortfalls },
     });
     stops.push(stopApi);
     logger.info({

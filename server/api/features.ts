@@ -17,6 +17,7 @@ import type { CallCenter } from '../calls/center.js';
 import type { RunningConfig } from '../running/index.js';
 import type { LiveFeed } from '../stats/live-feed.js';
 import type { LiveState } from '../stats/live-state.js';
+import type { ShortfallMonitor } from '../stats/shortfall-monitor.js';
 import type { StaffingPlanFile } from '../stats/staffing-plan-file.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
@@ -74,6 +75,8 @@ export interface ProductParts extends ConfigurationDeps {
   history: Pick<HistoryRepository, 'queueDays' | 'queueIntervals' | 'queuedCalls' | 'agentStates'>;
   /** The staffing plan (DATA_DIR/staffing-plan.json). */
   staffingPlan: StaffingPlanFile;
+  /** The staffing shortfall alarms raised now. */
+  shortfalls: Pick<ShortfallMonitor, 'raised'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -115,7 +118,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
       plugin: avalancheRoutes({ running: deps.running, announcements: deps.announcements, audience: deps.avalancheAudience, now: deps.now ?? Date.now }),
     },
     { prefix: API_PREFIX, plugin: announcementsRoutes({ running: deps.running, announcements: deps.announcements }) },
-    { prefix: API_PREFIX, plugin: staffingRoutes({ history: deps.history, running: deps.running, plan: deps.staffingPlan, now: deps.now ?? Date.now }) },
+    { prefix: API_PREFIX, plugin: staffingRoutes({ history: deps.history, running: deps.running, plan: deps.staffingPlan, shortfalls: deps.shortfalls, now: deps.now ?? Date.now }) },
     { prefix: API_PREFIX, plugin: staffingWhatIfRoutes({ history: deps.history, running: deps.running }) },
     { prefix: '', plugin: webPages() },
   ];

@@ -11,7 +11,9 @@ import { queueAgents } from '../stats/queue-agents.js';
 import { queueStaffing } from '../stats/queue-staffing.js';
 import { parsePlanCsv, type PlannedStaff } from '../stats/schedule.js';
 import { civilSlot } from '../stats/staffing-history.js';
+import type { ShortfallMonitor } from '../stats/shortfall-monitor.js';
 import type { StaffingPlanFile } from '../stats/staffing-plan-file.js';
+import { ShortfallLiveSchema } from './live-schemas.js';
 import { badRequest, notFound, ProblemSchema } from './problem.js';
 import { SUPERVISION } from './roles.js';
 import { DateText, PlanChangeSchema, PlannedStaffSchema, PlanSavedSchema, QueueStaffingSchema } from './staffing-schemas.js';
@@ -20,6 +22,8 @@ export interface StaffingDeps {
   history: Pick<HistoryRepository, 'queueIntervals' | 'agentStates'>;
   running: RunningConfig;
   plan: StaffingPlanFile;
+  /** The shortfall alarms raised now. */
+  shortfalls: Pick<ShortfallMonitor, 'raised'>;
   now: () => number;
 }
 
@@ -58,6 +62,15 @@ export function staffingRoutes(deps: StaffingDeps): FastifyPluginAsyncTypebox {
         timezone: config.company.timezone,
       }, { fromDate, days: request.query.days ?? 1, now: deps.now() });
     });
+
+    app.get('/staffing/shortfalls', {
+      schema: {
+        summary: 'The queues whose agents on the phones have stayed below need or plan for the configured minutes, now',
+        tags: ['staffing'],
+        response: { 200: Type.Object({ shortfalls: Type.Array(ShortfallLiveSchema) }), 401: ProblemSchema, 403: ProblemSchema },
+      },
+      config: { roles: SUPERVISION },
+    }, async () => ({ shortfalls: deps.shortfalls.raised() }));
 
     app.get('/staffing/plan', {
       schema: {

@@ -39,6 +39,8 @@ export async function idleProductParts(): Promise<{ parts: ProductParts; stop():
       avalancheAudience: new AvalancheAudience(),
       history,
       staffingPlan: await StaffingPlanFile.open(tempDir('staffing-')),
+      // Nobody is staffed or planned: no alarm is ever raised.
+      shortfalls: { raised: () => [] },
     },
     stop: async () => {
       running.close();

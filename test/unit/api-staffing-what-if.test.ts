@@ -97,7 +97,7 @@ describe('POST /api/v1/staffing/what-if/pooling', () => {
 
   it('refuses an unknown queue, a period backwards, staff for a queue not pooled, and users outside supervision', async () => {
     const api = await start();
-    const post = (payload: unknown, headers = api.as.admin) => api.api.inject({ method: 'POST', url: '/api/v1/staffing/what-if/pooling', headers, payload });
+    const post = (payload: Record<string, unknown>, headers = api.as.admin) => api.api.inject({ method: 'POST', url: '/api/v1/staffing/what-if/pooling', headers, payload });
     const base = { queues: ['vaxel', 'kort'], from: '2026-11-02', to: '2026-11-03' };
     expect(expectProblem(await post({ ...base, queues: ['vaxel', 'nosuch'] }), 400).field).toBe('/queues/1');
     expect(expectProblem(await post({ ...base, to: '2026-11-01' }), 400).field).toBe('/to');
@@ -164,7 +164,7 @@ describe('POST /api/v1/staffing/what-if/routing', () => {
 
   it('refuses a change naming what the day does not have, and users outside supervision', async () => {
     const api = await recordedDay();
-    const post = (payload: unknown, headers = api.as.admin) => api.api.inject({ method: 'POST', url: '/api/v1/staffing/what-if/routing', headers, payload });
+    const post = (payload: Record<string, unknown>, headers = api.as.admin) => api.api.inject({ method: 'POST', url: '/api/v1/staffing/what-if/routing', headers, payload });
     expect(expectProblem(await post({ date: DAY, queues: { nosuch: { wrapUpSeconds: 5 } } }), 400).field).toBe('/queues/nosuch');
     expect(expectProblem(await post({ date: DAY, removeAgents: ['4711'] }), 400).detail).toMatch(/4711 is not an agent/);
     expect(expectProblem(await post({ date: DAY, shifts: [{ agentId: '1002', from: '10:00', to: '09:00' }] }), 400).field).toBe('/shifts/0/to');

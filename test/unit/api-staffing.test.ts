@@ -48,7 +48,7 @@ async function start(): Promise<TestApi> {
   history = SqliteHistory.open(join(dataDir, 'history.sqlite'));
   const running = await openRunning();
   const plan = await StaffingPlanFile.open(dataDir);
-  t = await buildTestApi({ running, features: [{ prefix: '/api/v1', plugin: staffingRoutes({ history, running, plan, now: () => NOW }) }] });
+  t = await buildTestApi({ running, features: [{ prefix: '/api/v1', plugin: staffingRoutes({ history, running, plan, shortfalls: { raised: () => [] }, now: () => NOW }) }] });
   return t;
 }
 
