@@ -33,6 +33,10 @@ export const QueueStaffingSchema = Type.Object({
     date: DateText,
     holiday: Type.Union([Type.String(), Type.Null()], { description: 'a Swedish public holiday: forecast as its weekday, adjust the plan by hand' }),
     basedOn: Type.Array(DateText, { description: 'the history days the forecast rests on, most recent first' }),
+    accuracy: Type.Union([Type.Object({
+      wape: Type.Number({ minimum: 0, description: 'Σ|forecast − calls| / Σ calls over the day' }),
+      mape: Type.Number({ minimum: 0, description: 'mean of |forecast − calls| / calls over the intervals with calls' }),
+    }), Type.Null()], { description: 'forecast against outcome, for a day that is over and had calls' }),
     intervals: Type.Array(StaffingIntervalSchema),
   })),
 }, { title: 'QueueStaffing' });

@@ -11,7 +11,7 @@
 import type { QueueConfigEntry, StaffingConfig } from '../../config/schema.js';
 import type { HistoryRepository } from '../history/repository.js';
 import { dateOfDay, dayNumber, minuteOfDay } from './civil-time.js';
-import { forecast } from './forecast.js';
+import { forecast, forecastAccuracy } from './forecast.js';
 import { companyDay, startOfDay } from './queue-today.js';
 import type { StaffingPlanFile } from './staffing-plan-file.js';
 import { civilSlot, queueHistory, staffedPerInterval } from './staffing-history.js';
@@ -56,6 +56,8 @@ export interface StaffingDay {
   holiday: string | null;
   /** The history days the forecast rests on, most recent first. */
   basedOn: string[];
+  /** Forecast against outcome over a day that is over and had calls (./forecast.ts forecastAccuracy); null otherwise. */
+  accuracy: { wape: number; mape: number } | null;
   intervals: StaffingInterval[];
 }
 
@@ -138,7 +140,14 @@ export async function queueStaffing(
         ready: readyBySlot.get(key) ?? (begun ? 0 : null),
       };
     });
-    return { date: day.date, holiday: day.holiday ?? null, basedOn: day.basedOn, intervals };
+    const outcome = recorded.series.filter((r) => r.date === day.date);
+    const over = companyDay(startOfDate(day.date, timezone), timezone).to <= range.now;
+    const accuracy = over && outcome.some((r) => r.calls > 0) ? forecastAccuracy([day], outcome) : undefined;
+    return {
+      date: day.date, holiday: day.holiday ?? null, basedOn: day.basedOn,
+      accuracy: accuracy ? { wape: accuracy.wape, mape: accuracy.mape } : null,
+      intervals,
+    };
   });
   return {
     queue: queue.id,

@@ -29,7 +29,7 @@ export interface ShortfallMonitorOptions {
   onError: (err: unknown) => void;
 }
 
-export interface RaisedShortfall {
+interface RaisedShortfall {
   queue: string;
   since: number;
   reasons: ShortfallReason[];

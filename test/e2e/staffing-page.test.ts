@@ -67,6 +67,8 @@ describe('the staffing page', () => {
     // Forecast 8, outcome 6, 120 s handling time; 3 needed by Erlang C for 85 % within 60 s, 5 to schedule after 30 % shrinkage.
     expect(await row.locator('td').allTextContents()).toEqual(['8', '6', '120', '3', '5', '–', '0']);
     await staffing.getByText('prognos från 2 tidigare dagar').waitFor();
+    // 8 forecast, 6 came: off by 2 of 6.
+    expect(await staffing.locator('[data-accuracy]').textContent()).toBe('prognosen missade med 33 % av samtalen (WAPE)');
     expect(await staffing.locator('vx-staffing-chart canvas').count()).toBeGreaterThan(0);
 
     // A bad file: the product's reason beside the form, nothing planned.

@@ -53,7 +53,7 @@ async function start(): Promise<TestApi> {
 }
 
 interface Interval { start: string; forecastCalls: number; forecastAhtSeconds: number | null; needed: number; scheduled: number; planned: number | null; actualCalls: number | null; ready: number | null }
-interface Staffing { method: string; serviceLevelGoal: number; days: Array<{ date: string; holiday: string | null; basedOn: string[]; intervals: Interval[] }> }
+interface Staffing { method: string; serviceLevelGoal: number; days: Array<{ date: string; holiday: string | null; basedOn: string[]; accuracy: { wape: number; mape: number } | null; intervals: Interval[] }> }
 
 describe('GET /api/v1/staffing/queues/{id}', () => {
   it('forecasts from the same weekday before, leaves the holidays out, and sets need, plan and outcome side by side', async () => {
@@ -101,6 +101,14 @@ describe('GET /api/v1/staffing/queues/{id}', () => {
     // 1002 was ready for 7.5 of the 15 minutes.
     expect(byStart.get('08:15')).toMatchObject({ forecastCalls: 0, needed: 0, planned: 3, actualCalls: 0, ready: 0.5 });
     expect(byStart.has('08:30')).toBe(false);
+    // Today is not over: no verdict on the forecast yet.
+    expect(day!.accuracy).toBeNull();
+
+    // Forecast against outcome on days that are over: 17 December had the 8 calls of the week before; the
+    // Wednesday 6 January had 12 calls where the Wednesdays before had none.
+    const past = async (date: string) => (await api.api.inject({ method: 'GET', url: `/api/v1/staffing/queues/kundtjanst?from=${date}`, headers: api.as.supervisor })).json<Staffing>().days[0]!;
+    expect((await past('2026-12-17')).accuracy).toEqual({ wape: 0, mape: 0 });
+    expect((await past('2027-01-06')).accuracy).toEqual({ wape: 1, mape: 1 });
   });
 
   it('forecasts the coming days, naming a holiday among them', async () => {

@@ -332,6 +332,7 @@ export const en: Texts = {
   staffingErlangC: 'need by Erlang C',
   staffingErlangA: (patience) => `need by Erlang A (callers wait ${patience} s on average before hanging up)`,
   staffingBasedOn: (days) => `forecast from ${days} earlier days`,
+  staffingAccuracy: (wape) => `the forecast was off by ${wape} of the calls (WAPE)`,
   staffingNoHistory: 'no history to forecast from',
   staffingHoliday: (name) => `${name}: the forecast is for a normal day, adjust the plan`,
   staffingNothing: 'No calls, no plan and nobody on the phones this day.',

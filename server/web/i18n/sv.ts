@@ -337,6 +337,7 @@ export const sv = {
   staffingErlangC: 'behov enligt Erlang C',
   staffingErlangA: (patience: number) => `behov enligt Erlang A (uppringarna väntar i snitt ${patience} s innan de lägger på)`,
   staffingBasedOn: (days: number) => `prognos från ${days} tidigare dagar`,
+  staffingAccuracy: (wape: string) => `prognosen missade med ${wape} av samtalen (WAPE)`,
   staffingNoHistory: 'ingen historik att göra prognos från',
   staffingHoliday: (name: string) => `${name}: prognosen gäller en vanlig dag, justera planen`,
   staffingNothing: 'Inga samtal, ingen plan och ingen i tjänst den här dagen.',

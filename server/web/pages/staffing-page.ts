@@ -107,6 +107,7 @@ export class StaffingPage extends LitElement {
         ${t.staffingGoal(percent(staffing.serviceLevelGoal), staffing.targetSeconds)}
         · ${staffing.method === 'erlang-a' ? t.staffingErlangA(Math.round(staffing.patienceSeconds ?? 0)) : t.staffingErlangC}
         · ${day.basedOn.length === 0 ? t.staffingNoHistory : t.staffingBasedOn(day.basedOn.length)}
+        ${day.accuracy ? html`· <span data-accuracy>${t.staffingAccuracy(percent(day.accuracy.wape))}</span>` : ''}
         ${day.holiday ? html`· <strong>${t.staffingHoliday(day.holiday)}</strong>` : ''}
       </p>
       <vx-staffing-chart .day=${day}></vx-staffing-chart>
