@@ -181,3 +181,32 @@ describe('the staffing plan', () => {
     expect(read.json()).toEqual({ rows: [] });
   });
 });
+
+describe('Erlang A when the callers hang up', () => {
+  it("staffs by Erlang A with the callers' patience from the records once they show enough abandons", async () => {
+    const api = await start();
+    // 20 callers who hung up after 30 s and 20 answered after 10 s, on the Thursday a week before: patience (20·30 + 20·10) / 20 = 40 s.
+    const writes = Array.from({ length: 40 }, (_, i): HistoryWrite[] => [
+      { kind: 'contact', id: `k-${i}`, fields: { startedAt: eight('2026-12-17') + i * 20_000 } },
+      {
+        kind: 'segment', id: `k-e${i}`,
+        fields: i < 20
+          ? { contactId: `k-${i}`, queue: 'kort', kind: 'call', enqueuedAt: eight('2026-12-17') + i * 20_000, outcome: 'abandoned', waitMs: 30_000 }
+          : { contactId: `k-${i}`, queue: 'kort', kind: 'call', enqueuedAt: eight('2026-12-17') + i * 20_000, outcome: 'answered', waitMs: 10_000, talkMs: 120_000 },
+      },
+    ]).flat();
+    await history!.write(writes);
+    const res = await api.api.inject({ method: 'GET', url: `/api/v1/staffing/queues/kort?from=${TODAY}`, headers: api.as.supervisor });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<Staffing & { patienceSeconds: number | null }>();
+    expect(body.method).toBe('erlang-a');
+    expect(body.patienceSeconds).toBe(40);
+    // 40 calls of 120 s in 08:00-08:15 (5.3 Erlang): Erlang C needs 8 agents for 85 % within 60 s at most 85 % busy;
+    // callers who hang up take no agent time, so Erlang A needs fewer, and expects some to hang up.
+    const eightOClock = body.days[0]!.intervals.find((iv) => iv.start === '08:00')!;
+    expect(eightOClock).toMatchObject({ forecastCalls: 40, forecastAhtSeconds: 120 });
+    expect(eightOClock.needed).toBeGreaterThan(5);
+    expect(eightOClock.needed).toBeLessThan(8);
+    expect((eightOClock as unknown as { expectedAbandonment: number }).expectedAbandonment).toBeGreaterThan(0);
+  });
+});
