@@ -54,7 +54,7 @@ export function staffingRoutes(deps: StaffingDeps): FastifyPluginAsyncTypebox {
       const queue = operational.queues.find((q) => q.id === request.params.id);
       if (!queue) throw notFound('queue', request.params.id);
       const fromDate = request.query.from ?? today();
-      checkDate(fromDate, 'from');
+      checkedDate(fromDate, 'from');
       return queueStaffing({ history: deps.history, plan: deps.plan }, {
         queue,
         agents: queueAgents(operational).get(queue.id) ?? new Set(),
@@ -82,8 +82,8 @@ export function staffingRoutes(deps: StaffingDeps): FastifyPluginAsyncTypebox {
       config: { roles: SUPERVISION },
     }, async (request) => {
       const { from, to, queue } = request.query;
-      checkDate(from, 'from');
-      checkDate(to, 'to');
+      checkedDate(from, 'from');
+      checkedDate(to, 'to');
       return { rows: deps.plan.rows(from, to, queue) };
     });
 
@@ -116,11 +116,12 @@ export function staffingRoutes(deps: StaffingDeps): FastifyPluginAsyncTypebox {
   };
 }
 
-function checkDate(date: string, field: string): void {
+/** The day number of a date parameter; 400 naming the field when it is no real date (2027-02-30). */
+export function checkedDate(date: string, field: string): number {
   try {
-    dayNumber(date);
+    return dayNumber(date);
   } catch {
-    throw badRequest(`${field} is not a date: ${date}`, field);
+    throw badRequest(`not a date: ${date}`, field);
   }
 }
 

@@ -10,7 +10,7 @@ import { AcdError, type QueueConfig, type SkillLevel } from '../acd/index.js';
 import { acdAgents, acdQueues } from '../config/acd.js';
 import type { HistoryRepository } from '../history/repository.js';
 import type { RunningConfig } from '../running/index.js';
-import { dayNumber, minuteOfDay } from '../stats/civil-time.js';
+import { minuteOfDay } from '../stats/civil-time.js';
 import { poolingWhatIf } from '../stats/pooling-history.js';
 import { companyDay, SHORT_ABANDON_SECONDS } from '../stats/queue-today.js';
 import { startOfDate } from '../stats/queue-staffing.js';
@@ -21,6 +21,7 @@ import { civilSlot } from '../stats/staffing-history.js';
 import { whatIf, type ScenarioChange } from '../stats/what-if.js';
 import { badRequest, ProblemSchema } from './problem.js';
 import { SUPERVISION } from './roles.js';
+import { checkedDate } from './staffing-routes.js';
 import { PoolingRequestSchema, PoolingResultSchema, RoutingRequestSchema, RoutingResultSchema } from './staffing-schemas.js';
 
 export interface StaffingWhatIfDeps {
@@ -49,8 +50,8 @@ export function staffingWhatIfRoutes(deps: StaffingWhatIfDeps): FastifyPluginAsy
       for (const id of Object.keys(body.agents ?? {})) {
         if (!body.queues.includes(id)) throw badRequest(`agents names ${id}, which is not one of the queues pooled`, `/agents/${id}`);
       }
-      const first = day(body.from, '/from');
-      const last = day(body.to, '/to');
+      const first = checkedDate(body.from, '/from');
+      const last = checkedDate(body.to, '/to');
       if (last < first || last - first >= MAX_POOLING_DAYS) throw badRequest(`to must be on or after from, at most ${MAX_POOLING_DAYS} days on`, '/to');
       const timezone = config.company.timezone;
       const rows = await deps.history.queueIntervals(config.staffing.intervalMinutes, startOfDate(body.from, timezone),
@@ -93,7 +94,7 @@ export function staffingWhatIfRoutes(deps: StaffingWhatIfDeps): FastifyPluginAsy
       const { config, operational } = deps.running.current;
       const body = request.body;
       const timezone = config.company.timezone;
-      day(body.date, '/date');
+      checkedDate(body.date, '/date');
       const { from, to } = companyDay(startOfDate(body.date, timezone), timezone);
       const [calls, states] = await Promise.all([deps.history.queuedCalls(from, to), deps.history.agentStates(from, to)]);
       const input = recordedReplay({ calls, states, from, to }, { queues: acdQueues(operational), agents: acdAgents(operational) });
@@ -127,14 +128,6 @@ export function staffingWhatIfRoutes(deps: StaffingWhatIfDeps): FastifyPluginAsy
       };
     });
   };
-}
-
-function day(date: string, field: string): number {
-  try {
-    return dayNumber(date);
-  } catch {
-    throw badRequest(`not a date: ${date}`, field);
-  }
 }
 
 function knownQueue(queues: readonly QueueConfigEntry[], id: string, field: string): QueueConfigEntry {
