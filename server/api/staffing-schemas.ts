@@ -18,7 +18,7 @@ export const StaffingIntervalSchema = Type.Object({
   expectedAbandonment: Type.Number({ minimum: 0, maximum: 1, description: 'callers expected to hang up with `needed` agents (0 by Erlang C)' }),
   planned: NullableNumber('agents planned on the phones; null: no plan'),
   actualCalls: NullableNumber('calls offered; null for intervals still to come'),
-  actualAhtSeconds: NullableNumber('handling time of the calls answered, seconds'),
+  actualAhtSeconds: NullableNumber('handling time of the calls answered, seconds; null when none was'),
   ready: NullableNumber('mean number of agents logged in and not paused who may take the queue; null for intervals to come'),
 }, { title: 'StaffingInterval' });
 

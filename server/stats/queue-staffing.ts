@@ -101,7 +101,11 @@ export async function queueStaffing(
   const states = readyUntil > from ? await sources.history.agentStates(from, readyUntil) : [];
   const ready = staffedPerInterval(states, settings.agents, { from, to: readyUntil, intervalMs, now: range.now });
   const readyBySlot = new Map([...ready].map(([at, n]) => [slotKey(civilSlot(at, timezone)), n]));
-  const actualBySlot = new Map(recorded.series.map((r) => [slotKey(r), r]));
+  // The outcome as recorded: no handling time where no call was answered.
+  const actualBySlot = new Map(rows.filter((r) => r.queue === queue.id).map((r) => [
+    slotKey(civilSlot(r.intervalStart, timezone)),
+    { calls: r.offered, ahtSeconds: r.answered === 0 ? null : r.handledMs / r.answered / 1000 },
+  ]));
   const plan = sources.plan.rows(range.fromDate, dateOfDay(first + range.days - 1), queue.id);
   const plannedBySlot = new Map(plan.map((p) => [slotKey(p), p.agents]));
   const patience = recorded.patienceSeconds;

@@ -67,8 +67,10 @@ describe('GET /api/v1/staffing/queues/{id}', () => {
       // Another weekday, another queue: not in this forecast.
       ...calls('wed', eight('2027-01-06'), 12),
       ...calls('kort', eight('2026-12-17'), 5, 'kort'),
-      // Today's outcome so far.
+      // Today's outcome so far, and a caller who hung up at 08:45 before anyone answered.
       ...calls('today', eight(TODAY), 6),
+      { kind: 'contact', id: 'gave-up', fields: { startedAt: eight(TODAY) + 45 * MIN } },
+      { kind: 'segment', id: 'gave-up-e', fields: { contactId: 'gave-up', queue: 'kundtjanst', kind: 'call', enqueuedAt: eight(TODAY) + 45 * MIN, outcome: 'abandoned', waitMs: 30_000 } },
       // 1002 takes kundtjanst, 1003 does not; 1001 is paused.
       { kind: 'agent-state', agent: '1002', at: eight(TODAY), state: 'ready' },
       { kind: 'agent-state', agent: '1002', at: eight(TODAY) + 22.5 * MIN, state: 'logged-out' },
@@ -99,8 +101,10 @@ describe('GET /api/v1/staffing/queues/{id}', () => {
       planned: 4, actualCalls: 6, actualAhtSeconds: 120, ready: 1,
     });
     // 1002 was ready for 7.5 of the 15 minutes.
-    expect(byStart.get('08:15')).toMatchObject({ forecastCalls: 0, needed: 0, planned: 3, actualCalls: 0, ready: 0.5 });
+    expect(byStart.get('08:15')).toMatchObject({ forecastCalls: 0, needed: 0, planned: 3, actualCalls: 0, actualAhtSeconds: null, ready: 0.5 });
     expect(byStart.has('08:30')).toBe(false);
+    // No call answered at 08:45: no handling time to show.
+    expect(byStart.get('08:45')).toMatchObject({ actualCalls: 1, actualAhtSeconds: null, ready: 0 });
     // Today is not over: no verdict on the forecast yet.
     expect(day!.accuracy).toBeNull();
 
