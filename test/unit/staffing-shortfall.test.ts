@@ -27,7 +27,6 @@ import { waitFor } from '../support/wait.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { centre } from './acd-fixtures.js';
 
-const MIN = 60_000;
 /** hh:mm in Stockholm (UTC+1 in winter) on a date. */
 const at = (date: string, hh: number, mm: number): number => Date.parse(`${date}T${String(hh - 1).padStart(2, '0')}:${String(mm).padStart(2, '0')}:00Z`);
 // Thursday 7 January 2027.
