@@ -99,6 +99,9 @@ function timed(repo: HistoryRepository, commits: number[], stored: { writes: num
     caseTypeHandling: (a, b) => repo.caseTypeHandling(a, b),
     queueDays: (a, b, c) => repo.queueDays(a, b, c),
     serviceDays: (a, b, c) => repo.serviceDays(a, b, c),
+    queueIntervals: (a, b, c) => repo.queueIntervals(a, b, c),
+    queuedCalls: (a, b) => repo.queuedCalls(a, b),
+    agentStates: (a, b) => repo.agentStates(a, b),
     close: () => repo.close(),
   };
 }

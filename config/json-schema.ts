@@ -182,6 +182,18 @@ export const configSchema = {
     dataDir: text,
     logLevel: { type: 'string', enum: [...LOG_LEVELS], errorHint: `must be one of ${LOG_LEVELS.join(', ')}` },
     ivr: { type: 'object', additionalProperties: false, default: {}, properties: { alwaysOpen: { type: 'boolean', default: false, errorHint: 'must be true or false' } } },
+    staffing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        intervalMinutes: { type: 'integer', enum: [15, 30, 60], default: 15, errorHint: 'must be 15, 30 or 60' },
+        forecastWeeks: { type: 'integer', minimum: 1, maximum: 52, default: 8, errorHint: 'must be a whole number of weeks, 1 to 52' },
+        shrinkage: { type: 'number', minimum: 0, maximum: 0.9, default: 0.3, errorHint: 'must be a share between 0 and 0.9, such as 0.3 for 30 %' },
+        maxOccupancy: { type: 'number', minimum: 0.5, maximum: 1, default: 0.85, errorHint: 'must be a share between 0.5 and 1, such as 0.85 for 85 %' },
+        shortfallMinutes: { type: 'integer', minimum: 1, maximum: 240, default: 10, errorHint: 'must be a whole number of minutes, 1 to 240' },
+      },
+    },
     drachtio: engine,
     freeswitch: engine,
     redisUrl: {
@@ -273,6 +285,7 @@ export const configSchema = {
           personalOverflowSeconds: { ...secondsOrZero, default: 60 },
           announceEverySeconds: { ...secondsOrZero, default: 60 },
           targetSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60, errorHint: 'must be a whole number of seconds, 1 to 3600' },
+          serviceLevelGoal: { type: 'number', minimum: 0.5, maximum: 0.99, default: 0.85, errorHint: 'must be a share between 0.5 and 0.99, such as 0.85 for 85 %' },
           callbackRetrySeconds: secondsOrZero,
           callbackMaxAttempts: { type: 'integer', minimum: 1, errorHint: 'must be a whole number >= 1' },
           callbackRingSeconds: seconds,

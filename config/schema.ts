@@ -225,6 +225,8 @@ export interface QueueConfigEntry {
   announceEverySeconds: number;
   /** The service level's target: a call answered within this many seconds counts as answered in time (default 60). */
   targetSeconds: number;
+  /** The share of calls to answer within targetSeconds that staffing plans for, 0.5..0.99 (default 0.85). */
+  serviceLevelGoal: number;
   /** Seconds before a callback whose customer did not answer is dialled again (default 120). */
   callbackRetrySeconds?: number;
   /** Dial attempts before a callback is given up (default 3). */
@@ -377,9 +379,25 @@ export interface DialOutConfig {
  */
 export const WEBHOOK_EVENTS = [
   'call.started', 'call.queued', 'call.offered', 'call.answered', 'call.abandoned', 'call.ended',
-  'callback.requested', 'callback.done', 'avalanche.heard',
+  'callback.requested', 'callback.done', 'avalanche.heard', 'staffing.shortfall',
 ] as const;
+/** Event types about no call: sent only to webhooks that name them in `events`, so a receiver of every call event keeps getting only those. */
+export const OPT_IN_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['staffing.shortfall'];
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+/** How staffing turns the contact records into agents needed (README "Staffing"). */
+export interface StaffingConfig {
+  /** Length of the forecast's and the plan's intervals, minutes. */
+  intervalMinutes: 15 | 30 | 60;
+  /** Weeks of history the forecast looks back over (same weekday). */
+  forecastWeeks: number;
+  /** Share of paid time not on the phones (meetings, breaks, training), 0..0.9. */
+  shrinkage: number;
+  /** Most of their time agents should spend on calls, 0.5..1. */
+  maxOccupancy: number;
+  /** Minutes ready agents must stay below need or plan before the shortfall alarm is raised. */
+  shortfallMinutes: number;
+}
 
 /** A URL that receives call events as signed JSON (README "Webhooks"). */
 export interface WebhookConfig {
@@ -418,6 +436,7 @@ export interface Config {
   logLevel: LogLevel;
   /** IVR flows: `alwaysOpen` (ALWAYS_OPEN) makes every hours node answer open, to try the demo's menus at any hour. */
   ivr: { alwaysOpen: boolean };
+  staffing: StaffingConfig;
   drachtio: EngineConfig;
   freeswitch: EngineConfig;
   /** null: in-process store. */

@@ -65,6 +65,8 @@ import { Webhooks } from './api/webhooks/index.js';
 import { openHistory } from './history/open.js';
 import { ContactRecords } from './calls/contact-records.js';
 import { LiveFeed } from './stats/live-feed.js';
+import { StaffingPlanFile } from './stats/staffing-plan-file.js';
+import { startShortfallAlarm } from './staffing-alarm.js';
 import { LiveState } from './stats/live-state.js';
 import { ProductMetrics } from './stats/metrics.js';
 import { acdAgents, acdQueues } from './config/acd.js';
@@ -150,6 +152,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     // A database that cannot be reached or migrated stops start-up before anything listens.
     const history = await openHistory({ dataDir: base.dataDir, databaseUrl: base.databaseUrl, logger: logger.child({ component: 'history' }) });
     stops.push(() => history.close());
+    const staffingPlan = await StaffingPlanFile.open(resolve(base.dataDir));
     await adoptAvalancheFile(join(resolve(base.dataDir), 'avalanche.json'), changeAvalanche, logger.child({ component: 'avalanche' }));
     // The parts start with the version current now, and take every later one (below).
     const { config } = running.current;
@@ -242,6 +245,10 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     stops.push(() => live.stop());
     const feed = new LiveFeed(live);
     stops.push(() => feed.stop());
+    const shortfalls = await startShortfallAlarm({
+      clock, acd, running, history, plan: staffingPlan, feed, webhooks, logger: logger.child({ component: 'staffing' }),
+    });
+    stops.push(() => shortfalls.stop());
     metrics.watch({
       acd, callsInProgress: () => center.activeCalls, mediaEndpointsInUse: () => counted.endpointsInUse,
       webhookBacklog: () => webhooks.backlog(),
@@ -271,7 +278,8 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const { api, stop: stopApi } = await startApi({
       config, logger, ...(tls ? { tls } : {}),
       parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry, acd, center,
-        announcements, avalancheAudience, history, registrar: sw.registrar },
+        announcements, avalancheAudience, history, registrar: sw.registrar,
+        staffingPlan, shortfalls },
     });
     stops.push(stopApi);
     logger.info({

@@ -56,6 +56,7 @@ const queueFields = {
   personalOverflowSeconds: Type.Optional(Seconds),
   announceEverySeconds: Type.Optional(Type.Integer({ description: 'position and wait spoken every this many seconds (0: on entry only)' })),
   targetSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "the service level's target: answered within this many seconds counts as in time" })),
+  serviceLevelGoal: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.99, description: 'the share answered within targetSeconds that staffing plans for (0.85: 85 %)' })),
   callbackRetrySeconds: Type.Optional(Seconds),
   callbackMaxAttempts: Type.Optional(Type.Integer()),
   callbackRingSeconds: Type.Optional(Seconds),

@@ -18,6 +18,8 @@ import type { RunningConfig } from '../running/index.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { LiveFeed } from '../stats/live-feed.js';
 import type { LiveState } from '../stats/live-state.js';
+import type { ShortfallMonitor } from '../stats/shortfall-monitor.js';
+import type { StaffingPlanFile } from '../stats/staffing-plan-file.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { Users } from '../users/users.js';
 import { agentDesktopRoutes } from './agent-desktop-routes.js';
@@ -38,6 +40,8 @@ import { operatorsRoutes } from './operators-routes.js';
 import { queuesRoutes } from './queues-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
+import { staffingRoutes } from './staffing-routes.js';
+import { staffingWhatIfRoutes } from './staffing-what-if-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { webPages } from './web-pages.js';
 
@@ -71,8 +75,12 @@ export interface ProductParts extends ConfigurationDeps {
   avalancheAudience: AvalancheAudience;
   /** Who is registered: the agent desktop ends its softphone's registration when its tab closes. */
   registrar: Pick<Registrar, 'contactsOf' | 'remove'>;
-  /** The contact records (today's figures per queue and service, and an agent's own). */
-  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays' | 'caseTypeHandling'>;
+  /** The contact records (today's figures per queue and service, an agent's own, staffing). */
+  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays' | 'caseTypeHandling' | 'queueIntervals' | 'queuedCalls' | 'agentStates'>;
+  /** The staffing plan (DATA_DIR/staffing-plan.json). */
+  staffingPlan: StaffingPlanFile;
+  /** The staffing shortfall alarms raised now. */
+  shortfalls: Pick<ShortfallMonitor, 'raised'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -115,6 +123,8 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
       plugin: avalancheRoutes({ running: deps.running, announcements: deps.announcements, audience: deps.avalancheAudience, now: deps.now ?? Date.now }),
     },
     { prefix: API_PREFIX, plugin: announcementsRoutes({ running: deps.running, announcements: deps.announcements }) },
+    { prefix: API_PREFIX, plugin: staffingRoutes({ history: deps.history, running: deps.running, plan: deps.staffingPlan, shortfalls: deps.shortfalls, now: deps.now ?? Date.now }) },
+    { prefix: API_PREFIX, plugin: staffingWhatIfRoutes({ history: deps.history, running: deps.running }) },
     { prefix: '', plugin: webPages() },
   ];
 }

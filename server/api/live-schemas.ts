@@ -4,6 +4,7 @@
  * event carries the same object the resource returns.
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import type { ShortfallLive } from '../stats/shortfall-monitor.js';
 import type { AgentLive, CallLive, LiveView, QueueLive } from '../stats/live-state.js';
 
 const AgentState = Type.Union([
@@ -69,6 +70,16 @@ export const LiveViewSchema = Type.Object({
 
 const Seq = Type.Integer({ minimum: 1 });
 
+export const ShortfallLiveSchema = Type.Object({
+  queue: Type.String(),
+  state: Type.Union([Type.Literal('started'), Type.Literal('ended')]),
+  since: Type.String({ format: 'date-time', description: 'when the queue became short' }),
+  reasons: Type.Array(Type.Union([Type.Literal('below-need'), Type.Literal('below-plan')])),
+  ready: Type.Optional(Type.Number({ description: 'agents on the phones who may take the queue (ready, ringing, on a call, wrap-up)' })),
+  needed: Type.Optional(Type.Number({ description: "agents the queue's goal needs in this interval" })),
+  planned: Type.Optional(Type.Number({ description: 'agents planned for this interval' })),
+}, { title: 'ShortfallLive' });
+
 /** What the events socket sends, one JSON object per message (see the README). */
 export const LiveMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('hello'), stream: Type.String(), seq: Type.Integer({ minimum: 0 }) },
@@ -83,6 +94,8 @@ export const LiveMessageSchema = Type.Union([
     { description: 'the running configuration no longer has this agent' }),
   Type.Object({ type: Type.Literal('call'), seq: Seq, at: Time, call: CallLiveSchema }),
   Type.Object({ type: Type.Literal('call-ended'), seq: Seq, at: Time, call: CallLiveSchema }),
+  Type.Object({ type: Type.Literal('staffing-shortfall'), seq: Seq, at: Time, shortfall: ShortfallLiveSchema },
+    { description: "a queue's agents on the phones stayed below need or plan (started), or are enough again (ended)" }),
 ]);
 
 // The read model and the schemas describe the same objects: a change to one that the other lacks fails to compile.
@@ -90,4 +103,5 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
 export type LiveSchemasMatchReadModel = Holds<Same<[
   Static<typeof QueueLiveSchema>, Static<typeof AgentLiveSchema>, Static<typeof CallLiveSchema>, Static<typeof LiveViewSchema>,
-], [QueueLive, AgentLive, CallLive, LiveView]>>;
+  Static<typeof ShortfallLiveSchema>,
+], [QueueLive, AgentLive, CallLive, LiveView, ShortfallLive]>>;

@@ -3,6 +3,7 @@
  * same on SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts); one contract
  * suite checks both.
  */
+import type { QueueInterval, QueuedCall } from './staffing-reads.js';
 import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules, ServiceDay } from './records.js';
 
 export interface HistoryRepository {
@@ -24,6 +25,12 @@ export interface HistoryRepository {
   queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]>;
   /** The same per service (the contact's), each call measured against the target of the queue it waited in (one SQL query). */
   serviceDays(from: number, to: number, rules: QueueDayRules): Promise<ServiceDay[]>;
+  /** Per queue and interval of `intervalMinutes`: calls queued in [from, to), how they ended, their handling and waiting time. */
+  queueIntervals(intervalMinutes: number, from: number, to: number): Promise<QueueInterval[]>;
+  /** The calls queued in [from, to), one by one, oldest first. */
+  queuedCalls(from: number, to: number): Promise<QueuedCall[]>;
+  /** Every agent's state intervals that overlap [from, to), by agent and time. */
+  agentStates(from: number, to: number): Promise<AgentInterval[]>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@
 import type { AgentInterval, CaseTypeHandling, ContactRecord, IntervalCounts, QueueDay, QueueDayRules, ServiceDay } from './records.js';
 import { caseTypeHandlingOf, dayFiguresOf, intervalCountsOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
 import { CASE_TYPE_HANDLING, dayFigures, INTERVAL_COUNTS } from './sql.js';
+import { AGENT_STATES_OVERLAPPING, QUEUE_INTERVALS, QUEUED_CALLS, agentStatesOf, queueIntervalsOf, queuedCallsOf, type QueueInterval, type QueuedCall } from './staffing-reads.js';
 
 export abstract class SqlReads {
   protected abstract readonly query: Query;
@@ -37,5 +38,17 @@ export abstract class SqlReads {
   async serviceDays(from: number, to: number, rules: QueueDayRules): Promise<ServiceDay[]> {
     const q = dayFigures('service', from, to, rules);
     return dayFiguresOf(await this.query(q.text, q.params)).map(({ groupedBy, ...day }) => ({ service: groupedBy, ...day }));
+  }
+
+  async queueIntervals(intervalMinutes: number, from: number, to: number): Promise<QueueInterval[]> {
+    return queueIntervalsOf(await this.query(QUEUE_INTERVALS, [intervalMinutes * 60_000, from, to]));
+  }
+
+  async queuedCalls(from: number, to: number): Promise<QueuedCall[]> {
+    return queuedCallsOf(await this.query(QUEUED_CALLS, [from, to]));
+  }
+
+  async agentStates(from: number, to: number): Promise<AgentInterval[]> {
+    return agentStatesOf(await this.query(AGENT_STATES_OVERLAPPING, [to, from]));
   }
 }

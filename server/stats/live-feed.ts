@@ -14,6 +14,8 @@
  * - `agent-removed`: an agent the running configuration no longer has
  * - `call`: a call in progress started or moved (CallLive)
  * - `call-ended`: a call is over (its last CallLive)
+ * - `staffing-shortfall`: a queue's shortfall alarm started or ended
+ *   (./shortfall-monitor.ts), told with `announce`
  *
  * Each event is serialised once, for every subscriber, and names the agent
  * it concerns (an agent's own state, the call they are rung for or on), so
@@ -21,6 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentLive, CallLive, LiveChange, LiveReading, LiveState, QueueLive } from './live-state.js';
+import type { ShortfallLive } from './shortfall-monitor.js';
 
 export type LiveEvent =
   | { seq: number; at: string; type: 'queue'; queue: QueueLive }
@@ -28,7 +31,8 @@ export type LiveEvent =
   | { seq: number; at: string; type: 'agent'; agent: AgentLive }
   | { seq: number; at: string; type: 'agent-removed'; agentId: string }
   | { seq: number; at: string; type: 'call'; call: CallLive }
-  | { seq: number; at: string; type: 'call-ended'; call: CallLive };
+  | { seq: number; at: string; type: 'call-ended'; call: CallLive }
+  | { seq: number; at: string; type: 'staffing-shortfall'; shortfall: ShortfallLive };
 
 export interface Published {
   seq: number;
@@ -92,6 +96,12 @@ export class LiveFeed {
     return out;
   }
 
+  /** Publishes a shortfall alarm's start or end now. */
+  announce(shortfall: ShortfallLive, at: number): void {
+    if (this.stopped) return;
+    this.publish({ seq: this.seq + 1, at: new Date(at).toISOString(), type: 'staffing-shortfall', shortfall });
+  }
+
   stop(): void {
     this.stopped = true;
     this.unlisten();
@@ -124,7 +134,7 @@ export class LiveFeed {
     this.seq = event.seq;
     const agentId = event.type === 'agent' ? event.agent.id
       : event.type === 'agent-removed' ? event.agentId
-        : event.type === 'queue' || event.type === 'queue-removed' ? null : event.call.agentId;
+        : event.type === 'queue' || event.type === 'queue-removed' || event.type === 'staffing-shortfall' ? null : event.call.agentId;
     const published: Published = { seq: event.seq, event, json: JSON.stringify(event), ...(agentId !== null ? { agentId } : {}) };
     this.kept[event.seq % this.capacity] = published;
     for (const s of this.subscribers) s(published);

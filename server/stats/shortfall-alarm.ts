@@ -33,7 +33,8 @@ interface QueueWatch {
   raised: boolean;
 }
 
-function reasonsOf(s: StaffingSample): ShortfallReason[] {
+/** Why a sample is short, if it is. */
+export function reasonsOf(s: StaffingSample): ShortfallReason[] {
   const reasons: ShortfallReason[] = [];
   if (s.needed !== undefined && s.ready < s.needed) reasons.push('below-need');
   if (s.planned !== undefined && s.ready < s.planned) reasons.push('below-plan');

@@ -32,9 +32,9 @@ export class ApiError extends Error {
   }
 }
 
-/** A body is sent as JSON, except a form (a file upload), which the browser encodes itself. */
+/** A body is sent as JSON, except a form or a file (an upload), which the browser sends with its own type. */
 async function send(method: string, path: string, body?: unknown, ifMatch?: string): Promise<Response> {
-  const form = body instanceof FormData;
+  const form = body instanceof FormData || body instanceof Blob;
   const headers: Record<string, string> = {};
   if (body !== undefined && !form) headers['content-type'] = 'application/json';
   if (ifMatch !== undefined) headers['if-match'] = ifMatch;
@@ -42,7 +42,7 @@ async function send(method: string, path: string, body?: unknown, ifMatch?: stri
     method,
     credentials: 'same-origin',
     headers,
-    ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
+    ...(body === undefined ? {} : { body: form ? body as FormData | Blob : JSON.stringify(body) }),
   });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({})) as { detail?: string; field?: string; code?: ProblemCode };

@@ -25,6 +25,7 @@ import './pages/users-page.js';
 import './pages/services-page.js';
 import './pages/avalanche-page.js';
 import './pages/agent-desktop.js';
+import './pages/staffing-page.js';
 
 const SIGNED_IN_HINT = 'vaxel.signedIn';
 

@@ -4,7 +4,7 @@
  */
 import type { Role } from './api.js';
 
-export type PageId = 'desk' | 'monitor' | 'agents' | 'services' | 'queues' | 'avalanche' | 'announcements' | 'flows' | 'audit' | 'users';
+export type PageId = 'desk' | 'monitor' | 'agents' | 'services' | 'queues' | 'staffing' | 'avalanche' | 'announcements' | 'flows' | 'audit' | 'users';
 
 export interface PageEntry {
   id: PageId;
@@ -23,6 +23,7 @@ export const PAGES: readonly PageEntry[] = [
   { id: 'agents', roles: SUPERVISION, tag: 'vx-agents-page' },
   { id: 'services', roles: OPERATIONS, tag: 'vx-services-page' },
   { id: 'queues', roles: SUPERVISION, tag: 'vx-queues-page' },
+  { id: 'staffing', roles: SUPERVISION, tag: 'vx-staffing-page' },
   { id: 'avalanche', roles: OPERATIONS, tag: 'vx-avalanche-page' },
   { id: 'announcements', roles: OPERATIONS, tag: 'vx-announcements-page' },
   { id: 'flows', roles: SUPERVISION, tag: 'vx-flows-page' },

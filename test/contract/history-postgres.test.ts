@@ -9,17 +9,20 @@ import { PostgresHistory } from '../../server/history/postgres.js';
 import { HistoryStartError } from '../../server/history/repository.js';
 import { freePort } from '../support/ports.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { historyContract } from './history-contract.js';
+import { historyContract, type HistoryBackend } from './history-contract.js';
+import { historyStaffingContract } from './history-staffing-contract.js';
 
 let postgres: PostgresServer | undefined;
 beforeAll(async () => { postgres = await startPostgres(); }, 60_000);
 afterAll(async () => { await postgres?.stop(); });
 
-historyContract('PostgresHistory', {
+const backend: HistoryBackend = {
   place: () => postgres!.database(),
   // An idle connection the server ends is the product's to log; here the server's own shutdown ends the last ones.
   open: (url, migrations) => PostgresHistory.open(url, { onError: () => {}, ...(migrations ? { migrations } : {}) }),
-});
+};
+historyContract('PostgresHistory', backend);
+historyStaffingContract('PostgresHistory', backend);
 
 describe('PostgresHistory', () => {
   it('stops with one message naming the database, never its password, when the database cannot be reached', async () => {

@@ -2,9 +2,12 @@
 import { join } from 'node:path';
 import { SqliteHistory } from '../../server/history/sqlite.js';
 import { tempDir } from '../support/tmp.js';
-import { historyContract } from './history-contract.js';
+import { historyContract, type HistoryBackend } from './history-contract.js';
+import { historyStaffingContract } from './history-staffing-contract.js';
 
-historyContract('SqliteHistory', {
+const backend: HistoryBackend = {
   place: async () => join(tempDir('history-'), 'history.sqlite'),
   open: async (file, migrations) => SqliteHistory.open(file, migrations),
-});
+};
+historyContract('SqliteHistory', backend);
+historyStaffingContract('SqliteHistory', backend);

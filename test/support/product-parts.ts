@@ -5,7 +5,8 @@
  * configuration of its own, a real ACD on an in-memory store with nobody
  * calling, its live state and event feed, a metrics registry, agents' states
  * and finished callbacks over that ACD (no phone is registered, none can be removed), an empty
- * announcement folder and an empty contact-record database (SQLite).
+ * announcement folder, an empty contact-record database (SQLite) and
+ * an empty staffing plan.
  */
 import { join } from 'node:path';
 import type { ProductParts } from '../../server/api/features.js';
@@ -16,6 +17,7 @@ import { FinishedCallbacks } from '../../server/calls/callbacks/finished.js';
 import { SqliteHistory } from '../../server/history/sqlite.js';
 import { LiveFeed } from '../../server/stats/live-feed.js';
 import { ProductMetrics } from '../../server/stats/metrics.js';
+import { StaffingPlanFile } from '../../server/stats/staffing-plan-file.js';
 import { agent } from '../unit/acd-fixtures.js';
 import { liveCentre } from './live.js';
 import { openRunning } from './running.js';
@@ -37,6 +39,9 @@ export async function idleProductParts(): Promise<{ parts: ProductParts; stop():
       avalancheAudience: new AvalancheAudience(),
       history,
       registrar: { contactsOf: () => [], remove: () => {} },
+      staffingPlan: await StaffingPlanFile.open(tempDir('staffing-')),
+      // Nobody is staffed or planned: no alarm is ever raised.
+      shortfalls: { raised: () => [] },
     },
     stop: async () => {
       running.close();

@@ -15,7 +15,7 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../acd/index.js';
 import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
-import type { WebhookEvent } from './events.js';
+import { OPT_IN_WEBHOOK_EVENTS, type WebhookEvent } from './events.js';
 import type { DeliveryJournal } from './journal.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 import type { WebhookTarget } from './targets.js';
@@ -57,7 +57,7 @@ export class WebhookDelivery {
 
   /** Whether this webhook takes events of this type. */
   wants(event: WebhookEvent): boolean {
-    return this.opts.target.events?.has(event.type) ?? true;
+    return this.opts.target.events?.has(event.type) ?? !OPT_IN_WEBHOOK_EVENTS.includes(event.type);
   }
 
   /** Queues the event and returns at once: the sending happens later. */

@@ -10,7 +10,7 @@
 import Type, { type Static } from 'typebox';
 import { WEBHOOK_EVENTS } from '../../../config/schema.js';
 
-export { WEBHOOK_EVENTS, type WebhookEventType } from '../../../config/schema.js';
+export { OPT_IN_WEBHOOK_EVENTS, WEBHOOK_EVENTS, type WebhookEventType } from '../../../config/schema.js';
 
 export const WEBHOOK_SCHEMA_VERSION = 1;
 
@@ -26,7 +26,7 @@ export const WebhookEventSchema = Type.Object({
   id: Type.String({ format: 'uuid', description: 'the same on every delivery of this event' }),
   type: Type.Enum([...WEBHOOK_EVENTS]),
   time: Type.String({ format: 'date-time', description: 'when it happened' }),
-  callId: Type.String({ description: "the caller's SIP Call-ID: every event of one call carries it" }),
+  callId: Type.Optional(Type.String({ description: "the caller's SIP Call-ID: every event of a call carries it (staffing.shortfall, about no call, has none)" })),
   caller: Type.Optional({ ...digits, description: "the caller's number" }),
   dialled: Type.Optional({ ...digits, description: 'the service number the caller dialled' }),
   service: Type.Optional(Type.String({ description: 'the service of that number, e.g. "Kundtjänst"' })),
@@ -37,6 +37,14 @@ export const WebhookEventSchema = Type.Object({
   callbackNumber: Type.Optional({ ...digits, description: 'callback.requested, callback.done: the number called back' }),
   outcome: Type.Optional(Type.Enum([...CALLBACK_OUTCOMES], { description: 'callback.done' })),
   messageIds: Type.Optional(Type.Array(Type.String(), { description: 'avalanche.heard: the avalanche messages played' })),
+  shortfall: Type.Optional(Type.Object({
+    state: Type.Enum(['started', 'ended'], { description: 'started: the queue has been short for the configured minutes; ended: enough again' }),
+    since: Type.String({ format: 'date-time', description: 'when the queue became short' }),
+    reasons: Type.Array(Type.Enum(['below-need', 'below-plan'])),
+    ready: Type.Optional(Type.Number({ description: 'agents on the phones who may take the queue' })),
+    needed: Type.Optional(Type.Number({ description: "agents the queue's goal needs now" })),
+    planned: Type.Optional(Type.Number({ description: 'agents planned now' })),
+  }, { additionalProperties: false, description: 'staffing.shortfall (with `queue`)' })),
 }, { additionalProperties: false, $id: 'WebhookEvent' });
 
 export type WebhookEvent = Static<typeof WebhookEventSchema>;

@@ -79,6 +79,11 @@ export class Webhooks {
     return webhooks;
   }
 
+  /** An event about no call (a staffing shortfall): queued for the webhooks that take it. */
+  tell(event: WebhookEvent): void {
+    for (const d of this.deliveries) if (d.wants(event)) d.enqueue(event);
+  }
+
   /** Events waiting for delivery, over all webhooks (a metric). */
   backlog(): number {
     return this.deliveries.reduce((n, d) => n + d.backlog, 0);

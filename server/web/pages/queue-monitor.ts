@@ -23,6 +23,8 @@ import { TodayFigures } from '../live/today.js';
 import type { AgentState, QueueLive } from '../live/wire.js';
 import { shared } from '../styles.js';
 import './agent-actions.js';
+import type { ShortfallBanner } from './shortfall-banner.js';
+import './shortfall-banner.js';
 
 export class QueueMonitor extends LitElement {
   static override properties = { wall: { type: Boolean, reflect: true } };
@@ -85,6 +87,7 @@ export class QueueMonitor extends LitElement {
     this.today = new TodayFigures(() => this.requestUpdate());
     this.connection = new LiveConnection((event) => {
       if (event?.type === 'call-ended') this.today?.callEnded();
+      if (event?.type === 'staffing-shortfall') this.renderRoot.querySelector<ShortfallBanner>('vx-shortfall-banner')?.heard(event.shortfall);
       this.lastChange = new Date();
       this.requestUpdate();
     }, () => this.dispatchEvent(new Event('session-ended', { bubbles: true, composed: true })));
@@ -110,6 +113,7 @@ export class QueueMonitor extends LitElement {
         <span class="status ${connection.status}" role="status">${status}</span>
         <button type="button" aria-pressed=${String(this.wall)} @click=${this.toggleWall}>${this.wall ? t.leaveWallMode : t.wallMode}</button>
       </header>
+      <vx-shortfall-banner .names=${new Map(board.queueList().map((q) => [q.id, q.name]))}></vx-shortfall-banner>
       <section class="queues" aria-label=${t.monitorTitle}>
         ${board.queueList().map((q) => this.queueCard(board, q, now))}
         ${board.queueList().length === 0 && connection.status === 'live' ? html`<p class="empty">${t.noQueues}</p>` : ''}
