@@ -13,6 +13,7 @@ import type { HistoryRepository } from '../history/repository.js';
 import type { Acd } from '../acd/index.js';
 import type { FileAnnouncementStore } from '../calls/announcements.js';
 import type { AvalancheAudience } from '../calls/avalanche-audience.js';
+import type { AgentCaseTypes } from '../calls/case-types.js';
 import type { CallCenter } from '../calls/center.js';
 import type { RunningConfig } from '../running/index.js';
 import type { LiveFeed } from '../stats/live-feed.js';
@@ -38,6 +39,7 @@ import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { webPages } from './web-pages.js';
+import { wrapUpRoutes } from './wrap-up-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -69,6 +71,8 @@ export interface ProductParts extends ConfigurationDeps {
   avalancheAudience: AvalancheAudience;
   /** The contact records (today's figures per queue). */
   history: Pick<HistoryRepository, 'queueDays'>;
+  /** Agents' case types for their calls. */
+  caseTypes: Pick<AgentCaseTypes, 'set'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -104,6 +108,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     // Where Prometheus looks by default.
     { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },
+    { prefix: API_PREFIX, plugin: wrapUpRoutes({ caseTypes: deps.caseTypes }) },
     { prefix: API_PREFIX, plugin: callbacksRoutes({ acd: deps.acd, finished: deps.center.finishedCallbacks }) },
     {
       prefix: API_PREFIX,

@@ -21,6 +21,12 @@ import { QueueEntries } from './queue-entries.js';
 /** The flow variable that sets the case type (ärendetyp) of the calls it queues. */
 export const CASE_TYPE_VARIABLE = 'caseType';
 
+/** A call an agent answered: its contact and the queue it came through. */
+export interface AgentCall {
+  contactId: string;
+  queue: string;
+}
+
 interface EntryNote {
   callId: string;
   /** A callback, booked by the flow or turned into one while waiting: its answer is the callback's, not the wait's. */
@@ -36,6 +42,8 @@ export class HistoryFeed {
   private readonly dialled = new Map<string, number>();
   /** Time on hold so far by answered entry, and since when it is held now. */
   private readonly holds = new Map<string, { totalMs: number; since?: number }>();
+  /** Each agent's current or last answered call here, and the queue it came through. */
+  private readonly agentCalls = new Map<string, AgentCall>();
   /** The entry each agent is wrapping up and when its call ended. */
   private readonly wrapping = new Map<string, { entryId: string; endedAt: number }>();
 
@@ -48,9 +56,14 @@ export class HistoryFeed {
     this.entries.remember(entry);
   }
 
-  /** The case type of a contact, set by the agent at wrap-up (or by anyone who knows it after the flow). */
-  setCaseType(contactId: string, caseType: string, by: 'agent' | 'flow'): void {
-    this.write({ kind: 'contact', id: contactId, fields: { caseType, caseTypeBy: by } });
+  /** The case type of a contact, set by the agent at wrap-up (with their note, if any) or by the flow. */
+  setCaseType(contactId: string, caseType: string, by: 'agent' | 'flow', note?: string): void {
+    this.write({ kind: 'contact', id: contactId, fields: { caseType, caseTypeBy: by, ...(note !== undefined ? { wrapUpNote: note } : {}) } });
+  }
+
+  /** The agent's current or last call answered on this instance (since it started). */
+  agentCall(agentId: string): AgentCall | undefined {
+    return this.agentCalls.get(agentId);
   }
 
   readonly fromCall = (e: CallEvent): void => {
@@ -137,6 +150,7 @@ export class HistoryFeed {
         return;
       case 'answered': {
         const note = this.closeOffer(e.entryId, e.at, 'answered');
+        if (note) this.agentCalls.set(e.agentId, { contactId: note.callId, queue: e.queueId });
         if (note?.callback) this.segment(e.entryId, { agent: e.agentId });
         else this.segment(e.entryId, { outcome: 'answered', answeredAt: e.at, agent: e.agentId, waitMs: e.waitMs });
         return;

@@ -5,13 +5,15 @@
  * configuration of its own, a real ACD on an in-memory store with nobody
  * calling, its live state and event feed, a metrics registry, agents' states
  * and finished callbacks over that ACD (no phone is registered), an empty
- * announcement folder and an empty contact-record database (SQLite).
+ * announcement folder and an empty contact-record database (SQLite); the
+ * agents' case types find no call answered (nobody calls).
  */
 import { join } from 'node:path';
 import type { ProductParts } from '../../server/api/features.js';
 import { AgentControl } from '../../server/calls/agent-control.js';
 import { FileAnnouncementStore } from '../../server/calls/announcements.js';
 import { AvalancheAudience } from '../../server/calls/avalanche-audience.js';
+import { AgentCaseTypes } from '../../server/calls/case-types.js';
 import { FinishedCallbacks } from '../../server/calls/callbacks/finished.js';
 import { SqliteHistory } from '../../server/history/sqlite.js';
 import { LiveFeed } from '../../server/stats/live-feed.js';
@@ -36,6 +38,9 @@ export async function idleProductParts(): Promise<{ parts: ProductParts; stop():
       announcements: new FileAnnouncementStore(tempDir('announcements-'), []),
       avalancheAudience: new AvalancheAudience(),
       history,
+      caseTypes: new AgentCaseTypes({
+        acd: c.acd, queues: { get: () => undefined }, records: { agentCall: () => undefined, setCaseType: () => {} },
+      }),
     },
     stop: async () => {
       running.close();
