@@ -1,0 +1,89 @@
+/**
+ * What a scripted day did, counted by the test itself from its own script,
+ * never from what the product recorded: each call that reached a queue,
+ * when (by the test's clock), for which service and queue, and how its wait
+ * ended (answered by whom, with which case type; or abandoned after how
+ * long). The figures come out in the shapes the contact records' reads
+ * answer with (server/history/records.ts), so a test compares them whole:
+ * per interval and service, per case type and agent, per queue.
+ */
+import type { IntervalCounts, QueueDay } from '../../server/history/records.js';
+
+interface Queued {
+  at: number;
+  service: string;
+  queue: string;
+  outcome: 'answered' | 'abandoned';
+  agent?: string;
+  caseType?: string;
+  waitMs?: number;
+}
+
+/** Answered calls per case type ('' for none) and agent. */
+export interface CaseTypeCount {
+  caseType: string;
+  agent: string;
+  answered: number;
+}
+
+/** A queue's day as the test counts it: QueueDay without the parts it does not script. */
+export type QueueCount = Pick<QueueDay, 'queue' | 'offered' | 'answered' | 'abandoned' | 'shortAbandoned'>;
+
+/** A row's key from its grouping columns: sorted as SQL's ORDER BY sorts them ('' first, then by character). */
+const keyOf = (...columns: Array<string | number>): string =>
+  columns.map((c) => (typeof c === 'number' ? String(c).padStart(15, '0') : c)).join('\u0000');
+const byKeys = <T>(rows: Map<string, T>): T[] => [...rows.keys()].sort().map((k) => rows.get(k)!);
+
+export class DayTally {
+  private readonly calls: Queued[] = [];
+
+  answered(call: { at: number; service: string; queue: string; agent: string; caseType?: string }): void {
+    this.calls.push({ ...call, outcome: 'answered' });
+  }
+
+  abandoned(call: { at: number; service: string; queue: string; waitMs: number }): void {
+    this.calls.push({ ...call, outcome: 'abandoned' });
+  }
+
+  /** Offered, answered, abandoned per interval of `minutes` and service, in the repository's order. */
+  intervals(minutes: number): IntervalCounts[] {
+    const ms = minutes * 60_000;
+    const rows = new Map<string, IntervalCounts>();
+    for (const c of this.calls) {
+      const intervalStart = c.at - (c.at % ms);
+      const key = keyOf(intervalStart, c.service);
+      const row = rows.get(key) ?? { intervalStart, service: c.service, offered: 0, answered: 0, abandoned: 0 };
+      row.offered += 1;
+      row[c.outcome] += 1;
+      rows.set(key, row);
+    }
+    return byKeys(rows);
+  }
+
+  /** Answered calls per case type and agent, in the repository's order. */
+  caseTypes(): CaseTypeCount[] {
+    const rows = new Map<string, CaseTypeCount>();
+    for (const c of this.calls) {
+      if (c.outcome !== 'answered') continue;
+      const caseType = c.caseType ?? '';
+      const key = keyOf(caseType, c.agent!);
+      const row = rows.get(key) ?? { caseType, agent: c.agent!, answered: 0 };
+      row.answered += 1;
+      rows.set(key, row);
+    }
+    return byKeys(rows);
+  }
+
+  /** Per queue: offered, answered, abandoned, and the abandons shorter than `shortAbandonMs`. */
+  queues(shortAbandonMs: number): QueueCount[] {
+    const rows = new Map<string, QueueCount>();
+    for (const c of this.calls) {
+      const row = rows.get(c.queue) ?? { queue: c.queue, offered: 0, answered: 0, abandoned: 0, shortAbandoned: 0 };
+      row.offered += 1;
+      row[c.outcome] += 1;
+      if (c.outcome === 'abandoned' && c.waitMs! < shortAbandonMs) row.shortAbandoned += 1;
+      rows.set(c.queue, row);
+    }
+    return byKeys(rows);
+  }
+}
