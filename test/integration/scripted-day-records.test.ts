@@ -7,16 +7,18 @@
  *
  * Real SIP and RTP on loopback: SIPp callers from the operator network on
  * Växel (+46313900600, a menu whose 1 sets the case type "1" before the
- * queue) and Kort och spärr (+46313900603, straight to the queue); SIPp
+ * queue), Kundtjänst (+46313900601, an avalanche message switched on, then
+ * the queue: one caller waits through it and is answered, one hangs up
+ * during it, a deflection) and Kort och spärr (+46313900603, straight to
+ * the queue); SIPp
  * desk phones for Anna (1001, Växel) and Erik (1002, cards), whose case
  * type is set after his call as the agent desktop does (PUT wrap-up; the
  * phone's *25 is test/integration/case-types-wire.test.ts). Then both pause and three
  * card callers give up after 3 s, 1.5 s and 0.3 s (a short abandon).
  *
- * Not yet in the script: a callback, a transfer, an avalanche deflection,
- * a third number.
+ * Not yet in the script: a callback, a transfer.
  */
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config/schema.js';
@@ -25,6 +27,7 @@ import { SQLITE_FILE } from '../../server/history/open.js';
 import { PostgresHistory } from '../../server/history/postgres.js';
 import type { HistoryRepository } from '../../server/history/repository.js';
 import { SqliteHistory } from '../../server/history/sqlite.js';
+import { writeToneWav } from '../support/audio.js';
 import { DayTally } from '../support/day-tally.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { freePortRange } from '../support/ports.js';
@@ -35,6 +38,7 @@ import { assertSippOk, killAllSipp, runSipp, startRegisteredSippPhone } from '..
 import { tempDir } from '../support/tmp.js';
 
 const VAXEL = '+46313900600';
+const KUNDTJANST = '+46313900601';
 const KORT = '+46313900603';
 const ANNA = '1001';
 const ERIK = '1002';
@@ -70,7 +74,7 @@ const backends = [
   },
 ];
 
-/** The repo's flows, Växel's replaced by one without hours: its menu's 1 sets the case type "1", then the queue. */
+/** The repo's flows, Växel's and Kundtjänst's replaced by ones without hours: a menu whose 1 sets the case type "1"; the avalanche messages. */
 function dayFlows(): string {
   const dir = tempDir('day-flows-');
   cpSync(flowDir(), dir, { recursive: true });
@@ -80,6 +84,12 @@ function dayFlows(): string {
     '    branches: { "1": faktura, timeout: ko, invalid: ko }',
     '  - id: faktura', '    type: set', '    variables: { caseType: "1" }', '    next: ko',
     '  - id: ko', '    type: queue', '    queue: vaxel',
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'kundtjanst.yaml'), [
+    'flow: kundtjanst', 'description: Customer service, avalanche messages then the queue', 'services: [Kundtjänst]', 'language: sv', 'nodes:',
+    '  - id: lavin', '    type: avalanche', '    deflectionSeconds: 2', '    next: ko',
+    '  - id: ko', '    type: queue', '    queue: kundtjanst',
     '',
   ].join('\n'));
   return dir;
@@ -94,7 +104,7 @@ async function callVaxelPressing1(sipPort: number, caller: string, talkMs: numbe
 }
 
 describe.each(backends)('a scripted day, counted by the test and by the contact records on $name', (backend) => {
-  it('answered calls with case types by menu and by the agent\'s code, abandons at different waits and a short one: the same figures', async () => {
+  it('answered calls with case types by menu and by the agent\'s code, an avalanche deflection, abandons at different waits and a short one: the same figures', async () => {
     const from = Date.now();
     const config = await testConfig();
     await backend.place(config);
@@ -104,11 +114,16 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
         c.dataDir = config.dataDir;
         c.databaseUrl = config.databaseUrl;
         for (const q of c.queues) q.wrapUpSeconds = 1;
+        c.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }];
       },
     });
     const p = product;
+    const announcements = join(p.config.dataDir, 'announcements');
+    mkdirSync(announcements, { recursive: true });
+    writeToneWav(join(announcements, 'lavin-1.wav'), { hz: 1700, seconds: 1.5, amplitude: 0.5 });
+    await p.app.avalanche.switch('1', true, Date.now(), 'scripted day');
     await startRegisteredSippPhone(p.sipPort, ANNA, { scenario: 'uas-answer.xml' });
-    await startRegisteredSippPhone(p.sipPort, ERIK, { scenario: 'uas-answer.xml' });
+    await startRegisteredSippPhone(p.sipPort, ERIK, { scenario: 'uas-answer.xml', calls: 2 });
     await expect.poll(() => [p.app.acd.agent(ANNA)?.state, p.app.acd.agent(ERIK)?.state], { timeout: 10_000 }).toEqual(['ready', 'ready']);
     const tally = new DayTally();
     const admin = await signIn(p.app.api, 'admin', TEST_ADMIN_PASSWORD);
@@ -126,6 +141,14 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
     at = Date.now();
     await callVaxelPressing1(p.sipPort, '+46701000002', 1_500);
     tally.answered({ at, service: 'Växel', queue: 'vaxel', agent: ANNA, caseType: '1' });
+
+    // Kundtjänst: one caller waits through the avalanche message and Erik answers (they talk past the 2 s after the
+    // message in which a hang-up still counts as turned away by it); one hangs up during it.
+    at = Date.now();
+    assertSippOk(await callFromOperatorNetwork(p.sipPort, KUNDTJANST, '+46701000003', { hangUpAfterMs: 5_000 }), 1);
+    tally.answered({ at, service: 'Kundtjänst', queue: 'kundtjanst', agent: ERIK });
+    assertSippOk(await callFromOperatorNetwork(p.sipPort, KUNDTJANST, '+46701000004', { hangUpAfterMs: 700 }), 1);
+    tally.deflected({ service: 'Kundtjänst' });
 
     // Nobody takes card calls: three callers give up.
     await p.app.acd.pause(ANNA, 'lunch');
@@ -150,9 +173,17 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
 
     // Each abandon's recorded wait is its caller's patience (SIPp's timing, plus the call's setup).
     const waits: number[] = [];
+    const deflected = new Map<string, { service: string; deflected: number }>();
     for (const id of await reader.contactIds(from, to)) {
-      for (const s of (await reader.contact(id))!.segments) if (s.outcome === 'abandoned') waits.push(s.waitMs!);
+      const { fields, segments } = (await reader.contact(id))!;
+      for (const s of segments) if (s.outcome === 'abandoned') waits.push(s.waitMs!);
+      if (fields.deflected === 1) {
+        const row = deflected.get(fields.service!) ?? { service: fields.service!, deflected: 0 };
+        row.deflected += 1;
+        deflected.set(fields.service!, row);
+      }
     }
+    expect([...deflected.values()]).toEqual(tally.deflections());
     expect(waits).toHaveLength(PATIENCE_MS.length);
     for (const [i, patience] of PATIENCE_MS.entries()) {
       expect(waits[i]).toBeGreaterThanOrEqual(patience - 100);

@@ -3,7 +3,7 @@
  * never from what the product recorded: each call that reached a queue,
  * when (by the test's clock), for which service and queue, and how its wait
  * ended (answered by whom, with which case type; or abandoned after how
- * long). The figures come out in the shapes the contact records' reads
+ * long), and the callers an avalanche message turned away. The figures come out in the shapes the contact records' reads
  * answer with (server/history/records.ts), so a test compares them whole:
  * per interval and service, per case type and agent, per queue.
  */
@@ -34,8 +34,15 @@ const keyOf = (...columns: Array<string | number>): string =>
   columns.map((c) => (typeof c === 'number' ? String(c).padStart(15, '0') : c)).join('\u0000');
 const byKeys = <T>(rows: Map<string, T>): T[] => [...rows.keys()].sort().map((k) => rows.get(k)!);
 
+/** Callers per service who hung up during or right after an avalanche message. */
+export interface DeflectionCount {
+  service: string;
+  deflected: number;
+}
+
 export class DayTally {
   private readonly calls: Queued[] = [];
+  private readonly deflectedIn: string[] = [];
 
   answered(call: { at: number; service: string; queue: string; agent: string; caseType?: string }): void {
     this.calls.push({ ...call, outcome: 'answered' });
@@ -43,6 +50,22 @@ export class DayTally {
 
   abandoned(call: { at: number; service: string; queue: string; waitMs: number }): void {
     this.calls.push({ ...call, outcome: 'abandoned' });
+  }
+
+  /** A caller who hung up on an avalanche message, before any queue. */
+  deflected(call: { service: string }): void {
+    this.deflectedIn.push(call.service);
+  }
+
+  /** Deflections per service, by service. */
+  deflections(): DeflectionCount[] {
+    const rows = new Map<string, DeflectionCount>();
+    for (const service of this.deflectedIn) {
+      const row = rows.get(service) ?? { service, deflected: 0 };
+      row.deflected += 1;
+      rows.set(service, row);
+    }
+    return byKeys(rows);
   }
 
   /** Offered, answered, abandoned per interval of `minutes` and service, in the repository's order. */
