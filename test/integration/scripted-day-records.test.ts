@@ -16,7 +16,10 @@
  * phone's *25 is test/integration/case-types-wire.test.ts). Then both pause and three
  * card callers give up after 3 s, 1.5 s and 0.3 s (a short abandon).
  *
- * Not yet in the script: a callback, a transfer.
+ * A Växel caller who chooses nothing is put through to Maja's desk phone
+ * (1003, SIPp) by the flow's transfer node.
+ *
+ * Not yet in the script: a callback.
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +45,8 @@ const KUNDTJANST = '+46313900601';
 const KORT = '+46313900603';
 const ANNA = '1001';
 const ERIK = '1002';
+/** The switchboard's operator on duty, to whom a Växel caller who chooses nothing is put through. */
+const MAJA = '1003';
 const INTERVAL_MINUTES = 15;
 const SHORT_ABANDON_MS = 1_000;
 /** How long each caller who gives up stays in line. */
@@ -74,14 +79,18 @@ const backends = [
   },
 ];
 
-/** The repo's flows, Växel's and Kundtjänst's replaced by ones without hours: a menu whose 1 sets the case type "1"; the avalanche messages. */
+/**
+ * The repo's flows, Växel's and Kundtjänst's replaced by ones without hours: a menu whose 1 sets the case type
+ * "1" (no choice: put through to Maja); the avalanche messages.
+ */
 function dayFlows(): string {
   const dir = tempDir('day-flows-');
   cpSync(flowDir(), dir, { recursive: true });
   writeFileSync(join(dir, 'vaxel.yaml'), [
     'flow: vaxel', 'description: Switchboard, case type by menu', 'services: [Växel]', 'language: sv', 'nodes:',
-    '  - id: meny', '    type: menu', '    prompts: [welcome]', '    timeoutSeconds: 4',
-    '    branches: { "1": faktura, timeout: ko, invalid: ko }',
+    '  - id: meny', '    type: menu', '    prompts: [welcome]', '    timeoutSeconds: 2', '    retries: 0',
+    '    branches: { "1": faktura, timeout: till-maja, invalid: ko }',
+    `  - id: till-maja`, '    type: transfer', `    to: "${MAJA}"`, '    timeoutSeconds: 10', '    branches: { failed: ko }',
     '  - id: faktura', '    type: set', '    variables: { caseType: "1" }', '    next: ko',
     '  - id: ko', '    type: queue', '    queue: vaxel',
     '',
@@ -104,7 +113,7 @@ async function callVaxelPressing1(sipPort: number, caller: string, talkMs: numbe
 }
 
 describe.each(backends)('a scripted day, counted by the test and by the contact records on $name', (backend) => {
-  it('answered calls with case types by menu and by the agent\'s code, an avalanche deflection, abandons at different waits and a short one: the same figures', async () => {
+  it('answered calls with case types by menu and by the agent\'s code, an avalanche deflection, a transfer, abandons at different waits and a short one: the same figures', async () => {
     const from = Date.now();
     const config = await testConfig();
     await backend.place(config);
@@ -124,6 +133,7 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
     await p.app.avalanche.switch('1', true, Date.now(), 'scripted day');
     await startRegisteredSippPhone(p.sipPort, ANNA, { scenario: 'uas-answer.xml' });
     await startRegisteredSippPhone(p.sipPort, ERIK, { scenario: 'uas-answer.xml', calls: 2 });
+    const majasPhone = await startRegisteredSippPhone(p.sipPort, MAJA, { scenario: 'uas-answer.xml' });
     await expect.poll(() => [p.app.acd.agent(ANNA)?.state, p.app.acd.agent(ERIK)?.state], { timeout: 10_000 }).toEqual(['ready', 'ready']);
     const tally = new DayTally();
     const admin = await signIn(p.app.api, 'admin', TEST_ADMIN_PASSWORD);
@@ -141,6 +151,11 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
     at = Date.now();
     await callVaxelPressing1(p.sipPort, '+46701000002', 1_500);
     tally.answered({ at, service: 'Växel', queue: 'vaxel', agent: ANNA, caseType: '1' });
+
+    // A Växel caller who chooses nothing is put through to Maja.
+    assertSippOk(await callFromOperatorNetwork(p.sipPort, VAXEL, '+46701000005', { hangUpAfterMs: 7_000 }), 1);
+    assertSippOk(await majasPhone.exited, 1);
+    tally.transfer({ service: 'Växel', target: MAJA, outcome: 'connected' });
 
     // Kundtjänst: one caller waits through the avalanche message and Erik answers (they talk past the 2 s after the
     // message in which a hang-up still counts as turned away by it); one hangs up during it.
@@ -174,8 +189,14 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
     // Each abandon's recorded wait is its caller's patience (SIPp's timing, plus the call's setup).
     const waits: number[] = [];
     const deflected = new Map<string, { service: string; deflected: number }>();
+    const transfers = new Map<string, { service: string; target: string; outcome: string; transfers: number }>();
     for (const id of await reader.contactIds(from, to)) {
-      const { fields, segments } = (await reader.contact(id))!;
+      const { fields, segments, transfers: putThrough } = (await reader.contact(id))!;
+      for (const { target, outcome } of putThrough) {
+        const row = transfers.get(`${target}|${outcome}`) ?? { service: fields.service!, target, outcome, transfers: 0 };
+        row.transfers += 1;
+        transfers.set(`${target}|${outcome}`, row);
+      }
       for (const s of segments) if (s.outcome === 'abandoned') waits.push(s.waitMs!);
       if (fields.deflected === 1) {
         const row = deflected.get(fields.service!) ?? { service: fields.service!, deflected: 0 };
@@ -184,6 +205,7 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
       }
     }
     expect([...deflected.values()]).toEqual(tally.deflections());
+    expect([...transfers.values()]).toEqual(tally.transfers());
     expect(waits).toHaveLength(PATIENCE_MS.length);
     for (const [i, patience] of PATIENCE_MS.entries()) {
       expect(waits[i]).toBeGreaterThanOrEqual(patience - 100);

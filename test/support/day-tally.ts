@@ -3,7 +3,8 @@
  * never from what the product recorded: each call that reached a queue,
  * when (by the test's clock), for which service and queue, and how its wait
  * ended (answered by whom, with which case type; or abandoned after how
- * long), and the callers an avalanche message turned away. The figures come out in the shapes the contact records' reads
+ * long), the callers an avalanche message turned away, and the calls the
+ * flow put through. The figures come out in the shapes the contact records' reads
  * answer with (server/history/records.ts), so a test compares them whole:
  * per interval and service, per case type and agent, per queue.
  */
@@ -40,9 +41,18 @@ export interface DeflectionCount {
   deflected: number;
 }
 
+/** Calls per service that the flow put through to a target, and how it went. */
+export interface TransferCount {
+  service: string;
+  target: string;
+  outcome: string;
+  transfers: number;
+}
+
 export class DayTally {
   private readonly calls: Queued[] = [];
   private readonly deflectedIn: string[] = [];
+  private readonly transferred: Array<{ service: string; target: string; outcome: string }> = [];
 
   answered(call: { at: number; service: string; queue: string; agent: string; caseType?: string }): void {
     this.calls.push({ ...call, outcome: 'answered' });
@@ -64,6 +74,23 @@ export class DayTally {
       const row = rows.get(service) ?? { service, deflected: 0 };
       row.deflected += 1;
       rows.set(service, row);
+    }
+    return byKeys(rows);
+  }
+
+  /** A call the flow put through (its transfer node), with the outcome. */
+  transfer(call: { service: string; target: string; outcome: string }): void {
+    this.transferred.push(call);
+  }
+
+  /** Transfers per service, target and outcome. */
+  transfers(): TransferCount[] {
+    const rows = new Map<string, TransferCount>();
+    for (const t of this.transferred) {
+      const key = keyOf(t.service, t.target, t.outcome);
+      const row = rows.get(key) ?? { ...t, transfers: 0 };
+      row.transfers += 1;
+      rows.set(key, row);
     }
     return byKeys(rows);
   }
