@@ -2,8 +2,8 @@
  * What a scripted day did, counted by the test itself from its own script,
  * never from what the product recorded: each call that reached a queue,
  * when (by the test's clock), for which service and queue, and how its wait
- * ended (answered by whom, with which case type; or abandoned after how
- * long), the callers an avalanche message turned away, and the calls the
+ * ended (answered by whom, with which case type; abandoned after how
+ * long; a callback asked for, and made or not), the callers an avalanche message turned away, and the calls the
  * flow put through. The figures come out in the shapes the contact records' reads
  * answer with (server/history/records.ts), so a test compares them whole:
  * per interval and service, per case type and agent, per queue.
@@ -14,7 +14,9 @@ interface Queued {
   at: number;
   service: string;
   queue: string;
-  outcome: 'answered' | 'abandoned';
+  /** callback: the caller asked to be called back while waiting; `completed` once the call back was made. */
+  outcome: 'answered' | 'abandoned' | 'callback';
+  completed?: boolean;
   agent?: string;
   caseType?: string;
   waitMs?: number;
@@ -28,7 +30,7 @@ export interface CaseTypeCount {
 }
 
 /** A queue's day as the test counts it: QueueDay without the parts it does not script. */
-export type QueueCount = Pick<QueueDay, 'queue' | 'offered' | 'answered' | 'abandoned' | 'shortAbandoned'>;
+export type QueueCount = Pick<QueueDay, 'queue' | 'offered' | 'answered' | 'abandoned' | 'shortAbandoned' | 'callbacksRequested' | 'callbacksCompleted'>;
 
 /** A row's key from its grouping columns: sorted as SQL's ORDER BY sorts them ('' first, then by character). */
 const keyOf = (...columns: Array<string | number>): string =>
@@ -60,6 +62,11 @@ export class DayTally {
 
   abandoned(call: { at: number; service: string; queue: string; waitMs: number }): void {
     this.calls.push({ ...call, outcome: 'abandoned' });
+  }
+
+  /** A caller who asked to be called back while waiting, and whether the call back was made. */
+  callback(call: { at: number; service: string; queue: string; completed: boolean }): void {
+    this.calls.push({ ...call, outcome: 'callback' });
   }
 
   /** A caller who hung up on an avalanche message, before any queue. */
@@ -104,7 +111,7 @@ export class DayTally {
       const key = keyOf(intervalStart, c.service);
       const row = rows.get(key) ?? { intervalStart, service: c.service, offered: 0, answered: 0, abandoned: 0 };
       row.offered += 1;
-      row[c.outcome] += 1;
+      if (c.outcome !== 'callback') row[c.outcome] += 1;
       rows.set(key, row);
     }
     return byKeys(rows);
@@ -124,13 +131,19 @@ export class DayTally {
     return byKeys(rows);
   }
 
-  /** Per queue: offered, answered, abandoned, and the abandons shorter than `shortAbandonMs`. */
+  /** Per queue: offered, answered, abandoned, the abandons shorter than `shortAbandonMs`, callbacks asked for and made. */
   queues(shortAbandonMs: number): QueueCount[] {
     const rows = new Map<string, QueueCount>();
     for (const c of this.calls) {
-      const row = rows.get(c.queue) ?? { queue: c.queue, offered: 0, answered: 0, abandoned: 0, shortAbandoned: 0 };
+      const row = rows.get(c.queue)
+        ?? { queue: c.queue, offered: 0, answered: 0, abandoned: 0, shortAbandoned: 0, callbacksRequested: 0, callbacksCompleted: 0 };
       row.offered += 1;
-      row[c.outcome] += 1;
+      if (c.outcome === 'callback') {
+        row.callbacksRequested += 1;
+        if (c.completed) row.callbacksCompleted += 1;
+      } else {
+        row[c.outcome] += 1;
+      }
       if (c.outcome === 'abandoned' && c.waitMs! < shortAbandonMs) row.shortAbandoned += 1;
       rows.set(c.queue, row);
     }
