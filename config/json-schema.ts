@@ -15,6 +15,8 @@ export const STEPS_RULE =
 
 export const E164_PATTERN = '^\\+[1-9]\\d{6,14}$';
 export const EXTENSION_PATTERN = '^[0-9]{2,6}$';
+/** A case type's code: the digits an agent keys after featureCodes.caseType. */
+export const CASE_TYPE_CODE_PATTERN = '^[0-9]{1,4}$';
 
 const port = { type: 'integer', minimum: 1, maximum: 65535, errorHint: 'must be a port number 1..65535' };
 const e164 = { type: 'string', pattern: E164_PATTERN, errorHint: 'must be an E.164 number such as +46313900600' };
@@ -289,6 +291,19 @@ export const configSchema = {
           callbackRetrySeconds: secondsOrZero,
           callbackMaxAttempts: { type: 'integer', minimum: 1, errorHint: 'must be a whole number >= 1' },
           callbackRingSeconds: seconds,
+          caseTypes: {
+            type: 'array',
+            errorHint: 'must be a list of case types, each { code, name }',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['code', 'name'],
+              properties: {
+                code: { type: 'string', pattern: CASE_TYPE_CODE_PATTERN, errorHint: 'must be 1 to 4 digits in quotes, such as "1"' },
+                name: text,
+              },
+            },
+          },
         },
       },
     },
@@ -343,6 +358,7 @@ export const configSchema = {
         ready: { ...featureCode, default: '*24' },
         recordAnnouncements: { ...featureCode, default: '*77' },
         avalancheToggle: { ...featureCode, default: '*78' },
+        caseType: { ...featureCode, default: '*25' },
       },
     },
     operators: {

@@ -4,7 +4,8 @@
  * number's target, queue and personal agent, an agent's queues, an
  * operator's extensions, the dial-out policy's extensions) names something
  * that exists; trusted sources are addresses, address:port or CIDRs;
- * routing steps that widen the circle in order; port ranges that do not
+ * routing steps that widen the circle in order; case type codes unique in
+ * their queue; port ranges that do not
  * collide; no demo secret for a drachtio-server on another machine; an
  * address where an extension is registered is limited no more than a
  * stranger's; webhook URLs that are http(s) URLs, each configured once;
@@ -68,6 +69,14 @@ export function checkConfigRules(config: Config): Issue | null {
         };
       }
       before = step.afterSeconds;
+    }
+    const codes = new Map<string, number>();
+    for (const [j, t] of (q.caseTypes ?? []).entries()) {
+      const first = codes.get(t.code);
+      if (first !== undefined) {
+        return { path: ['queues', i, 'caseTypes', j, 'code'], problem: `duplicate case type code "${t.code}" (already at caseTypes[${first}])` };
+      }
+      codes.set(t.code, j);
     }
     if (q.steps[0]!.afterSeconds !== 0) {
       return { path: ['queues', i, 'steps', 0, 'afterSeconds'], problem: `the first step must start at 0 (who may answer a new call), got ${q.steps[0]!.afterSeconds}: ${STEPS_RULE}` };

@@ -233,6 +233,16 @@ export interface QueueConfigEntry {
   callbackMaxAttempts?: number;
   /** Seconds the customer's phone rings on a callback before it counts as no answer (default 30). */
   callbackRingSeconds?: number;
+  /** The case types (ärendetyper) an agent may give a call of this queue at wrap-up, by code. */
+  caseTypes?: CaseTypeConfig[];
+}
+
+/** One case type of a queue: the digits an agent keys (featureCodes.caseType + code) or picks, and its name. */
+export interface CaseTypeConfig {
+  /** 1 to 4 digits, unique in the queue, e.g. "1". */
+  code: string;
+  /** What it means, e.g. "Faktura". */
+  name: string;
 }
 
 export interface NumberConfig {
@@ -307,6 +317,8 @@ export interface FeatureCodesConfig {
   recordAnnouncements: string;
   /** Operators' extensions: switch a prepared avalanche message on or off (code + message id). */
   avalancheToggle: string;
+  /** Agents: the case type of their current or last call (code + the queue's case type code). */
+  caseType: string;
 }
 
 /** Someone allowed to record announcements (with the PIN) and, from their extensions, toggle avalanche messages. */

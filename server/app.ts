@@ -64,6 +64,7 @@ import { agentsOnCall } from './calls/other-calls.js';
 import { Webhooks } from './api/webhooks/index.js';
 import { openHistory } from './history/open.js';
 import { ContactRecords } from './calls/contact-records.js';
+import { AgentCaseTypes } from './calls/case-types.js';
 import { LiveFeed } from './stats/live-feed.js';
 import { StaffingPlanFile } from './stats/staffing-plan-file.js';
 import { startShortfallAlarm } from './staffing-alarm.js';
@@ -235,6 +236,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     // Following the ACD before it starts, as the webhooks do; stopped after the center: the ends of the calls its stop cuts are recorded.
     const contactRecords = new ContactRecords({ repository: history, center, acd, logger: logger.child({ component: 'history' }) });
     stops.push(() => contactRecords.stop());
+    const caseTypes = new AgentCaseTypes({ acd, queues: center.services.queues, records: contactRecords });
     await acd.start();
     stops.push(() => acd.stop());
     // Listening before the center takes calls and stopped after it: the ends of the calls its stop cuts are sent too.
@@ -261,7 +263,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const features = new FeatureCodes({
       config, sip: { srf, sessionTimers: sw.sessionTimers }, media: counted, prompts, acd, clock, flows, avalanche,
       agents: center.agents,
-      entrance: center, pinTries,
+      entrance: center, pinTries, caseTypes,
       logger: logger.child({ component: 'feature-codes' }),
     });
     const greeting = new GreetThenConnect({ sip: { srf, sessionTimers: sw.sessionTimers }, media: counted, prompts, legs: sw.legs, onAnswered });
@@ -279,7 +281,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
       config, logger, ...(tls ? { tls } : {}),
       parts: { running, now: () => clock.now(), live, feed, registry: metrics.registry, acd, center,
         announcements, avalancheAudience, history, registrar: sw.registrar,
-        staffingPlan, shortfalls },
+        staffingPlan, shortfalls, caseTypes },
     });
     stops.push(stopApi);
     logger.info({

@@ -45,6 +45,11 @@ export const QueueStepSchema = Type.Object({
   everyone: Type.Optional(Type.Literal(true)),
 }, { additionalProperties: false, title: 'QueueStep', description: 'exactly one of skill (with an optional minLevel), group, everyone' });
 
+export const CaseTypeSchema = Type.Object({
+  code: Type.String({ description: '1 to 4 digits, unique in the queue: what the agent keys after the case type feature code' }),
+  name: Text,
+}, { additionalProperties: false, title: 'CaseType' });
+
 const queueFields = {
   name: Text,
   steps: Type.Array(QueueStepSchema, { description: 'who may answer as the wait grows: the first at 0, then widening' }),
@@ -60,6 +65,7 @@ const queueFields = {
   callbackRetrySeconds: Type.Optional(Seconds),
   callbackMaxAttempts: Type.Optional(Type.Integer()),
   callbackRingSeconds: Type.Optional(Seconds),
+  caseTypes: Type.Optional(Type.Array(CaseTypeSchema, { description: 'the case types an agent may give a call of this queue at wrap-up (by phone or the API)' })),
 };
 
 /** A queue as read and created; the settings left out take the configuration's defaults. */

@@ -13,6 +13,7 @@ import type { HistoryRepository } from '../history/repository.js';
 import type { Acd } from '../acd/index.js';
 import type { FileAnnouncementStore } from '../calls/announcements.js';
 import type { AvalancheAudience } from '../calls/avalanche-audience.js';
+import type { AgentCaseTypes } from '../calls/case-types.js';
 import type { CallCenter } from '../calls/center.js';
 import type { RunningConfig } from '../running/index.js';
 import type { Registrar } from '../sip/registrar.js';
@@ -44,6 +45,7 @@ import { staffingRoutes } from './staffing-routes.js';
 import { staffingWhatIfRoutes } from './staffing-what-if-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { webPages } from './web-pages.js';
+import { wrapUpRoutes } from './wrap-up-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -81,6 +83,8 @@ export interface ProductParts extends ConfigurationDeps {
   staffingPlan: StaffingPlanFile;
   /** The staffing shortfall alarms raised now. */
   shortfalls: Pick<ShortfallMonitor, 'raised'>;
+  /** Agents' case types for their calls. */
+  caseTypes: Pick<AgentCaseTypes, 'set'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -117,6 +121,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },
     { prefix: API_PREFIX, plugin: agentDesktopRoutes({ acd: deps.acd, history: deps.history, running: deps.running, now: deps.now ?? Date.now, registrar: deps.registrar }) },
+    { prefix: API_PREFIX, plugin: wrapUpRoutes({ caseTypes: deps.caseTypes }) },
     { prefix: API_PREFIX, plugin: callbacksRoutes({ acd: deps.acd, finished: deps.center.finishedCallbacks }) },
     {
       prefix: API_PREFIX,

@@ -11,7 +11,9 @@
  * - Every answered leg keeps a session timer (RFC 4028,
  *   server/sip/session-timer.ts) on the switch's clock, the calls' own: a
  *   leg whose session expires was sent BYE and counts as hung up, so the
- *   line ends the call on its other leg and the agent is freed.
+ *   line ends the call on its other leg and the agent is freed. Its
+ *   re-INVITEs (a phone holding the call) are answered by whoever took
+ *   them on (`onOffer`), else with our SDP as it stood.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
@@ -83,11 +85,14 @@ function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger
   const gone = (): void => {
     for (const fn of hangups.splice(0)) fn();
   };
+  let answerOffer: ((remoteSdp: string) => Promise<string>) | undefined;
+  const local = (dialog as unknown as { local: { sdp: string } }).local;
   dialog.on('destroy', gone);
-  sessionTimers.keep(dialog, log, gone);
+  sessionTimers.keep(dialog, log, gone, (sdp) => answerOffer ? answerOffer(sdp) : Promise.resolve(local.sdp));
   return {
     remoteSdp: dialog.remote.sdp,
     onHangup: (fn) => { hangups.push(fn); },
+    onOffer: (fn) => { answerOffer = fn; },
     // A dialog the far end already ended needs nothing more.
     hangup: () => dialog.destroy(undefined, () => {}),
   };

@@ -9,7 +9,7 @@ import type { Acd } from '../acd/index.js';
 import type { HistoryRepository } from '../history/repository.js';
 import { HistoryWriter } from '../history/writer.js';
 import type { CallEventSource } from './events.js';
-import { HistoryFeed } from './history-feed.js';
+import { HistoryFeed, type AgentCall } from './history-feed.js';
 
 export interface ContactRecordsOptions {
   repository: HistoryRepository;
@@ -34,9 +34,14 @@ export class ContactRecords {
     this.unsubscribe.push(acd.on(this.feed.fromAcd));
   }
 
-  /** The agent's case type for a contact (at wrap-up). */
-  setCaseType(contactId: string, caseType: string): void {
-    this.feed.setCaseType(contactId, caseType, 'agent');
+  /** The agent's case type for a contact (at wrap-up), with their note; it replaces the flow's. */
+  setCaseType(contactId: string, caseType: string, note?: string): void {
+    this.feed.setCaseType(contactId, caseType, 'agent', note);
+  }
+
+  /** The agent's current or last call answered on this instance. */
+  agentCall(agentId: string): AgentCall | undefined {
+    return this.feed.agentCall(agentId);
   }
 
   /** Writes not yet stored (a metric). */

@@ -25,6 +25,9 @@ export type CallEvent =
   /** `uris`: every phone rung at once for the agent (one for a mobile). */
   | { type: 'agent-ringing'; at: number; callId: string; entryId: string; agentId: string; uris: string[] }
   | { type: 'agent-connected'; at: number; callId: string; entryId: string; agentId: string }
+  /** The agent's phone put the caller on hold (the caller hears the queue's music), and took them back. */
+  | { type: 'call-held'; at: number; callId: string; entryId: string; agentId: string }
+  | { type: 'call-resumed'; at: number; callId: string; entryId: string; agentId: string }
   | { type: 'call-ended'; at: number; callId: string; by: string }
   /** A call out through the trunk got no response at all (./trunk.ts): the trunk is down or unreachable. */
   | { type: 'trunk-unreachable'; at: number; callId: string; uri: string }

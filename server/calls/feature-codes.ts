@@ -14,11 +14,18 @@
  *   *78<id>      an operator's extension (`operator: true`, or in an
  *                operator's `extensions`) switches the prepared avalanche
  *                message <id> on, or off when it is on
+ *   *25<code>    an agent gives their current or last call the case type
+ *                <code> of its queue (./case-types.ts): keyed during
+ *                wrap-up (or on a second line during the call), the same
+ *                way as the other codes, on any phone. Not DTMF in the call:
+ *                the bridge carries the agent's keys to the caller, and
+ *                after the hang-up there is no call to key them in
  *
- * The ACD codes, *78 and a refused *77 answer with our media, play a
+ * The ACD codes, *25, *78 and a refused *77 answer with our media, play a
  * confirmation (CONFIRMATIONS: thank_you when done, avalanche_on or
  * avalanche_off for *78, invalid_choice when refused: not an agent, logged
- * out and pausing, not an operator, PIN locked, unknown message), and hang up
+ * out and pausing, not an operator, PIN locked, unknown message, no call or
+ * a code its queue does not list), and hang up
  * once it has played.
  *
  * An agent who logged out with *22 stays logged out while their phone keeps
@@ -28,6 +35,7 @@
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { CASE_TYPE_CODE_PATTERN } from '../../config/json-schema.js';
 import type { Config, FeatureCodesConfig, NumberConfig } from '../../config/schema.js';
 import type { MediaServer } from '../../media/port.js';
 import { promptFile, type PromptSet } from '../../media/speech.js';
@@ -36,6 +44,7 @@ import type { FlowLibrary } from '../ivr/loader.js';
 import type { Entrance, FeatureCodeHandler } from '../sip/ports.js';
 import type { AgentAction, AgentControl } from './agent-control.js';
 import { AnchoredCall, type SipSide } from './anchored-call.js';
+import type { AgentCaseTypes } from './case-types.js';
 import type { AvalancheStore } from './avalanche.js';
 import type { PinTries } from './pin-tries.js';
 
@@ -45,7 +54,8 @@ export type FeatureAction =
   | { kind: 'pause'; reason: string }
   | { kind: 'ready' }
   | { kind: 'record-announcements'; code: string }
-  | { kind: 'avalanche-toggle'; id: string };
+  | { kind: 'avalanche-toggle'; id: string }
+  | { kind: 'case-type'; code: string };
 
 /** The pause reason when *23 is dialled without digits. */
 export const DEFAULT_PAUSE_REASON = 'pause';
@@ -83,6 +93,10 @@ export function parseFeatureCode(dialled: string, codes: FeatureCodesConfig): Fe
     const rest = d.slice(codes.avalancheToggle.length);
     if (/^[0-9]{1,4}$/.test(rest)) return { kind: 'avalanche-toggle', id: rest };
   }
+  if (d.startsWith(codes.caseType)) {
+    const rest = d.slice(codes.caseType.length);
+    if (new RegExp(CASE_TYPE_CODE_PATTERN).test(rest)) return { kind: 'case-type', code: rest };
+  }
   return undefined;
 }
 
@@ -99,6 +113,8 @@ export interface FeatureCodesOptions {
   agents: AgentControl;
   /** Where the recording flow runs (the contact center). */
   entrance: Entrance;
+  /** Agents' case types for their calls (*25). */
+  caseTypes: Pick<AgentCaseTypes, 'set'>;
   /** Wrong operator PINs per extension: a locked-out extension's *77 is refused. */
   pinTries: PinTries;
   logger: Logger;
@@ -130,7 +146,9 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
     try {
       answer = action.kind === 'avalanche-toggle'
         ? await this.toggleAvalanche(extension, action.id, log)
-        : (await this.agentAction(extension, action, log)) ? CONFIRMATIONS.done : CONFIRMATIONS.refused;
+        : action.kind === 'case-type'
+          ? this.caseType(extension, action.code, log)
+          : (await this.agentAction(extension, action, log)) ? CONFIRMATIONS.done : CONFIRMATIONS.refused;
     } catch (err) {
       log.error({ err, extension, code: action.kind }, 'feature code failed');
       answer = CONFIRMATIONS.refused;
@@ -150,6 +168,16 @@ export class FeatureCodes implements FeatureCodeHandler<FeatureAction> {
     }
     log.info({ agent: agentId, code: action.kind, state: result.status.state }, 'agent feature code');
     return true;
+  }
+
+  private caseType(agentId: string, code: string, log: Logger): Confirmation {
+    const result = this.opts.caseTypes.set(agentId, code);
+    if (!result.ok) {
+      log.info({ extension: agentId, code: 'case-type', refused: result.refused, reason: result.reason }, 'feature code refused');
+      return CONFIRMATIONS.refused;
+    }
+    log.info({ agent: agentId, callId: result.contactId, queue: result.queue, caseType: code }, 'case type set by phone');
+    return CONFIRMATIONS.done;
   }
 
   /** The operator an extension belongs to (an operator's `extensions`, or `operator: true`), or undefined. */

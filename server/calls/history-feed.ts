@@ -2,7 +2,7 @@
  * Turns what the contact center and the ACD tell (CallEvent, AcdEvent) into
  * contact-record writes (server/history/records.ts): the contact and the
  * path through its flow, each stay in a queue, each offer and how it went,
- * each callback attempt, transfers, wrap-up, and the agents' state
+ * each callback attempt, transfers, time on hold, wrap-up, and the agents' state
  * intervals.
  *
  * Facts that span two events (when an offer began, when a callback was
@@ -25,6 +25,12 @@ import { QueueEntries } from './queue-entries.js';
 /** The flow variable that sets the case type (ärendetyp) of the calls it queues. */
 export const CASE_TYPE_VARIABLE = 'caseType';
 
+/** A call an agent answered: its contact and the queue it came through. */
+export interface AgentCall {
+  contactId: string;
+  queue: string;
+}
+
 interface EntryNote {
   callId: string;
   /** A callback, booked by the flow or turned into one while waiting: its answer is the callback's, not the wait's. */
@@ -38,6 +44,10 @@ export class HistoryFeed {
   private readonly steps = new Map<string, number>();
   /** When each callback attempt in progress was dialled, by entry. */
   private readonly dialled = new Map<string, number>();
+  /** Time on hold so far by answered entry, and since when it is held now. */
+  private readonly holds = new Map<string, { totalMs: number; since?: number }>();
+  /** Each agent's current or last answered call here, and the queue it came through. */
+  private readonly agentCalls = new Map<string, AgentCall>();
   /** The entry each agent is wrapping up and when its call ended. */
   private readonly wrapping = new Map<string, { entryId: string; endedAt: number }>();
 
@@ -55,9 +65,14 @@ export class HistoryFeed {
     this.entries.remember(entry);
   }
 
-  /** The case type of a contact, set by the agent at wrap-up (or by anyone who knows it after the flow). */
-  setCaseType(contactId: string, caseType: string, by: 'agent' | 'flow'): void {
-    this.write({ kind: 'contact', id: contactId, fields: { caseType, caseTypeBy: by } });
+  /** The case type of a contact, set by the agent at wrap-up (with their note, if any) or by the flow. */
+  setCaseType(contactId: string, caseType: string, by: 'agent' | 'flow', note?: string): void {
+    this.write({ kind: 'contact', id: contactId, fields: { caseType, caseTypeBy: by, ...(note !== undefined ? { wrapUpNote: note } : {}) } });
+  }
+
+  /** The agent's current or last call answered on this instance (since it started). */
+  agentCall(agentId: string): AgentCall | undefined {
+    return this.agentCalls.get(agentId);
   }
 
   readonly fromCall = (e: CallEvent): void => {
@@ -83,6 +98,15 @@ export class HistoryFeed {
         return;
       case 'transfer':
         this.write({ kind: 'transfer', contactId: e.callId, at: e.at, node: e.node, target: e.to, outcome: e.outcome });
+        return;
+      case 'call-held': {
+        const hold = this.holds.get(e.entryId) ?? { totalMs: 0 };
+        hold.since ??= e.at;
+        this.holds.set(e.entryId, hold);
+        return;
+      }
+      case 'call-resumed':
+        this.holdEnds(e.entryId, e.at);
         return;
       case 'call-ended':
         this.steps.delete(e.callId);
@@ -138,6 +162,7 @@ export class HistoryFeed {
         return;
       case 'answered': {
         const note = this.closeOffer(e.entryId, e.at, 'answered');
+        if (note) this.agentCalls.set(e.agentId, { contactId: note.callId, queue: e.queueId });
         if (note?.callback) this.segment(e.entryId, { agent: e.agentId });
         else this.segment(e.entryId, { outcome: 'answered', answeredAt: e.at, agent: e.agentId, waitMs: e.waitMs });
         return;
@@ -157,7 +182,10 @@ export class HistoryFeed {
         // A callback's entry stays for its callback-done, which follows.
         if (!note?.callback) this.entries.forget(e.entryId);
         this.wrapping.set(e.agentId, { entryId: e.entryId, endedAt: e.at });
-        this.segment(e.entryId, { talkMs: e.handleMs, endedAt: e.at });
+        // The ACD's handling runs from answer to hang-up: time on hold is counted apart from talk.
+        const holdMs = this.holdEnds(e.entryId, e.at);
+        this.holds.delete(e.entryId);
+        this.segment(e.entryId, { talkMs: e.handleMs - holdMs, holdMs, endedAt: e.at });
         return;
       }
       case 'callback-requested': {
@@ -209,6 +237,17 @@ export class HistoryFeed {
     note.offer = undefined;
     this.write({ kind: 'offer', entryId, agent: offer.agent, offeredAt: offer.at, result, ringMs: at - offer.at });
     return note;
+  }
+
+  /** Closes the entry's hold open now, if any; the entry's time on hold so far. */
+  private holdEnds(entryId: string, at: number): number {
+    const hold = this.holds.get(entryId);
+    if (!hold) return 0;
+    if (hold.since !== undefined) {
+      hold.totalMs += at - hold.since;
+      hold.since = undefined;
+    }
+    return hold.totalMs;
   }
 
   private attemptOutcome(entryId: string, outcome: string, status?: number): void {

@@ -12,11 +12,18 @@
  * so nobody is left busy on a dead call: the media server's `rtp-timeout`
  * (config rtp.timeoutSeconds).
  *
+ * The agent's phone may hold the call (a re-INVITE whose audio is sendonly
+ * or inactive, as desk phones and sip.js send): the caller is taken off
+ * the bridge and hears the connection's hold music, looped, until the
+ * phone resumes and the two are bridged again. Only media port operations
+ * do it (modify, unbridge, play, bridge), so either engine holds alike.
+ *
  * It reaches SIP only through Telephony's `dial`: answering the caller is
  * the SIP side's job (./anchored-call.ts with drachtio-srf), which hands the
  * answered leg over with `answered`.
  */
 import type { Logger } from 'pino';
+import { offerHolds } from '../../media/hold.js';
 import type { Endpoint, MediaServer } from '../../media/port.js';
 import type { Leg } from '../sip/fork.js';
 import type { CallLine, ConnectOptions, EndedBy, PlacedLeg, Telephony } from './telephony.js';
@@ -29,6 +36,8 @@ export class AnchoredLine implements CallLine {
   /** Aborted by hangup(): phones still ringing are cancelled rather than left ringing. */
   private readonly ringing = new AbortController();
   private ended = false;
+  /** The agent's phone holds the caller now. */
+  private held = false;
   private readonly endingController = new AbortController();
   private resolveEnded!: (by: EndedBy) => void;
   /** Settles once, when the call is over and everything is released. */
@@ -106,6 +115,11 @@ export class AnchoredLine implements CallLine {
       this.log.info('agent hung up');
       void this.hangup({ agentGone: true });
     });
+    result.onOffer(async (sdp) => {
+      const answer = await endpoint.modify(sdp);
+      await this.holdChanged(offerHolds(sdp), endpoint, opts);
+      return answer;
+    });
     try {
       await endpoint.modify(result.remoteSdp);
       await this.caller.bridge(endpoint);
@@ -116,6 +130,21 @@ export class AnchoredLine implements CallLine {
     }
     this.log.info('agent answered: media bridged');
     return undefined;
+  }
+
+  /** The agent's phone held or resumed: the caller gets the music, or the agent back. */
+  private async holdChanged(held: boolean, agent: Endpoint, opts: ConnectOptions): Promise<void> {
+    if (held === this.held || this.ended) return;
+    this.held = held;
+    this.log.info(held ? 'agent put the caller on hold' : 'agent resumed the call');
+    if (held) {
+      await this.caller.unbridge();
+      if (opts.holdMusic) void this.caller.play(opts.holdMusic, { loop: true }).catch(() => {});
+    } else {
+      // Ends the music (a bridge ends a play in progress).
+      await this.caller.bridge(agent);
+    }
+    opts.onHold?.(held);
   }
 
   /**

@@ -106,6 +106,16 @@ export class QueueSchedule {
   }
 }
 
+/** The queue's music on hold (the flow's choice), or undefined when the prompts lack it (logged). */
+export function queueMusic(call: Pick<WaitingCall, 'prompts' | 'logger'>, experience: Pick<QueueExperience, 'music'>): string | undefined {
+  try {
+    return musicFile(call.prompts, experience.music ?? 'default');
+  } catch (err) {
+    call.logger.warn({ err: (err as Error).message }, 'no music on hold');
+    return undefined;
+  }
+}
+
 /** Plays the queue experience to the waiting caller until `entry.stop` is aborted or the call is gone. */
 export async function playQueueExperience(call: WaitingCall, entry: WaitingEntry, experience: QueueExperience,
   queueEverySeconds: number): Promise<void> {
@@ -115,12 +125,7 @@ export async function playQueueExperience(call: WaitingCall, entry: WaitingEntry
     (experience.announceEverySeconds ?? queueEverySeconds) * 1000,
     slots.length > 0 && experience.brandMessageEverySeconds !== undefined ? experience.brandMessageEverySeconds * 1000 : undefined,
   );
-  let music: string | undefined;
-  try {
-    music = musicFile(call.prompts, experience.music ?? 'default');
-  } catch (err) {
-    call.logger.warn({ err: (err as Error).message }, 'no music on hold');
-  }
+  const music = queueMusic(call, experience);
   const brands = new BrandMessages(call, entry, slots);
   const over = (): boolean => stop.aborted || !call.active;
   const { clock } = call;

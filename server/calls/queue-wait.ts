@@ -32,7 +32,7 @@ import { entryData, shownToCallee, type CallerSide } from './caller.js';
 import { confirmBooked } from './callbacks/booking.js';
 import { CALLBACK_NUMBER_KEY } from './callbacks/dialogue.js';
 import { offerCallbackInQueue, type CallbackWait } from './callbacks/queue-offer.js';
-import { playQueueExperience } from './queue-experience.js';
+import { playQueueExperience, queueMusic } from './queue-experience.js';
 import type { CallServices, OfferTarget, QueueSettings } from './services.js';
 import { Speaker } from './speaker.js';
 import { tellAcd } from './tell-acd.js';
@@ -212,6 +212,8 @@ export class QueueWait implements OfferTarget, CallbackWait {
         this.listeningTo.abort();
         return true;
       },
+      holdMusic: queueMusic({ prompts: this.services.prompts, logger: log }, this.request.experience),
+      onHold: (held) => emit({ type: held ? 'call-held' : 'call-resumed', at: clock.now(), callId: call.callId, entryId, agentId }),
     });
     if (status === undefined) {
       log.info('agent answered: connected');

@@ -7,7 +7,7 @@
  * beyond ./telephony.ts; tests build these with the real ACD and fakes.
  */
 import type { Logger } from 'pino';
-import type { HoursExceptionConfig } from '../../config/schema.js';
+import type { CaseTypeConfig, HoursExceptionConfig } from '../../config/schema.js';
 import type { MediaServer } from '../../media/port.js';
 import type { PromptSet } from '../../media/speech.js';
 import type { Acd, Clock } from '../acd/index.js';
@@ -27,6 +27,8 @@ export interface QueueSettings {
   announceEverySeconds: number;
   /** Seconds the customer's phone rings on a callback (default 30). */
   callbackRingSeconds?: number;
+  /** The case types an agent may give the queue's calls at wrap-up (./case-types.ts). */
+  caseTypes?: readonly CaseTypeConfig[];
 }
 
 export interface QueueLookup {

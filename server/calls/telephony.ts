@@ -29,6 +29,14 @@ export interface ConnectOptions {
    * instead, and the result is 487.
    */
   onAnswer?: () => boolean | Promise<boolean>;
+  /**
+   * What the caller hears while the agent's phone holds the call (a
+   * re-INVITE with sendonly or inactive audio): this file, looped, until the
+   * phone resumes. Without it the caller hears silence.
+   */
+  holdMusic?: string;
+  /** Called each time the agent's phone puts the caller on hold (true) or resumes (false). */
+  onHold?: (held: boolean) => void;
 }
 
 /** One caller answered with our media. */
@@ -56,6 +64,12 @@ export interface PlacedLeg {
   readonly remoteSdp: string;
   /** `fn` runs once when the far end hangs up, or its session expired (RFC 4028: we sent BYE). */
   onHangup(fn: () => void): void;
+  /**
+   * `fn` answers the far end's re-INVITEs that carry a new offer (hold,
+   * resume, a new address): it takes their SDP and returns ours. Without it
+   * they are answered with our SDP as it stood.
+   */
+  onOffer(fn: (remoteSdp: string) => Promise<string>): void;
   /** BYE; a leg the far end already ended needs nothing more. */
   hangup(): void;
 }

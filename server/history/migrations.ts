@@ -105,6 +105,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX agent_states_started_at ON agent_states (started_at)',
     ],
   },
+  {
+    version: 2,
+    name: "the agent's note at wrap-up",
+    statements: ['ALTER TABLE contacts ADD COLUMN wrap_up_note TEXT'],
+  },
 ];
 
 /** The table that records which migrations a database has had. */

@@ -30,6 +30,8 @@ export interface ContactFields {
   caseType?: string;
   /** Who set the case type: 'flow' or 'agent'. */
   caseTypeBy?: string;
+  /** The agent's note at wrap-up, with the case type. */
+  wrapUpNote?: string;
 }
 
 /** One stay in a queue (an ACD entry), a call's or a callback's. */

@@ -22,6 +22,12 @@
  *   10), ends the call: BYE on the dialog, and the owner is told, as if the
  *   far end had hung up, so it ends the other legs too.
  *
+ * - A re-INVITE with a new offer (a phone holding or resuming the call) is
+ *   answered here too, since it refreshes the session as well: with the SDP
+ *   the dialog's owner gives for it (`OfferAnswerer`), or our SDP as it
+ *   stood when the owner gave none. An offer the owner refuses gets 488 and
+ *   the session keeps its media.
+ *
  * Time is injected (the same Clock as the calls and the ACD), so a test
  * drives a session's half hour with a simulated clock.
  */
@@ -41,6 +47,9 @@ export interface Timers {
   setTimer(at: number, fn: () => unknown): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }
+
+/** Takes the far end's new offer and returns our answer; throws when it cannot be taken. */
+export type OfferAnswerer = (remoteSdp: string) => Promise<string>;
 
 /** What was agreed for a dialog: the interval in seconds, and whether we refresh. */
 export interface Negotiated {
@@ -184,11 +193,14 @@ export class SessionTimers {
    * (ours or the far end's), until the dialog ends either way; when the
    * session expires, BYE goes out and `expired` is called.
    */
-  keep(dialog: Srf.Dialog, log: Logger, expired: () => void): void {
+  keep(dialog: Srf.Dialog, log: Logger, expired: () => void, answerOffer?: OfferAnswerer): void {
     const { req, res } = dialog as unknown as DialogParts;
     const negotiated = dialog.type === 'uas' ? this.negotiatedByRequest(req) : this.negotiatedByAnswer(res, this.offered(req));
-    if (!negotiated) return;
-    const session = new Session(dialog, negotiated, this, this.timers, log, expired);
+    if (!negotiated) {
+      if (answerOffer) dialog.on('modify', (r, rs) => void answerReInvite(dialog, r, rs, answerOffer, {}, log));
+      return;
+    }
+    const session = new Session(dialog, negotiated, this, this.timers, log, expired, answerOffer);
     this.sessions.add(session);
     onceEnded(dialog, () => {
       this.sessions.delete(session);
@@ -231,12 +243,13 @@ class Session {
     private readonly timers: Timers,
     private readonly log: Logger,
     private readonly expired: () => void,
+    private readonly answerOffer: OfferAnswerer | undefined,
   ) {}
 
   start(): void {
     // The peer's refreshes: answered here so that the 2xx carries Session-Expires (drachtio-srf's own 200 would not).
-    this.dialog.on('modify', (req, res) => this.answerRefresh(req, res, true));
-    this.dialog.on('update', (req, res) => this.answerRefresh(req, res, false));
+    this.dialog.on('modify', (req, res) => void this.answerRefresh(req, res, true));
+    this.dialog.on('update', (req, res) => void this.answerRefresh(req, res, false));
     this.schedule();
   }
 
@@ -268,24 +281,29 @@ class Session {
     this.expiryTimer = this.timers.setTimer(now + (seconds - margin) * 1000, () => this.expire('no session refresh within the interval'));
   }
 
-  private answerRefresh(req: Srf.SrfRequest, res: Srf.SrfResponse, reInvite: boolean): void {
+  private async answerRefresh(req: Srf.SrfRequest, res: Srf.SrfResponse, reInvite: boolean): Promise<void> {
     const tooBrief = this.policy.tooBrief(req);
     if (tooBrief !== undefined) {
       res.send(422, { headers: { 'Min-SE': String(tooBrief) } });
       return;
     }
     const negotiated = this.policy.negotiatedByRequest(req, this.negotiated);
+    const headers = headersFor(negotiated);
+    if (reInvite && this.answerOffer && req.body.length > 0) {
+      if (!(await answerReInvite(this.dialog, req, res, this.answerOffer, headers, this.log))) return;
+    } else {
+      const { local } = this.dialog as unknown as DialogParts;
+      const withSdp = reInvite || req.body.length > 0;
+      res.send(200, {
+        ...(withSdp ? { body: local.sdp } : {}),
+        headers: {
+          ...(local.contact ? { Contact: local.contact } : {}),
+          ...(withSdp ? { 'Content-Type': 'application/sdp' } : {}),
+          ...headers,
+        },
+      });
+    }
     if (negotiated) this.negotiated = negotiated;
-    const { local } = this.dialog as unknown as DialogParts;
-    const withSdp = reInvite || req.body.length > 0;
-    res.send(200, {
-      ...(withSdp ? { body: local.sdp } : {}),
-      headers: {
-        ...(local.contact ? { Contact: local.contact } : {}),
-        ...(withSdp ? { 'Content-Type': 'application/sdp' } : {}),
-        ...headersFor(negotiated),
-      },
-    });
     this.schedule();
   }
 
@@ -336,4 +354,26 @@ class Session {
     this.dialog.destroy(undefined, () => {});
     this.expired();
   }
+}
+
+/**
+ * Answers a re-INVITE's offer with the owner's SDP (kept as the dialog's
+ * own, for the refreshes that follow); 488 when the owner cannot take it.
+ * True when answered 200.
+ */
+async function answerReInvite(dialog: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse, answerOffer: OfferAnswerer,
+  headers: Record<string, string>, log: Logger): Promise<boolean> {
+  const local = (dialog as unknown as DialogParts).local;
+  try {
+    local.sdp = await answerOffer(req.body);
+  } catch (err) {
+    log.info({ reason: String(err) }, 're-INVITE offer refused: the call keeps its media');
+    res.send(488);
+    return false;
+  }
+  res.send(200, {
+    body: local.sdp,
+    headers: { ...(local.contact ? { Contact: local.contact } : {}), 'Content-Type': 'application/sdp', ...headers },
+  });
+  return true;
 }

@@ -69,6 +69,18 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       expect(await repo.contactIds(T0 + 1, T0 + MIN)).toEqual([]);
     });
 
+    it('keeps the agent\'s case type over the flow\'s, with the agent\'s note', async () => {
+      const repo = await open(await backend.place());
+      await repo.write([
+        { kind: 'contact', id: 'c1', fields: { startedAt: T0, caseType: '2', caseTypeBy: 'flow' } },
+        { kind: 'contact', id: 'c1', fields: { caseType: '1', caseTypeBy: 'agent', wrapUpNote: 'Fakturan betald två gånger' } },
+        { kind: 'contact', id: 'c1', fields: { endedAt: T0 + MIN } },
+      ]);
+      expect((await repo.contact('c1'))?.fields).toEqual({
+        startedAt: T0, endedAt: T0 + MIN, caseType: '1', caseTypeBy: 'agent', wrapUpNote: 'Fakturan betald två gånger',
+      });
+    });
+
     it('doubles nothing when the same batch is written again (a restart after a crash)', async () => {
       const repo = await open(await backend.place());
       const batch: HistoryWrite[] = [
@@ -229,13 +241,14 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       await again.write([{ kind: 'contact', id: 'kept', fields: { startedAt: T0 } }]);
       await again.close();
 
-      const failing: Migration = { version: 2, name: 'a table, then a bad statement', statements: ['CREATE TABLE extra (x INTEGER)', 'CREATE TABLE contacts (x INTEGER)'] };
+      const next = MIGRATIONS.length + 1;
+      const failing: Migration = { version: next, name: 'a table, then a bad statement', statements: ['CREATE TABLE extra (x INTEGER)', 'CREATE TABLE contacts (x INTEGER)'] };
       const err = await open(place, [...MIGRATIONS, failing]).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(HistoryStartError);
-      expect((err as Error).message).toMatch(/^history database \(.+\): migration 2 \(a table, then a bad statement\) failed, nothing of it was applied: .*contacts/);
+      expect((err as Error).message).toMatch(new RegExp(`^history database \\(.+\\): migration ${next} \\(a table, then a bad statement\\) failed, nothing of it was applied: .*contacts`));
 
       // The table the failed migration made first was rolled back with it: a migration making it again applies.
-      const fixed: Migration = { version: 2, name: 'the table alone', statements: ['CREATE TABLE extra (x INTEGER)'] };
+      const fixed: Migration = { version: next, name: 'the table alone', statements: ['CREATE TABLE extra (x INTEGER)'] };
       const repo = await open(place, [...MIGRATIONS, fixed]);
       expect((await repo.contact('kept'))?.fields).toEqual({ startedAt: T0 });
     });

@@ -12,7 +12,7 @@
  * - Växel: kustbanken-reklam (not recorded, as in a fresh installation)
  *   and kampanj-b;
  * - Kort och spärr: a maximum wait of 3 s, then the overflow branch plays
- *   kampanj-a and hangs up.
+ *   kampanj-a and hangs up; the contact record has the stay as overflowed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ import { waitFor } from '../support/wait.js';
 import { readWav, rms, toneRatio, writeToneWav, type Wav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 import { createLogger } from '../../server/log.js';
+import { SQLITE_FILE } from '../../server/history/open.js';
+import { SqliteHistory } from '../../server/history/sqlite.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { AcdEvent } from '../../server/acd/index.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
@@ -223,6 +225,20 @@ describe('what a waiting caller hears: place in line, brand messages, music on h
     expect(overflowed!.waitMs).toBeLessThan(MAX_WAIT * 1000 + 2_000);
     expect(acdEvents.some((e) => e.type === 'abandoned' && e.entryId === queued.entry.id)).toBe(false);
     expect(callEvents.find((e) => e.type === 'call-ended' && e.callId === callId)).toMatchObject({ by: 'local' });
+
+    // The contact record: the overflow as its stay in the queue ended, and the flow's path on to its overflow branch.
+    await product.app.contactRecords.flush();
+    const history = SqliteHistory.open(join(product.config.dataDir, SQLITE_FILE));
+    try {
+      const record = (await history.contact(callId))!;
+      expect(record.segments).toEqual([expect.objectContaining({
+        id: queued.entry.id, queue: 'kort', kind: 'call', outcome: 'overflowed', waitMs: overflowed!.waitMs, endedAt: overflowed!.at,
+      })]);
+      expect(record.steps.map((step) => step.node)).toEqual(['ko', 'forbi', 'slut']);
+      expect(record.fields).toMatchObject({ endedBy: 'local', service: 'Kort och spärr' });
+    } finally {
+      await history.close();
+    }
 
     // Music while waiting, then the overflow branch's message.
     const sounds = listenTo(readWav(await recordingClosed(sara)));

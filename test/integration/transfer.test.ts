@@ -8,7 +8,8 @@
  * one baresip caller on 127.0.0.1, trusted as the trunk too, so it can hear
  * the far end). When the transfer fails (busy, nobody answers) the flow's
  * `failed` branch runs; whoever hangs up, at whatever moment, nothing is
- * left behind: no endpoint, dialog, ACD entry, reservation or timer.
+ * left behind: no endpoint, dialog, ACD entry, reservation or timer. The
+ * contact record holds each transfer and its outcome.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,9 @@ import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-n
 import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 import type { CallEvent } from '../../server/calls/center.js';
+import { SQLITE_FILE } from '../../server/history/open.js';
+import type { ContactRecord } from '../../server/history/records.js';
+import { SqliteHistory } from '../../server/history/sqlite.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 
 const FORETAG = '+46313900602';
@@ -119,6 +123,17 @@ const nodeEntered = (callId: string, node: string): Extract<CallEvent, { type: '
 const transferOutcome = (callId: string): string | undefined =>
   callEvents.find((e): e is Extract<CallEvent, { type: 'transfer' }> => e.type === 'transfer' && e.callId === callId)?.outcome;
 
+/** The transfers the call's contact record holds (the contact records' own database). */
+async function recordedTransfers(callId: string): Promise<ContactRecord['transfers']> {
+  await product.app.contactRecords.flush();
+  const history = SqliteHistory.open(join(product.config.dataDir, SQLITE_FILE));
+  try {
+    return (await history.contact(callId))?.transfers ?? [];
+  } finally {
+    await history.close();
+  }
+}
+
 const callEnded = (callId: string): Extract<CallEvent, { type: 'call-ended' }> | undefined =>
   callEvents.find((e): e is Extract<CallEvent, { type: 'call-ended' }> => e.type === 'call-ended' && e.callId === callId);
 
@@ -155,6 +170,7 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(nodesRun(callId)).toEqual(['till-maja']);
     expect(transferOutcome(callId)).toBe('connected');
     await expect.poll(() => callEnded(callId), { timeout: 5_000 }).toMatchObject({ by: 'agent' });
+    expect(await recordedTransfers(callId)).toEqual([{ at: expect.any(Number), node: 'till-maja', target: MAJA, outcome: 'connected' }]);
     await expectNothingLeft();
   }, 60_000);
 
@@ -207,6 +223,7 @@ describe('the transfer node: put through to an extension or out through the trun
     expect(nodesRun(callId)).toEqual(['till-maja', 'upptagen', 'hejda']);
     expect(transferOutcome(callId)).toBe('busy');
     await expect.poll(() => callEnded(callId), { timeout: 5_000 }).toMatchObject({ by: 'local' });
+    expect(await recordedTransfers(callId)).toEqual([{ at: expect.any(Number), node: 'till-maja', target: MAJA, outcome: 'busy' }]);
     await expectNothingLeft();
   }, 60_000);
 

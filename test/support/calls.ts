@@ -215,9 +215,19 @@ export class FakeLeg implements PlacedLeg {
   /** The far end sent BYE. */
   hungUpByFarEnd = false;
   private readonly onEnd: Array<() => void> = [];
+  private answerOffer?: (remoteSdp: string) => Promise<string>;
 
   onHangup(fn: () => void): void {
     this.onEnd.push(fn);
+  }
+
+  onOffer(fn: (remoteSdp: string) => Promise<string>): void {
+    this.answerOffer = fn;
+  }
+
+  /** The far end sends a re-INVITE with this offer: our answer, or undefined when nobody took offers on. */
+  async farEndOffers(sdp: string): Promise<string | undefined> {
+    return this.answerOffer?.(sdp);
   }
 
   hangup(): void {

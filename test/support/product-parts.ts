@@ -6,13 +6,15 @@
  * calling, its live state and event feed, a metrics registry, agents' states
  * and finished callbacks over that ACD (no phone is registered, none can be removed), an empty
  * announcement folder, an empty contact-record database (SQLite) and
- * an empty staffing plan.
+ * an empty staffing plan; the agents' case types find no call answered
+ * (nobody calls).
  */
 import { join } from 'node:path';
 import type { ProductParts } from '../../server/api/features.js';
 import { AgentControl } from '../../server/calls/agent-control.js';
 import { FileAnnouncementStore } from '../../server/calls/announcements.js';
 import { AvalancheAudience } from '../../server/calls/avalanche-audience.js';
+import { AgentCaseTypes } from '../../server/calls/case-types.js';
 import { FinishedCallbacks } from '../../server/calls/callbacks/finished.js';
 import { SqliteHistory } from '../../server/history/sqlite.js';
 import { LiveFeed } from '../../server/stats/live-feed.js';
@@ -42,6 +44,9 @@ export async function idleProductParts(): Promise<{ parts: ProductParts; stop():
       staffingPlan: await StaffingPlanFile.open(tempDir('staffing-')),
       // Nobody is staffed or planned: no alarm is ever raised.
       shortfalls: { raised: () => [] },
+      caseTypes: new AgentCaseTypes({
+        acd: c.acd, queues: { get: () => undefined }, records: { agentCall: () => undefined, setCaseType: () => {} },
+      }),
     },
     stop: async () => {
       running.close();

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.js';
+import { freePort, freePortRange } from './ports.js';
 import { tempDir } from './tmp.js';
 import { waitFor } from './wait.js';
 import { killAtExit } from '../../scripts/exit-cleanup.js';
@@ -388,11 +388,14 @@ export async function startSippUas(opts: SippCommonOptions & { readyTimeoutMs?: 
 /**
  * A desk phone made of SIPp: a callee (UAS, `uas-answer.xml` unless told)
  * that registers its port as the extension's contact, with the demo
- * password unless told. Stopped again if the registration fails.
+ * password unless told; `echo`: it sends back the audio it hears. Stopped again if the registration fails.
  */
 export async function startRegisteredSippPhone(registrarPort: number, extension: string,
-  opts: { scenario?: string; calls?: number; password?: string; timeoutMs?: number } = {}): Promise<SippUas> {
-  const phone = await startSippUas({ scenario: opts.scenario ?? 'uas-answer.xml', calls: opts.calls ?? 1, timeoutMs: opts.timeoutMs ?? 30_000 });
+  opts: { scenario?: string; calls?: number; password?: string; timeoutMs?: number; echo?: boolean } = {}): Promise<SippUas> {
+  const phone = await startSippUas({
+    scenario: opts.scenario ?? 'uas-answer.xml', calls: opts.calls ?? 1, timeoutMs: opts.timeoutMs ?? 30_000,
+    ...(opts.echo ? { rtpEcho: true, mediaPort: await freePortRange(4, 'udp') } : {}),
+  });
   try {
     const reg = await runSipp({
       scenario: 'register.xml',

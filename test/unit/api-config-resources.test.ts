@@ -120,6 +120,25 @@ describe('queues', () => {
     expectProblem(await call('GET', '/queues/forsakring', 'admin'), 404);
   });
 
+  it('an admin gives a queue its case types; a code used twice or not digits is 422 naming the place, nothing applied', async () => {
+    const caseTypes = [{ code: '1', name: 'Kort spärrat' }, { code: '22', name: 'Nytt kort' }];
+    const settings = { name: 'Kort och spärr', steps: [{ afterSeconds: 0, skill: 'kort', minLevel: 3 }] };
+    const set = await call('PUT', '/queues/kort', 'admin', { ...settings, caseTypes });
+    expect(set.statusCode, set.body).toBe(200);
+    expect((await call('GET', '/queues/kort', 'supervisor')).json()).toMatchObject({ caseTypes });
+    expect(t.running.current.operational.queues.find((q) => q.id === 'kort')!.caseTypes).toEqual(caseTypes);
+
+    const before = version();
+    const twice = expectProblem(await call('PUT', '/queues/kort', 'admin', { ...settings, caseTypes: [...caseTypes, { code: '1', name: 'Igen' }] }), 422);
+    expect(twice.field).toMatch(/^\/queues\/\d+\/caseTypes\/2\/code$/);
+    expect(twice.detail).toMatch(/duplicate case type code "1"/);
+    const letters = expectProblem(await call('PUT', '/queues/kort', 'admin', { ...settings, caseTypes: [{ code: 'A1', name: 'Fel' }] }), 422);
+    expect(letters.field).toMatch(/^\/queues\/\d+\/caseTypes\/0\/code$/);
+    expect(letters.detail).toMatch(/1 to 4 digits/);
+    expect(expectProblem(await call('PUT', '/queues/kort', 'admin', { ...settings, caseTypes: [{ code: '3' }] }), 400).field).toBe('/caseTypes/0/name');
+    expect(version()).toBe(before);
+  });
+
   it('a step naming a skill no agent has yet is accepted: skills are free names, agents gain them later', async () => {
     const made = await call('POST', '/queues', 'admin', { id: 'nytt', name: 'Nytt', steps: [{ afterSeconds: 0, skill: 'ingen-har-den' }] });
     expect(made.statusCode, made.body).toBe(201);

@@ -31,9 +31,11 @@ function errorFor(yaml: string): string {
 }
 
 describe('feature codes in the configuration', () => {
-  it('defaults to *21 *22 *23 *24 *77 *78, with an operator PIN', () => {
+  it('defaults to *21 *22 *23 *24 *25 *77 *78, with an operator PIN', () => {
     const c = loadConfig({ env: {} });
-    expect(c.featureCodes).toEqual({ login: '*21', logout: '*22', pause: '*23', ready: '*24', recordAnnouncements: '*77', avalancheToggle: '*78' });
+    expect(c.featureCodes).toEqual({
+      login: '*21', logout: '*22', pause: '*23', ready: '*24', recordAnnouncements: '*77', avalancheToggle: '*78', caseType: '*25',
+    });
     expect(c.operators.length).toBeGreaterThan(0);
   });
 
@@ -61,6 +63,10 @@ describe('feature codes in the configuration', () => {
     expect(parseFeatureCode('*77', codes)).toEqual({ kind: 'record-announcements', code: '*77' });
     expect(parseFeatureCode('*781', codes)).toEqual({ kind: 'avalanche-toggle', id: '1' });
     expect(parseFeatureCode('*78', codes)).toBeUndefined();
+    expect(parseFeatureCode('*251', codes)).toEqual({ kind: 'case-type', code: '1' });
+    expect(parseFeatureCode('*250042', codes)).toEqual({ kind: 'case-type', code: '0042' });
+    expect(parseFeatureCode('*25', codes)).toBeUndefined();
+    expect(parseFeatureCode('*2512345', codes)).toBeUndefined();
     expect(parseFeatureCode('*23x', codes)).toBeUndefined();
     expect(parseFeatureCode('1002', codes)).toBeUndefined();
   });

@@ -53,7 +53,7 @@ describe('contact records fed from the calls and the ACD', () => {
     return history;
   }
 
-  it('records an answered call: its path through the menu, the case type from the flow, the missed and answered offers, talk and wrap-up', async () => {
+  it('records an answered call: its path through the menu, the case type from the flow, the missed and answered offers, talk, hold (one ended by the hang-up) and wrap-up', async () => {
     const e1 = entry('e1', 'c1', T0 + 8 * S, { priority: 5 }, { vip: 'true', caseType: 'faktura' });
     const repo = await record([
       started('c1', T0),
@@ -68,6 +68,9 @@ describe('contact records fed from the calls and the ACD', () => {
       { type: 'answered', at: T0 + 29 * S, entryId: 'e1', agentId: 'erik', queueId: 'kundtjanst', waitMs: 21 * S },
       { type: 'agent-state', at: T0 + 29 * S, agentId: 'erik', state: 'busy', previous: 'reserved' },
       { type: 'ivr-ended', at: T0 + 29 * S, callId: 'c1', ...KUNDTJANST, flow: 'kundtjanst', reason: 'connected', steps: 3 },
+      { type: 'call-held', at: T0 + 60 * S, callId: 'c1', entryId: 'e1', agentId: 'erik' },
+      { type: 'call-resumed', at: T0 + 75 * S, callId: 'c1', entryId: 'e1', agentId: 'erik' },
+      { type: 'call-held', at: T0 + 200 * S, callId: 'c1', entryId: 'e1', agentId: 'erik' },
       { type: 'ended', at: T0 + 209 * S, entryId: 'e1', agentId: 'erik', handleMs: 180 * S },
       { type: 'agent-state', at: T0 + 209 * S, agentId: 'erik', state: 'wrap-up', previous: 'busy' },
       ended('c1', T0 + 209 * S, 'agent'),
@@ -86,7 +89,7 @@ describe('contact records fed from the calls and the ACD', () => {
       ],
       segments: [{
         id: 'e1', queue: 'kundtjanst', kind: 'call', priority: 5, vip: 1, enqueuedAt: T0 + 8 * S, outcome: 'answered',
-        answeredAt: T0 + 29 * S, agent: 'erik', waitMs: 21 * S, talkMs: 180 * S, wrapUpMs: 30 * S, endedAt: T0 + 209 * S,
+        answeredAt: T0 + 29 * S, agent: 'erik', waitMs: 21 * S, talkMs: 156 * S, holdMs: 24 * S, wrapUpMs: 30 * S, endedAt: T0 + 209 * S,
       }],
       offers: [
         { entryId: 'e1', agent: 'anna', offeredAt: T0 + 9 * S, result: 'missed', ringMs: 15 * S },
@@ -149,7 +152,7 @@ describe('contact records fed from the calls and the ACD', () => {
     const record4 = await repo.contact('c4');
     expect(record4?.segments).toEqual([{
       id: 'e4', queue: 'kundtjanst', kind: 'call', priority: 0, vip: 0, enqueuedAt: T0 + 5 * S, outcome: 'callback',
-      callbackRequestedAt: T0 + 40 * S, agent: 'erik', talkMs: 138 * S, endedAt: T0 + 600 * S,
+      callbackRequestedAt: T0 + 40 * S, agent: 'erik', talkMs: 138 * S, holdMs: 0, endedAt: T0 + 600 * S,
       callbackOutcome: 'completed', callbackDoneAt: T0 + 600 * S, callbackAttempts: 1,
     }]);
     expect(record4?.callbackAttempts).toEqual([

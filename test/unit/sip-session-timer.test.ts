@@ -286,3 +286,49 @@ describe('keeping a session', () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('a re-INVITE with a new offer (a phone holding the call)', () => {
+  const HOLD = SDP.replace('m=audio 4000 RTP/AVP 0\r\n', 'm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n');
+  const OURS = SDP.replace('o=- 1 1', 'o=- 1 2').replace('m=audio 4000 RTP/AVP 0\r\n', 'm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n');
+
+  /** The far end's re-INVITE; resolves with our answer once the owner has given it. */
+  async function reInvite(dialog: StandInDialog, headers: Record<string, string>, body: string): Promise<Answer> {
+    let answer: Answer | undefined;
+    const res = { send: (status: number, opts: { headers: Record<string, string>; body?: string } = { headers: {} }) => { answer = { status, ...opts }; } };
+    dialog.emit('modify', message(headers, body), res);
+    await flush();
+    return answer!;
+  }
+
+  it('is answered with the SDP the dialog\'s owner gives for it, kept as ours for the refreshes after it; a refused offer gets 488', async () => {
+    const clock = new SimulatedClock(0);
+    const timers = new SessionTimers(CONFIG, clock);
+    const dialog = answered({ Supported: 'timer', 'Session-Expires': '1800;refresher=uac' });
+    const offers: string[] = [];
+    let refuse = false;
+    timers.keep(dialog as unknown as Srf.Dialog, log, () => {}, async (sdp) => {
+      offers.push(sdp);
+      if (refuse) throw new Error('no codec in common');
+      return OURS;
+    });
+
+    expect(await reInvite(dialog, { Supported: 'timer', 'Session-Expires': '1800;refresher=uac' }, HOLD)).toMatchObject({
+      status: 200, body: OURS, headers: { 'Content-Type': 'application/sdp', 'Session-Expires': '1800;refresher=uac' },
+    });
+    expect(offers).toEqual([HOLD]);
+    expect(dialog.local.sdp).toBe(OURS);
+    // An UPDATE refresh without SDP answers with what now stands.
+    expect(dialog.refreshFromPeer('update', { Supported: 'timer', 'Session-Expires': '1800;refresher=uac' }, SDP).body).toBe(OURS);
+
+    refuse = true;
+    expect((await reInvite(dialog, {}, SDP)).status).toBe(488);
+    expect(dialog.local.sdp).toBe(OURS);
+  });
+
+  it('is answered the same way on a dialog without session timers', async () => {
+    const timers = new SessionTimers({ ...CONFIG, enabled: false }, new SimulatedClock(0));
+    const dialog = answered({});
+    timers.keep(dialog as unknown as Srf.Dialog, log, () => {}, async () => OURS);
+    expect(await reInvite(dialog, {}, HOLD)).toMatchObject({ status: 200, body: OURS });
+  });
+});
