@@ -119,6 +119,10 @@ export class CallSession implements IvrContext, CallerSide {
     return this.services.alwaysOpen ?? false;
   }
 
+  get connected(): boolean {
+    return this.handedOff;
+  }
+
   get serviceExceptions(): ServiceExceptions | undefined {
     const all = this.services.hoursExceptions;
     return all && { timezone: all.timezone, exceptions: all.byService[this.call.service] ?? [] };

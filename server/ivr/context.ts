@@ -189,6 +189,8 @@ export interface IvrContext {
   readonly events: IvrEventSink;
   /** Aborted when the caller hangs up. */
   readonly hangupSignal: AbortSignal;
+  /** True once an agent answered the caller or a transfer connected them: a hang-up after that turns nobody away. */
+  readonly connected: boolean;
   /** Milliseconds since the epoch, on the ACD's clock. */
   now(): number;
   /** The demo setting `ivr.alwaysOpen`: hours nodes take their open branch at any hour. */

@@ -173,6 +173,7 @@ function testCall(opts: TestCallOptions = {}) {
   const recordings = new Map<string, string>();
   const avalancheLookups: string[] = [];
   let hungUpByUs = 0;
+  let connected = false;
   let now = Date.parse(opts.at ?? '2026-11-23T10:00:00Z'); // a Monday, 11:00 in Stockholm
 
   const ctx: IvrContext = {
@@ -191,11 +192,16 @@ function testCall(opts: TestCallOptions = {}) {
     logger: pino({ level: 'silent' }).child({ callId: 'call-1' }),
     events: { emit: (e) => void events.push(e) },
     hangupSignal: hangupController.signal,
+    get connected() {
+      return connected;
+    },
     now: () => now,
-    enqueue: (req, signal) => {
+    enqueue: async (req, signal) => {
       enqueued.push(req);
       enqueueSignals.push(signal);
-      return opts.enqueue ? opts.enqueue(req, signal) : Promise.resolve({ outcome: 'answered', agentId: 'anna' });
+      const result = await (opts.enqueue ? opts.enqueue(req, signal) : Promise.resolve({ outcome: 'answered', agentId: 'anna' } as const));
+      if (result.outcome === 'answered') connected = true;
+      return result;
     },
     offerCallback: (req) => {
       callbacks.push(req);
@@ -203,7 +209,9 @@ function testCall(opts: TestCallOptions = {}) {
     },
     transfer: (req) => {
       transfers.push(req);
-      return Promise.resolve(opts.transfer ?? { outcome: 'connected' });
+      const result = opts.transfer ?? { outcome: 'connected' };
+      if (result.outcome === 'connected') connected = true;
+      return Promise.resolve(result);
     },
     hangup: () => {
       hungUpByUs++;
@@ -356,6 +364,16 @@ describe('avalanche messages', () => {
       expect(deflected, `${seconds} s after`).toHaveLength(counted ? 1 : 0);
       if (counted) expect(deflected[0]).toMatchObject({ during: false, secondsAfter: 8 });
     }
+  });
+
+  it('a caller an agent answered within the deflection window was served, not turned away', async () => {
+    const call = testCall({ avalanche: outage });
+    const result = await runFlow(demoFlow('kundtjanst'), call.ctx).result;
+    expect(call.path()).toContain('ko');
+    expect(result.reason).toBe('completed');
+    call.advance(3);
+    call.hangUp();
+    expect(call.events.some((e) => e.type === 'avalanche-deflected')).toBe(false);
   });
 
   it('with no active message the flow goes straight on', async () => {

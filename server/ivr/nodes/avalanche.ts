@@ -15,7 +15,9 @@
  * Events: `avalanche-played` when the messages start; `avalanche-deflected`
  * when the caller hangs up while they play (`during: true`) or within
  * `deflectionSeconds` after they ended, wherever the call is by then (the
- * node has moved on; it watches the context's hang-up signal, no timer).
+ * node has moved on; it watches the context's hang-up signal, no timer),
+ * unless an agent or a transfer's target took the call meanwhile: that
+ * caller was served, not turned away.
  */
 import { emitEvent, type AvalancheMessage, type IvrContext } from '../context.js';
 import type { NodeDefBase } from '../flow.js';
@@ -50,7 +52,7 @@ class AvalancheNode extends NodeTask<AvalancheDef> {
       const at = ctx.now();
       const during = endedAt === undefined;
       const afterMs = during ? 0 : at - endedAt!;
-      if (afterMs > window) return;
+      if (afterMs > window || ctx.connected) return;
       ctx.logger.info({ node, messageIds, during }, 'caller hung up on an avalanche message: deflected');
       emitEvent(ctx, { type: 'avalanche-deflected', node, messageIds, during, secondsAfter: afterMs / 1000 });
     };
