@@ -4,7 +4,7 @@
  * spends per call.
  *
  *   npx tsx bench/sipd-speed.ts [--apps minimal,b2bua] [--rates 100,200,300,400,500,600]
- *       [--seconds 10] [--rounds 3] [--cpu-rate 100] [--baseline DIR] [--profile DIR] [--json FILE]
+ *       [--seconds 10] [--rounds 3] [--cpu-rate 100] [--overload-seconds 0] [--baseline DIR] [--profile DIR] [--json FILE]
  *
  * Engines, each run in turn within every round (rounds alternate, so a
  * change in the machine's load falls on all of them alike):
@@ -25,14 +25,19 @@
  * The product's own trunk-to-extension path is bench/b2bua-cps.ts (run it in
  * each checkout for before and after).
  *
- * A step: a SIPp caller (test/sipp/uac-bench.xml, UDP, hold 0 ms) places
- * rate x seconds calls. Clean: every call succeeded and SIPp retransmitted
- * nothing. Per engine and round the rates are stepped up until a step is not
+ * A step: a SIPp caller (bench/sipp/uac-bench-overload.xml, UDP, hold 0 ms)
+ * places rate x seconds calls. Clean: every call succeeded, none was refused
+ * (503) and SIPp retransmitted nothing. Per engine and round the rates are stepped up until a step is not
  * clean; the highest clean rate counts, and the table gives the median over
  * the rounds. CPU per call is measured at --cpu-rate (process.cpuUsage of
  * the engine's process, from the first call to the last) and is the median
  * too. The machine's load average is printed with each round. --profile DIR
  * runs each engine's process with node --cpu-prof, one profile per step in DIR.
+ *
+ * --overload-seconds N: after each sweep, one step at twice the highest
+ * clean rate for N seconds: calls refused with 503, and of the others the
+ * share that succeeded; for the embedded engines also how long after the
+ * caller stopped placing calls the engine still refused new ones.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -56,6 +61,8 @@ const SDP = ['v=0', 'o=bench 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1',
 
 /** What the child tells the parent once it takes calls. */
 interface Ready { sipPort: number }
+/** Whether the engine refuses new calls now; undefined: it cannot say (drachtio-server). */
+interface Shedding { shedding?: boolean }
 interface CpuUsage { user: number; system: number }
 
 interface EngineSpec {
@@ -74,6 +81,7 @@ async function child(): Promise<void> {
   let connectTo: { host: string; port: number; secret: string };
   let sipPort: number;
   let stopEngine = async (): Promise<void> => {};
+  let shedding = (): boolean | undefined => undefined;
   if (values.root) {
     const { SipServer } = await import(pathToFileURL(path.join(values.root, 'server/sipd/server.ts')).href) as typeof import('../server/sipd/server.js');
     sipPort = await benchPort();
@@ -82,6 +90,8 @@ async function child(): Promise<void> {
     const sipd = new SipServer({ host: '127.0.0.1', sipPort, controlHost: '127.0.0.1', controlPort, secret, logger: pino({ level: 'error' }) });
     await sipd.start();
     stopEngine = () => sipd.stop();
+    // An older engine has no shedder: it never refuses.
+    shedding = () => (sipd as { shedder?: { shedding: boolean } }).shedder?.shedding ?? false;
     connectTo = { host: '127.0.0.1', port: controlPort, secret };
   } else {
     const [host, port] = hostPort(values['drachtio-control']!);
@@ -107,6 +117,7 @@ async function child(): Promise<void> {
   });
   process.on('message', (m) => {
     if (m === 'cpu') process.send!(process.cpuUsage());
+    if (m === 'shedding') process.send!({ shedding: shedding() } satisfies Shedding);
     if (m === 'stop') {
       srf.disconnect();
       void stopEngine().then(() => process.exit(0));
@@ -122,11 +133,16 @@ function hostPort(text: string): [string, number] {
 
 // ------------------------------------------------------------------ parent
 
-interface Step { engine: string; app: App; round: number; rate: number; attempted: number; failed: number;
-  retransmissions: number; failures: Record<string, number>; cpuMsPerCall: number; clean: boolean }
+/** cpu: the step at --cpu-rate; sweep: rates stepped up; overload: twice the highest clean rate. */
+type StepKind = 'cpu' | 'sweep' | 'overload';
+
+interface Step { kind: StepKind; engine: string; app: App; round: number; rate: number; attempted: number; failed: number; refused: number;
+  retransmissions: number; failures: Record<string, number>; cpuMsPerCall: number; clean: boolean;
+  /** Overload steps: ms from the end of placing calls until the engine took new calls again. */
+  recoveryMs?: number }
 
 /** A running engine with its application; CPU in ms (the child's, plus drachtio-server's when there is one). */
-interface Running { sipPort: number; cpuMs(): Promise<number>; stop(): Promise<void> }
+interface Running { sipPort: number; cpuMs(): Promise<number>; shedding(): Promise<boolean | undefined>; stop(): Promise<void> }
 
 async function startEngine(spec: EngineSpec, app: App, uasPort: number, profileDir?: string): Promise<Running> {
   let drachtio: ChildProcess | undefined;
@@ -148,12 +164,17 @@ async function startEngine(spec: EngineSpec, app: App, uasPort: number, profileD
     proc.once('message', (m) => resolve(m as Ready));
     proc.once('exit', (code) => reject(new Error(`engine ${spec.name} exited (${code}) before it took calls`)));
   });
-  const childCpu = (): Promise<number> => new Promise((resolve) => {
-    proc.once('message', (m) => resolve(((m as CpuUsage).user + (m as CpuUsage).system) / 1000));
-    proc.send('cpu');
+  const ask = <T>(question: string): Promise<T> => new Promise((resolve) => {
+    proc.once('message', (m) => resolve(m as T));
+    proc.send(question);
   });
+  const childCpu = async (): Promise<number> => {
+    const { user, system } = await ask<CpuUsage>('cpu');
+    return (user + system) / 1000;
+  };
   return {
     sipPort: ready.sipPort,
+    shedding: async () => (await ask<Shedding>('shedding')).shedding,
     cpuMs: async () => (await childCpu()) + (drachtio?.pid ? (cpuSeconds(drachtio.pid) ?? 0) * 1000 : 0),
     stop: async () => {
       await new Promise<void>((resolve) => {
@@ -174,25 +195,47 @@ async function callee(): Promise<{ port: number; run: SippRun }> {
   return { port, run };
 }
 
-interface StepParams { engine: EngineSpec; app: App; round: number; rate: number; seconds: number; uasPort: number; profileDir?: string }
+interface StepParams { kind: StepKind; engine: EngineSpec; app: App; round: number; rate: number; seconds: number; uasPort: number; profileDir?: string }
 
-async function step({ engine, app, round, rate, seconds, uasPort, profileDir }: StepParams): Promise<Step> {
+const UAC_SCENARIO = fileURLToPath(new URL('sipp/uac-bench-overload.xml', import.meta.url));
+
+async function step({ kind, engine, app, round, rate, seconds, uasPort, profileDir }: StepParams): Promise<Step> {
   const running = await startEngine(engine, app, uasPort, profileDir);
   try {
     const calls = Math.round(rate * seconds);
     const cpuBefore = await running.cpuMs();
-    const uac = startSipp('uac-bench.xml', [`127.0.0.1:${running.sipPort}`, '-i', '127.0.0.1', '-p', String(await benchPort()),
+    const uac = startSipp(UAC_SCENARIO, [`127.0.0.1:${running.sipPort}`, '-i', '127.0.0.1', '-p', String(await benchPort()),
       '-t', 'u1', '-s', 'bench', '-key', 'caller', 'caller', '-r', String(rate), '-m', String(calls), '-l', String(rate * 10),
-      '-d', '0', '-recv_timeout', '10000', '-timeout', `${seconds + 40}s`], { timeoutMs: (seconds + 40) * 1000 });
+      '-d', '0', '-recv_timeout', '10000', '-timeout', `${seconds + 40}s`], { timeoutMs: (seconds + 40) * 1000, traceRtt: true });
+    const recovery = kind === 'overload' ? recoveryAfter(running, seconds * 1000, uac.done) : Promise.resolve(undefined);
     const out = await uac.done;
     const cpuMs = (await running.cpuMs()) - cpuBefore;
+    const recoveryMs = await recovery;
     const attempted = num(out.stats, 'OutgoingCall(C)');
     const failed = num(out.stats, 'FailedCall(C)');
+    const refused = out.rtt.get('3')?.length ?? 0;
     const retransmissions = num(out.stats, 'Retransmissions(C)');
-    return { engine: engine.name, app, round, rate, attempted, failed, retransmissions, failures: failureCounters(out.stats),
-      cpuMsPerCall: cpuMs / Math.max(1, attempted), clean: attempted === calls && failed === 0 && retransmissions === 0 };
+    return { kind, engine: engine.name, app, round, rate, attempted, failed, refused, retransmissions, failures: failureCounters(out.stats),
+      cpuMsPerCall: cpuMs / Math.max(1, attempted), recoveryMs,
+      clean: attempted === calls && failed === 0 && refused === 0 && retransmissions === 0 };
   } finally {
     await running.stop();
+  }
+}
+
+/**
+ * From `placingMs` after the start (when the caller stops placing calls),
+ * how long until the engine takes new calls again, asked every 100 ms;
+ * undefined when the engine cannot say.
+ */
+async function recoveryAfter(running: Running, placingMs: number, done: Promise<unknown>): Promise<number | undefined> {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  await sleep(placingMs);
+  const from = Date.now();
+  for (;;) {
+    const shedding = await running.shedding();
+    if (shedding !== true) return shedding === undefined ? undefined : Date.now() - from;
+    await Promise.race([sleep(100), done]);
   }
 }
 
@@ -206,6 +249,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     apps: { type: 'string', default: APPS.join(',') }, rates: { type: 'string', default: '100,200,300,400,500,600,800' },
     seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, 'cpu-rate': { type: 'string', default: '100' },
+    'overload-seconds': { type: 'string', default: '0' },
     baseline: { type: 'string' }, profile: { type: 'string' }, json: { type: 'string' },
   } });
   const apps = values.apps.split(',').map((a) => {
@@ -216,6 +260,8 @@ async function main(): Promise<void> {
   const seconds = positive('seconds', values.seconds);
   const rounds = positive('rounds', values.rounds);
   const cpuRate = positive('cpu-rate', values['cpu-rate']);
+  const overloadSeconds = Number(values['overload-seconds']);
+  if (!(overloadSeconds >= 0)) throw new Error(`--overload-seconds must be 0 or more, got ${values['overload-seconds']}`);
   const engines: EngineSpec[] = [{ name: 'embedded', root: ROOT }];
   if (values.baseline) engines.push({ name: 'baseline', root: path.resolve(values.baseline) });
   if (process.env.DRACHTIO_BIN || process.env.DRACHTIO_HOST) engines.push({ name: 'drachtio' });
@@ -224,8 +270,9 @@ async function main(): Promise<void> {
 
   const uas = await callee();
   const steps: Step[] = [];
-  const report = (s: Step): void => console.log(`${s.app.padEnd(8)} ${s.engine.padEnd(9)} round ${s.round} rate ${String(s.rate).padStart(4)}: ` +
-    `${s.attempted} calls, ${s.failed} failed, ${s.retransmissions} retransmissions, CPU ${s.cpuMsPerCall.toFixed(3)} ms/call` +
+  const report = (s: Step): void => console.log(`${s.app.padEnd(8)} ${s.engine.padEnd(9)} round ${s.round} ${s.kind.padEnd(8)} rate ${String(s.rate).padStart(4)}: ` +
+    `${s.attempted} calls, ${s.refused} refused, ${s.failed} failed, ${s.retransmissions} retransmissions, CPU ${s.cpuMsPerCall.toFixed(3)} ms/call` +
+    `${s.recoveryMs === undefined ? '' : `, taking calls again ${s.recoveryMs} ms after the load`}` +
     `${s.clean ? '' : `  NOT CLEAN ${JSON.stringify(s.failures)}`}`);
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -233,14 +280,24 @@ async function main(): Promise<void> {
       for (const app of apps) {
         for (const engine of engines) {
           const common = { engine, app, round, seconds, uasPort: uas.port, profileDir: values.profile && path.resolve(values.profile) };
-          const cpuStep = await step({ ...common, rate: cpuRate });
-          steps.push({ ...cpuStep, rate: -cpuRate });
+          const cpuStep = await step({ ...common, kind: 'cpu', rate: cpuRate });
+          steps.push(cpuStep);
           report(cpuStep);
+          let highest = 0;
           for (const rate of rates) {
-            const s = await step({ ...common, rate });
+            const s = await step({ ...common, kind: 'sweep', rate });
             steps.push(s);
             report(s);
             if (!s.clean) break;
+            highest = rate;
+          }
+          if (overloadSeconds > 0 && highest > 0) {
+            const s = await step({ ...common, kind: 'overload', rate: 2 * highest, seconds: overloadSeconds });
+            steps.push(s);
+            report(s);
+            const taken = s.attempted - s.refused;
+            console.log(`  overload at ${2 * highest}/s: ${s.refused} refused, ` +
+              `${taken > 0 ? ((100 * (taken - s.failed)) / taken).toFixed(1) : '-'} % of the others succeeded`);
           }
         }
       }
@@ -254,8 +311,8 @@ async function main(): Promise<void> {
     for (const engine of engines) {
       const mine = steps.filter((s) => s.app === app && s.engine === engine.name);
       const highest = Array.from({ length: rounds }, (_, i) =>
-        Math.max(0, ...mine.filter((s) => s.round === i + 1 && s.rate > 0 && s.clean).map((s) => s.rate)));
-      const cpu = mine.filter((s) => s.rate < 0).map((s) => s.cpuMsPerCall);
+        Math.max(0, ...mine.filter((s) => s.round === i + 1 && s.kind === 'sweep' && s.clean).map((s) => s.rate)));
+      const cpu = mine.filter((s) => s.kind === 'cpu').map((s) => s.cpuMsPerCall);
       console.log(`${app.padEnd(8)} ${engine.name.padEnd(9)} ${String(median(highest)).padStart(5)} (${highest.join(', ')})` +
         `${' '.repeat(24)}${median(cpu).toFixed(3)} (${cpu.map((c) => c.toFixed(3)).join(', ')})`);
     }
