@@ -62,6 +62,8 @@ export class AppConnection {
   }
 
   close(): void {
+    // What this turn wrote (a refusal) goes out before the socket is torn down.
+    if (this.corked) this.socket.uncork();
     this.socket.destroy();
   }
 
