@@ -90,8 +90,8 @@ async function child(): Promise<void> {
     const sipd = new SipServer({ host: '127.0.0.1', sipPort, controlHost: '127.0.0.1', controlPort, secret, logger: pino({ level: 'error' }) });
     await sipd.start();
     stopEngine = () => sipd.stop();
-    // An older engine has no shedder: it never refuses.
-    shedding = () => (sipd as { shedder?: { shedding: boolean } }).shedder?.shedding ?? false;
+    // An older engine has no shedder: it cannot say.
+    shedding = () => (sipd as { shedder?: { shedding: boolean } }).shedder?.shedding;
     connectTo = { host: '127.0.0.1', port: controlPort, secret };
   } else {
     const [host, port] = hostPort(values['drachtio-control']!);
