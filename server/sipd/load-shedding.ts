@@ -24,8 +24,13 @@ import type { Logger } from 'pino';
 
 /** How often the delay is sampled and a probe sent. */
 export const SHEDDING_TICK_MS = 50;
-/** The weight of the newest sample in the average: about a quarter of a second of memory. */
-const SMOOTHING = 0.2;
+/**
+ * The weight of the newest sample in the average: about half a second of
+ * memory. A burst that is worked off within that (a hundred INVITEs at
+ * once) is not refused; a flood, whose wait keeps growing, passes the limit
+ * within a second or so, long before callers retransmit in numbers.
+ */
+const SMOOTHING = 0.1;
 
 export interface LoadSheddingOptions {
   /**
