@@ -25,6 +25,9 @@ export class AppConnection {
   readonly id = randomUUID();
   authenticated = false;
   readonly verbs = new Set<string>();
+  /** Message ids: unique on the connection, which is all the protocol asks; a counter costs nothing. */
+  private nextMsgId = 0;
+  private corked = false;
 
   constructor(private readonly socket: net.Socket) {}
 
@@ -32,10 +35,24 @@ export class AppConnection {
     return this.socket.destroyed;
   }
 
+  /**
+   * Frames written in one turn of the event loop (a burst of datagrams read
+   * together, a request and its 100 Trying) leave in one write: the socket
+   * is corked at the first and uncorked once the turn's I/O is done.
+   */
   send(leader: string[], body?: string): string {
-    const msgId = randomUUID();
-    const text = [msgId, ...leader].join('|') + (body !== undefined ? `\r\n${body}` : '');
-    if (!this.socket.destroyed) this.socket.write(`${Buffer.byteLength(text, 'utf8')}#${text}`);
+    const msgId = `${this.id}.${++this.nextMsgId}`;
+    if (this.socket.destroyed) return msgId;
+    const text = body === undefined ? `${msgId}|${leader.join('|')}` : `${msgId}|${leader.join('|')}\r\n${body}`;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(`${Buffer.byteLength(text, 'utf8')}#${text}`);
     return msgId;
   }
 
@@ -45,6 +62,8 @@ export class AppConnection {
   }
 
   close(): void {
+    // What this turn wrote (a refusal) goes out before the socket is torn down.
+    if (this.corked) this.socket.uncork();
     this.socket.destroy();
   }
 
@@ -110,7 +129,8 @@ export class ControlServer extends EventEmitter<ControlEvents> {
     const log = this.opts.logger.child({ app: `${socket.remoteAddress}:${socket.remotePort}` });
     let buffer: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
+      // Most reads carry whole frames: the chunk is used as it is, copied only to join a frame cut in two.
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       try {
         for (;;) {
           const hash = buffer.indexOf('#');

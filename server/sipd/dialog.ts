@@ -9,12 +9,31 @@ import type { InviteServerTransaction } from './transactions.js';
 import type { Source } from './transport.js';
 import type { AppConnection } from './control.js';
 
+/**
+ * Tags and branches must be unguessable (RFC 3261 sections 19.3, 8.1.1.7):
+ * cryptographic random bytes, drawn from a pool refilled 4 kB at a time, as
+ * one call to the generator per tag cost more than the rest of the tag's use.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return hex;
+}
+
 export function newTag(): string {
-  return randomBytes(6).toString('hex');
+  return randomHex(6);
 }
 
 export function newBranch(): string {
-  return `z9hG4bK-${randomBytes(8).toString('hex')}`;
+  return `z9hG4bK-${randomHex(8)}`;
 }
 
 /** drachtio's dialog id: the Call-ID and the From tag of the dialog-forming request. */

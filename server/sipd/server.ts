@@ -26,6 +26,8 @@ import { respondToGarbage } from './garbage.js';
 import { refusalOf } from './admission.js';
 import { SourceRateLimit, type Standing } from './rate-limit.js';
 import { LiveRegistrations } from './registrations.js';
+import { DEFAULT_LOAD_SHEDDING, LoadShedder, QueueDelay, type LoadSheddingOptions } from './load-shedding.js';
+import { ExpiringMap } from '../net/expiring-map.js';
 import type { SourceLimitsConfig } from '../../config/schema.js';
 
 export const SIPD_VERSION = 'v0.9.10-embedded';
@@ -51,7 +53,16 @@ export interface SipServerOptions {
   sourceLimits?: SourceLimitsConfig;
   /** Addresses the source limits never apply to: the trunks'. */
   isTrusted?: (address: string) => boolean;
+  /** When new INVITEs are refused as overloaded (./load-shedding.ts); default DEFAULT_LOAD_SHEDDING. */
+  loadShedding?: LoadSheddingOptions & {
+    /** The wait in ms, read every tick; default: probes through the UDP socket (tests inject their own). */
+    delay?: () => number;
+  };
 }
+
+/** INVITEs refused as overloaded are remembered this long (Timer B at the default T1), so their retransmissions are known. */
+const REFUSED_MEMORY_MS = 32_000;
+const MAX_REFUSED_REMEMBERED = 100_000;
 
 interface ServerTxnRecord {
   id: string;
@@ -90,6 +101,9 @@ export class SipServer {
   private readonly registrations = new LiveRegistrations();
   /** Messages per source, counted before parsing; absent without `sourceLimits`. */
   readonly sourceRate?: SourceRateLimit;
+  readonly shedder: LoadShedder;
+  /** Transaction keys of INVITEs refused as overloaded. */
+  private readonly refusedInvites = new ExpiringMap<string, true>(MAX_REFUSED_REMEMBERED, Date.now);
 
   constructor(opts: SipServerOptions) {
     this.log = opts.logger.child({ component: 'sipd' });
@@ -126,17 +140,27 @@ export class SipServer {
       respondToGarbage(`${error.head}\r\n\r\n`, status, error.reason, source, (t, d) => this.sendRaw(t, d));
     });
     this.control.on('message', (conn, msg) => this.onAppMessage(conn, msg));
+    const shedding = opts.loadShedding ?? DEFAULT_LOAD_SHEDDING;
+    let delay = opts.loadShedding?.delay;
+    if (!delay) {
+      const queue = new QueueDelay((payload) => this.transport.sendProbe(payload));
+      this.transport.on('probe', (payload) => queue.received(payload));
+      delay = () => queue.sample();
+    }
+    this.shedder = new LoadShedder(shedding, delay, this.log);
   }
 
   async start(): Promise<void> {
     await this.transport.start();
     await this.control.start();
+    this.shedder.start();
     const ws = this.transport.webSocket;
     const webSocket = ws && `${ws.protocol}://${ws.address.includes(':') ? `[${ws.address}]` : ws.address}:${ws.port}`;
     this.log.info({ sip: this.hostports(), webSocket, control: this.control.port }, 'embedded SIP server listening');
   }
 
   async stop(): Promise<void> {
+    this.shedder.stop();
     for (const r of this.serverTxns.values()) r.txn.terminate();
     for (const r of this.clientTxns.values()) r.txn.terminate();
     await this.control.stop();
@@ -232,9 +256,11 @@ export class SipServer {
       this.onCancel(req, source, inviteKey);
       return;
     }
-    const existing = this.serverTxns.get(serverKey(req, req.method));
+    const key = serverKey(req, req.method);
+    const existing = this.serverTxns.get(key);
     if (existing) {
-      existing.txn.receiveRetransmission();
+      // Overloaded, a retransmission whose request is being worked on gets nothing: its 100 already went.
+      if (!this.shedder.shedding || this.isFinished(existing)) existing.txn.receiveRetransmission();
       return;
     }
     if (maxForwardsOf(req) === 0 && req.method !== 'OPTIONS') {
@@ -248,6 +274,10 @@ export class SipServer {
       return;
     }
     if (!dialog && this.screen?.(req, source) === false) return;
+    if (!dialog && req.method === 'INVITE' && (this.shedder.shedding || this.refusedInvites.get(key))) {
+      this.refuseAsOverloaded(req, source, key);
+      return;
+    }
     const app = dialog?.app ?? this.pickApp(req.method);
     const refusal = refusalOf(req, {
       inDialog: dialog !== undefined,
@@ -276,6 +306,26 @@ export class SipServer {
     }
     if (req.method === 'INVITE') this.respond(record, responseTo(req, 100));
     this.toApp(app, 'network', req.toString(), source, record.id, dialog?.id ?? '', dialog ? [] : this.receivedOn(source));
+  }
+
+  /**
+   * A new INVITE while overloaded: 503 with Retry-After, no state but the
+   * key. Its retransmissions get the 503 again once the server has caught
+   * up (the first was lost), and nothing while it has not: the caller's own
+   * timers end the call.
+   */
+  private refuseAsOverloaded(req: SipMessage, source: Source, key: string): void {
+    if (this.refusedInvites.get(key)) {
+      if (!this.shedder.shedding) this.respondStateless(req, source, 503, newTag(), this.retryAfter());
+      return;
+    }
+    this.refusedInvites.set(key, true, Date.now() + REFUSED_MEMORY_MS);
+    this.shedder.refused();
+    this.respondStateless(req, source, 503, newTag(), this.retryAfter());
+  }
+
+  private retryAfter(): Array<[string, string]> {
+    return [['Retry-After', String(this.shedder.opts.retryAfterSeconds)]];
   }
 
   /** A `sip` message to the application; srf ignores it unless the leader has more than nine fields. */

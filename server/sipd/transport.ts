@@ -95,6 +95,8 @@ export interface TransportEvents {
    * it (synchronously); it is closed right after.
    */
   framingError: [error: FramingError, source: Source];
+  /** A probe sent by sendProbe came out of the UDP socket's receive queue. */
+  probe: [payload: string];
 }
 
 /**
@@ -212,6 +214,18 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     conn.send(text);
   }
 
+  /**
+   * Sends a datagram to the UDP socket itself; it is read after everything
+   * queued before it, and emitted as 'probe' (./load-shedding.ts).
+   */
+  sendProbe(payload: string): void {
+    if (!this.udp) return;
+    const host = this.opts.host === '0.0.0.0' ? '127.0.0.1' : this.opts.host === '::' ? '::1' : this.opts.host;
+    this.udp.send(payload, this.udpPort, host, (err) => {
+      if (err) this.opts.logger.debug({ err }, 'queue probe not sent');
+    });
+  }
+
   /** Our own address as seen by peers of the given protocol, for Via and Contact. */
   localHostport(protocol: Protocol): string {
     const host = this.opts.advertisedAddress ?? advertisedAddressFor(this.opts.host);
@@ -230,6 +244,11 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     const socket = dgram.createSocket({ type: this.opts.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
     this.udp = socket;
     socket.on('message', (buf, rinfo) => {
+      // No SIP message starts with NUL: from our own port, it is a probe (sendProbe).
+      if (buf[0] === 0 && rinfo.port === this.udpPort) {
+        this.emit('probe', buf.toString('latin1'));
+        return;
+      }
       // RFC 5626 keep-alives are bare CRLFs; there is nothing to parse.
       if (buf.length <= 4 && buf.toString('latin1').trim() === '') return;
       this.emit('message', buf.toString('utf8'), { protocol: 'udp', address: rinfo.address, port: rinfo.port });

@@ -3,9 +3,11 @@
  *
  * Everything is a Map, changed synchronously: each method applies its change,
  * calls the onChange listeners (synchronously, in the order of the changes),
- * then returns an already-resolved promise. The store keeps its own frozen
- * copy of what it is given; listeners and claim results share those frozen
- * records (read-only), `load()` hands out copies. A claim is atomic because nothing
+ * then returns an already-resolved promise. The store keeps its own copy of
+ * what it is given and never hands it out: listeners (each its own), claim
+ * results and `load()` get copies, so nobody can change what is stored.
+ * Copies, not frozen records: freezing cost five times a copy, and every
+ * record the ACD got back frozen made its next update slow as well. A claim is atomic because nothing
  * else runs while it checks and writes (one process, one thread).
  *
  * Heartbeats (`heartbeat`, `liveInstances`, `reap*`) are kept in memory
@@ -87,17 +89,11 @@ function cloneAgent(a: AgentStatus): AgentStatus {
   return c;
 }
 
-/** A read-only copy: stored, and shared with listeners and claim results without further copying. */
-function frozenEntry(e: QueueEntry): QueueEntry {
-  return Object.freeze({ ...e, data: Object.freeze({ ...e.data }) });
-}
-
-function frozenAgent(a: AgentStatus): AgentStatus {
-  const c = { ...a };
-  if (a.next) c.next = Object.freeze({ ...a.next });
-  if (a.otherCalls) c.otherCalls = Object.freeze([...a.otherCalls]) as string[];
-  if (a.otherCallOwners) c.otherCallOwners = Object.freeze({ ...a.otherCallOwners });
-  return Object.freeze(c);
+/** A change as one listener gets it: with its own copy of the record. */
+function copyOfChange(change: StoreChange): StoreChange {
+  if (change.kind === 'entry') return { kind: 'entry', entry: cloneEntry(change.entry) };
+  if (change.kind === 'agent') return { kind: 'agent', agent: cloneAgent(change.agent) };
+  return change;
 }
 
 export class MemoryStore implements AcdStore {
@@ -149,7 +145,7 @@ export class MemoryStore implements AcdStore {
   async putEntry(entry: QueueEntry): Promise<void> {
     this.checkOpen('putEntry');
     checkId('putEntry: entry.id', entry?.id);
-    const stored = frozenEntry(entry);
+    const stored = cloneEntry(entry);
     const old = this.entries.get(entry.id);
     this.entries.set(entry.id, stored);
     if (stored.kind === 'callback' || old?.kind === 'callback') this.persistSoon();
@@ -168,7 +164,7 @@ export class MemoryStore implements AcdStore {
   async putAgent(agent: AgentStatus): Promise<void> {
     this.checkOpen('putAgent');
     checkId('putAgent: agent.id', agent?.id);
-    const stored = frozenAgent(agent);
+    const stored = cloneAgent(agent);
     this.agents.set(agent.id, stored);
     this.persistSoon();
     this.fire({ kind: 'agent', agent: stored });
@@ -189,14 +185,15 @@ export class MemoryStore implements AcdStore {
     const agent = this.agents.get(agentId);
     if (!agent) return { ok: false, reason: 'agent-unknown' };
     if (agent.state !== 'ready') return { ok: false, reason: 'agent-not-ready' };
-    const offered = Object.freeze({ ...entry, offeredTo: agentId, offeredAt: at });
-    const reserved = Object.freeze({ ...agent, state: 'reserved' as const, since: at, entryId });
+    // The stored records are replaced, not changed: nested parts are shared only between the store's own copies.
+    const offered = { ...entry, offeredTo: agentId, offeredAt: at };
+    const reserved = { ...agent, state: 'reserved' as const, since: at, entryId };
     this.entries.set(entryId, offered);
     this.agents.set(agentId, reserved);
     this.persistSoon();
     this.fire({ kind: 'entry', entry: offered });
     this.fire({ kind: 'agent', agent: reserved });
-    return { ok: true, entry: offered, agent: reserved };
+    return { ok: true, entry: cloneEntry(offered), agent: cloneAgent(reserved) };
   }
 
   async heartbeat(instanceId: string, at: number, ttlMs: number): Promise<void> {
@@ -316,17 +313,17 @@ export class MemoryStore implements AcdStore {
     if (!persisted) return;
     const read = new Set<string>();
     for (const cb of persisted.callbacks) {
-      if (read.has(cb.id)) this.duplicates.push(frozenEntry(cb));
-      else if (!this.entries.has(cb.id)) this.entries.set(cb.id, frozenEntry(cb));
+      if (read.has(cb.id)) this.duplicates.push(cb);
+      else if (!this.entries.has(cb.id)) this.entries.set(cb.id, cb);
       read.add(cb.id);
     }
-    for (const a of persisted.agents) if (!this.agents.has(a.id)) this.agents.set(a.id, frozenAgent(a));
+    for (const a of persisted.agents) if (!this.agents.has(a.id)) this.agents.set(a.id, a);
   }
 
   private fire(change: StoreChange): void {
     for (const l of this.listeners) {
       try {
-        l(change);
+        l(copyOfChange(change));
       } catch (err) {
         this.onError(err instanceof Error ? err : new Error(String(err)));
       }

@@ -7,7 +7,7 @@
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import Srf from 'drachtio-srf';
-import { SipServer } from '../../server/sipd/server.js';
+import { SipServer, type SipServerOptions } from '../../server/sipd/server.js';
 import type { Source } from '../../server/sipd/transport.js';
 import type { DestinationStream } from 'pino';
 import { createLogger } from '../../server/log.js';
@@ -118,8 +118,11 @@ export interface EmbeddedSipd {
  * takes no other method. What the server sends is recorded on its way to
  * the socket, the way a capture on the wire would see it; `log` receives
  * the server's log lines (info and above) instead of the test's level.
+ * It refuses nothing as overloaded unless `loadShedding` says when.
  */
-export async function startEmbeddedSipd(opts: { log?: DestinationStream; record?: boolean } = {}): Promise<EmbeddedSipd> {
+export async function startEmbeddedSipd(opts: {
+  log?: DestinationStream; record?: boolean; loadShedding?: SipServerOptions['loadShedding'];
+} = {}): Promise<EmbeddedSipd> {
   const port = await freePort('both');
   const controlPort = await freePort('tcp');
   const secret = randomUUID();
@@ -127,6 +130,8 @@ export async function startEmbeddedSipd(opts: { log?: DestinationStream; record?
     host: '127.0.0.1', sipPort: port, controlHost: '127.0.0.1', controlPort, secret,
     logger: opts.log ? createLogger('info', opts.log) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     timers: { T1: 20, T2: 160, T4: 200 },
+    // Tests send bursts on machines that may be busy: unless a test is about it, nothing is refused as overloaded.
+    loadShedding: opts.loadShedding ?? { maxDelayMs: 60_000, retryAfterSeconds: 1 },
   });
   await sipd.start();
   const sent: SentBySipd[] = [];
@@ -171,4 +176,25 @@ export async function drained(sipd: SipServer, ms: number): Promise<SipServer['s
     await new Promise((r) => setTimeout(r, 50));
   }
   return sipd.stats;
+}
+
+/** A request written by hand, from a UdpPeer on 127.0.0.1, new Call-ID, branch and From tag each time. */
+export interface RawRequest { text: string; callId: string; branch: string }
+
+export function rawRequest(method: 'INVITE' | 'OPTIONS', uri: string, peerPort: number): RawRequest {
+  const callId = `${randomUUID()}@raw-sip`;
+  const branch = `z9hG4bK-${randomUUID()}`;
+  const host = `127.0.0.1:${peerPort}`;
+  const lines = [
+    `${method} ${uri} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${host};branch=${branch};rport`,
+    'Max-Forwards: 70',
+    `From: <sip:1001@${host}>;tag=${randomUUID().slice(0, 8)}`,
+    `To: <${uri}>`,
+    `Call-ID: ${callId}`,
+    `CSeq: 1 ${method}`,
+    `Contact: <sip:1001@${host}>`,
+    'Content-Length: 0',
+  ];
+  return { text: `${lines.join('\r\n')}\r\n\r\n`, callId, branch };
 }

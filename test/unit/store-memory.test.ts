@@ -211,6 +211,57 @@ describe('claim: an offer is atomic', () => {
     expect((await s.load()).entries.find((e) => e.id === entries[0]!.id)!.data.caller).toBe('+46701740605');
   });
 
+  it('keeps its own copy: changing what was put, after the put, changes nothing stored', async () => {
+    const s = new MemoryStore();
+    const e = entry('e1');
+    const a = status('anna', { state: 'busy', next: { state: 'paused', reason: 'lunch' }, otherCalls: ['c1'], otherCallOwners: { c1: 'i1' } });
+    await s.putEntry(e);
+    await s.putAgent(a);
+    e.data.caller = 'changed';
+    e.priority = 9;
+    a.next!.reason = 'changed';
+    a.otherCalls!.push('c2');
+    a.otherCallOwners!.c1 = 'changed';
+    a.state = 'ready';
+    const { entries, agents } = await s.load();
+    expect(entries).toEqual([entry('e1')]);
+    expect(agents).toEqual([status('anna', { state: 'busy', next: { state: 'paused', reason: 'lunch' }, otherCalls: ['c1'], otherCallOwners: { c1: 'i1' } })]);
+  });
+
+  it('gives each listener its own copy: what one listener changes, neither the store nor the next listener sees', async () => {
+    const s = new MemoryStore();
+    const second: StoreChange[] = [];
+    s.onChange((c) => {
+      if (c.kind === 'entry') c.entry.data.caller = 'changed by the first listener';
+      if (c.kind === 'agent') {
+        c.agent.state = 'logged-out';
+        c.agent.otherCalls?.push('added by the first listener');
+      }
+    });
+    s.onChange((c) => second.push(c));
+    await s.putEntry(entry('e1'));
+    await s.putAgent(status('anna', { otherCalls: ['c1'] }));
+    expect(second).toEqual([
+      { kind: 'entry', entry: entry('e1') },
+      { kind: 'agent', agent: status('anna', { otherCalls: ['c1'] }) },
+    ]);
+    // What is stored is unchanged: the ready agent can still be claimed, with the entry as put.
+    const r = await s.claim('e1', 'anna', 2000);
+    expect(r).toMatchObject({ ok: true, entry: { data: { caller: '+46701740605' } }, agent: { otherCalls: ['c1'] } });
+  });
+
+  it('hands out a claim result that is a copy: changing it changes nothing stored', async () => {
+    const s = await store();
+    const r = await s.claim('e1', 'anna', 5000);
+    if (!r.ok) throw new Error('claim failed');
+    r.entry.data.caller = 'changed';
+    r.entry.offeredTo = undefined;
+    r.agent.state = 'ready';
+    expect(await s.claim('e1', 'bo', 6000)).toEqual({ ok: false, reason: 'entry-offered' });
+    expect(await s.claim('e2', 'anna', 6000)).toEqual({ ok: false, reason: 'agent-not-ready' });
+    expect((await s.load()).entries.find((e) => e.id === 'e1')!.data.caller).toBe('+46701740605');
+  });
+
   it('calls listeners synchronously, in order, before the write\'s promise settles', async () => {
     const s = new MemoryStore();
     const seen: string[] = [];
