@@ -55,7 +55,7 @@ const queueFields = {
   maxMissedOffers: Type.Optional(Type.Integer()),
   personalOverflowSeconds: Type.Optional(Seconds),
   announceEverySeconds: Type.Optional(Type.Integer({ description: 'position and wait spoken every this many seconds (0: on entry only)' })),
-  targetSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "the service level's target: answered within this many seconds counts as in time" })),
+  targetSeconds: Type.Optional(Type.Integer({ description: "the service level's target, 1 to 3600: answered within this many seconds counts as in time" })),
   callbackRetrySeconds: Type.Optional(Seconds),
   callbackMaxAttempts: Type.Optional(Type.Integer()),
   callbackRingSeconds: Type.Optional(Seconds),
