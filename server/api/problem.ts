@@ -79,8 +79,8 @@ export const notFound = (what: string, id: string): ApiProblem =>
 export const badRequest = (detail: string, field?: string, code?: ProblemCode): ApiProblem =>
   new ApiProblem(400, 'Bad Request', detail, field, code);
 
-export const conflict = (detail: string, field?: string, code?: ProblemCode): ApiProblem =>
-  new ApiProblem(409, 'Conflict', detail, field, code);
+export const conflict = (detail: string, field?: string, code?: ProblemCode, params?: ProblemParamValues): ApiProblem =>
+  new ApiProblem(409, 'Conflict', detail, field, code, params);
 
 /** The problem body's schema, for the OpenAPI document and the serializer. */
 export const ProblemSchema = Type.Object({

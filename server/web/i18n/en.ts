@@ -342,7 +342,7 @@ export const en: Texts = {
   'problem_too-large': 'The recording is too large.',
   'problem_password-length': ({ min, max }) => `A password is ${min} to ${max} characters.`,
   // The running configuration's refusals (config/refusals.ts)
-  'problem_not-empty': 'This must not be empty.',
+  'problem_not-empty': 'This cannot be empty: fill in or choose at least one.',
   'problem_integer-at-least': ({ min }) => `Enter a whole number, at least ${min}.`,
   'problem_integer-between': ({ min, max }) => `Enter a whole number from ${min} to ${max}.`,
   'problem_too-long': ({ max }) => `At most ${max} characters.`,

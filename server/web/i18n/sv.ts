@@ -347,7 +347,7 @@ export const sv = {
   'problem_too-large': 'Inspelningen är för stor.',
   'problem_password-length': (p: { min: number; max: number }) => `Ett lösenord är ${p.min} till ${p.max} tecken.`,
   // The running configuration's refusals (config/refusals.ts)
-  'problem_not-empty': 'Får inte vara tomt.',
+  'problem_not-empty': 'Får inte vara tomt: fyll i eller välj minst ett.',
   'problem_integer-at-least': (p: { min: number }) => `Skriv ett heltal, minst ${p.min}.`,
   'problem_integer-between': (p: { min: number; max: number }) => `Skriv ett heltal från ${p.min} till ${p.max}.`,
   'problem_too-long': (p: { max: number }) => `Högst ${p.max} tecken.`,
