@@ -99,4 +99,5 @@ export const ProblemSchema = Type.Object({
 
 /** The running configuration refused a change: 422 at `field`, with the refusal's code and parameters when it has them. */
 export const unprocessable = (detail: string, field: string | undefined, refusal: Refusal | undefined): ApiProblem =>
-  new ApiProblem(422, 'Unprocessable Content', detail, field, refusal?.code, refusal?.params);
+  new ApiProblem(422, 'Unprocessable Content', detail, field, refusal?.code,
+    refusal && Object.keys(refusal.params).length > 0 ? refusal.params : undefined);

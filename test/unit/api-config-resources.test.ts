@@ -141,6 +141,8 @@ describe('queues', () => {
     const late = expectProblem(await call('PUT', '/queues/kort', 'admin', { name: 'Kort', steps: [{ afterSeconds: 30, skill: 'kort' }] }), 422);
     expect(late.field).toMatch(/^\/queues\/\d+\/steps\/0\/afterSeconds$/);
     expect(late.code).toBe('first-step-at-zero');
+    // A code whose wording needs nothing filled in comes without params.
+    expect(late).not.toHaveProperty('params');
     // A value out of range: the code and its limits, for a client to word; the detail as the command line says it.
     const noRing = expectProblem(await call('PUT', '/queues/kort', 'admin', { name: 'Kort', steps: [{ afterSeconds: 0, skill: 'kort' }], ringTimeoutSeconds: 0 }), 422);
     expect(noRing).toMatchObject({ code: 'integer-at-least', params: { min: 1 } });
