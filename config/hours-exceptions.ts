@@ -17,6 +17,7 @@
  * date names an exception among its service's.
  */
 import type { HoursExceptionConfig } from './schema.js';
+import { refusal, unknown } from './refusals.js';
 import type { Issue } from './validation-kit.js';
 
 /** An exception's `hours`, read: times are minutes after local midnight. */
@@ -39,23 +40,31 @@ function minutes(hour: string, minute: string): number {
   return Number(hour) * 60 + Number(minute);
 }
 
+/** What is wrong with an exception's `hours`, in English and by its kind. */
+type HoursProblem = Omit<Issue, 'path'>;
+
 /** Reads an exception's `hours`; a string result is what is wrong with it. */
 export function parseExceptionHours(text: string): ExceptionHours | string {
+  const read = readExceptionHours(text);
+  return 'problem' in read ? read.problem : read;
+}
+
+function readExceptionHours(text: string): ExceptionHours | HoursProblem {
   const spec = text.trim().replace(/\s+/g, ' ').toLowerCase();
-  const wrong = `"${text}" is not ${EXCEPTION_HOURS_FORMS}`;
+  const lateTime = { problem: `"${text}": no time is later than 24:00`, refusal: refusal('time-after-midnight') };
   if (spec === 'closed') return { kind: 'closed' };
   const one = CLOSED_FROM.exec(spec) ?? OPEN_UNTIL.exec(spec);
   if (one) {
     const at = minutes(one[1]!, one[2]!);
-    if (at > DAY_MINUTES) return `"${text}": no time is later than 24:00`;
+    if (at > DAY_MINUTES) return lateTime;
     return { kind: spec.startsWith('closed') ? 'closed-from' : 'open-until', at };
   }
   const range = OPEN.exec(spec);
-  if (!range) return wrong;
+  if (!range) return { problem: `"${text}" is not ${EXCEPTION_HOURS_FORMS}`, refusal: refusal('bad-hours') };
   const from = minutes(range[1]!, range[2]!);
   const to = minutes(range[3]!, range[4]!);
-  if (from > DAY_MINUTES || to > DAY_MINUTES) return `"${text}": no time is later than 24:00`;
-  if (to <= from) return `"${text}" must end after it starts`;
+  if (from > DAY_MINUTES || to > DAY_MINUTES) return lateTime;
+  if (to <= from) return { problem: `"${text}" must end after it starts`, refusal: refusal('ends-before-start') };
   return { kind: 'open', from, to };
 }
 
@@ -81,20 +90,24 @@ export function exceptionOn(list: readonly HoursExceptionConfig[], date: string)
 /** The first problem with the exceptions of every service, given the services that exist. */
 export function hoursExceptionsIssue(all: Record<string, HoursExceptionConfig[]>, services: ReadonlySet<string>): Issue | null {
   for (const [service, list] of Object.entries(all)) {
-    if (!services.has(service)) return { path: ['hoursExceptions', service], problem: `unknown service "${service}" (not a numbers[].service)` };
+    if (!services.has(service)) {
+      return { path: ['hoursExceptions', service], problem: `unknown service "${service}" (not a numbers[].service)`, refusal: unknown('service', service) };
+    }
     for (const [i, e] of list.entries()) {
       const at = (field: string): Array<string | number> => ['hoursExceptions', service, i, field];
       const badDate = dateProblem(e.date);
-      if (badDate) return { path: at('date'), problem: badDate };
+      if (badDate) return { path: at('date'), problem: badDate, refusal: refusal('bad-date') };
       if (e.until !== undefined) {
         const badUntil = dateProblem(e.until);
-        if (badUntil) return { path: at('until'), problem: badUntil };
-        if (e.until < e.date) return { path: at('until'), problem: `must not be before date (${e.until} < ${e.date})` };
+        if (badUntil) return { path: at('until'), problem: badUntil, refusal: refusal('bad-date') };
+        if (e.until < e.date) return { path: at('until'), problem: `must not be before date (${e.until} < ${e.date})`, refusal: refusal('ends-before-start') };
       }
-      const hours = parseExceptionHours(e.hours);
-      if (typeof hours === 'string') return { path: at('hours'), problem: hours };
+      const hours = readExceptionHours(e.hours);
+      if ('problem' in hours) return { path: at('hours'), ...hours };
       const other = list.slice(0, i).find((o) => o.date <= lastDay(e) && e.date <= lastDay(o));
-      if (other) return { path: at('date'), problem: `overlaps the exception from ${other.date}: a day has one exception at most` };
+      if (other) {
+        return { path: at('date'), problem: `overlaps the exception from ${other.date}: a day has one exception at most`, refusal: refusal('overlaps', { date: other.date }) };
+      }
     }
   }
   return null;

@@ -1,8 +1,10 @@
 /**
  * The JSON schema (draft-07) of `Config`: each setting's type, range and
- * default, and the wording of its error (`errorHint`, see
- * ./validation-kit.ts). Unknown keys are errors, so typos are caught. What a
- * schema cannot say (unique ids, references between sections) is in ./rules.ts.
+ * default, the wording of its error (`errorHint`, see ./validation-kit.ts)
+ * and, where its keywords do not say it, the kind of problem a client words
+ * itself (`errorCode`, ./refusals.ts). Unknown keys are errors, so typos are
+ * caught. What a schema cannot say (unique ids, references between
+ * sections) is in ./rules.ts.
  */
 import { EXCEPTION_HOURS_FORMS } from './hours-exceptions.js';
 import { ANSWER_ON, CALLER_CLASSES, DESTINATIONS, DIGEST_ALGORITHMS, LOG_LEVELS, PRIORITY_RULES, TRUNK_TRANSPORTS, WEBHOOK_EVENTS } from './schema.js';
@@ -19,16 +21,16 @@ export const EXTENSION_PATTERN = '^[0-9]{2,6}$';
 export const CASE_TYPE_CODE_PATTERN = '^[0-9]{1,4}$';
 
 const port = { type: 'integer', minimum: 1, maximum: 65535, errorHint: 'must be a port number 1..65535' };
-const e164 = { type: 'string', pattern: E164_PATTERN, errorHint: 'must be an E.164 number such as +46313900600' };
-const extension = { type: 'string', pattern: EXTENSION_PATTERN, errorHint: 'must be an extension of 2 to 6 digits' };
+const e164 = { type: 'string', pattern: E164_PATTERN, errorHint: 'must be an E.164 number such as +46313900600', errorCode: 'bad-phone-number' };
+const extension = { type: 'string', pattern: EXTENSION_PATTERN, errorHint: 'must be an extension of 2 to 6 digits', errorCode: 'bad-extension' };
 const text = { type: 'string', minLength: 1, errorHint: 'must be a non-empty string' };
 const seconds = { type: 'integer', minimum: 1, errorHint: 'must be a whole number of seconds >= 1' };
 const secondsOrZero = { type: 'integer', minimum: 0, errorHint: 'must be a whole number of seconds >= 0' };
 const count = { type: 'integer', minimum: 1, errorHint: 'must be a whole number >= 1' };
 const userAgentFragments = { type: 'array', items: text, errorHint: 'must be a list of User-Agent fragments' };
 const level = { type: 'integer', minimum: 1, maximum: 5, errorHint: 'must be a skill level 1..5' };
-const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', errorHint: 'must be a lower-case name of letters, digits, "-" and "_"' };
-const isoTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$', errorHint: 'must be an ISO 8601 time with its offset, such as 2026-03-01T07:00:00Z' };
+const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', errorHint: 'must be a lower-case name of letters, digits, "-" and "_"', errorCode: 'bad-name' };
+const isoTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$', errorHint: 'must be an ISO 8601 time with its offset, such as 2026-03-01T07:00:00Z', errorCode: 'bad-time' };
 const featureCode = {
   type: 'string',
   pattern: '^[*#][0-9*#]{1,5}$',
@@ -426,9 +428,9 @@ export const configSchema = {
           additionalProperties: false,
           required: ['date', 'hours'],
           properties: {
-            date: { type: 'string', errorHint: 'must be a date such as "2026-12-23"' },
-            until: { type: 'string', errorHint: 'must be a date such as "2026-12-26"' },
-            hours: { type: 'string', errorHint: `must be ${EXCEPTION_HOURS_FORMS}` },
+            date: { type: 'string', errorHint: 'must be a date such as "2026-12-23"', errorCode: 'bad-date' },
+            until: { type: 'string', errorHint: 'must be a date such as "2026-12-26"', errorCode: 'bad-date' },
+            hours: { type: 'string', errorHint: `must be ${EXCEPTION_HOURS_FORMS}`, errorCode: 'bad-hours' },
             note: { type: 'string', maxLength: 500, errorHint: 'must be a text of at most 500 characters' },
           },
         },

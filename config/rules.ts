@@ -12,12 +12,14 @@
  * opening-hour exceptions for services that exist, in order
  * (./hours-exceptions.ts); the agent desktop's CRM link (./crm-url.ts).
  *
- * Run on a value that already matches the schema; returns the first problem.
+ * Run on a value that already matches the schema; returns the first problem,
+ * with its kind (./refusals.ts) where a client may word it itself.
  */
 import { crmUrlProblem } from './crm-url.js';
 import { hoursExceptionsIssue } from './hours-exceptions.js';
 import { STEPS_RULE } from './json-schema.js';
 import type { Config, FeatureCodesConfig, SourceLimitsConfig } from './schema.js';
+import { refusal, unknown } from './refusals.js';
 import { parseTrustedSource } from './trusted-source.js';
 import type { Issue } from './validation-kit.js';
 
@@ -36,7 +38,7 @@ export function checkConfigRules(config: Config): Issue | null {
   for (const [i, e] of config.extensions.entries()) {
     const prev = seenExt.get(e.extension);
     if (prev !== undefined) {
-      return { path: ['extensions', i, 'extension'], problem: `duplicate extension "${e.extension}" (already at extensions[${prev}])` };
+      return { path: ['extensions', i, 'extension'], problem: `duplicate extension "${e.extension}" (already at extensions[${prev}])`, refusal: refusal('duplicate-id', { id: e.extension }) };
     }
     seenExt.set(e.extension, i);
   }
@@ -44,28 +46,29 @@ export function checkConfigRules(config: Config): Issue | null {
   for (const [i, n] of config.numbers.entries()) {
     const prev = seenNum.get(n.number);
     if (prev !== undefined) {
-      return { path: ['numbers', i, 'number'], problem: `duplicate number "${n.number}" (already at numbers[${prev}])` };
+      return { path: ['numbers', i, 'number'], problem: `duplicate number "${n.number}" (already at numbers[${prev}])`, refusal: refusal('duplicate-id', { id: n.number }) };
     }
     seenNum.set(n.number, i);
   }
   const queueIds = new Map<string, number>();
   for (const [i, q] of config.queues.entries()) {
     const prev = queueIds.get(q.id);
-    if (prev !== undefined) return { path: ['queues', i, 'id'], problem: `duplicate queue id "${q.id}" (already at queues[${prev}])` };
+    if (prev !== undefined) return { path: ['queues', i, 'id'], problem: `duplicate queue id "${q.id}" (already at queues[${prev}])`, refusal: refusal('duplicate-id', { id: q.id }) };
     queueIds.set(q.id, i);
     let before = -1;
     for (const [j, step] of q.steps.entries()) {
       const kinds = [step.skill !== undefined, step.group !== undefined, step.everyone !== undefined].filter(Boolean).length;
       if (kinds !== 1) {
-        return { path: ['queues', i, 'steps', j], problem: 'must name exactly one of skill (with an optional minLevel), group, or everyone: true' };
+        return { path: ['queues', i, 'steps', j], problem: 'must name exactly one of skill (with an optional minLevel), group, or everyone: true', refusal: refusal('step-one-kind') };
       }
       if (step.minLevel !== undefined && step.skill === undefined) {
-        return { path: ['queues', i, 'steps', j, 'minLevel'], problem: 'goes with a skill' };
+        return { path: ['queues', i, 'steps', j, 'minLevel'], problem: 'goes with a skill', refusal: refusal('step-level-without-skill') };
       }
       if (step.afterSeconds <= before) {
         return {
           path: ['queues', i, 'steps', j, 'afterSeconds'],
           problem: `must be greater than the step before (${before}), got ${step.afterSeconds}: ${STEPS_RULE}`,
+          refusal: refusal('steps-widen', { before }),
         };
       }
       before = step.afterSeconds;
@@ -79,10 +82,12 @@ export function checkConfigRules(config: Config): Issue | null {
       codes.set(t.code, j);
     }
     if (q.steps[0]!.afterSeconds !== 0) {
-      return { path: ['queues', i, 'steps', 0, 'afterSeconds'], problem: `the first step must start at 0 (who may answer a new call), got ${q.steps[0]!.afterSeconds}: ${STEPS_RULE}` };
+      return { path: ['queues', i, 'steps', 0, 'afterSeconds'], problem: `the first step must start at 0 (who may answer a new call), got ${q.steps[0]!.afterSeconds}: ${STEPS_RULE}`,
+        refusal: refusal('first-step-at-zero') };
     }
     if (q.priority === 'head-start' && q.headStartSecondsPerPoint === undefined) {
-      return { path: ['queues', i, 'headStartSecondsPerPoint'], problem: 'is required with priority: head-start (seconds of waiting one priority point is worth)' };
+      return { path: ['queues', i, 'headStartSecondsPerPoint'], problem: 'is required with priority: head-start (seconds of waiting one priority point is worth)',
+        refusal: refusal('required') };
     }
   }
   const knownQueues = (): string => [...queueIds.keys()].join(', ') || 'none';
@@ -90,16 +95,16 @@ export function checkConfigRules(config: Config): Issue | null {
   for (const [i, e] of config.extensions.entries()) {
     if (!e.agent) continue;
     for (const [j, q] of e.agent.queues.entries()) {
-      if (!queueIds.has(q)) return { path: ['extensions', i, 'agent', 'queues', j], problem: `unknown queue "${q}" (queues: ${knownQueues()})` };
+      if (!queueIds.has(q)) return { path: ['extensions', i, 'agent', 'queues', j], problem: `unknown queue "${q}" (queues: ${knownQueues()})`, refusal: unknown('queue', q) };
     }
     if (e.agent.answerOn === 'mobile' && !e.mobile) {
-      return { path: ['extensions', i, 'agent', 'answerOn'], problem: 'is mobile, but the extension has no mobile number' };
+      return { path: ['extensions', i, 'agent', 'answerOn'], problem: 'is mobile, but the extension has no mobile number', refusal: refusal('no-mobile') };
     }
   }
   const serviceQueue = new Map<string, { queue: string | undefined; at: number }>();
   for (const [i, n] of config.numbers.entries()) {
     if (n.target !== undefined && !seenExt.has(n.target)) {
-      return { path: ['numbers', i, 'target'], problem: `unknown extension "${n.target}" (not in extensions)` };
+      return { path: ['numbers', i, 'target'], problem: `unknown extension "${n.target}" (not in extensions)`, refusal: unknown('extension', n.target) };
     }
     if (n.greeting && n.target === undefined) {
       return { path: ['numbers', i, 'greeting'], problem: 'goes with a target extension (a number without target runs its IVR flow)' };
@@ -107,7 +112,8 @@ export function checkConfigRules(config: Config): Issue | null {
     if (n.personalAgent !== undefined) {
       const at = seenExt.get(n.personalAgent);
       if (at === undefined) {
-        return { path: ['numbers', i, 'personalAgent'], problem: `unknown extension "${n.personalAgent}" (not in extensions; agents: ${knownAgents()})` };
+        return { path: ['numbers', i, 'personalAgent'], problem: `unknown extension "${n.personalAgent}" (not in extensions; agents: ${knownAgents()})`,
+          refusal: unknown('extension', n.personalAgent) };
       }
       if (!config.extensions[at]!.agent) {
         return {
@@ -120,7 +126,7 @@ export function checkConfigRules(config: Config): Issue | null {
       }
     }
     if (n.queue !== undefined && !queueIds.has(n.queue)) {
-      return { path: ['numbers', i, 'queue'], problem: `unknown queue "${n.queue}" (queues: ${knownQueues()})` };
+      return { path: ['numbers', i, 'queue'], problem: `unknown queue "${n.queue}" (queues: ${knownQueues()})`, refusal: unknown('queue', n.queue) };
     }
     if (n.target === undefined && n.queue === undefined) {
       return { path: ['numbers', i], problem: 'needs a queue (where its service\'s calls wait) or a target extension (direct dial)' };
@@ -138,7 +144,7 @@ export function checkConfigRules(config: Config): Issue | null {
   for (const [i, t] of config.trunks.entries()) {
     const prev = seenTrunk.get(t.name);
     if (prev !== undefined) {
-      return { path: ['trunks', i, 'name'], problem: `duplicate trunk name "${t.name}" (already at trunks[${prev}])` };
+      return { path: ['trunks', i, 'name'], problem: `duplicate trunk name "${t.name}" (already at trunks[${prev}])`, refusal: refusal('duplicate-id', { id: t.name }) };
     }
     seenTrunk.set(t.name, i);
     if (t.inboundAuth && (seenExt.has(t.inboundAuth.username) || trunkUsers.has(t.inboundAuth.username))) {
@@ -155,7 +161,7 @@ export function checkConfigRules(config: Config): Issue | null {
     }
   }
   for (const ext of Object.keys(config.dialOut.extensions)) {
-    if (!seenExt.has(ext)) return { path: ['dialOut', 'extensions', ext], problem: `unknown extension "${ext}" (not in extensions)` };
+    if (!seenExt.has(ext)) return { path: ['dialOut', 'extensions', ext], problem: `unknown extension "${ext}" (not in extensions)`, refusal: unknown('extension', ext) };
   }
   const codes = Object.entries(config.featureCodes) as Array<[keyof FeatureCodesConfig, string]>;
   for (const [i, [key, code]] of codes.entries()) {
@@ -172,24 +178,24 @@ export function checkConfigRules(config: Config): Issue | null {
     if (prev !== undefined) return { path: ['operators', i, 'pin'], problem: `is the same PIN as operators[${prev}]: every operator needs their own` };
     pins.set(o.pin, i);
     for (const [j, ext] of o.extensions.entries()) {
-      if (!seenExt.has(ext)) return { path: ['operators', i, 'extensions', j], problem: `unknown extension "${ext}" (not in extensions)` };
+      if (!seenExt.has(ext)) return { path: ['operators', i, 'extensions', j], problem: `unknown extension "${ext}" (not in extensions)`, refusal: unknown('extension', ext) };
     }
   }
   const services = new Set(config.numbers.map((n) => n.service));
   const avalancheIds = new Map<string, number>();
   for (const [i, a] of config.avalanche.entries()) {
     const prev = avalancheIds.get(a.id);
-    if (prev !== undefined) return { path: ['avalanche', i, 'id'], problem: `duplicate avalanche id "${a.id}" (already at avalanche[${prev}])` };
+    if (prev !== undefined) return { path: ['avalanche', i, 'id'], problem: `duplicate avalanche id "${a.id}" (already at avalanche[${prev}])`, refusal: refusal('duplicate-id', { id: a.id }) };
     avalancheIds.set(a.id, i);
     for (const [j, s] of a.services.entries()) {
-      if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)` };
+      if (!services.has(s)) return { path: ['avalanche', i, 'services', j], problem: `unknown service "${s}" (not a numbers[].service)`, refusal: unknown('service', s) };
     }
     for (const side of ['start', 'end'] as const) {
       const at = a[side];
-      if (at !== undefined && Number.isNaN(Date.parse(at))) return { path: ['avalanche', i, side], problem: `"${at}" is not a time that exists` };
+      if (at !== undefined && Number.isNaN(Date.parse(at))) return { path: ['avalanche', i, side], problem: `"${at}" is not a time that exists`, refusal: refusal('bad-time') };
     }
     if (a.start !== undefined && a.end !== undefined && Date.parse(a.start) >= Date.parse(a.end)) {
-      return { path: ['avalanche', i, 'end'], problem: 'must be after start' };
+      return { path: ['avalanche', i, 'end'], problem: 'must be after start', refusal: refusal('ends-before-start') };
     }
   }
   const webhookProblem = checkWebhooks(config);

@@ -13,17 +13,24 @@
  * the `errorHint` annotation; secrets (keys like password, secret, pin) are
  * never echoed.
  *
- * This module imports nothing of the product, so both config/ and
- * server/ may use it.
+ * A problem of a kind a client may word itself carries its `refusal`
+ * (./refusals.ts): a code and its parameters, read from the failing schema
+ * (its range, its allowed words) or named by its `errorCode` annotation.
+ *
+ * This module imports nothing of the product but ./refusals.ts, so both
+ * config/ and server/ may use it.
  */
 import { isAbsolute, relative, sep } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
+import { refusal, type Refusal, type RefusalCode } from './refusals.js';
 
 /** One thing wrong with a value: where (path segments) and what. */
 export interface Issue {
   path: Array<string | number>;
   problem: string;
+  /** Its kind, for a client to word it; absent when only `problem` says it. */
+  refusal?: Refusal;
 }
 
 // One ajv for every schema: defaults filled in (useDefaults), unknown
@@ -31,6 +38,8 @@ export interface Issue {
 const ajv = new Ajv({ allErrors: false, useDefaults: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true });
 // Our own annotation keyword: the wording used when the value fails.
 ajv.addKeyword({ keyword: 'errorHint', schemaType: 'string' });
+// And the kind of problem (./refusals.ts) where the schema's keywords cannot say it (what a pattern means).
+ajv.addKeyword({ keyword: 'errorCode', schemaType: 'string' });
 
 /** A validator for `schema` (draft-07); its first error becomes a message with `issueFromAjv`. */
 export function compileSchema<T = unknown>(schema: object): ValidateFunction<T> {
@@ -142,6 +151,38 @@ function pointerToPath(pointer: string): Array<string | number> {
     .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
 }
 
+/** What of a failing schema a refusal is read from. */
+interface SchemaFacts {
+  errorCode?: string;
+  type?: unknown;
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  enum?: unknown[];
+}
+
+/** The kind of an ajv error: the schema's own `errorCode`, else read from its keywords (a range, a length, the words allowed). */
+function refusalOf(err: ErrorObject): Refusal | undefined {
+  const schema = (err.parentSchema ?? {}) as SchemaFacts;
+  // The annotation names kinds whose wording needs no parameters (what a pattern means).
+  if (schema.errorCode !== undefined) return { code: schema.errorCode as RefusalCode, params: {} } as Refusal;
+  const limit = (err.params as { limit?: unknown }).limit;
+  if ((err.keyword === 'minLength' || err.keyword === 'minItems') && limit === 1) return refusal('not-empty');
+  if (err.keyword === 'maxLength' && typeof schema.maxLength === 'number') return refusal('too-long', { max: schema.maxLength });
+  if (err.keyword === 'enum' && Array.isArray(schema.enum)) return refusal('one-of', { values: schema.enum.join(', ') });
+  if (schema.type === 'integer' && typeof schema.minimum === 'number') {
+    return typeof schema.maximum === 'number'
+      ? refusal('integer-between', { min: schema.minimum, max: schema.maximum })
+      : refusal('integer-at-least', { min: schema.minimum });
+  }
+  return undefined;
+}
+
+/** `issue` with the kind of `err`, when it has one. */
+function withRefusal(issue: Issue, kind: Refusal | undefined): Issue {
+  return kind === undefined ? issue : { ...issue, refusal: kind };
+}
+
 /**
  * The issue behind ajv's errors (validator.errors after a failed check).
  * `what` names the value checked, e.g. "a menu node": problems with its own
@@ -161,14 +202,16 @@ export function issueFromAjv(errors: readonly ErrorObject[] | null | undefined, 
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const given = typeof err.data === 'object' && err.data !== null ? Object.keys(err.data) : [];
       const misspelt = given.find((k) => !known.includes(k) && closest(k, known) === missing);
-      if (misspelt !== undefined) return { path: [...path, misspelt], problem: `is not a known setting${of ? ` of ${of}` : ''} (did you mean "${missing}"?)` };
-      return { path: [...path, missing], problem: `is required${of ? ` for ${of}` : ''}` };
+      if (misspelt !== undefined) {
+        return { path: [...path, misspelt], problem: `is not a known setting${of ? ` of ${of}` : ''} (did you mean "${missing}"?)`, refusal: refusal('unknown-field') };
+      }
+      return { path: [...path, missing], problem: `is required${of ? ` for ${of}` : ''}`, refusal: refusal('required') };
     }
     case 'additionalProperties': {
       const extra = (err.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const help = didYouMean(extra, known) || (known.length ? ` (known settings: ${known.join(', ')})` : '');
-      return { path: [...path, extra], problem: `is not a known setting${of ? ` of ${of}` : ''}${help}` };
+      return { path: [...path, extra], problem: `is not a known setting${of ? ` of ${of}` : ''}${help}`, refusal: refusal('unknown-field') };
     }
     case 'propertyNames': {
       const name = (err.params as { propertyName: string }).propertyName;
@@ -178,15 +221,15 @@ export function issueFromAjv(errors: readonly ErrorObject[] | null | undefined, 
       const expected = String((err.params as { type: string }).type);
       const base = hint ?? `must be ${typeName(expected)}`;
       const quote = expected.startsWith('string') && typeof err.data === 'number' ? ' (put it in quotes in YAML)' : '';
-      return { path, problem: `${base}, got ${describeValue(path, err.data)}${quote}` };
+      return withRefusal({ path, problem: `${base}, got ${describeValue(path, err.data)}${quote}` }, refusalOf(err));
     }
     case 'const': {
       const base = hint ?? `must be ${JSON.stringify((err.params as { allowedValue: unknown }).allowedValue)}`;
-      return { path, problem: `${base}, got ${describeValue(path, err.data)}` };
+      return withRefusal({ path, problem: `${base}, got ${describeValue(path, err.data)}` }, refusalOf(err));
     }
     default: {
       const base = hint ?? `must satisfy ${err.keyword}: ${err.message ?? 'invalid'}`;
-      return { path, problem: `${base}, got ${describeValue(path, err.data)}` };
+      return withRefusal({ path, problem: `${base}, got ${describeValue(path, err.data)}` }, refusalOf(err));
     }
   }
 }

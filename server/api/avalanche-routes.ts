@@ -129,7 +129,7 @@ export function avalancheRoutes({ running, announcements, audience, now }: Avala
         ...(end ? { end: iso(end) } : {}),
       };
       await changeRunning(running, request, reply, `avalanche message ${message.id} added`, (draft) => {
-        if (draft.avalanche.some((a) => a.id === message.id)) throw conflict(`avalanche message '${message.id}' exists already`, '/id');
+        if (draft.avalanche.some((a) => a.id === message.id)) throw conflict(`avalanche message '${message.id}' exists already`, '/id', 'duplicate-id', { id: message.id });
         draft.avalanche.push(message);
       });
       request.log.info({ by: request.user!.name, avalanche: message.id, on: message.on }, 'avalanche message added');

@@ -9,7 +9,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigChangeError, ConfigConflictError, type ChangeOptions, type Operational, type RunningConfig, type RunningSnapshot } from '../running/index.js';
-import { ApiProblem, notFound } from './problem.js';
+import { ApiProblem, notFound, unprocessable } from './problem.js';
 
 /** What the routes over the running configuration need. */
 export interface RunningRoutesDeps {
@@ -64,7 +64,7 @@ async function tagged(reply: FastifyReply, change: Promise<RunningSnapshot>): Pr
     return next;
   } catch (err) {
     if (err instanceof ConfigChangeError) {
-      throw new ApiProblem(422, 'Unprocessable Content', err.message, err.path.length ? `/${err.path.join('/')}` : undefined);
+      throw unprocessable(err.message, err.path.length ? `/${err.path.join('/')}` : undefined, err.refusal);
     }
     if (err instanceof ConfigConflictError) throw new ApiProblem(409, 'Conflict', err.message, 'If-Match');
     throw err;

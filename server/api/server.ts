@@ -142,6 +142,9 @@ function toProblem(err: FastifyError, bodyLimit: number): ApiProblem {
     } else if (first?.schemaPath?.endsWith('/additionalProperties')) {
       what = 'is not a known field';
       code = 'unknown-field';
+    } else if ((first?.keyword === 'minItems' || first?.keyword === 'minLength') && (params as { limit?: unknown }).limit === 1) {
+      // An empty list or text where one is needed, as the running configuration's checks name it.
+      code = 'not-empty';
     }
     const where = err.validationContext ?? 'body';
     const field = where === 'body' ? pointer : pointer.split('/')[1] ?? '';

@@ -11,7 +11,8 @@ import { ApiProblem } from './problem.js';
 
 export const RoleSchema = Type.Enum([...ROLES], { description: 'admin, supervisor, operator or agent' });
 export const UserNameSchema = Type.String({ pattern: USER_NAME_PATTERN, description: '1 to 64 letters, digits and . _ @ -' });
-export const PasswordSchema = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH, format: 'password' });
+// The length is the users' rule (server/users/users.ts), refused there with its code and limits.
+export const PasswordSchema = Type.String({ format: 'password', description: `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` });
 export const AgentIdSchema = Type.String({ pattern: EXTENSION_PATTERN, description: 'the extension of the agent this user is' });
 
 export const UserSchema = Type.Object({
@@ -42,6 +43,6 @@ export async function asProblem<T>(work: Promise<T>): Promise<T> {
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     const status = err.kind === 'not-found' ? 404 : err.kind === 'conflict' ? 409 : 400;
-    throw new ApiProblem(status, status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : 'Bad Request', err.message, err.field, err.refusal);
+    throw new ApiProblem(status, status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : 'Bad Request', err.message, err.field, err.refusal, err.params);
   }
 }

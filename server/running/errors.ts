@@ -2,16 +2,24 @@
  * Why a change was not applied. Neither leaves anything half-applied: the
  * running configuration stays as it was.
  */
+import type { Refusal } from '../../config/refusals.js';
 import { formatPath } from '../../config/validation-kit.js';
 
 /**
  * The changed configuration is not valid: `path` is where (e.g. ["queues", 2, "steps", 0]), `problem` what is wrong;
- * in a flow, `flowNode` is the node at fault and what is wrong with it, when it is one node (`problem` says both).
+ * `refusal` its kind, when a client may word it itself (config/refusals.ts); in a flow, `flowNode` is the node at
+ * fault and what is wrong with it, when it is one node (`problem` says both).
  */
 export class ConfigChangeError extends Error {
-  constructor(readonly path: ReadonlyArray<string | number>, readonly problem: string, readonly flowNode?: { id: string; reason: string }) {
+  readonly refusal: Refusal | undefined;
+  readonly flowNode: { id: string; reason: string } | undefined;
+
+  constructor(readonly path: ReadonlyArray<string | number>, readonly problem: string,
+    more: { refusal?: Refusal | undefined; flowNode?: { id: string; reason: string } } = {}) {
     super(path.length ? `${formatPath(path)}: ${problem}` : problem);
     this.name = 'ConfigChangeError';
+    this.refusal = more.refusal;
+    this.flowNode = more.flowNode;
   }
 }
 

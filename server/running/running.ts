@@ -87,7 +87,9 @@ export class RunningConfig {
     try {
       snapshot = snapshotOf(checkWhole(opts.base, stored.operational, opts.flows), stored);
     } catch (err) {
-      if (err instanceof ConfigChangeError) throw new ConfigChangeError(err.path, `${err.problem} (in the stored running configuration, version ${stored.version})`);
+      if (err instanceof ConfigChangeError) {
+        throw new ConfigChangeError(err.path, `${err.problem} (in the stored running configuration, version ${stored.version})`, { refusal: err.refusal });
+      }
       throw err;
     }
     return new RunningConfig(opts, snapshot);

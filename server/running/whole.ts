@@ -42,7 +42,7 @@ export interface RunningSnapshot {
 export function checkWhole(base: Config, operational: Operational, checks: FlowChecks): { config: Config; operational: Operational; flows: FlowSet } {
   const candidate: Record<string, unknown> = structuredClone({ ...base, ...pickOperational(operational) });
   const issue = validateConfig(candidate);
-  if (issue) throw new ConfigChangeError(issue.path, issue.problem);
+  if (issue) throw new ConfigChangeError(issue.path, issue.problem, { refusal: issue.refusal });
   const config = candidate as unknown as Config;
   const flows = checkFlows(config, operational.flows, checks);
   return { config, operational: { ...pickOperational(config), flows: { ...operational.flows } }, flows };
@@ -84,7 +84,7 @@ function checkFlows(config: Config, texts: Record<string, unknown>, checks: Flow
     const name = err.file.startsWith('flows.') ? err.file.slice('flows.'.length) : undefined;
     const path = name !== undefined ? ['flows', name] : ['flows'];
     if (err.node === undefined) throw new ConfigChangeError(path, err.reason);
-    throw new ConfigChangeError(path, `node "${err.node}": ${err.reason}`, { id: err.node, reason: err.reason });
+    throw new ConfigChangeError(path, `node "${err.node}": ${err.reason}`, { flowNode: { id: err.node, reason: err.reason } });
   }
 }
 

@@ -34,11 +34,12 @@ export interface Token {
 export type UserErrorKind = 'not-found' | 'conflict' | 'invalid';
 
 /** Refusals a client may word itself (the API's problem `code`). */
-export type UserRefusal = 'name-taken' | 'bad-user-name' | 'last-admin' | 'wrong-old-password';
+export type UserRefusal = 'name-taken' | 'bad-user-name' | 'last-admin' | 'wrong-old-password' | 'password-length';
 
-/** A request the rules refuse; `field` names the part at fault. */
+/** A request the rules refuse; `field` names the part at fault, `params` what the refusal's wording needs. */
 export class UserError extends Error {
-  constructor(readonly kind: UserErrorKind, message: string, readonly field?: string, readonly refusal?: UserRefusal) {
+  constructor(readonly kind: UserErrorKind, message: string, readonly field?: string, readonly refusal?: UserRefusal,
+    readonly params?: Readonly<Record<string, number>>) {
     super(message);
     this.name = 'UserError';
   }
@@ -155,7 +156,7 @@ export class Users {
   async changeOwnPassword(name: string, oldPassword: string, newPassword: string): Promise<void> {
     const user = await this.existing(name);
     if (!(await verifyPassword(oldPassword, user.passwordHash))) throw new UserError('invalid', 'the old password is not right', '/oldPassword', 'wrong-old-password');
-    await this.replace({ ...user, ...(await this.passwordFields(newPassword)) });
+    await this.replace({ ...user, ...(await this.passwordFields(newPassword, '/newPassword')) });
   }
 
   async remove(name: string): Promise<void> {
@@ -192,9 +193,11 @@ export class Users {
     };
   }
 
-  private async passwordFields(password: string): Promise<Pick<StoredUser, 'passwordHash' | 'sessionsValidFrom'>> {
+  /** `field`: where the request carries the password. */
+  private async passwordFields(password: string, field = '/password'): Promise<Pick<StoredUser, 'passwordHash' | 'sessionsValidFrom'>> {
     if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      throw new UserError('invalid', `a password is ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`, '/password');
+      throw new UserError('invalid', `a password is ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`, field, 'password-length',
+        { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH });
     }
     return { passwordHash: await hashPassword(password), sessionsValidFrom: this.now() };
   }

@@ -5,7 +5,7 @@
  */
 import type { LiveToday, LiveView } from './live/wire.js';
 import type { AgentConfig, ExtensionConfig, QueueConfigEntry } from '../../config/schema.js';
-import type { ProblemCode } from '../api/problem.js';
+import type { ProblemCode, ProblemParamValues } from '../api/problem.js';
 
 export const API = '/api/v1';
 
@@ -27,6 +27,8 @@ export class ApiError extends Error {
     readonly field?: string,
     /** The kind of refusal, for the pages to say in the user's language (../failure.ts). */
     readonly code?: ProblemCode,
+    /** What the code's wording needs filled in (a range's limits, the id at fault). */
+    readonly params?: ProblemParamValues,
   ) {
     super(`${status}: ${detail}`);
   }
@@ -45,10 +47,10 @@ async function send(method: string, path: string, body?: unknown, ifMatch?: stri
     ...(body === undefined ? {} : { body: form ? body as FormData | Blob : JSON.stringify(body) }),
   });
   if (!response.ok) {
-    const problem = await response.json().catch(() => ({})) as { detail?: string; field?: string; code?: ProblemCode };
+    const problem = await response.json().catch(() => ({})) as { detail?: string; field?: string; code?: ProblemCode; params?: ProblemParamValues };
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new ApiError(response.status, problem.detail ?? response.statusText,
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, problem.field, problem.code);
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, problem.field, problem.code, problem.params);
   }
   return response;
 }

@@ -124,7 +124,7 @@ describe('the avalanche page', () => {
     await page.getByLabel('Inspelning', { exact: true }).selectOption(SLOT);
     await page.getByRole('button', { name: 'Skapa lavinmeddelande' }).click();
     const services = page.getByRole('group', { name: 'Tjänster som hör det' });
-    await services.getByRole('alert').filter({ hasText: /services/ }).waitFor();
+    await services.getByRole('alert').filter({ hasText: 'Får inte vara tomt: fyll i eller välj minst ett.' }).waitFor();
     expect(await messages()).toHaveLength(1);
 
     await services.getByLabel('Företag').check();

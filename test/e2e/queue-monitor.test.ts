@@ -138,6 +138,16 @@ describe('the queue monitor', () => {
     expect(new URL(page.url()).searchParams.get('wall')).toBe('1');
     expect(await page.getByRole('navigation').count()).toBe(0);
     await browser.screenshots('queue-monitor-wall');
+    // On a phone, every big figure stays inside its queue's card.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const outside = await page.locator('article[data-queue]').evaluateAll((cards) => cards.flatMap((card) => {
+      const box = card.getBoundingClientRect();
+      return [...card.querySelectorAll('.figure')]
+        .filter((figure) => { const r = figure.getBoundingClientRect(); return r.left < box.left || r.right > box.right; })
+        .map((figure) => `${card.getAttribute('data-queue')}: ${figure.textContent?.trim()}`);
+    }));
+    expect(outside).toEqual([]);
+    await page.setViewportSize({ width: 1920, height: 1080 });
     await page.locator('[data-table="services"]').scrollIntoViewIfNeeded();
     await browser.screenshots('queue-monitor-wall-services');
 

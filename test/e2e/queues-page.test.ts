@@ -1,8 +1,8 @@
 /**
  * The queues page in a real browser on the real product: a supervisor reads
  * a queue's settings and the picture of its widening circles but cannot
- * change them; an admin's bad value gets the product's message beside its
- * field and changes nothing; an admin adds a routing step and changes the
+ * change them; an admin's bad values get the product's refusal in Swedish
+ * beside the field it names (its limits filled in) and change nothing; an admin adds a routing step and changes the
  * wrap-up by keyboard alone, and the running configuration has them; the
  * page in English.
  */
@@ -61,7 +61,7 @@ describe('the queues page', () => {
     await browser.screenshots('queues-supervisor');
   });
 
-  it("an admin's bad value gets the product's message beside its field, and nothing is applied", async () => {
+  it("an admin's bad value gets the product's refusal in Swedish beside its field, and nothing is applied", async () => {
     const { page } = browser;
     browser.allow(422, '/api/v1/queues/kort');
     const queues = await openKort(page, 'admin', TEST_ADMIN_PASSWORD);
@@ -73,11 +73,22 @@ describe('the queues page', () => {
     await queues.getByRole('button', { name: 'Spara' }).click();
     const error = queues.locator('#ringTimeoutSeconds-error');
     await error.waitFor();
-    expect(await error.textContent()).toContain('ringTimeoutSeconds: must be');
+    expect(await error.textContent()).toBe('Skriv ett heltal, minst 1.');
     expect(await queues.locator('.error').count()).toBe(1);
     expect(started.product.app.running.current.version).toBe(version);
     expect(kort()).toEqual(before);
     await browser.screenshots('queues-refused');
+
+    // Over the target's range, with a bad value elsewhere already put right: the range's limits beside the target.
+    await queues.getByLabel('Ringtid innan nästa agent (s)').fill('15');
+    await queues.getByLabel('Mål: svar inom (s)').fill('4000');
+    await queues.getByRole('button', { name: 'Spara' }).click();
+    const target = queues.locator('#targetSeconds-error');
+    await target.waitFor();
+    expect(await target.textContent()).toBe('Skriv ett heltal från 1 till 3600.');
+    expect(await queues.locator('#ringTimeoutSeconds-error').count()).toBe(0);
+    expect(started.product.app.running.current.version).toBe(version);
+    expect(kort()).toEqual(before);
   });
 
   it('an admin adds a routing step and changes the wrap-up by keyboard alone', async () => {

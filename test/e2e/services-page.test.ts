@@ -3,7 +3,8 @@
  * to Wednesday 2 December 2026, 10:00 in Stockholm (every service open):
  *
  * - by keyboard alone, an exception with a malformed time (25:00) gets the
- *   product's message beside the time field, and nothing is applied;
+ *   product's refusal in Swedish beside the time field, and one that ends
+ *   before it starts beside its last day; nothing is applied;
  * - a supervisor presses "Stäng nu" for Växel: the page shows it closed,
  *   and the next caller on the operator trunk hears Växel's closed message
  *   (a tone recorded in its slot) and is hung up on; deleting the
@@ -62,7 +63,7 @@ async function showVaxel(page: Page): Promise<void> {
 }
 
 describe('the services page', () => {
-  it('shows which numbers lead where, and refuses a malformed time beside the field, by keyboard alone, applying nothing', async () => {
+  it('shows which numbers lead where, and refuses a malformed time and a last day before the first beside their fields, in Swedish, applying nothing', async () => {
     const { page } = browser;
     await page.goto(started.home);
     await signIn(page, TEST_USERS.supervisor.name, TEST_USERS.supervisor.password);
@@ -84,13 +85,26 @@ describe('the services page', () => {
     await page.keyboard.type('julafton');
     await page.keyboard.press('Enter');
 
-    const message = page.getByRole('alert').filter({ hasText: '"closed from 25:00" is not "closed", "closed from HH:MM"' });
+    const message = page.locator('#hours-error');
     await message.waitFor();
+    expect(await message.textContent()).toBe('Välj stängt, stängt från, öppet till eller öppet mellan, med tider som 15:00.');
     expect(await page.getByLabel('Stänger (TT:MM)').getAttribute('aria-describedby')).toBe('hours-error');
     expect(await page.getByLabel('Stänger (TT:MM)').getAttribute('aria-invalid')).toBe('true');
     expect(await vaxelExceptions()).toEqual([]);
     await page.getByText('Inga undantag.').waitFor();
     expect(await page.getByLabel('Stänger (TT:MM)').inputValue()).toBe('25:00');
+
+    // Until a day before it starts: the refusal beside the last day, nothing applied.
+    await page.getByLabel('Stänger (TT:MM)').fill('15:00');
+    await page.getByLabel('Till och med (tomt: en dag)').fill('2026-12-23');
+    await page.getByRole('button', { name: 'Lägg till undantag' }).click();
+    const until = page.locator('#until-error');
+    await until.waitFor();
+    expect(await until.textContent()).toBe('Slutet måste komma efter början.');
+    expect(await page.locator('#hours-error').count()).toBe(0);
+    expect(await page.getByLabel('Till och med (tomt: en dag)').getAttribute('aria-invalid')).toBe('true');
+    expect(await vaxelExceptions()).toEqual([]);
+    await browser.screenshots('services-refused');
   });
 
   it('"Stäng nu" closes Växel: the next caller hears the closed message; deleting the exception opens it again', async () => {

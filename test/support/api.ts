@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { expect } from 'vitest';
 import { accessFeatures, configurationFeatures } from '../../server/api/features.js';
+import type { ProblemBody } from '../../server/api/problem.js';
 import { buildApi, type Api, type ApiFeature } from '../../server/api/server.js';
 import { createLogger } from '../../server/log.js';
 import { FileUserStore } from '../../server/users/file-store.js';
@@ -114,7 +115,7 @@ export async function buildTestApi(
 /** The problem an answer carries, after checking its status and that it is application/problem+json. */
 export function expectProblem(
   res: { statusCode: number; headers: Record<string, unknown>; body: string; json: <T>() => T }, status: number,
-): { title: string; detail?: string; field?: string } {
+): ProblemBody {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   return res.json();

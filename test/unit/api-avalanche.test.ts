@@ -25,7 +25,7 @@ afterAll(async () => { await t?.close(); parts?.running.close(); });
 const url = '/api/v1/avalanche';
 type Message = { id: string; on: boolean; inForce: boolean; recorded: boolean; start?: string; end?: string; language?: string; services: string[]; hearing: string[]; played: number; deflected: number };
 
-function problem(res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number): { detail?: string; field?: string } {
+function problem(res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }, status: number): { detail?: string; field?: string; code?: string; params?: object } {
   expect(res.statusCode, JSON.stringify(res.json())).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   return res.json();
@@ -96,12 +96,13 @@ describe('preparing messages', () => {
   it('refuses bad input, naming the field, and keeps the configuration as it was', async () => {
     const version = parts.running.current.version;
     const send = (payload: unknown) => t.api.inject({ method: 'POST', url, headers: t.as.operator, payload: payload as object });
-    expect(problem(await send({ id: '1', services: ['Växel'], slot: 'a' }), 409).field).toBe('/id');
-    expect(problem(await send({ id: '3', services: ['Nowhere'], slot: 'a' }), 422)).toMatchObject({ field: '/avalanche/1/services/0' });
+    expect(problem(await send({ id: '1', services: ['Växel'], slot: 'a' }), 409)).toMatchObject({ field: '/id', code: 'duplicate-id', params: { id: '1' } });
+    expect(problem(await send({ id: '3', services: ['Nowhere'], slot: 'a' }), 422))
+      .toMatchObject({ field: '/avalanche/1/services/0', code: 'unknown-reference', params: { kind: 'service', id: 'Nowhere' } });
     expect(problem(await send({ id: '3', services: ['Växel'], slot: 'a', start: '2026-03-02T12:00:00Z', end: '2026-03-02T11:00:00Z' }), 422))
-      .toMatchObject({ field: '/avalanche/1/end', detail: expect.stringMatching(/after start/) });
+      .toMatchObject({ field: '/avalanche/1/end', detail: expect.stringMatching(/after start/), code: 'ends-before-start' });
     expect(problem(await send({ id: 'x1', services: ['Växel'], slot: 'a' }), 400).field).toBe('/id');
-    expect(problem(await send({ id: '3', services: [], slot: 'a' }), 400).field).toBe('/services');
+    expect(problem(await send({ id: '3', services: [], slot: 'a' }), 400)).toMatchObject({ field: '/services', code: 'not-empty' });
     expect(problem(await send({ id: '3', services: ['Växel'], slot: 'A B' }), 400).field).toBe('/slot');
     expect(problem(await send({ id: '3', services: ['Växel'], slot: 'a', start: 'tomorrow' }), 400).field).toBe('/start');
     expect(problem(await send({ id: '3', services: ['Växel'], slot: 'a', file: '/etc/passwd' }), 400).field).toBe('/file');

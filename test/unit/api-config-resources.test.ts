@@ -155,9 +155,20 @@ describe('queues', () => {
 
     const twice = expectProblem(await call('POST', '/queues', 'admin', { id: 'kort', name: 'Igen', steps: [{ afterSeconds: 0, everyone: true }] }), 422);
     expect(twice.field).toMatch(/^\/queues\/\d+\/id$/);
+    expect(twice).toMatchObject({ code: 'duplicate-id', params: { id: 'kort' } });
     expect(twice.detail).toMatch(/duplicate queue id "kort"/);
     const late = expectProblem(await call('PUT', '/queues/kort', 'admin', { name: 'Kort', steps: [{ afterSeconds: 30, skill: 'kort' }] }), 422);
     expect(late.field).toMatch(/^\/queues\/\d+\/steps\/0\/afterSeconds$/);
+    expect(late.code).toBe('first-step-at-zero');
+    // A code whose wording needs nothing filled in comes without params.
+    expect(late).not.toHaveProperty('params');
+    // A value out of range: the code and its limits, for a client to word; the detail as the command line says it.
+    const noRing = expectProblem(await call('PUT', '/queues/kort', 'admin', { name: 'Kort', steps: [{ afterSeconds: 0, skill: 'kort' }], ringTimeoutSeconds: 0 }), 422);
+    expect(noRing).toMatchObject({ code: 'integer-at-least', params: { min: 1 } });
+    expect(noRing.field).toMatch(/^\/queues\/\d+\/ringTimeoutSeconds$/);
+    expect(noRing.detail).toMatch(/ringTimeoutSeconds: must be a whole number of seconds >= 1, got number 0$/);
+    const longTarget = expectProblem(await call('PUT', '/queues/kort', 'admin', { name: 'Kort', steps: [{ afterSeconds: 0, skill: 'kort' }], targetSeconds: 3601 }), 422);
+    expect(longTarget).toMatchObject({ code: 'integer-between', params: { min: 1, max: 3600 } });
     expect(expectProblem(await call('PUT', '/queues/kort', 'admin', { name: 'Kort', steps: [{ afterSeconds: 0, skill: 'kort', group: 'x' }] }), 422).field)
       .toMatch(/^\/queues\/\d+\/steps\/0$/);
     const headStart = await call('PUT', '/queues/kort', 'admin', { name: 'Kort', steps: [{ afterSeconds: 0, everyone: true }], priority: 'head-start' });
@@ -200,8 +211,11 @@ describe('extensions and agents', () => {
     expect(t.running.current.config.extensions.find((e) => e.extension === '1006')!.agent!.skills['kort']).toBe(4);
     const unknownQueue = expectProblem(await call('PATCH', '/extensions/1006/agent', 'supervisor', { queues: ['saknas'] }), 422);
     expect(unknownQueue.field).toMatch(/^\/extensions\/\d+\/agent\/queues\/0$/);
+    expect(unknownQueue).toMatchObject({ code: 'unknown-reference', params: { kind: 'queue', id: 'saknas' } });
     expect(expectProblem(await call('PATCH', '/extensions/1006/agent', 'supervisor', { skills: { kort: 'hög' } }), 400).field).toBe('/skills/kort');
-    expect(expectProblem(await call('PATCH', '/extensions/1006/agent', 'supervisor', { skills: { kort: 9 } }), 422).field).toMatch(/\/agent\/skills\/kort$/);
+    const tooSkilled = expectProblem(await call('PATCH', '/extensions/1006/agent', 'supervisor', { skills: { kort: 9 } }), 422);
+    expect(tooSkilled.field).toMatch(/\/agent\/skills\/kort$/);
+    expect(tooSkilled).toMatchObject({ code: 'integer-between', params: { min: 1, max: 5 } });
     expect(expectProblem(await call('PATCH', '/extensions/1006/agent', 'supervisor', { answerOn: 'mobile' }), 400).field).toBe('/answerOn');
     expect(expectProblem(await call('PATCH', '/extensions/4242/agent', 'supervisor', { groups: [] }), 404).detail).toBe("no extension '4242'");
     await admits('PATCH', '/extensions/1006/agent', ['admin', 'supervisor'], { groups: [] });

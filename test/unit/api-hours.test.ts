@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await t?.close(); running?.close(); });
 
-interface Problem { status: number; detail?: string; field?: string }
+interface Problem { status: number; detail?: string; field?: string; code?: string; params?: Record<string, unknown> }
 type Res = { statusCode: number; headers: Record<string, unknown>; json: <T>() => T; body: string };
 interface OpenNow { open: boolean; reason: string; explanation: string }
 
@@ -102,6 +102,7 @@ describe('exceptions', () => {
     expect(await openNow(VAXEL)).toMatchObject({ open: false, reason: 'service-exception' });
     const overlap = problem(await t.api.inject({ method: 'PUT', url: `${VAXEL}/exceptions/2026-12-25`, headers: t.as.operator, payload: { hours: 'open 10:00-12:00' } }), 422);
     expect(overlap.detail).toMatch(/overlaps the exception from 2026-12-24/);
+    expect(overlap).toMatchObject({ code: 'overlaps', params: { date: '2026-12-24' } });
     now = Date.parse('2026-12-02T10:00:00+01:00');
     for (const date of ['2026-12-23', '2026-12-24']) await t.api.inject({ method: 'DELETE', url: `${VAXEL}/exceptions/${date}`, headers: t.as.operator });
     expect(running.current.operational.hoursExceptions).toEqual({});

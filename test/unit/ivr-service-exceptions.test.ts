@@ -106,17 +106,25 @@ describe('how an exception is written', () => {
     expect(parseExceptionHours('shut')).toMatch(/is not "closed", "closed from HH:MM"/);
   });
 
-  it('the configuration\'s check names the place: unknown service, bad date, until before date, overlap', () => {
+  it('the configuration\'s check names the place and the kind: unknown service, bad date, until before date, bad hours, overlap', () => {
     const services = new Set(['Kundtjänst']);
-    expect(hoursExceptionsIssue({ Okänd: [] }, services)).toEqual({ path: ['hoursExceptions', 'Okänd'], problem: 'unknown service "Okänd" (not a numbers[].service)' });
-    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-02-30', hours: 'closed' }] }, services))
-      .toEqual({ path: ['hoursExceptions', 'Kundtjänst', 0, 'date'], problem: '"2026-02-30" is not a date in the calendar' });
-    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-27', until: '2026-12-26', hours: 'closed' }] }, services)?.path)
-      .toEqual(['hoursExceptions', 'Kundtjänst', 0, 'until']);
-    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-23', hours: 'closed from 15:60' }] }, services)?.path)
-      .toEqual(['hoursExceptions', 'Kundtjänst', 0, 'hours']);
-    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-27', until: '2026-12-30', hours: 'closed' }, { date: '2026-12-29', hours: 'closed' }] }, services))
-      .toEqual({ path: ['hoursExceptions', 'Kundtjänst', 1, 'date'], problem: 'overlaps the exception from 2026-12-27: a day has one exception at most' });
+    expect(hoursExceptionsIssue({ Okänd: [] }, services)).toEqual({
+      path: ['hoursExceptions', 'Okänd'], problem: 'unknown service "Okänd" (not a numbers[].service)',
+      refusal: { code: 'unknown-reference', params: { kind: 'service', id: 'Okänd' } },
+    });
+    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-02-30', hours: 'closed' }] }, services)).toEqual({
+      path: ['hoursExceptions', 'Kundtjänst', 0, 'date'], problem: '"2026-02-30" is not a date in the calendar', refusal: { code: 'bad-date', params: {} },
+    });
+    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-27', until: '2026-12-26', hours: 'closed' }] }, services))
+      .toMatchObject({ path: ['hoursExceptions', 'Kundtjänst', 0, 'until'], refusal: { code: 'ends-before-start' } });
+    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-23', hours: 'closed from 15:60' }] }, services))
+      .toMatchObject({ path: ['hoursExceptions', 'Kundtjänst', 0, 'hours'], refusal: { code: 'bad-hours' } });
+    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-23', hours: 'open until 24:30' }] }, services)?.refusal).toEqual({ code: 'time-after-midnight', params: {} });
+    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-23', hours: 'open 14:00-10:00' }] }, services)?.refusal).toEqual({ code: 'ends-before-start', params: {} });
+    expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-27', until: '2026-12-30', hours: 'closed' }, { date: '2026-12-29', hours: 'closed' }] }, services)).toEqual({
+      path: ['hoursExceptions', 'Kundtjänst', 1, 'date'], problem: 'overlaps the exception from 2026-12-27: a day has one exception at most',
+      refusal: { code: 'overlaps', params: { date: '2026-12-27' } },
+    });
     expect(hoursExceptionsIssue({ Kundtjänst: [{ date: '2026-12-23', hours: 'open until 13:00' }, { date: '2026-12-24', hours: 'closed' }] }, services)).toBeNull();
   });
 });

@@ -454,6 +454,30 @@ export const sv = {
   shortfallTitle: 'För få i tjänst',
   shortfallLine: (queue: string, ready: number, needed: number | null, planned: number | null, since: string) =>
     `${queue}: ${ready} i tjänst${needed !== null ? `, behov ${needed}` : ''}${planned !== null ? `, planerat ${planned}` : ''} (sedan ${since})`,
+  'problem_password-length': (p: { min: number; max: number }) => `Ett lösenord är ${p.min} till ${p.max} tecken.`,
+  // The running configuration's refusals (config/refusals.ts)
+  'problem_not-empty': 'Får inte vara tomt: fyll i eller välj minst ett.',
+  'problem_integer-at-least': (p: { min: number }) => `Skriv ett heltal, minst ${p.min}.`,
+  'problem_integer-between': (p: { min: number; max: number }) => `Skriv ett heltal från ${p.min} till ${p.max}.`,
+  'problem_too-long': (p: { max: number }) => `Högst ${p.max} tecken.`,
+  'problem_one-of': (p: { values: string }) => `Välj ett av: ${p.values}.`,
+  'problem_bad-name': 'Använd små bokstäver (a–z), siffror, - och _, och börja med en bokstav eller siffra.',
+  'problem_bad-extension': 'En anknytning är 2 till 6 siffror.',
+  'problem_bad-phone-number': 'Skriv numret med landsnummer, till exempel +46701234567.',
+  'problem_bad-time': 'Det är ingen tid som finns.',
+  'problem_bad-date': 'Det är inget datum som finns.',
+  'problem_bad-hours': 'Välj stängt, stängt från, öppet till eller öppet mellan, med tider som 15:00.',
+  'problem_time-after-midnight': 'Ingen tid är senare än 24:00.',
+  'problem_ends-before-start': 'Slutet måste komma efter början.',
+  problem_overlaps: (p: { date: string }) => `Krockar med undantaget från ${p.date}: en dag har högst ett undantag.`,
+  'problem_duplicate-id': (p: { id: string }) => `”${p.id}” finns redan.`,
+  'problem_unknown-reference': (p: { kind: 'queue' | 'extension' | 'service'; id: string }) =>
+    `Det finns ingen ${{ queue: 'kö', extension: 'anknytning', service: 'tjänst' }[p.kind]} som heter ”${p.id}”.`,
+  'problem_step-one-kind': 'Välj vem steget gäller: en färdighet, en grupp eller alla.',
+  'problem_step-level-without-skill': 'En lägsta nivå hör till en färdighet.',
+  'problem_steps-widen': (p: { before: number }) => `Måste vara senare än steget före (${p.before} s).`,
+  'problem_first-step-at-zero': 'Det första steget börjar vid 0 sekunder.',
+  'problem_no-mobile': 'Agenten ska svara i mobilen, men anknytningen har inget mobilnummer.',
 };
 
 type Widened<T> = { [K in keyof T]: T[K] extends (...args: infer A) => string ? (...args: A) => string : string };

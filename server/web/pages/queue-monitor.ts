@@ -69,6 +69,13 @@ export class QueueMonitor extends LitElement {
     .state-paused, .state-logged-out { color: var(--muted); }
     .empty { color: var(--muted); }
     .vip { font-weight: 700; padding: 0 0.4em; border: 2px solid currentColor; border-radius: 4px; }
+    /* A phone held up as a wall screen: the big figures as big as three side by side allow, today's two by two. */
+    @media (max-width: 600px) {
+      :host([wall]) { font-size: 1.15rem; padding: 0.8rem; }
+      /* Room for a wait of ten minutes or more ("12:34") in each of three columns. */
+      :host([wall]) .figure .value { font-size: 1.7em; }
+      .figures.today { grid-template-columns: repeat(2, 1fr); }
+    }
   `];
 
   private readonly language = new LanguageController(this);
