@@ -98,6 +98,7 @@ function timed(repo: HistoryRepository, commits: number[], stored: { writes: num
     intervalCounts: (a, b, c) => repo.intervalCounts(a, b, c),
     caseTypeHandling: (a, b) => repo.caseTypeHandling(a, b),
     queueDays: (a, b, c) => repo.queueDays(a, b, c),
+    report: (q) => repo.report(q),
     close: () => repo.close(),
   };
 }

@@ -393,6 +393,12 @@ export interface WebhookConfig {
   maxAgeHours: number;
 }
 
+/** How the reports count (docs/statistics.md). */
+export interface StatisticsConfig {
+  /** A caller who hangs up within this many seconds of joining a queue is a short abandon: counted apart, outside the service level. */
+  shortAbandonSeconds: number;
+}
+
 export interface Config {
   company: CompanyConfig;
   sip: SipConfig;
@@ -425,4 +431,5 @@ export interface Config {
   webhooks: WebhookConfig[];
   /** Service (numbers[].service) -> its exceptions to the opening hours of its flow, which they come before. */
   hoursExceptions: Record<string, HoursExceptionConfig[]>;
+  statistics: StatisticsConfig;
 }

@@ -3,7 +3,7 @@
  * same on SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts); one contract
  * suite checks both.
  */
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules, ReportQuery, ReportRows } from './records.js';
 
 export interface HistoryRepository {
   /** 'sqlite' or 'postgresql', for the start-up log. */
@@ -22,6 +22,8 @@ export interface HistoryRepository {
   caseTypeHandling(from: number, to: number): Promise<CaseTypeHandling[]>;
   /** Per queue: calls queued in [from, to) and how they ended, callbacks asked for and completed in it (one SQL query). */
   queueDays(from: number, to: number, rules: QueueDayRules): Promise<QueueDay[]>;
+  /** A report's sums per interval and group over [from, to) (./report-sql.ts), the same SQL on both databases. */
+  report(q: ReportQuery): Promise<ReportRows>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * unknown) turned into the records of ./records.ts, and the queries that
  * read them: one text for both, with `?` placeholders.
  */
-import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, IntervalCounts, QueueDay, SegmentFields } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, IntervalCounts, QueueDay, ReportSums, ReportSumsRow, SegmentFields } from './records.js';
 
 type Row = Record<string, unknown>;
 
@@ -53,7 +53,7 @@ export async function readContact(query: Query, id: string): Promise<ContactReco
 }
 
 export async function readAgentIntervals(query: Query, agent: string, from: number, to: number): Promise<AgentInterval[]> {
-  return (await query(READ.agentIntervals, [agent, from, to])).map((r) => fieldsOf<AgentInterval>(r));
+  return agentIntervalsOf(await query(READ.agentIntervals, [agent, from, to]));
 }
 
 export function intervalCountsOf(rows: Row[]): IntervalCounts[] {
@@ -78,3 +78,31 @@ export function queueDaysOf(rows: Row[]): QueueDay[] {
     callbacksRequested: Number(r.callbacks_requested), callbacksCompleted: Number(r.callbacks_completed),
   }));
 }
+
+/** A report's segment sums (./report-sql.ts); deflections and transfers 0 where the grouping counts them, null where it cannot. */
+export function reportSumsOf(rows: Row[], countsContacts: boolean): Array<ReportSumsRow<ReportSums>> {
+  const contactCount = countsContacts ? 0 : null;
+  return rows.map((r) => ({
+    key: Number(r.interval_key),
+    group: String(r.grp),
+    sums: {
+      offered: Number(r.offered), answered: Number(r.answered), answeredInTarget: Number(r.answered_in_target),
+      abandoned: Number(r.abandoned), shortAbandoned: Number(r.short_abandoned), overflowed: Number(r.overflowed),
+      answerWaitMs: Number(r.answer_wait_ms), waited: Number(r.waited), waitMs: Number(r.wait_ms), longestWaitMs: Number(r.longest_wait_ms),
+      talkMs: Number(r.talk_ms), holdMs: Number(r.hold_ms), wrapUpMs: Number(r.wrap_up_ms),
+      callbacksRequested: Number(r.callbacks_requested), callbacksCompleted: Number(r.callbacks_completed),
+      deflected: contactCount, transferred: contactCount,
+    },
+  }));
+}
+
+/** A report's deflections and transfers per interval and group. */
+export function contactSumsOf(rows: Row[]): Array<ReportSumsRow<{ deflected: number; transferred: number }>> {
+  return rows.map((r) => ({ key: Number(r.interval_key), group: String(r.grp), sums: { deflected: Number(r.deflected), transferred: Number(r.transferred) } }));
+}
+
+export function missedOffersOf(rows: Row[]): Array<ReportSumsRow<number>> {
+  return rows.map((r) => ({ key: Number(r.interval_key), group: String(r.grp), sums: Number(r.missed) }));
+}
+
+export const agentIntervalsOf = (rows: Row[]): AgentInterval[] => rows.map((r) => fieldsOf<AgentInterval>(r));

@@ -2,14 +2,18 @@
  * Each queue's figures for today, from the contact records: "today" is the
  * company's day (company.timezone), the service level the share of calls
  * answered within the queue's target (targetSeconds) of those answered or
- * abandoned, short abandons (under SHORT_ABANDON_SECONDS) left out.
+ * abandoned, short abandons (under statistics.shortAbandonSeconds) left out:
+ * the service level as the reports define it (./report-figures.ts).
  */
 import type { QueueConfigEntry } from '../../config/schema.js';
 import type { QueueDay } from '../history/records.js';
 import type { HistoryRepository } from '../history/repository.js';
 import { localTime } from '../ivr/opening-hours.js';
+import { serviceLevel } from './report-figures.js';
 
-/** A caller gone within this many seconds most likely misdialled: counted apart, outside the service level. */
+export { serviceLevel };
+
+/** statistics.shortAbandonSeconds when the configuration leaves it out. */
 export const SHORT_ABANDON_SECONDS = 5;
 
 const MINUTE_MS = 60_000;
@@ -40,11 +44,6 @@ export interface QueueToday extends Omit<QueueDay, 'queue'> {
   serviceLevel: number | null;
 }
 
-export function serviceLevel(day: Omit<QueueDay, 'queue'>): number | null {
-  const counted = day.answered + day.abandoned - day.shortAbandoned;
-  return counted === 0 ? null : day.answeredInTarget / counted;
-}
-
 const NONE: Omit<QueueDay, 'queue'> = {
   offered: 0, answered: 0, answeredInTarget: 0, abandoned: 0, shortAbandoned: 0, callbacksRequested: 0, callbacksCompleted: 0,
 };
@@ -55,11 +54,12 @@ export async function queuesToday(
   queues: readonly QueueConfigEntry[],
   timezone: string,
   now: number,
+  shortAbandonSeconds = SHORT_ABANDON_SECONDS,
 ): Promise<{ from: number; queues: QueueToday[] }> {
   const { from, to } = companyDay(now, timezone);
   const targetMs = new Map(queues.map((q) => [q.id, q.targetSeconds * 1000]));
   // Every queue shown has its own target; the records of a queue no longer configured are not shown.
-  const days = await history.queueDays(from, to, { targetMs, defaultTargetMs: 0, shortAbandonMs: SHORT_ABANDON_SECONDS * 1000 });
+  const days = await history.queueDays(from, to, { targetMs, defaultTargetMs: 0, shortAbandonMs: shortAbandonSeconds * 1000 });
   const byQueue = new Map(days.map(({ queue, ...day }) => [queue, day]));
   return {
     from,

@@ -1,5 +1,5 @@
 /**
- * The history repository's contract on a real PostgreSQL (Debian's server,
+ * The history repository's contract and the reports' on a real PostgreSQL (Debian's server,
  * started for this file on a free port, a fresh database per test), plus
  * what only a server has: one that cannot be reached stops start-up with
  * one message, without the password.
@@ -9,17 +9,21 @@ import { PostgresHistory } from '../../server/history/postgres.js';
 import { HistoryStartError } from '../../server/history/repository.js';
 import { freePort } from '../support/ports.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { historyContract } from './history-contract.js';
+import { historyContract, type HistoryBackend } from './history-contract.js';
+import { historyReportContract } from './history-report-contract.js';
 
 let postgres: PostgresServer | undefined;
 beforeAll(async () => { postgres = await startPostgres(); }, 60_000);
 afterAll(async () => { await postgres?.stop(); });
 
-historyContract('PostgresHistory', {
+const postgresql: HistoryBackend = {
   place: () => postgres!.database(),
   // An idle connection the server ends is the product's to log; here the server's own shutdown ends the last ones.
   open: (url, migrations) => PostgresHistory.open(url, { onError: () => {}, ...(migrations ? { migrations } : {}) }),
-});
+};
+
+historyContract('PostgresHistory', postgresql);
+historyReportContract('PostgresHistory', postgresql);
 
 describe('PostgresHistory', () => {
   it('stops with one message naming the database, never its password, when the database cannot be reached', async () => {

@@ -1,0 +1,147 @@
+/**
+ * A report on the contact records: for a period of local days, per
+ * interval (15, 30, 60 minutes, day, week, month) and group (service,
+ * queue, number dialled, agent, case type), the figures of
+ * ./report-figures.ts, and the same per interval over all groups (the
+ * totals). The history adds up the sums (server/history/report-sql.ts);
+ * here months are folded from days, and the agents' time in each state is
+ * shared out between the intervals it spans.
+ */
+import type { QueueConfigEntry } from '../../config/schema.js';
+import { NO_REPORT_SUMS, type AgentInterval, type OffsetSpan, type ReportGrouping, type ReportInterval, type ReportSums } from '../history/records.js';
+import type { HistoryRepository } from '../history/repository.js';
+import {
+  addAgentSums, addSums, agentFiguresOf, figuresOf, NO_AGENT_SUMS, type AgentFigures, type AgentSums, type ReportFigures,
+} from './report-figures.js';
+import { localIso, monthKey, piecesOf, reportPeriod, sqlInterval, type IntervalSize } from './report-period.js';
+
+export interface ReportRequest {
+  /** The first day, "YYYY-MM-DD", and the day after the last: the period is [from, to) in the company's time zone. */
+  from: string;
+  to: string;
+  interval: IntervalSize;
+  groupBy: ReportGrouping;
+}
+
+export interface ReportSettings {
+  timezone: string;
+  /** Each queue's target (targetSeconds) measures its service level. */
+  queues: readonly Pick<QueueConfigEntry, 'id' | 'targetSeconds'>[];
+  shortAbandonSeconds: number;
+  /** An agent's state still open is counted up to now. */
+  now: number;
+}
+
+export interface ReportLine extends ReportFigures, Partial<AgentFigures> {
+  /** The interval's start in the company's time zone, with its offset. */
+  start: string;
+}
+
+export interface ReportRow extends ReportLine {
+  /** The service, queue, number, agent or case type; '' for calls without one. */
+  group: string;
+}
+
+export interface Report {
+  from: string;
+  to: string;
+  timezone: string;
+  interval: IntervalSize;
+  groupBy: ReportGrouping;
+  shortAbandonSeconds: number;
+  /** One row per interval and group with any record, by interval, then group. */
+  rows: ReportRow[];
+  /** One per interval with any record: every group added up. */
+  totals: ReportLine[];
+}
+
+interface Cell {
+  sums: ReportSums;
+  agent: AgentSums;
+}
+
+/** The report; PeriodError (./report-period.ts) when the period is not one it covers. */
+export async function contactReport(history: Pick<HistoryRepository, 'report'>, request: ReportRequest, settings: ReportSettings): Promise<Report> {
+  const period = reportPeriod(request.from, request.to, request.interval, settings.timezone);
+  const interval = sqlInterval(request.interval);
+  const found = await history.report({
+    from: period.from, to: period.to, spans: period.spans, interval, groupBy: request.groupBy,
+    rules: {
+      targetMs: new Map(settings.queues.map((q) => [q.id, q.targetSeconds * 1000])),
+      defaultTargetMs: 0,
+      shortAbandonMs: settings.shortAbandonSeconds * 1000,
+    },
+  });
+
+  const fold = request.interval === 'month' ? monthKey : (key: number): number => key;
+  const cells = new Map<number, Map<string, Cell>>();
+  const cell = (key: number, group: string): Cell => {
+    const byGroup = cells.get(fold(key)) ?? cells.set(fold(key), new Map()).get(fold(key))!;
+    return byGroup.get(group) ?? byGroup.set(group, { sums: NO_REPORT_SUMS, agent: NO_AGENT_SUMS }).get(group)!;
+  };
+  for (const row of found.sums) {
+    const c = cell(row.key, row.group);
+    c.sums = addSums(c.sums, row.sums);
+  }
+  const byAgent = request.groupBy === 'agent';
+  for (const row of found.missedOffers) {
+    const c = cell(row.key, row.group);
+    c.agent = addAgentSums(c.agent, { ...NO_AGENT_SUMS, missedOffers: row.sums });
+  }
+  const until = Math.min(period.to, settings.now);
+  for (const state of found.states) {
+    for (const piece of statePieces(state, period.from, until, period.spans, interval)) {
+      const c = cell(piece.key, state.agent);
+      c.agent = addAgentSums(c.agent, piece.sums);
+    }
+  }
+
+  const rows: ReportRow[] = [];
+  const totals: ReportLine[] = [];
+  for (const key of [...cells.keys()].sort((a, b) => a - b)) {
+    const start = localIso(key, settings.timezone);
+    const groups = [...cells.get(key)!].sort(([a], [b]) => a.localeCompare(b));
+    let total: Cell = { sums: NO_REPORT_SUMS, agent: NO_AGENT_SUMS };
+    for (const [group, c] of groups) {
+      rows.push({ start, group, ...lineOf(c, byAgent) });
+      total = { sums: addSums(total.sums, c.sums), agent: addAgentSums(total.agent, c.agent) };
+    }
+    totals.push({ start, ...lineOf(total, byAgent) });
+  }
+  return {
+    from: request.from, to: request.to, timezone: settings.timezone, interval: request.interval, groupBy: request.groupBy,
+    shortAbandonSeconds: settings.shortAbandonSeconds, rows, totals,
+  };
+}
+
+const lineOf = (c: Cell, byAgent: boolean): ReportFigures & Partial<AgentFigures> =>
+  ({ ...figuresOf(c.sums), ...(byAgent ? agentFiguresOf(c.agent) : {}) });
+
+/** An agent's state interval, cut to [from, until) and at the intervals' boundaries, as the time it adds to each interval. */
+function* statePieces(
+  state: AgentInterval, from: number, until: number, spans: readonly OffsetSpan[], interval: ReportInterval,
+): Generator<{ key: number; sums: AgentSums }> {
+  const start = Math.max(state.startedAt, from);
+  const end = Math.min(state.endedAt ?? until, until);
+  for (const { key, ms } of piecesOf(start, end, spans, interval)) {
+    const sums = stateTime(state, ms);
+    if (sums) yield { key, sums };
+  }
+}
+
+/** What `ms` in an agent's state adds up to: logged out adds nothing. */
+function stateTime(state: AgentInterval, ms: number): AgentSums | undefined {
+  switch (state.state) {
+    case 'ready':
+    case 'reserved':
+      return { ...NO_AGENT_SUMS, availableMs: ms };
+    case 'busy':
+      return { ...NO_AGENT_SUMS, availableMs: ms, busyMs: ms };
+    case 'wrap-up':
+      return { ...NO_AGENT_SUMS, availableMs: ms, wrapUpMs: ms };
+    case 'paused':
+      return { ...NO_AGENT_SUMS, pauseMs: { [state.reason ?? '']: ms } };
+    default:
+      return undefined;
+  }
+}
