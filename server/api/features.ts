@@ -34,6 +34,7 @@ import { metricsRoutes } from './metrics.js';
 import { numbersRoutes } from './numbers-routes.js';
 import { operatorsRoutes } from './operators-routes.js';
 import { queuesRoutes } from './queues-routes.js';
+import { reportsRoutes } from './reports-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { usersRoutes } from './users-routes.js';
@@ -67,8 +68,8 @@ export interface ProductParts extends ConfigurationDeps {
   announcements: FileAnnouncementStore;
   /** Who hears each avalanche message now, and the callers it turned away. */
   avalancheAudience: AvalancheAudience;
-  /** The contact records (today's figures per queue). */
-  history: Pick<HistoryRepository, 'queueDays'>;
+  /** The contact records (today's figures per queue, the reports). */
+  history: Pick<HistoryRepository, 'queueDays' | 'report'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -101,6 +102,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: API_PREFIX, plugin: liveRoutes(deps) },
     { prefix: API_PREFIX, plugin: liveEventsRoutes(deps) },
     { prefix: API_PREFIX, plugin: liveTodayRoutes({ history: deps.history, running: deps.running, now: deps.now ?? Date.now }) },
+    { prefix: API_PREFIX, plugin: reportsRoutes({ history: deps.history, running: deps.running, now: deps.now ?? Date.now }) },
     // Where Prometheus looks by default.
     { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },

@@ -578,3 +578,12 @@ describe('security settings', () => {
     expect(loadConfig({ env: { DRACHTIO_HOST: 'localhost' } }).drachtio.secret).toBe('cymru');
   });
 });
+
+describe('statistics.shortAbandonSeconds', () => {
+  it('is 5 in the demo, may be set from 0 to 60, and anything else stops start-up naming it', () => {
+    expect(loadConfig({ env: {} }).statistics).toEqual({ shortAbandonSeconds: 5 });
+    expect(loadConfig({ env: { CONFIG: overlay('statistics:\n  shortAbandonSeconds: 10\n') } }).statistics.shortAbandonSeconds).toBe(10);
+    const file = overlay('statistics:\n  shortAbandonSeconds: 90\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: statistics.shortAbandonSeconds: must be a whole number of seconds from 0 to 60 (0: no abandon is short), got number 90`);
+  });
+});
