@@ -24,6 +24,7 @@ import './pages/audit-page.js';
 import './pages/users-page.js';
 import './pages/services-page.js';
 import './pages/avalanche-page.js';
+import './pages/reports-page.js';
 
 const SIGNED_IN_HINT = 'vaxel.signedIn';
 

@@ -56,7 +56,7 @@ describe('GET /api/v1/reports/contacts', () => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json<{ rows: Array<Record<string, unknown>>; totals: unknown[]; shortAbandonSeconds: number; timezone: string }>();
     expect(body).toMatchObject({ timezone: 'Europe/Stockholm', shortAbandonSeconds: 5 });
-    // The demo's kundtjanst queue has a target of 30 s: a answered in it; b (4 s) is a short abandon, c (8 s) is not.
+    // The demo's kundtjanst queue has a target of 60 s: a answered in it, d not; b (4 s) is a short abandon, c (8 s) is not.
     expect(body.rows).toEqual([
       expect.objectContaining({
         start: '2026-12-02T08:00:00+01:00', group: 'Kundtjänst, privat', offered: 3, answered: 1, answeredInTarget: 1, abandoned: 2, shortAbandoned: 1,
