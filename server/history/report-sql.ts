@@ -134,12 +134,20 @@ export function missedOffers(q: ReportQuery): Statement {
   };
 }
 
+/**
+ * How far before the period a state that runs into it may have begun. Both
+ * ends of the read then stay on the index of the states' starts: a state
+ * begun earlier still (ready or paused for over a week without a change)
+ * is not counted.
+ */
+export const STATE_LOOKBACK_MS = 7 * DAY_MS;
+
 /** The agents' state intervals that overlap [from, to), the one still open included. */
 export function overlappingStates(q: ReportQuery): Statement {
   return {
     text: `SELECT agent, state, reason, started_at, ended_at FROM agent_states
-            WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?)
+            WHERE started_at >= ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)
             ORDER BY agent, started_at`,
-    params: [q.to, q.from],
+    params: [q.from - STATE_LOOKBACK_MS, q.to, q.from],
   };
 }

@@ -80,9 +80,9 @@ export function offsetSpans(from: number, to: number, timezone: string): OffsetS
   const spans: OffsetSpan[] = [];
   let start = from;
   let offset = offsetAt(from, timezone);
-  // Offsets change at most a few times a year and never twice within a day: look a day ahead, then narrow down.
+  // Offsets change at most a few times a year and never twice within a week: look a week ahead, then narrow down.
   for (let probe = from; probe < to;) {
-    const next = Math.min(probe + DAY_MS, to);
+    const next = Math.min(probe + WEEK_MS, to);
     const ahead = offsetAt(next === to ? to - 1 : next, timezone);
     if (ahead !== offset) {
       let lo = probe;

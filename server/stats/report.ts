@@ -121,26 +121,25 @@ const lineOf = (c: Cell, byAgent: boolean): ReportFigures & Partial<AgentFigures
 function* statePieces(
   state: AgentInterval, from: number, until: number, spans: readonly OffsetSpan[], interval: ReportInterval,
 ): Generator<{ key: number; sums: AgentSums }> {
+  const time = stateTime(state);
+  if (!time) return;
   const start = Math.max(state.startedAt, from);
   const end = Math.min(state.endedAt ?? until, until);
-  for (const { key, ms } of piecesOf(start, end, spans, interval)) {
-    const sums = stateTime(state, ms);
-    if (sums) yield { key, sums };
-  }
+  for (const { key, ms } of piecesOf(start, end, spans, interval)) yield { key, sums: time(ms) };
 }
 
-/** What `ms` in an agent's state adds up to: logged out adds nothing. */
-function stateTime(state: AgentInterval, ms: number): AgentSums | undefined {
+/** What time in an agent's state adds up to; logged out adds nothing. */
+function stateTime(state: AgentInterval): ((ms: number) => AgentSums) | undefined {
   switch (state.state) {
     case 'ready':
     case 'reserved':
-      return { ...NO_AGENT_SUMS, availableMs: ms };
+      return (ms) => ({ ...NO_AGENT_SUMS, availableMs: ms });
     case 'busy':
-      return { ...NO_AGENT_SUMS, availableMs: ms, busyMs: ms };
+      return (ms) => ({ ...NO_AGENT_SUMS, availableMs: ms, busyMs: ms });
     case 'wrap-up':
-      return { ...NO_AGENT_SUMS, availableMs: ms, wrapUpMs: ms };
+      return (ms) => ({ ...NO_AGENT_SUMS, availableMs: ms, wrapUpMs: ms });
     case 'paused':
-      return { ...NO_AGENT_SUMS, pauseMs: { [state.reason ?? '']: ms } };
+      return (ms) => ({ ...NO_AGENT_SUMS, pauseMs: { [state.reason ?? '']: ms } });
     default:
       return undefined;
   }
