@@ -207,9 +207,18 @@ export const NO_REPORT_SUMS: ReportSums = {
   callbacksRequested: 0, callbacksCompleted: 0, deflected: null, transferred: null,
 };
 
-/** A report's rows from the history: the sums per interval and group, missed offers per interval and agent, and (grouped by agent) the agents' state intervals that overlap the period. */
+/**
+ * A report's rows from the history: the sums per interval and group (an
+ * interval and group may come more than once: their sums add up), missed
+ * offers per interval and agent, and (grouped by agent) the agents' time in
+ * each state: added up where a state lies inside one interval, whole where
+ * it crosses the intervals' bounds (logged out left out).
+ */
 export interface ReportRows {
   sums: Array<ReportSumsRow<ReportSums>>;
   missedOffers: Array<ReportSumsRow<number>>;
+  /** The time of the agents' states that lie wholly inside one interval, per interval (key), agent, state and reason ('' for none). */
+  stateTime: Array<{ key: number; agent: string; state: string; reason: string; ms: number }>;
+  /** The other states that overlap the period, whole: the report cuts them at the intervals' bounds. */
   states: AgentInterval[];
 }

@@ -142,12 +142,37 @@ export function missedOffers(q: ReportQuery): Statement {
  */
 export const STATE_LOOKBACK_MS = 7 * DAY_MS;
 
-/** The agents' state intervals that overlap [from, to), the one still open included. */
-export function overlappingStates(q: ReportQuery): Statement {
+/** An agent's state wholly inside one interval of one offset span (most are): `a` lies in `z`'s span. */
+function withinOneInterval(q: ReportQuery): string {
+  return `a.ended_at IS NOT NULL AND a.ended_at <= z.to_ms AND a.ended_at <= ?
+    AND ${intervalOf('a.started_at', q.interval)} = ${intervalOf('a.ended_at - 1', q.interval)}`;
+}
+
+/** The time of the states wholly inside one interval, added up per interval, agent, state and reason ('' for none). */
+export function stateSums(q: ReportQuery): Statement {
+  const z = spansTable(q);
   return {
-    text: `SELECT agent, state, reason, started_at, ended_at FROM agent_states
-            WHERE started_at >= ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)
-            ORDER BY agent, started_at`,
-    params: [q.from - STATE_LOOKBACK_MS, q.to, q.from],
+    text: `
+  WITH z AS (${z.text})
+  SELECT ${intervalOf('a.started_at', q.interval)} AS interval_key, a.agent AS agent, a.state AS state,
+         COALESCE(a.reason, '') AS reason, SUM(a.ended_at - a.started_at) AS ms
+    FROM agent_states a JOIN z ON a.started_at >= z.from_ms AND a.started_at < z.to_ms
+   WHERE a.started_at >= ? AND a.started_at < ? AND a.state <> 'logged-out' AND ${withinOneInterval(q)}
+   GROUP BY 1, 2, 3, 4`,
+    params: [...z.params, q.from, q.to, q.to],
+  };
+}
+
+/** The other states that overlap [from, to), each whole: those crossing an interval's or the period's bounds, and those still open. */
+export function crossingStates(q: ReportQuery): Statement {
+  const z = spansTable(q);
+  return {
+    text: `
+  WITH z AS (${z.text})
+  SELECT a.agent AS agent, a.state AS state, a.reason AS reason, a.started_at AS started_at, a.ended_at AS ended_at
+    FROM agent_states a LEFT JOIN z ON a.started_at >= z.from_ms AND a.started_at < z.to_ms
+   WHERE a.started_at >= ? AND a.started_at < ? AND (a.ended_at IS NULL OR a.ended_at > ?) AND a.state <> 'logged-out'
+     AND (z.from_ms IS NULL OR NOT (${withinOneInterval(q)}))`,
+    params: [...z.params, q.from - STATE_LOOKBACK_MS, q.to, q.from, q.to],
   };
 }

@@ -3,7 +3,10 @@
  * unknown) turned into the records of ./records.ts, and the queries that
  * read them: one text for both, with `?` placeholders.
  */
-import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, IntervalCounts, QueueDay, ReportSums, ReportSumsRow, SegmentFields } from './records.js';
+import {
+  NO_REPORT_SUMS, type AgentInterval, type CaseTypeHandling, type ContactFields, type ContactRecord, type IntervalCounts, type QueueDay, type ReportSums,
+  type ReportRows, type ReportSumsRow, type SegmentFields,
+} from './records.js';
 
 type Row = Record<string, unknown>;
 
@@ -53,7 +56,7 @@ export async function readContact(query: Query, id: string): Promise<ContactReco
 }
 
 export async function readAgentIntervals(query: Query, agent: string, from: number, to: number): Promise<AgentInterval[]> {
-  return agentIntervalsOf(await query(READ.agentIntervals, [agent, from, to]));
+  return (await query(READ.agentIntervals, [agent, from, to])).map((r) => fieldsOf<AgentInterval>(r));
 }
 
 export function intervalCountsOf(rows: Row[]): IntervalCounts[] {
@@ -96,13 +99,25 @@ export function reportSumsOf(rows: Row[], countsContacts: boolean): Array<Report
   }));
 }
 
-/** A report's deflections and transfers per interval and group. */
-export function contactSumsOf(rows: Row[]): Array<ReportSumsRow<{ deflected: number; transferred: number }>> {
-  return rows.map((r) => ({ key: Number(r.interval_key), group: String(r.grp), sums: { deflected: Number(r.deflected), transferred: Number(r.transferred) } }));
+/** A report's deflections and transfers per interval and group, as sums of their own. */
+export function contactSumsOf(rows: Row[]): Array<ReportSumsRow<ReportSums>> {
+  return rows.map((r) => ({
+    key: Number(r.interval_key), group: String(r.grp),
+    sums: { ...NO_REPORT_SUMS, deflected: Number(r.deflected), transferred: Number(r.transferred) },
+  }));
 }
 
 export function missedOffersOf(rows: Row[]): Array<ReportSumsRow<number>> {
   return rows.map((r) => ({ key: Number(r.interval_key), group: String(r.grp), sums: Number(r.missed) }));
 }
 
-export const agentIntervalsOf = (rows: Row[]): AgentInterval[] => rows.map((r) => fieldsOf<AgentInterval>(r));
+export function stateTimeOf(rows: Row[]): ReportRows['stateTime'] {
+  return rows.map((r) => ({ key: Number(r.interval_key), agent: String(r.agent), state: String(r.state), reason: String(r.reason), ms: Number(r.ms) }));
+}
+
+/** A report's state intervals: read column by column, as a month of them is a few hundred thousand rows. */
+export const reportStatesOf = (rows: Row[]): AgentInterval[] => rows.map((r) => ({
+  agent: String(r.agent), state: String(r.state), startedAt: Number(r.started_at),
+  ...(r.reason === null ? {} : { reason: String(r.reason) }),
+  ...(r.ended_at === null ? {} : { endedAt: Number(r.ended_at) }),
+}));

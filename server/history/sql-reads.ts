@@ -2,11 +2,11 @@
  * The reads both databases answer with the same SQL (./sql.ts, ./rows.ts):
  * each repository gives only how it runs a query.
  */
-import { NO_REPORT_SUMS, type AgentInterval, type CaseTypeHandling, type ContactRecord, type IntervalCounts, type QueueDay, type QueueDayRules, type ReportQuery, type ReportRows } from './records.js';
-import { contactSums, countsContacts, missedOffers, overlappingStates, segmentSums } from './report-sql.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, IntervalCounts, QueueDay, QueueDayRules, ReportQuery, ReportRows } from './records.js';
+import { contactSums, countsContacts, crossingStates, missedOffers, segmentSums, stateSums } from './report-sql.js';
 import {
-  agentIntervalsOf, caseTypeHandlingOf, contactSumsOf, intervalCountsOf, missedOffersOf, queueDaysOf, readAgentIntervals, readContact,
-  READ, reportSumsOf, type Query,
+  caseTypeHandlingOf, contactSumsOf, intervalCountsOf, missedOffersOf, queueDaysOf, readAgentIntervals, readContact,
+  READ, reportStatesOf, reportSumsOf, stateTimeOf, type Query,
 } from './rows.js';
 import { CASE_TYPE_HANDLING, INTERVAL_COUNTS, queueDays, type Statement } from './sql.js';
 
@@ -42,20 +42,15 @@ export abstract class SqlReads {
     const run = (s: Statement): Promise<Array<Record<string, unknown>>> => this.query(s.text, s.params);
     const byContact = countsContacts(q.groupBy);
     const byAgent = q.groupBy === 'agent';
-    const [segments, contacts, missed, states] = await Promise.all([
+    const [segments, contacts, missed, stateTime, states] = await Promise.all([
       run(segmentSums(q)),
       byContact ? run(contactSums(q)) : [],
       byAgent ? run(missedOffers(q)) : [],
-      byAgent ? run(overlappingStates(q)) : [],
+      byAgent ? run(stateSums(q)) : [],
+      byAgent ? run(crossingStates(q)) : [],
     ]);
-    const sums = reportSumsOf(segments, byContact);
-    // A deflected caller never reached a queue: the contact's interval and group may have no segment row.
-    const at = new Map(sums.map((row) => [`${row.key}\u0000${row.group}`, row]));
-    for (const c of contactSumsOf(contacts)) {
-      const row = at.get(`${c.key}\u0000${c.group}`);
-      if (row) Object.assign(row.sums, c.sums);
-      else sums.push({ key: c.key, group: c.group, sums: { ...NO_REPORT_SUMS, ...c.sums } });
-    }
-    return { sums, missedOffers: missedOffersOf(missed), states: agentIntervalsOf(states) };
+    // A deflected caller never reached a queue: deflections and transfers are rows of their own, added to the segments' by the report.
+    const sums = [...reportSumsOf(segments, byContact), ...contactSumsOf(contacts)];
+    return { sums, missedOffers: missedOffersOf(missed), stateTime: stateTimeOf(stateTime), states: reportStatesOf(states) };
   }
 }

@@ -8,7 +8,7 @@
  * shared out between the intervals it spans.
  */
 import type { QueueConfigEntry } from '../../config/schema.js';
-import { NO_REPORT_SUMS, type AgentInterval, type OffsetSpan, type ReportGrouping, type ReportInterval, type ReportSums } from '../history/records.js';
+import { NO_REPORT_SUMS, type ReportGrouping, type ReportSums } from '../history/records.js';
 import type { HistoryRepository } from '../history/repository.js';
 import {
   addAgentSums, addSums, agentFiguresOf, figuresOf, NO_AGENT_SUMS, type AgentFigures, type AgentSums, type ReportFigures,
@@ -77,29 +77,28 @@ export async function contactReport(history: Pick<HistoryRepository, 'report'>, 
   const cells = new Map<number, Map<string, Cell>>();
   const cell = (key: number, group: string): Cell => {
     const byGroup = cells.get(fold(key)) ?? cells.set(fold(key), new Map()).get(fold(key))!;
-    return byGroup.get(group) ?? byGroup.set(group, { sums: NO_REPORT_SUMS, agent: NO_AGENT_SUMS }).get(group)!;
+    return byGroup.get(group) ?? byGroup.set(group, { sums: NO_REPORT_SUMS, agent: { ...NO_AGENT_SUMS, pauseMs: {} } }).get(group)!;
   };
   for (const row of found.sums) {
     const c = cell(row.key, row.group);
     c.sums = addSums(c.sums, row.sums);
   }
   const byAgent = request.groupBy === 'agent';
-  for (const row of found.missedOffers) {
-    const c = cell(row.key, row.group);
-    c.agent = addAgentSums(c.agent, { ...NO_AGENT_SUMS, missedOffers: row.sums });
-  }
+  for (const row of found.missedOffers) cell(row.key, row.group).agent.missedOffers += row.sums;
   const until = Math.min(period.to, settings.now);
+  for (const t of found.stateTime) addStateTime(cell(t.key, t.agent).agent, t.state, t.reason, t.ms);
   for (const state of found.states) {
-    for (const piece of statePieces(state, period.from, until, period.spans, interval)) {
-      const c = cell(piece.key, state.agent);
-      c.agent = addAgentSums(c.agent, piece.sums);
+    const start = Math.max(state.startedAt, period.from);
+    const end = Math.min(state.endedAt ?? until, until);
+    for (const { key, ms } of piecesOf(start, end, period.spans, interval)) {
+      addStateTime(cell(key, state.agent).agent, state.state, state.reason ?? '', ms);
     }
   }
 
   const rows: ReportRow[] = [];
   const totals: ReportLine[] = [];
   for (const key of [...cells.keys()].sort((a, b) => a - b)) {
-    const start = localIso(key, settings.timezone);
+    const start = localIso(key, settings.timezone, period.spans);
     const groups = [...cells.get(key)!].sort(([a], [b]) => a.localeCompare(b));
     let total: Cell = { sums: NO_REPORT_SUMS, agent: NO_AGENT_SUMS };
     for (const [group, c] of groups) {
@@ -117,30 +116,23 @@ export async function contactReport(history: Pick<HistoryRepository, 'report'>, 
 const lineOf = (c: Cell, byAgent: boolean): ReportFigures & Partial<AgentFigures> =>
   ({ ...figuresOf(c.sums), ...(byAgent ? agentFiguresOf(c.agent) : {}) });
 
-/** An agent's state interval, cut to [from, until) and at the intervals' boundaries, as the time it adds to each interval. */
-function* statePieces(
-  state: AgentInterval, from: number, until: number, spans: readonly OffsetSpan[], interval: ReportInterval,
-): Generator<{ key: number; sums: AgentSums }> {
-  const time = stateTime(state);
-  if (!time) return;
-  const start = Math.max(state.startedAt, from);
-  const end = Math.min(state.endedAt ?? until, until);
-  for (const { key, ms } of piecesOf(start, end, spans, interval)) yield { key, sums: time(ms) };
-}
-
-/** What time in an agent's state adds up to; logged out adds nothing. */
-function stateTime(state: AgentInterval): ((ms: number) => AgentSums) | undefined {
-  switch (state.state) {
+/** Adds `ms` in an agent's state to their sums (in place): logged out adds nothing. */
+function addStateTime(sums: AgentSums, state: string, reason: string, ms: number): void {
+  switch (state) {
+    case 'paused':
+      sums.pauseMs[reason] = (sums.pauseMs[reason] ?? 0) + ms;
+      return;
+    case 'busy':
+      sums.busyMs += ms;
+      break;
+    case 'wrap-up':
+      sums.wrapUpMs += ms;
+      break;
     case 'ready':
     case 'reserved':
-      return (ms) => ({ ...NO_AGENT_SUMS, availableMs: ms });
-    case 'busy':
-      return (ms) => ({ ...NO_AGENT_SUMS, availableMs: ms, busyMs: ms });
-    case 'wrap-up':
-      return (ms) => ({ ...NO_AGENT_SUMS, availableMs: ms, wrapUpMs: ms });
-    case 'paused':
-      return (ms) => ({ ...NO_AGENT_SUMS, pauseMs: { [state.reason ?? '']: ms } });
+      break;
     default:
-      return undefined;
+      return;
   }
+  sums.availableMs += ms;
 }

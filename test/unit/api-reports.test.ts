@@ -106,6 +106,21 @@ describe('GET /api/v1/reports/contacts', () => {
     // 1001: 3 minutes busy or in wrap-up of 30 logged in; 15 minutes in a meeting.
     expect(rows.find((r) => r.includes(',1001,'))).toMatch(/,0,0\.1,900$/);
     expect(rows.find((r) => r.includes(',1002,'))).toMatch(/,0,,0$/);
+
+    const json = await api.api.inject({ method: 'GET', url: '/api/v1/reports/contacts?from=2026-12-02&to=2026-12-03&interval=day&groupBy=agent', headers: api.as.supervisor });
+    expect(json.json<{ rows: unknown[] }>().rows).toContainEqual(expect.objectContaining({
+      group: '1001', answered: 1, missedOffers: 0, occupancy: 0.1, pauseSecondsByReason: { möte: 900 },
+    }));
+  });
+
+  it('writes a group a spreadsheet would run as a formula as text', async () => {
+    const api = await start();
+    await history!.write([
+      { kind: 'contact', id: 'f', fields: { startedAt: at(10, 0), service: '=HYPERLINK("x")', dialled: '+46313900601' } },
+      { kind: 'segment', id: 'e-f', fields: { contactId: 'f', queue: 'kundtjanst', kind: 'call', enqueuedAt: at(10, 0), outcome: 'abandoned', waitMs: 9_000 } },
+    ]);
+    const csv = await api.api.inject({ method: 'GET', url: `${URL}&format=csv`, headers: api.as.supervisor });
+    expect(csv.body).toContain('\r\n2026-12-02T10:00:00+01:00,"\'=HYPERLINK(""x"")",1,0,0,1,0,0,,9,9,,0,0,0,0,0,0\r\n');
   });
 
   it('refuses a period that ends before it starts, an unknown grouping, and a period too long for the interval, naming the field', async () => {

@@ -61,6 +61,10 @@ describe('intervals', () => {
     expect(intervalKey(Date.UTC(2026, 11, 7), sqlInterval('week'))).toBe(Date.UTC(2026, 11, 7));
     expect(localIso(Date.UTC(2026, 6, 1), TZ)).toBe('2026-07-01T00:00:00+02:00');
     expect(localIso(Date.UTC(2026, 11, 1, 8, 15), TZ)).toBe('2026-12-01T08:15:00+01:00');
+    // Within a period the offset comes from its spans: 02:30 on the night summer time ends, the second time.
+    const autumn = reportPeriod('2026-10-25', '2026-10-26', '15m', TZ);
+    expect(localIso(Date.UTC(2026, 9, 25, 3, 30), TZ, autumn.spans)).toBe('2026-10-25T03:30:00+01:00');
+    expect(localIso(Date.UTC(2026, 9, 25, 1, 30), TZ, autumn.spans)).toBe('2026-10-25T01:30:00+02:00');
     // 02:30 on the night summer time begins does not exist: the instant after the gap.
     expect(instantOf(Date.UTC(2026, 2, 29, 2, 30), TZ)).toBe(Date.UTC(2026, 2, 29, 1, 30));
   });
