@@ -4,8 +4,8 @@
  * queue, number dialled, agent, case type), the figures of
  * ./report-figures.ts, and the same per interval over all groups (the
  * totals). The history adds up the sums (server/history/report-sql.ts);
- * here months are folded from days, and the agents' time in each state is
- * shared out between the intervals it spans.
+ * here months are folded from days, and the agents' states that cross an
+ * interval's bounds are shared out between the intervals they span.
  */
 import type { QueueConfigEntry } from '../../config/schema.js';
 import { NO_REPORT_SUMS, type ReportGrouping, type ReportSums } from '../history/records.js';
