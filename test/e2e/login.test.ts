@@ -98,7 +98,7 @@ describe('signing in', () => {
     await page.keyboard.press('Enter');
     const menu = page.getByRole('navigation', { name: 'Huvudmeny' });
     await menu.waitFor();
-    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Tjänster', 'Köer', 'Lavinmeddelanden', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg', 'Användare']);
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Tjänster', 'Köer', 'Lavinmeddelanden', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg', 'Rapporter', 'Användare']);
     await page.getByText('Inloggad som admin (administratör)').waitFor();
 
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
@@ -120,7 +120,7 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
     await signIn(page, 'test-supervisor', 'a long supervisor password');
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Tjänster', 'Köer', 'Lavinmeddelanden', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Kömonitor', 'Agenter', 'Tjänster', 'Köer', 'Lavinmeddelanden', 'Meddelanden', 'Samtalsflöden', 'Ändringslogg', 'Rapporter']);
     await page.getByRole('heading', { name: 'Kömonitor' }).waitFor();
     await page.getByRole('button', { name: 'Logga ut', exact: true }).click();
 
