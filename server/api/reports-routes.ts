@@ -4,7 +4,7 @@
  * JSON, or as CSV (`Accept: text/csv` or `?format=csv`, ./report-csv.ts).
  * What each figure means: docs/statistics.md.
  */
-import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { REPORT_GROUPINGS } from '../history/records.js';
 import type { HistoryRepository } from '../history/repository.js';
 import type { RunningConfig } from '../running/index.js';
@@ -48,7 +48,7 @@ const LineFields = {
   pauseSecondsByReason: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }), { description: 'grouped by agent' })),
 };
 
-export const ReportSchema = Type.Object({
+const ReportSchema = Type.Object({
   from: Type.String(),
   to: Type.String(),
   timezone: Type.String(),
@@ -61,7 +61,7 @@ export const ReportSchema = Type.Object({
 
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date, YYYY-MM-DD' });
 
-export const ReportQuerySchema = Type.Object({
+const ReportQuerySchema = Type.Object({
   from: { ...Day, description: 'the first day of the period' },
   to: { ...Day, description: 'the day after the last: the period is [from, to)' },
   interval: Type.Optional(Type.Enum([...INTERVAL_SIZES], {
@@ -70,8 +70,6 @@ export const ReportQuerySchema = Type.Object({
   groupBy: Type.Optional(Type.Enum([...REPORT_GROUPINGS], { description: 'service unless given' })),
   format: Type.Optional(Type.Enum(['json', 'csv'], { description: 'csv: the same as Accept: text/csv' })),
 }, { additionalProperties: false });
-
-export type ReportBody = Static<typeof ReportSchema>;
 
 export function reportsRoutes(deps: ReportsDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -89,16 +87,12 @@ export function reportsRoutes(deps: ReportsDeps): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       const { from, to, interval = '60m', groupBy = 'service', format } = request.query;
       const { config, operational } = deps.running.current;
-      let report;
-      try {
-        report = await contactReport(deps.history, { from, to, interval, groupBy }, {
-          timezone: config.company.timezone, queues: operational.queues,
-          shortAbandonSeconds: config.statistics.shortAbandonSeconds, now: deps.now(),
-        });
-      } catch (err) {
-        if (err instanceof PeriodError) throw badRequest(err.message, err.field);
-        throw err;
-      }
+      const report = await contactReport(deps.history, { from, to, interval, groupBy }, {
+        timezone: config.company.timezone, queues: operational.queues,
+        shortAbandonSeconds: config.statistics.shortAbandonSeconds, now: deps.now(),
+      }).catch((err: unknown) => {
+        throw err instanceof PeriodError ? badRequest(err.message, err.field) : err;
+      });
       const csv = format === 'csv' || (format === undefined && (request.headers.accept ?? '').includes('text/csv'));
       if (!csv) return reply.type('application/json').send(report);
       return reply.type('text/csv; charset=utf-8')

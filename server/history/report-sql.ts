@@ -140,7 +140,7 @@ export function missedOffers(q: ReportQuery): Statement {
  * begun earlier still (ready or paused for over a week without a change)
  * is not counted.
  */
-export const STATE_LOOKBACK_MS = 7 * DAY_MS;
+const STATE_LOOKBACK_MS = 7 * DAY_MS;
 
 /** An agent's state wholly inside one interval of one offset span (most are): `a` lies in `z`'s span. */
 function withinOneInterval(q: ReportQuery): string {

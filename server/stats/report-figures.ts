@@ -78,7 +78,7 @@ export interface ReportFigures {
   overflows: number;
 }
 
-export interface AgentFigures {
+export interface AgentReportFigures {
   missedOffers: number;
   occupancy: number | null;
   pauseSecondsByReason: Record<string, number>;
@@ -126,7 +126,7 @@ export function figuresOf(s: ReportSums): ReportFigures {
   };
 }
 
-export function agentFiguresOf(a: AgentSums): AgentFigures {
+export function agentFiguresOf(a: AgentSums): AgentReportFigures {
   return {
     missedOffers: a.missedOffers,
     // Occupancy: the share of the time logged in and not paused spent on calls or their wrap-up.

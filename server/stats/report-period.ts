@@ -22,7 +22,7 @@ export type IntervalSize = (typeof INTERVAL_SIZES)[number];
 export const MAX_PERIOD_DAYS: Record<IntervalSize, number> = { '15m': 31, '30m': 62, '60m': 92, day: 366, week: 731, month: 731 };
 
 const MINUTE_MS = 60_000;
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
 /** The interval SQL groups by: a month is grouped by day, and the days folded into months after. */

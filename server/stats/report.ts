@@ -11,7 +11,7 @@ import type { QueueConfigEntry } from '../../config/schema.js';
 import { NO_REPORT_SUMS, type ReportGrouping, type ReportSums } from '../history/records.js';
 import type { HistoryRepository } from '../history/repository.js';
 import {
-  addAgentSums, addSums, agentFiguresOf, figuresOf, NO_AGENT_SUMS, type AgentFigures, type AgentSums, type ReportFigures,
+  addAgentSums, addSums, agentFiguresOf, figuresOf, NO_AGENT_SUMS, type AgentReportFigures, type AgentSums, type ReportFigures,
 } from './report-figures.js';
 import { localIso, monthKey, piecesOf, reportPeriod, sqlInterval, type IntervalSize } from './report-period.js';
 
@@ -32,7 +32,7 @@ export interface ReportSettings {
   now: number;
 }
 
-export interface ReportLine extends ReportFigures, Partial<AgentFigures> {
+export interface ReportLine extends ReportFigures, Partial<AgentReportFigures> {
   /** The interval's start in the company's time zone, with its offset. */
   start: string;
 }
@@ -113,7 +113,7 @@ export async function contactReport(history: Pick<HistoryRepository, 'report'>, 
   };
 }
 
-const lineOf = (c: Cell, byAgent: boolean): ReportFigures & Partial<AgentFigures> =>
+const lineOf = (c: Cell, byAgent: boolean): ReportFigures & Partial<AgentReportFigures> =>
   ({ ...figuresOf(c.sums), ...(byAgent ? agentFiguresOf(c.agent) : {}) });
 
 /** Adds `ms` in an agent's state to their sums (in place): logged out adds nothing. */
