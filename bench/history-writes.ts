@@ -102,6 +102,7 @@ function timed(repo: HistoryRepository, commits: number[], stored: { writes: num
     queueIntervals: (a, b, c) => repo.queueIntervals(a, b, c),
     queuedCalls: (a, b) => repo.queuedCalls(a, b),
     agentStates: (a, b) => repo.agentStates(a, b),
+    report: (q) => repo.report(q),
     close: () => repo.close(),
   };
 }

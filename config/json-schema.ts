@@ -458,6 +458,17 @@ export const configSchema = {
         },
       },
     },
+    statistics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        shortAbandonSeconds: {
+          type: 'integer', minimum: 0, maximum: 60, default: 5,
+          errorHint: 'must be a whole number of seconds from 0 to 60 (0: no abandon is short)',
+        },
+      },
+    },
     trunks: {
       type: 'array',
       items: {

@@ -438,6 +438,12 @@ export interface AgentDesktopConfig {
 /** The placeholders a CRM URL template may hold, each replaced by the offered call's value. */
 export const CRM_URL_PLACEHOLDERS = ['caller', 'dialled', 'service'] as const;
 
+/** How the reports count (docs/statistics.md). */
+export interface StatisticsConfig {
+  /** A caller who hangs up within this many seconds of joining a queue is a short abandon: counted apart, outside the service level. */
+  shortAbandonSeconds: number;
+}
+
 export interface Config {
   company: CompanyConfig;
   sip: SipConfig;
@@ -472,4 +478,5 @@ export interface Config {
   /** Service (numbers[].service) -> its exceptions to the opening hours of its flow, which they come before. */
   hoursExceptions: Record<string, HoursExceptionConfig[]>;
   agentDesktop: AgentDesktopConfig;
+  statistics: StatisticsConfig;
 }

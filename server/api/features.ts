@@ -39,6 +39,7 @@ import { metricsRoutes } from './metrics.js';
 import { numbersRoutes } from './numbers-routes.js';
 import { operatorsRoutes } from './operators-routes.js';
 import { queuesRoutes } from './queues-routes.js';
+import { reportsRoutes } from './reports-routes.js';
 import type { ApiFeature } from './server.js';
 import { sessionRoutes } from './session-routes.js';
 import { staffingRoutes } from './staffing-routes.js';
@@ -77,8 +78,8 @@ export interface ProductParts extends ConfigurationDeps {
   avalancheAudience: AvalancheAudience;
   /** Who is registered: the agent desktop ends its softphone's registration when its tab closes. */
   registrar: Pick<Registrar, 'contactsOf' | 'remove'>;
-  /** The contact records (today's figures per queue and service, an agent's own, staffing). */
-  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays' | 'caseTypeHandling' | 'queueIntervals' | 'queuedCalls' | 'agentStates'>;
+  /** The contact records (today's figures per queue and service, an agent's own, staffing, the reports). */
+  history: Pick<HistoryRepository, 'queueDays' | 'serviceDays' | 'caseTypeHandling' | 'queueIntervals' | 'queuedCalls' | 'agentStates' | 'report'>;
   /** The staffing plan (DATA_DIR/staffing-plan.json). */
   staffingPlan: StaffingPlanFile;
   /** The staffing shortfall alarms raised now. */
@@ -117,6 +118,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: API_PREFIX, plugin: liveRoutes(deps) },
     { prefix: API_PREFIX, plugin: liveEventsRoutes(deps) },
     { prefix: API_PREFIX, plugin: liveTodayRoutes({ history: deps.history, running: deps.running, now: deps.now ?? Date.now }) },
+    { prefix: API_PREFIX, plugin: reportsRoutes({ history: deps.history, running: deps.running, now: deps.now ?? Date.now }) },
     // Where Prometheus looks by default.
     { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },

@@ -6,7 +6,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { HistoryRepository } from '../history/repository.js';
 import type { RunningConfig } from '../running/index.js';
-import { figuresToday, SHORT_ABANDON_SECONDS } from '../stats/queue-today.js';
+import { figuresToday } from '../stats/queue-today.js';
 import { ProblemSchema } from './problem.js';
 import { SUPERVISION } from './roles.js';
 
@@ -23,7 +23,7 @@ const dayFigures = {
   answered: Count,
   answeredInTarget: Type.Integer({ minimum: 0, description: "answered after a wait of at most their queue's targetSeconds" }),
   abandoned: Type.Integer({ minimum: 0, description: 'callers who hung up while waiting, short abandons included' }),
-  shortAbandoned: Type.Integer({ minimum: 0, description: `hung up within ${SHORT_ABANDON_SECONDS} seconds: outside the service level` }),
+  shortAbandoned: Type.Integer({ minimum: 0, description: 'hung up within statistics.shortAbandonSeconds: outside the service level' }),
   callbacksRequested: Count,
   callbacksCompleted: Count,
   serviceLevel: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
@@ -62,7 +62,7 @@ export function liveTodayRoutes(deps: LiveTodayDeps): FastifyPluginAsyncTypebox 
       config: { roles: SUPERVISION },
     }, async (): Promise<LiveToday> => {
       const { config, operational } = deps.running.current;
-      const today = await figuresToday(deps.history, operational, config.company.timezone, deps.now());
+      const today = await figuresToday(deps.history, operational, config.company.timezone, deps.now(), config.statistics.shortAbandonSeconds);
       return { from: new Date(today.from).toISOString(), queues: today.queues, services: today.services };
     });
   };

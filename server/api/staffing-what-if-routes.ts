@@ -12,7 +12,7 @@ import type { HistoryRepository } from '../history/repository.js';
 import type { RunningConfig } from '../running/index.js';
 import { minuteOfDay } from '../stats/civil-time.js';
 import { poolingWhatIf } from '../stats/pooling-history.js';
-import { companyDay, SHORT_ABANDON_SECONDS } from '../stats/queue-today.js';
+import { companyDay } from '../stats/queue-today.js';
 import { startOfDate } from '../stats/queue-staffing.js';
 import type { QueueFigures } from '../stats/replay-figures.js';
 import { recordedReplay } from '../stats/replay-history.js';
@@ -106,7 +106,7 @@ export function staffingWhatIfRoutes(deps: StaffingWhatIfDeps): FastifyPluginAsy
           intervalMinutes,
           targetSeconds: Math.min(...operational.queues.map((q) => q.targetSeconds)),
           targetSecondsByQueue: Object.fromEntries(operational.queues.map((q) => [q.id, q.targetSeconds])),
-          shortAbandonSeconds: SHORT_ABANDON_SECONDS,
+          shortAbandonSeconds: config.statistics.shortAbandonSeconds,
         });
       } catch (err) {
         if (err instanceof ReplayError || err instanceof AcdError) throw badRequest(err.message);

@@ -144,3 +144,91 @@ export interface QueueDayRules {
   /** An abandon after a wait shorter than this is a short abandon. */
   shortAbandonMs: number;
 }
+
+/** A stretch of time in which the company's UTC offset stays the same. */
+export interface OffsetSpan {
+  from: number;
+  to: number;
+  offsetMs: number;
+}
+
+/**
+ * A report's interval, on local keys (wall-clock time written as if it were
+ * UTC, server/stats/report-period.ts): a fixed length (15, 30, 60 minutes, a
+ * day), or a week from Monday.
+ */
+export type ReportInterval = { kind: 'fixed'; ms: number } | { kind: 'week' };
+
+export const REPORT_GROUPINGS = ['service', 'queue', 'dialled', 'agent', 'caseType'] as const;
+export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
+
+/** What a report asks the history for: the period [from, to) covered by its offset spans, the interval, the grouping. */
+export interface ReportQuery {
+  from: number;
+  to: number;
+  spans: readonly OffsetSpan[];
+  interval: ReportInterval;
+  groupBy: ReportGrouping;
+  rules: QueueDayRules;
+}
+
+/** One interval (by its local key) and group ('' for none) of a report's sums. */
+export interface ReportSumsRow<T> {
+  key: number;
+  group: string;
+  sums: T;
+}
+
+/** What the history adds up for one interval and group (server/stats/report-figures.ts defines the figures from it); times in ms. */
+export interface ReportSums {
+  /** Calls that joined a queue (a call moved on to another queue joins that one too). */
+  offered: number;
+  answered: number;
+  /** Answered after a wait of at most the queue's target (queues[].targetSeconds). */
+  answeredInTarget: number;
+  /** Callers who hung up while waiting, the short abandons included. */
+  abandoned: number;
+  /** Abandoned within statistics.shortAbandonSeconds. */
+  shortAbandoned: number;
+  /** Calls moved on from the queue by its overflow rule. */
+  overflowed: number;
+  /** Total wait of the answered calls. */
+  answerWaitMs: number;
+  /** Calls whose wait in line ended (answered, abandoned or overflowed), and their total and longest wait. */
+  waited: number;
+  waitMs: number;
+  longestWaitMs: number;
+  /** Talk, hold and wrap-up time of the answered calls. */
+  talkMs: number;
+  holdMs: number;
+  wrapUpMs: number;
+  /** Callbacks asked for while queued in the interval, and of those the ones completed (whenever that was). */
+  callbacksRequested: number;
+  callbacksCompleted: number;
+  /** Callers who hung up during or right after an avalanche message; null where the grouping cannot say (queue, agent). */
+  deflected: number | null;
+  /** Calls the flow transferred onward, connected; null where the grouping cannot say (queue, agent). */
+  transferred: number | null;
+}
+
+export const NO_REPORT_SUMS: ReportSums = {
+  offered: 0, answered: 0, answeredInTarget: 0, abandoned: 0, shortAbandoned: 0, overflowed: 0,
+  answerWaitMs: 0, waited: 0, waitMs: 0, longestWaitMs: 0, talkMs: 0, holdMs: 0, wrapUpMs: 0,
+  callbacksRequested: 0, callbacksCompleted: 0, deflected: null, transferred: null,
+};
+
+/**
+ * A report's rows from the history: the sums per interval and group (an
+ * interval and group may come more than once: their sums add up), missed
+ * offers per interval and agent, and (grouped by agent) the agents' time in
+ * each state: added up where a state lies inside one interval, whole where
+ * it crosses the intervals' bounds (logged out left out).
+ */
+export interface ReportRows {
+  sums: Array<ReportSumsRow<ReportSums>>;
+  missedOffers: Array<ReportSumsRow<number>>;
+  /** The time of the agents' states that lie wholly inside one interval, per interval (key), agent, state and reason ('' for none). */
+  stateTime: Array<{ key: number; agent: string; state: string; reason: string; ms: number }>;
+  /** The other states that overlap the period, whole: the report cuts them at the intervals' bounds. */
+  states: AgentInterval[];
+}

@@ -4,7 +4,7 @@
  * suite checks both.
  */
 import type { QueueInterval, QueuedCall } from './staffing-reads.js';
-import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules, ServiceDay } from './records.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, HistoryWrite, IntervalCounts, QueueDay, QueueDayRules, ReportQuery, ReportRows, ServiceDay } from './records.js';
 
 export interface HistoryRepository {
   /** 'sqlite' or 'postgresql', for the start-up log. */
@@ -31,6 +31,8 @@ export interface HistoryRepository {
   queuedCalls(from: number, to: number): Promise<QueuedCall[]>;
   /** Every agent's state intervals that overlap [from, to), by agent and time. */
   agentStates(from: number, to: number): Promise<AgentInterval[]>;
+  /** A report's sums per interval and group over [from, to) (./report-sql.ts), the same SQL on both databases. */
+  report(q: ReportQuery): Promise<ReportRows>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,10 @@
  * unknown) turned into the records of ./records.ts, and the queries that
  * read them: one text for both, with `?` placeholders.
  */
-import type { AgentInterval, CaseTypeHandling, ContactFields, ContactRecord, DayFigures, IntervalCounts, SegmentFields } from './records.js';
+import {
+  NO_REPORT_SUMS, type AgentInterval, type CaseTypeHandling, type ContactFields, type ContactRecord, type DayFigures, type IntervalCounts,
+  type ReportSums, type ReportRows, type ReportSumsRow, type SegmentFields,
+} from './records.js';
 
 type Row = Record<string, unknown>;
 
@@ -79,3 +82,43 @@ export function dayFiguresOf(rows: Row[]): Array<DayFigures & { groupedBy: strin
     callbacksRequested: Number(r.callbacks_requested), callbacksCompleted: Number(r.callbacks_completed),
   }));
 }
+
+/** A report's segment sums (./report-sql.ts); deflections and transfers 0 where the grouping counts them, null where it cannot. */
+export function reportSumsOf(rows: Row[], countsContacts: boolean): Array<ReportSumsRow<ReportSums>> {
+  const contactCount = countsContacts ? 0 : null;
+  return rows.map((r) => ({
+    key: Number(r.interval_key),
+    group: String(r.grp),
+    sums: {
+      offered: Number(r.offered), answered: Number(r.answered), answeredInTarget: Number(r.answered_in_target),
+      abandoned: Number(r.abandoned), shortAbandoned: Number(r.short_abandoned), overflowed: Number(r.overflowed),
+      answerWaitMs: Number(r.answer_wait_ms), waited: Number(r.waited), waitMs: Number(r.wait_ms), longestWaitMs: Number(r.longest_wait_ms),
+      talkMs: Number(r.talk_ms), holdMs: Number(r.hold_ms), wrapUpMs: Number(r.wrap_up_ms),
+      callbacksRequested: Number(r.callbacks_requested), callbacksCompleted: Number(r.callbacks_completed),
+      deflected: contactCount, transferred: contactCount,
+    },
+  }));
+}
+
+/** A report's deflections and transfers per interval and group, as sums of their own. */
+export function contactSumsOf(rows: Row[]): Array<ReportSumsRow<ReportSums>> {
+  return rows.map((r) => ({
+    key: Number(r.interval_key), group: String(r.grp),
+    sums: { ...NO_REPORT_SUMS, deflected: Number(r.deflected), transferred: Number(r.transferred) },
+  }));
+}
+
+export function missedOffersOf(rows: Row[]): Array<ReportSumsRow<number>> {
+  return rows.map((r) => ({ key: Number(r.interval_key), group: String(r.grp), sums: Number(r.missed) }));
+}
+
+export function stateTimeOf(rows: Row[]): ReportRows['stateTime'] {
+  return rows.map((r) => ({ key: Number(r.interval_key), agent: String(r.agent), state: String(r.state), reason: String(r.reason), ms: Number(r.ms) }));
+}
+
+/** A report's state intervals: read column by column, as a month of them is a few hundred thousand rows. */
+export const reportStatesOf = (rows: Row[]): AgentInterval[] => rows.map((r) => ({
+  agent: String(r.agent), state: String(r.state), startedAt: Number(r.started_at),
+  ...(r.reason === null ? {} : { reason: String(r.reason) }),
+  ...(r.ended_at === null ? {} : { endedAt: Number(r.ended_at) }),
+}));

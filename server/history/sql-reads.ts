@@ -2,9 +2,13 @@
  * The reads both databases answer with the same SQL (./sql.ts, ./rows.ts):
  * each repository gives only how it runs a query.
  */
-import type { AgentInterval, CaseTypeHandling, ContactRecord, IntervalCounts, QueueDay, QueueDayRules, ServiceDay } from './records.js';
-import { caseTypeHandlingOf, dayFiguresOf, intervalCountsOf, readAgentIntervals, readContact, READ, type Query } from './rows.js';
-import { CASE_TYPE_HANDLING, dayFigures, INTERVAL_COUNTS } from './sql.js';
+import type { AgentInterval, CaseTypeHandling, ContactRecord, IntervalCounts, QueueDay, QueueDayRules, ReportQuery, ReportRows, ServiceDay } from './records.js';
+import { contactSums, countsContacts, crossingStates, missedOffers, segmentSums, stateSums } from './report-sql.js';
+import {
+  caseTypeHandlingOf, contactSumsOf, dayFiguresOf, intervalCountsOf, missedOffersOf, readAgentIntervals, readContact,
+  READ, reportStatesOf, reportSumsOf, stateTimeOf, type Query,
+} from './rows.js';
+import { CASE_TYPE_HANDLING, dayFigures, INTERVAL_COUNTS, type Statement } from './sql.js';
 import { AGENT_STATES_OVERLAPPING, QUEUE_INTERVALS, QUEUED_CALLS, agentStatesOf, queueIntervalsOf, queuedCallsOf, type QueueInterval, type QueuedCall } from './staffing-reads.js';
 
 export abstract class SqlReads {
@@ -50,5 +54,21 @@ export abstract class SqlReads {
 
   async agentStates(from: number, to: number): Promise<AgentInterval[]> {
     return agentStatesOf(await this.query(AGENT_STATES_OVERLAPPING, [to, from]));
+  }
+
+  async report(q: ReportQuery): Promise<ReportRows> {
+    const run = (s: Statement): Promise<Array<Record<string, unknown>>> => this.query(s.text, s.params);
+    const byContact = countsContacts(q.groupBy);
+    const byAgent = q.groupBy === 'agent';
+    const [segments, contacts, missed, stateTime, states] = await Promise.all([
+      run(segmentSums(q)),
+      byContact ? run(contactSums(q)) : [],
+      byAgent ? run(missedOffers(q)) : [],
+      byAgent ? run(stateSums(q)) : [],
+      byAgent ? run(crossingStates(q)) : [],
+    ]);
+    // A deflected caller never reached a queue: deflections and transfers are rows of their own, added to the segments' by the report.
+    const sums = [...reportSumsOf(segments, byContact), ...contactSumsOf(contacts)];
+    return { sums, missedOffers: missedOffersOf(missed), stateTime: stateTimeOf(stateTime), states: reportStatesOf(states) };
   }
 }

@@ -3,14 +3,18 @@
  * records: "today" is the company's day (company.timezone), the service
  * level the share of calls answered within their queue's target
  * (targetSeconds) of those answered or abandoned, short abandons (under
- * SHORT_ABANDON_SECONDS) left out.
+ * statistics.shortAbandonSeconds) left out: the service level as the
+ * reports define it (./report-figures.ts).
  */
 import type { NumberConfig, QueueConfigEntry } from '../../config/schema.js';
 import type { DayFigures } from '../history/records.js';
 import type { HistoryRepository } from '../history/repository.js';
 import { localTime } from '../ivr/opening-hours.js';
+import { serviceLevel } from './report-figures.js';
 
-/** A caller gone within this many seconds most likely misdialled: counted apart, outside the service level. */
+export { serviceLevel };
+
+/** statistics.shortAbandonSeconds when the configuration leaves it out. */
 export const SHORT_ABANDON_SECONDS = 5;
 
 const MINUTE_MS = 60_000;
@@ -49,11 +53,6 @@ export interface ServiceToday extends Today {
   service: string;
 }
 
-export function serviceLevel(day: DayFigures): number | null {
-  const counted = day.answered + day.abandoned - day.shortAbandoned;
-  return counted === 0 ? null : day.answeredInTarget / counted;
-}
-
 const NONE: DayFigures = {
   offered: 0, answered: 0, answeredInTarget: 0, abandoned: 0, shortAbandoned: 0, callbacksRequested: 0, callbacksCompleted: 0,
 };
@@ -71,10 +70,11 @@ export async function figuresToday(
   config: { queues: readonly QueueConfigEntry[]; numbers: readonly NumberConfig[] },
   timezone: string,
   now: number,
+  shortAbandonSeconds = SHORT_ABANDON_SECONDS,
 ): Promise<{ from: number; queues: QueueToday[]; services: ServiceToday[] }> {
   const { from, to } = companyDay(now, timezone);
   // Every call waited in a configured queue or one gone since: the latter has no target to be within.
-  const rules = { targetMs: new Map(config.queues.map((q) => [q.id, q.targetSeconds * 1000])), defaultTargetMs: 0, shortAbandonMs: SHORT_ABANDON_SECONDS * 1000 };
+  const rules = { targetMs: new Map(config.queues.map((q) => [q.id, q.targetSeconds * 1000])), defaultTargetMs: 0, shortAbandonMs: shortAbandonSeconds * 1000 };
   const [queueDays, serviceDays] = await Promise.all([history.queueDays(from, to, rules), history.serviceDays(from, to, rules)]);
   const byQueue = new Map(queueDays.map(({ queue, ...day }) => [queue, day]));
   const byService = new Map(serviceDays.map(({ service, ...day }) => [service, day]));

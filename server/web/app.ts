@@ -26,6 +26,7 @@ import './pages/services-page.js';
 import './pages/avalanche-page.js';
 import './pages/agent-desktop.js';
 import './pages/staffing-page.js';
+import './pages/reports-page.js';
 
 const SIGNED_IN_HINT = 'vaxel.signedIn';
 

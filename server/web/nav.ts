@@ -4,7 +4,7 @@
  */
 import type { Role } from './api.js';
 
-export type PageId = 'desk' | 'monitor' | 'agents' | 'services' | 'queues' | 'staffing' | 'avalanche' | 'announcements' | 'flows' | 'audit' | 'users';
+export type PageId = 'desk' | 'monitor' | 'agents' | 'services' | 'queues' | 'staffing' | 'avalanche' | 'announcements' | 'flows' | 'audit' | 'users' | 'reports';
 
 export interface PageEntry {
   id: PageId;
@@ -28,6 +28,7 @@ export const PAGES: readonly PageEntry[] = [
   { id: 'announcements', roles: OPERATIONS, tag: 'vx-announcements-page' },
   { id: 'flows', roles: SUPERVISION, tag: 'vx-flows-page' },
   { id: 'audit', roles: SUPERVISION, tag: 'vx-audit-page' },
+  { id: 'reports', roles: SUPERVISION, tag: 'vx-reports-page' },
   { id: 'users', roles: ADMIN, tag: 'vx-users-page' },
 ];
 

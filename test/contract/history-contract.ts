@@ -236,7 +236,7 @@ export function historyContract(name: string, backend: HistoryBackend): void {
     it('applies its migrations once, and a failing one stops the start with nothing of it applied', async () => {
       const place = await backend.place();
       await (await open(place)).close();
-      // Opened again: migration 1 is recorded as applied, so its CREATE TABLEs are not run twice.
+      // Opened again: the migrations are recorded as applied, so their CREATE TABLEs are not run twice.
       const again = await open(place);
       await again.write([{ kind: 'contact', id: 'kept', fields: { startedAt: T0 } }]);
       await again.close();

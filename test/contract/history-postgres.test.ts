@@ -1,5 +1,5 @@
 /**
- * The history repository's contract on a real PostgreSQL (Debian's server,
+ * The history repository's contract and the reports' on a real PostgreSQL (Debian's server,
  * started for this file on a free port, a fresh database per test), plus
  * what only a server has: one that cannot be reached stops start-up with
  * one message, without the password.
@@ -11,6 +11,7 @@ import { freePort } from '../support/ports.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { historyContract, type HistoryBackend } from './history-contract.js';
 import { historyStaffingContract } from './history-staffing-contract.js';
+import { historyReportContract } from './history-report-contract.js';
 
 let postgres: PostgresServer | undefined;
 beforeAll(async () => { postgres = await startPostgres(); }, 60_000);
@@ -23,6 +24,7 @@ const backend: HistoryBackend = {
 };
 historyContract('PostgresHistory', backend);
 historyStaffingContract('PostgresHistory', backend);
+historyReportContract('PostgresHistory', backend);
 
 describe('PostgresHistory', () => {
   it('stops with one message naming the database, never its password, when the database cannot be reached', async () => {

@@ -608,3 +608,12 @@ describe('the agent desktop', () => {
     expect(errorFor({ CONFIG: twice })).toMatch(/agentDesktop\.pauseReasons: must be a list of 1 to 30 different reasons, got a list$/);
   });
 });
+
+describe('statistics.shortAbandonSeconds', () => {
+  it('is 5 in the demo, may be set from 0 to 60, and anything else stops start-up naming it', () => {
+    expect(loadConfig({ env: {} }).statistics).toEqual({ shortAbandonSeconds: 5 });
+    expect(loadConfig({ env: { CONFIG: overlay('statistics:\n  shortAbandonSeconds: 10\n') } }).statistics.shortAbandonSeconds).toBe(10);
+    const file = overlay('statistics:\n  shortAbandonSeconds: 90\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: statistics.shortAbandonSeconds: must be a whole number of seconds from 0 to 60 (0: no abandon is short), got number 90`);
+  });
+});
