@@ -1,28 +1,56 @@
 /**
  * The media port over FreeSWITCH, driven by drachtio-fsmrf, for sites that
- * set FREESWITCH_HOST. A thin adapter: the port's names already follow
- * fsmrf's Endpoint, so most calls pass straight through.
+ * set FREESWITCH_HOST. The port's names follow fsmrf's Endpoint; where
+ * fsmrf's helpers do not give the port's behaviour (lists of files, looping,
+ * recording arguments and reasons) the adapter runs FreeSWITCH's
+ * applications itself.
  *
- * FreeSWITCH needs a SIP profile named drachtio_mrf, the event socket on
- * 8021, and a dialplan that answers calls whose User-Agent starts with
- * "drachtio-fsmrf:" and runs `socket ${sip_h_X-esl-outbound} async full`.
+ * FreeSWITCH needs the configuration in deploy/freeswitch/: the drachtio_mrf
+ * SIP profile (with inbound late negotiation), the event socket, and the
+ * dialplan that turns the headers below into channel variables before it
+ * answers and hands the call to `socket ${sip_h_X-esl-outbound} async full`.
+ * Media security and the RTP timeout must be set before FreeSWITCH writes its
+ * SDP, which is before fsmrf's event socket connection exists, so they travel
+ * as SIP headers on fsmrf's INVITE.
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type Srf from 'drachtio-srf';
-import type {
-  CreateEndpointOptions, DtmfEvent, Endpoint, EndpointEvents, MediaServer, PlayCollectOptions, PlayCollectResult,
-  PlayResult, RecordOptions, RecordResult,
+import {
+  MediaNegotiationError,
+  type CreateEndpointOptions, type DtmfEvent, type Endpoint, type EndpointEvents, type MediaServer, type PlayCollectOptions,
+  type PlayCollectResult, type PlayOptions, type PlayResult, type RecordOptions, type RecordResult,
 } from './port.js';
 
+/**
+ * Headers on fsmrf's INVITE that deploy/freeswitch's dialplan reads.
+ * MEDIA_SECURITY: 'rtp' sets rtp_secure_media=forbidden (plain RTP/AVP
+ * only); 'webrtc' sets media_webrtc=true (DTLS-SRTP with ICE).
+ * MEDIA_TIMEOUT: milliseconds without RTP before FreeSWITCH hangs up with
+ * MEDIA_TIMEOUT (FreeSWITCH 1.10's media_timeout); absent: no timeout.
+ */
+export const MEDIA_HEADERS = { security: 'X-Media-Security', timeout: 'X-Media-Timeout' } as const;
+
+/** The hangup cause FreeSWITCH gives a channel whose far end stopped sending RTP. */
+const MEDIA_TIMEOUT_CAUSE = 'MEDIA_TIMEOUT';
+/** Energy level under which FreeSWITCH's record counts a frame as silence. */
+const SILENCE_THRESHOLD = 200;
+const BEEP = 'tone_stream://%(400,0,1000)';
+
+/** One event of FreeSWITCH's event socket, as fsmrf hands it over. */
+export interface EslEvent {
+  getHeader(name: string): string | undefined;
+}
+
 /** The parts of drachtio-fsmrf's Endpoint this adapter uses (the package ships no types). */
-interface FsEndpoint extends EventEmitter {
+export interface FsEndpoint extends EventEmitter {
   uuid: string;
   local: { sdp: string };
-  play(file: string | string[]): Promise<{ playbackSeconds?: string; playbackMilliseconds?: string }>;
+  /** The SIP dialog between drachtio-server and FreeSWITCH; 'destroy' when FreeSWITCH sends BYE. */
+  dialog: EventEmitter | null;
+  execute(app: string, arg?: string): Promise<EslEvent>;
+  /** Runs play_and_get_digits with fsmrf's argument order. */
   playCollect(opts: Record<string, unknown>): Promise<{ digits?: string; terminatorUsed?: string; playbackMilliseconds?: string }>;
-  record(file: string, opts: Record<string, unknown>): Promise<{ terminatorUsed?: string; recordMilliseconds?: string }>;
-  execute(app: string, arg?: string): Promise<unknown>;
   api(command: string, args?: string): Promise<unknown>;
   bridge(other: FsEndpoint): Promise<void>;
   unbridge(): Promise<void>;
@@ -30,8 +58,8 @@ interface FsEndpoint extends EventEmitter {
   destroy(): Promise<void>;
 }
 
-interface FsMediaServer {
-  createEndpoint(opts: { remoteSdp?: string }): Promise<FsEndpoint>;
+export interface FsMediaServer {
+  createEndpoint(opts: { remoteSdp?: string; headers: Record<string, string> }): Promise<FsEndpoint>;
   disconnect(): void;
 }
 
@@ -41,9 +69,9 @@ export interface FreeswitchOptions {
   secret: string;
   /** Where FreeSWITCH's outbound event socket connections reach us. */
   listenAddress: string;
+  /** Seconds without RTP before an endpoint ends, unless createEndpoint says otherwise; 0 or absent: never. */
+  rtpTimeoutSecs?: number;
 }
-
-const BEEP = 'tone_stream://%(400,0,1000)';
 
 export async function connectFreeswitch(srf: Srf, opts: FreeswitchOptions): Promise<MediaServer> {
   const Mrf = createRequire(import.meta.url)('drachtio-fsmrf') as new (srf: Srf) => {
@@ -52,9 +80,33 @@ export async function connectFreeswitch(srf: Srf, opts: FreeswitchOptions): Prom
   const ms = await new Mrf(srf).connect({
     address: opts.host, port: opts.port, secret: opts.secret, listenAddress: opts.listenAddress,
   });
+  return freeswitchMediaServer(ms, opts.rtpTimeoutSecs ?? 0);
+}
+
+/** The media port over a connected fsmrf MediaServer. */
+export function freeswitchMediaServer(ms: FsMediaServer, defaultRtpTimeoutSecs: number): MediaServer {
   return {
     async createEndpoint(o: CreateEndpointOptions): Promise<Endpoint> {
-      return new FreeswitchEndpoint(await ms.createEndpoint({ remoteSdp: o.remoteSdp }));
+      const headers: Record<string, string> = { [MEDIA_HEADERS.security]: mediaSecurityFor(o) };
+      const timeoutSecs = o.rtpTimeoutSecs ?? defaultRtpTimeoutSecs;
+      if (timeoutSecs > 0) headers[MEDIA_HEADERS.timeout] = String(Math.round(timeoutSecs * 1000));
+      let ep: FsEndpoint;
+      try {
+        ep = await ms.createEndpoint({ remoteSdp: o.remoteSdp, headers });
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        if (status === 488 || status === 415) throw new MediaNegotiationError(`FreeSWITCH refused the offer (${status})`);
+        throw err;
+      }
+      const endpoint = new FreeswitchEndpoint(ep);
+      try {
+        // FreeSWITCH waits playback_sleep_val (250 ms by default) after every file: none, as the embedded engine.
+        await ep.execute('set', 'playback_sleep_val=0');
+      } catch (err) {
+        await endpoint.destroy().catch(() => {});
+        throw err;
+      }
+      return endpoint;
     },
     async close() {
       ms.disconnect();
@@ -62,8 +114,45 @@ export async function connectFreeswitch(srf: Srf, opts: FreeswitchOptions): Prom
   };
 }
 
+/**
+ * What the far end can do: its offer's audio line says; without an offer,
+ * the caller says (a WebRTC contact). A WebRTC offer is refused: fsmrf
+ * completes DTLS only for a SIP request it answers itself (connectCaller),
+ * which the port's createEndpoint-then-answer shape does not give it.
+ */
+function mediaSecurityFor(o: CreateEndpointOptions): 'rtp' | 'webrtc' {
+  if (o.remoteSdp === undefined) return o.webrtc ? 'webrtc' : 'rtp';
+  const audio = /^m=audio \d+(?:\/\d+)? (\S+)/m.exec(o.remoteSdp);
+  if (audio && /^UDP\/TLS\//i.test(audio[1]!)) {
+    throw new MediaNegotiationError(`WebRTC media (${audio[1]}) in an offer is not supported on FreeSWITCH; offer plain RTP/AVP`);
+  }
+  return 'rtp';
+}
+
+/** A list of files as one FreeSWITCH file: played back to back, counted as one. */
+function fileArgument(file: string | string[]): string {
+  const files = Array.isArray(file) ? file : [file];
+  if (files.length === 0) throw new Error('play needs at least one file');
+  return files.length === 1 ? files[0]! : `file_string://${files.join('!')}`;
+}
+
+function recordReason(event: EslEvent, terminatorUsed: string | undefined): RecordResult['reason'] {
+  if (terminatorUsed) return 'terminator';
+  switch (event.getHeader('variable_record_completion_cause')) {
+    case 'success-silence':
+    case 'no-input-timeout':
+      return 'silence';
+    case 'success-maxtime':
+      return 'time-limit';
+    default:
+      return 'interrupted';
+  }
+}
+
 class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoint {
   private gone = false;
+  /** Counts what ends a media operation early (stop, bridge, destroy), so a result can tell it was cut short. */
+  private interruptions = 0;
 
   constructor(private readonly ep: FsEndpoint) {
     super();
@@ -75,13 +164,17 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
       };
       this.emit('dtmf', event);
     });
-    ep.on('destroy', () => this.ended());
+    // fsmrf: 'destroy' with the Hangup-Cause of FreeSWITCH's CHANNEL_CALLSTATE HANGUP, or bare when its socket ends.
+    ep.on('destroy', (e?: { reason?: string }) => this.ended(e?.reason));
+    // FreeSWITCH's BYE on the SIP leg, should the event socket not tell first.
+    ep.dialog?.once('destroy', () => this.ended());
   }
 
-  /** fsmrf tells only of a channel FreeSWITCH ended; the port promises 'destroy' for our own destroy() too. */
-  private ended(): void {
+  /** Once: 'rtp-timeout' first when FreeSWITCH ended the channel for want of RTP, then 'destroy'. */
+  private ended(cause?: string): void {
     if (this.gone) return;
     this.gone = true;
+    if (cause === MEDIA_TIMEOUT_CAUSE) this.emit('rtp-timeout');
     this.emit('destroy');
   }
 
@@ -93,44 +186,56 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
     return this.ep.local.sdp;
   }
 
-  async play(file: string | string[]): Promise<PlayResult> {
-    const r = await this.ep.play(file);
-    const ms = Number(r.playbackMilliseconds ?? 0);
-    return { playbackSeconds: Number(r.playbackSeconds ?? ms / 1000), playbackMilliseconds: ms, interrupted: false };
+  async play(file: string | string[], opts: PlayOptions = {}): Promise<PlayResult> {
+    const before = this.interruptions;
+    // endless_playback repeats until uuid_break (stop), a bridge or the hangup ends it.
+    const evt = await this.ep.execute(opts.loop ? 'endless_playback' : 'playback', fileArgument(file));
+    if (evt.getHeader('Application-Response') === 'FILE NOT FOUND') throw new Error(`FreeSWITCH found no file to play: ${String(file)}`);
+    const ms = Number(evt.getHeader('variable_playback_ms') ?? 0);
+    return { playbackSeconds: ms / 1000, playbackMilliseconds: ms, interrupted: opts.loop === true || this.interruptions !== before };
   }
 
   async playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult> {
-    const files = Array.isArray(opts.file) ? opts.file : [opts.file];
-    if (files.length > 1) await this.ep.execute('set', 'playback_delimiter=!');
+    const before = this.interruptions;
+    const max = opts.max ?? 128;
     const r = await this.ep.playCollect({
-      file: files.join('!'), min: opts.min ?? 1, max: opts.max ?? 128, terminators: opts.terminators ?? '#',
+      file: fileArgument(opts.file), min: opts.min ?? 1, max, terminators: opts.terminators ?? '#',
       timeout: opts.timeout ?? 5000, digitTimeout: opts.digitTimeout ?? 3000,
     });
     const digits = r.digits ?? '';
     const terminatorUsed = r.terminatorUsed || undefined;
-    const reason = terminatorUsed ? 'terminator' : digits.length >= (opts.max ?? 128) ? 'max-digits' : 'timeout';
+    const reason = terminatorUsed ? 'terminator'
+      : digits.length >= max ? 'max-digits'
+        : this.interruptions !== before ? 'interrupted' : 'timeout';
     return { digits, terminatorUsed, reason, playbackMilliseconds: Number(r.playbackMilliseconds ?? 0) };
   }
 
   async record(file: string, opts: RecordOptions = {}): Promise<RecordResult> {
-    if (opts.beep) await this.ep.play(BEEP);
-    if (opts.terminators) await this.ep.execute('set', `playback_terminators=${opts.terminators}`);
-    const r = await this.ep.record(file, {
-      timeLimitSecs: opts.timeLimitSecs,
-      // FreeSWITCH's record ends after silence_hits seconds under the energy threshold.
-      silenceThresh: opts.silenceSecs ? 200 : undefined,
-      silenceHits: opts.silenceSecs,
-    });
-    const terminatorUsed = r.terminatorUsed || undefined;
-    return { recordMilliseconds: Number(r.recordMilliseconds ?? 0), terminatorUsed, reason: terminatorUsed ? 'terminator' : 'time-limit' };
+    if (opts.beep) await this.ep.execute('playback', BEEP);
+    await this.ep.execute('set', `playback_terminators=${opts.terminators || 'none'}`);
+    // record <path> [<time_limit_secs> [<silence_threshold> <silence_hits>]]: positional, so a missing
+    // time limit is written as 0 (none) when silence detection follows. FreeSWITCH takes whole seconds.
+    const args = [file];
+    if (opts.timeLimitSecs || opts.silenceSecs) args.push(String(Math.ceil(opts.timeLimitSecs ?? 0)));
+    if (opts.silenceSecs) args.push(String(SILENCE_THRESHOLD), String(Math.ceil(opts.silenceSecs)));
+    const evt = await this.ep.execute('record', args.join(' '));
+    const terminatorUsed = evt.getHeader('variable_playback_terminator_used') || undefined;
+    return {
+      recordMilliseconds: Number(evt.getHeader('variable_record_ms') ?? 0),
+      terminatorUsed,
+      reason: recordReason(evt, terminatorUsed),
+    };
   }
 
   stop(): void {
+    this.interruptions++;
     void this.ep.api('uuid_break', `${this.ep.uuid} all`).catch(() => {});
   }
 
   async bridge(other: Endpoint): Promise<void> {
     if (!(other instanceof FreeswitchEndpoint)) throw new Error('a FreeSWITCH endpoint bridges only to another FreeSWITCH endpoint');
+    this.interruptions++;
+    other.interruptions++;
     await this.ep.bridge(other.ep);
   }
 
@@ -148,6 +253,7 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
   }
 
   async destroy(): Promise<void> {
+    this.interruptions++;
     try {
       await this.ep.destroy();
     } finally {

@@ -5,6 +5,10 @@
  * playCollect, record, bridge, unbridge, modify, destroy, 'dtmf' events) so
  * the FreeSWITCH adapter stays thin and the embedded RTP engine is a drop-in.
  * The application never knows which engine it has.
+ *
+ * Where FreeSWITCH (media/freeswitch.ts) cannot do exactly what the embedded
+ * engine does, the difference is written beside the method or event, under
+ * "On FreeSWITCH".
  */
 import type { EventEmitter } from 'node:events';
 
@@ -16,8 +20,12 @@ export interface PlayResult {
 }
 
 /**
- * Options of play(). Added for the embedded engine; the FreeSWITCH adapter
- * maps `loop` to an endless playback (e.g. `endless_playback`).
+ * Options of play().
+ *
+ * On FreeSWITCH: a list is played as one `file_string://` with
+ * playback_sleep_val=0 (no pause between files), and playbackMilliseconds
+ * counts the whole list. `loop` runs `endless_playback`, which ends only on
+ * uuid_break (stop()), a bridge or the hangup.
  */
 export interface PlayOptions {
   /**
@@ -54,14 +62,24 @@ export interface PlayCollectResult {
 export interface RecordOptions {
   /** Play a beep before recording. */
   beep?: boolean;
+  /** On FreeSWITCH: whole seconds (a fraction is rounded up). */
   timeLimitSecs?: number;
-  /** End after this many seconds of silence. */
+  /**
+   * End after this many seconds of silence. On FreeSWITCH: whole seconds
+   * (rounded up) of frames under a fixed energy threshold, which is not the
+   * embedded engine's level measure; a recording nobody speaks into ends
+   * the same way ('silence').
+   */
   silenceSecs?: number;
   /** Keys that end the recording, e.g. '#'. */
   terminators?: string;
 }
 
 export interface RecordResult {
+  /**
+   * On FreeSWITCH: the samples written (record_ms), so time in which the far
+   * end sent no RTP at all may be missing from it.
+   */
   recordMilliseconds: number;
   terminatorUsed?: string;
   reason: 'time-limit' | 'silence' | 'terminator' | 'interrupted';
@@ -86,6 +104,11 @@ export interface EndpointEvents {
    * engine destroys the endpoint right after ('destroy' follows), as
    * FreeSWITCH hangs up a channel on RTP timeout; the app hangs up the SIP
    * dialog. Not counted while the call is on hold (the far end may be quiet).
+   *
+   * On FreeSWITCH: the timeout travels as media_timeout (milliseconds) and
+   * media_hold_timeout=0; the event is emitted when FreeSWITCH ends the
+   * channel with the hangup cause MEDIA_TIMEOUT, at FreeSWITCH's own
+   * checking pace rather than to the millisecond.
    */
   'rtp-timeout': [];
   /** Once, when the endpoint is gone: destroyed by the app or ended by the engine. */
@@ -123,9 +146,23 @@ export interface CreateEndpointOptions {
   remoteSdp?: string;
   /** Seconds without RTP from the far end before 'rtp-timeout'; 0 disables. */
   rtpTimeoutSecs?: number;
+  /**
+   * Make a WebRTC offer (DTLS-SRTP with ICE, as a browser needs) rather than
+   * plain RTP. Only for an endpoint that makes an offer: with `remoteSdp`
+   * the offer says which kind it is.
+   */
+  webrtc?: boolean;
 }
 
 export interface MediaServer {
+  /**
+   * On FreeSWITCH: each endpoint negotiates what its far end can do, set per
+   * call: plain RTP/AVP only (rtp_secure_media=forbidden) for an RTP/AVP offer
+   * or an offer of ours, DTLS-SRTP (media_webrtc) for an offer of ours with
+   * `webrtc`. A WebRTC offer from the far end is refused with a
+   * MediaNegotiationError: drachtio-fsmrf completes DTLS only for a request
+   * it answers itself.
+   */
   createEndpoint(opts: CreateEndpointOptions): Promise<Endpoint>;
   close(): Promise<void>;
 }

@@ -302,6 +302,7 @@ async function startMedia(srf: Srf, config: Config, logger: Logger): Promise<Med
   if (config.freeswitch.host) {
     return connectFreeswitch(srf, {
       host: config.freeswitch.host, port: config.freeswitch.port, secret: config.freeswitch.secret, listenAddress: address,
+      rtpTimeoutSecs: config.rtp.timeoutSeconds,
     });
   }
   return new EmbeddedMediaServer({
