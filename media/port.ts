@@ -82,7 +82,8 @@ export interface EndpointEvents {
    */
   dtmf: [event: DtmfEvent];
   /**
-   * The far end sent no RTP for the configured time: the call is dead. The
+   * The far end sent no RTP for the configured time, or (WebRTC) its ICE
+   * and DTLS never completed or its ICE consent lapsed: the call is dead. The
    * engine destroys the endpoint right after ('destroy' follows), as
    * FreeSWITCH hangs up a channel on RTP timeout; the app hangs up the SIP
    * dialog. Not counted while the call is on hold (the far end may be quiet).
@@ -123,6 +124,12 @@ export interface CreateEndpointOptions {
   remoteSdp?: string;
   /** Seconds without RTP from the far end before 'rtp-timeout'; 0 disables. */
   rtpTimeoutSecs?: number;
+  /**
+   * Make a WebRTC offer (DTLS-SRTP with ICE, as a browser needs) rather than
+   * plain RTP. Only for an endpoint that makes an offer: with `remoteSdp`
+   * the offer says which kind it is.
+   */
+  webrtc?: boolean;
 }
 
 export interface MediaServer {
