@@ -72,10 +72,26 @@ export class SrfTelephony implements Telephony {
     return (await call.answer(req, res)) ? call : undefined;
   }
 
+  /**
+   * Rings every leg at once: phones with `endpoint`'s offer, browsers
+   * (legs marked webrtc) with the offer of a WebRTC endpoint made for them,
+   * which the answered leg carries when a browser answered.
+   */
   async dial(legs: readonly Leg[], endpoint: Endpoint, signal: AbortSignal, log: Logger): Promise<PlacedLeg | number> {
     const { srf, sessionTimers } = this.sip;
-    const result = await fork(srf, legs, { localSdp: endpoint.localSdp, signal, log, sessionTimers });
-    return 'status' in result ? result.status : placedLeg(result.dialog, sessionTimers, log);
+    const webrtc = legs.some((l) => l.webrtc) ? await this.media.createEndpoint({ webrtc: true }) : undefined;
+    let result: Awaited<ReturnType<typeof fork>>;
+    try {
+      result = await fork(srf, legs, { localSdp: endpoint.localSdp, webrtcSdp: webrtc?.localSdp, signal, log, sessionTimers });
+    } catch (err) {
+      await webrtc?.destroy();
+      throw err;
+    }
+    const browser = !('status' in result) && result.leg.webrtc === true;
+    if (!browser) await webrtc?.destroy();
+    if ('status' in result) return result.status;
+    const placed = placedLeg(result.dialog, sessionTimers, log);
+    return browser && webrtc ? { ...placed, endpoint: webrtc } : placed;
   }
 }
 

@@ -13,6 +13,7 @@ import type { Invitation } from 'sip.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { waitFor } from '../support/wait.js';
+import { toneRatio } from '../support/audio.js';
 import {
   SessionState, startSoftphone, stopAllSoftphones, testSdhOf, type Softphone,
 } from '../support/softphone.js';
@@ -233,6 +234,13 @@ describe('an ACD offer rings all the agent\'s phones', () => {
     await expect.poll(() => count('answered'), { timeout: 5_000 }).toBe(1);
     expect(callEvents.some((e) => e.type === 'agent-connected' && e.agentId === AGENT)).toBe(true);
     expect(count('offer-missed')).toBe(0);
+
+    // The softphone, registered over WebSocket, was offered WebRTC media: it hears the caller's tone over SRTP.
+    const sdh = testSdhOf(invitation)!;
+    expect(sdh.remoteSdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m);
+    await sdh.webrtc!.connected();
+    await waitFor(() => sdh.webrtc!.audio().length >= 50, { what: 'the caller heard in the softphone' });
+    expect(toneRatio(sdh.webrtc!.heard(), 8000, 440)).toBeGreaterThan(0.5);
 
     await caller.hangup();
     await ended(soft, invitation);
