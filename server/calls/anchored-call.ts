@@ -90,13 +90,12 @@ export class SrfTelephony implements Telephony {
     const browser = !('status' in result) && result.leg.webrtc === true;
     if (!browser) await webrtc?.destroy();
     if ('status' in result) return result.status;
-    const placed = placedLeg(result.dialog, sessionTimers, log);
-    return browser && webrtc ? { ...placed, endpoint: webrtc } : placed;
+    return placedLeg(result.dialog, sessionTimers, log, browser ? webrtc : undefined);
   }
 }
 
 /** An answered leg: the far end is gone when it hangs up or its session expires (we sent BYE then). */
-function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger): PlacedLeg {
+function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger, endpoint?: Endpoint): PlacedLeg {
   const hangups: Array<() => void> = [];
   const gone = (): void => {
     for (const fn of hangups.splice(0)) fn();
@@ -107,6 +106,7 @@ function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger
   sessionTimers.keep(dialog, log, gone, (sdp) => answerOffer ? answerOffer(sdp) : Promise.resolve(local.sdp));
   return {
     remoteSdp: dialog.remote.sdp,
+    ...(endpoint ? { endpoint } : {}),
     onHangup: (fn) => { hangups.push(fn); },
     onOffer: (fn) => { answerOffer = fn; },
     // A dialog the far end already ended needs nothing more.

@@ -91,15 +91,14 @@ export class AnchoredLine implements CallLine {
     }
     this.agentEndpoint = endpoint;
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.ringing.signal]) : this.ringing.signal;
-    const dialled = await this.telephony.dial(legs, endpoint, signal, this.log);
-    if (typeof dialled === 'number') {
+    const result = await this.telephony.dial(legs, endpoint, signal, this.log);
+    if (typeof result === 'number') {
       if (this.agentEndpoint === endpoint) this.agentEndpoint = undefined;
       await endpoint.destroy();
-      this.log.info({ status: dialled }, 'agent did not answer');
-      return dialled;
+      this.log.info({ status: result }, 'agent did not answer');
+      return result;
     }
-    const result = await this.answeredOn(dialled, endpoint);
-    endpoint = result.endpoint;
+    endpoint = await this.answeredOn(result, endpoint);
     const wanted = !this.ended && !signal.aborted && (opts.onAnswer ? await opts.onAnswer() : true);
     if (!wanted || this.ended) {
       // Answered too late: the caller left, or the offer was taken back.
@@ -158,13 +157,13 @@ export class AnchoredLine implements CallLine {
    * A browser answered on the WebRTC endpoint dial() made for it: that one
    * becomes the agent's, and ours is released.
    */
-  private async answeredOn(leg: PlacedLeg, offered: Endpoint): Promise<PlacedLeg & { endpoint: Endpoint }> {
-    if (!leg.endpoint || leg.endpoint === offered) return { ...leg, endpoint: offered };
+  private async answeredOn(leg: PlacedLeg, offered: Endpoint): Promise<Endpoint> {
+    if (!leg.endpoint || leg.endpoint === offered) return offered;
     const endpoint = this.agentMedia(leg.endpoint);
     if (this.agentEndpoint === offered) this.agentEndpoint = endpoint;
     await offered.destroy();
     this.log.info('the agent answered in the browser: WebRTC media');
-    return { ...leg, endpoint };
+    return endpoint;
   }
 
   /**
