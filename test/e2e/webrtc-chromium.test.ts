@@ -55,7 +55,7 @@ afterAll(async () => {
   await new Promise((resolve) => pageServer.close(resolve));
 });
 
-it('Chromium answers the engine\'s WebRTC offer; each side hears the other\'s sound whole', async () => {
+it('Chromium answers the engine\'s WebRTC offer: the engine hears the page\'s microphone whole, the page hears the engine\'s prompt', async () => {
   const { page } = browser;
   await page.goto(`http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`);
   const endpoint = await media.createEndpoint({ webrtc: true });
@@ -97,7 +97,7 @@ it('Chromium answers the engine\'s WebRTC offer; each side hears the other\'s so
   expect(m.setup).toBe('active');
   await endpoint.modify(answer);
   await waitFor(() => endpoint.remoteAddress !== undefined, { what: 'ICE and DTLS with Chromium' });
-  expect(await page.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.connectionState)).toBe('connected');
+  await page.waitForFunction(() => (window as unknown as { pc: RTCPeerConnection }).pc.connectionState === 'connected');
 
   // The page's microphone, as the engine records it.
   const recorded = `${tempDir('webrtc-chromium')}/from-page.wav`;
