@@ -438,7 +438,7 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
 
   private applyMedia(media: NegotiatedMedia): void {
     this.media = media;
-    this.transport.apply(media, this.ctx.clock.nowMs());
+    this.transport.apply(media);
     if (!media.dtmf) this.dtmfOut.clear();
     this.lastRxMs = this.ctx.clock.nowMs();
   }

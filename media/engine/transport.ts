@@ -17,7 +17,7 @@ export interface MediaTransport {
   /** Where RTP goes now; undefined while there is nowhere to send. */
   readonly remote: RtpAddress | undefined;
   /** The far end's SDP (answer or new offer) took effect. */
-  apply(media: NegotiatedMedia, nowMs: number): void;
+  apply(media: NegotiatedMedia): void;
   /** A datagram on our port: the plain RTP packet it carries, if any. */
   receive(msg: Buffer, from: RemoteInfo, nowMs: number): Buffer | undefined;
   send(packet: Buffer): void;

@@ -60,6 +60,8 @@ export class WebRtcTransport implements MediaTransport {
   private readonly earlyDtls: Buffer[] = [];
   private srtp: SrtpSession | undefined;
   private remoteParams: WebRtcRemote | undefined;
+  /** As DTLS client: the ClientHello has gone out. */
+  private dtlsStarted = false;
   private closed = false;
 
   constructor(
@@ -97,7 +99,7 @@ export class WebRtcTransport implements MediaTransport {
     if (isStun(msg)) {
       const response = this.ice.handle(msg, from, nowMs);
       if (response) this.sendTo(response, from);
-      if (response && this.dtls instanceof DtlsClient && this.state === 'connecting' && !this.dtlsStarted) this.connectAsClient();
+      if (response) this.connectAsClient();
       return undefined;
     }
     if (!this.ice.isValid(from)) return undefined;
@@ -154,8 +156,6 @@ export class WebRtcTransport implements MediaTransport {
 
   // ---- DTLS ------------------------------------------------------------------------
 
-  private dtlsStarted = false;
-
   private startDtls(params: WebRtcRemote): void {
     const { certificate } = this;
     const transport = {
@@ -190,7 +190,7 @@ export class WebRtcTransport implements MediaTransport {
   /** As DTLS client we start once ICE has found the far end. */
   private connectAsClient(): void {
     const dtls = this.dtls;
-    if (!(dtls instanceof DtlsClient) || this.dtlsStarted) return;
+    if (!(dtls instanceof DtlsClient) || this.dtlsStarted || this.state !== 'connecting') return;
     this.dtlsStarted = true;
     dtls.connect().catch((err: unknown) => this.fail(`the DTLS handshake failed: ${String((err as Error)?.message ?? err)}`));
   }

@@ -36,7 +36,7 @@ export class WebRtcPeer extends RtpStream {
     this.pc.addTransceiver('audio', { direction: 'sendrecv' });
   }
 
-  /** Our offer once it has our host candidate (werift's gathering keeps going for seconds after it). */
+  /** Our offer once gathering is complete (as sip.js waits for it). */
   async offer(): Promise<string> {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
@@ -85,8 +85,7 @@ export class WebRtcPeer extends RtpStream {
   }
 
   private async gathered(): Promise<string> {
-    const sdp = (): string => this.pc.localDescription?.sdp ?? '';
-    await waitFor(() => this.pc.iceGatheringState === 'complete' || /a=candidate:.* 127\.0\.0\.1 /.test(sdp()), { what: 'a host candidate on loopback', timeoutMs: 6_000 });
-    return sdp();
+    await waitFor(() => this.pc.iceGatheringState === 'complete', { what: 'ICE gathering', timeoutMs: 10_000 });
+    return this.pc.localDescription!.sdp;
   }
 }
