@@ -52,11 +52,6 @@ export function isWebRtcProtocol(protocol: string): boolean {
   return p === 'UDP/TLS/RTP/SAVPF' || p === 'UDP/TLS/RTP/SAVP';
 }
 
-/** Whether an SDP body offers WebRTC media (DTLS-SRTP with ICE), for picking the endpoint kind. */
-export function describesWebRtc(session: SessionDescription): boolean {
-  return session.media.some((m) => m.type === 'audio' && m.port !== 0 && isWebRtcProtocol(m.protocol));
-}
-
 /**
  * The far end's WebRTC parameters of one m-line, or why it cannot be
  * served. `answering`: the line is in an offer we answer (a=setup decides

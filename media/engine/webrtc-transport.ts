@@ -79,11 +79,6 @@ export class WebRtcTransport implements MediaTransport {
     return this.state === 'connected' && this.ice.selected ? { ...this.ice.selected } : undefined;
   }
 
-  /** 'connected' once SRTP flows. */
-  get status(): State {
-    return this.state;
-  }
-
   apply(media: NegotiatedMedia): void {
     const params = media.webrtc;
     if (!params || this.remoteParams) return;
