@@ -100,7 +100,8 @@ export interface EndpointEvents {
    */
   dtmf: [event: DtmfEvent];
   /**
-   * The far end sent no RTP for the configured time: the call is dead. The
+   * The far end sent no RTP for the configured time, or (WebRTC) its ICE
+   * and DTLS never completed or its ICE consent lapsed: the call is dead. The
    * engine destroys the endpoint right after ('destroy' follows), as
    * FreeSWITCH hangs up a channel on RTP timeout; the app hangs up the SIP
    * dialog. Not counted while the call is on hold (the far end may be quiet).

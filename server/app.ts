@@ -35,6 +35,7 @@ import { webSocketListener } from './sipd/websocket-listener.js';
 import { createSwitch, createThrottle, type Switch } from './sip/switch.js';
 import { Directory } from './sip/directory.js';
 import { attachRouter, type Router } from './sip/router.js';
+import { MediaTranslation } from './calls/media-translation.js';
 import { watchSipTraffic } from './sip/traffic.js';
 import type { MediaServer } from '../media/port.js';
 import { EmbeddedMediaServer } from '../media/engine/index.js';
@@ -273,7 +274,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const router = attachRouter({
       srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload,
       sessionTimers: sw.sessionTimers,
-      entrance: center, greeting, features, onAnswered,
+      entrance: center, greeting, features, onAnswered, translator: new MediaTranslation(counted),
       logger: logger.child({ component: 'switch' }),
     });
     stops.push(() => router.stop());

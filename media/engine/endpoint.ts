@@ -29,8 +29,12 @@ import { decode, transcode, type Codec } from './g711.js';
 import { Player } from './player.js';
 import type { BoundPort, RtpPortPool } from './ports.js';
 import { Recording } from './recorder.js';
-import { decodeRtp, isRtcp, RtpSender, timestampDiff, type RtpPacket } from './rtp.js';
+import { decodeRtp, RtpSender, timestampDiff, type RtpPacket } from './rtp.js';
 import { chooseFromOffer, SdpSession, type NegotiatedMedia, type OfferChoice } from './sdp.js';
+import type { DtlsCertificate } from './dtls-certificate.js';
+import { PlainRtpTransport, type MediaTransport, type RtpAddress } from './transport.js';
+import { WebRtcTransport, type WebRtcTimeouts } from './webrtc-transport.js';
+import type { WebRtcLocal } from './webrtc-sdp.js';
 import { toneSound, writeWav, type Sound, type SoundCache } from './wav.js';
 
 /** The subset of a pino logger the engine uses. */
@@ -55,6 +59,8 @@ export interface EndpointSetup {
   /** The offer we answer; without it we make an offer. */
   choice?: OfferChoice;
   rtpTimeoutSecs: number;
+  /** Set for a WebRTC endpoint (ICE-lite, DTLS-SRTP) instead of plain RTP. */
+  webrtc?: { local: WebRtcLocal; certificate: DtlsCertificate; timeouts: WebRtcTimeouts };
 }
 
 /** Record's default cap when no timeLimitSecs is given: one hour (57 MB of samples). */
@@ -89,9 +95,7 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
   readonly id = randomUUID();
   private readonly sdp: SdpSession;
   private media: NegotiatedMedia | undefined;
-  /** Where we send: the SDP's address until the first packet latches us to its source. */
-  private remote: { address: string; port: number } | undefined;
-  private latched = false;
+  private readonly transport: MediaTransport;
   private readonly sender = new RtpSender();
   private readonly dtmfIn = new DtmfReceiver();
   private readonly dtmfOut = new DtmfSender();
@@ -105,7 +109,10 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
 
   constructor(private readonly ctx: EndpointContext, private readonly bound: BoundPort, setup: EndpointSetup) {
     super();
-    this.sdp = new SdpSession({ address: setup.address, port: bound.port });
+    this.sdp = new SdpSession({ address: setup.address, port: bound.port, ...(setup.webrtc ? { webrtc: setup.webrtc.local } : {}) });
+    this.transport = setup.webrtc
+      ? new WebRtcTransport(bound.socket, setup.webrtc.local, setup.webrtc.certificate, setup.webrtc.timeouts, ctx.logger, this.id)
+      : new PlainRtpTransport(bound.socket, ctx.logger, this.id);
     this.rtpTimeoutMs = Math.max(0, setup.rtpTimeoutSecs) * 1000;
     this.lastRxMs = ctx.clock.nowMs();
     if (setup.choice) {
@@ -137,9 +144,14 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
     return this.destroying !== undefined;
   }
 
-  /** Where RTP goes now (after latching, the far end's real source address). */
-  get remoteAddress(): { address: string; port: number } | undefined {
-    return this.remote ? { ...this.remote } : undefined;
+  /** Where RTP goes now (after latching or ICE, the far end's real source address). */
+  get remoteAddress(): RtpAddress | undefined {
+    return this.transport.remote;
+  }
+
+  /** Whether this endpoint speaks WebRTC (ICE-lite, DTLS-SRTP) rather than plain RTP. */
+  get webrtc(): boolean {
+    return this.transport instanceof WebRtcTransport;
   }
 
   // ---- the media port ------------------------------------------------------
@@ -304,6 +316,7 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
       this.ctx.clock.remove(this);
       this.dtmfOut.clear();
       this.bound.socket.off('message', this.onDatagram);
+      this.transport.close();
       await this.ctx.pool.release(this.bound);
       this.ctx.released(this);
       this.safeEmit('destroy');
@@ -315,6 +328,13 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
 
   onTick(tick: number, nowMs: number): void {
     if (this.destroying) return;
+    const failure = this.transport.failure(nowMs);
+    if (failure) {
+      this.ctx.logger?.warn({ endpoint: this.id, reason: failure }, `WebRTC media failed: ${failure}; releasing the endpoint`);
+      this.safeEmit('rtp-timeout');
+      void this.destroy();
+      return;
+    }
     const media = this.media;
     // RTP timeout counts only while the far end owes us audio: not before an
     // answer, and not while it holds the call (it may legitimately go quiet).
@@ -356,20 +376,13 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
   // ---- RTP in ----------------------------------------------------------------
 
   private readonly onDatagram = (msg: Buffer, rinfo: RemoteInfo): void => {
-    const media = this.media;
-    if (!media || this.destroying || isRtcp(msg)) return;
-    const packet = decodeRtp(msg);
-    if (!packet) return;
-    if (!this.latched) {
-      // Symmetric RTP (RFC 4961): answer to where the far end really sends
-      // from, which behind NAT is not what its SDP says.
-      this.remote = { address: rinfo.address, port: rinfo.port };
-      this.latched = true;
-      this.ctx.logger?.debug({ endpoint: this.id, remote: this.remote }, 'RTP latched');
-    } else if (rinfo.port !== this.remote!.port || rinfo.address !== this.remote!.address) {
-      return;
-    }
+    if (this.destroying) return;
     const nowMs = this.ctx.clock.nowMs();
+    const rtp = this.transport.receive(msg, rinfo, nowMs);
+    const media = this.media;
+    if (!rtp || !media) return;
+    const packet = decodeRtp(rtp);
+    if (!packet) return;
     this.lastRxMs = nowMs;
     const pt = packet.payloadType;
     if (media.dtmf && (pt === media.dtmf.recvPt || pt === media.dtmf.sendPt)) {
@@ -394,7 +407,7 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
    */
   private relay(packet: RtpPacket, codec: Codec | undefined): void {
     const media = this.media;
-    if (!media || this.destroying || !canSendIn(media) || !this.remote) return;
+    if (!media || this.destroying || !canSendIn(media) || !this.transport.remote) return;
     if (codec && (this.op?.player || this.dtmfOut.busy)) return;
     if (!codec && !media.dtmf) return;
     // Keep the far end's timestamp spacing, moved onto our stream's timeline.
@@ -424,26 +437,15 @@ export class EmbeddedEndpoint extends EventEmitter<EndpointEvents> implements En
   }
 
   private applyMedia(media: NegotiatedMedia): void {
-    const before = this.media;
     this.media = media;
-    if (!before || before.remoteAddress !== media.remoteAddress || before.remotePort !== media.remotePort || !this.latched) {
-      const usable = media.remotePort > 0 && media.remoteAddress !== '0.0.0.0';
-      this.remote = usable ? { address: media.remoteAddress, port: media.remotePort } : undefined;
-      this.latched = false;
-    }
+    this.transport.apply(media);
     if (!media.dtmf) this.dtmfOut.clear();
     this.lastRxMs = this.ctx.clock.nowMs();
   }
 
   private send(packet: Buffer): void {
     const media = this.media;
-    const remote = this.remote;
-    if (!media || !remote || !canSendIn(media)) return;
-    try {
-      this.bound.socket.send(packet, remote.port, remote.address);
-    } catch (err) {
-      this.ctx.logger?.debug({ err, endpoint: this.id }, 'RTP send failed');
-    }
+    if (media && canSendIn(media)) this.transport.send(packet);
   }
 
   private begin(): Operation {

@@ -5,12 +5,15 @@
  * One server owns the RTP port range, the shared 20 ms media clock, and the
  * cache of converted sounds; each endpoint is one call leg on one port.
  */
+import { randomBytes } from 'node:crypto';
 import type { CreateEndpointOptions, MediaServer } from '../port.js';
 import { PacingClock } from './clock.js';
+import { dtlsCertificate } from './dtls-certificate.js';
 import { EmbeddedEndpoint, type EndpointContext, type MediaLogger } from './endpoint.js';
 import { RtpPortPool } from './ports.js';
 import { chooseFromOffer } from './sdp.js';
 import { SoundCache } from './wav.js';
+import { CONSENT_TIMEOUT_MS, SETUP_TIMEOUT_MS, type WebRtcTimeouts } from './webrtc-transport.js';
 
 export interface EmbeddedMediaServerOptions {
   /** RTP_PORT_MIN, default 20000. */
@@ -27,6 +30,10 @@ export interface EmbeddedMediaServerOptions {
   advertisedAddress?: string;
   /** Default for endpoints that do not say; 0 (the default) disables. */
   rtpTimeoutSecs?: number;
+  /** WebRTC endpoints: seconds from the far end's SDP to ICE and DTLS done, else released; default 10. */
+  webrtcSetupTimeoutSecs?: number;
+  /** WebRTC endpoints: seconds without an ICE check before consent lapses (RFC 7675); default 30. */
+  webrtcConsentTimeoutSecs?: number;
   /** A clock to share with other servers in the process; default one of its own. */
   clock?: PacingClock;
   /** Cache of converted WAV files; default one of its own. */
@@ -41,6 +48,7 @@ export class EmbeddedMediaServer implements MediaServer {
   readonly advertisedAddress: string;
   private readonly endpoints = new Set<EmbeddedEndpoint>();
   private readonly rtpTimeoutSecs: number;
+  private readonly webrtcTimeouts: WebRtcTimeouts;
   private readonly context: EndpointContext;
   private closed = false;
 
@@ -55,6 +63,10 @@ export class EmbeddedMediaServer implements MediaServer {
     this.sounds = opts.sounds ?? new SoundCache();
     this.advertisedAddress = advertisedAddress;
     this.rtpTimeoutSecs = opts.rtpTimeoutSecs ?? 0;
+    this.webrtcTimeouts = {
+      setupTimeoutMs: opts.webrtcSetupTimeoutSecs !== undefined ? opts.webrtcSetupTimeoutSecs * 1000 : SETUP_TIMEOUT_MS,
+      consentTimeoutMs: opts.webrtcConsentTimeoutSecs !== undefined ? opts.webrtcConsentTimeoutSecs * 1000 : CONSENT_TIMEOUT_MS,
+    };
     this.context = {
       clock: this.clock,
       sounds: this.sounds,
@@ -70,13 +82,16 @@ export class EmbeddedMediaServer implements MediaServer {
   }
 
   /**
-   * An endpoint answering `remoteSdp`, or making an offer without it.
+   * An endpoint answering `remoteSdp`, or making an offer without it; a
+   * WebRTC endpoint when the offer is WebRTC or `webrtc` asks for one.
    * Throws MediaNegotiationError (before taking a port) when the offer
    * asks for what we cannot do, RtpPortsExhaustedError when the range is full.
    */
   async createEndpoint(opts: CreateEndpointOptions = {}): Promise<EmbeddedEndpoint> {
     if (this.closed) throw new Error('the media server is closed');
     const choice = opts.remoteSdp !== undefined ? chooseFromOffer(opts.remoteSdp) : undefined;
+    const webrtc = choice ? choice.media.webrtc !== undefined : opts.webrtc === true;
+    const certificate = webrtc ? await dtlsCertificate() : undefined;
     const bound = await this.ports.bind();
     if (this.closed) {
       await this.ports.release(bound);
@@ -86,6 +101,14 @@ export class EmbeddedMediaServer implements MediaServer {
       address: this.advertisedAddress,
       choice,
       rtpTimeoutSecs: opts.rtpTimeoutSecs ?? this.rtpTimeoutSecs,
+      ...(certificate ? {
+        webrtc: {
+          // RFC 8839 §5.4: ufrag at least 4 ice-chars, password at least 22; hex is within ice-char.
+          local: { ice: { ufrag: randomBytes(4).toString('hex'), pwd: randomBytes(16).toString('hex') }, fingerprint: certificate.fingerprint },
+          certificate,
+          timeouts: this.webrtcTimeouts,
+        },
+      } : {}),
     });
     this.endpoints.add(endpoint);
     return endpoint;

@@ -2,12 +2,13 @@
  * SDP offer/answer for the embedded engine (RFC 3264 over RFC 4566 SDP).
  *
  * What we can do, and so what we negotiate: one audio stream of plain RTP
- * (RTP/AVP, or RTP/AVPF whose feedback we simply never send) carrying G.711
+ * (RTP/AVP, or RTP/AVPF whose feedback we simply never send), or WebRTC's
+ * UDP/TLS/RTP/SAVPF (DTLS-SRTP with ICE: ./webrtc-sdp.ts), carrying G.711
  * PCMU (static PT 0) or PCMA (static PT 8) at 8 kHz, 20 ms packets, plus RFC
  * 4733 telephone-event on whatever dynamic PT the other side picked. What we
- * cannot do (SRTP, DTLS/ICE as WebRTC needs, IPv6, other codecs) is refused
- * with a MediaNegotiationError whose reason says exactly that, so the SIP
- * layer can answer 488 with a useful Warning instead of a mute call.
+ * cannot do (SDES SRTP, IPv6 plain RTP, other codecs) is refused with a
+ * MediaNegotiationError whose reason says exactly that, so the SIP layer can
+ * answer 488 with a useful Warning instead of a mute call.
  *
  * Parsing and writing go through sdp-transform; this module decides.
  */
@@ -15,6 +16,9 @@ import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { MediaNegotiationError } from '../port.js';
 import type { Codec } from './g711.js';
+import {
+  isWebRtcProtocol, OUR_MID, readWebRtc, webRtcSession, writeWebRtc, type DtlsRole, type WebRtcLocal, type WebRtcRemote,
+} from './webrtc-sdp.js';
 
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -47,12 +51,16 @@ export interface NegotiatedMedia {
   remotePort: number;
   /** Our direction: sendonly/inactive mean we must not send (we are held, RFC 3264 §8.4). */
   direction: Direction;
+  /** Set for WebRTC media: the far end's ICE and DTLS parameters (the address above is then unused). */
+  webrtc?: WebRtcRemote;
 }
 
 export interface LocalTransport {
   /** The IPv4 address the far end should send RTP to. */
   address: string;
   port: number;
+  /** Set for a WebRTC endpoint: our ICE credentials and certificate fingerprint. */
+  webrtc?: WebRtcLocal;
 }
 
 /** Our pick from an offer: which m-line and codec, before a port is bound. */
@@ -112,8 +120,10 @@ function isG711(name: string): name is Codec {
 function refusal(m: MediaDescription, session: SessionDescription): string | undefined {
   const proto = m.protocol.toUpperCase();
   if (m.port === 0) return 'the audio stream is disabled (port 0)';
+  // ICE finds the far end: its c= line is only a default and says nothing of hold.
+  if (isWebRtcProtocol(m.protocol)) return undefined;
   if (proto.includes('DTLS') || proto.startsWith('UDP/TLS')) {
-    return `WebRTC media (${m.protocol}: DTLS-SRTP with ICE) is not supported by the embedded engine; offer plain RTP/AVP`;
+    return `transport ${m.protocol} is not supported; offer RTP/AVP or UDP/TLS/RTP/SAVPF`;
   }
   if (proto === 'RTP/SAVP' || proto === 'RTP/SAVPF') {
     return `SRTP (${m.protocol}) is not supported by the embedded engine; offer plain RTP/AVP`;
@@ -161,10 +171,12 @@ export function chooseFromOffer(offerSdp: string): OfferChoice {
       const e = encodingOf(m, pt);
       return !!e && e.name.toLowerCase() === 'telephone-event' && e.rate === 8000;
     });
-    const c = connectionOf(m, offer)!;
+    const webrtc = isWebRtcProtocol(m.protocol) ? readWebRtc(m, offer, true) : undefined;
+    if (typeof webrtc === 'string') { reasons.push(webrtc); continue; }
+    const c = connectionOf(m, offer) ?? { version: 4, ip: '0.0.0.0' };
     let offered = directionOf(m, offer);
     // RFC 3264 §8.4: c=0.0.0.0 is the old (RFC 2543) way to say "do not send to me".
-    if (c.ip === '0.0.0.0') offered = offered === 'sendrecv' ? 'sendonly' : offered === 'recvonly' ? 'inactive' : offered;
+    if (c.ip === '0.0.0.0' && !webrtc) offered = offered === 'sendrecv' ? 'sendonly' : offered === 'recvonly' ? 'inactive' : offered;
     return {
       offer,
       mline: i,
@@ -176,6 +188,7 @@ export function chooseFromOffer(offerSdp: string): OfferChoice {
         remoteAddress: c.ip,
         remotePort: m.port,
         direction: reverse(offered),
+        ...(webrtc ? { webrtc } : {}),
       },
     };
   }
@@ -215,6 +228,8 @@ export class SdpSession {
   current: string | undefined;
   /** The offer we made and await an answer to, if any. */
   private pendingOffer: SessionDescription | undefined;
+  /** Our DTLS role once offer and answer fixed it; a later re-offer keeps it (RFC 8842 §5.5). */
+  private dtlsRole: DtlsRole | undefined;
 
   constructor(private readonly local: LocalTransport) {}
 
@@ -222,15 +237,17 @@ export class SdpSession {
     return this.pendingOffer !== undefined;
   }
 
-  /** Our offer for an outbound leg: PCMU, PCMA, telephone-event, sendrecv. */
+  /** Our offer for an outbound leg: PCMU, PCMA, telephone-event, sendrecv (WebRTC: with ICE and DTLS actpass). */
   offer(): string {
-    const media = audioMedia(
+    let media = audioMedia(
       this.local,
       SUPPORTED_CODECS.map((codec) => ({ pt: STATIC_PAYLOAD_TYPES[codec], codec })),
       OUR_TELEPHONE_EVENT_PT,
       'sendrecv',
     );
-    const sdp = this.write([media]);
+    const webrtc = this.local.webrtc;
+    if (webrtc) media = writeWebRtc(media, webrtc, this.local.address, this.dtlsRole ?? 'actpass', OUR_MID);
+    const sdp = this.write([media], webrtc ? webRtcSession(OUR_MID) : {});
     this.pendingOffer = sdpTransform.parse(sdp);
     return sdp;
   }
@@ -239,16 +256,26 @@ export class SdpSession {
   answer(choice: OfferChoice): string {
     const { offer, mline, media } = choice;
     const chosen = offer.media[mline]!;
+    const webrtc = this.local.webrtc;
+    if (!webrtc !== !media.webrtc) {
+      throw new MediaNegotiationError(webrtc
+        ? 'this call has WebRTC media; a plain RTP offer cannot replace it'
+        : 'this call has plain RTP media; a WebRTC offer cannot replace it');
+    }
+    if (media.webrtc) media.webrtc.role = this.dtlsRole ?? media.webrtc.role;
     const lines = offer.media.map((m, i): MediaDescription => {
       if (i === mline) {
-        return audioMedia(this.local, [{ pt: media.recvPt, codec: media.codec }], media.dtmf?.recvPt, media.direction, chosen.protocol);
+        const audio = audioMedia(this.local, [{ pt: media.recvPt, codec: media.codec }], media.dtmf?.recvPt, media.direction, chosen.protocol);
+        return webrtc && media.webrtc ? writeWebRtc(audio, webrtc, this.local.address, media.webrtc.role, media.webrtc.mid) : audio;
       }
       // RFC 3264 §6: every offered m-line gets an answer; a refused one has port 0.
       const first = payloadList(m)[0];
-      return { type: m.type, port: 0, protocol: m.protocol, payloads: first === undefined ? m.payloads : String(first), rtp: [], fmtp: [] };
+      return { type: m.type, port: 0, protocol: m.protocol, payloads: first === undefined ? m.payloads : String(first), rtp: [], fmtp: [], ...(m.mid !== undefined ? { mid: m.mid } : {}) };
     });
     this.pendingOffer = undefined;
-    return this.write(lines);
+    if (media.webrtc) this.dtlsRole = media.webrtc.role;
+    const bundle = media.webrtc?.bundled ? media.webrtc.mid : undefined;
+    return this.write(lines, media.webrtc ? webRtcSession(bundle) : {});
   }
 
   /**
@@ -270,6 +297,11 @@ export class SdpSession {
     if (m.port === 0) throw new MediaNegotiationError('the far end refused the audio stream (port 0)');
     const why = refusal(m, answer);
     if (why) throw new MediaNegotiationError(why);
+    if (!this.local.webrtc !== !isWebRtcProtocol(m.protocol)) {
+      throw new MediaNegotiationError(`we offered ${this.local.webrtc ? 'WebRTC media' : 'plain RTP'} and the answer has ${m.protocol}`);
+    }
+    const webrtc = this.local.webrtc ? readWebRtc(m, answer, false) : undefined;
+    if (typeof webrtc === 'string') throw new MediaNegotiationError(webrtc);
     const pts = payloadList(m);
     const ourMedia = ours.media[0]!;
     const pick = pts
@@ -279,10 +311,11 @@ export class SdpSession {
     const codec = pick.e!.name.toUpperCase() as Codec;
     const te = pts.find((pt) => encodingOf(m, pt)?.name.toLowerCase() === 'telephone-event');
     const ourTe = ourMedia.rtp.find((r) => r.codec === 'telephone-event')?.payload;
-    const c = connectionOf(m, answer)!;
+    const c = connectionOf(m, answer) ?? { version: 4, ip: '0.0.0.0' };
     let answered = directionOf(m, answer);
-    if (c.ip === '0.0.0.0') answered = answered === 'sendrecv' ? 'sendonly' : answered === 'recvonly' ? 'inactive' : answered;
+    if (c.ip === '0.0.0.0' && !webrtc) answered = answered === 'sendrecv' ? 'sendonly' : answered === 'recvonly' ? 'inactive' : answered;
     this.pendingOffer = undefined;
+    if (webrtc) this.dtlsRole = webrtc.role;
     return {
       codec,
       sendPt: pick.pt,
@@ -291,16 +324,18 @@ export class SdpSession {
       remoteAddress: c.ip,
       remotePort: m.port,
       direction: reverse(answered),
+      ...(webrtc ? { webrtc } : {}),
     };
   }
 
-  private write(media: MediaDescription[]): string {
+  private write(media: MediaDescription[], extra: Partial<SessionDescription>): string {
     const body = (version: number): string => sdpTransform.write({
       version: 0,
       origin: { username: 'vaxel', sessionId: this.sessionId, sessionVersion: version, netType: 'IN', ipVer: 4, address: this.local.address },
       name: '-',
       connection: { version: 4, ip: this.local.address },
       timing: { start: 0, stop: 0 },
+      ...extra,
       media,
     });
     const probe = body(0).replace(/^o=.*$/m, '');

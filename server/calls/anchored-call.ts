@@ -72,15 +72,30 @@ export class SrfTelephony implements Telephony {
     return (await call.answer(req, res)) ? call : undefined;
   }
 
+  /**
+   * Rings every leg at once: phones with `endpoint`'s offer, browsers
+   * (legs marked webrtc) with the offer of a WebRTC endpoint made for them,
+   * which the answered leg carries when a browser answered.
+   */
   async dial(legs: readonly Leg[], endpoint: Endpoint, signal: AbortSignal, log: Logger): Promise<PlacedLeg | number> {
     const { srf, sessionTimers } = this.sip;
-    const result = await fork(srf, legs, { localSdp: endpoint.localSdp, signal, log, sessionTimers });
-    return 'status' in result ? result.status : placedLeg(result.dialog, sessionTimers, log);
+    const webrtc = legs.some((l) => l.webrtc) ? await this.media.createEndpoint({ webrtc: true }) : undefined;
+    let result: Awaited<ReturnType<typeof fork>>;
+    try {
+      result = await fork(srf, legs, { localSdp: endpoint.localSdp, webrtcSdp: webrtc?.localSdp, signal, log, sessionTimers });
+    } catch (err) {
+      await webrtc?.destroy();
+      throw err;
+    }
+    const browser = !('status' in result) && result.leg.webrtc === true;
+    if (!browser) await webrtc?.destroy();
+    if ('status' in result) return result.status;
+    return placedLeg(result.dialog, sessionTimers, log, browser ? webrtc : undefined);
   }
 }
 
 /** An answered leg: the far end is gone when it hangs up or its session expires (we sent BYE then). */
-function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger): PlacedLeg {
+function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger, endpoint?: Endpoint): PlacedLeg {
   const hangups: Array<() => void> = [];
   const gone = (): void => {
     for (const fn of hangups.splice(0)) fn();
@@ -91,6 +106,7 @@ function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger
   sessionTimers.keep(dialog, log, gone, (sdp) => answerOffer ? answerOffer(sdp) : Promise.resolve(local.sdp));
   return {
     remoteSdp: dialog.remote.sdp,
+    ...(endpoint ? { endpoint } : {}),
     onHangup: (fn) => { hangups.push(fn); },
     onOffer: (fn) => { answerOffer = fn; },
     // A dialog the far end already ended needs nothing more.

@@ -84,11 +84,7 @@ export class AnchoredLine implements CallLine {
    */
   async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
-    const endpoint = await this.media.createEndpoint({});
-    endpoint.once('rtp-timeout', () => {
-      this.log.warn('agent sends no RTP: ending the call');
-      void this.hangup();
-    });
+    let endpoint = this.agentMedia(await this.media.createEndpoint({}));
     if (this.ended) {
       await endpoint.destroy();
       return 487;
@@ -102,6 +98,7 @@ export class AnchoredLine implements CallLine {
       this.log.info({ status: result }, 'agent did not answer');
       return result;
     }
+    endpoint = await this.answeredOn(result, endpoint);
     const wanted = !this.ended && !signal.aborted && (opts.onAnswer ? await opts.onAnswer() : true);
     if (!wanted || this.ended) {
       // Answered too late: the caller left, or the offer was taken back.
@@ -145,6 +142,28 @@ export class AnchoredLine implements CallLine {
       await this.caller.bridge(agent);
     }
     opts.onHold?.(held);
+  }
+
+  /** The agent's endpoint: a leg that stops sending RTP ends the call. */
+  private agentMedia(endpoint: Endpoint): Endpoint {
+    endpoint.once('rtp-timeout', () => {
+      this.log.warn('agent sends no RTP: ending the call');
+      void this.hangup();
+    });
+    return endpoint;
+  }
+
+  /**
+   * A browser answered on the WebRTC endpoint dial() made for it: that one
+   * becomes the agent's, and ours is released.
+   */
+  private async answeredOn(leg: PlacedLeg, offered: Endpoint): Promise<Endpoint> {
+    if (!leg.endpoint || leg.endpoint === offered) return offered;
+    const endpoint = this.agentMedia(leg.endpoint);
+    if (this.agentEndpoint === offered) this.agentEndpoint = endpoint;
+    await offered.destroy();
+    this.log.info('the agent answered in the browser: WebRTC media');
+    return endpoint;
   }
 
   /**

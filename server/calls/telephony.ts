@@ -62,6 +62,13 @@ export interface CallLine {
 export interface PlacedLeg {
   /** The far end's SDP answer to our offer. */
   readonly remoteSdp: string;
+  /**
+   * Set when the phone that answered was rung with another offer than the
+   * endpoint given to dial(): a WebRTC phone (a browser) gets a WebRTC
+   * endpoint's offer. The answer belongs to this endpoint, which the caller
+   * now owns in place of its own.
+   */
+  readonly endpoint?: Endpoint;
   /** `fn` runs once when the far end hangs up, or its session expired (RFC 4028: we sent BYE). */
   onHangup(fn: () => void): void;
   /**

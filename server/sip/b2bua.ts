@@ -9,11 +9,15 @@
  * cannot be offered to every phone at once: then the most recently
  * registered phone rings alone, through drachtio-srf's createB2BUA, as a
  * call out through the trunk does.
+ *
+ * A call between a desk phone and a browser (WebRTC) cannot pass its SDP
+ * through: the two speak different media. The call's translator then
+ * anchors it in our media, which speaks each side's kind.
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { DIAL_OUT_REFUSED, admitLeg, fork, type Leg } from './fork.js';
-import type { CallEnded } from './ports.js';
+import type { CallEnded, MediaTranslator, TranslatedMedia } from './ports.js';
 import type { SessionTimers } from './session-timer.js';
 
 /** The caller's side of a call the switch connects. */
@@ -26,6 +30,14 @@ export interface B2buaCall {
   sessionTimers: SessionTimers;
   /** Called once the call is up; what it returns is called once when it ends. */
   answered: () => CallEnded;
+  /** Anchors a call between a desk phone and a browser; without it such a call passes its SDP through. */
+  translator?: MediaTranslator;
+}
+
+/** Whether the caller's offer and some phone speak different media (WebRTC against plain RTP). */
+function mixesMedia(callerSdp: string, legs: readonly Leg[]): boolean {
+  const browser = /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m.test(callerSdp);
+  return legs.some((leg) => (leg.webrtc === true) !== browser);
 }
 
 /** Rings an extension's phones (`legs`) and connects the caller to the first to answer. */
@@ -53,9 +65,21 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   const callerLeft = new AbortController();
   // The SIP server has already answered the CANCEL and the INVITE (487).
   req.on('cancel', () => callerLeft.abort());
+  let media: TranslatedMedia | undefined;
+  if (call.translator && mixesMedia(req.body, legs)) {
+    const opened = await call.translator.open(req.body, legs, log);
+    if ('refused' in opened) {
+      log.info({ reason: opened.reason }, 'no media to join a desk phone and a browser');
+      res.send(opened.refused, { headers: { Warning: `399 vaxel "${opened.reason.replace(/"/g, "'").slice(0, 120)}"` } });
+      return;
+    }
+    media = opened;
+    log.info('a desk phone and a browser: the call is anchored in our media');
+  }
+  const release = (): void => { void media?.close(); };
   let ringing = false;
   const result = await fork(srf, legs, {
-    localSdp: req.body, signal: callerLeft.signal, log, sessionTimers,
+    localSdp: media ? media.offers.plain ?? '' : req.body, webrtcSdp: media?.offers.webrtc, signal: callerLeft.signal, log, sessionTimers,
     onProvisional: (provisional) => {
       if (ringing || provisional.status < 180 || res.finalResponseSent || callerLeft.signal.aborted) return;
       ringing = true;
@@ -63,6 +87,7 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
     },
   });
   if ('status' in result) {
+    release();
     if (callerLeft.signal.aborted) log.info('caller gave up before an answer');
     else if (!res.finalResponseSent) res.send(result.status);
     return;
@@ -75,6 +100,7 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   const onCalleeGone = (): void => {
     calleeGone = true;
     if (!caller) return;
+    release();
     log.info('callee hung up');
     caller.destroy(undefined, () => {});
     void ended?.();
@@ -82,13 +108,17 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   callee.on('destroy', onCalleeGone);
   try {
     if (callerLeft.signal.aborted) throw new Error('cancelled');
-    caller = await srf.createUAS(req, res, { localSdp: callee.remote.sdp, headers: sessionTimers.answerHeaders(req) });
-  } catch {
-    log.info('caller gave up as the phone answered');
+    const localSdp = media ? await media.answered(result.leg.webrtc === true, callee.remote.sdp) : callee.remote.sdp;
+    caller = await srf.createUAS(req, res, { localSdp, headers: sessionTimers.answerHeaders(req) });
+  } catch (err) {
+    release();
+    log.info({ reason: String(err) }, 'caller gave up as the phone answered, or the media could not be joined');
     if (!calleeGone) callee.destroy(undefined, () => {});
+    if (!res.finalResponseSent) res.send(callerLeft.signal.aborted ? 487 : 500);
     return;
   }
   if (calleeGone) {
+    release();
     log.info('callee hung up as the call was answered');
     caller.destroy(undefined, () => {});
     return;
@@ -96,6 +126,7 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   log.info({ uri: result.leg.uri }, 'call answered');
   ended = call.answered();
   const onCallerGone = (): void => {
+    release();
     log.info('caller hung up');
     callee.destroy(undefined, () => {});
     void ended?.();

@@ -32,6 +32,11 @@ export interface Leg {
   /** Digest credentials, for a leg out through a trunk that asks for them. */
   auth?: { username: string; password: string };
   /**
+   * The phone is a WebRTC client (registered over WebSocket, a browser):
+   * it needs an offer with DTLS-SRTP and ICE (ForkOptions.webrtcSdp).
+   */
+  webrtc?: boolean;
+  /**
    * Drops the registration this leg rings. Set only for a phone registered
    * over a connection (TCP, WebSocket): a 503 then means the connection is
    * gone (a closed browser tab), and the binding would fail every call
@@ -74,6 +79,8 @@ export function holdWhileUp(dialog: Srf.Dialog, permit: LegPermit): void {
 export interface ForkOptions {
   /** Our offer, the same to every leg: only the winner's answer is used. */
   localSdp: string;
+  /** Our WebRTC offer, for the legs marked `webrtc` (else they get localSdp too). */
+  webrtcSdp?: string;
   /** Aborting it cancels every leg still ringing. */
   signal?: AbortSignal;
   /** Each provisional response (180 Ringing ...) of any leg. */
@@ -158,7 +165,7 @@ function ring(srf: Srf, leg: Leg, opts: ForkOptions): Branch {
   let finished = false;
   const silence = farEndSilence(leg, opts.log);
   const place = (session: Record<string, string>): Promise<Srf.Dialog> => srf.createUAC(leg.uri, {
-    localSdp: opts.localSdp,
+    localSdp: leg.webrtc && opts.webrtcSdp !== undefined ? opts.webrtcSdp : opts.localSdp,
     proxy: leg.proxy,
     // drachtio-srf adds to the headers object it is given: one copy per leg.
     headers: { ...leg.headers, ...session },

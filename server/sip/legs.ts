@@ -88,6 +88,7 @@ export class LegBuilder {
         ...(proxy ? { proxy } : {}),
         headers: { ...headers, To: `<sip:${extension}@${domain}>` },
         ...(binding.flow.protocol === 'udp' ? {} : { forget: () => registrar.remove(extension, binding.uri) }),
+        ...(isWebSocket(binding.flow.protocol) ? { webrtc: true } : {}),
       };
     });
   }
@@ -147,4 +148,10 @@ export function flowProxy({ uri, flow }: Binding): string | undefined {
   const contactHost = /@([^:;>]+)/.exec(uri)?.[1];
   if (flow.protocol === 'udp' && contactHost === flow.address) return undefined;
   return `sip:${flow.address}:${flow.port};transport=${flow.protocol}`;
+}
+
+/** A phone registered over WebSocket (RFC 7118) is a browser: its media is WebRTC. */
+function isWebSocket(protocol: string): boolean {
+  const p = protocol.toLowerCase();
+  return p === 'ws' || p === 'wss';
 }

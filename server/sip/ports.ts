@@ -58,3 +58,23 @@ export type CallEnded = () => Promise<void>;
  * is called when the call ends.
  */
 export type OnAnswered = (extensionsOnCall: readonly string[], callId: string, log: Logger) => CallEnded;
+
+/**
+ * Media for a direct call whose two ends speak different media: a desk
+ * phone (plain RTP) and a browser (WebRTC, registered over WebSocket). The
+ * switch passes SDP straight through otherwise; here our media answers the
+ * caller in its kind and offers each phone its own.
+ */
+export interface MediaTranslator {
+  /** Media for the caller's offer and the phones to ring, or the status to refuse the call with and why. */
+  open(callerSdp: string, legs: readonly { webrtc?: boolean }[], log: Logger): Promise<TranslatedMedia | { refused: number; reason: string }>;
+}
+
+export interface TranslatedMedia {
+  /** Our offers: to desk phones (plain RTP) and to browsers (WebRTC); only those some phone needs. */
+  readonly offers: { plain?: string; webrtc?: string };
+  /** A phone answered (a browser or not) with this SDP: the media is joined; resolves with our answer to the caller. */
+  answered(webrtc: boolean, remoteSdp: string): Promise<string>;
+  /** Releases the media; safe to call more than once. */
+  close(): Promise<void>;
+}

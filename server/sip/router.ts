@@ -37,7 +37,7 @@ import { callerOf, localsOf, middleware, startLocals, type InviteStep, type Midd
 import { presentationHeaders, type LegBuilder } from './legs.js';
 import { RETRY_AFTER_SECONDS, type OverloadGuard } from './overload.js';
 import type { SessionTimers } from './session-timer.js';
-import type { Entrance, FeatureCodeHandler, GreetedNumber, Greeting, OnAnswered } from './ports.js';
+import type { Entrance, FeatureCodeHandler, GreetedNumber, Greeting, MediaTranslator, OnAnswered } from './ports.js';
 
 export type CallTarget =
   | { kind: 'extension'; extension: string; service?: NumberConfig }
@@ -64,6 +64,8 @@ export interface RouterOptions {
   features: FeatureCodeHandler;
   /** Told when a call the switch connects is answered, and when it ends. */
   onAnswered: OnAnswered;
+  /** Media for a direct call between a desk phone and a browser. */
+  translator?: MediaTranslator;
 }
 
 /** Attaches the router to drachtio-srf: from now on new INVITEs reach it. */
@@ -212,6 +214,7 @@ export class Router {
     const { log, slot } = localsOf(req);
     return {
       srf: this.opts.srf, req, res, log, sessionTimers: this.opts.sessionTimers,
+      ...(this.opts.translator ? { translator: this.opts.translator } : {}),
       answered: () => {
         if (slot) slot.answered = true;
         const ended = this.opts.onAnswered(onCall, req.get('Call-ID'), log);

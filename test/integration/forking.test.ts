@@ -13,6 +13,7 @@ import type { Invitation } from 'sip.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
 import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { waitFor } from '../support/wait.js';
+import { toneRatio } from '../support/audio.js';
 import {
   SessionState, startSoftphone, stopAllSoftphones, testSdhOf, type Softphone,
 } from '../support/softphone.js';
@@ -127,7 +128,7 @@ describe('a direct call to an extension rings all its phones', () => {
     return { desk, soft, caller, invitation: await bothRing(desk, soft), dialogsBefore };
   }
 
-  it('desk phone and softphone both ring; the softphone answers, the desk phone stops ringing, hang-up leaves nothing', async () => {
+  it('desk phone and softphone both ring; the softphone answers over WebRTC, the desk phone stops ringing, hang-up leaves nothing', async () => {
     const { desk, soft, caller, invitation, dialogsBefore } = await colleagueRingsBoth();
     // The caller hears ringing while both phones ring.
     await caller.waitEvent('CALL_RINGING', 10_000);
@@ -139,9 +140,12 @@ describe('a direct call to an extension rings all its phones', () => {
     await caller.waitEvent('CALL_ESTABLISHED', 10_000);
     await desk.waitEvent('CALL_CLOSED', 10_000);
     expect(closedWithoutAnswer(desk)).toBe(true);
-    // SDP passes straight through: the softphone got the caller's own offer, and the caller its answer.
-    expect(testSdhOf(invitation)?.remoteSdp).toMatch(/^m=audio \d+ RTP\/AVP 0/m);
-    expect(testSdhOf(invitation)?.remoteSdp).not.toMatch(/sipjs-test-standin/);
+    // A desk phone and a browser speak different media: the call is anchored in ours, WebRTC to the softphone.
+    const sdh = testSdhOf(invitation)!;
+    expect(sdh.remoteSdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m);
+    await sdh.webrtc!.connected();
+    await waitFor(() => sdh.webrtc!.audio().length >= 50, { what: 'the colleague heard in the softphone' });
+    expect(toneRatio(sdh.webrtc!.heard(), 8000, 440)).toBeGreaterThan(0.5);
 
     await caller.hangup();
     await ended(soft, invitation);
@@ -233,6 +237,13 @@ describe('an ACD offer rings all the agent\'s phones', () => {
     await expect.poll(() => count('answered'), { timeout: 5_000 }).toBe(1);
     expect(callEvents.some((e) => e.type === 'agent-connected' && e.agentId === AGENT)).toBe(true);
     expect(count('offer-missed')).toBe(0);
+
+    // The softphone, registered over WebSocket, was offered WebRTC media: it hears the caller's tone over SRTP.
+    const sdh = testSdhOf(invitation)!;
+    expect(sdh.remoteSdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m);
+    await sdh.webrtc!.connected();
+    await waitFor(() => sdh.webrtc!.audio().length >= 50, { what: 'the caller heard in the softphone' });
+    expect(toneRatio(sdh.webrtc!.heard(), 8000, 440)).toBeGreaterThan(0.5);
 
     await caller.hangup();
     await ended(soft, invitation);

@@ -147,7 +147,9 @@ describe('calls with the softphone', () => {
       expect(phone.connection()?.localPort).toBe(registeredPort);
 
       await phone.answer(invitation);
-      expect(testSdhOf(invitation)?.localSdp).toMatch(/^m=audio \d+ RTP\/AVP 0 101/m);
+      // The trunk speaks plain RTP, the softphone WebRTC: the switch offered it WebRTC media and it answered in kind.
+      expect(testSdhOf(invitation)?.remoteSdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m);
+      expect(testSdhOf(invitation)?.localSdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 0 /m);
 
       // The caller hangs up after 500 ms of talk: the switch passes the BYE on.
       await phone.waitForState(invitation, SessionState.Terminated, 10_000);

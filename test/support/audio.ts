@@ -327,3 +327,36 @@ export function heardInOrder(heard: Wav, sound: Wav, maxGapSec = 0.5): boolean {
   if (next === undefined) throw new Error('the sound to look for is silent');
   return true;
 }
+
+/**
+ * Share (0..1) of `sound`'s loud 100 ms pieces found in `heard` (same
+ * sample rate), in order, each correlating at 0.85 or better within
+ * `driftSec` of where the piece before it puts it. For audio through a
+ * browser: its jitter buffer stretches and squeezes time as it adapts, so
+ * the sound is all there but not on one fixed lag (`heardWhole` wants that).
+ */
+export function heardStretched(heard: Wav, sound: Wav, driftSec = 0.02): number {
+  const chunk = Math.round(sound.sampleRate / 10);
+  const drift = Math.round(driftSec * sound.sampleRate);
+  const h = heard.samples;
+  let loud = 0;
+  let found = 0;
+  let at: number | undefined;
+  for (let k = 0; (k + 1) * chunk <= sound.samples.length; k++) {
+    const piece = sound.samples.subarray(k * chunk, (k + 1) * chunk);
+    if (rms(piece) <= 0.02) continue;
+    loud += 1;
+    const lo = at === undefined ? 0 : Math.max(0, at + chunk - drift);
+    const hi = Math.min(h.length - chunk, at === undefined ? h.length - chunk : at + chunk + drift);
+    if (hi < lo) break;
+    const best = correlation(piece, h, hi, lo);
+    if (best.value >= 0.85) {
+      found += 1;
+      at = best.lag;
+    } else if (at !== undefined) {
+      at += chunk;
+    }
+  }
+  if (loud === 0) throw new Error('the sound to look for is silent');
+  return found / loud;
+}

@@ -31,9 +31,18 @@ const FAKE_MICROPHONE = ['--use-fake-ui-for-media-stream', '--use-fake-device-fo
 const REFUSED_MICROPHONE = ['--use-fake-device-for-media-stream'];
 
 export interface BrowserOptions {
-  fakeMicrophone?: boolean;
+  /** A fake microphone: Chromium's own test sound, or a WAV file of the test's, played over and over. */
+  fakeMicrophone?: boolean | { file: string };
   /** A microphone the user does not allow: a page asking for it is refused (NotAllowedError). */
   refusedMicrophone?: boolean;
+}
+
+function microphoneArgs(options: BrowserOptions): string[] {
+  const fake = options.fakeMicrophone;
+  if (!fake) return options.refusedMicrophone ? REFUSED_MICROPHONE : [];
+  if (fake === true) return FAKE_MICROPHONE;
+  // Received audio plays (and reaches WebAudio) without a click first.
+  return [...FAKE_MICROPHONE, `--use-file-for-fake-audio-capture=${fake.file}`, '--autoplay-policy=no-user-gesture-required'];
 }
 
 export interface BrowserPage {
@@ -55,9 +64,8 @@ export function useBrowser(options: BrowserOptions = {}): BrowserPage {
   beforeAll(async () => {
     // npm test builds them; a page test run alone tests what was built last.
     if (!existsSync(join(builtPagesDir(), 'index.html'))) throw new Error('the web pages are not built: npm run build:web');
-    const microphone = options.fakeMicrophone ? FAKE_MICROPHONE : options.refusedMicrophone ? REFUSED_MICROPHONE : [];
     context = await chromium.launchPersistentContext(tempDir('chromium-'), {
-      executablePath: CHROMIUM, headless: true, args: [...ARGS, ...microphone], viewport: SCREEN_SIZES[0],
+      executablePath: CHROMIUM, headless: true, args: [...ARGS, ...microphoneArgs(options)], viewport: SCREEN_SIZES[0],
     });
     page = context.pages()[0] ?? await context.newPage();
     page.on('console', (m) => {

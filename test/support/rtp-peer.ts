@@ -176,10 +176,13 @@ export function describeAnswer(sdp: string): AnswerInfo {
   };
 }
 
-export class RtpPeer {
+/**
+ * One RTP stream of a test peer: what it sends (talk, press) and what it
+ * heard. How packets travel is the subclass's: plain UDP (RtpPeer) or
+ * SRTP inside a WebRTC connection (./webrtc-peer.ts).
+ */
+export abstract class RtpStream {
   readonly received: Arrival[] = [];
-  /** Where we send: set from the far end's SDP by useAnswer(). */
-  target: { address: string; port: number } | undefined;
   private readonly ssrc = Math.floor(Math.random() * 0xffffffff);
   private seq = Math.floor(Math.random() * 0xffff);
   /** The stream's media clock: RTP timestamp = origin + 8 × ms since the peer opened. */
@@ -187,62 +190,17 @@ export class RtpPeer {
   private readonly opened = performance.now();
   private lastEventEnd = 0;
 
-  private constructor(readonly socket: dgram.Socket, readonly address: string) {}
-
-  /** A peer bound to a free UDP port on `address` (default 127.0.0.1). */
-  static async open(address = '127.0.0.1'): Promise<RtpPeer> {
-    const socket = dgram.createSocket('udp4');
-    const peer = new RtpPeer(socket, address);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('message', (msg) => {
-      const packet = parseRtp(msg);
-      if (packet) peer.received.push({ at: performance.now(), packet });
-    });
-    return peer;
-  }
-
-  get port(): number {
-    return this.socket.address().port;
-  }
-
-  /** An SDP offer as a phone sends one. */
-  offer(opts: OfferOptions = {}): string {
-    const codecs = opts.codecs ?? ['PCMU', 'PCMA'];
-    const te = opts.eventPt === undefined ? 101 : opts.eventPt;
-    const pts = [...codecs.map((c) => PT[c]), ...(te === null ? [] : [te])];
-    const session = Math.floor(Math.random() * 1e9);
-    return [
-      'v=0', `o=peer ${session} ${session} IN IP4 ${this.address}`, 's=-', `c=IN IP4 ${this.address}`, 't=0 0',
-      `m=audio ${this.port} RTP/AVP ${pts.join(' ')}`,
-      ...codecs.map((c) => `a=rtpmap:${PT[c]} ${c}/8000`),
-      ...(te === null ? [] : [`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-16`]),
-      'a=ptime:20',
-      `a=${opts.direction ?? 'sendrecv'}`, '',
-    ].join('\r\n');
-  }
-
-  /** Reads the far end's answer (or offer): where to send, and what it chose. */
-  useAnswer(sdp: string): AnswerInfo {
-    const info = describeAnswer(sdp);
-    this.target = { address: info.address, port: info.port };
-    return info;
-  }
+  /** Puts one RTP packet on the way. */
+  protected abstract transmit(wire: Buffer): void;
 
   private timestampNow(): number {
     return (this.tsOrigin + Math.round((performance.now() - this.opened) * 8)) >>> 0;
   }
 
   send(payloadType: number, payload: Buffer, timestamp: number, marker = false): void {
-    if (!this.target) throw new Error('RtpPeer: no target (call useAnswer first)');
     const wire = buildRtp({ marker, payloadType, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, payload });
     this.seq = (this.seq + 1) & 0xffff;
-    this.socket.send(wire, this.target.port, this.target.address);
+    this.transmit(wire);
   }
 
   /** Talks: sends `pcm` (8 kHz) as 20 ms packets on a schedule that does not drift. */
@@ -320,6 +278,66 @@ export class RtpPeer {
     const out = new Int16Array(length);
     for (const p of placed) if (p.at >= 0) out.set(p.pcm.subarray(0, Math.max(0, length - p.at)), p.at);
     return out;
+  }
+}
+
+/** A phone's RTP on a UDP socket of its own. */
+export class RtpPeer extends RtpStream {
+  /** Where we send: set from the far end's SDP by useAnswer(). */
+  target: { address: string; port: number } | undefined;
+
+  private constructor(readonly socket: dgram.Socket, readonly address: string) {
+    super();
+  }
+
+  /** A peer bound to a free UDP port on `address` (default 127.0.0.1). */
+  static async open(address = '127.0.0.1'): Promise<RtpPeer> {
+    const socket = dgram.createSocket('udp4');
+    const peer = new RtpPeer(socket, address);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    socket.on('message', (msg) => {
+      const packet = parseRtp(msg);
+      if (packet) peer.received.push({ at: performance.now(), packet });
+    });
+    return peer;
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** An SDP offer as a phone sends one. */
+  offer(opts: OfferOptions = {}): string {
+    const codecs = opts.codecs ?? ['PCMU', 'PCMA'];
+    const te = opts.eventPt === undefined ? 101 : opts.eventPt;
+    const pts = [...codecs.map((c) => PT[c]), ...(te === null ? [] : [te])];
+    const session = Math.floor(Math.random() * 1e9);
+    return [
+      'v=0', `o=peer ${session} ${session} IN IP4 ${this.address}`, 's=-', `c=IN IP4 ${this.address}`, 't=0 0',
+      `m=audio ${this.port} RTP/AVP ${pts.join(' ')}`,
+      ...codecs.map((c) => `a=rtpmap:${PT[c]} ${c}/8000`),
+      ...(te === null ? [] : [`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-16`]),
+      'a=ptime:20',
+      `a=${opts.direction ?? 'sendrecv'}`, '',
+    ].join('\r\n');
+  }
+
+  /** Reads the far end's answer (or offer): where to send, and what it chose. */
+  useAnswer(sdp: string): AnswerInfo {
+    const info = describeAnswer(sdp);
+    this.target = { address: info.address, port: info.port };
+    return info;
+  }
+
+  protected transmit(wire: Buffer): void {
+    if (!this.target) throw new Error('RtpPeer: no target (call useAnswer first)');
+    this.socket.send(wire, this.target.port, this.target.address);
   }
 
   close(): void {

@@ -24,6 +24,7 @@ import {
   type SessionDescriptionHandlerFactory, type BodyAndContentType,
 } from 'sip.js';
 import { freePort } from './ports.js';
+import { WebRtcPeer } from './webrtc-peer.js';
 
 // ------------------------------------------------------------------ WebSocket
 
@@ -72,7 +73,9 @@ export interface PlainRtpTestSdpOptions {
 /**
  * TEST STAND-IN for sip.js's WebRTC SessionDescriptionHandler: offers and
  * answers plain RTP/AVP with PCMU/8000 and telephone-event/8000, records both
- * sides' SDP, and moves no media.
+ * sides' SDP, and moves no media. A WebRTC offer (what the switch sends a
+ * phone registered over WebSocket) is answered by a real WebRTC peer
+ * (./webrtc-peer.ts), which connects ICE and DTLS as a browser would.
  */
 export class PlainRtpTestSdh implements SessionDescriptionHandler {
   /** Every SDP we produced, in order (offers and answers). */
@@ -85,6 +88,8 @@ export class PlainRtpTestSdh implements SessionDescriptionHandler {
   private pendingOffer?: string;
   /** We sent an offer; the next remote description is its answer. */
   private awaitingAnswer = false;
+  /** The WebRTC peer that answered a WebRTC offer, if one did. */
+  webrtc: WebRtcPeer | undefined;
 
   constructor(private readonly opts: PlainRtpTestSdpOptions) {}
 
@@ -98,20 +103,24 @@ export class PlainRtpTestSdh implements SessionDescriptionHandler {
 
   close(): void {
     this.closed = true;
+    void this.webrtc?.close();
   }
 
-  getDescription(): Promise<BodyAndContentType> {
-    if (this.closed) return Promise.reject(new Error('PlainRtpTestSdh: closed'));
+  async getDescription(): Promise<BodyAndContentType> {
+    if (this.closed) throw new Error('PlainRtpTestSdh: closed');
+    const pending = this.pendingOffer;
     let sdp: string;
-    try {
-      sdp = this.pendingOffer === undefined ? this.offer() : this.answer(this.pendingOffer);
-    } catch (err) {
-      return Promise.reject(err);
+    if (pending !== undefined && /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m.test(pending)) {
+      this.webrtc ??= new WebRtcPeer();
+      sdp = await this.webrtc.answer(pending);
+      void this.webrtc.connected().catch(() => {});
+    } else {
+      sdp = pending === undefined ? this.offer() : this.answer(pending);
     }
-    this.awaitingAnswer = this.pendingOffer === undefined;
+    this.awaitingAnswer = pending === undefined;
     this.pendingOffer = undefined;
     this.localSdps.push(sdp);
-    return Promise.resolve({ body: sdp, contentType: 'application/sdp' });
+    return { body: sdp, contentType: 'application/sdp' };
   }
 
   hasDescription(contentType: string): boolean {

@@ -109,13 +109,13 @@ describe('refusing what the engine cannot do, with the reason', () => {
     expect(refusalOf(offer({ m: 'm=audio 4000 RTP/SAVP 0' }))).toMatch(/SRTP \(RTP\/SAVP\) is not supported/);
   });
 
-  it('a WebRTC offer (UDP/TLS/RTP/SAVPF) says WebRTC is not supported', () => {
-    const reason = refusalOf(offer({
-      m: 'm=audio 9 UDP/TLS/RTP/SAVPF 111 0',
-      attrs: ['a=rtpmap:111 opus/48000/2', 'a=ice-ufrag:abcd', 'a=ice-pwd:efghijklmnopqrstuvwxyz12', 'a=fingerprint:sha-256 00:11', 'a=setup:actpass'],
-    }));
-    expect(reason).toMatch(/WebRTC/);
-    expect(reason).toMatch(/DTLS-SRTP/);
+  it('a WebRTC offer without what WebRTC needs names the missing part', () => {
+    const m = 'm=audio 9 UDP/TLS/RTP/SAVPF 111 0';
+    const codecs = ['a=rtpmap:111 opus/48000/2', 'a=rtpmap:0 PCMU/8000'];
+    expect(refusalOf(offer({ m, attrs: [...codecs, 'a=fingerprint:sha-256 00:11', 'a=setup:actpass', 'a=rtcp-mux'] }))).toMatch(/ICE credentials/);
+    expect(refusalOf(offer({ m, attrs: [...codecs, ...ICE, 'a=setup:actpass', 'a=rtcp-mux'] }))).toMatch(/fingerprint/);
+    expect(refusalOf(offer({ m, attrs: [...codecs, ...ICE, FINGERPRINT, 'a=setup:actpass'] }))).toMatch(/rtcp-mux/);
+    expect(refusalOf(offer({ m, attrs: [...codecs, ...ICE, FINGERPRINT, 'a=setup:holdconn', 'a=rtcp-mux'] }))).toMatch(/setup:holdconn/);
   });
 
   it('an IPv6 media address is refused by name', () => {
@@ -128,6 +128,77 @@ describe('refusing what the engine cannot do, with the reason', () => {
 
   it('text that is not SDP is refused, not crashed on', () => {
     expect(refusalOf('hello')).toMatch(/no media|could not be parsed/);
+  });
+});
+
+const ICE = ['a=ice-ufrag:Abcd', 'a=ice-pwd:efghijklmnopqrstuvwxyz12'];
+const FINGERPRINT = 'a=fingerprint:sha-256 0A:1B:2C:3D';
+const WEBRTC_LOCAL = { ...LOCAL, webrtc: { ice: { ufrag: 'ours1234', pwd: 'ourpassword0123456789abcd' }, fingerprint: { algorithm: 'sha-256', value: 'AA:BB:CC' } } };
+
+/** An audio m-line as a browser offers it (Chromium's shape, trimmed). */
+function browserOffer(setup = 'actpass', direction = 'sendrecv'): string {
+  return offer({
+    c: 'IN IP4 0.0.0.0',
+    m: 'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 126',
+    attrs: [
+      ...ICE, FINGERPRINT, `a=setup:${setup}`, 'a=mid:0', 'a=rtcp-mux', `a=${direction}`,
+      'a=rtpmap:111 opus/48000/2', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:126 telephone-event/8000',
+      'a=candidate:1 1 udp 2122260223 192.0.2.50 54321 typ host',
+    ],
+    extra: '',
+  }).replace('t=0 0\r\n', 't=0 0\r\na=group:BUNDLE 0\r\n');
+}
+
+describe('WebRTC offers and answers (JSEP: ICE-lite, DTLS-SRTP, rtcp-mux)', () => {
+  it('answers a browser with ICE-lite, our credentials, one host candidate, fingerprint, setup:passive, its mid and BUNDLE', () => {
+    const choice = chooseFromOffer(browserOffer());
+    expect(choice.media).toMatchObject({
+      codec: 'PCMU', dtmf: { sendPt: 126, recvPt: 126 }, direction: 'sendrecv',
+      webrtc: { ice: { ufrag: 'Abcd', pwd: 'efghijklmnopqrstuvwxyz12' }, fingerprints: [{ algorithm: 'sha-256', value: '0A:1B:2C:3D' }], role: 'server', mid: '0', bundled: true },
+    });
+    const parsed = sdpTransform.parse(new SdpSession(WEBRTC_LOCAL).answer(choice));
+    const m = parsed.media[0]!;
+    expect(parsed.icelite).toBe('ice-lite');
+    expect(parsed.groups?.map((g) => `${g.type} ${g.mids}`)).toEqual(['BUNDLE 0']);
+    expect(m.protocol).toBe('UDP/TLS/RTP/SAVPF');
+    expect(String(m.payloads)).toBe('0 126');
+    expect(m).toMatchObject({ iceUfrag: 'ours1234', icePwd: 'ourpassword0123456789abcd', setup: 'passive', mid: 0, rtcpMux: 'rtcp-mux' });
+    expect(m.fingerprint).toEqual({ type: 'sha-256', hash: 'AA:BB:CC' });
+    expect(m.candidates).toEqual([expect.objectContaining({ component: 1, transport: 'udp', ip: '192.0.2.10', port: 20000, type: 'host' })]);
+  });
+
+  it('an offer with setup:passive makes us the DTLS client (active); c=0.0.0.0 is not hold for ICE media', () => {
+    const choice = chooseFromOffer(browserOffer('passive'));
+    expect(choice.media.webrtc?.role).toBe('client');
+    expect(choice.media.direction).toBe('sendrecv');
+    expect(sdpTransform.parse(new SdpSession(WEBRTC_LOCAL).answer(choice)).media[0]!.setup).toBe('active');
+  });
+
+  it('a re-offer keeps the DTLS role, still holds by direction, and may not switch to plain RTP', () => {
+    const session = new SdpSession(WEBRTC_LOCAL);
+    session.answer(chooseFromOffer(browserOffer('actpass')));
+    const held = chooseFromOffer(browserOffer('actpass', 'sendonly'));
+    const parsed = sdpTransform.parse(session.answer(held));
+    expect(parsed.media[0]!.setup).toBe('passive');
+    expect(parsed.media[0]!.direction).toBe('recvonly');
+    expect(() => session.answer(chooseFromOffer(offer()))).toThrow(/plain RTP offer cannot replace/);
+    expect(() => new SdpSession(LOCAL).answer(chooseFromOffer(browserOffer()))).toThrow(/WebRTC offer cannot replace/);
+  });
+
+  it('our WebRTC offer is actpass with ICE-lite and BUNDLE; the answer\'s setup fixes our role', () => {
+    const session = new SdpSession(WEBRTC_LOCAL);
+    const ours = sdpTransform.parse(session.offer());
+    expect(ours.icelite).toBe('ice-lite');
+    expect(ours.groups?.map((g) => `${g.type} ${g.mids}`)).toEqual(['BUNDLE 0']);
+    expect(ours.media[0]).toMatchObject({ protocol: 'UDP/TLS/RTP/SAVPF', setup: 'actpass', mid: 0, rtcpMux: 'rtcp-mux', iceUfrag: 'ours1234' });
+    const answer = browserOffer('active').replace('a=group:BUNDLE 0\r\n', '');
+    expect(session.acceptAnswer(answer)).toMatchObject({ codec: 'PCMU', webrtc: { role: 'server', bundled: false } });
+    session.offer();
+    expect(session.acceptAnswer(browserOffer('passive')).webrtc?.role).toBe('client');
+    session.offer();
+    expect(() => session.acceptAnswer(browserOffer('actpass'))).toThrow(/setup:actpass/);
+    session.offer();
+    expect(() => session.acceptAnswer(offer())).toThrow(/we offered WebRTC media and the answer has RTP\/AVP/);
   });
 });
 

@@ -126,6 +126,14 @@ class Attempt {
       await this.tell(() => acd.offerRejected(entryId, this.agentId), 'offerRejected');
       return;
     }
+    if (agent.endpoint) {
+      // The agent answered in the browser, on the WebRTC endpoint dial() made for it.
+      const offered = this.agentEp;
+      this.agentEp = this.watch(agent.endpoint, 'agent');
+      await offered.destroy().catch(() => {});
+      // Released while it rang: the swapped-in endpoint goes the same way.
+      if (this.released) await this.agentEp.destroy().catch(() => {});
+    }
     this.agentLeg = agent;
     agent.onHangup(() => { this.agentLeg = undefined; this.agentGone.abort(); void this.release(); });
     if (this.ring.signal.aborted || acd.entry(entryId)?.offeredTo !== this.agentId) return;
@@ -206,6 +214,10 @@ class Attempt {
       await endpoint.destroy().catch(() => {});
       return undefined;
     }
+    return this.watch(endpoint, side);
+  }
+
+  private watch(endpoint: Endpoint, side: 'agent' | 'customer'): Endpoint {
     endpoint.once('rtp-timeout', () => {
       this.log.warn({ side }, 'no RTP from one side: ending the callback');
       if (side === 'agent') this.agentGone.abort();
