@@ -20,6 +20,7 @@ import { fork, type Leg } from '../sip/fork.js';
 import { RETRY_AFTER_SECONDS } from '../sip/overload.js';
 import type { SessionTimers } from '../sip/session-timer.js';
 import { AnchoredLine } from './line.js';
+import { listenForRefer } from './refer.js';
 import type { CallLine, PlacedLeg, Telephony } from './telephony.js';
 
 /** What a call needs of the switch: drachtio-srf, and the session timers every answered leg keeps. */
@@ -85,7 +86,9 @@ function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger
   };
   dialog.on('destroy', gone);
   sessionTimers.keep(dialog, log, gone);
+  const onTransfer = listenForRefer(dialog, log);
   return {
+    onTransfer,
     remoteSdp: dialog.remote.sdp,
     onHangup: (fn) => { hangups.push(fn); },
     // A dialog the far end already ended needs nothing more.

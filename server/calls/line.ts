@@ -19,13 +19,22 @@
 import type { Logger } from 'pino';
 import type { Endpoint, MediaServer } from '../../media/port.js';
 import type { Leg } from '../sip/fork.js';
-import type { CallLine, ConnectOptions, EndedBy, PlacedLeg, Telephony } from './telephony.js';
+import type { AgentAside, CallLine, ConnectOptions, EndedBy, PhoneTransfer, PlacedLeg, Telephony } from './telephony.js';
+
+/** An agent's leg off the caller while a transfer is tried (./agent-transfer.ts). */
+interface Aside {
+  leg: PlacedLeg;
+  endpoint: Endpoint;
+  gone: boolean;
+}
 
 export class AnchoredLine implements CallLine {
   private callerEndpoint?: Endpoint;
   private callerLeg?: PlacedLeg;
   private agentEndpoint?: Endpoint;
   private agentLeg?: PlacedLeg;
+  private aside?: Aside;
+  private transferListener?: (transfer: PhoneTransfer) => void;
   /** Aborted by hangup(): phones still ringing are cancelled rather than left ringing. */
   private readonly ringing = new AbortController();
   private ended = false;
@@ -77,6 +86,8 @@ export class AnchoredLine implements CallLine {
     if (this.ended || opts.signal?.aborted) return 487;
     const endpoint = await this.media.createEndpoint({});
     endpoint.once('rtp-timeout', () => {
+      // An agent set aside for a transfer is no longer the call's: their silence ends nothing.
+      if (this.agentEndpoint !== endpoint) return;
       this.log.warn('agent sends no RTP: ending the call');
       void this.hangup();
     });
@@ -103,8 +114,13 @@ export class AnchoredLine implements CallLine {
     }
     this.agentLeg = result;
     result.onHangup(() => {
+      if (this.agentLeg !== result) return; // set aside for a transfer: the caller stays
       this.log.info('agent hung up');
       void this.hangup({ agentGone: true });
+    });
+    result.onTransfer?.((transfer) => {
+      if (this.agentLeg === result && this.transferListener) this.transferListener(transfer);
+      else transfer.progress(403, 'Forbidden');
     });
     try {
       await endpoint.modify(result.remoteSdp);
@@ -134,12 +150,50 @@ export class AnchoredLine implements CallLine {
     this.ringing.abort();
     if (!gone.callerGone) this.callerLeg?.hangup();
     if (!gone.agentGone) this.agentLeg?.hangup();
+    const aside = this.aside;
+    this.aside = undefined;
+    aside?.leg.hangup();
     // An endpoint the media server cannot release (its connection gone) must not keep the call from ending.
-    const released = await Promise.allSettled([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
+    const released = await Promise.allSettled([
+      this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy(), aside?.endpoint.destroy(),
+    ]);
     for (const r of released) {
       if (r.status === 'rejected') this.log.warn({ reason: String(r.reason) }, 'an endpoint could not be released');
     }
     this.resolveEnded(by);
+  }
+
+  onTransfer(fn: (transfer: PhoneTransfer) => void): void {
+    this.transferListener = fn;
+  }
+
+  async setAside(): Promise<AgentAside | undefined> {
+    const { agentLeg: leg, agentEndpoint: endpoint } = this;
+    if (this.ended || !leg || !endpoint || this.aside) return undefined;
+    const aside: Aside = { leg, endpoint, gone: false };
+    this.aside = aside;
+    this.agentLeg = undefined;
+    this.agentEndpoint = undefined;
+    leg.onHangup(() => { aside.gone = true; });
+    await this.caller.unbridge();
+    return {
+      get present() { return !aside.gone; },
+      restore: async () => {
+        if (this.aside !== aside || aside.gone || this.ended || this.agentLeg) return false;
+        this.aside = undefined;
+        this.agentLeg = leg;
+        this.agentEndpoint = endpoint;
+        await this.caller.bridge(endpoint);
+        this.log.info('transfer failed: the agent has the caller again');
+        return true;
+      },
+      release: async () => {
+        if (this.aside !== aside) return;
+        this.aside = undefined;
+        leg.hangup();
+        await endpoint.destroy().catch((err: unknown) => this.log.warn({ reason: String(err) }, 'an endpoint could not be released'));
+      },
+    };
   }
 
   /** Whether an agent's leg is bridged to the caller. */

@@ -48,6 +48,41 @@ export interface CallLine {
   connect(legs: readonly Leg[], opts?: ConnectOptions): Promise<number | undefined>;
   /** Ends the call from our side; safe to call more than once. */
   hangup(): Promise<void>;
+  /** `fn` gets every transfer the bridged agent's phone asks for (REFER); without it they are refused. */
+  onTransfer(fn: (transfer: PhoneTransfer) => void): void;
+  /**
+   * Takes the bridged agent's leg off the caller for a transfer (the caller
+   * stays; the agent hanging up no longer ends the call): undefined when no
+   * agent is bridged.
+   */
+  setAside(): Promise<AgentAside | undefined>;
+}
+
+/** An agent's leg taken off the caller while their transfer is tried. */
+export interface AgentAside {
+  /** False once the agent hung up. */
+  readonly present: boolean;
+  /** The transfer failed: the agent has the caller again. False when they are gone (or the call is over). */
+  restore(): Promise<boolean>;
+  /** The transfer went through: the agent's leg is hung up and its media released. */
+  release(): Promise<void>;
+}
+
+/** A phone asks to transfer its call (REFER, RFC 3515), already accepted with 202. */
+export interface PhoneTransfer {
+  /** Refer-To's user part: an extension, `queue-<id>`, or a number. */
+  target: string;
+  /** Refer-To's Replaces (RFC 3891): the dialog of the phone's consultation call, to join instead of dialling. */
+  replaces?: DialogRef;
+  /** A NOTIFY carrying this status line (message/sipfrag); a final one (>= 200) ends the subscription. */
+  progress(status: number, reason: string): void;
+}
+
+/** A dialog as the phone sees it. */
+export interface DialogRef {
+  callId: string;
+  toTag: string;
+  fromTag: string;
 }
 
 /** A leg we placed that answered. */
@@ -58,6 +93,8 @@ export interface PlacedLeg {
   onHangup(fn: () => void): void;
   /** BYE; a leg the far end already ended needs nothing more. */
   hangup(): void;
+  /** `fn` gets the transfers this leg's phone asks for; a leg without it (or before it is set) refuses them. */
+  onTransfer?(fn: (transfer: PhoneTransfer) => void): void;
 }
 
 export interface Telephony {

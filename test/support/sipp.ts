@@ -391,8 +391,13 @@ export async function startSippUas(opts: SippCommonOptions & { readyTimeoutMs?: 
  * password unless told. Stopped again if the registration fails.
  */
 export async function startRegisteredSippPhone(registrarPort: number, extension: string,
-  opts: { scenario?: string; calls?: number; password?: string; timeoutMs?: number } = {}): Promise<SippUas> {
-  const phone = await startSippUas({ scenario: opts.scenario ?? 'uas-answer.xml', calls: opts.calls ?? 1, timeoutMs: opts.timeoutMs ?? 30_000 });
+  opts: { scenario?: string; calls?: number; password?: string; timeoutMs?: number } & Pick<SippCommonOptions, 'keys' | 'rtpEcho' | 'durationMs'> = {},
+): Promise<SippUas> {
+  const phone = await startSippUas({
+    scenario: opts.scenario ?? 'uas-answer.xml', calls: opts.calls ?? 1, timeoutMs: opts.timeoutMs ?? 30_000,
+    ...(opts.keys ? { keys: opts.keys } : {}), ...(opts.rtpEcho ? { rtpEcho: true } : {}),
+    ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
+  });
   try {
     const reg = await runSipp({
       scenario: 'register.xml',
