@@ -28,7 +28,7 @@ import type { Leg } from '../sip/fork.js';
 import { shownToCallee, type CallerSide } from './caller.js';
 import type { CallServices } from './services.js';
 import { clockTimeout } from './sleep.js';
-import type { PhoneTransfer } from './telephony.js';
+import type { DialogRef, PhoneTransfer } from './telephony.js';
 import { failureOf } from './transfer.js';
 import { reportUnreachableTrunk } from './trunk.js';
 
@@ -52,20 +52,19 @@ export interface TransferringCall extends CallerSide {
 
 type Target =
   | { kind: 'queue'; queueId: string }
+  | { kind: 'consulted'; replaces: DialogRef }
   | { kind: 'phones'; legs: Leg[]; extension?: string }
   | { kind: 'refused'; status: number; reason: string; failure: TransferFailure };
 
 export async function transferByAgent(services: CallServices, call: TransferringCall, transfer: PhoneTransfer): Promise<void> {
   const { line } = call;
   const log = call.logger.child({ agent: call.agentId, transferTo: transfer.target });
-  const record = (outcome: 'connected' | TransferFailure): void => {
+  const record = (outcome: 'connected' | TransferFailure, to = transfer.target): void => {
     const { callId, service, dialled } = call.call;
-    services.emit({
-      type: 'transfer', at: services.clock.now(), callId, service, dialled, node: `agent:${call.agentId}`, to: transfer.target, outcome,
-    });
+    services.emit({ type: 'transfer', at: services.clock.now(), callId, service, dialled, node: `agent:${call.agentId}`, to, outcome });
   };
   transfer.progress(100, 'Trying');
-  const target = resolve(services, call, transfer.target);
+  const target: Target = transfer.replaces ? { kind: 'consulted', replaces: transfer.replaces } : resolve(services, call, transfer.target);
   if (target.kind === 'refused') {
     log.warn({ status: target.status }, 'transfer refused: the agent keeps the caller');
     transfer.progress(target.status, target.reason);
@@ -77,15 +76,42 @@ export async function transferByAgent(services: CallServices, call: Transferring
     transfer.progress(481, 'Call Does Not Exist');
     return;
   }
-  log.info('transferring');
+  log.info({ kind: target.kind }, 'transferring');
   void line.caller.play(musicFile(services.prompts), { loop: true }).catch(() => {});
 
-  if (target.kind === 'queue') {
+  /** The transfer went through: the agent is off the call and done with it. */
+  const through = async (extension?: string): Promise<void> => {
+    log.info('transferred');
     transfer.progress(200, 'OK');
     await aside.release();
     await call.agentDone();
-    record('connected');
+    if (extension !== undefined && line.active) call.putThrough(extension);
+    record('connected', extension ?? transfer.target);
+  };
+  /** It did not: the caller back to the agent, or to the queue when the agent has left. */
+  const failed = async (status: number, reason: string, failure: TransferFailure): Promise<void> => {
+    log.info({ status }, 'transfer failed');
+    transfer.progress(status, reason);
+    record(failure);
+    if (await aside.restore()) return;
+    log.info('the agent left meanwhile: the caller goes back to the queue');
+    await aside.release();
+    await call.agentDone();
+    await call.requeue();
+  };
+
+  if (target.kind === 'queue') {
+    await through();
     await call.requeue(target.queueId);
+    return;
+  }
+  if (target.kind === 'consulted') {
+    const joined = await line.join(target.replaces);
+    if (joined) {
+      await through(joined.extension);
+    } else if (line.active) {
+      await failed(481, 'Call Does Not Exist', 'unavailable');
+    }
     return;
   }
 
@@ -97,12 +123,7 @@ export async function transferByAgent(services: CallServices, call: Transferring
     ringOut.cancel();
   }
   if (status === undefined) {
-    log.info('transferred');
-    transfer.progress(200, 'OK');
-    await aside.release();
-    await call.agentDone();
-    if (target.extension !== undefined && line.active) call.putThrough(target.extension);
-    record('connected');
+    await through(target.extension);
     return;
   }
   if (!line.active) {
@@ -111,16 +132,9 @@ export async function transferByAgent(services: CallServices, call: Transferring
     record('caller-left');
     return;
   }
-  const timedOut = ringOut.signal.aborted;
   reportUnreachableTrunk(services, call, target.legs, status);
-  log.info({ status, timedOut }, 'transfer target did not answer');
-  transfer.progress(timedOut ? 408 : status, timedOut ? 'Request Timeout' : 'Transfer Failed');
-  record(timedOut ? 'no-answer' : failureOf(status));
-  if (await aside.restore()) return;
-  log.info('the agent left meanwhile: the caller goes back to the queue');
-  await aside.release();
-  await call.agentDone();
-  await call.requeue();
+  if (ringOut.signal.aborted) await failed(408, 'Request Timeout', 'no-answer');
+  else await failed(status, 'Transfer Failed', failureOf(status));
 }
 
 function resolve(services: CallServices, call: TransferringCall, to: string): Target {

@@ -16,17 +16,20 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
+import type { DialogRef, DirectCalls } from '../sip/direct-calls.js';
 import { fork, type Leg } from '../sip/fork.js';
 import { RETRY_AFTER_SECONDS } from '../sip/overload.js';
 import type { SessionTimers } from '../sip/session-timer.js';
 import { AnchoredLine } from './line.js';
 import { listenForRefer } from './refer.js';
-import type { CallLine, PlacedLeg, Telephony } from './telephony.js';
+import type { CallLine, Joined, PlacedLeg, Telephony } from './telephony.js';
 
 /** What a call needs of the switch: drachtio-srf, and the session timers every answered leg keeps. */
 export interface SipSide {
   srf: Srf;
   sessionTimers: SessionTimers;
+  /** The calls between phones the switch connected, which an attended transfer takes over. */
+  directCalls?: DirectCalls;
 }
 
 export class AnchoredCall extends AnchoredLine {
@@ -76,20 +79,43 @@ export class SrfTelephony implements Telephony {
     const result = await fork(srf, legs, { localSdp: endpoint.localSdp, signal, log, sessionTimers });
     return 'status' in result ? result.status : placedLeg(result.dialog, sessionTimers, log);
   }
+
+  async takeOver(ref: DialogRef, endpoint: Endpoint, log: Logger): Promise<{ leg: PlacedLeg } & Joined | undefined> {
+    const taken = this.sip.directCalls?.take(ref);
+    if (!taken) return undefined;
+    const { dialog } = taken;
+    const leg = legOf(dialog, log, (gone) => taken.onGone(gone));
+    // The far phone's media moves from the other phone's to ours (a re-INVITE, ACKed by drachtio-srf).
+    const res = await dialog.request({ method: 'INVITE', body: endpoint.localSdp } as unknown as Srf.SrfRequest)
+      .catch((err: unknown) => ({ status: 0, reason: String(err), body: '' }));
+    if (res.status < 200 || res.status >= 300 || !res.body) {
+      log.info({ status: res.status }, 'the phone taken over refused our media: hung up');
+      leg.hangup();
+      return undefined;
+    }
+    dialog.remote.sdp = res.body;
+    return { leg, ...(taken.extension !== undefined ? { extension: taken.extension } : {}) };
+  }
 }
 
 /** An answered leg: the far end is gone when it hangs up or its session expires (we sent BYE then). */
 function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger): PlacedLeg {
+  return legOf(dialog, log, (gone) => {
+    dialog.on('destroy', gone);
+    sessionTimers.keep(dialog, log, gone);
+  });
+}
+
+/** A leg on `dialog`, whose end `watch` reports. */
+function legOf(dialog: Srf.Dialog, log: Logger, watch: (gone: () => void) => void): PlacedLeg {
   const hangups: Array<() => void> = [];
-  const gone = (): void => {
+  watch(() => {
     for (const fn of hangups.splice(0)) fn();
-  };
-  dialog.on('destroy', gone);
-  sessionTimers.keep(dialog, log, gone);
+  });
   const onTransfer = listenForRefer(dialog, log);
   return {
     onTransfer,
-    remoteSdp: dialog.remote.sdp,
+    get remoteSdp() { return dialog.remote.sdp; },
     onHangup: (fn) => { hangups.push(fn); },
     // A dialog the far end already ended needs nothing more.
     hangup: () => dialog.destroy(undefined, () => {}),

@@ -19,7 +19,7 @@
 import type { Logger } from 'pino';
 import type { Endpoint, MediaServer } from '../../media/port.js';
 import type { Leg } from '../sip/fork.js';
-import type { AgentAside, CallLine, ConnectOptions, EndedBy, PhoneTransfer, PlacedLeg, Telephony } from './telephony.js';
+import type { AgentAside, CallLine, ConnectOptions, DialogRef, EndedBy, Joined, PhoneTransfer, PlacedLeg, Telephony } from './telephony.js';
 
 /** An agent's leg off the caller while a transfer is tried (./agent-transfer.ts). */
 interface Aside {
@@ -44,7 +44,7 @@ export class AnchoredLine implements CallLine {
   readonly done: Promise<EndedBy> = new Promise((resolve) => { this.resolveEnded = resolve; });
 
   constructor(
-    private readonly telephony: Pick<Telephony, 'dial'>,
+    private readonly telephony: Pick<Telephony, 'dial' | 'takeOver'>,
     protected readonly media: Pick<MediaServer, 'createEndpoint'>,
     protected readonly log: Logger,
   ) {}
@@ -84,13 +84,7 @@ export class AnchoredLine implements CallLine {
    */
   async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
-    const endpoint = await this.media.createEndpoint({});
-    endpoint.once('rtp-timeout', () => {
-      // An agent set aside for a transfer is no longer the call's: their silence ends nothing.
-      if (this.agentEndpoint !== endpoint) return;
-      this.log.warn('agent sends no RTP: ending the call');
-      void this.hangup();
-    });
+    const endpoint = await this.agentSideEndpoint();
     if (this.ended) {
       await endpoint.destroy();
       return 487;
@@ -112,6 +106,44 @@ export class AnchoredLine implements CallLine {
       await endpoint.destroy();
       return 487;
     }
+    await this.adopt(endpoint, result);
+    return undefined;
+  }
+
+  /**
+   * An attended transfer: the caller joined to the far phone of the call
+   * between phones that `ref` names (its other leg is hung up). False when
+   * there is no such call, or the line ended meanwhile.
+   */
+  async join(ref: DialogRef): Promise<Joined | undefined> {
+    if (this.ended || !this.telephony.takeOver) return undefined;
+    const endpoint = await this.agentSideEndpoint();
+    this.agentEndpoint = endpoint;
+    const taken = this.ended ? undefined : await this.telephony.takeOver(ref, endpoint, this.log);
+    if (!taken || this.ended) {
+      taken?.leg.hangup();
+      if (this.agentEndpoint === endpoint) this.agentEndpoint = undefined;
+      await endpoint.destroy();
+      return undefined;
+    }
+    await this.adopt(endpoint, taken.leg);
+    return this.ended ? undefined : { ...(taken.extension !== undefined ? { extension: taken.extension } : {}) };
+  }
+
+  /** An endpoint for the agent's side (or a transfer target's). */
+  private async agentSideEndpoint(): Promise<Endpoint> {
+    const endpoint = await this.media.createEndpoint({});
+    endpoint.once('rtp-timeout', () => {
+      // An agent set aside for a transfer is no longer the call's: their silence ends nothing.
+      if (this.agentEndpoint !== endpoint) return;
+      this.log.warn('agent sends no RTP: ending the call');
+      void this.hangup();
+    });
+    return endpoint;
+  }
+
+  /** The answered leg becomes the call's other party: its media bridged to the caller's, its end the call's. */
+  private async adopt(endpoint: Endpoint, result: PlacedLeg): Promise<void> {
     this.agentLeg = result;
     result.onHangup(() => {
       if (this.agentLeg !== result) return; // set aside for a transfer: the caller stays
@@ -127,11 +159,10 @@ export class AnchoredLine implements CallLine {
       await this.caller.bridge(endpoint);
     } catch (err) {
       // Answered, then hung up while the media was being joined: hangup() has released it all.
-      if (this.ended) return undefined;
+      if (this.ended) return;
       throw err;
     }
     this.log.info('agent answered: media bridged');
-    return undefined;
   }
 
   /**

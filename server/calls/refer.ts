@@ -22,16 +22,17 @@ export type ReferTarget = Pick<PhoneTransfer, 'target' | 'replaces'>;
 export function parseReferTo(value: string | undefined): ReferTarget | { error: string } {
   if (!value) return { error: 'no Refer-To' };
   const uri = /<([^>]*)>/.exec(value)?.[1] ?? value.split(';')[0]!.trim();
-  const match = /^sips?:([^@;?]+)@[^?]*(?:\?(.*))?$/i.exec(uri);
-  if (!match) return { error: 'Refer-To is not a SIP URI with a user' };
-  let target: string;
+  const match = /^sips?:(?:([^@;?]+)@)?[^?]*(?:\?(.*))?$/i.exec(uri);
+  if (!match) return { error: 'Refer-To is not a SIP URI' };
+  let target = '';
   try {
-    target = decodeURIComponent(match[1]!);
+    target = decodeURIComponent(match[1] ?? '');
   } catch {
     return { error: 'Refer-To has a badly escaped user' };
   }
   const replaces = headerParam(match[2], 'Replaces');
-  if (replaces === undefined) return { target };
+  // A consultation call is named by Replaces alone: phones refer to the dialog's remote target, often without a user.
+  if (replaces === undefined) return target ? { target } : { error: 'Refer-To is a SIP URI without a user' };
   const ref = parseReplaces(replaces);
   return ref ? { target, replaces: ref } : { error: 'Refer-To has an unreadable Replaces' };
 }

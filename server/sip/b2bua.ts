@@ -12,6 +12,7 @@
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import type { DirectCalls } from './direct-calls.js';
 import { DIAL_OUT_REFUSED, admitLeg, fork, type Leg } from './fork.js';
 import type { CallEnded } from './ports.js';
 import type { SessionTimers } from './session-timer.js';
@@ -26,6 +27,10 @@ export interface B2buaCall {
   sessionTimers: SessionTimers;
   /** Called once the call is up; what it returns is called once when it ends. */
   answered: () => CallEnded;
+  /** Where a call between phones is found for an attended transfer that names it. */
+  directCalls?: DirectCalls;
+  /** The extension rung, when it is one. */
+  callee?: string;
 }
 
 /** Rings an extension's phones (`legs`) and connects the caller to the first to answer. */
@@ -72,9 +77,17 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   let calleeGone = false;
   let caller: Srf.Dialog | undefined;
   let ended: CallEnded | undefined;
+  /** Taken over by an attended transfer: the callee's end is the new owner's to hear. */
+  let takenOver: Array<() => void> | undefined;
+  let forget: (() => void) | undefined;
   const onCalleeGone = (): void => {
     calleeGone = true;
+    if (takenOver) {
+      for (const fn of takenOver.splice(0)) fn();
+      return;
+    }
     if (!caller) return;
+    forget?.();
     log.info('callee hung up');
     caller.destroy(undefined, () => {});
     void ended?.();
@@ -95,7 +108,20 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   }
   log.info({ uri: result.leg.uri }, 'call answered');
   ended = call.answered();
+  forget = call.directCalls?.add(caller, () => {
+    const owners: Array<() => void> = [];
+    takenOver = owners;
+    log.info('taken over by an attended transfer: the caller\'s leg is hung up');
+    caller?.destroy(undefined, () => {});
+    void ended?.();
+    return {
+      dialog: callee, onGone: (fn) => { owners.push(fn); },
+      ...(call.callee !== undefined ? { extension: call.callee } : {}),
+    };
+  });
   const onCallerGone = (): void => {
+    if (takenOver) return;
+    forget?.();
     log.info('caller hung up');
     callee.destroy(undefined, () => {});
     void ended?.();

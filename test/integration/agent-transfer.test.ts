@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { heardMore, lastSecondHeard, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import { describeSippResult, startRegisteredSippPhone } from '../support/sipp.js';
+import { assertSippOk, describeSippResult, startRegisteredSippPhone } from '../support/sipp.js';
+import { callFromOperatorNetwork } from '../support/operator-network.js';
+import { SessionState, startSoftphone, stopAllSoftphones } from '../support/softphone.js';
 import { tempDir } from '../support/tmp.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
@@ -50,6 +52,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterEach(async () => {
+  await stopAllSoftphones();
   await stopAllBaresip();
   callEvents = [];
   // Anna's wrap-up from one test must not keep her from the next call.
@@ -60,12 +63,12 @@ afterAll(async () => {
   await product?.stop();
 });
 
-async function agentPhone(extension: string, hz: number): Promise<BaresipPhone> {
+async function agentPhone(extension: string, hz: number, on: RunningProduct = product): Promise<BaresipPhone> {
   const phone = await startBaresip({
     user: extension, password: `demo-${extension}`, autoAnswer: true, audioSource: { toneHz: hz, seconds: 60 },
-    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+    registrar: { host: '127.0.0.1', port: on.sipPort, transport: 'udp' },
   });
-  await expect.poll(() => product.app.acd.agent(extension)?.state, { timeout: 5_000 }).toBe('ready');
+  await expect.poll(() => on.app.acd.agent(extension)?.state, { timeout: 5_000 }).toBe('ready');
   return phone;
 }
 
@@ -93,8 +96,8 @@ async function transfer(anna: BaresipPhone, to: string): Promise<void> {
   await anna.command('transfer', `sip:${to}@127.0.0.1:${product.sipPort}`);
 }
 
-async function expectNothingLeft(): Promise<void> {
-  const { app } = product;
+async function expectNothingLeft(on: RunningProduct = product): Promise<void> {
+  const { app } = on;
   await expect.poll(() => (app.media as EmbeddedMediaServer).size, { timeout: 5_000 }).toBe(0);
   await expect.poll(() => app.center.activeCalls, { timeout: 5_000 }).toBe(0);
   await expect.poll(() => app.sipd!.stats.dialogs, { timeout: 5_000 }).toBe(0);
@@ -179,5 +182,51 @@ describe('an agent transfers the caller blind (REFER)', () => {
     expect(result.messages).toMatch(/SIP\/2\.0 202 Accepted/);
     expect(result.messages).toMatch(/SIP\/2\.0 100 Trying/);
     await expectNothingLeft();
+  }, 60_000);
+});
+
+describe('an agent transfers the caller after talking to the colleague first (REFER with Replaces)', () => {
+  // The softphone connects from 127.0.0.1, which the tests above trust as the trunk: a product of its own, with the
+  // caller on the operator network (SIPp, echoing what it hears, so Erik hearing his own tone proves both ways).
+  let own: RunningProduct | undefined;
+  afterAll(async () => { await own?.stop(); });
+
+  it('Anna (the sip.js softphone) calls Erik through the switch, then joins the caller to him: they hear each other and both of Anna\'s calls end', async () => {
+    own = await startProduct({ flowDir: flows() });
+    const events: CallEvent[] = [];
+    own.app.center.on('event', (e) => events.push(e));
+    const { app } = own;
+    const caller = '+46701740674';
+    const erik = await agentPhone(ERIK, ERIK_HZ, own);
+    const anna = await startSoftphone({ extension: ANNA, wsPort: own.wsPort });
+    expect((await anna.register()).ok, anna.describe()).toBe(true);
+    await expect.poll(() => app.acd.agent(ANNA)?.state, { timeout: 5_000 }).toBe('ready');
+    const call = callFromOperatorNetwork(own.sipPort, VAXEL, caller);
+    const offer = await anna.nextInvitation(10_000);
+    await anna.answer(offer);
+
+    const consultation = await anna.call(ERIK, 10_000);
+    await erik.waitEvent('CALL_ESTABLISHED', 10_000);
+    expect(app.switch.directCalls.size).toBe(1);
+    await offer.refer(consultation);
+
+    await anna.waitForState(offer, SessionState.Terminated, 10_000);
+    await anna.waitForState(consultation, SessionState.Terminated, 10_000);
+    expect(anna.describe()).toMatch(/Refer-To: .*Replaces=/);
+    expect(anna.describe()).toMatch(/SIP\/2\.0 200 OK\r?\n?$/m);
+    const transferred = events.filter((e) => e.type === 'transfer');
+    expect(transferred).toMatchObject([{ node: `agent:${ANNA}`, to: ERIK, outcome: 'connected' }]);
+    // Erik's tone went to the caller and came back: the caller and Erik are joined both ways.
+    await heardMore(erik, 2);
+    expect(Math.abs(lastSecondHeard(erik) - ERIK_HZ)).toBeLessThanOrEqual(15);
+    expect(app.acd.agent(ANNA)?.state).toBe('wrap-up');
+    expect(app.acd.agent(ERIK)?.state).toBe('busy');
+    // Erik's phone kept its one call: it was moved to the caller, never rung again.
+    expect(erik.events.filter((e) => e.type === 'CALL_ESTABLISHED')).toHaveLength(1);
+
+    await erik.hangup();
+    assertSippOk(await call, 1);
+    await expectNothingLeft(own);
+    expect(app.switch.directCalls.size).toBe(0);
   }, 60_000);
 });
