@@ -1,6 +1,8 @@
 /**
- * An agent transfers the caller from their phone: a blind transfer (REFER,
- * ./refer.ts) on the agent's leg of a queue call, to
+ * An agent transfers the caller from their phone (REFER, ./refer.ts, on the
+ * agent's leg of a queue call). Consulted: Replaces names the agent's call
+ * to a colleague through the switch, and the caller is joined to that
+ * colleague (./line.ts `join`). Blind, to
  *
  * - an extension (`sip:1002@…`): every phone registered for it rings;
  * - a queue (`sip:queue-<id>@…`, the queue's id in the configuration): the
@@ -19,7 +21,7 @@
  * and the agent is done with the call for the ACD (wrap-up as the queue's
  * rules say). When it does not: the failure's status, and the caller goes
  * back to the agent if the agent's leg is still up, else back to the queue
- * the call was answered from. Every attempt is a `transfer` event (the
+ * the call was answered from (likewise when the consultation call is gone). Every attempt is a `transfer` event (the
  * contact record's transfers), with the node `agent:<extension>`.
  */
 import { musicFile } from '../../media/speech.js';

@@ -18,7 +18,8 @@
  *    `callEnded` (abandon before an answer; after one, the agent's wrap-up).
  *
  * A flow's transfer node puts the call through without the ACD
- * (./transfer.ts); the flow's callback node books a callback
+ * (./transfer.ts); the agent who answered may transfer the call from their
+ * phone (./agent-transfer.ts); the flow's callback node books a callback
  * (./callbacks/booking.ts), which the dialler makes later
  * (./callbacks/dialler.ts). Avalanche messages come from the services'
  * avalanche source (./avalanche.ts).
