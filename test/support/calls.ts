@@ -226,10 +226,10 @@ export class FakeLeg implements PlacedLeg {
   }
 
   /** The phone asks to transfer its call (REFER, accepted): the status lines it is told (NOTIFY), as they come. */
-  asksTransfer(target: string): number[] {
+  asksTransfer(target: string, replaces?: PhoneTransfer['replaces']): number[] {
     const told: number[] = [];
     if (!this.transferListener) throw new Error('nothing listens for transfers on this leg');
-    this.transferListener({ target, progress: (status) => { told.push(status); } });
+    this.transferListener({ target, ...(replaces ? { replaces } : {}), progress: (status) => { told.push(status); } });
     return told;
   }
 

@@ -1,7 +1,7 @@
 /**
- * An agent's blind transfer (REFER from their phone) when it does not go
- * through, on the simulated clock: the target does not answer, is busy, or
- * is refused before anything rings. SIP and media are scripted
+ * An agent's transfer (REFER from their phone) when it does not go
+ * through, on the simulated clock: the target does not answer, is busy, is
+ * refused before anything rings, or the consultation call named is gone. SIP and media are scripted
  * (test/support/calls.ts); the ACD is the real one. The transfers that go
  * through are on the wire in test/integration/agent-transfer.test.ts.
  */
@@ -96,6 +96,22 @@ describe('an agent\'s blind transfer that does not go through', () => {
   });
 });
 
+describe('an agent\'s consulted transfer that does not go through', () => {
+  it('the consultation call it names is gone: the phone is told 481 and the caller is back with the agent', async () => {
+    const { h, caller, anna, annaEndpoint } = await annaHasTheCaller();
+    const told = anna.asksTransfer('', { callId: 'consultation@phone', toTag: 'ours', fromTag: 'theirs' });
+    await h.advance(1);
+    expect(told).toEqual([100, 481]);
+    expect(caller.endpoint.bridgedTo).toBe(annaEndpoint);
+    expect(h.acd.agent('1001')?.state).toBe('busy');
+    expect(h.callEventsOf('transfer')).toMatchObject([{ node: 'agent:1001', outcome: 'unavailable' }]);
+    caller.leg.farEndHangsUp();
+    await caller.over;
+    await h.advance(10);
+    h.assertNothingLeft();
+  });
+});
+
 describe('Refer-To', () => {
   it('an extension, a queue or a number, escaped or not', () => {
     expect(parseReferTo('<sip:1002@kustbanken.local>')).toEqual({ target: '1002' });
@@ -107,11 +123,16 @@ describe('Refer-To', () => {
     expect(parseReferTo('<sip:1002@kustbanken.local?Replaces=abc%40host%3Bto-tag%3D12%3Bfrom-tag%3D34>')).toEqual({
       target: '1002', replaces: { callId: 'abc@host', toTag: '12', fromTag: '34' },
     });
+    // sip.js refers to the consultation dialog's remote target: our Contact, with no user.
+    expect(parseReferTo('"1002@kustbanken.local" <sip:127.0.0.1:8088;transport=ws?Replaces=c1%3Bto-tag%3Da%3Bfrom-tag%3Db>')).toEqual({
+      target: '', replaces: { callId: 'c1', toTag: 'a', fromTag: 'b' },
+    });
   });
 
   it('what cannot be read says why', () => {
     expect(parseReferTo(undefined)).toEqual({ error: 'no Refer-To' });
     expect(parseReferTo('<tel:+46701740640>')).toMatchObject({ error: expect.stringContaining('SIP URI') });
+    expect(parseReferTo('<sip:kustbanken.local>')).toMatchObject({ error: expect.stringContaining('without a user') });
     expect(parseReferTo('<sip:%E0%A4%A@x>')).toMatchObject({ error: expect.stringContaining('escaped') });
     expect(parseReferTo('<sip:1002@x?Replaces=abc%3Bto-tag%3D12>')).toMatchObject({ error: expect.stringContaining('Replaces') });
   });
