@@ -228,7 +228,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const avalancheAudience = new AvalancheAudience();
     // Listening before the ACD starts: an offer the start makes (a callback restored with a ready agent) is rung.
     const center = new CallCenter({
-      config, telephony: new SrfTelephony({ srf, sessionTimers: sw.sessionTimers }, counted), media: counted, prompts, acd, clock, flows,
+      config, telephony: new SrfTelephony({ srf, sessionTimers: sw.sessionTimers, directCalls: sw.directCalls }, counted), media: counted, prompts, acd, clock, flows,
       registrar: sw.registrar, legs: sw.legs,
       announcements, avalanche,
       logger: logger.child({ component: 'calls' }),
@@ -273,7 +273,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     })));
     const router = attachRouter({
       srf, directory: sw.directory, auth: sw.auth, throttle: sw.throttle, legs: sw.legs, overload: sw.overload,
-      sessionTimers: sw.sessionTimers,
+      sessionTimers: sw.sessionTimers, directCalls: sw.directCalls,
       entrance: center, greeting, features, onAnswered, translator: new MediaTranslation(counted),
       logger: logger.child({ component: 'switch' }),
     });

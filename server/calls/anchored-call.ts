@@ -18,16 +18,20 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { MediaNegotiationError, type Endpoint, type MediaServer } from '../../media/port.js';
+import type { DialogRef, DirectCalls } from '../sip/direct-calls.js';
 import { fork, type Leg } from '../sip/fork.js';
 import { RETRY_AFTER_SECONDS } from '../sip/overload.js';
 import type { SessionTimers } from '../sip/session-timer.js';
 import { AnchoredLine } from './line.js';
-import type { CallLine, PlacedLeg, Telephony } from './telephony.js';
+import { listenForRefer } from './refer.js';
+import type { CallLine, Joined, PlacedLeg, Telephony } from './telephony.js';
 
 /** What a call needs of the switch: drachtio-srf, and the session timers every answered leg keeps. */
 export interface SipSide {
   srf: Srf;
   sessionTimers: SessionTimers;
+  /** The calls between phones the switch connected, which an attended transfer takes over. */
+  directCalls?: DirectCalls;
 }
 
 export class AnchoredCall extends AnchoredLine {
@@ -92,23 +96,60 @@ export class SrfTelephony implements Telephony {
     if ('status' in result) return result.status;
     return placedLeg(result.dialog, sessionTimers, log, browser ? webrtc : undefined);
   }
+
+  async takeOver(ref: DialogRef, endpoint: Endpoint, log: Logger): Promise<{ leg: PlacedLeg } & Joined | undefined> {
+    const taken = this.sip.directCalls?.take(ref);
+    if (!taken) return undefined;
+    const { dialog } = taken;
+    const leg = legOf(dialog, log, { watch: (gone) => taken.onGone(gone) });
+    // The far phone's media moves from the other phone's to ours (a re-INVITE, ACKed by drachtio-srf).
+    const res = await dialog.request({ method: 'INVITE', body: endpoint.localSdp } as unknown as Srf.SrfRequest)
+      .catch((err: unknown) => ({ status: 0, reason: String(err), body: '' }));
+    if (res.status < 200 || res.status >= 300 || !res.body) {
+      log.info({ status: res.status }, 'the phone taken over refused our media: hung up');
+      leg.hangup();
+      return undefined;
+    }
+    dialog.remote.sdp = res.body;
+    return { leg, ...(taken.extension !== undefined ? { extension: taken.extension } : {}) };
+  }
 }
 
 /** An answered leg: the far end is gone when it hangs up or its session expires (we sent BYE then). */
 function placedLeg(dialog: Srf.Dialog, sessionTimers: SessionTimers, log: Logger, endpoint?: Endpoint): PlacedLeg {
-  const hangups: Array<() => void> = [];
-  const gone = (): void => {
-    for (const fn of hangups.splice(0)) fn();
-  };
   let answerOffer: ((remoteSdp: string) => Promise<string>) | undefined;
   const local = (dialog as unknown as { local: { sdp: string } }).local;
-  dialog.on('destroy', gone);
-  sessionTimers.keep(dialog, log, gone, (sdp) => answerOffer ? answerOffer(sdp) : Promise.resolve(local.sdp));
-  return {
-    remoteSdp: dialog.remote.sdp,
-    ...(endpoint ? { endpoint } : {}),
-    onHangup: (fn) => { hangups.push(fn); },
+  return legOf(dialog, log, {
+    watch: (gone) => {
+      dialog.on('destroy', gone);
+      sessionTimers.keep(dialog, log, gone, (sdp) => answerOffer ? answerOffer(sdp) : Promise.resolve(local.sdp));
+    },
     onOffer: (fn) => { answerOffer = fn; },
+    ...(endpoint ? { endpoint } : {}),
+  });
+}
+
+/**
+ * A leg on `dialog`, whose end `watch` reports and whose re-INVITEs with a
+ * new offer `onOffer` hands to the line (a phone taken over keeps its own
+ * answering, so it has none).
+ */
+function legOf(dialog: Srf.Dialog, log: Logger, how: {
+  watch: (gone: () => void) => void;
+  onOffer?: PlacedLeg['onOffer'];
+  endpoint?: Endpoint;
+}): PlacedLeg {
+  const hangups: Array<() => void> = [];
+  how.watch(() => {
+    for (const fn of hangups.splice(0)) fn();
+  });
+  const onTransfer = listenForRefer(dialog, log);
+  return {
+    onTransfer,
+    get remoteSdp() { return dialog.remote.sdp; },
+    ...(how.endpoint ? { endpoint: how.endpoint } : {}),
+    onHangup: (fn) => { hangups.push(fn); },
+    onOffer: how.onOffer ?? (() => {}),
     // A dialog the far end already ended needs nothing more.
     hangup: () => dialog.destroy(undefined, () => {}),
   };

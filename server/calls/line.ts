@@ -26,25 +26,36 @@ import type { Logger } from 'pino';
 import { offerHolds } from '../../media/hold.js';
 import type { Endpoint, MediaServer } from '../../media/port.js';
 import type { Leg } from '../sip/fork.js';
-import type { CallLine, ConnectOptions, EndedBy, PlacedLeg, Telephony } from './telephony.js';
+import type { AgentAside, CallLine, ConnectOptions, DialogRef, EndedBy, Joined, PhoneTransfer, PlacedLeg, Telephony } from './telephony.js';
+
+/** An agent's leg off the caller while a transfer is tried (./agent-transfer.ts). */
+interface Aside {
+  leg: PlacedLeg;
+  endpoint: Endpoint;
+  gone: boolean;
+}
 
 export class AnchoredLine implements CallLine {
   private callerEndpoint?: Endpoint;
   private callerLeg?: PlacedLeg;
   private agentEndpoint?: Endpoint;
   private agentLeg?: PlacedLeg;
+  private aside?: Aside;
+  private transferListener?: (transfer: PhoneTransfer) => void;
   /** Aborted by hangup(): phones still ringing are cancelled rather than left ringing. */
   private readonly ringing = new AbortController();
   private ended = false;
   /** The agent's phone holds the caller now. */
   private held = false;
+  /** What the caller hears while the agent holds, and who is told (the last connect's). */
+  private holdOptions: Pick<ConnectOptions, 'holdMusic' | 'onHold'> = {};
   private readonly endingController = new AbortController();
   private resolveEnded!: (by: EndedBy) => void;
   /** Settles once, when the call is over and everything is released. */
   readonly done: Promise<EndedBy> = new Promise((resolve) => { this.resolveEnded = resolve; });
 
   constructor(
-    private readonly telephony: Pick<Telephony, 'dial'>,
+    private readonly telephony: Pick<Telephony, 'dial' | 'takeOver'>,
     protected readonly media: Pick<MediaServer, 'createEndpoint'>,
     protected readonly log: Logger,
   ) {}
@@ -84,7 +95,7 @@ export class AnchoredLine implements CallLine {
    */
   async connect(legs: readonly Leg[], opts: ConnectOptions = {}): Promise<number | undefined> {
     if (this.ended || opts.signal?.aborted) return 487;
-    let endpoint = this.agentMedia(await this.media.createEndpoint({}));
+    let endpoint = await this.agentSideEndpoint();
     if (this.ended) {
       await endpoint.destroy();
       return 487;
@@ -107,30 +118,78 @@ export class AnchoredLine implements CallLine {
       await endpoint.destroy();
       return 487;
     }
+    this.holdOptions = opts;
+    await this.adopt(endpoint, result);
+    return undefined;
+  }
+
+  /**
+   * An attended transfer: the caller joined to the far phone of the call
+   * between phones that `ref` names (its other leg is hung up). False when
+   * there is no such call, or the line ended meanwhile.
+   */
+  async join(ref: DialogRef): Promise<Joined | undefined> {
+    if (this.ended || !this.telephony.takeOver) return undefined;
+    const endpoint = await this.agentSideEndpoint();
+    this.agentEndpoint = endpoint;
+    const taken = this.ended ? undefined : await this.telephony.takeOver(ref, endpoint, this.log);
+    if (!taken || this.ended) {
+      taken?.leg.hangup();
+      if (this.agentEndpoint === endpoint) this.agentEndpoint = undefined;
+      await endpoint.destroy();
+      return undefined;
+    }
+    await this.adopt(endpoint, taken.leg);
+    return this.ended ? undefined : { ...(taken.extension !== undefined ? { extension: taken.extension } : {}) };
+  }
+
+  /** An endpoint for the agent's side (or a transfer target's). */
+  private async agentSideEndpoint(): Promise<Endpoint> {
+    return this.agentMedia(await this.media.createEndpoint({}));
+  }
+
+  /** The agent's endpoint: a leg that stops sending RTP ends the call. */
+  private agentMedia(endpoint: Endpoint): Endpoint {
+    endpoint.once('rtp-timeout', () => {
+      // An agent set aside for a transfer is no longer the call's: their silence ends nothing.
+      if (this.agentEndpoint !== endpoint) return;
+      this.log.warn('agent sends no RTP: ending the call');
+      void this.hangup();
+    });
+    return endpoint;
+  }
+
+  /** The answered leg becomes the call's other party: its media bridged to the caller's, its end the call's. */
+  private async adopt(endpoint: Endpoint, result: PlacedLeg): Promise<void> {
     this.agentLeg = result;
     result.onHangup(() => {
+      if (this.agentLeg !== result) return; // set aside for a transfer: the caller stays
       this.log.info('agent hung up');
       void this.hangup({ agentGone: true });
     });
     result.onOffer(async (sdp) => {
       const answer = await endpoint.modify(sdp);
-      await this.holdChanged(offerHolds(sdp), endpoint, opts);
+      await this.holdChanged(offerHolds(sdp), endpoint);
       return answer;
+    });
+    result.onTransfer?.((transfer) => {
+      if (this.agentLeg === result && this.transferListener) this.transferListener(transfer);
+      else transfer.progress(403, 'Forbidden');
     });
     try {
       await endpoint.modify(result.remoteSdp);
       await this.caller.bridge(endpoint);
     } catch (err) {
       // Answered, then hung up while the media was being joined: hangup() has released it all.
-      if (this.ended) return undefined;
+      if (this.ended) return;
       throw err;
     }
     this.log.info('agent answered: media bridged');
-    return undefined;
   }
 
   /** The agent's phone held or resumed: the caller gets the music, or the agent back. */
-  private async holdChanged(held: boolean, agent: Endpoint, opts: ConnectOptions): Promise<void> {
+  private async holdChanged(held: boolean, agent: Endpoint): Promise<void> {
+    const opts = this.holdOptions;
     if (held === this.held || this.ended) return;
     this.held = held;
     this.log.info(held ? 'agent put the caller on hold' : 'agent resumed the call');
@@ -142,15 +201,6 @@ export class AnchoredLine implements CallLine {
       await this.caller.bridge(agent);
     }
     opts.onHold?.(held);
-  }
-
-  /** The agent's endpoint: a leg that stops sending RTP ends the call. */
-  private agentMedia(endpoint: Endpoint): Endpoint {
-    endpoint.once('rtp-timeout', () => {
-      this.log.warn('agent sends no RTP: ending the call');
-      void this.hangup();
-    });
-    return endpoint;
   }
 
   /**
@@ -182,12 +232,50 @@ export class AnchoredLine implements CallLine {
     this.ringing.abort();
     if (!gone.callerGone) this.callerLeg?.hangup();
     if (!gone.agentGone) this.agentLeg?.hangup();
+    const aside = this.aside;
+    this.aside = undefined;
+    aside?.leg.hangup();
     // An endpoint the media server cannot release (its connection gone) must not keep the call from ending.
-    const released = await Promise.allSettled([this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy()]);
+    const released = await Promise.allSettled([
+      this.callerEndpoint?.destroy(), this.agentEndpoint?.destroy(), aside?.endpoint.destroy(),
+    ]);
     for (const r of released) {
       if (r.status === 'rejected') this.log.warn({ reason: String(r.reason) }, 'an endpoint could not be released');
     }
     this.resolveEnded(by);
+  }
+
+  onTransfer(fn: (transfer: PhoneTransfer) => void): void {
+    this.transferListener = fn;
+  }
+
+  async setAside(): Promise<AgentAside | undefined> {
+    const { agentLeg: leg, agentEndpoint: endpoint } = this;
+    if (this.ended || !leg || !endpoint || this.aside) return undefined;
+    const aside: Aside = { leg, endpoint, gone: false };
+    this.aside = aside;
+    this.agentLeg = undefined;
+    this.agentEndpoint = undefined;
+    leg.onHangup(() => { aside.gone = true; });
+    await this.caller.unbridge();
+    return {
+      get present() { return !aside.gone; },
+      restore: async () => {
+        if (this.aside !== aside || aside.gone || this.ended || this.agentLeg) return false;
+        this.aside = undefined;
+        this.agentLeg = leg;
+        this.agentEndpoint = endpoint;
+        await this.caller.bridge(endpoint);
+        this.log.info('transfer failed: the agent has the caller again');
+        return true;
+      },
+      release: async () => {
+        if (this.aside !== aside) return;
+        this.aside = undefined;
+        leg.hangup();
+        await endpoint.destroy().catch((err: unknown) => this.log.warn({ reason: String(err) }, 'an endpoint could not be released'));
+      },
+    };
   }
 
   /** Whether an agent's leg is bridged to the caller. */

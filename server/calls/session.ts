@@ -18,7 +18,8 @@
  *    `callEnded` (abandon before an answer; after one, the agent's wrap-up).
  *
  * A flow's transfer node puts the call through without the ACD
- * (./transfer.ts); the flow's callback node books a callback
+ * (./transfer.ts); the agent who answered may transfer the call from their
+ * phone (./agent-transfer.ts); the flow's callback node books a callback
  * (./callbacks/booking.ts), which the dialler makes later
  * (./callbacks/dialler.ts). Avalanche messages come from the services'
  * avalanche source (./avalanche.ts).
@@ -32,13 +33,15 @@ import type {
 import type { Flow } from '../ivr/flow.js';
 import type { ServiceExceptions } from '../ivr/opening-hours.js';
 import { runFlow, type FlowRun } from '../ivr/interpreter.js';
+import { transferByAgent, type TransferringCall } from './agent-transfer.js';
 import type { CallerSide } from './caller.js';
 import { bookFromFlow } from './callbacks/booking.js';
 import type { OtherCallEnd } from './other-calls.js';
 import { QueueWait } from './queue-wait.js';
 import type { CallServices } from './services.js';
+import { promptFile } from '../../media/speech.js';
 import { tellAcd } from './tell-acd.js';
-import type { CallLine, EndedBy } from './telephony.js';
+import type { CallLine, EndedBy, PhoneTransfer } from './telephony.js';
 import { transferCall } from './transfer.js';
 
 /** The number a call came in on, as far as the session cares. */
@@ -79,6 +82,8 @@ export class CallSession implements IvrContext, CallerSide {
   private callerExtensionEnded?: OtherCallEnd;
   /** The flow or the contact center hangs up: the flow is not killed under its own hang-up. */
   private endingOurselves = false;
+  /** The queue stay an agent last answered, and who: an agent's transfer goes on from there. */
+  private answered?: { queueId: string; request: EnqueueRequest; agentId: string };
 
   constructor(private readonly services: CallServices, readonly line: CallLine, init: SessionInit, readonly logger: Logger) {
     this.flow = init.flow;
@@ -187,6 +192,8 @@ export class CallSession implements IvrContext, CallerSide {
     if (result.outcome === 'answered') {
       this.handedOff = true;
       this.answeredEntry = wait.entryId;
+      if (!this.answered) this.line.onTransfer((t) => void this.transferByAgent(t));
+      this.answered = { queueId, request, agentId: result.agentId };
       // Hung up before we got here: the end was seen without an answered entry to report.
       if (!this.line.active) await this.answeredCallEnded();
     }
@@ -202,6 +209,46 @@ export class CallSession implements IvrContext, CallerSide {
     if (result.outcome === 'connected') this.handedOff = true;
     if (ended) this.transferEnded = ended;
     return result;
+  }
+
+  /** The agent who has the call asks to transfer it (./agent-transfer.ts). */
+  private async transferByAgent(transfer: PhoneTransfer): Promise<void> {
+    const answered = this.answered;
+    if (!answered) {
+      transfer.progress(403, 'Forbidden');
+      return;
+    }
+    const call: TransferringCall = {
+      call: this.call, line: this.line, logger: this.logger, hangupSignal: this.hangupSignal, agentId: answered.agentId,
+      ...(this.fromExtension ? { fromExtension: this.fromExtension } : {}),
+      agentDone: () => this.answeredCallEnded(),
+      requeue: (queueId) => this.requeue(answered, queueId),
+      putThrough: (extension) => {
+        this.transferEnded = this.services.otherCall([extension], this.call.callId, this.logger);
+      },
+    };
+    try {
+      await transferByAgent(this.services, call, transfer);
+    } catch (err) {
+      this.logger.error({ err }, 'agent transfer failed');
+      transfer.progress(500, 'Server Internal Error');
+    }
+  }
+
+  /**
+   * The call waits in a queue again with the data it had (not as anyone's
+   * personal call); a caller no agent answers this time hears that all
+   * agents are busy and is hung up on.
+   */
+  private async requeue(from: { queueId: string; request: EnqueueRequest }, queueId = from.queueId): Promise<void> {
+    const { personalAgentId: _personal, ...request } = from.request;
+    const result = await this.enqueue({ ...request, queueId }, this.hangupSignal);
+    if (result.outcome === 'answered' || !this.line.active) return;
+    this.logger.info({ outcome: result.outcome }, 'transferred call not answered in the queue: hanging up');
+    for (const prompt of ['all_agents_busy', 'goodbye']) {
+      await this.line.caller.play(promptFile(this.services.prompts, this.call.language, prompt)).catch(() => {});
+    }
+    await this.hangup();
   }
 
   async hangup(): Promise<void> {

@@ -15,7 +15,10 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../../media/port.js';
+import type { DialogRef } from '../sip/direct-calls.js';
 import type { Leg } from '../sip/fork.js';
+
+export type { DialogRef };
 
 /** Who ended the call: the caller, the agent (or transfer target), or we did (hangup()). */
 export type EndedBy = 'caller' | 'agent' | 'local';
@@ -56,7 +59,41 @@ export interface CallLine {
   connect(legs: readonly Leg[], opts?: ConnectOptions): Promise<number | undefined>;
   /** Ends the call from our side; safe to call more than once. */
   hangup(): Promise<void>;
+  /**
+   * Joins the caller to the far phone of a call between phones (an attended
+   * transfer's Replaces names it by its dialog): false when there is none.
+   */
+  join(ref: DialogRef): Promise<Joined | undefined>;
+  /** `fn` gets every transfer the bridged agent's phone asks for (REFER); without it they are refused. */
+  onTransfer(fn: (transfer: PhoneTransfer) => void): void;
+  /**
+   * Takes the bridged agent's leg off the caller for a transfer (the caller
+   * stays; the agent hanging up no longer ends the call): undefined when no
+   * agent is bridged.
+   */
+  setAside(): Promise<AgentAside | undefined>;
 }
+
+/** An agent's leg taken off the caller while their transfer is tried. */
+export interface AgentAside {
+  /** False once the agent hung up. */
+  readonly present: boolean;
+  /** The transfer failed: the agent has the caller again. False when they are gone (or the call is over). */
+  restore(): Promise<boolean>;
+  /** The transfer went through: the agent's leg is hung up and its media released. */
+  release(): Promise<void>;
+}
+
+/** A phone asks to transfer its call (REFER, RFC 3515), already accepted with 202. */
+export interface PhoneTransfer {
+  /** Refer-To's user part: an extension, `queue-<id>`, or a number; may be empty with `replaces`. */
+  target: string;
+  /** Refer-To's Replaces (RFC 3891): the dialog of the phone's consultation call, to join instead of dialling. */
+  replaces?: DialogRef;
+  /** A NOTIFY carrying this status line (message/sipfrag); a final one (>= 200) ends the subscription. */
+  progress(status: number, reason: string): void;
+}
+
 
 /** A leg we placed that answered. */
 export interface PlacedLeg {
@@ -79,6 +116,8 @@ export interface PlacedLeg {
   onOffer(fn: (remoteSdp: string) => Promise<string>): void;
   /** BYE; a leg the far end already ended needs nothing more. */
   hangup(): void;
+  /** `fn` gets the transfers this leg's phone asks for; a leg without it (or before it is set) refuses them. */
+  onTransfer?(fn: (transfer: PhoneTransfer) => void): void;
 }
 
 export interface Telephony {
@@ -89,4 +128,16 @@ export interface Telephony {
    * or the failure status (the most telling one; 487 when aborted).
    */
   dial(legs: readonly Leg[], endpoint: Endpoint, signal: AbortSignal, log: Logger): Promise<PlacedLeg | number>;
+  /**
+   * Takes over the far leg of a call between phones the switch connected,
+   * named by its caller's dialog (an attended transfer's Replaces): that
+   * caller's leg is hung up, the far phone re-offered `endpoint`'s media.
+   * Undefined when there is no such call or the phone refuses.
+   */
+  takeOver?(ref: DialogRef, endpoint: Endpoint, log: Logger): Promise<{ leg: PlacedLeg } & Joined | undefined>;
+}
+
+/** The phone a call was joined to: the extension it rang as, when it was one. */
+export interface Joined {
+  extension?: string;
 }

@@ -9,7 +9,7 @@
  * reported at once (./trunk.ts) and the caller hears "please hold" before
  * the flow's failed branch, rather than silence until the trunk times out.
  */
-import type { TransferRequest, TransferResult } from '../ivr/context.js';
+import type { TransferFailure, TransferRequest, TransferResult } from '../ivr/context.js';
 import { musicFile, promptFile } from '../../media/speech.js';
 import type { Leg } from '../sip/fork.js';
 import { shownToCallee, type CallerSide } from './caller.js';
@@ -51,9 +51,14 @@ export async function transferCall(services: CallServices, caller: CallerSide, r
     await line.caller.play(promptFile(services.prompts, call.language, 'please_hold')).catch(() => {});
     return { result: { outcome: 'failed', reason: 'unavailable' } };
   }
-  if (status === 486 || status === 600 || status === 603) return { result: { outcome: 'failed', reason: 'busy' } };
-  if (status === 404 || status === 480 || status === 503) return { result: { outcome: 'failed', reason: 'unavailable' } };
-  return { result: { outcome: 'failed', reason: 'error' } };
+  return { result: { outcome: 'failed', reason: failureOf(status) } };
+}
+
+/** Why a target's phones refused a transfer, from their final status. */
+export function failureOf(status: number): TransferFailure {
+  if (status === 486 || status === 600 || status === 603) return 'busy';
+  if (status === 404 || status === 480 || status === 503) return 'unavailable';
+  return 'error';
 }
 
 /** The extension's phones, or the number out through the trunk; none when the extension has no phone or the policy refuses the number. */

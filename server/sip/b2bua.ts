@@ -16,6 +16,7 @@
  */
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import type { DirectCalls } from './direct-calls.js';
 import { DIAL_OUT_REFUSED, admitLeg, fork, type Leg } from './fork.js';
 import type { CallEnded, MediaTranslator, TranslatedMedia } from './ports.js';
 import type { SessionTimers } from './session-timer.js';
@@ -32,6 +33,10 @@ export interface B2buaCall {
   answered: () => CallEnded;
   /** Anchors a call between a desk phone and a browser; without it such a call passes its SDP through. */
   translator?: MediaTranslator;
+  /** Where a call between phones is found for an attended transfer that names it. */
+  directCalls?: DirectCalls;
+  /** The extension rung, when it is one. */
+  callee?: string;
 }
 
 /** Whether the caller's offer and some phone speak different media (WebRTC against plain RTP). */
@@ -97,10 +102,18 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   let calleeGone = false;
   let caller: Srf.Dialog | undefined;
   let ended: CallEnded | undefined;
+  /** Taken over by an attended transfer: the callee's end is the new owner's to hear. */
+  let takenOver: Array<() => void> | undefined;
+  let forget: (() => void) | undefined;
   const onCalleeGone = (): void => {
     calleeGone = true;
+    if (takenOver) {
+      for (const fn of takenOver.splice(0)) fn();
+      return;
+    }
     if (!caller) return;
     release();
+    forget?.();
     log.info('callee hung up');
     caller.destroy(undefined, () => {});
     void ended?.();
@@ -125,8 +138,23 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   }
   log.info({ uri: result.leg.uri }, 'call answered');
   ended = call.answered();
-  const onCallerGone = (): void => {
+  forget = call.directCalls?.add(caller, () => {
+    const owners: Array<() => void> = [];
+    takenOver = owners;
+    log.info('taken over by an attended transfer: the caller\'s leg is hung up');
+    // The callee's media moves to the new owner's endpoint: any media of ours between the two goes.
     release();
+    caller?.destroy(undefined, () => {});
+    void ended?.();
+    return {
+      dialog: callee, onGone: (fn) => { owners.push(fn); },
+      ...(call.callee !== undefined ? { extension: call.callee } : {}),
+    };
+  });
+  const onCallerGone = (): void => {
+    if (takenOver) return;
+    release();
+    forget?.();
     log.info('caller hung up');
     callee.destroy(undefined, () => {});
     void ended?.();

@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import type { NumberConfig, TrunkConfig } from '../../config/schema.js';
 import { authenticate, userPart } from './authenticate.js';
 import { ringPhones, bridge, type B2buaCall } from './b2bua.js';
+import type { DirectCalls } from './direct-calls.js';
 import { DIAL_OUT_REFUSED } from './fork.js';
 import type { DigestAuthenticator } from './digest.js';
 import type { AuthThrottle } from './throttle.js';
@@ -66,6 +67,8 @@ export interface RouterOptions {
   onAnswered: OnAnswered;
   /** Media for a direct call between a desk phone and a browser. */
   translator?: MediaTranslator;
+  /** Where calls between phones are kept for attended transfers to find. */
+  directCalls?: DirectCalls;
 }
 
 /** Attaches the router to drachtio-srf: from now on new INVITEs reach it. */
@@ -173,7 +176,7 @@ export class Router {
         const headers = presentationHeaders(service
           ? { number: caller.number, service: { name: service.service, dialled: service.number } }
           : { number: caller.number, ...(caller.name ? { display: caller.name } : {}) });
-        const call = this.b2bua(req, res, [target.extension, ...callingExtension]);
+        const call = { ...this.b2bua(req, res, [target.extension, ...callingExtension]), callee: target.extension };
         await ringPhones(call, this.opts.legs.phones(target.extension, headers));
         return;
       }
@@ -215,6 +218,7 @@ export class Router {
     return {
       srf: this.opts.srf, req, res, log, sessionTimers: this.opts.sessionTimers,
       ...(this.opts.translator ? { translator: this.opts.translator } : {}),
+      ...(this.opts.directCalls ? { directCalls: this.opts.directCalls } : {}),
       answered: () => {
         if (slot) slot.answered = true;
         const ended = this.opts.onAnswered(onCall, req.get('Call-ID'), log);

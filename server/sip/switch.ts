@@ -21,6 +21,7 @@ import { OverloadGuard, callsTheMediaCarries } from './overload.js';
 import { LegBuilder } from './legs.js';
 import { AuthThrottle } from './throttle.js';
 import { DialOutPolicy } from './dial-out.js';
+import { DirectCalls } from './direct-calls.js';
 import { SessionTimers, type Timers } from './session-timer.js';
 
 export interface Switch {
@@ -38,6 +39,8 @@ export interface Switch {
   overload: OverloadGuard;
   /** Session timers (RFC 4028) on every call the switch is party to (sip.sessionTimers). */
   sessionTimers: SessionTimers;
+  /** Calls between phones the switch connects, for attended transfers to find. */
+  directCalls: DirectCalls;
   stop(): void;
 }
 
@@ -91,12 +94,12 @@ export function createSwitch(srf: Srf, config: Config, logger: Logger, opts: Swi
       if (!res.finalResponseSent) res.send(500);
     });
   });
-  srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE' } }));
+  srf.use('options', (_req, res) => res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY' } }));
 
   const stop = (): void => {
     registrar.stop();
     overload.stop();
     sessionTimers.stop();
   };
-  return { directory, auth, throttle, registrar, legs, dialOut, overload, sessionTimers, stop };
+  return { directory, auth, throttle, registrar, legs, dialOut, overload, sessionTimers, directCalls: new DirectCalls(), stop };
 }

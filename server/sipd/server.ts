@@ -83,6 +83,8 @@ interface ClientTxnRecord {
   dest: Source;
   app: AppConnection;
   dialog?: Dialog;
+  /** A 2xx to this INVITE reached the application: later ones are retransmissions. */
+  accepted?: boolean;
 }
 
 export class SipServer {
@@ -368,13 +370,17 @@ export class SipServer {
   private onClientResponse(record: ClientTxnRecord, res: SipMessage): void {
     const isInvite = record.request.method === 'INVITE';
     if (isInvite && res.status >= 200 && res.status < 300) {
-      if (record.dialog) {
+      if (record.accepted) {
         // A retransmitted 2xx: our ACK was lost (section 13.2.2.4).
-        if (record.dialog.lastAck) void this.sendRaw(record.dialog.lastAck, record.dialog.flow).catch(() => {});
+        if (record.dialog?.lastAck) void this.sendRaw(record.dialog.lastAck, record.dialog.flow).catch(() => {});
         return;
       }
-      record.dialog = Dialog.fromUac(record.request, res, record.dest, record.app);
-      this.addDialog(record.dialog);
+      record.accepted = true;
+      // A re-INVITE's 2xx (the application's, within a dialog) goes to the application like the first one.
+      if (!record.dialog) {
+        record.dialog = Dialog.fromUac(record.request, res, record.dest, record.app);
+        this.addDialog(record.dialog);
+      }
     }
     if (record.request.method === 'BYE' && res.status >= 200 && record.dialog) this.removeDialog(record.dialog);
     // Every response to an INVITE carries the dialog id, so srf can address its ACK.

@@ -27,7 +27,7 @@ import type { AgentProfile, QueueConfig } from '../../server/acd/model.js';
 import { CallCenter, type CallCenterOptions } from '../../server/calls/center.js';
 import type { CallEvent } from '../../server/calls/events.js';
 import { AnchoredLine } from '../../server/calls/line.js';
-import type { CallLine, PlacedLeg, Telephony } from '../../server/calls/telephony.js';
+import type { CallLine, PhoneTransfer, PlacedLeg, Telephony } from '../../server/calls/telephony.js';
 import type { Flow, NodeDef } from '../../server/ivr/flow.js';
 import { loadConfig } from '../../server/config/load.js';
 import { DialOutPolicy } from '../../server/sip/dial-out.js';
@@ -216,6 +216,7 @@ export class FakeLeg implements PlacedLeg {
   hungUpByFarEnd = false;
   private readonly onEnd: Array<() => void> = [];
   private answerOffer?: (remoteSdp: string) => Promise<string>;
+  private transferListener?: (transfer: PhoneTransfer) => void;
 
   onHangup(fn: () => void): void {
     this.onEnd.push(fn);
@@ -228,6 +229,18 @@ export class FakeLeg implements PlacedLeg {
   /** The far end sends a re-INVITE with this offer: our answer, or undefined when nobody took offers on. */
   async farEndOffers(sdp: string): Promise<string | undefined> {
     return this.answerOffer?.(sdp);
+  }
+
+  onTransfer(fn: (transfer: PhoneTransfer) => void): void {
+    this.transferListener = fn;
+  }
+
+  /** The phone asks to transfer its call (REFER, accepted): the status lines it is told (NOTIFY), as they come. */
+  asksTransfer(target: string, replaces?: PhoneTransfer['replaces']): number[] {
+    const told: number[] = [];
+    if (!this.transferListener) throw new Error('nothing listens for transfers on this leg');
+    this.transferListener({ target, ...(replaces ? { replaces } : {}), progress: (status) => { told.push(status); } });
+    return told;
   }
 
   hangup(): void {

@@ -391,10 +391,13 @@ export async function startSippUas(opts: SippCommonOptions & { readyTimeoutMs?: 
  * password unless told; `echo`: it sends back the audio it hears. Stopped again if the registration fails.
  */
 export async function startRegisteredSippPhone(registrarPort: number, extension: string,
-  opts: { scenario?: string; calls?: number; password?: string; timeoutMs?: number; echo?: boolean } = {}): Promise<SippUas> {
+  opts: { scenario?: string; calls?: number; password?: string; timeoutMs?: number; echo?: boolean } & Pick<SippCommonOptions, 'keys' | 'durationMs'> = {},
+): Promise<SippUas> {
   const phone = await startSippUas({
     scenario: opts.scenario ?? 'uas-answer.xml', calls: opts.calls ?? 1, timeoutMs: opts.timeoutMs ?? 30_000,
     ...(opts.echo ? { rtpEcho: true, mediaPort: await freePortRange(4, 'udp') } : {}),
+    ...(opts.keys ? { keys: opts.keys } : {}),
+    ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
   });
   try {
     const reg = await runSipp({
