@@ -13,6 +13,10 @@
  * He picks "Kort spärrat", writes a note and saves: the call's contact
  * record has the case type, set by the agent, and the note. "Ready now"
  * ends the wrap-up early.
+ *
+ * The pause reasons the product gives on its own are worded in the page's
+ * language: Erik keys the pause code on his phone with no reason, and the
+ * queue monitor and his desktop say so in Swedish and in English.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +24,10 @@ import { flowDir } from '../../server/app.js';
 import { API_PREFIX } from '../../server/api/features.js';
 import { SQLITE_FILE } from '../../server/history/open.js';
 import { SqliteHistory } from '../../server/history/sqlite.js';
-import { signInEachRole } from '../support/api.js';
+import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { signIn, useBrowser } from '../support/browser.js';
-import { CARD_NUMBER, ERIK, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
 import { waitFor } from '../support/wait.js';
@@ -121,6 +125,29 @@ describe('the wrap-up in the agent desktop, answering on a desk phone', () => {
     await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
     expect(await wrapUp.count()).toBe(0);
     expect(product.app.acd.agent(ERIK)?.state).toBe('ready');
+    await erik.stop();
+    await page.getByRole('button', { name: /^Logga ut$/ }).click();
+    await page.getByLabel('Användarnamn').waitFor();
+  });
+
+  it('the pause the phone\'s code gives without a reason is worded on the queue monitor and the desktop, in Swedish and English', async () => {
+    const { page } = browser;
+    const erik = await eriksPhone(product.sipPort);
+    await waitFor(() => product.app.acd.agent(ERIK)?.state === 'ready', { what: 'Erik ready', timeoutMs: 10_000 });
+    await erik.dial('*23');
+    await waitFor(() => product.app.acd.agent(ERIK)?.state === 'paused', { what: 'Erik paused by his code', timeoutMs: 10_000 });
+    expect(product.app.acd.agent(ERIK)?.pauseReason).toBe('pause');
+
+    await page.goto(home);
+    await signIn(page, TEST_USERS.supervisor.name, TEST_USERS.supervisor.password);
+    const erikState = page.locator(`[data-table="agents"] tr[data-agent="${ERIK}"] td`).nth(1);
+    await erikState.filter({ hasText: /^Paus: ingen orsak angiven$/ }).waitFor();
+    await page.getByRole('button', { name: 'In English' }).click();
+    await erikState.filter({ hasText: /^Paused: no reason given$/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, ERIK_USER.name, ERIK_USER.password);
+    await page.locator('[data-desk-state]', { hasText: /^Paused: no reason given$/ }).waitFor();
     await erik.stop();
   });
 });
