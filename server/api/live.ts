@@ -70,7 +70,7 @@ export function liveRoutes(deps: LiveDeps): FastifyPluginAsyncTypebox {
     // A page opened while a call already rings or is on learns from here what it would have heard on the events socket.
     app.get('/live/agents/:agentId/call', {
       schema: {
-        summary: "The call an agent is rung for, on or wrapping up after, now: number dialled, caller, wait (an agent: only their own)",
+        summary: "The call an agent is rung for or on, now: number dialled, caller, wait (an agent: only their own)",
         tags: ['live'],
         params: Type.Object({ agentId: Type.String() }),
         response: { 200: Type.Union([CallLiveSchema, Type.Null()], { description: 'null: no call, or one the live state no longer follows' }), ...REFUSED, 404: ProblemSchema },
