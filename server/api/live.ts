@@ -5,11 +5,10 @@
  * nobody else's.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { LiveState } from '../stats/live-state.js';
+import type { FastifyRequest } from 'fastify';
+import type { AgentLive, LiveState } from '../stats/live-state.js';
 import { ApiProblem, notFound, ProblemSchema } from './problem.js';
 import { SUPERVISION, type Role } from './roles.js';
-import type { FastifyRequest } from 'fastify';
-import type { AgentLive } from '../stats/live-state.js';
 import { AgentLiveSchema, CallLiveSchema, LiveViewSchema, QueueLiveSchema } from './live-schemas.js';
 
 export interface LiveDeps {
