@@ -85,7 +85,7 @@ export interface ProductParts extends ConfigurationDeps {
   /** The staffing shortfall alarms raised now. */
   shortfalls: Pick<ShortfallMonitor, 'raised'>;
   /** Agents' case types for their calls. */
-  caseTypes: Pick<AgentCaseTypes, 'set'>;
+  caseTypes: Pick<AgentCaseTypes, 'set' | 'choice'>;
 }
 
 export type ProductApiDeps = AccessDeps & ProductParts;
@@ -123,7 +123,7 @@ export function productFeatures(deps: ProductApiDeps): ApiFeature[] {
     { prefix: '', plugin: metricsRoutes(deps) },
     { prefix: API_PREFIX, plugin: agentStateRoutes({ acd: deps.acd, agents: deps.center.agents }) },
     { prefix: API_PREFIX, plugin: agentDesktopRoutes({ acd: deps.acd, history: deps.history, running: deps.running, now: deps.now ?? Date.now, registrar: deps.registrar }) },
-    { prefix: API_PREFIX, plugin: wrapUpRoutes({ caseTypes: deps.caseTypes }) },
+    { prefix: API_PREFIX, plugin: wrapUpRoutes({ caseTypes: deps.caseTypes, acd: deps.acd, now: deps.now ?? Date.now }) },
     { prefix: API_PREFIX, plugin: callbacksRoutes({ acd: deps.acd, finished: deps.center.finishedCallbacks }) },
     {
       prefix: API_PREFIX,

@@ -21,6 +21,8 @@ const API_CODES = [
   'no-phone',
   // Announcements: an upload that is no sound, or over the upload limit.
   'not-audio', 'too-large',
+  // Wrap-up: a case type the call's queue does not list; no call answered to give one.
+  'unknown-case-type', 'no-call',
 ] as const;
 
 /** The API's own codes, and those of the running configuration's checks (config/refusals.ts). */
@@ -31,6 +33,8 @@ export type ProblemCode = (typeof API_CODES)[number] | RefusalCode;
 /** The parameters of the codes whose wording needs some. */
 export interface ProblemParams extends RefusalParams {
   'password-length': { min: number; max: number };
+  /** The queue's codes with their names, e.g. `1 (Faktura), 2 (Adressändring)`. */
+  'unknown-case-type': { codes: string };
 }
 
 /** A problem's `params`: named numbers and words. */

@@ -14,14 +14,17 @@ import type { Acd } from '../acd/index.js';
 import type { ContactRecords } from './contact-records.js';
 import type { QueueLookup } from './services.js';
 
+/** The agent's current or last call and the case types its queue offers. */
+export type CaseTypeChoice =
+  | { ok: true; contactId: string; queue: string; caseTypes: CaseTypeConfig[] }
+  | { ok: false; refused: 'unknown-agent' | 'no-call'; reason: string };
+
+/** `unknown-agent`: no such agent; `no-call`: none answered here to set it on; `unknown-code`: not in the queue's list. */
 export type CaseTypeResult =
   | { ok: true; contactId: string; queue: string; caseType: CaseTypeConfig }
-  | {
-    ok: false;
-    /** `unknown-agent`: no such agent; `no-call`: none answered here to set it on; `unknown-code`: not in the queue's list. */
-    refused: 'unknown-agent' | 'no-call' | 'unknown-code';
-    reason: string;
-  };
+  | { ok: false; refused: 'unknown-agent' | 'no-call'; reason: string }
+  /** Not in the queue's list, which `caseTypes` is. */
+  | { ok: false; refused: 'unknown-code'; reason: string; caseTypes: CaseTypeConfig[] };
 
 export interface AgentCaseTypesOptions {
   acd: Pick<Acd, 'profile'>;
@@ -33,19 +36,32 @@ export interface AgentCaseTypesOptions {
 export class AgentCaseTypes {
   constructor(private readonly opts: AgentCaseTypesOptions) {}
 
-  /** Sets the case type `code` (and the note, if any) on the agent's current or last call. */
-  set(agentId: string, code: string, note?: string): CaseTypeResult {
+  /** The agent's current or last call, and its queue's case types as the running configuration says now. */
+  choice(agentId: string): CaseTypeChoice {
     const { acd, queues, records } = this.opts;
     if (!acd.profile(agentId)) return { ok: false, refused: 'unknown-agent', reason: `no agent ${agentId}` };
     const call = records.agentCall(agentId);
     if (!call) return { ok: false, refused: 'no-call', reason: `agent ${agentId} has answered no call here to give a case type` };
-    const list = queues.get(call.queue)?.caseTypes ?? [];
-    const caseType = list.find((t) => t.code === code);
-    if (!caseType) {
-      const known = list.length > 0 ? `its codes are ${list.map((t) => `${t.code} (${t.name})`).join(', ')}` : 'it has no case types';
-      return { ok: false, refused: 'unknown-code', reason: `queue ${call.queue} has no case type with code "${code}": ${known}` };
-    }
-    records.setCaseType(call.contactId, code, note);
-    return { ok: true, contactId: call.contactId, queue: call.queue, caseType: { code: caseType.code, name: caseType.name } };
+    const caseTypes = (queues.get(call.queue)?.caseTypes ?? []).map(({ code, name }) => ({ code, name }));
+    return { ok: true, contactId: call.contactId, queue: call.queue, caseTypes };
   }
+
+  /** Sets the case type `code` (and the note, if any) on the agent's current or last call. */
+  set(agentId: string, code: string, note?: string): CaseTypeResult {
+    const choice = this.choice(agentId);
+    if (!choice.ok) return choice;
+    const { contactId, queue, caseTypes } = choice;
+    const caseType = caseTypes.find((t) => t.code === code);
+    if (!caseType) {
+      const known = caseTypes.length > 0 ? `its codes are ${codeList(caseTypes)}` : 'it has no case types';
+      return { ok: false, refused: 'unknown-code', reason: `queue ${queue} has no case type with code "${code}": ${known}`, caseTypes };
+    }
+    this.opts.records.setCaseType(contactId, code, note);
+    return { ok: true, contactId, queue, caseType };
+  }
+}
+
+/** The codes with their names, as a refusal lists them: `1 (Faktura), 2 (Adressändring)`. */
+export function codeList(caseTypes: readonly CaseTypeConfig[]): string {
+  return caseTypes.map((t) => `${t.code} (${t.name})`).join(', ');
 }

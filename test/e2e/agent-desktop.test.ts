@@ -182,8 +182,8 @@ describe("the agent desktop's softphone", () => {
     await missed.waitFor();
     // Offered again (she is the only one ready), declined again: the queue's second miss pauses her.
     await offer.getByRole('button', { name: 'Avvisa' }).click();
-    await page.locator('[data-desk-state]', { hasText: /^Paus: no answer$/ }).waitFor();
-    await page.locator('[data-notice="paused"]', { hasText: 'Du har pausats: no answer.' }).waitFor();
+    await page.locator('[data-desk-state]', { hasText: /^Paus: svarade inte$/ }).waitFor();
+    await page.locator('[data-notice="paused"]', { hasText: 'Du har pausats: svarade inte.' }).waitFor();
     expect(await missed.count()).toBe(2);
     expect(product.acdEvents.filter((e) => e.type === 'offer-missed' && e.agentId === ANNA)).toHaveLength(2);
     await browser.screenshots('agent-desktop-notices');

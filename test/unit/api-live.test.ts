@@ -8,7 +8,7 @@ import { Value } from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_PREFIX } from '../../server/api/features.js';
 import { liveRoutes } from '../../server/api/live.js';
-import { AgentLiveSchema, LiveViewSchema, QueueLiveSchema } from '../../server/api/live-schemas.js';
+import { AgentLiveSchema, CallLiveSchema, LiveViewSchema, QueueLiveSchema } from '../../server/api/live-schemas.js';
 import { agent } from './acd-fixtures.js';
 import { buildTestApi, TEST_USERS, type Headers, type TestApi } from '../support/api.js';
 import { liveCentre, type LiveCentre } from '../support/live.js';
@@ -73,6 +73,7 @@ describe('the OpenAPI document', () => {
     expect(answers('/live')).toMatchObject({ 401: 'Problem', 403: 'Problem' });
     expect(answers('/live/queues/{queueId}')).toMatchObject({ 401: 'Problem', 403: 'Problem', 404: 'Problem' });
     expect(answers('/live/agents/{agentId}')).toMatchObject({ 401: 'Problem', 403: 'Problem', 404: 'Problem' });
+    expect(answers('/live/agents/{agentId}/call')).toMatchObject({ 401: 'Problem', 403: 'Problem', 404: 'Problem' });
   });
 });
 
@@ -118,5 +119,27 @@ describe('GET /api/v1/live/agents/:agentId', () => {
   it('says 404 for an unknown agent, to an agent too', async () => {
     expectProblem(await get('/live/agents/nobody', t.as.supervisor), 404);
     expectProblem(await get('/live/agents/nobody', t.as.agent), 404);
+  });
+});
+
+describe('GET /api/v1/live/agents/:agentId/call', () => {
+  it("gives the call ringing for the agent with the number dialled and the wait so far; null when none", async () => {
+    expect((await get(`/live/agents/${ANNA}/call`, t.as.agent)).json()).toBeNull();
+    await c.arrive('call-1', '+46702222222');
+    await c.clock.advanceBy(7_000);
+    const res = await get(`/live/agents/${ANNA}/call`, t.as.agent);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(Value.Check(CallLiveSchema, res.json())).toBe(true);
+    expect(res.json()).toMatchObject({ callId: 'call-1', caller: '+46702222222', dialled: '+46313900601', stage: 'ringing', agentId: ANNA, waitSeconds: 7 });
+    await c.hangUp('call-1');
+    expect((await get(`/live/agents/${ANNA}/call`, t.as.supervisor)).json()).toBeNull();
+  });
+
+  it("is the agent's own only; unknown agents are 404", async () => {
+    expectProblem(await get(`/live/agents/${BERT}/call`, t.as.agent), 403);
+    expectProblem(await get(`/live/agents/${ANNA}/call`, t.as.operator), 403);
+    expectProblem(await get(`/live/agents/${ANNA}/call`, {}), 401);
+    expectProblem(await get('/live/agents/nobody/call', t.as.agent), 404);
+    expect((await get(`/live/agents/${BERT}/call`, t.as.supervisor)).statusCode).toBe(200);
   });
 });

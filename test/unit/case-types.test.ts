@@ -4,9 +4,11 @@
  * a real ACD and real contact records on SQLite: calls queued in `support`
  * (codes 1 Faktura, 2 Adressändring) are answered by Anna (1001, the test
  * agent user); what she sets lands on the contact as hers, over the flow's,
- * with her note. Codes the queue does not list, agents with no call, other
- * agents' calls, unknown agents and bad input are refused with a clear
- * problem, and nothing is recorded for them.
+ * with her note. The desktop's form reads first what it offers: the call's
+ * queue's codes and the wrap-up time left. Codes the queue does not list,
+ * agents with no call, other agents' calls, unknown agents and bad input
+ * are refused with a clear problem (its code for the pages to word), and
+ * nothing is recorded for them.
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -45,7 +47,7 @@ beforeEach(async () => {
   caseTypes = new AgentCaseTypes({
     acd, records, queues: { get: (id) => (id === QUEUE.id ? { announceEverySeconds: 0, caseTypes: CASE_TYPES } : undefined) },
   });
-  t = await buildTestApi({ features: [{ prefix: API_PREFIX, plugin: wrapUpRoutes({ caseTypes }) }] });
+  t = await buildTestApi({ features: [{ prefix: API_PREFIX, plugin: wrapUpRoutes({ caseTypes, acd, now: () => clock.now() }) }] });
 });
 
 afterEach(async () => {
@@ -72,6 +74,10 @@ async function answeredCall(callId: string, agentId: string, opts: { fromFlow?: 
 
 async function put(agentId: string, headers: Headers, payload: unknown) {
   return t.api.inject({ method: 'PUT', url: `/api/v1/agents/${agentId}/wrap-up`, headers, payload: payload as object });
+}
+
+async function get(agentId: string, headers: Headers) {
+  return t.api.inject({ method: 'GET', url: `/api/v1/agents/${agentId}/wrap-up`, headers });
 }
 
 async function recorded(callId: string) {
@@ -101,16 +107,37 @@ describe('the agent\'s case type at wrap-up', () => {
     expect((await recorded('c2'))?.wrapUpNote).toBeUndefined();
   });
 
+  it('the form reads the call, its queue\'s case types and the wrap-up time left by the ACD\'s clock; none left once ready', async () => {
+    await answeredCall('c1', '1001');
+    await clock.advanceBy(12_500);
+    const read = await get('1001', t.as.agent);
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json()).toEqual({ callId: 'c1', queue: 'support', caseTypes: CASE_TYPES, secondsLeft: QUEUE.wrapUpSeconds - 12 });
+    await acd.ready('1001');
+    expect((await get('1001', t.as.agent)).json()).toMatchObject({ callId: 'c1', secondsLeft: null });
+  });
+
+  it('reading: no call answered is 409 no-call, an unknown agent 404, another agent\'s 403', async () => {
+    expect(expectProblem(await get('1001', t.as.agent), 409)).toMatchObject({ code: 'no-call', detail: 'agent 1001 has answered no call here to give a case type' });
+    expect(expectProblem(await get('1999', t.as.supervisor), 404).detail).toBe("no agent '1999'");
+    await answeredCall('c1', '1003');
+    expect(expectProblem(await get('1003', t.as.agent), 403).title).toBe('Forbidden');
+    expect((await get('1003', t.as.supervisor)).json()).toMatchObject({ callId: 'c1', caseTypes: CASE_TYPES });
+  });
+
   it('a code the queue does not list is 422 naming caseType and the queue\'s codes; nothing is recorded', async () => {
     await answeredCall('c1', '1001', { fromFlow: '2' });
     const refused = expectProblem(await put('1001', t.as.agent, { caseType: '9' }), 422);
-    expect(refused).toMatchObject({ field: '/caseType', detail: 'queue support has no case type with code "9": its codes are 1 (Faktura), 2 (Adressändring)' });
+    expect(refused).toMatchObject({
+      field: '/caseType', detail: 'queue support has no case type with code "9": its codes are 1 (Faktura), 2 (Adressändring)',
+      code: 'unknown-case-type', params: { codes: '1 (Faktura), 2 (Adressändring)' },
+    });
     expect(caseTypes.set('1001', '9')).toMatchObject({ ok: false, refused: 'unknown-code' });
     expect(await recorded('c1')).toMatchObject({ caseType: '2', caseTypeBy: 'flow' });
   });
 
   it('an agent with no call answered is 409; an unknown agent 404; a code that is not digits or a long note 400 naming the field', async () => {
-    expect(expectProblem(await put('1001', t.as.agent, { caseType: '1' }), 409).detail).toBe('agent 1001 has answered no call here to give a case type');
+    expect(expectProblem(await put('1001', t.as.agent, { caseType: '1' }), 409)).toMatchObject({ code: 'no-call', detail: 'agent 1001 has answered no call here to give a case type' });
     expect(expectProblem(await put('1999', t.as.supervisor, { caseType: '1' }), 404).detail).toBe("no agent '1999'");
     expect(expectProblem(await put('1001', t.as.agent, { caseType: 'Faktura' }), 400).field).toBe('/caseType');
     expect(expectProblem(await put('1001', t.as.agent, { caseType: '1', note: 'x'.repeat(WRAP_UP_NOTE_MAX + 1) }), 400).field).toBe('/note');

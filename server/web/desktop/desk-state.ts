@@ -47,9 +47,10 @@ export class DeskState {
     this.askedPause = reason;
   }
 
-  /** The agent as read whole (at the start, after a resync): no news to notify. */
-  load(agent: AgentLive): void {
+  /** The agent as read whole (at the start, after a resync), with the call they are rung for or on: no news to notify. */
+  load(agent: AgentLive, call: CallLive | null, now: number): void {
     this.agent = agent;
+    if (call) this.seen(call, now);
   }
 
   /** Applies one message; true when it concerned this agent. */
@@ -60,10 +61,7 @@ export class DeskState {
         this.agentChanged(message.agent, now);
         return true;
       case 'call':
-        this.calls.delete(message.call.callId);
-        this.calls.set(message.call.callId, { call: message.call, seenAt: now });
-        // A call offered and then given to another agent never ends here: the oldest go.
-        if (this.calls.size > MAX_CALLS) this.calls.delete(this.calls.keys().next().value!);
+        this.seen(message.call, now);
         return true;
       case 'call-ended':
         this.calls.delete(message.call.callId);
@@ -86,6 +84,13 @@ export class DeskState {
   dismiss(notice: Notice): void {
     const i = this.notices.indexOf(notice);
     if (i >= 0) this.notices.splice(i, 1);
+  }
+
+  private seen(call: CallLive, now: number): void {
+    this.calls.delete(call.callId);
+    this.calls.set(call.callId, { call, seenAt: now });
+    // A call offered and then given to another agent never ends here: the oldest go.
+    if (this.calls.size > MAX_CALLS) this.calls.delete(this.calls.keys().next().value!);
   }
 
   private agentChanged(next: AgentLive, now: number): void {

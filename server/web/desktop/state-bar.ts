@@ -9,6 +9,7 @@ import { css, html, LitElement } from 'lit';
 import { actOnAgent, type AgentAction } from '../api.js';
 import { failureText } from '../failure.js';
 import { LanguageController, texts } from '../i18n/index.js';
+import { pausedText } from '../pause-reason.js';
 import type { AgentLive } from '../live/wire.js';
 import { shared } from '../styles.js';
 
@@ -35,7 +36,7 @@ export class DeskStateBar extends LitElement {
   override render(): unknown {
     const t = texts();
     const { state, pauseReason } = this.agent;
-    const label = state === 'paused' && pauseReason ? t.pausedBecause(pauseReason) : t[`state_${state}`];
+    const label = state === 'paused' && pauseReason ? pausedText(pauseReason) : t[`state_${state}`];
     const error = this.error === undefined ? '' : html`<span class="error" role="alert">${this.error}</span>`;
     return html`
       <span class="state ${state}" data-desk-state=${state} aria-live="polite">${label}</span>

@@ -357,7 +357,6 @@ export const en: Texts = {
   deskSoftphoneNotRinging: 'The web phone is not connected: the call does not ring here.',
   deskInCall: 'Call in progress',
   deskControlOnPhone: 'Control the call from the phone.',
-  deskWrapUpFor: (time: string) => `Wrapping up for ${time}`,
   deskNotices: 'Notices',
   deskNoNotices: 'Nothing new.',
   deskMissedOffer: (caller: string, service: string) => `You did not answer a call from ${caller} (${service}).`,
@@ -406,6 +405,19 @@ export const en: Texts = {
         : status === 408 || status === 480 ? 'Nobody answered.'
           : 'The call could not be put through.'),
   deskTransferFailed: 'The call could not be transferred.',
+  // Agent desktop: the wrap-up form, and the product's own pause reasons (desktop, queue monitor, agents)
+  wrapUpTimeLeft: (time) => `Time left: ${time}`,
+  wrapUpCaseType: 'Case type',
+  wrapUpChoose: 'Choose a case type …',
+  wrapUpNote: 'Note (optional)',
+  wrapUpSave: 'Save',
+  wrapUpSaved: (caseType) => `Saved: ${caseType}.`,
+  wrapUpReadyNow: 'Ready now',
+  wrapUpNoCaseTypes: 'The queue has no case types to choose from.',
+  'problem_unknown-case-type': ({ codes }) => `The queue does not have that case type (any more). Choose one of: ${codes}.`,
+  'problem_no-call': 'You have answered no call to give a case type.',
+  pauseReason_noAnswer: 'did not answer',
+  pauseReason_pause: 'no reason given',
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Staffing',
   staffingTitle: 'Staffing',

@@ -362,7 +362,6 @@ export const sv = {
   deskSoftphoneNotRinging: 'Webbtelefonen är inte ansluten: samtalet ringer inte här.',
   deskInCall: 'Pågående samtal',
   deskControlOnPhone: 'Styr samtalet från telefonen.',
-  deskWrapUpFor: (time: string) => `Efterarbete i ${time}`,
   deskNotices: 'Händelser',
   deskNoNotices: 'Inget nytt.',
   deskMissedOffer: (caller: string, service: string) => `Du svarade inte på ett samtal från ${caller} (${service}).`,
@@ -411,6 +410,19 @@ export const sv = {
         : status === 408 || status === 480 ? 'Ingen svarade.'
           : 'Samtalet kunde inte kopplas fram.'),
   deskTransferFailed: 'Samtalet kunde inte kopplas vidare.',
+  // Agent desktop: the wrap-up form, and the product's own pause reasons (desktop, queue monitor, agents)
+  wrapUpTimeLeft: (time: string) => `Tid kvar: ${time}`,
+  wrapUpCaseType: 'Ärendetyp',
+  wrapUpChoose: 'Välj ärendetyp …',
+  wrapUpNote: 'Anteckning (frivillig)',
+  wrapUpSave: 'Spara',
+  wrapUpSaved: (caseType: string) => `Sparat: ${caseType}.`,
+  wrapUpReadyNow: 'Redo nu',
+  wrapUpNoCaseTypes: 'Kön har inga ärendetyper att välja.',
+  'problem_unknown-case-type': ({ codes }: { codes: string }) => `Kön har inte den ärendetypen (längre). Välj en av: ${codes}.`,
+  'problem_no-call': 'Du har inget besvarat samtal att ge en ärendetyp.',
+  pauseReason_noAnswer: 'svarade inte',
+  pauseReason_pause: 'ingen orsak angiven',
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Bemanning',
   staffingTitle: 'Bemanning',

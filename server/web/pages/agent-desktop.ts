@@ -3,8 +3,9 @@
  * surface. Their ACD state always in sight at the top (../desktop/
  * state-bar.ts); the call offered to them with service, number dialled,
  * caller, wait, VIP, callback and the CRM link (../desktop/call-card.ts);
- * the call in progress; notices of missed offers and pauses; their figures
- * today; their colleagues' presence.
+ * the call in progress; the wrap-up after it, with the case type and a
+ * note (../desktop/wrap-up-form.ts); notices of missed offers and pauses;
+ * their figures today; their colleagues' presence.
  *
  * Calls ring where the agent answers: a desk phone (the page shows the
  * offer while the phone rings, and the call is handled on the phone) or
@@ -17,9 +18,11 @@
  * REFRESH_SECONDS, and the figures after each call.
  */
 import { css, html, LitElement } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { duration } from '../format.js';
 import { failureText } from '../failure.js';
 import { LanguageController, texts } from '../i18n/index.js';
+import { pauseReasonText } from '../pause-reason.js';
 import type { LiveMessage } from '../live/wire.js';
 import { shared } from '../styles.js';
 import '../desktop/call-card.js';
@@ -31,6 +34,7 @@ import { checkMicrophone, type MicrophoneCheck } from '../desktop/microphone-che
 import { OwnEvents } from '../desktop/own-events.js';
 import { DIALLABLE, Softphone, softphoneServer, type SoftphoneStatus } from '../desktop/softphone.js';
 import '../desktop/state-bar.js';
+import '../desktop/wrap-up-form.js';
 
 const REFRESH_SECONDS = 15;
 const MODE_KEY = 'vaxel.deskPhone';
@@ -191,11 +195,7 @@ export class AgentDesktop extends LitElement {
       </section>`;
   }
 
-  /**
-   * WRAP-UP: while the agent wraps up after a call, the case type and note
-   * (the queue's caseTypes, stored with the call through the agent's
-   * wrap-up route) go in this section.
-   */
+  /** While the agent wraps up after a call: a new form for each wrap-up (keyed by when it began). */
   private wrapUpSection(): unknown {
     const t = texts();
     const agent = this.state!.agent!;
@@ -203,7 +203,7 @@ export class AgentDesktop extends LitElement {
     return html`
       <section data-section="wrap-up" aria-labelledby="wrap-up-title">
         <h2 id="wrap-up-title">${t['state_wrap-up']}</h2>
-        <p>${t.deskWrapUpFor(duration((this.now - Date.parse(agent.since)) / 1000))}</p>
+        ${keyed(agent.since, html`<vx-desk-wrap-up .agentId=${agent.id} .now=${this.now}></vx-desk-wrap-up>`)}
       </section>`;
   }
 
@@ -212,7 +212,7 @@ export class AgentDesktop extends LitElement {
     const notices = this.state!.notices;
     const text = (n: Notice): string => n.kind === 'missed-offer'
       ? t.deskMissedOffer(n.caller ?? '–', n.service ?? '–')
-      : t.deskPausedNotice(n.reason ?? '–');
+      : t.deskPausedNotice(n.reason === undefined ? '–' : pauseReasonText(n.reason));
     return html`
       <section data-section="notices" aria-labelledby="notices-title">
         <h2 id="notices-title">${t.deskNotices}</h2>

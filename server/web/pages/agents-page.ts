@@ -9,6 +9,7 @@ import { extensions, type Extension, type Role } from '../api.js';
 import { failureText } from '../failure.js';
 import { duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
+import { pausedText } from '../pause-reason.js';
 import { LiveConnection } from '../live/connection.js';
 import { shared } from '../styles.js';
 import './agent-actions.js';
@@ -89,7 +90,7 @@ export class AgentsPage extends LitElement {
             <tr data-agent=${agent.id}>
               <td><b>${agent.name}</b></td>
               <td data-label=${t.extensionNumber}>${agent.id}</td>
-              <td data-label=${t.state} class="state-${agent.state}">${agent.state === 'paused' && agent.pauseReason ? t.pausedBecause(agent.pauseReason) : t[`state_${agent.state}`]}</td>
+              <td data-label=${t.state} class="state-${agent.state}">${agent.state === 'paused' && agent.pauseReason ? pausedText(agent.pauseReason) : t[`state_${agent.state}`]}</td>
               <td data-label=${t.timeInState}>${duration(secondsInState)}</td>
               <td data-label=${t.staffedFor}>${this.staffedFor(agent.id)}</td>
               <td><vx-agent-actions .agent=${agent}></vx-agent-actions></td>

@@ -16,6 +16,7 @@
 import { css, html, LitElement } from 'lit';
 import { clockTime, duration } from '../format.js';
 import { LanguageController, texts } from '../i18n/index.js';
+import { pausedText } from '../pause-reason.js';
 import type { Board, WaitingCaller } from '../live/board.js';
 import { LiveConnection } from '../live/connection.js';
 import { overTarget } from '../live/target.js';
@@ -248,7 +249,7 @@ export class QueueMonitor extends LitElement {
           <tbody>${agents.map(({ agent, secondsInState }) => html`
             <tr data-agent=${agent.id}>
               <td>${agent.name}</td>
-              <td class="state-${agent.state}">${agent.state === 'paused' && agent.pauseReason ? t.pausedBecause(agent.pauseReason) : stateText(agent.state)}</td>
+              <td class="state-${agent.state}">${agent.state === 'paused' && agent.pauseReason ? pausedText(agent.pauseReason) : stateText(agent.state)}</td>
               <td>${duration(secondsInState)}</td>
               <td>${agent.call ? [agent.call.caller, agent.call.service].filter(Boolean).join(' · ') : ''}</td>
               ${this.wall ? '' : html`<td><vx-agent-actions .agent=${agent}></vx-agent-actions></td>`}
