@@ -155,8 +155,12 @@ async function startEngine(spec: EngineSpec, app: App, uasPort: number, profileD
     proc.once('message', (m) => resolve(m as Ready));
     proc.once('exit', (code) => reject(new Error(`engine ${spec.name} exited (${code}) before it took calls`)));
   });
+  // The child answers in the order it was asked; one listener hands each answer to the oldest question
+  // (a listener per question would let the recovery poll take the CPU answer when both are asked at once).
+  const waiting: Array<(answer: unknown) => void> = [];
+  proc.on('message', (m) => waiting.shift()?.(m));
   const ask = <T>(question: string): Promise<T> => new Promise((resolve) => {
-    proc.once('message', (m) => resolve(m as T));
+    waiting.push((m) => resolve(m as T));
     proc.send(question);
   });
   const childCpu = async (): Promise<number> => {
