@@ -31,11 +31,18 @@
  *   --max-delay MS    the product's sip.maxEventLoopDelayMs (default: unset, not watched)
  *   --build / --no-build   always / never run `npm run build` (default: only when dist is missing or stale)
  *   KEEP_BENCH_FILES=1     keep the temp dirs (SIPp stats, rtt, error logs; the product's CONFIG)
+ *   DRACHTIO_BIN=PATH      the product connects to a real drachtio-server (this binary, started here on free
+ *                          loopback ports, a fresh one per run) instead of its embedded SIP server; SIP goes to it
+ *   DRACHTIO_HOST=HOST:PORT    the same with a drachtio-server already running (its control port), with
+ *                          DRACHTIO_SIP=HOST:PORT (where it takes SIP over UDP, default 127.0.0.1:5060)
+ *   DRACHTIO_SECRET        either one's secret (default "cymru"); as in bench/sipd-speed.ts (bench/lib/drachtio.ts).
+ *                          CPU is then the product's plus drachtio-server's (when started here)
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchPort } from './lib/ports.js';
+import { drachtioGiven, startDrachtio } from './lib/drachtio.js';
 import { DIALLED, directNumber, startRegisteredCallee } from './lib/b2bua.js';
 import { ensureBuilt, operatorTrunkConfig, startProductProcess, type ProductProcess } from './lib/product.js';
 import { Sampler, cpuSeconds, rssMb, type Sample } from './lib/proc.js';
@@ -107,21 +114,38 @@ const max = (xs: number[]): number => (xs.length ? Math.max(...xs) : NaN);
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** CPU of a sample (% of one core): the product's, plus drachtio-server's when it was started here. */
+const switchCpu = (s: Sample): number => s.cpu + (s.others.drachtio ?? 0);
+
+/** CPU seconds of the product, plus drachtio-server's when it was started here. */
+function switchCpuSeconds(productPid: number, drachtioPid: number | undefined): number {
+  return (cpuSeconds(productPid) ?? NaN) + (drachtioPid === undefined ? 0 : cpuSeconds(drachtioPid) ?? NaN);
+}
+
 async function runOnce(p: RunParams): Promise<RunResult> {
-  const product: ProductProcess = await startProductProcess({
-    configYaml: operatorTrunkConfig({ writtenBy: 'bench/b2bua-cps.ts', callerIp: TRUNK_SOURCE_IP, more: directNumber(), sip: { ...p.protection } }),
-    logLevel: 'warn',
-    nodeArgs: [
-      ...(p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : []),
-    ],
-  });
+  const drachtio = drachtioGiven() ? await startDrachtio() : undefined;
+  let product: ProductProcess;
+  try {
+    product = await startProductProcess({
+      configYaml: operatorTrunkConfig({ writtenBy: 'bench/b2bua-cps.ts', callerIp: TRUNK_SOURCE_IP, more: directNumber(), sip: { ...p.protection } }),
+      logLevel: 'warn',
+      nodeArgs: [
+        ...(p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : []),
+      ],
+      drachtio,
+    });
+  } catch (err) {
+    drachtio?.stop();
+    throw err;
+  }
   const timeoutMs = (p.seconds + 120) * 1000;
   let uasOutcome: SippOutcome | undefined;
   try {
-    const uas = await startRegisteredCallee(product.sipPort, timeoutMs, p.trace);
+    const uas = await startRegisteredCallee({ host: product.sipHost, port: product.sipPort }, timeoutMs, p.trace);
 
     const sampler = new Sampler(product.pid);
     sampler.watch('uas', uas.pid);
+    sampler.watch('drachtio', drachtio?.pid);
     sampler.start();
     await sleep(1500); // settle: RSS start is the idle, registered product
     const rssStart = rssMb(product.pid) ?? NaN;
@@ -129,9 +153,9 @@ async function runOnce(p: RunParams): Promise<RunResult> {
     const callerPort = await benchPort(TRUNK_SOURCE_IP);
     const calls = Math.round(p.rate * p.seconds);
     const loadStart = sampler.samples.length;
-    const cpuBefore = cpuSeconds(product.pid) ?? NaN;
+    const cpuBefore = switchCpuSeconds(product.pid, drachtio?.pid);
     const uac = startSipp(UAC_SCENARIO, [
-      `127.0.0.1:${product.sipPort}`,
+      `${product.sipHost}:${product.sipPort}`,
       '-i', TRUNK_SOURCE_IP, '-mi', TRUNK_SOURCE_IP, '-bind_local', '-p', String(callerPort), '-t', 'u1',
       '-s', DIALLED, '-key', 'caller', CALLER,
       '-r', String(p.rate), '-m', String(calls), '-l', String(p.limit), '-d', String(p.holdMs),
@@ -140,7 +164,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
     sampler.watch('uac', uac.pid);
     const out = await uac.done;
     const loadEnd = sampler.samples.length;
-    const cpuAfter = cpuSeconds(product.pid) ?? NaN;
+    const cpuAfter = switchCpuSeconds(product.pid, drachtio?.pid);
     // Let the callee see its last BYEs, then stop it (SIGUSR1 lets open calls finish).
     await sleep(1500);
     const rssEnd = rssMb(product.pid) ?? NaN;
@@ -167,7 +191,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
         failed: num(uasOutcome.stats, 'FailedCall(C)'),
         failures: failureCounters(uasOutcome.stats),
       },
-      cpu: { avg: avg(window.map((s) => s.cpu)), max: max(window.map((s) => s.cpu)) },
+      cpu: { avg: avg(window.map(switchCpu)), max: max(window.map(switchCpu)) },
       cpuMsPerCall: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, num(out.stats, 'OutgoingCall(C)')),
       rss: { start: rssStart, max: max([rssStart, ...sampler.samples.map((s) => s.rssMb)].filter(Number.isFinite)), end: rssEnd },
       sippCpu: {
@@ -175,7 +199,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
         uasAvg: avg(window.map((s) => s.others.uas).filter((x): x is number => x !== undefined)),
       },
       machineBusyAvg: avg(window.map((s) => s.machineBusy)),
-      otherLoadAvg: Math.max(0, avg(window.map((s) => s.machineBusy * os.cpus().length - s.cpu - (s.others.uac ?? 0) - (s.others.uas ?? 0)))),
+      otherLoadAvg: Math.max(0, avg(window.map((s) => s.machineBusy * os.cpus().length - switchCpu(s) - (s.others.uac ?? 0) - (s.others.uas ?? 0)))),
       setup: percentiles(out.rtt.get('1')),
       bye: percentiles(out.rtt.get('2')),
       refusal: percentiles(out.rtt.get('3')),
@@ -189,6 +213,7 @@ async function runOnce(p: RunParams): Promise<RunResult> {
     };
   } finally {
     await product.stop();
+    drachtio?.stop();
   }
 }
 
@@ -281,6 +306,8 @@ async function main(): Promise<void> {
 
   ensureBuilt(buildMode(values));
   const { startedAt, machine } = printRunHeader('b2bua-cps');
+  console.log(`# SIP: ${process.env.DRACHTIO_BIN ? `drachtio-server ${process.env.DRACHTIO_BIN}, started per run`
+    : process.env.DRACHTIO_HOST ? `drachtio-server at ${process.env.DRACHTIO_HOST}` : 'the embedded SIP server'}`);
 
   const results: RunResult[] = [];
   let failingInARow = 0;

@@ -39,7 +39,7 @@
  * share that succeeded; for the embedded engines also how long after the
  * caller stopped placing calls the engine still refused new ones.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,8 +48,9 @@ import { parseArgs } from 'node:util';
 import Srf from 'drachtio-srf';
 import { pino } from 'pino';
 import { benchPort } from './lib/ports.js';
+import { drachtioGiven, hostPort, startDrachtio, type DrachtioServer } from './lib/drachtio.js';
 import { cpuSeconds } from './lib/proc.js';
-import { failureCounters, num, startSipp, waitUdpBound, type SippRun } from './lib/sipp.js';
+import { failureCounters, num, placingSeconds, startSipp, waitUdpBound, type SippRun } from './lib/sipp.js';
 import { positive, positiveList, printRunHeader, runMain, writeJsonResults } from './lib/cli.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -94,9 +95,8 @@ async function child(): Promise<void> {
     shedding = () => (sipd as { shedder?: { shedding: boolean } }).shedder?.shedding;
     connectTo = { host: '127.0.0.1', port: controlPort, secret };
   } else {
-    const [host, port] = hostPort(values['drachtio-control']!);
-    connectTo = { host, port, secret: process.env.DRACHTIO_SECRET ?? 'cymru' };
-    sipPort = hostPort(values['drachtio-sip']!)[1];
+    connectTo = { ...hostPort('--drachtio-control', values['drachtio-control']!), secret: process.env.DRACHTIO_SECRET ?? 'cymru' };
+    sipPort = hostPort('--drachtio-sip', values['drachtio-sip']!).port;
   }
   const srf = new Srf();
   await new Promise<void>((resolve, reject) => {
@@ -126,11 +126,6 @@ async function child(): Promise<void> {
   process.send!({ sipPort } satisfies Ready);
 }
 
-function hostPort(text: string): [string, number] {
-  const at = text.lastIndexOf(':');
-  return [text.slice(0, at), Number(text.slice(at + 1))];
-}
-
 // ------------------------------------------------------------------ parent
 
 /** cpu: the step at --cpu-rate; sweep: rates stepped up; overload: twice the highest clean rate. */
@@ -138,6 +133,8 @@ type StepKind = 'cpu' | 'sweep' | 'overload';
 
 interface Step { kind: StepKind; engine: string; app: App; round: number; rate: number; attempted: number; failed: number; refused: number;
   retransmissions: number; failures: Record<string, number>; cpuMsPerCall: number; clean: boolean;
+  /** Calls placed per second while SIPp was placing them (it falls behind the rate when it runs short of CPU). */
+  offered: number;
   /** Overload steps: ms from the end of placing calls until the engine took new calls again. */
   recoveryMs?: number }
 
@@ -145,18 +142,12 @@ interface Step { kind: StepKind; engine: string; app: App; round: number; rate: 
 interface Running { sipPort: number; cpuMs(): Promise<number>; shedding(): Promise<boolean | undefined>; stop(): Promise<void> }
 
 async function startEngine(spec: EngineSpec, app: App, uasPort: number, profileDir?: string): Promise<Running> {
-  let drachtio: ChildProcess | undefined;
+  let drachtio: DrachtioServer | undefined;
   const args = ['--child', '--app', app, '--uas-port', String(uasPort)];
   if (spec.root) args.push('--root', spec.root);
-  else if (process.env.DRACHTIO_BIN) {
-    const control = await benchPort();
-    const sip = await benchPort();
-    drachtio = spawn(process.env.DRACHTIO_BIN, ['--contact', `sip:127.0.0.1:${sip};transport=udp`, '--port', String(control),
-      '--secret', process.env.DRACHTIO_SECRET ?? 'cymru', '--loglevel', 'error'], { stdio: 'ignore' });
-    await waitUdpBound(sip);
-    args.push('--drachtio-control', `127.0.0.1:${control}`, '--drachtio-sip', `127.0.0.1:${sip}`);
-  } else {
-    args.push('--drachtio-control', process.env.DRACHTIO_HOST!, '--drachtio-sip', process.env.DRACHTIO_SIP ?? '127.0.0.1:5060');
+  else {
+    drachtio = await startDrachtio();
+    args.push('--drachtio-control', `${drachtio.control.host}:${drachtio.control.port}`, '--drachtio-sip', `${drachtio.sip.host}:${drachtio.sip.port}`);
   }
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const proc = fork(fileURLToPath(import.meta.url), args, { execArgv: [...process.execArgv, ...profile] });
@@ -164,8 +155,12 @@ async function startEngine(spec: EngineSpec, app: App, uasPort: number, profileD
     proc.once('message', (m) => resolve(m as Ready));
     proc.once('exit', (code) => reject(new Error(`engine ${spec.name} exited (${code}) before it took calls`)));
   });
+  // The child answers in the order it was asked; one listener hands each answer to the oldest question
+  // (a listener per question would let the recovery poll take the CPU answer when both are asked at once).
+  const waiting: Array<(answer: unknown) => void> = [];
+  proc.on('message', (m) => waiting.shift()?.(m));
   const ask = <T>(question: string): Promise<T> => new Promise((resolve) => {
-    proc.once('message', (m) => resolve(m as T));
+    waiting.push((m) => resolve(m as T));
     proc.send(question);
   });
   const childCpu = async (): Promise<number> => {
@@ -182,7 +177,7 @@ async function startEngine(spec: EngineSpec, app: App, uasPort: number, profileD
         proc.send('stop');
         setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
       });
-      drachtio?.kill('SIGTERM');
+      drachtio?.stop();
     },
   };
 }
@@ -216,7 +211,7 @@ async function step({ kind, engine, app, round, rate, seconds, uasPort, profileD
     const refused = out.rtt.get('3')?.length ?? 0;
     const retransmissions = num(out.stats, 'Retransmissions(C)');
     return { kind, engine: engine.name, app, round, rate, attempted, failed, refused, retransmissions, failures: failureCounters(out.stats),
-      cpuMsPerCall: cpuMs / Math.max(1, attempted), recoveryMs,
+      cpuMsPerCall: cpuMs / Math.max(1, attempted), recoveryMs, offered: attempted / Math.max(1, placingSeconds(out.periods)),
       clean: attempted === calls && failed === 0 && refused === 0 && retransmissions === 0 };
   } finally {
     await running.stop();
@@ -264,14 +259,14 @@ async function main(): Promise<void> {
   if (!(overloadSeconds >= 0)) throw new Error(`--overload-seconds must be 0 or more, got ${values['overload-seconds']}`);
   const engines: EngineSpec[] = [{ name: 'embedded', root: ROOT }];
   if (values.baseline) engines.push({ name: 'baseline', root: path.resolve(values.baseline) });
-  if (process.env.DRACHTIO_BIN || process.env.DRACHTIO_HOST) engines.push({ name: 'drachtio' });
+  if (drachtioGiven()) engines.push({ name: 'drachtio' });
   const { startedAt, machine } = printRunHeader('sipd-speed');
   console.log(`# engines: ${engines.map((e) => `${e.name}${e.root ? ` (${e.root})` : ''}`).join(', ')}`);
 
   const uas = await callee();
   const steps: Step[] = [];
   const report = (s: Step): void => console.log(`${s.app.padEnd(8)} ${s.engine.padEnd(9)} round ${s.round} ${s.kind.padEnd(8)} rate ${String(s.rate).padStart(4)}: ` +
-    `${s.attempted} calls, ${s.refused} refused, ${s.failed} failed, ${s.retransmissions} retransmissions, CPU ${s.cpuMsPerCall.toFixed(3)} ms/call` +
+    `${s.attempted} calls (${s.offered.toFixed(0)}/s offered), ${s.refused} refused, ${s.failed} failed, ${s.retransmissions} retransmissions, CPU ${s.cpuMsPerCall.toFixed(3)} ms/call` +
     `${s.recoveryMs === undefined ? '' : `, taking calls again ${s.recoveryMs} ms after the load`}` +
     `${s.clean ? '' : `  NOT CLEAN ${JSON.stringify(s.failures)}`}`);
   try {

@@ -159,6 +159,10 @@ export const configSchema = {
         },
         maxConcurrentCalls: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of calls >= 1 (leave it out for as many as the RTP port range carries)' },
         maxEventLoopDelayMs: { type: 'integer', minimum: 1, errorHint: 'must be a whole number of milliseconds >= 1 (leave it out to not watch the delay)' },
+        maxQueueDelayMs: {
+          type: 'integer', minimum: 0, maximum: 60_000, default: 250,
+          errorHint: 'must be a whole number of milliseconds 0..60000 (0: the embedded SIP server never refuses calls for its wait)',
+        },
         sessionTimers: {
           type: 'object',
           additionalProperties: false,

@@ -118,6 +118,12 @@ export interface SipConfig {
   maxConcurrentCalls?: number;
   /** New calls get 503 while the event loop runs later than this (ms, smoothed over about a second); unset: not watched. */
   maxEventLoopDelayMs?: number;
+  /**
+   * The embedded SIP server refuses new INVITEs (503, Retry-After) while
+   * datagrams wait longer than this in its socket (ms, smoothed over about
+   * half a second; server/sipd/load-shedding.ts). 0: never.
+   */
+  maxQueueDelayMs: number;
   sessionTimers: SessionTimerConfig;
 }
 

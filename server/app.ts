@@ -178,6 +178,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
         screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')),
         sourceLimits: config.sip.sourceLimits,
         isTrusted: (address) => trunks.isTrunkAddress(address),
+        loadShedding: { maxDelayMs: config.sip.maxQueueDelayMs },
         logger,
       });
       try {

@@ -24,8 +24,8 @@ export function directNumber(): string {
   return `numbers: ${JSON.stringify(direct)}\n`;
 }
 
-/** The agent's phone: started, bound and registered as EXTENSION with the product on `sipPort`. */
-export async function startRegisteredCallee(sipPort: number, timeoutMs: number, trace?: boolean): Promise<SippRun> {
+/** The agent's phone: started, bound and registered as EXTENSION with the product taking SIP at `registrar` (a port on 127.0.0.1). */
+export async function startRegisteredCallee(registrar: number | { host: string; port: number }, timeoutMs: number, trace?: boolean): Promise<SippRun> {
   const uasPort = await benchPort();
   const uas = startSipp('uas-bench.xml', [
     '-i', '127.0.0.1', '-mi', '127.0.0.1', '-bind_local', '-p', String(uasPort), '-t', 'u1',
@@ -39,7 +39,7 @@ export async function startRegisteredCallee(sipPort: number, timeoutMs: number, 
   }
   const reg = await runSipp({
     scenario: 'register.xml',
-    remote: sipPort,
+    remote: registrar,
     keys: { user: EXTENSION, contact_port: String(uasPort), expires: '3600' },
     extraArgs: ['-au', EXTENSION, '-ap', PASSWORD],
   });

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchPort } from './ports.js';
+import type { DrachtioServer } from './drachtio.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MAIN_JS = path.join(ROOT, 'dist', 'server', 'main.js');
@@ -102,6 +103,8 @@ export interface ProductOptions {
   nodeArgs?: string[];
   /** How long to wait for the switch to answer OPTIONS. */
   readyTimeoutMs?: number;
+  /** A real drachtio-server to connect to instead of the embedded SIP server: SIP then goes to its address. */
+  drachtio?: DrachtioServer;
 }
 
 export interface LogSummary {
@@ -115,6 +118,8 @@ export interface LogSummary {
 
 export interface ProductProcess {
   pid: number;
+  /** Where the switch takes SIP over UDP: the embedded server, or the drachtio-server it is connected to. */
+  sipHost: string;
   sipPort: number;
   wsPort: number;
   httpPort: number;
@@ -203,17 +208,23 @@ export async function startProductProcess(opts: ProductOptions): Promise<Product
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vaxel-bench-'));
   const configFile = path.join(dir, 'bench.yaml');
   writeFileSync(configFile, opts.configYaml);
-  const sipPort = await benchPort();
+  const ownSipPort = await benchPort();
+  const { drachtio } = opts;
+  const sipHost = drachtio?.sip.host ?? '127.0.0.1';
+  const sipPort = drachtio?.sip.port ?? ownSipPort;
   const wsPort = await benchPort();
   const httpPort = await benchPort();
   const drachtioPort = await benchPort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CONFIG: configFile,
-    SIP_PORT: String(sipPort),
+    SIP_PORT: String(ownSipPort),
     SIP_WS_PORT: String(wsPort),
     HTTP_PORT: String(httpPort),
-    DRACHTIO_PORT: String(drachtioPort),
+    // The benchmarks' own DRACHTIO_* variables mean something else (./drachtio.ts): the product gets its runtime contract's.
+    DRACHTIO_HOST: drachtio?.control.host ?? '',
+    DRACHTIO_PORT: String(drachtio?.control.port ?? drachtioPort),
+    DRACHTIO_SECRET: drachtio?.secret ?? '',
     DATA_DIR: path.join(dir, 'data'),
     LOG_LEVEL: opts.logLevel ?? 'warn',
     ...(opts.env ?? {}),
@@ -248,16 +259,17 @@ export async function startProductProcess(opts: ProductOptions): Promise<Product
       await stop();
       throw new Error(`the product exited while starting (code ${exit.code}, signal ${exit.signal}):\n${[...logs.other, ...logs.tail].join('\n')}`);
     }
-    if ((await optionsPing(sipPort, 500)) === 200) break;
+    if ((await optionsPing(sipPort, 500, sipHost)) === 200) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`the product did not answer OPTIONS with 200 on udp 127.0.0.1:${sipPort} within ${(opts.readyTimeoutMs ?? 20_000) / 1000} s`);
+      throw new Error(`the product did not answer OPTIONS with 200 on udp ${sipHost}:${sipPort} within ${(opts.readyTimeoutMs ?? 20_000) / 1000} s`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
 
   return {
     pid: child.pid!,
+    sipHost,
     sipPort,
     wsPort,
     httpPort,

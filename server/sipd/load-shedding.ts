@@ -36,7 +36,7 @@ export interface LoadSheddingOptions {
   /**
    * The smoothed wait in ms above which new INVITEs are refused. Below the
    * callers' T1 (500 ms), so that a call taken is answered before its
-   * INVITE is retransmitted.
+   * INVITE is retransmitted. 0: never refused for the wait (no probes sent).
    */
   maxDelayMs: number;
   /** What refused callers are told to wait, in seconds. */
@@ -101,7 +101,13 @@ export class LoadShedder {
     return this.average;
   }
 
+  /** False with `maxDelayMs` 0: nothing is measured and nothing refused. */
+  get enabled(): boolean {
+    return this.opts.maxDelayMs > 0;
+  }
+
   start(): void {
+    if (!this.enabled) return;
     this.timer ??= setInterval(() => this.tick(), SHEDDING_TICK_MS);
     this.timer.unref();
   }
@@ -117,6 +123,7 @@ export class LoadShedder {
   }
 
   tick(): void {
+    if (!this.enabled) return;
     this.average += SMOOTHING * (this.delay() - this.average);
     if (!this.refusing && this.average > this.opts.maxDelayMs) {
       this.refusing = true;

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     secret: config.drachtio.secret,
     sourceLimits: config.sip.sourceLimits,
     isTrusted: (address) => trunks.isTrunkAddress(address),
+    loadShedding: { maxDelayMs: config.sip.maxQueueDelayMs },
     logger,
   });
   await sipd.start();

@@ -53,8 +53,8 @@ export interface SipServerOptions {
   sourceLimits?: SourceLimitsConfig;
   /** Addresses the source limits never apply to: the trunks'. */
   isTrusted?: (address: string) => boolean;
-  /** When new INVITEs are refused as overloaded (./load-shedding.ts); default DEFAULT_LOAD_SHEDDING. */
-  loadShedding?: LoadSheddingOptions & {
+  /** When new INVITEs are refused as overloaded (./load-shedding.ts); what is left out: DEFAULT_LOAD_SHEDDING's. */
+  loadShedding?: Partial<LoadSheddingOptions> & {
     /** The wait in ms, read every tick; default: probes through the UDP socket (tests inject their own). */
     delay?: () => number;
   };
@@ -142,8 +142,9 @@ export class SipServer {
       respondToGarbage(`${error.head}\r\n\r\n`, status, error.reason, source, (t, d) => this.sendRaw(t, d));
     });
     this.control.on('message', (conn, msg) => this.onAppMessage(conn, msg));
-    const shedding = opts.loadShedding ?? DEFAULT_LOAD_SHEDDING;
-    let delay = opts.loadShedding?.delay;
+    const { delay: injected, ...given } = opts.loadShedding ?? {};
+    const shedding: LoadSheddingOptions = { ...DEFAULT_LOAD_SHEDDING, ...given };
+    let delay = injected;
     if (!delay) {
       const queue = new QueueDelay((payload) => this.transport.sendProbe(payload));
       this.transport.on('probe', (payload) => queue.received(payload));

@@ -122,6 +122,12 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   private ws?: WebSocketServer;
   private wsHttp?: http.Server | https.Server;
   private wsProtocol?: 'ws' | 'wss';
+  /**
+   * Our address and ports as bound, read once at start: every message's Via,
+   * Contact and source need them, and asking the system each time cost a
+   * system call (getsockname) or, with host 0.0.0.0, the interface list (60 us).
+   */
+  private local?: { host: string; udpPort: number; tcpPort: number };
   /** Every socket accepted on the WebSocket port, also those still in their TLS handshake or HTTP upgrade. */
   private readonly wsSockets = new Set<net.Socket>();
   private readonly connections = new Map<string, StreamConnection>();
@@ -156,11 +162,11 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   }
 
   get udpPort(): number {
-    return (this.udp?.address() as { port: number } | undefined)?.port ?? this.opts.port;
+    return this.local?.udpPort ?? (this.udp?.address() as { port: number } | undefined)?.port ?? this.opts.port;
   }
 
   get tcpPort(): number {
-    return (this.tcp?.address() as net.AddressInfo | null)?.port ?? this.opts.port;
+    return this.local?.tcpPort ?? (this.tcp?.address() as net.AddressInfo | null)?.port ?? this.opts.port;
   }
 
   get wsPort(): number | undefined {
@@ -177,9 +183,11 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     await this.startUdp();
     await this.startTcp();
     if (this.opts.webSocket) await this.startWs(this.opts.webSocket);
+    this.local = { host: this.advertisedHost(), udpPort: this.udpPort, tcpPort: this.tcpPort };
   }
 
   async stop(): Promise<void> {
+    this.local = undefined;
     for (const c of this.connections.values()) c.close();
     this.connections.clear();
     await Promise.all([
@@ -228,9 +236,13 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
 
   /** Our own address as seen by peers of the given protocol, for Via and Contact. */
   localHostport(protocol: Protocol): string {
-    const host = this.opts.advertisedAddress ?? advertisedAddressFor(this.opts.host);
+    const host = this.local?.host ?? this.advertisedHost();
     const port = isWebSocket(protocol) ? this.wsPort : protocol === 'tcp' ? this.tcpPort : this.udpPort;
     return `${host}:${port}`;
+  }
+
+  private advertisedHost(): string {
+    return this.opts.advertisedAddress ?? advertisedAddressFor(this.opts.host);
   }
 
   private findConnection(dest: Destination): StreamConnection | undefined {

@@ -7,6 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { LoadShedder, QueueDelay, SHEDDING_TICK_MS } from '../../server/sipd/load-shedding.js';
+import { loadConfig } from '../../server/config/load.js';
+import { validateConfig } from '../../config/validate.js';
+import { formatPath } from '../../config/validation-kit.js';
 
 describe('the wait measured by probes', () => {
   it('is the time a probe took to come back, as late as it is old while it has not, and counts a late tick', () => {
@@ -89,5 +92,34 @@ describe('the decision to shed', () => {
     wait = 0;
     for (let i = 0; i < 40 && recovering.shedding; i++) recovering.tick();
     expect(recovering.shedding).toBe(false);
+  });
+
+  it('with maxDelayMs 0 never sheds and never asks for the wait', () => {
+    let asked = 0;
+    const off = new LoadShedder({ maxDelayMs: 0, retryAfterSeconds: 2 }, () => { asked++; return 10_000; }, pino({ level: 'silent' }));
+    expect(off.enabled).toBe(false);
+    for (let i = 0; i < 20; i++) off.tick();
+    expect(off.shedding).toBe(false);
+    expect(asked).toBe(0);
+  });
+});
+
+describe('sip.maxQueueDelayMs in the configuration', () => {
+  const problem = (value: unknown): string | undefined => {
+    const config = loadConfig({ env: {} }) as unknown as { sip: Record<string, unknown> };
+    config.sip.maxQueueDelayMs = value;
+    const issue = validateConfig(config);
+    return issue ? `${formatPath(issue.path)}: ${issue.problem}` : undefined;
+  };
+
+  it('is 250 ms unless set, and takes 0 (off) up to 60000', () => {
+    expect(loadConfig({ env: {} }).sip.maxQueueDelayMs).toBe(250);
+    for (const ok of [0, 1, 500, 60_000]) expect(problem(ok)).toBeUndefined();
+  });
+
+  it('refuses a fraction, a negative, a value past a minute or a word, naming the setting', () => {
+    for (const bad of [0.5, -1, 60_001, 'fast']) {
+      expect(problem(bad)).toMatch(/^sip\.maxQueueDelayMs: must be a whole number of milliseconds 0\.\.60000 \(0: the embedded SIP server never refuses calls for its wait\), got /);
+    }
   });
 });
