@@ -23,12 +23,15 @@
  * and accepts their number); Erik is made ready, is rung first, then the
  * customer through the operator trunk (a SIPp callee on 127.0.0.3).
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config/schema.js';
+import { flowDir } from '../../server/app.js';
 import { SQLITE_FILE } from '../../server/history/open.js';
 import { PostgresHistory } from '../../server/history/postgres.js';
+import type { ContactRecord } from '../../server/history/records.js';
 import type { HistoryRepository } from '../../server/history/repository.js';
 import { SqliteHistory } from '../../server/history/sqlite.js';
 import { writeToneWav } from '../support/audio.js';
@@ -38,7 +41,7 @@ import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-n
 import { freePort, freePortRange } from '../support/ports.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { signIn } from '../support/api.js';
-import { startProduct, TEST_ADMIN_PASSWORD, testConfig, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { startProduct, startProductProcess, TEST_ADMIN_PASSWORD, testConfig, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, killAllSipp, runSipp, startRegisteredSippPhone } from '../support/sipp.js';
 
 const VAXEL = '+46313900600';
@@ -68,16 +71,20 @@ beforeAll(async () => { postgres = await startPostgres(); }, 60_000);
 afterAll(async () => { await postgres?.stop(); });
 
 let product: RunningProduct | undefined;
+/** The product as its own process, for the kill. */
+let child: ChildProcess | undefined;
 let reader: HistoryRepository | undefined;
 afterEach(async () => {
   killAllSipp();
+  child?.kill('SIGKILL');
+  child = undefined;
   await product?.stop();
   product = undefined;
   await reader?.close();
   reader = undefined;
 });
 
-const backends = [
+const backends: Array<{ name: string; place(c: Config): Promise<void>; open(c: Config): Promise<HistoryRepository> }> = [
   {
     name: 'SQLite',
     place: async () => {},
@@ -263,4 +270,61 @@ describe.each(backends)('a scripted day, counted by the test and by the contact 
     }
     expect(csvRows(await fetchReport(p, admin, 'caseType', 'csv'))).toEqual(tally.report(INTERVAL_MINUTES, 'caseType', RULES).map(expectedRow));
   }, 120_000);
+
+  it('kill -9 while Erik talks to one card caller and another waits, restart on the same data, finish the day: every call\'s contact there once, those that had ended as they were', async () => {
+    const from = Date.now();
+    const config = await testConfig();
+    await backend.place(config);
+    for (const q of config.queues) q.wrapUpSeconds = WRAP_UP_MS / 1000;
+    child = await startProductProcess(config, flowDir());
+    reader = await backend.open(config);
+    const repo = reader;
+    const contact = async (callId: string): Promise<ContactRecord | undefined> => repo.contact(callId);
+    await startRegisteredSippPhone(config.sip.port, ERIK, { scenario: 'uas-answer.xml', timeoutMs: 60_000, calls: 2 });
+    // The first call ends before the kill; with Erik busy on the second, the third waits in line.
+    const [ended, talking, waiting, afterRestart] = ['ended', 'talking', 'waiting', 'after-restart'].map((name) => `${name}-${from}@scripted-day`);
+    assertSippOk(await callFromOperatorNetwork(config.sip.port, KORT, '+46701000031', { hangUpAfterMs: 1_000, callId: ended }), 1);
+    await expect.poll(async () => (await contact(ended))?.segments[0]?.wrapUpMs, { timeout: 10_000 }).toBeDefined();
+    const cutCalls = [
+      callFromOperatorNetwork(config.sip.port, KORT, '+46701000032', { hangUpAfterMs: 30_000, callId: talking }),
+      callFromOperatorNetwork(config.sip.port, KORT, '+46701000033', { callId: waiting }),
+    ];
+    // Acknowledged: the answer of the call in talk and the place in line of the waiting one are written.
+    await expect.poll(async () => [(await contact(talking))?.segments[0]?.outcome, (await contact(waiting))?.segments.length], { timeout: 15_000 })
+      .toEqual(['answered', 1]);
+    const before = await contact(ended);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    child = undefined;
+    // The calls in progress died with the product (no BYE will come), and so did Erik's registration.
+    killAllSipp();
+    await Promise.allSettled(cutCalls);
+
+    product = await startProduct({
+      tweak: (c) => {
+        c.dataDir = config.dataDir;
+        c.databaseUrl = config.databaseUrl;
+        for (const q of c.queues) q.wrapUpSeconds = WRAP_UP_MS / 1000;
+      },
+    });
+    const p = product;
+    await startRegisteredSippPhone(p.sipPort, ERIK, { scenario: 'uas-answer.xml', timeoutMs: 60_000 });
+    await expect.poll(() => p.app.acd.agent(ERIK)?.state, { timeout: 10_000 }).toBe('ready');
+    assertSippOk(await callFromOperatorNetwork(p.sipPort, KORT, '+46701000034', { hangUpAfterMs: 1_000, callId: afterRestart }), 1);
+    await expect.poll(() => p.app.acd.agent(ERIK)?.state, { timeout: 10_000 }).toBe('ready');
+    await p.app.contactRecords.flush();
+
+    expect((await repo.contactIds(from, Date.now() + 1)).sort()).toEqual([afterRestart, ended, talking, waiting].sort());
+    for (const id of [ended, talking, waiting, afterRestart]) expect((await contact(id))!.segments, id).toHaveLength(1);
+    expect(await contact(ended)).toEqual(before);
+    // A call cut by the kill keeps what was written before it: no end, and a wait in line with no outcome.
+    const cutInTalk = (await contact(talking))!;
+    const cutInLine = (await contact(waiting))!;
+    expect([cutInTalk.fields.endedAt, cutInTalk.segments[0]!.talkMs, cutInLine.fields.endedAt, cutInLine.segments[0]!.outcome]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(cutInTalk.segments[0]).toMatchObject({ outcome: 'answered', agent: ERIK });
+    expect((await contact(afterRestart))!).toMatchObject({
+      fields: { dialled: KORT, endedBy: 'caller' },
+      segments: [{ queue: 'kort', outcome: 'answered', agent: ERIK, wrapUpMs: expect.any(Number) }],
+    });
+  }, 90_000);
 });
