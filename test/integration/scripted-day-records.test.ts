@@ -136,7 +136,6 @@ async function callVaxelPressing1(sipPort: number, caller: string, talkMs: numbe
   }), 1);
 }
 
-
 /** A number within `tolerance` of `expected` (null only for null): the product's measure of a time against the test's. */
 function near(expected: number | null, tolerance: number): unknown {
   if (expected === null) return null;
