@@ -12,10 +12,11 @@ import { freePortRange } from './ports.js';
  * A caller from the operator network who echoes the audio they get, so a
  * phone that hears its own tone back was heard through the whole call. Waits
  * for our BYE, or hangs up `hangUpAfterMs` after the answer; resolves when
- * SIPp is done.
+ * SIPp is done. `callId`: the call's Call-ID, for a test that finds the
+ * call's contact record by it.
  */
 export async function callFromOperatorNetwork(
-  sipPort: number, number: string, caller: string, opts: { hangUpAfterMs?: number } = {},
+  sipPort: number, number: string, caller: string, opts: { hangUpAfterMs?: number; callId?: string } = {},
 ): Promise<SippResult> {
   const mediaPort = await freePortRange(4, 'udp');
   return runSipp({
@@ -23,7 +24,7 @@ export async function callFromOperatorNetwork(
     remote: sipPort, service: number, keys: { caller },
     ...(opts.hangUpAfterMs !== undefined ? { durationMs: opts.hangUpAfterMs } : {}),
     rtpEcho: true, mediaPort, timeoutMs: 45_000,
-    extraArgs: ['-i', TRUNK_SOURCE_IP],
+    extraArgs: ['-i', TRUNK_SOURCE_IP, ...(opts.callId !== undefined ? ['-cid_str', opts.callId] : [])],
   });
 }
 
