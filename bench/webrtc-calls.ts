@@ -24,23 +24,26 @@
  * - After `--warmup` seconds, `--seconds` are measured: at every receiving
  *   leg, packet loss (sequence gaps) and late packets (a transit, from the
  *   peers' send to the arrival, more than 60 ms, a typical jitter buffer,
- *   over the stream's best: a peer's own late send is not counted); on `--sample` calls spread over the step, the audio:
- *   each side must hear the other's tone (its share of the energy over 0.8).
+ *   over the stream's best: a peer's own late send is not counted), and
+ *   the audio: every packet each side hears must carry the other's tone
+ *   (its share of the packet's energy over 0.8; both tones fill a 20 ms
+ *   frame with whole periods, so a packet checks on its own).
  *   The engine's CPU and event-loop delay, this process's CPU (the peers')
  *   and how late the peers' ticker ran.
  *
  * A step is clean when every call connected, loss and late packets are at
- * most 0.1 % of what was sent, and every sampled call heard its tone both
- * ways. The sweep stops after `--stop-after` steps in a row whose WebRTC
- * calls were not clean, and reports the highest clean N of each kind.
+ * most 1 % of what was sent, and every packet carried its tone. The
+ * sweep stops after `--stop-after` steps in a row whose WebRTC calls were
+ * not clean, and reports the highest clean N of each kind.
  *
  * Options:
  *   --calls LIST     call counts to step through (default 10,20,40,60,80,100,130,160,200)
  *   --seconds N      measured window per run (default 15)
  *   --warmup N       seconds between the last call connecting and the window (default 3)
- *   --sample N       calls per run whose audio is checked (default 10)
  *   --stop-after N   stop after N steps in a row with unclean WebRTC calls (default 2)
  *   --kinds LIST     webrtc,plain (default both)
+ *   --nice=N         run the engine and the peers at this scheduling priority (e.g. --nice=-10, as root):
+ *                    what the calls need when the machine's other load is pushed back
  *   --profile DIR    run the engine with node --cpu-prof, one profile per run in DIR
  *   --json FILE      also write every run as JSON
  */
@@ -50,7 +53,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toneRatio, toneSamples, toPcm16 } from '../test/support/audio.js';
-import { encodeG711, PT, RtpPeer, type Arrival, type G711, type RtpStream } from '../test/support/rtp-peer.js';
+import { decodeG711, encodeG711, PT, RtpPeer, type Arrival, type G711, type RtpStream } from '../test/support/rtp-peer.js';
 import { WebRtcPeer } from '../test/support/webrtc-peer.js';
 import { positive, positiveList, printRunHeader, runMain, writeJsonResults } from './lib/cli.js';
 import { machineJiffies } from './lib/proc.js';
@@ -62,8 +65,12 @@ const ENGINE_IP = '127.0.0.6';
 const ENGINE_PORT_MIN = 30000;
 /** A packet this far behind its stream's best arrival would miss a typical jitter buffer. */
 const LATE_MS = 60;
-/** Loss and late packets allowed in a clean run, share of packets sent. */
-const CLEAN_SHARE = 0.001;
+/**
+ * Loss and late packets allowed in a clean run, share of packets sent: under
+ * 1 %, G.711 with packet-loss concealment still sounds clean. On a shared
+ * machine one stall of the whole guest makes a few packets of every call late.
+ */
+const CLEAN_SHARE = 0.01;
 const TONE_SHARE = 0.8;
 const FIRST_HZ = 1000;
 const SECOND_HZ = 600;
@@ -132,13 +139,14 @@ class EngineProcess {
   private readonly ready: Promise<FromEngine>;
   private readonly child: ChildProcess;
 
-  constructor(calls: number, profileDir: string | undefined) {
+  constructor(calls: number, profileDir: string | undefined, nice: number | undefined) {
     this.child = fork(SELF, ['--role', 'engine'], {
       cwd: ROOT,
       env: { ...process.env, BENCH_PORT_MAX: String(ENGINE_PORT_MIN + 4 * calls + 400) },
       execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    if (nice !== undefined) os.setPriority(this.child.pid!, nice);
     this.ready = this.expect(0);
     this.child.on('message', (raw) => {
       const m = raw as FromEngine;
@@ -346,10 +354,15 @@ function reception(arrivals: Arrival[], talk: Talk): Reception {
   return { packets: audio.length, lost, late };
 }
 
-/** Share of the middle of what `stream` heard in the window that is the tone `hz`. */
-function heardTone(stream: RtpStream, hz: number): number {
-  const pcm = stream.heard();
-  return toneRatio(pcm, 8000, hz, Math.floor(pcm.length * 0.1), Math.floor(pcm.length * 0.9));
+/** Packets of one received stream that do not carry the tone `hz` (its share of a packet's energy at most TONE_SHARE). */
+function offTone(arrivals: Arrival[], hz: number): number {
+  let off = 0;
+  for (const { packet } of arrivals) {
+    if (packet.payloadType !== 0 && packet.payloadType !== 8) continue;
+    const pcm = decodeG711(packet.payloadType === 0 ? 'PCMU' : 'PCMA', packet.payload);
+    if (!(toneRatio(pcm, 8000, hz) > TONE_SHARE)) off += 1;
+  }
+  return off;
 }
 
 // ============================================================================
@@ -369,7 +382,10 @@ interface RunResult {
   expected: number;
   lost: number;
   late: number;
-  audio: { checked: number; clean: number; worstShare: number };
+  /** Of `late`, those the first leg heard (engine to the WebRTC peer); the rest the plain phone heard. */
+  lateAtFirst: number;
+  /** Calls whose every packet carried the far end's tone; packets that did not. */
+  audio: { clean: number; offTone: number };
   engine: { cpu: number; cpuPerCall: number; usPerPacket: number; loopP99Ms: number; loopMaxMs: number; alive: boolean };
   peers: { cpu: number; tickLateP99Ms: number; tickLateMaxMs: number };
   otherLoad: number;
@@ -380,14 +396,14 @@ interface RunResult {
 interface RunOptions {
   seconds: number;
   warmupS: number;
-  sample: number;
   profileDir: string | undefined;
+  nice: number | undefined;
 }
 
 async function runCalls(kind: Kind, n: number, o: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const loadAverage = os.loadavg();
-  const engine = new EngineProcess(n, o.profileDir);
+  const engine = new EngineProcess(n, o.profileDir, o.nice);
   const calls: Call[] = [];
   let talk: Talk | undefined;
   const why: string[] = [];
@@ -424,32 +440,27 @@ async function runCalls(kind: Kind, n: number, o: RunOptions): Promise<RunResult
     const packets = rx.reduce((a, r) => a + r.packets, 0);
     const lost = rx.reduce((a, r) => a + r.lost, 0);
     const late = rx.reduce((a, r) => a + r.late, 0);
-    const expected = Math.round((windowS * 1000) / 20) * streams.length;
-    const step = Math.max(1, Math.floor(calls.length / o.sample));
-    const sampled = calls.filter((_, i) => i % step === 0).slice(0, o.sample);
-    const shares: number[] = [];
-    for (const call of sampled) {
-      const i = calls.indexOf(call);
-      call.first.stream.received.push(...frozen[2 * i]!);
-      call.second.stream.received.push(...frozen[2 * i + 1]!);
-      shares.push(Math.min(heardTone(call.first.stream, SECOND_HZ), heardTone(call.second.stream, FIRST_HZ)));
-    }
+    // Streams are [first, second] per call: even ones are what the first leg (the WebRTC peer, or its plain stand-in) heard.
+    const lateAtFirst = rx.filter((_, i) => i % 2 === 0).reduce((a, r) => a + r.late, 0);
+    const expected = talk.sentAt.filter((t) => t >= w0 && t < w0 + windowS * 1000).length * streams.length;
+    // Each leg hears the other's tone: streams are [first, second] per call.
+    const offByCall = calls.map((_, i) => offTone(frozen[2 * i]!, SECOND_HZ) + offTone(frozen[2 * i + 1]!, FIRST_HZ));
     const engineCpu = ((after.cpuUs - before.cpuUs) / 1e6 / windowS) * 100;
     const peers = ((peersCpu.user + peersCpu.system) / 1e6 / windowS) * 100;
     const machine = ((machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total)) * os.cpus().length * 100;
     const lateness = talk.lateness.sort((a, b) => a - b);
-    const cleanAudio = shares.filter((s) => s > TONE_SHARE).length;
+    const cleanAudio = offByCall.filter((off) => off === 0).length;
 
     if (calls.length < n) why.push(`${n - calls.length} of ${n} calls did not connect`);
     if (lost > CLEAN_SHARE * expected) why.push(`${lost} packets lost`);
     if (late > CLEAN_SHARE * expected) why.push(`${late} packets late by over ${LATE_MS} ms`);
     if (packets + lost < (1 - CLEAN_SHARE) * expected) why.push(`${packets} packets arrived of ${expected} sent`);
-    if (cleanAudio < shares.length) why.push(`${shares.length - cleanAudio} of ${shares.length} sampled calls did not hear their tone both ways`);
+    if (cleanAudio < calls.length) why.push(`${calls.length - cleanAudio} of ${calls.length} calls had packets without their tone`);
     if (!engine.alive) why.push('the engine process died');
     return {
       kind, calls: n, connected: calls.length, setupS, seconds: windowS, startedAt, loadAverage,
-      packets, expected, lost, late,
-      audio: { checked: shares.length, clean: cleanAudio, worstShare: shares.length ? Math.min(...shares) : NaN },
+      packets, expected, lost, late, lateAtFirst,
+      audio: { clean: cleanAudio, offTone: offByCall.reduce((x, y) => x + y, 0) },
       engine: {
         cpu: engineCpu, cpuPerCall: engineCpu / Math.max(1, calls.length),
         usPerPacket: ((after.cpuUs - before.cpuUs) / Math.max(1, packets + lost)),
@@ -478,16 +489,16 @@ async function runCalls(kind: Kind, n: number, o: RunOptions): Promise<RunResult
 function resultLine(r: RunResult): string {
   return `RESULT kind=${r.kind} calls=${r.calls} connected=${r.connected} clean=${r.clean ? 'yes' : 'no'} | ` +
     `engine cpu=${f1(r.engine.cpu)}% per_call=${f2(r.engine.cpuPerCall)}% us/packet=${f1(r.engine.usPerPacket)} loop p99=${f1(r.engine.loopP99Ms)}ms | ` +
-    `packets=${r.packets}/${r.expected} lost=${r.lost} late=${r.late} audio=${r.audio.clean}/${r.audio.checked} worst tone share=${f2(r.audio.worstShare)} | ` +
+    `packets=${r.packets}/${r.expected} lost=${r.lost} late=${r.late} (at first leg ${r.lateAtFirst}) audio ok=${r.audio.clean}/${r.connected} off-tone packets=${r.audio.offTone} | ` +
     `peers cpu=${f1(r.peers.cpu)}% tick late p99=${f1(r.peers.tickLateP99Ms)}ms | other load=${f1(r.otherLoad)}% | ` +
     `setup ${f1(r.setupS)} s | load average ${r.loadAverage.map(f2).join(' ')}` + (r.why.length ? `\n  NOT CLEAN: ${r.why.join('; ')}` : '');
 }
 
 function markdownTable(results: RunResult[]): string {
   const head = ['calls', 'kind', 'clean', 'engine CPU %', 'CPU % per call', 'µs/packet', 'loop delay p99 ms',
-    'lost', 'late', 'audio ok', 'peers CPU %', 'other load %', 'load average (1 min)'];
+    'lost', 'late', 'calls with clean audio', 'peers CPU %', 'other load %', 'load average (1 min)'];
   const rows = results.map((r) => [r.calls, r.kind, r.clean ? 'yes' : 'no', f1(r.engine.cpu), f2(r.engine.cpuPerCall), f1(r.engine.usPerPacket),
-    f1(r.engine.loopP99Ms), `${r.lost}/${r.expected}`, r.late, `${r.audio.clean}/${r.audio.checked}`, f1(r.peers.cpu), f1(r.otherLoad), f2(r.loadAverage[0]!)].map(String));
+    f1(r.engine.loopP99Ms), `${r.lost}/${r.expected}`, r.late, `${r.audio.clean}/${r.connected}`, f1(r.peers.cpu), f1(r.otherLoad), f2(r.loadAverage[0]!)].map(String));
   return [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i === 1 || i === 2 ? '---' : '---:')).join(' | ')} |`,
     ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -503,9 +514,9 @@ async function main(): Promise<void> {
       calls: { type: 'string', default: '10,20,40,60,80,100,130,160,200' },
       seconds: { type: 'string', default: '15' },
       warmup: { type: 'string', default: '3' },
-      sample: { type: 'string', default: '10' },
       'stop-after': { type: 'string', default: '2' },
       kinds: { type: 'string', default: 'webrtc,plain' },
+      nice: { type: 'string' },
       profile: { type: 'string' },
       json: { type: 'string' },
     },
@@ -521,13 +532,14 @@ async function main(): Promise<void> {
   const o: RunOptions = {
     seconds: positive('seconds', values.seconds),
     warmupS: positive('warmup', values.warmup),
-    sample: Math.round(positive('sample', values.sample)),
     profileDir: values.profile,
+    nice: values.nice !== undefined ? Number(values.nice) : undefined,
   };
+  if (o.nice !== undefined) os.setPriority(o.nice);
   const stopAfter = positive('stop-after', values['stop-after']);
   const { startedAt, machine } = printRunHeader('webrtc-calls');
   console.log(`# engine on ${ENGINE_IP}:${ENGINE_PORT_MIN}+ in its own process; peers in this one (WebRTC: werift RTCPeerConnection)` +
-    (o.profileDir ? `; engine CPU profiles in ${o.profileDir}` : ''));
+    (o.nice !== undefined ? `; engine and peers at nice ${o.nice}` : '') + (o.profileDir ? `; engine CPU profiles in ${o.profileDir}` : ''));
 
   const results: RunResult[] = [];
   let failing = 0;
