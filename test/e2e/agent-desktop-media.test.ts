@@ -26,7 +26,10 @@ import { loadPromptSet, musicFile } from '../../media/speech.js';
 import { cachedWav, chirp, heardStretched, pcmWav, readWav, toPcm16, type Wav } from '../support/audio.js';
 import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { signIn, useBrowser } from '../support/browser.js';
-import { CARD_NUMBER, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { startBaresip, recordingClosed, stopAllBaresip } from '../support/baresip.js';
+import { CARD_NUMBER, ERIK, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { startTrunkFarEnd } from '../support/operator-network.js';
+import { assertSippOk, killAllSipp } from '../support/sipp.js';
 import { heardMark, heardSince, tapAudio } from '../support/page-audio.js';
 import { digitsIn, matchAudio, to8k } from '../support/rtp-peer.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
@@ -34,6 +37,7 @@ import { TrunkCaller } from '../support/trunk-caller.js';
 import { waitFor } from '../support/wait.js';
 
 const ANNA = '1001';
+const NUMBER_OUT = '0701740699';
 const CALLER = '+46701740656';
 
 /** The page's microphone: a rising chirp, then silence, over and over. */
@@ -41,6 +45,13 @@ const MICROPHONE = cachedWav('desk-microphone-chirp', () => Float32Array.from([.
 /** The caller's voice: a falling chirp, then silence. */
 const VOICE = Float32Array.from([...chirp(1.2, { f0: 2500, f1: 350 }), ...new Float64Array(4000)]);
 const voiceWav: Wav = { sampleRate: 8000, channels: 1, samples: VOICE, durationSec: VOICE.length / 8000 };
+/** Erik's desk phone talks VOICE over and over, for a minute (baresip hangs up when its audio ends). */
+const DESK_VOICE = cachedWav('desk-voice-60s', () => Float32Array.from({ length: 60 * 8000 }, (_, i) => VOICE[i % VOICE.length]!));
+
+/** A recording at 8 kHz, as the sounds looked for are. */
+const at8k = (wav: Wav): Wav => wav.sampleRate === 8000 ? wav
+  : { ...wav, sampleRate: 8000, samples: Float32Array.from(to8k(wav.samples, wav.sampleRate)) };
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const browser = useBrowser({ fakeMicrophone: { file: MICROPHONE } });
 let product: CallbackCenter;
@@ -57,8 +68,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  killAllSipp();
+  await stopAllBaresip();
   await product?.stop();
 });
+
+/** The share of `sound` found in what the page plays over the next `seconds` (tapAudio first), `meanwhile` done once they start. */
+async function pageHears(sound: Wav, seconds: number, meanwhile?: () => void): Promise<number> {
+  const { page } = browser;
+  const mark = await heardMark(page);
+  meanwhile?.();
+  return heardStretched(await heardSince(page, mark, seconds), sound);
+}
 
 /**
  * A caller on the line, sending RTP all the time as a phone does (silence
@@ -83,10 +104,7 @@ class Caller {
 
   /** Says VOICE once: the share of it found in what the page played meanwhile. */
   async pageHearsVoice(): Promise<number> {
-    const { page } = browser;
-    const mark = await heardMark(page);
-    this.toSay.push(toPcm16(VOICE));
-    return heardStretched(await heardSince(page, mark, VOICE.length / 8000 + 1), voiceWav);
+    return pageHears(voiceWav, voiceWav.durationSec + 1, () => this.toSay.push(toPcm16(VOICE)));
   }
 
   /** The share of the page's microphone (one whole round of it) found in what the caller heard since `since`. */
@@ -102,7 +120,7 @@ class Caller {
 }
 
 describe("the agent desktop's softphone with media", () => {
-  it('answers a caller in the page: audio both ways; parks the call (music to the caller) and resumes; the keypad reaches the caller', async () => {
+  beforeAll(async () => {
     const { page } = browser;
     await page.goto(home);
     await signIn(page, TEST_USERS.agent.name, TEST_USERS.agent.password);
@@ -110,8 +128,11 @@ describe("the agent desktop's softphone with media", () => {
     await page.getByLabel(`Lösenord för anknytning ${ANNA}`).fill('demo-1001');
     await page.getByRole('button', { name: 'Anslut webbtelefonen' }).click();
     await page.getByText('Webbtelefonen är ansluten.').waitFor({ timeout: 10_000 });
-    await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
+  });
 
+  it('answers a caller in the page: audio both ways; parks the call (music to the caller) and resumes; the keypad reaches the caller', async () => {
+    const { page } = browser;
+    await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
     const caller = await Caller.call(CARD_NUMBER, CALLER);
     try {
       const offer = page.locator('[data-section="offer"]');
@@ -162,4 +183,56 @@ describe("the agent desktop's softphone with media", () => {
     }
     await page.locator('[data-section="call"]').waitFor({ state: 'detached', timeout: 10_000 });
   }, 90_000);
+
+  it('calls a desk phone from the page and is called from it: audio both ways each time', async () => {
+    const { page } = browser;
+    const erik = await startBaresip({
+      user: ERIK, password: 'demo-1002', autoAnswer: true, audioSource: DESK_VOICE,
+      registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+    });
+    const inCall = page.locator('[data-section="call"]');
+    /** Audio both ways in the call up now, then hung up by `hangUp`: the page hears Erik's voice, Erik's phone the page's microphone. */
+    const talkBothWays = async (hangUp: () => Promise<void>): Promise<void> => {
+      await inCall.getByRole('button', { name: 'Lägg på' }).waitFor({ timeout: 10_000 });
+      await tapAudio(page.locator('#remote-audio'));
+      // Two rounds of the looping voice hold one whole.
+      expect(await pageHears(voiceWav, 2 * voiceWav.durationSec + 0.5), "Erik's voice in the page").toBeGreaterThan(0.85);
+      await hangUp();
+      await inCall.waitFor({ state: 'detached', timeout: 10_000 });
+      expect(heardStretched(at8k(readWav(await recordingClosed(erik))), readWav(MICROPHONE)), "the page's microphone at Erik's phone").toBeGreaterThan(0.85);
+    };
+
+    await page.getByLabel(/^Ring ett nummer/).fill(ERIK);
+    await page.getByRole('button', { name: 'Ring', exact: true }).click();
+    await erik.waitEvent('CALL_ESTABLISHED', 10_000);
+    await talkBothWays(() => inCall.getByRole('button', { name: 'Lägg på' }).click());
+
+    await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
+    await erik.dial(ANNA);
+    const ringing = page.locator('[data-section="offer"]');
+    await ringing.getByRole('heading', { name: `Samtal från ${ERIK}` }).waitFor({ timeout: 10_000 });
+    await browser.screenshots('agent-desktop-colleague-calls');
+    await ringing.getByRole('button', { name: 'Svara' }).click();
+    await erik.waitEvent('CALL_ESTABLISHED', 10_000);
+    await talkBothWays(() => erik.hangup());
+    await erik.stop();
+  }, 90_000);
+
+  it("calls a number out through the trunk with the organisation's caller id: the far end gets the page's microphone and the page hears it back", async () => {
+    const { page } = browser;
+    const farEnd = await startTrunkFarEnd(product.trunkPort, { scenario: 'uas-answer.xml', echo: true });
+    await page.getByLabel(/^Ring ett nummer/).fill(NUMBER_OUT);
+    await page.getByRole('button', { name: 'Ring', exact: true }).click();
+    const inCall = page.locator('[data-section="call"]');
+    await inCall.getByRole('button', { name: 'Lägg på' }).waitFor({ timeout: 10_000 });
+    await tapAudio(page.locator('#remote-audio'));
+    // The far end sends back what it gets: the page hearing its own microphone heard it go out and come back.
+    const microphone = readWav(MICROPHONE);
+    expect(await pageHears(microphone, 2 * microphone.durationSec + 0.5), 'the microphone, out through the trunk and back').toBeGreaterThan(0.85);
+    await inCall.getByRole('button', { name: 'Lägg på' }).click();
+    const result = await farEnd.exited;
+    assertSippOk(result, 1);
+    const invite = /^INVITE [^]*?\r?\n\r?\n/m.exec(result.messages)?.[0] ?? '';
+    expect(invite).toMatch(new RegExp(`^From:[^\\n]*${escapeRegExp(product.config.trunks[0]!.callerId)}`, 'm'));
+  }, 60_000);
 });

@@ -9,19 +9,22 @@ import type { Locator, Page } from 'playwright-core';
 import { to8k } from './rtp-peer.js';
 import type { Wav } from './audio.js';
 
-interface Tapped { vaxelHeard: number[]; vaxelRate: number }
+interface Tapped { vaxelHeard: number[]; vaxelRate: number; vaxelContext?: AudioContext }
 
-/** Starts keeping what `audio` (an <audio> element playing a MediaStream) plays. */
+/** Starts keeping what `audio` (an <audio> element playing a MediaStream) plays, instead of what was kept before. */
 export async function tapAudio(audio: Locator): Promise<void> {
   await audio.evaluate((element: HTMLMediaElement) => {
     const stream = element.srcObject;
     if (!(stream instanceof MediaStream)) throw new Error('the audio element plays no stream');
     const w = window as unknown as Tapped;
-    w.vaxelHeard = [];
+    void w.vaxelContext?.close();
+    const heard: number[] = [];
+    w.vaxelHeard = heard;
     const context = new AudioContext();
+    w.vaxelContext = context;
     w.vaxelRate = context.sampleRate;
     const tap = context.createScriptProcessor(4096, 1, 1);
-    tap.onaudioprocess = (e) => { for (const v of e.inputBuffer.getChannelData(0)) w.vaxelHeard.push(v); };
+    tap.onaudioprocess = (e) => { for (const v of e.inputBuffer.getChannelData(0)) heard.push(v); };
     context.createMediaStreamSource(stream).connect(tap);
     tap.connect(context.destination);
   });

@@ -406,6 +406,8 @@ export const en: Texts = {
         : status === 408 || status === 480 ? 'Nobody answered.'
           : 'The call could not be put through.'),
   deskTransferFailed: 'The call could not be transferred.',
+  // Agent desktop: a colleague's call ringing the softphone
+  deskCallFrom: (from: string) => `Call from ${from}`,
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Staffing',
   staffingTitle: 'Staffing',

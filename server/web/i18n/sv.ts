@@ -411,6 +411,8 @@ export const sv = {
         : status === 408 || status === 480 ? 'Ingen svarade.'
           : 'Samtalet kunde inte kopplas fram.'),
   deskTransferFailed: 'Samtalet kunde inte kopplas vidare.',
+  // Agent desktop: a colleague's call ringing the softphone
+  deskCallFrom: (from: string) => `Samtal från ${from}`,
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Bemanning',
   staffingTitle: 'Bemanning',
