@@ -30,7 +30,7 @@ export interface B2buaCall {
   sessionTimers: SessionTimers;
   /** Called once the call is up; what it returns is called once when it ends. */
   answered: () => CallEnded;
-  /** Anchors a call between a desk phone and a browser; without it such a call passes its SDP through. */
+  /** Anchors a call between a browser and a desk phone or the trunk; without it such a call passes its SDP through. */
   translator?: MediaTranslator;
 }
 
@@ -50,11 +50,11 @@ async function anchor(call: B2buaCall, legs: readonly Leg[]): Promise<Translated
   if (!call.translator || !mixesMedia(req.body, legs)) return undefined;
   const opened = await call.translator.open(req.body, legs, log);
   if ('refused' in opened) {
-    log.info({ reason: opened.reason }, 'no media to join a desk phone and a browser');
+    log.info({ reason: opened.reason }, 'no media to join a browser and plain RTP');
     res.send(opened.refused, { headers: { Warning: `399 vaxel "${opened.reason.replace(/"/g, "'").slice(0, 120)}"` } });
     return 'refused';
   }
-  log.info('a desk phone and a browser: the call is anchored in our media');
+  log.info('a browser and plain RTP: the call is anchored in our media');
   return opened;
 }
 
