@@ -204,27 +204,31 @@ describe("the agent desktop's softphone with media", () => {
     const talkBothWays = async (hangUp: () => Promise<void>): Promise<void> => {
       await inCall.getByRole('button', { name: 'Lägg på' }).waitFor({ timeout: 10_000 });
       await tapAudio(page.locator('#remote-audio'));
-      // Two rounds of the looping voice hold one whole.
-      expect(await pageHears(voiceWav, 2 * voiceWav.durationSec + 0.5), "Erik's voice in the page").toBeGreaterThan(0.85);
+      // Three rounds of the looping voice: at least one whole once the jitter buffer has settled.
+      expect(await pageHears(voiceWav, 3 * voiceWav.durationSec + 0.5), "Erik's voice in the page").toBeGreaterThan(0.85);
       await hangUp();
       await inCall.waitFor({ state: 'detached', timeout: 10_000 });
       expect(heardStretched(at8k(readWav(await recordingClosed(erik))), readWav(MICROPHONE)), "the page's microphone at Erik's phone").toBeGreaterThan(0.85);
     };
 
-    await page.getByLabel(/^Ring ett nummer/).fill(ERIK);
-    await page.getByRole('button', { name: 'Ring', exact: true }).click();
-    await erik.waitEvent('CALL_ESTABLISHED', 10_000);
-    await talkBothWays(() => inCall.getByRole('button', { name: 'Lägg på' }).click());
+    try {
+      await page.getByLabel(/^Ring ett nummer/).fill(ERIK);
+      await page.getByRole('button', { name: 'Ring', exact: true }).click();
+      await erik.waitEvent('CALL_ESTABLISHED', 10_000);
+      await talkBothWays(() => inCall.getByRole('button', { name: 'Lägg på' }).click());
 
-    await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
-    await erik.dial(ANNA);
-    const ringing = page.locator('[data-section="offer"]');
-    await ringing.getByRole('heading', { name: `Samtal från ${ERIK}` }).waitFor({ timeout: 10_000 });
-    await browser.screenshots('agent-desktop-colleague-calls');
-    await ringing.getByRole('button', { name: 'Svara' }).click();
-    await erik.waitEvent('CALL_ESTABLISHED', 10_000);
-    await talkBothWays(() => erik.hangup());
-    await erik.stop();
+      await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
+      await erik.dial(ANNA);
+      const ringing = page.locator('[data-section="offer"]');
+      await ringing.getByRole('heading', { name: `Samtal från ${ERIK}` }).waitFor({ timeout: 10_000 });
+      await browser.screenshots('agent-desktop-colleague-calls');
+      await ringing.getByRole('button', { name: 'Svara' }).click();
+      await erik.waitEvent('CALL_ESTABLISHED', 10_000);
+      await talkBothWays(() => erik.hangup());
+    } finally {
+      // Hangs up a call a failed check left up, for the next test.
+      await erik.stop();
+    }
   }, 90_000);
 
   it("calls a number out through the trunk with the organisation's caller id: the far end gets the page's microphone and the page hears it back", async () => {
@@ -235,9 +239,10 @@ describe("the agent desktop's softphone with media", () => {
     const inCall = page.locator('[data-section="call"]');
     await inCall.getByRole('button', { name: 'Lägg på' }).waitFor({ timeout: 10_000 });
     await tapAudio(page.locator('#remote-audio'));
-    // The far end sends back what it gets: the page hearing its own microphone heard it go out and come back.
+    // The far end sends back what it gets: the page hearing its own microphone heard it go out and come back
+    // (three rounds of it: at least one whole once the jitter buffer has settled).
     const microphone = readWav(MICROPHONE);
-    expect(await pageHears(microphone, 2 * microphone.durationSec + 0.5), 'the microphone, out through the trunk and back').toBeGreaterThan(0.85);
+    expect(await pageHears(microphone, 3 * microphone.durationSec + 0.5), 'the microphone, out through the trunk and back').toBeGreaterThan(0.85);
     await inCall.getByRole('button', { name: 'Lägg på' }).click();
     const result = await farEnd.exited;
     assertSippOk(result, 1);
