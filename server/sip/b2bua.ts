@@ -31,7 +31,7 @@ export interface B2buaCall {
   sessionTimers: SessionTimers;
   /** Called once the call is up; what it returns is called once when it ends. */
   answered: () => CallEnded;
-  /** Anchors a call between a desk phone and a browser; without it such a call passes its SDP through. */
+  /** Anchors a call between a browser and a desk phone or the trunk; without it such a call passes its SDP through. */
   translator?: MediaTranslator;
   /** Where a call between phones is found for an attended transfer that names it. */
   directCalls?: DirectCalls;
@@ -43,6 +43,24 @@ export interface B2buaCall {
 function mixesMedia(callerSdp: string, legs: readonly Leg[]): boolean {
   const browser = /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m.test(callerSdp);
   return legs.some((leg) => (leg.webrtc === true) !== browser);
+}
+
+/**
+ * Our media for a call whose caller and phones speak different media
+ * (undefined when they speak the same); 'refused' when there is none, the
+ * caller told so.
+ */
+async function anchor(call: B2buaCall, legs: readonly Leg[]): Promise<TranslatedMedia | 'refused' | undefined> {
+  const { req, res, log } = call;
+  if (!call.translator || !mixesMedia(req.body, legs)) return undefined;
+  const opened = await call.translator.open(req.body, legs, log);
+  if ('refused' in opened) {
+    log.info({ reason: opened.reason }, 'no media to join a browser and plain RTP');
+    res.send(opened.refused, { headers: { Warning: `399 vaxel "${opened.reason.replace(/"/g, "'").slice(0, 120)}"` } });
+    return 'refused';
+  }
+  log.info('a browser and plain RTP: the call is anchored in our media');
+  return opened;
 }
 
 /** Rings an extension's phones (`legs`) and connects the caller to the first to answer. */
@@ -70,17 +88,8 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   const callerLeft = new AbortController();
   // The SIP server has already answered the CANCEL and the INVITE (487).
   req.on('cancel', () => callerLeft.abort());
-  let media: TranslatedMedia | undefined;
-  if (call.translator && mixesMedia(req.body, legs)) {
-    const opened = await call.translator.open(req.body, legs, log);
-    if ('refused' in opened) {
-      log.info({ reason: opened.reason }, 'no media to join a desk phone and a browser');
-      res.send(opened.refused, { headers: { Warning: `399 vaxel "${opened.reason.replace(/"/g, "'").slice(0, 120)}"` } });
-      return;
-    }
-    media = opened;
-    log.info('a desk phone and a browser: the call is anchored in our media');
-  }
+  const media = await anchor(call, legs);
+  if (media === 'refused') return;
   const release = (): void => { void media?.close(); };
   let ringing = false;
   const result = await fork(srf, legs, {
@@ -164,7 +173,11 @@ async function connectFirst(call: B2buaCall, legs: readonly Leg[]): Promise<void
   sessionTimers.keep(caller, log, onCallerGone);
 }
 
-/** One leg through drachtio-srf's createB2BUA, which passes the callee's failure on to the caller. */
+/**
+ * One leg through drachtio-srf's createB2BUA, which passes the callee's
+ * failure on to the caller. A browser calling out through the trunk is
+ * anchored in our media as a call to a desk phone is.
+ */
 export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
   const { srf, req, res, log, sessionTimers } = call;
   const permit = admitLeg(leg);
@@ -172,9 +185,19 @@ export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
     res.send(DIAL_OUT_REFUSED);
     return;
   }
+  const media = req.body ? await anchor(call, [leg]) : undefined;
+  if (media === 'refused') {
+    permit?.release();
+    return;
+  }
+  const release = (): void => {
+    permit?.release();
+    void media?.close();
+  };
   try {
     const { uas, uac } = await srf.createB2BUA(req, res, leg.uri, {
       headers: { ...leg.headers, ...sessionTimers.offerHeaders() },
+      ...(media ? { localSdpB: media.offers.plain ?? '', localSdpA: (sdp: string) => media.answered(false, sdp) } : {}),
       // Session timers of our own on the caller's side: only on the 2xx (RFC 4028 has none on other responses).
       // drachtio-srf hands it the callee's response, whatever its typings say.
       responseHeaders: (uacRes: unknown) => {
@@ -188,13 +211,13 @@ export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
     const ended = call.answered();
     const onCallerGone = (): void => {
       log.info('caller hung up');
-      permit?.release();
+      release();
       uac.destroy(undefined, () => {});
       void ended();
     };
     const onCalleeGone = (): void => {
       log.info('callee hung up');
-      permit?.release();
+      release();
       uas.destroy(undefined, () => {});
       void ended();
     };
@@ -203,7 +226,7 @@ export async function bridge(call: B2buaCall, leg: Leg): Promise<void> {
     sessionTimers.keep(uas, log, onCallerGone);
     sessionTimers.keep(uac, log, onCalleeGone);
   } catch (err) {
-    permit?.release();
+    release();
     const status = (err as { status?: number }).status;
     log.info({ uri: leg.uri, status: status ?? String(err) }, 'call not connected');
   }

@@ -18,7 +18,7 @@
  * of each missed offer and of the pause the ACD then puts her in. She
  * closes the tab: the registration ends at once and the ACD logs her out
  * (the rule for an agent whose last phone unregisters). Answering in the
- * page needs WebRTC media from the product, which is not tested here.
+ * page, with media, is in agent-desktop-media.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';

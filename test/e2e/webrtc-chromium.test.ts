@@ -16,9 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import sdpTransform from 'sdp-transform';
 import { EmbeddedMediaServer } from '../../media/engine/media-server.js';
-import { cachedWav, chirp, heardStretched, heardWhole, readWav, type Wav } from '../support/audio.js';
-import { to8k } from '../support/rtp-peer.js';
+import { cachedWav, chirp, heardStretched, heardWhole, readWav } from '../support/audio.js';
 import { useBrowser } from '../support/browser.js';
+import { heardMark, heardSince, tapAudio } from '../support/page-audio.js';
 import { freePortRange } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
@@ -60,27 +60,19 @@ it('Chromium answers the engine\'s WebRTC offer: the engine hears the page\'s mi
   await page.goto(`http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`);
   const endpoint = await media.createEndpoint({ webrtc: true });
 
-  // The page: microphone in, the received track into WebAudio at 8 kHz, kept as samples.
+  // The page: microphone in, the received track played by an audio element (tapped below).
   const answer = await page.evaluate(async (offer) => {
-    const w = window as unknown as { heard: number[]; rate: number; pc: RTCPeerConnection };
-    w.heard = [];
+    const w = window as unknown as { pc: RTCPeerConnection };
     const pc = new RTCPeerConnection();
     w.pc = pc;
     const microphone = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
     pc.ontrack = (event) => {
-      const stream = new MediaStream([event.track]);
-      // Chromium feeds a remote track to WebAudio only while a media element plays it.
-      const element = new Audio();
-      element.srcObject = stream;
+      const element = document.createElement('audio');
+      element.id = 'remote';
+      element.srcObject = new MediaStream([event.track]);
       element.muted = true;
+      document.body.append(element);
       void element.play();
-      const context = new AudioContext();
-      w.rate = context.sampleRate;
-      const source = context.createMediaStreamSource(stream);
-      const tap = context.createScriptProcessor(4096, 1, 1);
-      tap.onaudioprocess = (e) => { for (const v of e.inputBuffer.getChannelData(0)) w.heard.push(v); };
-      source.connect(tap);
-      tap.connect(context.destination);
     };
     await pc.setRemoteDescription({ type: 'offer', sdp: offer });
     for (const track of microphone.getAudioTracks()) pc.addTrack(track, microphone);
@@ -98,6 +90,7 @@ it('Chromium answers the engine\'s WebRTC offer: the engine hears the page\'s mi
   await endpoint.modify(answer);
   await waitFor(() => endpoint.remoteAddress !== undefined, { what: 'ICE and DTLS with Chromium' });
   await page.waitForFunction(() => (window as unknown as { pc: RTCPeerConnection }).pc.connectionState === 'connected');
+  await tapAudio(page.locator('#remote'));
 
   // The page's microphone, as the engine records it.
   const recorded = `${tempDir('webrtc-chromium')}/from-page.wav`;
@@ -105,14 +98,11 @@ it('Chromium answers the engine\'s WebRTC offer: the engine hears the page\'s mi
   expect(heardWhole(readWav(recorded), readWav(MICROPHONE)), 'the microphone\'s chirp in the engine\'s recording').toBeDefined();
 
   // The engine's prompt, as the page hears it.
-  const before = await page.evaluate(() => (window as unknown as { heard: number[] }).heard.length);
+  const before = await heardMark(page);
   const played = await endpoint.play(PROMPT);
   expect(played.interrupted).toBe(false);
   // Half a second past the prompt's end covers the page's jitter buffer.
-  const rate = await page.evaluate(() => (window as unknown as { rate: number }).rate);
-  await page.waitForFunction((n) => (window as unknown as { heard: number[] }).heard.length >= n, before + 2 * rate);
-  const samples = to8k(await page.evaluate((from) => (window as unknown as { heard: number[] }).heard.slice(from), before), rate);
-  const heard: Wav = { sampleRate: 8000, channels: 1, samples: Float32Array.from(samples), durationSec: samples.length / 8000 };
+  const heard = await heardSince(page, before, 2);
   // Chromium's jitter buffer stretches time as it settles: each piece is matched near the one before.
   expect(heardStretched(heard, readWav(PROMPT)), 'share of the engine\'s chirp found in what the page heard').toBeGreaterThan(0.85);
 

@@ -331,32 +331,65 @@ export function heardInOrder(heard: Wav, sound: Wav, maxGapSec = 0.5): boolean {
 /**
  * Share (0..1) of `sound`'s loud 100 ms pieces found in `heard` (same
  * sample rate), in order, each correlating at 0.85 or better within
- * `driftSec` of where the piece before it puts it. For audio through a
+ * `driftSec` of where the piece before it puts it (past a piece not
+ * found, the drift of each piece in between). For audio through a
  * browser: its jitter buffer stretches and squeezes time as it adapts, so
  * the sound is all there but not on one fixed lag (`heardWhole` wants that).
+ * A sound heard over and over (a looping source) counts by its best
+ * hearing: each place its first loud piece is heard is followed from.
  */
 export function heardStretched(heard: Wav, sound: Wav, driftSec = 0.02): number {
   const chunk = Math.round(sound.sampleRate / 10);
   const drift = Math.round(driftSec * sound.sampleRate);
   const h = heard.samples;
-  let loud = 0;
-  let found = 0;
-  let at: number | undefined;
+  const loud: Float32Array[] = [];
   for (let k = 0; (k + 1) * chunk <= sound.samples.length; k++) {
     const piece = sound.samples.subarray(k * chunk, (k + 1) * chunk);
-    if (rms(piece) <= 0.02) continue;
-    loud += 1;
-    const lo = at === undefined ? 0 : Math.max(0, at + chunk - drift);
-    const hi = Math.min(h.length - chunk, at === undefined ? h.length - chunk : at + chunk + drift);
-    if (hi < lo) break;
-    const best = correlation(piece, h, hi, lo);
-    if (best.value >= 0.85) {
-      found += 1;
-      at = best.lag;
-    } else if (at !== undefined) {
-      at += chunk;
-    }
+    if (rms(piece) > 0.02) loud.push(piece);
   }
-  if (loud === 0) throw new Error('the sound to look for is silent');
-  return found / loud;
+  if (loud.length === 0) throw new Error('the sound to look for is silent');
+  const last = h.length - chunk;
+  /** Where `piece` is heard: the best lag of each run of lags correlating at 0.85 or better. */
+  const places = (piece: Float32Array): number[] => {
+    const out: number[] = [];
+    let run: { value: number; lag: number } | undefined;
+    for (let lag = 0; lag <= last; lag++) {
+      const { value } = correlation(piece, h, lag, lag);
+      if (value >= 0.85) {
+        if (!run || value > run.value) run = { value, lag };
+      } else if (run && lag > run.lag + drift) {
+        out.push(run.lag);
+        run = undefined;
+      }
+    }
+    if (run) out.push(run.lag);
+    return out;
+  };
+  /** The pieces after `first` found following it from `start`, each within the drift of the last one found. */
+  const following = (first: number, start: number): number => {
+    let at = start;
+    let found = 0;
+    // Pieces since the last one found: time may have moved by `drift` for each.
+    let since = 0;
+    for (const piece of loud.slice(first + 1)) {
+      since += 1;
+      const lo = Math.max(0, at + since * (chunk - drift));
+      const hi = Math.min(last, at + since * (chunk + drift));
+      if (hi < lo) break;
+      const match = correlation(piece, h, hi, lo);
+      if (match.value >= 0.85) {
+        found += 1;
+        at = match.lag;
+        since = 0;
+      }
+    }
+    return found;
+  };
+  let best = 0;
+  // From the first loud piece heard (a jitter buffer may lose the sound's start as it settles), at each place
+  // it is heard (a sound heard over and over counts by its best hearing).
+  for (let first = 0; first < loud.length && best === 0; first++) {
+    for (const start of places(loud[first]!)) best = Math.max(best, (1 + following(first, start)) / loud.length);
+  }
+  return best;
 }

@@ -150,7 +150,11 @@ export class Softphone {
 
   /** One key as RFC 4733 telephone-events in the media; false when the call cannot send them. */
   dtmf(key: (typeof DTMF_KEYS)[number]): boolean {
-    return this.handler()?.sendDtmf(key) ?? false;
+    const handler = this.handler();
+    // The browser's DTMF sender replaces the keys still waiting with those given: keys pressed faster than
+    // they are sent go behind the waiting ones instead of pushing them out.
+    const waiting = handler?.peerConnection?.getSenders()[0]?.dtmf?.toneBuffer ?? '';
+    return handler?.sendDtmf(waiting + key) ?? false;
   }
 
   /** A blind transfer (REFER) to an extension, a service number or a phone number. */

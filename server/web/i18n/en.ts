@@ -418,6 +418,8 @@ export const en: Texts = {
   'problem_no-call': 'You have answered no call to give a case type.',
   pauseReason_noAnswer: 'did not answer',
   pauseReason_pause: 'no reason given',
+  // Agent desktop: a colleague's call ringing the softphone
+  deskCallFrom: (from: string) => `Call from ${from}`,
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Staffing',
   staffingTitle: 'Staffing',

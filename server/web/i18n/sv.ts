@@ -423,6 +423,8 @@ export const sv = {
   'problem_no-call': 'Du har inget besvarat samtal att ge en ärendetyp.',
   pauseReason_noAnswer: 'svarade inte',
   pauseReason_pause: 'ingen orsak angiven',
+  // Agent desktop: a colleague's call ringing the softphone
+  deskCallFrom: (from: string) => `Samtal från ${from}`,
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Bemanning',
   staffingTitle: 'Bemanning',

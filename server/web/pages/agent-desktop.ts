@@ -167,12 +167,14 @@ export class AgentDesktop extends LitElement {
   private offerSection(): unknown {
     const t = texts();
     const offer = this.state!.offer;
-    if (!offer) return '';
+    // A colleague's call (no offer from the ACD) rings the softphone too, and is answered here.
+    const ringsHere = this.mode === 'softphone' && this.ringingFrom !== undefined;
+    if (!offer && !ringsHere) return '';
     return html`
       <section class="offer" data-section="offer" aria-labelledby="offer-title" role="region">
-        <h2 id="offer-title">${offer.callback ? t.deskCallbackOffered : t.deskOffered}</h2>
-        <vx-desk-call-card .call=${offer} .crmUrl=${this.desk!.crmUrl} .now=${this.now}></vx-desk-call-card>
-        ${this.mode === 'softphone' && this.ringingFrom !== undefined
+        <h2 id="offer-title">${!offer ? t.deskCallFrom(this.ringingFrom!) : offer.callback ? t.deskCallbackOffered : t.deskOffered}</h2>
+        ${offer ? html`<vx-desk-call-card .call=${offer} .crmUrl=${this.desk!.crmUrl} .now=${this.now}></vx-desk-call-card>` : ''}
+        ${ringsHere
           ? html`<div class="row">
               <button type="button" class="primary" @click=${() => void this.phone?.answer()}>${t.deskAnswer}</button>
               <button type="button" @click=${() => void this.phone?.decline()}>${t.deskDecline}</button>
