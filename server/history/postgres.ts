@@ -37,7 +37,11 @@ export class PostgresHistory extends SqlReads implements HistoryRepository {
    */
   static async open(url: string, opts: { onError: (err: Error) => void; migrations?: readonly Migration[] }): Promise<PostgresHistory> {
     const where = describeDatabase(url);
-    const pool = new pg.Pool({ connectionString: url, types, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    // No JIT: the reports look up each queue stay's contact by its key, which
+    // the planner prices as if read from disk; the cost it adds up then passes
+    // JIT's threshold on a month, and compiling takes seconds while the query
+    // itself takes a fraction of one (bench/RESULTS.md, report time).
+    const pool = new pg.Pool({ connectionString: url, types, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, options: '-c jit=off' });
     // An idle client whose connection dies is reported here rather than crashing the process.
     pool.on('error', opts.onError);
     try {

@@ -59,6 +59,11 @@ export function segmentSums(q: ReportQuery): Statement {
   const z = spansTable(q);
   const t = targetsTable(q);
   const { column, ofContact } = GROUP_COLUMN[q.groupBy];
+  // A lookup per queue stay, not a join: on a week or more PostgreSQL's
+  // planner prices the id index above a scan of every contact, and the scan
+  // is the slower by far (a contact's id is its key, so the lookup gives
+  // the one row a left join would, or NULL).
+  const group = ofContact ? `(SELECT ${column} FROM contacts c WHERE c.id = s.contact_id)` : column;
   const call = "s.kind = 'call'";
   const answered = `${call} AND s.outcome = 'answered'`;
   const abandoned = `${call} AND s.outcome = 'abandoned'`;
@@ -71,7 +76,7 @@ export function segmentSums(q: ReportQuery): Statement {
        t AS (${t.text}),
        d AS (SELECT CAST(? AS BIGINT) AS target_ms, CAST(? AS BIGINT) AS short_ms)
   SELECT ${intervalOf('s.enqueued_at', q.interval)} AS interval_key,
-         COALESCE(${column}, '') AS grp,
+         COALESCE(${group}, '') AS grp,
          ${count(call)} AS offered,
          ${count(answered)} AS answered,
          ${count(`${answered} AND s.wait_ms <= COALESCE(t.ms, d.target_ms)`)} AS answered_in_target,
@@ -91,7 +96,6 @@ export function segmentSums(q: ReportQuery): Statement {
     JOIN z ON s.enqueued_at >= z.from_ms AND s.enqueued_at < z.to_ms
     CROSS JOIN d
     LEFT JOIN t ON t.queue = s.queue
-    ${ofContact ? 'LEFT JOIN contacts c ON c.id = s.contact_id' : ''}
    WHERE s.enqueued_at >= ? AND s.enqueued_at < ? AND s.queue IS NOT NULL
    GROUP BY 1, 2`,
     params: [...z.params, ...t.params, q.rules.defaultTargetMs, q.rules.shortAbandonMs, q.from, q.to],
