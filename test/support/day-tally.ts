@@ -13,6 +13,8 @@
  */
 
 /** What a report groups by. */
+// The figures' names and types only: the tally counts them itself, from what the test did.
+import type { ReportFigures } from '../../server/stats/report-figures.js';
 export type TallyGrouping = 'service' | 'queue' | 'dialled' | 'agent' | 'caseType';
 
 /** Where a call came in: the service, the number dialled. */
@@ -38,25 +40,9 @@ interface Queued extends Placed {
 }
 
 /** One interval (by the instant it starts) and group of the report, as the test counts it. */
-export interface TallyRow {
+export interface TallyRow extends ReportFigures {
   start: number;
   group: string;
-  offered: number;
-  answered: number;
-  answeredInTarget: number;
-  abandoned: number;
-  shortAbandoned: number;
-  serviceLevel: number | null;
-  averageSpeedOfAnswerSeconds: number | null;
-  averageWaitSeconds: number | null;
-  longestWaitSeconds: number;
-  averageHandlingSeconds: number | null;
-  handlingSeconds: number;
-  callbacksRequested: number;
-  callbacksCompleted: number;
-  deflections: number | null;
-  transfers: number | null;
-  overflows: number;
 }
 
 /** The report's figure names, in its order. */
