@@ -11,10 +11,10 @@
  * docs/statistics.md, times in seconds as the test measured them: a test
  * compares them whole, the times within its measuring error.
  */
-
-/** What a report groups by. */
 // The figures' names and types only: the tally counts them itself, from what the test did.
 import type { ReportFigures } from '../../server/stats/report-figures.js';
+
+/** What a report groups by. */
 export type TallyGrouping = 'service' | 'queue' | 'dialled' | 'agent' | 'caseType';
 
 /** Where a call came in: the service, the number dialled. */
