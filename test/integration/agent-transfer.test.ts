@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { heardMore, lastSecondHeard, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import { assertSippOk, describeSippResult, startRegisteredSippPhone } from '../support/sipp.js';
+import { assertSippOk, describeSippResult, runSipp, startRegisteredSippPhone } from '../support/sipp.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { SessionState, startSoftphone, stopAllSoftphones } from '../support/softphone.js';
 import { tempDir } from '../support/tmp.js';
@@ -181,6 +181,24 @@ describe('an agent transfers the caller blind (REFER)', () => {
     expect(result.successful, describeSippResult(result)).toBe(1);
     expect(result.messages).toMatch(/SIP\/2\.0 202 Accepted/);
     expect(result.messages).toMatch(/SIP\/2\.0 100 Trying/);
+    await expectNothingLeft();
+  }, 60_000);
+});
+
+describe('a caller asks the switch to transfer them (REFER)', () => {
+  it('from the operator network, to a premium-rate number: 403, nothing is dialled, no transfer is tried', async () => {
+    const alarms: unknown[] = [];
+    product.app.switch.dialOut.on('alarm', (a) => alarms.push(a));
+    const caller = '+46701740675';
+    const result = await runSipp({
+      scenario: 'uac-refer-refused.xml', remote: product.sipPort, service: VAXEL,
+      keys: { caller, refer_to: PREMIUM }, durationMs: 1_000, timeoutMs: 20_000, extraArgs: ['-i', TRUNK_SOURCE_IP],
+    });
+    assertSippOk(result, 1);
+    const callId = callIdOf(caller);
+    expect(callId).toBeDefined();
+    expect(transfers(callId!)).toEqual([]);
+    expect(alarms).toEqual([]);
     await expectNothingLeft();
   }, 60_000);
 });
