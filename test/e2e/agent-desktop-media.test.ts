@@ -12,7 +12,8 @@
  * page plays (tapped through WebAudio), the page's microphone in what the
  * caller receives. She parks the call: the caller hears the queue's music;
  * she resumes: they hear each other again. She presses keys on the page's
- * keypad: the caller gets them as RFC 4733 events.
+ * keypad: the caller gets them as RFC 4733 events. She hangs up: the caller
+ * gets the switch's BYE.
  *
  * She calls Erik's desk phone (baresip, talking the falling chirp) from the
  * page, and Erik calls her: each time each hears the other. She calls a
@@ -20,9 +21,14 @@
  * what it gets) sees the organisation's caller id, and the page hears its
  * own microphone come back.
  *
- * The caller is test/support's trunk caller rather than SIPp: SIPp can only
- * echo or replay a capture, and this test must record what the caller
- * hears and see the key events it gets.
+ * The caller is SIPp: its INVITE, its voice (a capture of RTP written here,
+ * played once the call is answered) and its answer to the BYE. SIPp records
+ * nothing, so what "the caller receives" is what arrives at the media
+ * address its INVITE announces: a tap of this test (an RTP socket that keeps
+ * every packet) listens there, and SIPp sends the voice from that address,
+ * so the switch, which sends to where the caller's RTP comes from, sends
+ * there too. The page's microphone, the music on hold and the key events
+ * are all looked for in what the tap kept.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,12 +39,13 @@ import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { signIn, useBrowser } from '../support/browser.js';
 import { startBaresip, recordingClosed, stopAllBaresip } from '../support/baresip.js';
 import { CARD_NUMBER, ERIK, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
-import { startTrunkFarEnd } from '../support/operator-network.js';
+import { callTalkingFromOperatorNetwork, startTrunkFarEnd, type TappedCall } from '../support/operator-network.js';
 import { assertSippOk, killAllSipp } from '../support/sipp.js';
 import { heardMark, heardSince, tapAudio } from '../support/page-audio.js';
 import { digitsIn, matchAudio, to8k } from '../support/rtp-peer.js';
+import { writeRtpPcap } from '../support/rtp-pcap.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
-import { TrunkCaller } from '../support/trunk-caller.js';
+import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 
 const ANNA = '1001';
@@ -50,8 +57,12 @@ const MICROPHONE = cachedWav('desk-microphone-chirp', () => Float32Array.from([.
 /** The caller's voice: a falling chirp, then silence. */
 const VOICE = Float32Array.from([...chirp(1.2, { f0: 2500, f1: 350 }), ...new Float64Array(4000)]);
 const voiceWav: Wav = { sampleRate: 8000, channels: 1, samples: VOICE, durationSec: VOICE.length / 8000 };
+/** VOICE over and over for `seconds`. */
+const voiceLoop = (seconds: number): Float32Array => Float32Array.from({ length: seconds * 8000 }, (_, i) => VOICE[i % VOICE.length]!);
 /** Erik's desk phone talks VOICE over and over, for a minute (baresip hangs up when its audio ends). */
-const DESK_VOICE = cachedWav('desk-voice-60s', () => Float32Array.from({ length: 60 * 8000 }, (_, i) => VOICE[i % VOICE.length]!));
+const DESK_VOICE = cachedWav('desk-voice-60s', () => voiceLoop(60));
+/** The caller's call: longer than the test lets it last. */
+const CALLER_SECONDS = 90;
 
 /** A recording at 8 kHz, as the sounds looked for are. */
 const at8k = (wav: Wav): Wav => wav.sampleRate === 8000 ? wav
@@ -78,55 +89,21 @@ afterAll(async () => {
   await product?.stop();
 });
 
-/** The share of `sound` found in what the page plays over the next `seconds` (tapAudio first), `meanwhile` done once they start. */
-async function pageHears(sound: Wav, seconds: number, meanwhile?: () => void): Promise<number> {
+/**
+ * The share of `sound`, which the far end sends over and over, found in
+ * what the page plays over the next three rounds of it (tapAudio first): at
+ * least one is whole once Chromium's jitter buffer has settled from the
+ * call's start or a resume.
+ */
+async function pageHears(sound: Wav): Promise<number> {
   const { page } = browser;
   const mark = await heardMark(page);
-  meanwhile?.();
-  return heardStretched(await heardSince(page, mark, seconds), sound);
+  return heardStretched(await heardSince(page, mark, 3 * sound.durationSec + 0.5), sound);
 }
 
-/**
- * A caller on the line, sending RTP all the time as a phone does (silence
- * between the things said), so the page's jitter buffer is settled when
- * something is said.
- */
-class Caller {
-  private readonly toSay: Int16Array[] = [];
-  private talking = true;
-  private readonly talk: Promise<void>;
-
-  private constructor(readonly trunk: TrunkCaller) {
-    const silence = new Int16Array(1600);
-    this.talk = (async () => {
-      while (this.talking) await trunk.rtp.talk('PCMU', this.toSay.shift() ?? silence);
-    })();
-  }
-
-  static async call(dialled: string, callerId: string): Promise<Caller> {
-    return new Caller(await TrunkCaller.call(product.sipPort, dialled, callerId));
-  }
-
-  /**
-   * Says VOICE twice: the share of it found in what the page played
-   * meanwhile, at its best (Chromium's jitter buffer may still be settling
-   * from the call's start or the resume at the first).
-   */
-  async pageHearsVoice(): Promise<number> {
-    return pageHears(voiceWav, 2 * voiceWav.durationSec + 1, () => this.toSay.push(toPcm16(VOICE), toPcm16(VOICE)));
-  }
-
-  /** The share of the page's microphone (one whole round of it) found in what the caller heard since `since`. */
-  heardMicrophone(since: number): number {
-    return heardStretched(pcmWav(this.trunk.rtp.heard(since)), readWav(MICROPHONE));
-  }
-
-  async hangUp(): Promise<void> {
-    this.talking = false;
-    await this.talk;
-    await this.trunk.hangUp();
-  }
-}
+/** The share of the page's microphone (one whole round of it) found in what the caller received since `since`. */
+const heardMicrophone = (caller: TappedCall, since: number): number =>
+  heardStretched(pcmWav(caller.tap.heard(since)), readWav(MICROPHONE));
 
 describe("the agent desktop's softphone with media", () => {
   beforeAll(async () => {
@@ -142,7 +119,9 @@ describe("the agent desktop's softphone with media", () => {
   it('answers a caller in the page: audio both ways; parks the call (music to the caller) and resumes; the keypad reaches the caller', async () => {
     const { page } = browser;
     await page.locator('[data-desk-state]', { hasText: /^Ledig$/ }).waitFor();
-    const caller = await Caller.call(CARD_NUMBER, CALLER);
+    const voicePcap = writeRtpPcap(`${tempDir('caller-voice-')}/voice.pcap`, toPcm16(voiceLoop(CALLER_SECONDS)));
+    const caller = await callTalkingFromOperatorNetwork(product.sipPort, CARD_NUMBER, CALLER, { voicePcap, timeoutMs: CALLER_SECONDS * 1000 });
+    const inCall = page.locator('[data-section="call"]');
     try {
       const offer = page.locator('[data-section="offer"]');
       await offer.locator('[data-field="service"]', { hasText: 'Kort och spärr' }).waitFor({ timeout: 15_000 });
@@ -151,7 +130,6 @@ describe("the agent desktop's softphone with media", () => {
       await offer.locator('[data-field="wait"]', { hasText: /^\d+:\d\d$/ }).waitFor();
       await offer.getByRole('button', { name: 'Svara' }).click();
 
-      const inCall = page.locator('[data-section="call"]');
       await inCall.getByRole('button', { name: 'Lägg på' }).waitFor({ timeout: 10_000 });
       await page.locator('[data-desk-state]', { hasText: /^I samtal$/ }).waitFor();
       const answeredAt = performance.now();
@@ -159,38 +137,43 @@ describe("the agent desktop's softphone with media", () => {
 
       // The caller's voice, as the page plays it.
       await tapAudio(page.locator('#remote-audio'));
-      expect(await caller.pageHearsVoice(), "share of the caller's chirp found in what the page heard").toBeGreaterThan(0.85);
+      expect(await pageHears(voiceWav), "share of the caller's chirp found in what the page heard").toBeGreaterThan(0.85);
 
       // The page's microphone, as the caller hears it.
-      await waitFor(() => caller.heardMicrophone(answeredAt) > 0.85, { what: "the page's microphone at the caller", timeoutMs: 10_000 });
+      await waitFor(() => heardMicrophone(caller, answeredAt) > 0.85, { what: "the page's microphone at the caller", timeoutMs: 10_000 });
 
       // Parked: the caller hears the queue's music from its start, and not the microphone.
       await inCall.getByRole('button', { name: 'Parkera' }).click();
       await inCall.getByRole('button', { name: 'Parkera', pressed: true }).waitFor();
       await expect.poll(() => product.callEvents.find((e) => e.type === 'call-held'), { timeout: 5_000 }).toMatchObject({ agentId: ANNA });
       const heldAt = performance.now();
-      await waitFor(() => caller.trunk.rtp.heard(heldAt).length >= 2.5 * 8000, { what: 'the caller to hear 2.5 s on hold', timeoutMs: 10_000 });
+      await waitFor(() => caller.tap.heard(heldAt).length >= 2.5 * 8000, { what: 'the caller to hear 2.5 s on hold', timeoutMs: 10_000 });
       const music = readWav(musicFile(loadPromptSet(), 'default'));
-      const match = matchAudio(to8k(music.samples.subarray(0, music.sampleRate * 1.5), music.sampleRate), caller.trunk.rtp.heard(heldAt), 8000);
+      const match = matchAudio(to8k(music.samples.subarray(0, music.sampleRate * 1.5), music.sampleRate), caller.tap.heard(heldAt), 8000);
       expect(match.value, 'the music on hold at the caller').toBeGreaterThan(0.8);
-      expect(caller.heardMicrophone(heldAt), 'the microphone while parked').toBeLessThan(0.2);
+      expect(heardMicrophone(caller, heldAt), 'the microphone while parked').toBeLessThan(0.2);
 
       await inCall.getByRole('button', { name: 'Parkera', pressed: true }).click();
       await inCall.getByRole('button', { name: 'Parkera', pressed: false }).waitFor();
       await expect.poll(() => product.callEvents.find((e) => e.type === 'call-resumed'), { timeout: 5_000 }).toMatchObject({ agentId: ANNA });
       const resumedAt = performance.now();
-      await waitFor(() => caller.heardMicrophone(resumedAt) > 0.85, { what: "the page's microphone at the caller after resume", timeoutMs: 10_000 });
-      expect(await caller.pageHearsVoice(), "the caller's chirp in the page after resume").toBeGreaterThan(0.85);
+      await waitFor(() => heardMicrophone(caller, resumedAt) > 0.85, { what: "the page's microphone at the caller after resume", timeoutMs: 10_000 });
+      expect(await pageHears(voiceWav), "the caller's chirp in the page after resume").toBeGreaterThan(0.85);
 
       // The keypad: each key an RFC 4733 event at the caller.
       const keysAt = performance.now();
       const keypad = inCall.getByRole('group', { name: 'Knappsats' });
       for (const key of ['1', '5', '#']) await keypad.getByRole('button', { name: key, exact: true }).click();
-      await expect.poll(() => digitsIn(caller.trunk.rtp.packets(keysAt), 101), { message: 'the keys at the caller', timeout: 5_000 }).toBe('15#');
+      await expect.poll(() => digitsIn(caller.tap.packets(keysAt), 101), { message: 'the keys at the caller', timeout: 5_000 }).toBe('15#');
     } finally {
-      await caller.hangUp();
+      // She hangs up, also after a failed check, so the next test finds her free; a caller never answered is ended.
+      const hangUp = inCall.getByRole('button', { name: 'Lägg på' });
+      if (await hangUp.isVisible()) await hangUp.click();
+      else killAllSipp();
+      caller.tap.close();
     }
-    await page.locator('[data-section="call"]').waitFor({ state: 'detached', timeout: 10_000 });
+    assertSippOk(await caller.exited, 1);
+    await inCall.waitFor({ state: 'detached', timeout: 10_000 });
   }, 90_000);
 
   it('calls a desk phone from the page and is called from it: audio both ways each time', async () => {
@@ -204,8 +187,7 @@ describe("the agent desktop's softphone with media", () => {
     const talkBothWays = async (hangUp: () => Promise<void>): Promise<void> => {
       await inCall.getByRole('button', { name: 'Lägg på' }).waitFor({ timeout: 10_000 });
       await tapAudio(page.locator('#remote-audio'));
-      // Three rounds of the looping voice: at least one whole once the jitter buffer has settled.
-      expect(await pageHears(voiceWav, 3 * voiceWav.durationSec + 0.5), "Erik's voice in the page").toBeGreaterThan(0.85);
+      expect(await pageHears(voiceWav), "Erik's voice in the page").toBeGreaterThan(0.85);
       await hangUp();
       await inCall.waitFor({ state: 'detached', timeout: 10_000 });
       expect(heardStretched(at8k(readWav(await recordingClosed(erik))), readWav(MICROPHONE)), "the page's microphone at Erik's phone").toBeGreaterThan(0.85);
@@ -239,10 +221,8 @@ describe("the agent desktop's softphone with media", () => {
     const inCall = page.locator('[data-section="call"]');
     await inCall.getByRole('button', { name: 'Lägg på' }).waitFor({ timeout: 10_000 });
     await tapAudio(page.locator('#remote-audio'));
-    // The far end sends back what it gets: the page hearing its own microphone heard it go out and come back
-    // (three rounds of it: at least one whole once the jitter buffer has settled).
-    const microphone = readWav(MICROPHONE);
-    expect(await pageHears(microphone, 3 * microphone.durationSec + 0.5), 'the microphone, out through the trunk and back').toBeGreaterThan(0.85);
+    // The far end sends back what it gets: the page hearing its own microphone heard it go out and come back.
+    expect(await pageHears(readWav(MICROPHONE)), 'the microphone, out through the trunk and back').toBeGreaterThan(0.85);
     await inCall.getByRole('button', { name: 'Lägg på' }).click();
     const result = await farEnd.exited;
     assertSippOk(result, 1);

@@ -7,6 +7,10 @@
 import { TRUNK_HOST_IP, TRUNK_SOURCE_IP } from './product.js';
 import { runSipp, startSippUas, type SippCommonOptions, type SippResult, type SippUas } from './sipp.js';
 import { freePortRange } from './ports.js';
+import { RtpPeer } from './rtp-peer.js';
+
+/** Where test/sipp/uac-talk-expect-bye.xml announces its media: this far above SIPp's own media port (-mp). */
+const TAP_PORT_OFFSET = 4;
 
 /**
  * A caller from the operator network who echoes the audio they get, so a
@@ -26,6 +30,36 @@ export async function callFromOperatorNetwork(
     rtpEcho: true, mediaPort, timeoutMs: 45_000,
     extraArgs: ['-i', TRUNK_SOURCE_IP, ...(opts.callId !== undefined ? ['-cid_str', opts.callId] : [])],
   });
+}
+
+/** A call from the operator network whose media address is a recording tap. */
+export interface TappedCall {
+  /** Every RTP packet the switch sent to the caller's announced media address. */
+  tap: RtpPeer;
+  /** Settles when SIPp is done: after the switch's BYE, or at `timeoutMs`. */
+  exited: Promise<SippResult>;
+}
+
+/**
+ * A caller from the operator network (SIPp, uac-talk-expect-bye.xml) who
+ * talks `voicePcap` (see ./rtp-pcap.ts) once answered and waits for our BYE.
+ * SIPp records nothing: its INVITE announces a media address that a tap
+ * (an RtpPeer here) listens on, and the voice is sent from that address,
+ * so what the switch sends the caller is what the tap keeps. Close the tap
+ * when done.
+ */
+export async function callTalkingFromOperatorNetwork(
+  sipPort: number, number: string, caller: string, opts: { voicePcap: string; timeoutMs: number },
+): Promise<TappedCall> {
+  // SIPp binds its media port and the one two above it; the tap takes the one the scenario announces.
+  const mediaPort = await freePortRange(TAP_PORT_OFFSET + 1, 'udp');
+  const tap = await RtpPeer.open(TRUNK_SOURCE_IP, mediaPort + TAP_PORT_OFFSET);
+  const exited = runSipp({
+    scenario: 'uac-talk-expect-bye.xml', remote: sipPort, service: number, keys: { caller, voice: opts.voicePcap },
+    mediaPort, timeoutMs: opts.timeoutMs,
+    extraArgs: ['-i', TRUNK_SOURCE_IP, '-mi', TRUNK_SOURCE_IP],
+  });
+  return { tap, exited };
 }
 
 /**

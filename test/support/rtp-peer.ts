@@ -290,13 +290,13 @@ export class RtpPeer extends RtpStream {
     super();
   }
 
-  /** A peer bound to a free UDP port on `address` (default 127.0.0.1). */
-  static async open(address = '127.0.0.1'): Promise<RtpPeer> {
+  /** A peer bound to `port` on `address` (default: a free port on 127.0.0.1). */
+  static async open(address = '127.0.0.1', port = 0): Promise<RtpPeer> {
     const socket = dgram.createSocket('udp4');
     const peer = new RtpPeer(socket, address);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, address, () => {
+      socket.bind(port, address, () => {
         socket.off('error', reject);
         resolve();
       });

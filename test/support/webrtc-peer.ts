@@ -38,7 +38,9 @@ export class WebRtcPeer extends RtpStream {
 
   /** Our offer once gathering is complete (as sip.js waits for it). */
   async offer(): Promise<string> {
-    await this.pc.setLocalDescription(await this.pc.createOffer());
+    const offer = await this.pc.createOffer();
+    this.askNoStunServer();
+    await this.pc.setLocalDescription(offer);
     return this.gathered();
   }
 
@@ -46,6 +48,7 @@ export class WebRtcPeer extends RtpStream {
   async answer(offerSdp: string, edit: (sdp: string) => string = (s) => s): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     const answer = await this.pc.createAnswer();
+    this.askNoStunServer();
     await this.pc.setLocalDescription({ type: 'answer', sdp: edit(answer.sdp) });
     return this.gathered();
   }
@@ -82,6 +85,15 @@ export class WebRtcPeer extends RtpStream {
 
   async close(): Promise<void> {
     await this.pc.close();
+  }
+
+  /**
+   * werift asks a public STUN server (Google's) when it is given none, and
+   * gathering then waits 5 s for its answer: a peer on loopback has no use
+   * for one and must not send beyond this machine.
+   */
+  private askNoStunServer(): void {
+    for (const transport of this.pc.iceTransports) transport.connection.stunServer = undefined;
   }
 
   private async gathered(): Promise<string> {
