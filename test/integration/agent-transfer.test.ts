@@ -18,6 +18,7 @@ import { assertSippOk, describeSippResult, runSipp, startRegisteredSippPhone } f
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { SessionState, startSoftphone, stopAllSoftphones } from '../support/softphone.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 
@@ -243,7 +244,10 @@ describe('an agent transfers the caller after talking to the colleague first (RE
     // Erik's phone kept its one call: it was moved to the caller, never rung again.
     expect(erik.events.filter((e) => e.type === 'CALL_ESTABLISHED')).toHaveLength(1);
 
+    // Erik's hang-up reaches the caller at once: his phone had the ACK for the switch's re-INVITE that moved him,
+    // so it did not hold his BYE back while retransmitting its 200 (for 32 s).
     await erik.hangup();
+    await waitFor(() => app.center.activeCalls === 0, { what: "the caller's call to end with Erik's hang-up", timeoutMs: 5_000 });
     assertSippOk(await call, 1);
     await expectNothingLeft(own);
     expect(app.switch.directCalls.size).toBe(0);
