@@ -19,6 +19,8 @@
  *   consultation with a number that does not exist are said beside the
  *   field, and Anna keeps the caller: still on the call, the caller off
  *   hold, her hang-up ends it.
+ *
+ * The connect and the first failed transfer are keyed, not clicked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
@@ -155,7 +157,8 @@ describe("transfers from the agent desktop's softphone", () => {
 
     // Two rounds of the page's microphone at Erik's phone: at least one whole, checked once his call is over.
     await heardMore(erik, 4);
-    await inCall().getByRole('button', { name: 'Koppla ihop' }).click();
+    // From the keyboard: the state's obvious control has the focus.
+    await page.keyboard.press('Enter');
     await annaWrapsUp();
     // Erik's phone kept its one call, moved to the caller.
     expect(eriksCalls()).toBe(before + 1);
@@ -174,8 +177,9 @@ describe("transfers from the agent desktop's softphone", () => {
     const { callId, ended } = await answeredCaller(caller);
     const error = inCall().locator('#transfer-error');
 
+    // From the keyboard: Enter in the field transfers at once.
     await inCall().getByLabel(/^Koppla till/).fill(NO_PHONE);
-    await inCall().getByRole('button', { name: 'Koppla vidare' }).click();
+    await inCall().getByLabel(/^Koppla till/).press('Enter');
     await error.filter({ hasText: 'Samtalet kopplades inte vidare: Ingen svarade. Du har kvar kunden.' }).waitFor({ timeout: 10_000 });
     expect(transferred(callId)).toMatchObject([{ to: NO_PHONE, outcome: 'unavailable' }]);
     await browser.screenshots('agent-desktop-transfer-failed');

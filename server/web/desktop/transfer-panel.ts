@@ -5,7 +5,8 @@
  * "connect them" or "back to the caller". One state at a time, each with
  * its one obvious action; what went wrong is said beside the field, and
  * the caller is never lost (a transfer that does not go through leaves
- * them with the agent).
+ * them with the agent). Each new state puts the keyboard on its obvious
+ * control.
  */
 import { css, html, LitElement } from 'lit';
 import { LanguageController, texts } from '../i18n/index.js';
@@ -33,6 +34,8 @@ export class DeskTransfer extends LitElement {
   private readonly language = new LanguageController(this);
   private step: Step = { kind: 'idle' };
   private error: string | undefined;
+  /** The state changed: its obvious control (`data-obvious`) takes the focus once drawn. */
+  private moveFocus = false;
 
   /** Whether the agent is talking to someone else than the caller (or about to): the caller's own controls wait. */
   get consulting(): boolean {
@@ -46,7 +49,7 @@ export class DeskTransfer extends LitElement {
       ${step.kind === 'idle' ? html`
         <form class="row" @submit=${this.transfer}>
           <label for="transfer-to">${t.deskTransferTo}</label>
-          <input id="transfer-to" name="to" inputmode="tel" autocomplete="off" aria-describedby="transfer-help transfer-error">
+          <input id="transfer-to" name="to" data-obvious inputmode="tel" autocomplete="off" aria-describedby="transfer-help transfer-error">
           <button type="submit">${t.deskTransfer}</button>
           <button type="button" @click=${this.consult}>${t.deskConsult}</button>
         </form>
@@ -57,11 +60,17 @@ export class DeskTransfer extends LitElement {
           <span role="status">${step.talking ? t.deskConsultTalking(step.to) : t.deskConsultRinging(step.to)}</span>
         </div>
         <div class="row">
-          ${step.talking ? html`<button type="button" class="primary" @click=${this.connect}>${t.deskConsultConnect}</button>` : ''}
-          <button type="button" @click=${this.back}>${t.deskBackToCaller}</button>
+          ${step.talking ? html`<button type="button" class="primary" data-obvious @click=${this.connect}>${t.deskConsultConnect}</button>` : ''}
+          <button type="button" ?data-obvious=${!step.talking} @click=${this.back}>${t.deskBackToCaller}</button>
         </div>` : ''}
       ${step.kind === 'joining' ? html`<span role="status">${t.deskConsultJoining(step.to)}</span>` : ''}
       <span id="transfer-error" class="error" role="alert">${this.error ?? ''}</span>`;
+  }
+
+  override updated(): void {
+    if (!this.moveFocus) return;
+    this.moveFocus = false;
+    this.renderRoot.querySelector<HTMLElement>('[data-obvious]')?.focus();
   }
 
   /** The transfer did not go through: the caller is still the agent's. */
@@ -87,6 +96,7 @@ export class DeskTransfer extends LitElement {
 
   private go(step: Step): void {
     this.step = step;
+    this.moveFocus = true;
     this.requestUpdate();
     this.dispatchEvent(new CustomEvent('consulting-changed', { bubbles: true, composed: true }));
   }
