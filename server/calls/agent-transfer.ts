@@ -5,8 +5,9 @@
  * colleague (./line.ts `join`). Blind, to
  *
  * - an extension (`sip:1002@…`): every phone registered for it rings;
- * - a queue (`sip:queue-<id>@…`, the queue's id in the configuration): the
- *   call waits there again with its data (caller, service, the flow's
+ * - a queue (`sip:queue-<id>@…`, the queue's id in the configuration), or
+ *   a service number (the queue its callers wait in, `numbers[].queue`):
+ *   the call waits there again with its data (caller, service, the flow's
  *   values), as a new entry;
  * - a number, out through the trunk only with the dial-out policy's yes for
  *   the transfer caller class and the agent's extension
@@ -140,7 +141,8 @@ export async function transferByAgent(services: CallServices, call: Transferring
 }
 
 function resolve(services: CallServices, call: TransferringCall, to: string): Target {
-  const queueId = QUEUE_TARGET.exec(to)?.[1];
+  // A service number leads where a caller dialling it waits, never out through the trunk and back in.
+  const queueId = QUEUE_TARGET.exec(to)?.[1] ?? services.queues.ofNumber(to);
   if (queueId !== undefined) {
     return services.queues.get(queueId)
       ? { kind: 'queue', queueId }

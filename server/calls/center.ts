@@ -35,6 +35,7 @@ import type { PromptSet } from '../../media/speech.js';
 import type { FlowLibrary } from '../ivr/loader.js';
 import type { AnnouncementStore } from '../ivr/context.js';
 import type { Flow } from '../ivr/flow.js';
+import { normaliseDialled } from '../sip/numbers.js';
 import type { Registrar } from '../sip/registrar.js';
 import type { Caller } from '../sip/ports.js';
 import type { AvalancheSource } from './avalanche.js';
@@ -90,6 +91,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private readonly ringing = new Map<string, OfferTarget>();
   private queues: ReadonlyMap<string, QueueSettings> = new Map();
   private serviceQueues: ReadonlyMap<string, string> = new Map();
+  private numberQueues: (dialled: string) => string | undefined = () => undefined;
   private profiles: ReadonlyMap<string, AgentProfile> = new Map();
   private hoursExceptions: HoursExceptions | undefined;
   private readonly unsubscribe: Array<() => void> = [];
@@ -109,6 +111,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
     const emit = (e: CallEvent): void => this.emitEvent(e);
     const queues = {
       ofService: (service: string) => this.serviceQueues.get(service),
+      ofNumber: (dialled: string) => this.numberQueues(dialled),
       get: (id: string) => this.queues.get(id),
     };
     this.services = {
@@ -154,7 +157,14 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
       ? { timezone: config.company.timezone, byService: config.hoursExceptions }
       : undefined;
     this.queues = new Map(config.queues.map((q) => [q.id, q]));
-    this.serviceQueues = new Map(config.numbers.flatMap((n) => (n.queue && n.target === undefined ? [[n.service, n.queue] as const] : [])));
+    const queued = config.numbers.flatMap((n) => (n.queue && n.target === undefined ? [{ ...n, queue: n.queue }] : []));
+    this.serviceQueues = new Map(queued.map((n) => [n.service, n.queue]));
+    const byNumber = new Map(queued.map((n) => [n.number, n.queue]));
+    const countryCode = config.company?.countryCode;
+    this.numberQueues = (dialled) => {
+      const e164 = normaliseDialled(dialled, countryCode);
+      return e164 ? byNumber.get(e164) : undefined;
+    };
     this.profiles = new Map(config.extensions.flatMap((e) => {
       const p = this.opts.acd.profile(e.extension);
       return p ? [[e.extension, p] as const] : [];
@@ -163,8 +173,8 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
 
   /** The queues and service queues of now, unchanged by a later version of the running configuration. */
   private queuesNow(): QueueLookup {
-    const { queues, serviceQueues } = this;
-    return { ofService: (service) => serviceQueues.get(service), get: (id) => queues.get(id) };
+    const { queues, serviceQueues, numberQueues } = this;
+    return { ofService: (service) => serviceQueues.get(service), ofNumber: numberQueues, get: (id) => queues.get(id) };
   }
 
   /** A mobile agent is logged in; a desk agent is logged in while a phone is registered. */

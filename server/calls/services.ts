@@ -34,6 +34,8 @@ export interface QueueSettings {
 export interface QueueLookup {
   /** The queue a service's calls wait in when the flow's queue node names none. */
   ofService(service: string): string | undefined;
+  /** The queue a caller dialling this service number waits in (E.164 or national form); undefined for any other number. */
+  ofNumber(dialled: string): string | undefined;
   get(queueId: string): QueueSettings | undefined;
 }
 

@@ -74,7 +74,8 @@ export class Dialog {
     /** Where the peer is reached: the flow the dialog was created on. */
     readonly flow: Source,
     readonly app: AppConnection,
-    readonly inviteSeq: number,
+    /** The CSeq number of the last INVITE we sent in the dialog: its ACK carries it (section 13.2.2.4). */
+    private inviteSeq: number,
   ) {}
 
   get key(): string {
@@ -118,6 +119,7 @@ export class Dialog {
     // drachtio-srf writes sip:placeholder when it has no URI of its own.
     if (req.method === 'ACK' || !req.uri || req.uri.includes('placeholder')) req.uri = this.remoteTarget;
     const seq = req.method === 'ACK' ? this.inviteSeq : ++this.localSeq;
+    if (req.method === 'INVITE') this.inviteSeq = seq;
     req.remove('Via').prepend('Via', via);
     req.set('From', withTag(this.localParty, this.localTag));
     req.set('To', withTag(this.remoteParty, this.remoteTag));

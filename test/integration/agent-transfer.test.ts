@@ -18,6 +18,7 @@ import { assertSippOk, describeSippResult, runSipp, startRegisteredSippPhone } f
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { SessionState, startSoftphone, stopAllSoftphones } from '../support/softphone.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 import type { CallEvent } from '../../server/calls/center.js';
 import type { EmbeddedMediaServer } from '../../media/engine/index.js';
 
@@ -27,6 +28,8 @@ const ERIK = '1002';
 const ANNA_HZ = 700;
 const ERIK_HZ = 1100;
 const CALLER_HZ = 440;
+/** Card blocking's service number (config/default.yaml: the kort queue), national form. */
+const CARD_NATIONAL = '0313900603';
 /** Sweden's premium rate: no caller class may dial it by default. */
 const PREMIUM = '+46900123456';
 
@@ -134,12 +137,15 @@ describe('an agent transfers the caller blind (REFER)', () => {
     await expect.poll(() => product.app.acd.agent(ERIK)?.state, { timeout: 5_000 }).toBe('ready');
   }, 60_000);
 
-  it('to a queue: the call waits in the card queue with its data and Erik, its agent, gets it', async () => {
-    const caller = '+46701740672';
+  it.each([
+    { target: 'queue-kort', what: 'a queue', caller: '+46701740672' },
+    // Card blocking's number as the agent dials it (national form): where its callers wait, not out through the trunk.
+    { target: CARD_NATIONAL, what: 'a service number', caller: '+46701740676' },
+  ])('to $what: the call waits in the card queue with its data and Erik, its agent, gets it', async ({ target, caller }) => {
     const erik = await agentPhone(ERIK, ERIK_HZ);
     const { phone, anna, callId } = await callerWithAnna(caller);
 
-    await transfer(anna, 'queue-kort');
+    await transfer(anna, target);
     await anna.waitEvent('CALL_CLOSED', 10_000);
     const established = await erik.waitEvent('CALL_ESTABLISHED', 15_000);
     // The same call, the same caller and service, offered by the ACD from the card queue.
@@ -148,7 +154,7 @@ describe('an agent transfers the caller blind (REFER)', () => {
     await heardMore(phone, 1.5);
     expect(Math.abs(lastSecondHeard(phone) - ERIK_HZ)).toBeLessThanOrEqual(15);
 
-    expect(transfers(callId)).toEqual([{ node: `agent:${ANNA}`, to: 'queue-kort', outcome: 'connected' }]);
+    expect(transfers(callId)).toEqual([{ node: `agent:${ANNA}`, to: target, outcome: 'connected' }]);
     await erik.hangup();
     await phone.waitEvent('CALL_CLOSED', 10_000);
     await expectNothingLeft();
@@ -243,7 +249,10 @@ describe('an agent transfers the caller after talking to the colleague first (RE
     // Erik's phone kept its one call: it was moved to the caller, never rung again.
     expect(erik.events.filter((e) => e.type === 'CALL_ESTABLISHED')).toHaveLength(1);
 
+    // Erik's hang-up reaches the caller at once: his phone had the ACK for the switch's re-INVITE that moved him,
+    // so it did not hold his BYE back while retransmitting its 200 (for 32 s).
     await erik.hangup();
+    await waitFor(() => app.center.activeCalls === 0, { what: "the caller's call to end with Erik's hang-up", timeoutMs: 5_000 });
     assertSippOk(await call, 1);
     await expectNothingLeft(own);
     expect(app.switch.directCalls.size).toBe(0);

@@ -89,6 +89,16 @@ describe('drachtio-srf against the embedded SIP server', () => {
     expect(sipd.stats.dialogs).toBe(0);
   });
 
+  it("UAC: re-INVITEs the callee, and ACKs the re-INVITE's 200 with the re-INVITE's CSeq", async () => {
+    const callee = await startSippUas({ scenario: 'uas-answer-reinvite.xml', calls: 1 });
+    const uac = await srf.createUAC(`sip:agent@127.0.0.1:${callee.port}`, { localSdp: SDP });
+    const reinvite = await uac.request({ method: 'INVITE', body: SDP } as unknown as Srf.SrfRequest);
+    expect(reinvite.status).toBe(200);
+    await new Promise<void>((resolve) => uac.destroy(undefined, () => resolve()));
+    assertSippOk(await callee.exited, 1);
+    expect(sipd.stats.dialogs).toBe(0);
+  });
+
   it('UAC: cancels a call that is still ringing', async () => {
     const callee = await startSippUas({ scenario: 'uas-ring-expect-cancel.xml', calls: 1 });
     const failure = srf.createUAC(`sip:agent@127.0.0.1:${callee.port}`, { localSdp: SDP }, {

@@ -6,7 +6,11 @@
  *
  * The page knows nothing of SIP: it gets the softphone's status and
  * incoming calls, makes calls (a colleague, a number), and acts on the
- * call through the methods here. The audio
+ * call through the methods here. A transfer is blind (REFER to the target)
+ * or consulted: the caller on hold, a second call to the target through
+ * the switch, then REFER with Replaces naming it, which the product
+ * carries out as a desk phone's (README "Transfers from the agent's
+ * phone"); its outcome comes back in NOTIFYs. The audio
  * runs between the browser and the product's media engine (WebRTC, with
  * ICE and DTLS-SRTP); the far side plays into `audio`.
  *
@@ -17,7 +21,7 @@
  */
 import {
   Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, Web,
-  type Session, type Core,
+  type Session, type Core, type URI,
 } from 'sip.js';
 
 export interface SoftphoneSettings {
@@ -42,12 +46,26 @@ export interface SoftphoneEvents {
   callFailed(status: number): void;
   /** The call is over, however it ended. */
   ended(): void;
-  /** A transfer was refused by the far end; the call goes on. */
-  transferRefused(status: number): void;
+  /** A transfer did not go through (refused, or the target did not answer): the caller is still on the call. */
+  transferFailed(status: number): void;
+  /** How the consultation call goes; once it is over the caller is taken off hold again. */
+  consultation(state: Consultation): void;
 }
+
+/**
+ * The call to the one consulted: answered (`talking`), being joined to the
+ * caller (`joined`), or over without that (`failed` with the switch's
+ * status when it never came up, other than the agent cancelling it).
+ */
+export type Consultation =
+  | { state: 'talking' | 'joined' }
+  | { state: 'ended'; failed?: number };
 
 /** What the softphone dials: an extension, a service number or a phone number; digits, an optional leading "+". */
 export const DIALLABLE = /^\+?[0-9]{2,20}$/;
+
+/** The final status of a call from here that was cancelled before an answer. */
+const CANCELLED = 487;
 
 /** DTMF keys (RFC 4733 events 0-15). */
 export const DTMF_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
@@ -56,6 +74,11 @@ export class Softphone {
   private readonly ua: UserAgent;
   private readonly registerer: Registerer;
   private session: Session | undefined;
+  /** The call to the one consulted while the caller waits on hold. */
+  private consultation: Session | undefined;
+  /** The consultation is being joined to the caller: its end is the transfer's success, not a way back. */
+  private joining = false;
+  private onHold = false;
   private stopped = false;
 
   constructor(private readonly settings: SoftphoneSettings, private readonly events: SoftphoneEvents) {
@@ -129,14 +152,16 @@ export class Softphone {
   }
 
   hangUp(): void {
-    const s = this.session;
-    if (!s) return;
-    if (s.state === SessionState.Established) void s.bye().catch(() => undefined);
-    else if (s instanceof Invitation && s.state === SessionState.Initial) void s.reject().catch(() => undefined);
-    else if (s instanceof Inviter && s.state === SessionState.Establishing) void s.cancel().catch(() => undefined);
+    if (this.consultation) end(this.consultation);
+    if (this.session) end(this.session);
   }
 
-  /** The microphone off or on again: the caller hears silence, the call stays up. */
+  /** Whether the caller is on hold. */
+  get held(): boolean {
+    return this.onHold;
+  }
+
+  /** The microphone off or on again (on the call the agent talks in): the far end hears silence, the call stays up. */
   mute(muted: boolean): void {
     this.handler()?.enableSenderTracks(!muted);
   }
@@ -146,6 +171,7 @@ export class Softphone {
     const s = this.session;
     if (s?.state !== SessionState.Established) return;
     await s.invite({ sessionDescriptionHandlerModifiers: held ? [Web.holdModifier] : [] });
+    this.onHold = held;
   }
 
   /** One key as RFC 4733 telephone-events in the media; false when the call cannot send them. */
@@ -159,11 +185,75 @@ export class Softphone {
 
   /** A blind transfer (REFER) to an extension, a service number or a phone number. */
   async transfer(target: string): Promise<void> {
-    const s = this.session;
     const to = UserAgent.makeURI(`sip:${target}@${this.settings.domain}`);
-    if (s?.state !== SessionState.Established || !to) return;
-    await s.refer(to, {
-      requestDelegate: { onReject: (r: Core.IncomingResponse) => this.events.transferRefused(r.message.statusCode ?? 0) },
+    if (this.session?.state !== SessionState.Established || !to) return;
+    await this.refer(to);
+  }
+
+  /**
+   * Puts the caller on hold and calls `target` (an extension, a service
+   * number or a phone number) through the switch, to talk before the
+   * transfer; `connectConsulted` or `backToCaller` follows.
+   */
+  async consult(target: string): Promise<void> {
+    const to = UserAgent.makeURI(`sip:${target}@${this.settings.domain}`);
+    if (this.session?.state !== SessionState.Established || this.consultation || !to) return;
+    await this.hold(true);
+    const inviter = new Inviter(this.ua, to);
+    this.consultation = inviter;
+    this.joining = false;
+    let failed: number | undefined;
+    inviter.stateChange.addListener((state) => {
+      if (state === SessionState.Established) {
+        this.playRemote(inviter);
+        this.events.consultation({ state: 'talking' });
+      } else if (state === SessionState.Terminated) {
+        this.consultation = undefined;
+        if (this.joining) return;
+        // Not put through: the caller again, told once they are off hold.
+        this.playRemote(this.session);
+        void this.hold(false).catch(() => undefined)
+          .then(() => this.events.consultation(failed === undefined ? { state: 'ended' } : { state: 'ended', failed }));
+      }
+    });
+    await inviter.invite({
+      requestDelegate: {
+        // Comes right after the call's end above, before the caller is off hold.
+        onReject: (r: Core.IncomingResponse) => {
+          const status = r.message.statusCode ?? 0;
+          if (status !== CANCELLED) failed = status;
+        },
+      },
+    });
+  }
+
+  /** The caller joined to the one consulted (REFER with Replaces naming the consultation call): both of the agent's calls end. */
+  async connectConsulted(): Promise<void> {
+    const consultation = this.consultation;
+    if (this.session?.state !== SessionState.Established || consultation?.state !== SessionState.Established) return;
+    this.joining = true;
+    this.events.consultation({ state: 'joined' });
+    await this.refer(consultation);
+  }
+
+  /** Ends the consultation call (or its ringing); the caller is taken off hold once it is over. */
+  backToCaller(): void {
+    if (this.consultation) end(this.consultation);
+  }
+
+  /** REFER on the caller's call; a refusal, or a final NOTIFY that is no success, is a failed transfer. */
+  private async refer(to: URI | Session): Promise<void> {
+    const failed = (status: number): void => {
+      this.joining = false;
+      this.events.transferFailed(status);
+    };
+    await this.session!.refer(to, {
+      requestDelegate: { onReject: (r: Core.IncomingResponse) => failed(r.message.statusCode ?? 0) },
+      onNotify: (notification) => {
+        notification.accept().catch(() => undefined);
+        const status = sipfragStatus(notification.request.body);
+        if (status !== undefined && status >= 300) failed(status);
+      },
     });
   }
 
@@ -184,24 +274,42 @@ export class Softphone {
         this.playRemote();
         this.events.connected();
       } else if (state === SessionState.Terminated) {
-        if (this.session === session) this.session = undefined;
+        if (this.session !== session) return;
+        this.session = undefined;
+        this.onHold = false;
+        // The caller gone while the agent consulted: nobody is left to transfer, the consultation ends too.
+        if (this.consultation && !this.joining) end(this.consultation);
         this.settings.audio.srcObject = null;
         this.events.ended();
       }
     });
   }
 
-  private handler(): Web.SessionDescriptionHandler | undefined {
-    const h = this.session?.sessionDescriptionHandler;
+  /** The media of the call the agent talks in: the consultation while it is up, else the caller's. */
+  private handler(session = this.consultation?.state === SessionState.Established ? this.consultation : this.session): Web.SessionDescriptionHandler | undefined {
+    const h = session?.sessionDescriptionHandler;
     return h instanceof Web.SessionDescriptionHandler ? h : undefined;
   }
 
-  private playRemote(): void {
-    const h = this.handler();
+  private playRemote(session = this.session): void {
+    const h = this.handler(session);
     if (!h) return;
     this.settings.audio.srcObject = h.remoteMediaStream;
     void this.settings.audio.play().catch(() => undefined);
   }
+}
+
+/** Hangs up, cancels or declines, as the call's state allows. */
+function end(s: Session): void {
+  if (s.state === SessionState.Established) void s.bye().catch(() => undefined);
+  else if (s instanceof Invitation && s.state === SessionState.Initial) void s.reject().catch(() => undefined);
+  else if (s instanceof Inviter && s.state === SessionState.Establishing) void s.cancel().catch(() => undefined);
+}
+
+/** The status in a REFER's NOTIFY (message/sipfrag: `SIP/2.0 200 OK`). */
+function sipfragStatus(body: string): number | undefined {
+  const status = /^SIP\/2\.0 (\d{3})/.exec(body.trim())?.[1];
+  return status === undefined ? undefined : Number(status);
 }
 
 /** The address of the product's SIP over WebSocket port, on the host that served this page. */

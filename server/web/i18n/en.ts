@@ -420,6 +420,18 @@ export const en: Texts = {
   pauseReason_pause: 'no reason given',
   // Agent desktop: a colleague's call ringing the softphone
   deskCallFrom: (from: string) => `Call from ${from}`,
+  // Agent desktop: transfers, blind and after talking first
+  deskTransferHelp: 'Transfer at once, or talk first to the one you transfer to while the caller waits.',
+  deskConsult: 'Talk first',
+  deskTransferring: (to) => `Transferring to ${to} … The caller hears music.`,
+  deskConsultRinging: (to) => `Calling ${to} … The caller is on hold with music.`,
+  deskConsultTalking: (to) => `You are talking to ${to}. The caller is on hold with music.`,
+  deskConsultConnect: 'Connect them',
+  deskConsultJoining: (to) => `Connecting the caller to ${to} …`,
+  deskBackToCaller: 'Back to the caller',
+  deskTransferNotThrough: (why) => `The call was not transferred: ${why} You still have the caller.`,
+  deskConsultFailed: (to, why) => `${to} could not be reached: ${why} You have the caller again.`,
+  deskConsultEnded: (to) => `The call with ${to} has ended. You have the caller again.`,
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Staffing',
   staffingTitle: 'Staffing',

@@ -425,6 +425,18 @@ export const sv = {
   pauseReason_pause: 'ingen orsak angiven',
   // Agent desktop: a colleague's call ringing the softphone
   deskCallFrom: (from: string) => `Samtal från ${from}`,
+  // Agent desktop: transfers, blind and after talking first
+  deskTransferHelp: 'Koppla vidare direkt, eller prata först med den du kopplar till medan kunden väntar.',
+  deskConsult: 'Prata först',
+  deskTransferring: (to: string) => `Kopplar till ${to} … Kunden hör musik.`,
+  deskConsultRinging: (to: string) => `Ringer ${to} … Kunden väntar och hör musik.`,
+  deskConsultTalking: (to: string) => `Du pratar med ${to}. Kunden väntar och hör musik.`,
+  deskConsultConnect: 'Koppla ihop',
+  deskConsultJoining: (to: string) => `Kopplar ihop kunden med ${to} …`,
+  deskBackToCaller: 'Tillbaka till kunden',
+  deskTransferNotThrough: (why: string) => `Samtalet kopplades inte vidare: ${why} Du har kvar kunden.`,
+  deskConsultFailed: (to: string, why: string) => `${to} nåddes inte: ${why} Du har kunden igen.`,
+  deskConsultEnded: (to: string) => `Samtalet med ${to} är slut. Du har kunden igen.`,
   // Staffing page and the queue monitor's shortfall banner
   page_staffing: 'Bemanning',
   staffingTitle: 'Bemanning',

@@ -358,9 +358,14 @@ export class AgentDesktop extends LitElement {
         if (status !== 487) this.callError = texts().deskCallFailed(status);
         this.requestUpdate();
       },
-      transferRefused: () => this.renderRoot.querySelector<DeskCallControls>('vx-desk-call-controls')?.transferRefused(),
+      transferFailed: (status) => this.callControls()?.transferFailed(status),
+      consultation: (c) => this.callControls()?.consultation(c),
     });
     void this.phone.start();
+  }
+
+  private callControls(): DeskCallControls | null {
+    return this.renderRoot.querySelector<DeskCallControls>('vx-desk-call-controls');
   }
 
   private async disconnectPhone(): Promise<void> {
