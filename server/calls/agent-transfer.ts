@@ -6,7 +6,8 @@
  *
  * - an extension (`sip:1002@…`): every phone registered for it rings;
  * - a queue (`sip:queue-<id>@…`, the queue's id in the configuration), or
- *   a service number (the queue its callers wait in, `numbers[].queue`):
+ *   a service number (the queue its callers wait in, `numbers[].queue`;
+ *   one that rings an extension directly, `numbers[].target`, rings it):
  *   the call waits there again with its data (caller, service, the flow's
  *   values), as a new entry;
  * - a number, out through the trunk only with the dial-out policy's yes for
@@ -141,18 +142,20 @@ export async function transferByAgent(services: CallServices, call: Transferring
 }
 
 function resolve(services: CallServices, call: TransferringCall, to: string): Target {
-  // A service number leads where a caller dialling it waits, never out through the trunk and back in.
-  const queueId = QUEUE_TARGET.exec(to)?.[1] ?? services.queues.ofNumber(to);
+  // A service number leads where a caller dialling it waits or rings, never out through the trunk and back in.
+  const number = services.queues.ofNumber(to);
+  const queueId = QUEUE_TARGET.exec(to)?.[1] ?? (number && 'queue' in number ? number.queue : undefined);
   if (queueId !== undefined) {
     return services.queues.get(queueId)
       ? { kind: 'queue', queueId }
       : { kind: 'refused', status: 404, reason: 'Not Found', failure: 'unavailable' };
   }
   const shown = shownToCallee(call.call);
-  if (services.legs.isExtension(to)) {
-    const legs = services.legs.device({ kind: 'desk', extension: to }, shown);
+  const extension = number && 'extension' in number ? number.extension : to;
+  if (services.legs.isExtension(extension)) {
+    const legs = services.legs.device({ kind: 'desk', extension }, shown);
     return legs.length > 0
-      ? { kind: 'phones', legs, extension: to }
+      ? { kind: 'phones', legs, extension }
       : { kind: 'refused', status: 480, reason: 'Temporarily Unavailable', failure: 'unavailable' };
   }
   const out = services.legs.outside(to, shown, { callerClass: 'transfer', extension: call.agentId });

@@ -44,7 +44,7 @@ import { CallbackDialler } from './callbacks/dialler.js';
 import { FinishedCallbacks } from './callbacks/finished.js';
 import type { CallEvent } from './events.js';
 import { otherCallAnswered } from './other-calls.js';
-import type { CallLegs, CallServices, HoursExceptions, OfferTarget, QueueLookup, QueueSettings } from './services.js';
+import type { CallLegs, CallServices, HoursExceptions, NumberLeadsTo, OfferTarget, QueueLookup, QueueSettings } from './services.js';
 import { CallSession, type DialledNumber, type SessionInit } from './session.js';
 import type { CallLine, Telephony } from './telephony.js';
 
@@ -91,7 +91,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
   private readonly ringing = new Map<string, OfferTarget>();
   private queues: ReadonlyMap<string, QueueSettings> = new Map();
   private serviceQueues: ReadonlyMap<string, string> = new Map();
-  private numberQueues: (dialled: string) => string | undefined = () => undefined;
+  private numberDestinations: (dialled: string) => NumberLeadsTo | undefined = () => undefined;
   private profiles: ReadonlyMap<string, AgentProfile> = new Map();
   private hoursExceptions: HoursExceptions | undefined;
   private readonly unsubscribe: Array<() => void> = [];
@@ -111,7 +111,7 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
     const emit = (e: CallEvent): void => this.emitEvent(e);
     const queues = {
       ofService: (service: string) => this.serviceQueues.get(service),
-      ofNumber: (dialled: string) => this.numberQueues(dialled),
+      ofNumber: (dialled: string) => this.numberDestinations(dialled),
       get: (id: string) => this.queues.get(id),
     };
     this.services = {
@@ -159,9 +159,12 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
     this.queues = new Map(config.queues.map((q) => [q.id, q]));
     const queued = config.numbers.flatMap((n) => (n.queue && n.target === undefined ? [{ ...n, queue: n.queue }] : []));
     this.serviceQueues = new Map(queued.map((n) => [n.service, n.queue]));
-    const byNumber = new Map(queued.map((n) => [n.number, n.queue]));
+    const byNumber = new Map(config.numbers.flatMap((n): Array<[string, NumberLeadsTo]> => {
+      if (n.target !== undefined) return [[n.number, { extension: n.target }]];
+      return n.queue ? [[n.number, { queue: n.queue }]] : [];
+    }));
     const countryCode = config.company?.countryCode;
-    this.numberQueues = (dialled) => {
+    this.numberDestinations = (dialled) => {
       const e164 = normaliseDialled(dialled, countryCode);
       return e164 ? byNumber.get(e164) : undefined;
     };
@@ -173,8 +176,8 @@ export class CallCenter extends EventEmitter<{ event: [CallEvent] }> {
 
   /** The queues and service queues of now, unchanged by a later version of the running configuration. */
   private queuesNow(): QueueLookup {
-    const { queues, serviceQueues, numberQueues } = this;
-    return { ofService: (service) => serviceQueues.get(service), ofNumber: numberQueues, get: (id) => queues.get(id) };
+    const { queues, serviceQueues, numberDestinations } = this;
+    return { ofService: (service) => serviceQueues.get(service), ofNumber: numberDestinations, get: (id) => queues.get(id) };
   }
 
   /** A mobile agent is logged in; a desk agent is logged in while a phone is registered. */

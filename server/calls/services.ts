@@ -31,11 +31,18 @@ export interface QueueSettings {
   caseTypes?: readonly CaseTypeConfig[];
 }
 
+/** A service number's own destination: `numbers[].queue`, or `numbers[].target` (an extension). */
+export type NumberLeadsTo = { queue: string } | { extension: string };
+
 export interface QueueLookup {
   /** The queue a service's calls wait in when the flow's queue node names none. */
   ofService(service: string): string | undefined;
-  /** The queue a caller dialling this service number waits in (E.164 or national form); undefined for any other number. */
-  ofNumber(dialled: string): string | undefined;
+  /**
+   * Where a caller dialling this service number (E.164 or national form)
+   * ends up without running its flow again: the queue its callers wait in,
+   * or the extension it rings directly; undefined for any other number.
+   */
+  ofNumber(dialled: string): NumberLeadsTo | undefined;
   get(queueId: string): QueueSettings | undefined;
 }
 

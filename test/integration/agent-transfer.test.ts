@@ -30,6 +30,8 @@ const ERIK_HZ = 1100;
 const CALLER_HZ = 440;
 /** Card blocking's service number (config/default.yaml: the kort queue), national form. */
 const CARD_NATIONAL = '0313900603';
+/** Erik's own number, ringing his extension directly (`numbers[].target`), national form. */
+const ERIK_DIRECT = '0313900699';
 /** Sweden's premium rate: no caller class may dial it by default. */
 const PREMIUM = '+46900123456';
 
@@ -49,7 +51,10 @@ function flows(): string {
 beforeAll(async () => {
   product = await startProduct({
     flowDir: flows(),
-    tweak: (c) => { c.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP, '127.0.0.1']; },
+    tweak: (c) => {
+      c.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP, '127.0.0.1'];
+      c.numbers.push({ number: '+46313900699', service: 'Erik direkt', target: ERIK });
+    },
   });
   product.app.center.on('event', (e) => callEvents.push(e));
 }, 30_000);
@@ -111,12 +116,15 @@ async function expectNothingLeft(on: RunningProduct = product): Promise<void> {
 }
 
 describe('an agent transfers the caller blind (REFER)', () => {
-  it('to an extension: Erik\'s phone rings with the caller shown, the caller and Erik hear each other, Anna is off the call and in wrap-up', async () => {
-    const caller = '+46701740671';
+  it.each([
+    { target: ERIK, what: 'an extension', caller: '+46701740671' },
+    // Erik's own number as the agent dials it: his phone rings, the call does not go out through the trunk.
+    { target: ERIK_DIRECT, what: 'a number that rings an extension', caller: '+46701740677' },
+  ])('to $what: Erik\'s phone rings with the caller shown, the caller and Erik hear each other, Anna is off the call and in wrap-up', async ({ target, caller }) => {
     const erik = await agentPhone(ERIK, ERIK_HZ);
     const { phone, anna, callId } = await callerWithAnna(caller);
 
-    await transfer(anna, ERIK);
+    await transfer(anna, target);
     const established = await erik.waitEvent('CALL_ESTABLISHED', 10_000);
     expect(established.peerdisplayname).toBe(`[Växel] ${caller}`);
     // Anna's phone was told the transfer went through, and her call is over.
@@ -130,6 +138,7 @@ describe('an agent transfers the caller blind (REFER)', () => {
     await heardMore(erik, 1.5);
     expect(Math.abs(lastSecondHeard(erik) - CALLER_HZ)).toBeLessThanOrEqual(15);
 
+    // The record names the extension the call went through to, however the agent dialled it.
     expect(transfers(callId)).toEqual([{ node: `agent:${ANNA}`, to: ERIK, outcome: 'connected' }]);
     await phone.hangup();
     await erik.waitEvent('CALL_CLOSED', 10_000);
