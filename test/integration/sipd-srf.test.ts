@@ -6,13 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Srf from 'drachtio-srf';
-import { SipServer } from '../../server/sipd/server.js';
-import { createLogger } from '../../server/log.js';
-import { freePort } from '../support/ports.js';
+import { startSipdWithSrf, type SipdWithSrf } from '../support/embedded-sipd.js';
 import { assertSippOk, runSipp, startSippUas } from '../support/sipp.js';
 
-const SECRET = 'test-secret';
-let sipd: SipServer;
+let sip: SipdWithSrf;
 let srf: Srf;
 let sipPort: number;
 
@@ -25,24 +22,13 @@ const SDP = [
 let onInvite: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void = (_req, res) => res.send(480);
 
 beforeAll(async () => {
-  sipPort = await freePort('both');
-  const controlPort = await freePort('tcp');
-  sipd = new SipServer({
-    host: '127.0.0.1', sipPort, controlHost: '127.0.0.1', controlPort, secret: SECRET,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-  });
-  await sipd.start();
-  srf = new Srf();
-  await new Promise<void>((resolve, reject) => {
-    srf.on('connect', (err) => (err ? reject(err) : resolve()));
-    void srf.connect({ host: '127.0.0.1', port: controlPort, secret: SECRET });
-  });
+  sip = await startSipdWithSrf();
+  ({ srf, port: sipPort } = sip);
   srf.invite((req, res) => onInvite(req, res));
 });
 
 afterAll(async () => {
-  srf?.disconnect();
-  await sipd?.stop();
+  await sip?.stop();
 });
 
 function once<T>(setup: (resolve: (v: T) => void) => void, ms = 10_000): Promise<T> {
@@ -60,7 +46,7 @@ describe('drachtio-srf against the embedded SIP server', () => {
     const intruder = new Srf();
     const err = await once<Error | undefined>((done) => {
       intruder.on('connect', (e) => done(e));
-      void intruder.connect({ host: '127.0.0.1', port: sipd.control.port, secret: 'wrong' });
+      void intruder.connect({ host: '127.0.0.1', port: sip.sipd.control.port, secret: 'wrong' });
     });
     intruder.disconnect();
     expect(err?.message).toMatch(/authenticate/);
@@ -86,7 +72,7 @@ describe('drachtio-srf against the embedded SIP server', () => {
     expect(info.status).toBe(200);
     await new Promise<void>((resolve) => uac.destroy(undefined, () => resolve()));
     assertSippOk(await callee.exited, 1);
-    expect(sipd.stats.dialogs).toBe(0);
+    expect(sip.sipd.stats.dialogs).toBe(0);
   });
 
   it('UAC: cancels a call that is still ringing', async () => {
