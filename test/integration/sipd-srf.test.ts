@@ -6,10 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Srf from 'drachtio-srf';
+import type { SipServer } from '../../server/sipd/server.js';
 import { startSipdWithSrf, type SipdWithSrf } from '../support/embedded-sipd.js';
 import { assertSippOk, runSipp, startSippUas } from '../support/sipp.js';
 
 let sip: SipdWithSrf;
+let sipd: SipServer;
 let srf: Srf;
 let sipPort: number;
 
@@ -23,7 +25,7 @@ let onInvite: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void = (_req, res) 
 
 beforeAll(async () => {
   sip = await startSipdWithSrf();
-  ({ srf, port: sipPort } = sip);
+  ({ sipd, srf, port: sipPort } = sip);
   srf.invite((req, res) => onInvite(req, res));
 });
 
@@ -46,7 +48,7 @@ describe('drachtio-srf against the embedded SIP server', () => {
     const intruder = new Srf();
     const err = await once<Error | undefined>((done) => {
       intruder.on('connect', (e) => done(e));
-      void intruder.connect({ host: '127.0.0.1', port: sip.sipd.control.port, secret: 'wrong' });
+      void intruder.connect({ host: '127.0.0.1', port: sipd.control.port, secret: 'wrong' });
     });
     intruder.disconnect();
     expect(err?.message).toMatch(/authenticate/);
@@ -72,7 +74,7 @@ describe('drachtio-srf against the embedded SIP server', () => {
     expect(info.status).toBe(200);
     await new Promise<void>((resolve) => uac.destroy(undefined, () => resolve()));
     assertSippOk(await callee.exited, 1);
-    expect(sip.sipd.stats.dialogs).toBe(0);
+    expect(sipd.stats.dialogs).toBe(0);
   });
 
   it('UAC: cancels a call that is still ringing', async () => {
