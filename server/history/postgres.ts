@@ -55,19 +55,11 @@ export class PostgresHistory extends SqlReads implements HistoryRepository {
   }
 
   async write(batch: readonly HistoryWrite[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       for (const w of batch) {
         for (const s of statementsFor(w)) await client.query(numbered(s.text), s.params);
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -79,9 +71,7 @@ export class PostgresHistory extends SqlReads implements HistoryRepository {
 }
 
 async function migrate(pool: pg.Pool, where: string, migrations: readonly Migration[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(MIGRATIONS_TABLE);
     const applied = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
@@ -93,6 +83,15 @@ async function migrate(pool: pg.Pool, where: string, migrations: readonly Migrat
         throw new HistoryStartError(migrationFailed(where, m, err));
       }
     }
+  });
+}
+
+/** Runs `work` on one pooled client in a transaction: committed if it returns, rolled back if it throws. */
+async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await work(client);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

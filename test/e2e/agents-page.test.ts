@@ -8,27 +8,19 @@
  * agent answers and the mobile, in English.
  */
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flowDir } from '../../server/app.js';
-import { signInEachRole, TEST_USERS } from '../support/api.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
-import { signIn, useBrowser, useProduct } from '../support/browser.js';
-import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_USERS } from '../support/api.js';
+import { startBaresip, type BaresipPhone } from '../support/baresip.js';
+import { signIn, useBrowser } from '../support/browser.js';
+import { CARD_NUMBER, ERIK, eriksPhone } from '../support/callbacks.js';
+import { useCentreForPages } from '../support/centre-pages.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
 
 const ANNA = '1001';
 
-// The repo's flows: the card-blocking queue offers no callback, the caller waits for the card skill (≥ 3).
-const started = useProduct(() => startCallbackCenter({ flowDir: flowDir() }));
-
-beforeAll(async () => {
-  await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD);
-});
-
-afterAll(async () => {
-  await stopAllBaresip();
-});
+// The card-blocking queue offers no callback: the caller waits for the card skill (≥ 3).
+const started = useCentreForPages();
 
 const browser = useBrowser();
 

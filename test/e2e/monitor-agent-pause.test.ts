@@ -5,27 +5,17 @@
  * the next SIPp caller waits on the monitor, offered to nobody; made ready
  * from the same row, Erik gets the call, and the monitor shows him on it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flowDir } from '../../server/app.js';
-import { signInEachRole, TEST_USERS } from '../support/api.js';
-import { stopAllBaresip } from '../support/baresip.js';
-import { signIn, useBrowser, useProduct } from '../support/browser.js';
-import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_USERS } from '../support/api.js';
+import { signIn, useBrowser } from '../support/browser.js';
+import { CARD_NUMBER, ERIK, eriksPhone } from '../support/callbacks.js';
+import { useCentreForPages } from '../support/centre-pages.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
-import { TEST_ADMIN_PASSWORD } from '../support/product.js';
 
 const CALLER = '+46701740653';
 
-// The repo's flows: the card-blocking queue offers no callback, the caller just waits.
-const started = useProduct(() => startCallbackCenter({ flowDir: flowDir() }));
-
-beforeAll(async () => {
-  await signInEachRole(started.product.app.api, TEST_ADMIN_PASSWORD);
-});
-
-afterAll(async () => {
-  await stopAllBaresip();
-});
+// The card-blocking queue offers no callback: the caller just waits.
+const started = useCentreForPages();
 
 const browser = useBrowser();
 

@@ -9,10 +9,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AcdEvent } from '../../server/acd/index.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { startAgentPhone, type BaresipPhone } from '../support/baresip.js';
+import { productPerTest } from '../support/product-per-test.js';
 import { tempDir } from '../support/tmp.js';
 
 const CARD_NUMBER = '+46313900603';
@@ -20,7 +21,6 @@ const ERIK = '1002';
 const OSKAR = '1004';
 const MAX_WAIT_SECONDS = 4;
 
-let product: RunningProduct | undefined;
 let acdEvents: AcdEvent[] = [];
 
 /** The card queue with a short maximum wait, then goodbye. */
@@ -34,30 +34,17 @@ function flows(): string {
   return dir;
 }
 
-async function start(): Promise<RunningProduct> {
-  product = await startProduct({ flowDir: flows() });
+const started = productPerTest(async () => {
+  const product = await startProduct({ flowDir: flows() });
   acdEvents = [];
   product.app.acd.on((e) => acdEvents.push(e));
   return product;
-}
+});
+const start = (): Promise<RunningProduct> => started.start();
+const running = (): RunningProduct => started.product;
 
-afterEach(async () => {
-  await stopAllBaresip();
-  const running = product;
-  product = undefined;
-  await running?.stop();
-}, 20_000);
-
-const running = (): RunningProduct => product!;
-
-async function phone(extension: string, autoAnswer: boolean): Promise<BaresipPhone> {
-  const p = await startBaresip({
-    user: extension, password: `demo-${extension}`, autoAnswer, audioSource: { toneHz: 600, seconds: 60 },
-    registrar: { host: '127.0.0.1', port: running().sipPort, transport: 'udp' },
-  });
-  await expect.poll(() => running().app.acd.agent(extension)?.state, { timeout: 5_000 }).toBe('ready');
-  return p;
-}
+const phone = (extension: string, autoAnswer: boolean): Promise<BaresipPhone> =>
+  startAgentPhone(running(), extension, { autoAnswer, audioSource: { toneHz: 600, seconds: 60 } });
 
 const offersTo = (agent: string): AcdEvent[] => acdEvents.filter((e) => e.type === 'offered-to-agent' && e.agentId === agent);
 

@@ -10,11 +10,12 @@
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';
 import { startProduct, type RunningProduct } from '../support/product.js';
-import { heardMore, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { heardMore, startAgentPhone, type BaresipPhone } from '../support/baresip.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
+import { productPerTest } from '../support/product-per-test.js';
 import { assertSippOk, type SippResult } from '../support/sipp.js';
 import { tempDir } from '../support/tmp.js';
 import type { AcdEvent } from '../../server/acd/index.js';
@@ -27,7 +28,6 @@ const STRAIGHT_TO_ERIK = '+46313900601';
 const ERIK = '1002';
 const COLLEAGUE = '1005';
 
-let product: RunningProduct | undefined;
 let acdEvents: AcdEvent[] = [];
 let callEvents: CallEvent[] = [];
 
@@ -42,8 +42,8 @@ function flows(): string {
   return dir;
 }
 
-async function start(): Promise<RunningProduct> {
-  product = await startProduct({
+const started = productPerTest(async () => {
+  const product = await startProduct({
     flowDir: flows(),
     tweak: (c) => {
       Object.assign(c.queues.find((q) => q.id === 'kort')!, { wrapUpSeconds: 1, maxMissedOffers: 1 });
@@ -54,25 +54,12 @@ async function start(): Promise<RunningProduct> {
   product.app.acd.on((e) => acdEvents.push(e));
   product.app.center.on('event', (e) => callEvents.push(e));
   return product;
-}
+});
+const start = (): Promise<RunningProduct> => started.start();
+const running = (): RunningProduct => started.product;
 
-afterEach(async () => {
-  await stopAllBaresip();
-  const running = product;
-  product = undefined;
-  await running?.stop();
-}, 20_000);
-
-const running = (): RunningProduct => product!;
-
-async function phone(extension: string, toneHz: number): Promise<BaresipPhone> {
-  const p = await startBaresip({
-    user: extension, password: `demo-${extension}`, autoAnswer: true, audioSource: { toneHz, seconds: 60 },
-    registrar: { host: '127.0.0.1', port: running().sipPort, transport: 'udp' },
-  });
-  await expect.poll(() => running().app.acd.agent(extension)?.state, { timeout: 5_000 }).toBe('ready');
-  return p;
-}
+const phone = (extension: string, toneHz: number): Promise<BaresipPhone> =>
+  startAgentPhone(running(), extension, { autoAnswer: true, audioSource: { toneHz, seconds: 60 } });
 
 const offersTo = (agent: string): Extract<AcdEvent, { type: 'offered-to-agent' }>[] =>
   acdEvents.filter((e): e is Extract<AcdEvent, { type: 'offered-to-agent' }> => e.type === 'offered-to-agent' && e.agentId === agent);

@@ -10,11 +10,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadPromptSet, promptFile } from '../../media/speech.js';
 import type { CallEvent } from '../../server/calls/center.js';
-import { startProduct, TRUNK_HOST_IP, type RunningProduct } from '../support/product.js';
-import { startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { useListenedProduct } from '../support/listened-product.js';
+import { startProduct, TRUNK_HOST_IP } from '../support/product.js';
 import { heardWhole, readWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -22,11 +22,8 @@ const KUNDTJANST = '+46313900601';
 const OUTSIDE = '+46701740699';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let product: RunningProduct;
-let sara: BaresipPhone;
-let deadTrunk: Socket;
+let deadTrunk: Socket | undefined;
 let invitesToTrunk = 0;
-const callEvents: CallEvent[] = [];
 
 function flows(): string {
   const dir = tempDir('dead-trunk-flows-');
@@ -38,42 +35,40 @@ function flows(): string {
   return dir;
 }
 
-beforeAll(async () => {
-  deadTrunk = createSocket('udp4');
-  deadTrunk.on('message', (msg) => { if (msg.toString().startsWith('INVITE ')) invitesToTrunk++; });
-  await new Promise<void>((resolve) => deadTrunk.bind(0, TRUNK_HOST_IP, resolve));
-  product = await startProduct({ flowDir: flows(), trunkPort: deadTrunk.address().port });
-  product.app.center.on('event', (e) => callEvents.push(e));
-  sara = await startListeningPhone(product.sipPort);
-}, 30_000);
-
-afterAll(async () => {
-  await stopAllBaresip();
-  await product?.stop();
+// Registered before the product's own hooks, so it runs after them (after-hooks run in reverse).
+afterAll(() => {
   deadTrunk?.close();
+});
+
+const centre = useListenedProduct(async () => {
+  const trunk = createSocket('udp4');
+  deadTrunk = trunk;
+  trunk.on('message', (msg) => { if (msg.toString().startsWith('INVITE ')) invitesToTrunk++; });
+  await new Promise<void>((resolve) => trunk.bind(0, TRUNK_HOST_IP, resolve));
+  return startProduct({ flowDir: flows(), trunkPort: trunk.address().port });
 });
 
 describe('a dead trunk', () => {
   it('a transfer to an outside number: trunk-unreachable and "please hold" within about 5 s, then the failed branch', async () => {
-    await sara.dial(`sip:${KUNDTJANST}@127.0.0.1:${product.sipPort}`);
-    await sara.waitEvent('CALL_ESTABLISHED', 10_000);
+    await centre.listener.dial(`sip:${KUNDTJANST}@127.0.0.1:${centre.product.sipPort}`);
+    await centre.listener.waitEvent('CALL_ESTABLISHED', 10_000);
     const answeredAt = Date.now();
-    await expect.poll(() => callEvents.some((e) => e.type === 'trunk-unreachable'), { timeout: 8_000 }).toBe(true);
+    await expect.poll(() => centre.callEvents.some((e) => e.type === 'trunk-unreachable'), { timeout: 8_000 }).toBe(true);
     expect(Date.now() - answeredAt).toBeLessThan(6_000);
     expect(invitesToTrunk).toBeGreaterThan(0);
-    const started = callEvents.find((e): e is Extract<CallEvent, { type: 'call-started' }> => e.type === 'call-started')!;
-    expect(callEvents.find((e) => e.type === 'trunk-unreachable')).toMatchObject({ callId: started.callId, uri: expect.stringContaining(OUTSIDE) });
+    const started = centre.callEvents.find((e): e is Extract<CallEvent, { type: 'call-started' }> => e.type === 'call-started')!;
+    expect(centre.callEvents.find((e) => e.type === 'trunk-unreachable')).toMatchObject({ callId: started.callId, uri: expect.stringContaining(OUTSIDE) });
 
     // The failed branch says goodbye and hangs up.
-    await sara.waitEvent('CALL_CLOSED', 15_000);
-    expect(callEvents.filter((e) => e.type === 'transfer')).toMatchObject([{ outcome: 'unavailable' }]);
-    await expect.poll(() => sara.recordings().dec.length, { timeout: 5_000 }).toBe(1);
+    await centre.listener.waitEvent('CALL_CLOSED', 15_000);
+    expect(centre.callEvents.filter((e) => e.type === 'transfer')).toMatchObject([{ outcome: 'unavailable' }]);
+    await expect.poll(() => centre.listener.recordings().dec.length, { timeout: 5_000 }).toBe(1);
     await sleep(300); // the dump is closed with the call
-    const heard = readWav(sara.recordings().dec[0]!);
+    const heard = readWav(centre.listener.recordings().dec[0]!);
     const prompts = loadPromptSet();
     const told = heardWhole(heard, readWav(promptFile(prompts, 'sv', 'please_hold')));
     expect(told, '"please hold"').toBeDefined();
     expect(told!.start).toBeLessThan(5.5);
-    await expect.poll(() => product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => centre.product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
   }, 40_000);
 });

@@ -7,8 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ringExtensionsDirectly, startProduct, type RunningProduct } from '../support/product.js';
 import { heardFor, startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { analyzeWav, toneRatio } from '../support/audio.js';
-import { assertSippOk, runSipp } from '../support/sipp.js';
-import { TRUNK_SOURCE_IP } from '../support/product.js';
+import { expectCallReaches1004 } from '../support/operator-network.js';
 
 let product: RunningProduct;
 
@@ -71,12 +70,6 @@ describe('desk phones on the switch', () => {
       user: '1004', password: 'demo-1004', registrar: { ...registrar(), transport: 'tcp' }, autoAnswer: true,
     });
     expect(product.app.switch.registrar.contactsOf('1004')[0]?.flow.protocol).toBe('tcp');
-    const call = await runSipp({
-      scenario: 'uac-basic.xml', remote: product.sipPort, service: '+46313900604', durationMs: 500,
-      extraArgs: ['-i', TRUNK_SOURCE_IP],
-    });
-    assertSippOk(call, 1);
-    const established = await phone.waitEvent('CALL_ESTABLISHED', 10_000);
-    expect(established.direction).toBe('incoming');
+    await expectCallReaches1004(product.sipPort, phone);
   });
 });

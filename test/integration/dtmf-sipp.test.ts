@@ -4,34 +4,23 @@
  * with playCollect, the way an IVR menu does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Srf from 'drachtio-srf';
-import { SipServer } from '../../server/sipd/server.js';
-import { createLogger } from '../../server/log.js';
 import { EmbeddedMediaServer } from '../../media/engine/index.js';
 import type { PlayCollectOptions, PlayCollectResult } from '../../media/port.js';
 import { loadPromptSet, promptFile } from '../../media/speech.js';
-import { freePort } from '../support/ports.js';
+import { startSipdWithSrf, type SipdWithSrf } from '../support/embedded-sipd.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
 
-const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const beep = promptFile(loadPromptSet(), 'sv', 'beep');
-let sipd: SipServer;
-let srf: Srf;
+let sip: SipdWithSrf;
 let media: EmbeddedMediaServer;
 
 /** What the next call collects, and where its result goes. */
 let collect: { opts: PlayCollectOptions; done: (r: PlayCollectResult) => void } | undefined;
 
 beforeAll(async () => {
-  const controlPort = await freePort('tcp');
-  sipd = new SipServer({ host: '127.0.0.1', sipPort: await freePort('both'), controlHost: '127.0.0.1', controlPort, secret: 's', logger });
-  await sipd.start();
+  sip = await startSipdWithSrf();
   media = new EmbeddedMediaServer({ bindAddress: '127.0.0.1', portMin: 41000, portMax: 41999 });
-  srf = new Srf();
-  await new Promise<void>((resolve, reject) => {
-    srf.on('connect', (err) => (err ? reject(err) : resolve()));
-    void srf.connect({ host: '127.0.0.1', port: controlPort, secret: 's' });
-  });
+  const { srf } = sip;
   srf.invite(async (req, res) => {
     const ep = await media.createEndpoint({ remoteSdp: req.body });
     const uas = await srf.createUAS(req, res, { localSdp: ep.localSdp });
@@ -42,14 +31,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  srf?.disconnect();
   await media?.close();
-  await sipd?.stop();
+  await sip?.stop();
 });
 
 function callAndCollect(scenario: string, opts: Omit<PlayCollectOptions, 'file'>, holdMs: number): Promise<[PlayCollectResult, Awaited<ReturnType<typeof runSipp>>]> {
   const result = new Promise<PlayCollectResult>((done) => { collect = { opts: { file: beep, ...opts }, done }; });
-  const caller = runSipp({ scenario, remote: sipd.transport.udpPort, service: 'ivr', durationMs: holdMs, timeoutMs: 30_000 });
+  const caller = runSipp({ scenario, remote: sip.port, service: 'ivr', durationMs: holdMs, timeoutMs: 30_000 });
   return Promise.all([result, caller]);
 }
 

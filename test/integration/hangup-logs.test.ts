@@ -7,11 +7,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/log.js';
-import type { CallEvent } from '../../server/calls/center.js';
-import { startProduct, type RunningProduct } from '../support/product.js';
-import { startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { useListenedProduct } from '../support/listened-product.js';
+import { startProduct } from '../support/product.js';
 import { tempDir } from '../support/tmp.js';
 
 const KUNDTJANST = '+46313900601';
@@ -19,10 +18,7 @@ const MAIN = '+46313900600';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type Line = Record<string, unknown> & { level: number; msg: string };
-let product: RunningProduct;
-let sara: BaresipPhone;
 const lines: Line[] = [];
-const callEvents: CallEvent[] = [];
 
 function flows(): string {
   const dir = tempDir('hangup-logs-flows-');
@@ -34,34 +30,25 @@ function flows(): string {
   return dir;
 }
 
-beforeAll(async () => {
-  product = await startProduct({
-    flowDir: flows(),
-    logger: createLogger('debug', { write: (line: string) => { lines.push(JSON.parse(line) as Line); } }),
-    tweak: (c) => {
-      const main = c.numbers.find((n) => n.number === MAIN)!;
-      main.target = '1001';
-      main.greeting = true;
-      delete main.queue;
-    },
-  });
-  product.app.center.on('event', (e) => callEvents.push(e));
-  sara = await startListeningPhone(product.sipPort);
-}, 30_000);
-
-afterAll(async () => {
-  await stopAllBaresip();
-  await product?.stop();
-});
+const centre = useListenedProduct(() => startProduct({
+  flowDir: flows(),
+  logger: createLogger('debug', { write: (line: string) => { lines.push(JSON.parse(line) as Line); } }),
+  tweak: (c) => {
+    const main = c.numbers.find((n) => n.number === MAIN)!;
+    main.target = '1001';
+    main.greeting = true;
+    delete main.queue;
+  },
+}));
 
 /** Sara calls `number`, hangs up after `afterMs`; resolves once the call is closed. */
 async function callAndHangUp(number: string, afterMs: number): Promise<void> {
-  sara.clearEvents();
-  await sara.dial(`sip:${number}@127.0.0.1:${product.sipPort}`);
-  await sara.waitEvent('CALL_ESTABLISHED', 10_000);
+  centre.listener.clearEvents();
+  await centre.listener.dial(`sip:${number}@127.0.0.1:${centre.product.sipPort}`);
+  await centre.listener.waitEvent('CALL_ESTABLISHED', 10_000);
   await sleep(afterMs);
-  await sara.hangup();
-  await sara.waitEvent('CALL_CLOSED', 10_000);
+  await centre.listener.hangup();
+  await centre.listener.waitEvent('CALL_CLOSED', 10_000);
 }
 
 function expectCalmLog(): void {
@@ -73,11 +60,11 @@ describe('a hang-up is logged as a normal event', () => {
   it('in a menu while its prompt plays: "caller hung up" at info, no error, no stack', async () => {
     lines.length = 0;
     await callAndHangUp(KUNDTJANST, 1_000);
-    await expect.poll(() => callEvents.some((e) => e.type === 'call-ended'), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => centre.callEvents.some((e) => e.type === 'call-ended'), { timeout: 5_000 }).toBe(true);
     await expect.poll(() => lines.some((l) => /flow stopped: hang-up/.test(l.msg)), { timeout: 5_000 }).toBe(true);
     expect(lines.filter((l) => l.msg === 'caller hung up').map((l) => l.level)).toEqual([30]);
     expectCalmLog();
-    await expect.poll(() => product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => centre.product.app.center.activeCalls, { timeout: 5_000 }).toBe(0);
   }, 30_000);
 
   it('during the greeting: no error, no stack', async () => {

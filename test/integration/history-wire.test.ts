@@ -9,63 +9,21 @@
  * was, and the calls after the restart are recorded beside them. A
  * database that cannot be reached stops start-up before anything listens.
  */
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';
-import { PostgresHistory } from '../../server/history/postgres.js';
 import type { ContactRecord } from '../../server/history/records.js';
 import type { HistoryRepository } from '../../server/history/repository.js';
-import { SqliteHistory } from '../../server/history/sqlite.js';
-import { SQLITE_FILE } from '../../server/history/open.js';
+import { useHistoryBackends } from '../support/history-backends.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { freePort } from '../support/ports.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { startProduct, startProductProcess, testConfig, type RunningProduct } from '../support/product.js';
+import { startProduct, startProductProcess, testConfig } from '../support/product.js';
 import { assertSippOk, killAllSipp, portInUse, startRegisteredSippPhone } from '../support/sipp.js';
-import { tempDir } from '../support/tmp.js';
 import type { Config } from '../../config/schema.js';
 
 const CARD_NUMBER = '+46313900603';
 const CARD = { dialled: CARD_NUMBER, service: 'Kort och spärr' };
 
-let postgres: PostgresServer | undefined;
-beforeAll(async () => { postgres = await startPostgres(); }, 60_000);
-afterAll(async () => { await postgres?.stop(); });
-
-let product: RunningProduct | undefined;
-let child: ChildProcess | undefined;
-let reader: HistoryRepository | undefined;
-afterEach(async () => {
-  killAllSipp();
-  child?.kill('SIGKILL');
-  child = undefined;
-  await product?.stop();
-  product = undefined;
-  await reader?.close();
-  reader = undefined;
-});
-
-interface Backend {
-  name: string;
-  /** Points the configuration at a fresh history database. */
-  place(c: Config): Promise<void>;
-  /** Reads what the product wrote there. */
-  open(c: Config): Promise<HistoryRepository>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'SQLite',
-    place: async () => {},
-    open: async (c) => SqliteHistory.open(join(c.dataDir, SQLITE_FILE)),
-  },
-  {
-    name: 'PostgreSQL',
-    place: async (c) => { c.databaseUrl = await postgres!.database(); },
-    open: (c) => PostgresHistory.open(c.databaseUrl!, { onError: () => {} }),
-  },
-];
+const run = useHistoryBackends();
 
 /** The contacts started since `from`, by caller. */
 async function contactsByCaller(repo: HistoryRepository, from: number): Promise<Map<string, ContactRecord[]>> {
@@ -78,13 +36,13 @@ async function contactsByCaller(repo: HistoryRepository, from: number): Promise<
   return byCaller;
 }
 
-describe.each(backends)('contact records on $name', (backend) => {
+describe.each(run.backends)('contact records on $name', (backend) => {
   it('an answered call and an abandoned one: their contacts, segments and offers as they happened', async () => {
     const from = Date.now();
     const config = await testConfig();
     await backend.place(config);
-    product = await startProduct({ tweak: (c) => { c.dataDir = config.dataDir; c.databaseUrl = config.databaseUrl; } });
-    const p = product;
+    run.product = await startProduct({ tweak: (c) => { c.dataDir = config.dataDir; c.databaseUrl = config.databaseUrl; } });
+    const p = run.product;
     await startRegisteredSippPhone(p.sipPort, '1002', { scenario: 'uas-answer.xml' });
     await expect.poll(() => p.app.acd.agent('1002')?.state, { timeout: 10_000 }).toBe('ready');
 
@@ -94,8 +52,8 @@ describe.each(backends)('contact records on $name', (backend) => {
     await expect.poll(() => p.app.acd.snapshot().queues.every((q) => q.entries.length === 0), { timeout: 10_000 }).toBe(true);
     await p.app.contactRecords.flush();
 
-    reader = await backend.open(p.config);
-    const contacts = await contactsByCaller(reader, from);
+    run.reader = await backend.open(p.config);
+    const contacts = await contactsByCaller(run.reader, from);
     expect([...contacts.keys()].sort()).toEqual(['+46701000001', '+46701000002']);
     const [answered] = contacts.get('+46701000001')!;
     const [abandoned] = contacts.get('+46701000002')!;
@@ -115,11 +73,11 @@ describe.each(backends)('contact records on $name', (backend) => {
     expect(abandoned!.segments[0]!.waitMs).toBeGreaterThanOrEqual(1_500);
     expect(abandoned!.offers).toEqual([]);
 
-    const paused = await reader.agentIntervals('1002', from, Date.now() + 1);
+    const paused = await run.reader.agentIntervals('1002', from, Date.now() + 1);
     expect(paused.map((i) => i.state)).toEqual(expect.arrayContaining(['ready', 'busy', 'paused']));
     expect(paused.find((i) => i.state === 'paused')).toMatchObject({ reason: 'lunch' });
 
-    const counts = await reader.intervalCounts(15, from - 15 * 60_000, Date.now() + 1);
+    const counts = await run.reader.intervalCounts(15, from - 15 * 60_000, Date.now() + 1);
     expect(counts.reduce((n, c) => n + c.offered, 0)).toBe(2);
     expect(counts.reduce((n, c) => n + c.answered, 0)).toBe(1);
     expect(counts.reduce((n, c) => n + c.abandoned, 0)).toBe(1);
@@ -129,9 +87,9 @@ describe.each(backends)('contact records on $name', (backend) => {
     const from = Date.now();
     const config = await testConfig();
     await backend.place(config);
-    child = await startProductProcess(config, flowDir());
-    reader = await backend.open(config);
-    const repo = reader;
+    run.child = await startProductProcess(config, flowDir());
+    run.reader = await backend.open(config);
+    const repo = run.reader;
 
     // Nobody staffs the queue: two callers hang up in line; a third is waiting when the product is killed.
     for (const caller of ['+46701000011', '+46701000012']) {
@@ -145,17 +103,15 @@ describe.each(backends)('contact records on $name', (backend) => {
         && c.get('+46701000013')?.[0]?.segments.length === 1;
     }, { timeout: 15_000 }).toBe(true);
     const before = await contactsByCaller(repo, from);
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
-    child = undefined;
+    await run.killChild();
     // The waiting caller's call died with the product: no BYE will come.
     killAllSipp();
     await waiting.catch(() => undefined);
 
-    product = await startProduct({ tweak: (c) => { c.dataDir = config.dataDir; c.databaseUrl = config.databaseUrl; } });
-    assertSippOk(await callFromOperatorNetwork(product.sipPort, CARD_NUMBER, '+46701000014', { hangUpAfterMs: 1_500 }), 1);
-    await expect.poll(() => product!.app.acd.snapshot().queues.every((q) => q.entries.length === 0), { timeout: 10_000 }).toBe(true);
-    await product.app.contactRecords.flush();
+    run.product = await startProduct({ tweak: (c) => { c.dataDir = config.dataDir; c.databaseUrl = config.databaseUrl; } });
+    assertSippOk(await callFromOperatorNetwork(run.product.sipPort, CARD_NUMBER, '+46701000014', { hangUpAfterMs: 1_500 }), 1);
+    await expect.poll(() => run.product!.app.acd.snapshot().queues.every((q) => q.entries.length === 0), { timeout: 10_000 }).toBe(true);
+    await run.product.app.contactRecords.flush();
 
     const after = await contactsByCaller(repo, from);
     expect([...after.keys()].sort()).toEqual(['+46701000011', '+46701000012', '+46701000013', '+46701000014']);
@@ -174,7 +130,7 @@ describe('contact records on a PostgreSQL that cannot be reached', () => {
     const port = await freePort('tcp');
     let config: Config | undefined;
     const err = await startProduct({ tweak: (c) => { c.databaseUrl = `postgresql://vaxel:hemligt-lösen@127.0.0.1:${port}/vaxel`; config = c; } })
-      .then((p) => { product = p; return undefined; }, (e: unknown) => e);
+      .then((p) => { run.product = p; return undefined; }, (e: unknown) => e);
     expect((err as Error).message).toMatch(new RegExp(`^history database postgresql://vaxel@127\\.0\\.0\\.1:${port}/vaxel cannot be reached: `));
     expect((err as Error).message).not.toContain('hemligt');
     expect(portInUse(config!.sip.port, 'udp')).toBe(false);

@@ -6,39 +6,27 @@
  * product's own GET /metrics, scraped over real HTTP with a supervisor's
  * API token as Prometheus would, while a SIPp caller waits and after.
  */
-import Srf from 'drachtio-srf';
+import type Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedMediaServer } from '../../media/engine/index.js';
 import { countEndpointsInUse } from '../../media/in-use.js';
-import { createLogger } from '../../server/log.js';
-import { SipServer } from '../../server/sipd/server.js';
 import { watchSipTraffic } from '../../server/sip/traffic.js';
 import { ProductMetrics } from '../../server/stats/metrics.js';
 import { signInEachRole } from '../support/api.js';
-import { freePort, freePortRange } from '../support/ports.js';
+import { startSipdWithSrf, type SipdWithSrf } from '../support/embedded-sipd.js';
+import { freePortRange } from '../support/ports.js';
 import { startProduct, TEST_ADMIN_PASSWORD, TRUNK_SOURCE_IP } from '../support/product.js';
 import { assertSippOk, runSipp } from '../support/sipp.js';
 import { waitFor } from '../support/wait.js';
 
-const SECRET = 'metrics-secret';
-let sipd: SipServer;
+let sip: SipdWithSrf;
 let srf: Srf;
 let sipPort: number;
 let metrics: ProductMetrics;
 
 beforeAll(async () => {
-  sipPort = await freePort('both');
-  const controlPort = await freePort('tcp');
-  sipd = new SipServer({
-    host: '127.0.0.1', sipPort, controlHost: '127.0.0.1', controlPort, secret: SECRET,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-  });
-  await sipd.start();
-  srf = new Srf();
-  await new Promise<void>((resolve, reject) => {
-    srf.on('connect', (err) => (err ? reject(err) : resolve()));
-    void srf.connect({ host: '127.0.0.1', port: controlPort, secret: SECRET });
-  });
+  sip = await startSipdWithSrf();
+  ({ srf, port: sipPort } = sip);
   metrics = new ProductMetrics();
   watchSipTraffic(srf, metrics.sip);
   // What the switch does, in miniature: handlers that answer and do not pass the request on.
@@ -47,8 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  srf?.disconnect();
-  await sipd?.stop();
+  await sip?.stop();
 });
 
 /** The value of one sample line of a scrape, e.g. `vaxel_agents{state="ready"}`. */

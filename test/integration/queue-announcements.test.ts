@@ -9,20 +9,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadPromptSet, promptFile } from '../../media/speech.js';
-import { startProduct, type RunningProduct } from '../support/product.js';
-import { startListeningPhone, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { useListenedProduct } from '../support/listened-product.js';
+import { startProduct } from '../support/product.js';
 import { heardWhole, readWav } from '../support/audio.js';
 import { tempDir } from '../support/tmp.js';
-import type { CallEvent } from '../../server/calls/center.js';
 
 const KUNDTJANST = '+46313900601';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let product: RunningProduct;
-let sara: BaresipPhone;
-const callEvents: CallEvent[] = [];
 
 function flows(): string {
   const dir = tempDir('queue-announcements-flows-');
@@ -34,30 +30,21 @@ function flows(): string {
   return dir;
 }
 
-beforeAll(async () => {
-  product = await startProduct({ flowDir: flows() });
-  product.app.center.on('event', (e) => callEvents.push(e));
-  sara = await startListeningPhone(product.sipPort);
-}, 30_000);
-
-afterAll(async () => {
-  await stopAllBaresip();
-  await product?.stop();
-});
+const centre = useListenedProduct(() => startProduct({ flowDir: flows() }));
 
 describe('announcements to a waiting caller queue up', () => {
   it('nobody logged in: the caller hears their place in line whole, then the callback offer whole', async () => {
-    await sara.dial(`sip:${KUNDTJANST}@127.0.0.1:${product.sipPort}`);
-    await sara.waitEvent('CALL_ESTABLISHED', 10_000);
+    await centre.listener.dial(`sip:${KUNDTJANST}@127.0.0.1:${centre.product.sipPort}`);
+    await centre.listener.waitEvent('CALL_ESTABLISHED', 10_000);
     // Both are due at once; together they last about 7 s.
-    await expect.poll(() => callEvents.some((e) => e.type === 'queue-announcement'), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => centre.callEvents.some((e) => e.type === 'queue-announcement'), { timeout: 5_000 }).toBe(true);
     await sleep(8_500);
-    await sara.hangup();
-    await sara.waitEvent('CALL_CLOSED', 10_000);
-    await expect.poll(() => sara.recordings().dec.length, { timeout: 5_000 }).toBe(1);
+    await centre.listener.hangup();
+    await centre.listener.waitEvent('CALL_CLOSED', 10_000);
+    await expect.poll(() => centre.listener.recordings().dec.length, { timeout: 5_000 }).toBe(1);
     await sleep(300); // the dump is closed with the call
 
-    const heard = readWav(sara.recordings().dec[0]!);
+    const heard = readWav(centre.listener.recordings().dec[0]!);
     const prompts = loadPromptSet();
     const sound = (name: string) => readWav(promptFile(prompts, 'sv', name));
     const prefix = heardWhole(heard, sound('queue_position_prefix'));

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcdEvent } from '../../server/acd/index.js';
 import { startProduct, TEST_ADMIN_PASSWORD, type RunningProduct } from '../support/product.js';
-import { startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
+import { startAgentPhone, startBaresip, stopAllBaresip, type BaresipPhone } from '../support/baresip.js';
 import { assertSippOk, runSipp, type SippResult } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
 
@@ -37,14 +37,8 @@ afterAll(async () => {
 
 const offeredTo = (): string[] => acdEvents.flatMap((e) => (e.type === 'offered-to-agent' ? [e.agentId] : []));
 
-async function agentPhone(extension: string): Promise<BaresipPhone> {
-  const phone = await startBaresip({
-    user: extension, password: `demo-${extension}`, autoAnswer: true, audioSource: 'silence',
-    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
-  });
-  await expect.poll(() => product.app.acd.agent(extension)?.state, { timeout: 5_000 }).toBe('ready');
-  return phone;
-}
+const agentPhone = (extension: string): Promise<BaresipPhone> =>
+  startAgentPhone(product, extension, { autoAnswer: true, audioSource: 'silence' });
 
 /** A card-blocking caller, answered by an agent, then hung up; resolves once the agent is ready again. */
 async function cardCall(agents: BaresipPhone[]): Promise<string> {

@@ -29,23 +29,17 @@
  * again on the same data to finish the day: each call's contact is found
  * by the Call-ID the test gave it.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../config/schema.js';
+import { describe, expect, it } from 'vitest';
 import { flowDir } from '../../server/app.js';
-import { SQLITE_FILE } from '../../server/history/open.js';
-import { PostgresHistory } from '../../server/history/postgres.js';
 import type { ContactRecord } from '../../server/history/records.js';
-import type { HistoryRepository } from '../../server/history/repository.js';
-import { SqliteHistory } from '../../server/history/sqlite.js';
 import { writeToneWav } from '../support/audio.js';
 import { callbackFlows, takeCallback } from '../support/callbacks.js';
+import { useHistoryBackends } from '../support/history-backends.js';
 import { DayTally, TALLY_FIGURES, type TallyGrouping, type TallyRow, type TallyRules } from '../support/day-tally.js';
 import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-network.js';
 import { freePort, freePortRange } from '../support/ports.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { signIn } from '../support/api.js';
 import { startProduct, startProductProcess, TEST_ADMIN_PASSWORD, testConfig, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { assertSippOk, killAllSipp, runSipp, startRegisteredSippPhone } from '../support/sipp.js';
@@ -72,36 +66,7 @@ const TIME_TOLERANCE_S = 0.7;
 /** How long each caller who gives up stays in line. */
 const PATIENCE_MS = [3_000, 1_500, 300];
 
-let postgres: PostgresServer | undefined;
-beforeAll(async () => { postgres = await startPostgres(); }, 60_000);
-afterAll(async () => { await postgres?.stop(); });
-
-let product: RunningProduct | undefined;
-/** The product as its own process, for the kill. */
-let child: ChildProcess | undefined;
-let reader: HistoryRepository | undefined;
-afterEach(async () => {
-  killAllSipp();
-  child?.kill('SIGKILL');
-  child = undefined;
-  await product?.stop();
-  product = undefined;
-  await reader?.close();
-  reader = undefined;
-});
-
-const backends: Array<{ name: string; place(c: Config): Promise<void>; open(c: Config): Promise<HistoryRepository> }> = [
-  {
-    name: 'SQLite',
-    place: async () => {},
-    open: async (c: Config): Promise<HistoryRepository> => SqliteHistory.open(join(c.dataDir, SQLITE_FILE)),
-  },
-  {
-    name: 'PostgreSQL',
-    place: async (c: Config) => { c.databaseUrl = await postgres!.database(); },
-    open: (c: Config): Promise<HistoryRepository> => PostgresHistory.open(c.databaseUrl!, { onError: () => {} }),
-  },
-];
+const run = useHistoryBackends();
 
 /**
  * The repo's flows with card blocking offering a callback after 1 s in line (callbackFlows), Växel's and
@@ -189,12 +154,12 @@ function csvRows(csv: string): Array<Record<string, unknown>> {
   }))));
 }
 
-describe.each(backends)('a scripted day on $name', (backend) => {
+describe.each(run.backends)('a scripted day on $name', (backend) => {
   it('answered calls with case types by menu and by the agent\'s code, an avalanche deflection, a transfer, abandons at different waits and a short one, a callback: the same figures per interval and service, queue, number, agent and case type', async () => {
     const config = await testConfig();
     await backend.place(config);
     const trunkPort = await freePort('both');
-    product = await startProduct({
+    run.product = await startProduct({
       flowDir: dayFlows(), trunkPort,
       tweak: (c) => {
         c.dataDir = config.dataDir;
@@ -207,7 +172,7 @@ describe.each(backends)('a scripted day on $name', (backend) => {
         c.avalanche = [{ id: '1', services: ['Kundtjänst'], slot: 'lavin-1' }];
       },
     });
-    const p = product;
+    const p = run.product;
     const announcements = join(p.config.dataDir, 'announcements');
     mkdirSync(announcements, { recursive: true });
     writeToneWav(join(announcements, 'lavin-1.wav'), { hz: 1700, seconds: AVALANCHE_MS / 1000, amplitude: 0.5 });
@@ -283,9 +248,9 @@ describe.each(backends)('a scripted day on $name', (backend) => {
     const config = await testConfig();
     await backend.place(config);
     for (const q of config.queues) q.wrapUpSeconds = WRAP_UP_MS / 1000;
-    child = await startProductProcess(config, flowDir());
-    reader = await backend.open(config);
-    const repo = reader;
+    run.child = await startProductProcess(config, flowDir());
+    run.reader = await backend.open(config);
+    const repo = run.reader;
     const contact = async (callId: string): Promise<ContactRecord | undefined> => repo.contact(callId);
     await startRegisteredSippPhone(config.sip.port, ERIK, { scenario: 'uas-answer.xml', timeoutMs: 60_000, calls: 2 });
     // The first call ends before the kill; with Erik busy on the second, the third waits in line.
@@ -298,21 +263,19 @@ describe.each(backends)('a scripted day on $name', (backend) => {
     const inLine = callFromOperatorNetwork(config.sip.port, KORT, '+46701000033', { callId: waiting });
     await expect.poll(async () => (await contact(waiting))?.segments.length, { timeout: 10_000 }).toBe(1);
     const before = await contact(ended);
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
-    child = undefined;
+    await run.killChild();
     // The calls in progress died with the product (no BYE will come), and so did Erik's registration.
     killAllSipp();
     await Promise.allSettled([inTalk, inLine]);
 
-    product = await startProduct({
+    run.product = await startProduct({
       tweak: (c) => {
         c.dataDir = config.dataDir;
         c.databaseUrl = config.databaseUrl;
         for (const q of c.queues) q.wrapUpSeconds = WRAP_UP_MS / 1000;
       },
     });
-    const p = product;
+    const p = run.product;
     await startRegisteredSippPhone(p.sipPort, ERIK, { scenario: 'uas-answer.xml', timeoutMs: 60_000 });
     await expect.poll(() => p.app.acd.agent(ERIK)?.state, { timeout: 10_000 }).toBe('ready');
     assertSippOk(await callFromOperatorNetwork(p.sipPort, KORT, '+46701000034', { hangUpAfterMs: 1_000, callId: afterRestart }), 1);

@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Srf from 'drachtio-srf';
-import { SipServer } from '../../server/sipd/server.js';
-import { createLogger } from '../../server/log.js';
-import { freePort } from '../support/ports.js';
+import type { SipServer } from '../../server/sipd/server.js';
+import { startSipdWithSrf, type SipdWithSrf } from '../support/embedded-sipd.js';
 import { assertSippOk, runSipp, startSippUas } from '../support/sipp.js';
 
-const SECRET = 'test-secret';
+let sip: SipdWithSrf;
 let sipd: SipServer;
 let srf: Srf;
 let sipPort: number;
@@ -25,24 +24,13 @@ const SDP = [
 let onInvite: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void = (_req, res) => res.send(480);
 
 beforeAll(async () => {
-  sipPort = await freePort('both');
-  const controlPort = await freePort('tcp');
-  sipd = new SipServer({
-    host: '127.0.0.1', sipPort, controlHost: '127.0.0.1', controlPort, secret: SECRET,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-  });
-  await sipd.start();
-  srf = new Srf();
-  await new Promise<void>((resolve, reject) => {
-    srf.on('connect', (err) => (err ? reject(err) : resolve()));
-    void srf.connect({ host: '127.0.0.1', port: controlPort, secret: SECRET });
-  });
+  sip = await startSipdWithSrf();
+  ({ sipd, srf, port: sipPort } = sip);
   srf.invite((req, res) => onInvite(req, res));
 });
 
 afterAll(async () => {
-  srf?.disconnect();
-  await sipd?.stop();
+  await sip?.stop();
 });
 
 function once<T>(setup: (resolve: (v: T) => void) => void, ms = 10_000): Promise<T> {

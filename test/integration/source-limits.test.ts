@@ -23,6 +23,7 @@ import type { RateLimited } from '../../server/sipd/rate-limit.js';
 import { createLogger } from '../../server/log.js';
 import { startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { expectCallReaches1004 } from '../support/operator-network.js';
 import { header, UdpPeer } from '../support/raw-sip.js';
 import { assertSippOk, runSipp, startRegisteredSippPhone } from '../support/sipp.js';
 import { waitFor } from '../support/wait.js';
@@ -161,13 +162,7 @@ describe('connections per source address', () => {
     expect(bystander.closedAt! - bystander.openedAt).toBeGreaterThanOrEqual(900);
     expect(product.app.sipd!.transport.openFrom('127.0.0.1')).toBeGreaterThanOrEqual(1);
 
-    const call = await runSipp({
-      scenario: 'uac-basic.xml', remote: product.sipPort, service: '+46313900604', durationMs: 500,
-      extraArgs: ['-i', TRUNK_SOURCE_IP],
-    });
-    assertSippOk(call, 1);
-    const established = await phone.waitEvent('CALL_ESTABLISHED', 10_000);
-    expect(established.direction).toBe('incoming');
+    await expectCallReaches1004(product.sipPort, phone);
     expect(product.app.switch.registrar.contactsOf('1004')[0]?.flow).toEqual(binding!.flow);
   });
 });

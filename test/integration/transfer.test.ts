@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, TRUNK_HOST_IP, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
-import { heardMore, lastSecondHeard, recordingClosed, startBaresip, stopAllBaresip, TALK_SECONDS, type BaresipPhone } from '../support/baresip.js';
+import { heardMore, lastSecondHeard, recordingClosed, startAgentPhone, startBaresip, stopAllBaresip, TALK_SECONDS, type BaresipPhone } from '../support/baresip.js';
 import { assertSippOk, describeSippResult, type SippUas } from '../support/sipp.js';
 import { callFromOperatorNetwork, startTrunkFarEnd } from '../support/operator-network.js';
 import { freePort } from '../support/ports.js';
@@ -89,14 +89,8 @@ afterAll(async () => {
   await product?.stop();
 });
 
-async function majaPhone(opts: { autoAnswer: boolean }): Promise<BaresipPhone> {
-  const phone = await startBaresip({
-    user: MAJA, password: 'demo-1003', autoAnswer: opts.autoAnswer, audioSource: { toneHz: MAJA_HZ, seconds: 60 },
-    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
-  });
-  await expect.poll(() => product.app.acd.agent(MAJA)?.state, { timeout: 5_000 }).toBe('ready');
-  return phone;
-}
+const majaPhone = (opts: { autoAnswer: boolean }): Promise<BaresipPhone> =>
+  startAgentPhone(product, MAJA, { ...opts, audioSource: { toneHz: MAJA_HZ, seconds: 60 } });
 
 /** The operator network behind the trunk: the adviser on duty's mobile. */
 async function onDutyMobile(scenario: string, opts: { echo?: boolean } = {}): Promise<SippUas> {

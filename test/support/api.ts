@@ -13,7 +13,8 @@
  * `as[role]` is the session cookie of a user of that role (the agent is
  * agent 1001); `bearer[role]` an API token of that role. The users are made
  * through the API itself, as an admin would (`signInEachRole`), which also
- * works on a whole product (app.api).
+ * works on a whole product (app.api). `expectOnlyRolesAdmitted` checks who
+ * a list of routes lets in.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -24,7 +25,7 @@ import { buildApi, type Api, type ApiFeature } from '../../server/api/server.js'
 import { createLogger } from '../../server/log.js';
 import { FileUserStore } from '../../server/users/file-store.js';
 import { LoginThrottle } from '../../server/users/login-throttle.js';
-import type { Role } from '../../server/users/roles.js';
+import { ROLES, type Role } from '../../server/users/roles.js';
 import { Users } from '../../server/users/users.js';
 import type { RunningConfig } from '../../server/running/index.js';
 import { openRunning } from './running.js';
@@ -119,4 +120,29 @@ export function expectProblem(
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   return res.json();
+}
+
+/** A route and the roles it admits; a payload for the methods that carry one. */
+export interface GuardedRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  payload?: unknown;
+  roles: readonly Role[];
+}
+
+/**
+ * Each route without credentials is 401; with each role's API token, a role
+ * outside its `roles` is 403 and one inside gets past the check (any answer
+ * but 401 and 403: the request itself may still be refused).
+ */
+export async function expectOnlyRolesAdmitted(t: TestApi, routes: readonly GuardedRoute[]): Promise<void> {
+  for (const r of routes) {
+    const send = (headers: Headers) => t.api.inject({ method: r.method, url: r.url, headers, ...(r.payload === undefined ? {} : { payload: r.payload as object }) });
+    expect((await send({})).statusCode, `${r.method} ${r.url}`).toBe(401);
+    for (const role of ROLES) {
+      const status = (await send(t.bearer[role])).statusCode;
+      if (r.roles.includes(role)) expect([401, 403], `${r.method} ${r.url} as ${role}`).not.toContain(status);
+      else expect(status, `${r.method} ${r.url} as ${role}`).toBe(403);
+    }
+  }
 }

@@ -28,6 +28,7 @@ import path from 'node:path';
 import { freePort, freePortRange } from './ports.js';
 import { cachedWav, dominantFrequency, encodeWav, readWav, rms, toneRatio, toneSamples } from './audio.js';
 import { tempDir } from './tmp.js';
+import type { RunningProduct } from './product.js';
 import { waitFor } from './wait.js';
 import { atExit, killAtExit } from '../../scripts/exit-cleanup.js';
 
@@ -565,6 +566,21 @@ export function startListeningPhone(sipPort: number, extension = '1005'): Promis
     user: extension, password: `demo-${extension}`, autoAnswer: false, audioSource: 'silence',
     registrar: { host: '127.0.0.1', port: sipPort, transport: 'udp' },
   });
+}
+
+/**
+ * A demo agent's desk phone (password `demo-<extension>`) registered with
+ * the product over UDP; resolves once the ACD has the agent ready.
+ */
+export async function startAgentPhone(
+  product: RunningProduct, extension: string, opts: { autoAnswer: boolean; audioSource: AudioSource },
+): Promise<BaresipPhone> {
+  const phone = await startBaresip({
+    user: extension, password: `demo-${extension}`, ...opts,
+    registrar: { host: '127.0.0.1', port: product.sipPort, transport: 'udp' },
+  });
+  await waitFor(() => product.app.acd.agent(extension)?.state === 'ready', { what: `agent ${extension} ready`, timeoutMs: 5_000 });
+  return phone;
 }
 
 /** The dominant frequency of the last second a phone heard in its latest call. */

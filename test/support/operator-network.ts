@@ -4,8 +4,10 @@
  * (mobiles, customers called back) answers what the product dials out on
  * TRUNK_HOST_IP.
  */
+import { expect } from 'vitest';
+import type { BaresipPhone } from './baresip.js';
 import { TRUNK_HOST_IP, TRUNK_SOURCE_IP } from './product.js';
-import { runSipp, startSippUas, type SippCommonOptions, type SippResult, type SippUas } from './sipp.js';
+import { assertSippOk, runSipp, startSippUas, type SippCommonOptions, type SippResult, type SippUas } from './sipp.js';
 import { freePortRange } from './ports.js';
 import { RtpPeer } from './rtp-peer.js';
 
@@ -76,4 +78,19 @@ export async function startTrunkFarEnd(
     ...(echo ? { rtpEcho: true, mediaPort: await freePortRange(4, 'udp') } : {}),
     extraArgs: ['-i', TRUNK_HOST_IP, '-mi', TRUNK_HOST_IP, ...(sipp.extraArgs ?? [])],
   });
+}
+
+/**
+ * A half-second call from the operator network to +46313900604, which
+ * rings extension 1004 directly (ringExtensionsDirectly): resolves once SIPp
+ * is done and `phone`, 1004's, had it as an incoming call.
+ */
+export async function expectCallReaches1004(sipPort: number, phone: BaresipPhone): Promise<void> {
+  const call = await runSipp({
+    scenario: 'uac-basic.xml', remote: sipPort, service: '+46313900604', durationMs: 500,
+    extraArgs: ['-i', TRUNK_SOURCE_IP],
+  });
+  assertSippOk(call, 1);
+  const established = await phone.waitEvent('CALL_ESTABLISHED', 10_000);
+  expect(established.direction).toBe('incoming');
 }

@@ -6,12 +6,12 @@
  */
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
-import Srf from 'drachtio-srf';
-import { SipServer, type SipServerOptions } from '../../server/sipd/server.js';
+import type Srf from 'drachtio-srf';
+import type { SipServer, SipServerOptions } from '../../server/sipd/server.js';
 import type { Source } from '../../server/sipd/transport.js';
 import type { DestinationStream } from 'pino';
 import { createLogger } from '../../server/log.js';
-import { freePort } from './ports.js';
+import { startSipdWithSrf } from './embedded-sipd.js';
 
 /** The first value of a header in a received message (names compared without case). */
 export function header(message: string, name: string): string | undefined {
@@ -123,28 +123,18 @@ export interface EmbeddedSipd {
 export async function startEmbeddedSipd(opts: {
   log?: DestinationStream; record?: boolean; loadShedding?: SipServerOptions['loadShedding'];
 } = {}): Promise<EmbeddedSipd> {
-  const port = await freePort('both');
-  const controlPort = await freePort('tcp');
-  const secret = randomUUID();
-  const sipd = new SipServer({
-    host: '127.0.0.1', sipPort: port, controlHost: '127.0.0.1', controlPort, secret,
-    logger: opts.log ? createLogger('info', opts.log) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  const { sipd, srf, port, stop } = await startSipdWithSrf({
+    ...(opts.log ? { logger: createLogger('info', opts.log) } : {}),
     timers: { T1: 20, T2: 160, T4: 200 },
     // Tests send bursts on machines that may be busy: unless a test is about it, nothing is refused as overloaded.
     loadShedding: opts.loadShedding ?? { maxDelayMs: 60_000, retryAfterSeconds: 1 },
   });
-  await sipd.start();
   const sent: SentBySipd[] = [];
   const send = sipd.transport.send.bind(sipd.transport);
   sipd.transport.send = (text, dest) => {
     if (opts.record !== false) sent.push({ text, dest });
     return send(text, dest);
   };
-  const srf = new Srf();
-  await new Promise<void>((resolve, reject) => {
-    srf.on('connect', (err) => (err ? reject(err) : resolve()));
-    void srf.connect({ host: '127.0.0.1', port: controlPort, secret });
-  });
   const handlers = new Map<keyof typeof MINIMAL_APP_ANSWERS, AppHandler>([
     ['INVITE', (_req, res) => res.send(MINIMAL_APP_ANSWERS.INVITE)],
     ['REGISTER', (_req, res) => res.send(MINIMAL_APP_ANSWERS.REGISTER, {
@@ -160,10 +150,7 @@ export async function startEmbeddedSipd(opts: {
     handle(method, handler) {
       handlers.set(method, handler);
     },
-    async stop() {
-      srf.disconnect();
-      await sipd.stop();
-    },
+    stop,
   };
 }
 

@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConfig } from '../../server/running/index.js';
-import { ROLES } from '../../server/users/roles.js';
-import { buildTestApi, type TestApi } from '../support/api.js';
+import { buildTestApi, expectOnlyRolesAdmitted, type GuardedRoute, type TestApi } from '../support/api.js';
 import { openRunning } from '../support/running-api.js';
 
 let t: TestApi;
@@ -146,19 +145,11 @@ describe('who may', () => {
     { method: 'PUT', url: '/api/v1/flows/vaxel', roles: ['admin'], payload: { yaml: 'x' } },
     { method: 'POST', url: '/api/v1/flows', roles: ['admin'], payload: { name: 'x', yaml: 'x' } },
     { method: 'DELETE', url: '/api/v1/flows/saknas', roles: ['admin'] },
-  ] as const;
+  ] satisfies GuardedRoute[];
 
   it('each role gets in where admitted and 403 elsewhere; no credentials is 401', async () => {
     const before = running.current.version;
-    for (const r of routes) {
-      const send = (headers: Record<string, string>) => t.api.inject({ method: r.method, url: r.url, headers, ...('payload' in r ? { payload: r.payload } : {}) });
-      expect((await send({})).statusCode, `${r.method} ${r.url}`).toBe(401);
-      for (const role of ROLES) {
-        const status = (await send(t.bearer[role])).statusCode;
-        if ((r.roles as readonly string[]).includes(role)) expect([401, 403], `${r.method} ${r.url} as ${role}`).not.toContain(status);
-        else expect(status, `${r.method} ${r.url} as ${role}`).toBe(403);
-      }
-    }
+    await expectOnlyRolesAdmitted(t, routes);
     expect(running.current.version).toBe(before); // the admin's 'x' flows were all refused
   });
 });

@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConfig } from '../../server/running/index.js';
-import { ROLES } from '../../server/users/roles.js';
-import { buildTestApi, type TestApi } from '../support/api.js';
+import { buildTestApi, expectOnlyRolesAdmitted, type GuardedRoute, type TestApi } from '../support/api.js';
 import { openRunning } from '../support/running-api.js';
 
 let t: TestApi;
@@ -156,27 +155,19 @@ describe('Swedish public holidays', () => {
 });
 
 describe('who may', () => {
-  const OPS = ['admin', 'supervisor', 'operator'];
-  const routes = [
+  const OPS = ['admin', 'supervisor', 'operator'] as const;
+  const routes: GuardedRoute[] = ([
     { method: 'GET', url: VAXEL },
     { method: 'GET', url: `${VAXEL}/exceptions` },
     { method: 'PUT', url: `${VAXEL}/exceptions/2026-12-23`, payload: { hours: 'closed from 99:00' } },
     { method: 'DELETE', url: `${VAXEL}/exceptions/2026-12-23` },
     { method: 'POST', url: `/api/v1/services/Saknas/hours/closed-now`, payload: {} },
     { method: 'GET', url: '/api/v1/holidays/2026' },
-  ] as const;
+  ] as const).map((r) => ({ ...r, roles: OPS }));
 
   it('admin, supervisor and operator get in; an agent is 403; no credentials is 401', async () => {
     const before = running.current.version;
-    for (const r of routes) {
-      const send = (headers: Record<string, string>) => t.api.inject({ method: r.method, url: r.url, headers, ...('payload' in r ? { payload: r.payload } : {}) });
-      expect((await send({})).statusCode, `${r.method} ${r.url}`).toBe(401);
-      for (const role of ROLES) {
-        const status = (await send(t.bearer[role])).statusCode;
-        if (OPS.includes(role)) expect([401, 403], `${r.method} ${r.url} as ${role}`).not.toContain(status);
-        else expect(status, `${r.method} ${r.url} as ${role}`).toBe(403);
-      }
-    }
+    await expectOnlyRolesAdmitted(t, routes);
     expect(running.current.version).toBe(before);
   });
 });

@@ -4,14 +4,11 @@
  * test configuration), the service level against the queue's own target as
  * set through the queues API, short abandons left out; supervision roles only.
  */
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { liveTodayRoutes } from '../../server/api/live-today.js';
 import type { HistoryWrite } from '../../server/history/records.js';
-import { SqliteHistory } from '../../server/history/sqlite.js';
-import { buildTestApi, expectProblem, type TestApi } from '../support/api.js';
-import { openRunning } from '../support/running.js';
-import { tempDir } from '../support/tmp.js';
+import { expectProblem } from '../support/api.js';
+import { apiOverHistory } from '../support/history-api.js';
 
 // 10:00 in Stockholm (UTC+1 in December).
 const NOW = Date.UTC(2026, 11, 2, 9, 0, 0);
@@ -22,26 +19,12 @@ const call = (id: string, queuedAt: number, outcome: string, waitMs: number): Hi
   { kind: 'segment', id: `e-${id}`, fields: { contactId: id, queue: 'kundtjanst', kind: 'call', enqueuedAt: queuedAt, outcome, waitMs } },
 ];
 
-let t: TestApi | undefined;
-let history: SqliteHistory | undefined;
-afterEach(async () => {
-  await t?.close();
-  await history?.close();
-  t = undefined;
-  history = undefined;
-});
-
-async function start(): Promise<TestApi> {
-  history = SqliteHistory.open(join(tempDir('history-'), 'history.sqlite'));
-  const running = await openRunning();
-  t = await buildTestApi({ running, features: [{ prefix: '/api/v1', plugin: liveTodayRoutes({ history, running, now: () => NOW }) }] });
-  return t;
-}
+const start = apiOverHistory(({ history, running }) => liveTodayRoutes({ history, running, now: () => NOW }));
 
 describe('GET /api/v1/live/today', () => {
   it("counts each queue's calls since the company's midnight against the queue's target", async () => {
     const api = await start();
-    await history!.write([
+    await api.history.write([
       // 23:59 yesterday in Stockholm, 22:59 UTC: not today.
       ...call('yesterday', MIDNIGHT - 60_000, 'answered', 1_000),
       // 00:30 in Stockholm, still the 1st in UTC: today.
@@ -76,7 +59,7 @@ describe('GET /api/v1/live/today', () => {
     await api.running.change('admin', 'a personal number', (d) => {
       d.numbers.push({ number: '+46313900699', service: 'Direkt till Erik', target: '1001' });
     });
-    await history!.write([
+    await api.history.write([
       ...call('a', NOW - 3_600_000, 'answered', 15_000),
       ...call('b', NOW - 1_800_000, 'answered', 61_000),
       ...call('c', NOW - 900_000, 'abandoned', 3_000),

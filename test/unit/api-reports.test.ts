@@ -4,15 +4,12 @@
  * configuration, the refusals (a period that ends before it starts, an
  * unknown grouping, a period too long for the interval), and who may ask.
  */
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reportsRoutes } from '../../server/api/reports-routes.js';
 import { loadConfig } from '../../server/config/load.js';
 import type { HistoryWrite } from '../../server/history/records.js';
-import { SqliteHistory } from '../../server/history/sqlite.js';
-import { buildTestApi, expectProblem, type TestApi } from '../support/api.js';
-import { openRunning } from '../support/running.js';
-import { tempDir } from '../support/tmp.js';
+import { expectProblem } from '../support/api.js';
+import { apiOverHistory, type HistoryTestApi } from '../support/history-api.js';
 
 /** hh:mm on 2 December 2026 in Stockholm (UTC+1). */
 const at = (hh: number, mm: number): number => Date.UTC(2026, 11, 2, hh - 1, mm);
@@ -29,22 +26,13 @@ const MORNING: HistoryWrite[] = [
   ...call('d', at(9, 5), 'answered', 90, { agent: '1002', talkMs: 200_000 }),
 ];
 
-let t: TestApi | undefined;
-let history: SqliteHistory | undefined;
-afterEach(async () => {
-  await t?.close();
-  await history?.close();
-  t = undefined;
-  history = undefined;
+const startApi = apiOverHistory(async ({ history, running }) => {
+  await history.write(MORNING);
+  return reportsRoutes({ history, running, now: () => at(12, 0) });
 });
 
-async function start(shortAbandonSeconds = 5): Promise<TestApi> {
-  history = SqliteHistory.open(join(tempDir('history-'), 'history.sqlite'));
-  await history.write(MORNING);
-  const base = loadConfig({ env: {} });
-  const running = await openRunning({ ...base, statistics: { shortAbandonSeconds } });
-  t = await buildTestApi({ running, features: [{ prefix: '/api/v1', plugin: reportsRoutes({ history, running, now: () => at(12, 0) }) }] });
-  return t;
+function start(shortAbandonSeconds = 5): Promise<HistoryTestApi> {
+  return startApi({ ...loadConfig({ env: {} }), statistics: { shortAbandonSeconds } });
 }
 
 const URL = '/api/v1/reports/contacts?from=2026-12-02&to=2026-12-03&interval=60m&groupBy=service';
@@ -92,7 +80,7 @@ describe('GET /api/v1/reports/contacts', () => {
 
   it('adds missed offers, occupancy and pauses by reason when grouped by agent, and columns for them in CSV', async () => {
     const api = await start();
-    await history!.write([
+    await api.history.write([
       { kind: 'agent-state', agent: '1001', at: at(8, 0), state: 'ready' },
       { kind: 'agent-state', agent: '1001', at: at(8, 1), state: 'busy' },
       { kind: 'agent-state', agent: '1001', at: at(8, 3), state: 'wrap-up' },
@@ -115,7 +103,7 @@ describe('GET /api/v1/reports/contacts', () => {
 
   it('writes a group a spreadsheet would run as a formula as text', async () => {
     const api = await start();
-    await history!.write([
+    await api.history.write([
       { kind: 'contact', id: 'f', fields: { startedAt: at(10, 0), service: '=HYPERLINK("x")', dialled: '+46313900601' } },
       { kind: 'segment', id: 'e-f', fields: { contactId: 'f', queue: 'kundtjanst', kind: 'call', enqueuedAt: at(10, 0), outcome: 'abandoned', waitMs: 9_000 } },
     ]);

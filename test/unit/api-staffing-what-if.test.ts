@@ -6,14 +6,11 @@
  * the old level), and a recorded day replayed through the ACD with one more
  * agent; each role, bad input.
  */
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { staffingWhatIfRoutes } from '../../server/api/staffing-what-if-routes.js';
 import type { HistoryWrite } from '../../server/history/records.js';
-import { SqliteHistory } from '../../server/history/sqlite.js';
-import { buildTestApi, expectProblem, type TestApi } from '../support/api.js';
-import { openRunning } from '../support/running.js';
-import { tempDir } from '../support/tmp.js';
+import { expectProblem, type TestApi } from '../support/api.js';
+import { apiOverHistory, type HistoryTestApi } from '../support/history-api.js';
 
 const MIN = 60_000;
 /** 08:00 in Stockholm (UTC+1 in winter). */
@@ -29,21 +26,7 @@ function calls(prefix: string, queue: string, at: number, n: number, spacingMs: 
   ]).flat();
 }
 
-let t: TestApi | undefined;
-let history: SqliteHistory | undefined;
-afterEach(async () => {
-  await t?.close();
-  await history?.close();
-  t = undefined;
-  history = undefined;
-});
-
-async function start(): Promise<TestApi> {
-  history = SqliteHistory.open(join(tempDir('staffing-'), 'history.sqlite'));
-  const running = await openRunning();
-  t = await buildTestApi({ running, features: [{ prefix: '/api/v1', plugin: staffingWhatIfRoutes({ history, running }) }] });
-  return t;
-}
+const start = apiOverHistory(({ history, running }) => staffingWhatIfRoutes({ history, running }));
 
 async function setTarget(api: TestApi, queue: string, targetSeconds: number): Promise<void> {
   const current = await api.api.inject({ method: 'GET', url: `/api/v1/queues/${queue}`, headers: api.as.admin });
@@ -61,7 +44,7 @@ describe('POST /api/v1/staffing/what-if/pooling', () => {
       ...calls(`${q}-a`, q, eight('2026-11-02'), 17, 50_000, 150_000, 30_000),
       ...calls(`${q}-b`, q, eight('2026-11-03'), 18, 50_000, 150_000, 30_000),
     ]);
-    await history!.write(writes);
+    await api.history.write(writes);
     for (const q of queues) await setTarget(api, q, 30);
     const res = await api.api.inject({
       method: 'POST', url: '/api/v1/staffing/what-if/pooling', headers: api.as.supervisor,
@@ -79,7 +62,7 @@ describe('POST /api/v1/staffing/what-if/pooling', () => {
 
   it('staffs a queue without a number for its own goal', async () => {
     const api = await start();
-    await history!.write([
+    await api.history.write([
       ...calls('a', 'vaxel', eight('2026-11-02'), 18, 50_000, 150_000, 30_000),
       ...calls('b', 'kort', eight('2026-11-02'), 18, 50_000, 150_000, 30_000),
     ]);
@@ -111,9 +94,9 @@ describe('POST /api/v1/staffing/what-if/pooling', () => {
 
 describe('POST /api/v1/staffing/what-if/routing', () => {
   const DAY = '2026-12-17';
-  async function recordedDay(): Promise<TestApi> {
+  async function recordedDay(): Promise<HistoryTestApi> {
     const api = await start();
-    await history!.write([
+    await api.history.write([
       // Eight callers a minute apart, 100 s of talk each; kundtjanst's wrap-up is 30 s.
       ...calls('c', 'kundtjanst', eight(DAY), 8, MIN, 100_000, 30_000),
       // One agent of kundtjanst at work the whole time.
@@ -151,7 +134,7 @@ describe('POST /api/v1/staffing/what-if/routing', () => {
   it('widens a queue for the replay: routing steps as a change', async () => {
     const api = await recordedDay();
     // 1004 (kundtjanst level 4) at work too: with steps from level 5 only, 1004 takes no call until the step widens.
-    await history!.write([{ kind: 'agent-state', agent: '1004', at: eight(DAY) - 5 * MIN, state: 'ready' }]);
+    await api.history.write([{ kind: 'agent-state', agent: '1004', at: eight(DAY) - 5 * MIN, state: 'ready' }]);
     const res = await api.api.inject({
       method: 'POST', url: '/api/v1/staffing/what-if/routing', headers: api.as.admin,
       payload: { date: DAY, queues: { kundtjanst: { steps: [{ afterSeconds: 0, skill: 'kundtjanst', minLevel: 5 }, { afterSeconds: 600, skill: 'kundtjanst' }] } } },

@@ -5,15 +5,12 @@
  * queue's goal needs, the plan entered and imported (and kept across a
  * reopening), the agents actually ready, each role, bad input.
  */
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { staffingRoutes } from '../../server/api/staffing-routes.js';
 import type { HistoryWrite } from '../../server/history/records.js';
-import { SqliteHistory } from '../../server/history/sqlite.js';
 import { StaffingPlanFile } from '../../server/stats/staffing-plan-file.js';
-import { buildTestApi, expectProblem, type TestApi } from '../support/api.js';
-import { openRunning } from '../support/running.js';
-import { tempDir } from '../support/tmp.js';
+import { expectProblem } from '../support/api.js';
+import { apiOverHistory } from '../support/history-api.js';
 
 const MIN = 60_000;
 /** 08:00 in Stockholm (UTC+1 in winter) on a date. */
@@ -33,24 +30,9 @@ function calls(prefix: string, at: number, n: number, queue = 'kundtjanst'): His
   ]).flat();
 }
 
-let t: TestApi | undefined;
-let history: SqliteHistory | undefined;
-let dataDir = '';
-afterEach(async () => {
-  await t?.close();
-  await history?.close();
-  t = undefined;
-  history = undefined;
-});
-
-async function start(): Promise<TestApi> {
-  dataDir = tempDir('staffing-');
-  history = SqliteHistory.open(join(dataDir, 'history.sqlite'));
-  const running = await openRunning();
-  const plan = await StaffingPlanFile.open(dataDir);
-  t = await buildTestApi({ running, features: [{ prefix: '/api/v1', plugin: staffingRoutes({ history, running, plan, shortfalls: { raised: () => [] }, now: () => NOW }) }] });
-  return t;
-}
+const start = apiOverHistory(async ({ history, running, dataDir }) => staffingRoutes({
+  history, running, plan: await StaffingPlanFile.open(dataDir), shortfalls: { raised: () => [] }, now: () => NOW,
+}));
 
 interface Interval { start: string; forecastCalls: number; forecastAhtSeconds: number | null; needed: number; scheduled: number; planned: number | null; actualCalls: number | null; ready: number | null }
 interface Staffing { method: string; serviceLevelGoal: number; days: Array<{ date: string; holiday: string | null; basedOn: string[]; accuracy: { wape: number; mape: number } | null; intervals: Interval[] }> }
@@ -58,7 +40,7 @@ interface Staffing { method: string; serviceLevelGoal: number; days: Array<{ dat
 describe('GET /api/v1/staffing/queues/{id}', () => {
   it('forecasts from the same weekday before, leaves the holidays out, and sets need, plan and outcome side by side', async () => {
     const api = await start();
-    await history!.write([
+    await api.history.write([
       ...calls('w1', eight('2026-12-17'), 8),
       ...calls('w2', eight('2026-12-10'), 8),
       // Julafton and nyårsafton are Thursdays too: not normal days.
@@ -117,7 +99,7 @@ describe('GET /api/v1/staffing/queues/{id}', () => {
 
   it('forecasts the coming days, naming a holiday among them', async () => {
     const api = await start();
-    await history!.write([...calls('w1', eight('2026-12-17'), 8)]);
+    await api.history.write([...calls('w1', eight('2026-12-17'), 8)]);
     // Friday 1 January 2027 is nyårsdagen.
     const res = await api.api.inject({ method: 'GET', url: '/api/v1/staffing/queues/kundtjanst?from=2026-12-31&days=2', headers: api.as.admin });
     expect(res.statusCode, res.body).toBe(200);
@@ -163,7 +145,7 @@ describe('the staffing plan', () => {
     ];
     const read = await api.api.inject({ method: 'GET', url: `/api/v1/staffing/plan?from=${TODAY}&to=2027-01-31`, headers: api.as.supervisor });
     expect(read.json()).toEqual({ rows: expected });
-    expect((await StaffingPlanFile.open(dataDir)).rows(TODAY, '2027-01-31')).toEqual(expected);
+    expect((await StaffingPlanFile.open(api.dataDir)).rows(TODAY, '2027-01-31')).toEqual(expected);
   });
 
   it('refuses a bad file or a bad row whole, naming where', async () => {
@@ -199,7 +181,7 @@ describe('Erlang A when the callers hang up', () => {
           : { contactId: `k-${i}`, queue: 'kort', kind: 'call', enqueuedAt: eight('2026-12-17') + i * 20_000, outcome: 'answered', waitMs: 10_000, talkMs: 120_000 },
       },
     ]).flat();
-    await history!.write(writes);
+    await api.history.write(writes);
     const res = await api.api.inject({ method: 'GET', url: `/api/v1/staffing/queues/kort?from=${TODAY}`, headers: api.as.supervisor });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json<Staffing & { patienceSeconds: number | null }>();

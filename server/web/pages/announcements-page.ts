@@ -4,15 +4,15 @@
  * the browser and deletes (./announcement-actions.ts). Recording by phone (*77) is the other
  * way in, and this page shows its results too.
  */
-import { css, html, LitElement } from 'lit';
-import { failureText } from '../failure.js';
+import { css, html } from 'lit';
 import { announcementAudioUrl, listAnnouncements, type Announcement } from '../api-announcements.js';
 import { duration } from '../format.js';
-import { LanguageController, texts } from '../i18n/index.js';
+import { texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
 import './announcement-actions.js';
+import { ReadingPage } from './reading-page.js';
 
-export class AnnouncementsPage extends LitElement {
+export class AnnouncementsPage extends ReadingPage {
   static override styles = [shared, tables, css`
     :host { display: block; padding: 1rem 1.5rem; }
     h1 { margin: 0 0 0.5rem; font-size: 1.6em; }
@@ -23,21 +23,14 @@ export class AnnouncementsPage extends LitElement {
     audio { max-width: 16rem; }
   `];
 
-  private readonly language = new LanguageController(this);
   private announcements: Announcement[] | undefined;
-  private error: string | undefined;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
 
   override render(): unknown {
     const t = texts();
     return html`
       <h1>${t.announcementsTitle}</h1>
       <p class="intro">${t.announcementsIntro}</p>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.readFailure()}
       ${this.announcements === undefined ? '' : this.announcements.length === 0 ? html`<p>${t.noAnnouncements}</p>` : html`
         <div class="table-wrap"><table data-table="announcements">
           <thead><tr>
@@ -55,15 +48,9 @@ export class AnnouncementsPage extends LitElement {
         </table></div>`}`;
   }
 
-  private readonly load = async (): Promise<void> => {
-    try {
-      this.announcements = await listAnnouncements();
-      this.error = undefined;
-    } catch (err) {
-      this.error = failureText(err);
-    }
-    this.requestUpdate();
-  };
+  protected override async read(): Promise<void> {
+    this.announcements = await listAnnouncements();
+  }
 }
 
 customElements.define('vx-announcements-page', AnnouncementsPage);

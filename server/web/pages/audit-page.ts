@@ -4,13 +4,13 @@
  * after (of a text, such as a flow, only the lines that changed: ../text-diff.ts).
  * A page at a time; "older" fetches the next.
  */
-import { css, html, LitElement } from 'lit';
-import { failureText } from '../failure.js';
+import { css, html } from 'lit';
 import { readAudit, type AuditRecord } from '../api-audit.js';
 import { dateTime } from '../format.js';
-import { LanguageController, texts } from '../i18n/index.js';
+import { texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
 import { changedPart } from '../text-diff.js';
+import { ReadingPage } from './reading-page.js';
 
 const PAGE_SIZE = 25;
 
@@ -19,7 +19,7 @@ function shown(value: unknown): string {
   return value === undefined ? '–' : typeof value === 'string' ? value : JSON.stringify(value, null, 2);
 }
 
-export class AuditPage extends LitElement {
+export class AuditPage extends ReadingPage {
   static override styles = [shared, tables, css`
     :host { display: block; padding: 1rem 1.5rem; }
     h1 { margin: 0 0 0.5rem; font-size: 1.6em; }
@@ -32,22 +32,15 @@ export class AuditPage extends LitElement {
     .more { margin-top: 1rem; }
   `];
 
-  private readonly language = new LanguageController(this);
   private records: AuditRecord[] = [];
   private next: number | undefined;
   private loaded = false;
-  private error: string | undefined;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
 
   override render(): unknown {
     const t = texts();
     return html`
       <h1>${t.auditTitle}</h1>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.readFailure()}
       ${this.loaded && this.records.length === 0 ? html`<p>${t.auditEmpty}</p>` : ''}
       ${this.records.length === 0 ? '' : html`
         <div class="table-wrap"><table data-table="audit">
@@ -78,18 +71,15 @@ export class AuditPage extends LitElement {
     </div>`;
   }
 
-  private readonly load = async (): Promise<void> => {
+  protected override async read(): Promise<void> {
     try {
       const page = await readAudit(PAGE_SIZE, this.next);
       this.records = [...this.records, ...page.records];
       this.next = page.next;
-      this.error = undefined;
-    } catch (err) {
-      this.error = failureText(err);
+    } finally {
+      this.loaded = true;
     }
-    this.loaded = true;
-    this.requestUpdate();
-  };
+  }
 }
 
 customElements.define('vx-audit-page', AuditPage);

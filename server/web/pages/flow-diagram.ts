@@ -12,6 +12,7 @@ import { css, html, LitElement, svg, type PropertyValues } from 'lit';
 import type { FlowNode } from '../api-flows.js';
 import { callSteps, exits } from '../flow-order.js';
 import { LanguageController, texts } from '../i18n/index.js';
+import { ResizeController } from '../resize-controller.js';
 import { shared } from '../styles.js';
 import { edgePath, type Box } from './flow-edges.js';
 
@@ -61,7 +62,7 @@ export class FlowDiagram extends LitElement {
   `];
 
   private readonly language = new LanguageController(this);
-  private readonly resized = new ResizeObserver(() => this.measure());
+  private readonly resized = new ResizeController(this, () => this.measure());
 
   constructor() {
     super();
@@ -69,16 +70,6 @@ export class FlowDiagram extends LitElement {
     this.start = '';
     this.drawn = { width: 0, height: 0, edges: [] };
     this.focused = undefined;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.resized.observe(this);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.resized.disconnect();
   }
 
   override render(): unknown {

@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import type { Report } from '../api-reports.js';
 import { texts } from '../i18n/index.js';
+import { ResizeController } from '../resize-controller.js';
 
 const HEIGHT = 260;
 
@@ -17,20 +18,14 @@ export class ReportChart extends LitElement {
   /** The company's time zone: the axis shows its clock, whatever the browser's. */
   timezone = 'UTC';
   private plot: uPlot | undefined;
-  private readonly resized = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT }));
+  private readonly resized = new ResizeController(this, () => this.plot?.setSize({ width: this.width(), height: HEIGHT }));
 
   override render(): unknown {
     return html`<div class="chart" role="img" aria-label=${texts().reportChart}></div>`;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.resized.observe(this);
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.resized.disconnect();
     this.plot?.destroy();
     this.plot = undefined;
   }

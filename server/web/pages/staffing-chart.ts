@@ -8,6 +8,7 @@ import { css, html, LitElement } from 'lit';
 import uPlot from 'uplot';
 import type { QueueStaffing } from '../api-staffing.js';
 import { LanguageController, texts } from '../i18n/index.js';
+import { ResizeController } from '../resize-controller.js';
 
 type Day = QueueStaffing['days'][number];
 
@@ -40,16 +41,10 @@ export class StaffingChart extends LitElement {
 
   private readonly language = new LanguageController(this);
   private plot: uPlot | undefined;
-  private readonly resize = new ResizeObserver(() => this.plot?.setSize(this.size()));
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.resize.observe(this);
-  }
+  private readonly resized = new ResizeController(this, () => this.plot?.setSize(this.size()));
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.resize.disconnect();
     this.plot?.destroy();
     this.plot = undefined;
   }

@@ -7,20 +7,21 @@
  * A new API token's secret is shown once, right after it is made: the
  * product keeps only a hash of it.
  */
-import { css, html, LitElement } from 'lit';
+import { css, html } from 'lit';
 import type { Role } from '../api.js';
 import { createToken, createUser, listTokens, listUsers, revokeToken, ROLES, type Token, type User } from '../api-users.js';
 import { failureText } from '../failure.js';
 import { dateTime } from '../format.js';
-import { LanguageController, texts } from '../i18n/index.js';
+import { texts } from '../i18n/index.js';
 import { shared, tables } from '../styles.js';
 import { formProblem, type FormProblem } from './form-problem.js';
+import { ReadingPage } from './reading-page.js';
 import './user-actions.js';
 
 const USER_FIELDS = ['name', 'role', 'password', 'agentId'] as const;
 const TOKEN_FIELDS = ['name', 'role'] as const;
 
-export class UsersPage extends LitElement {
+export class UsersPage extends ReadingPage {
   static override styles = [shared, tables, css`
     :host { display: block; padding: 1rem 1.5rem; }
     h1 { margin: 0 0 0.5rem; font-size: 1.6em; }
@@ -34,25 +35,18 @@ export class UsersPage extends LitElement {
     .done { color: var(--ok); }
   `];
 
-  private readonly language = new LanguageController(this);
   private users: User[] = [];
   private tokens: Token[] = [];
   private userRefusal: FormProblem | undefined;
   private tokenRefusal: FormProblem | undefined;
   private created: string | undefined;
   private secret: { name: string; secret: string } | undefined;
-  private error: string | undefined;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
 
   override render(): unknown {
     const t = texts();
     return html`
       <h1>${t.usersTitle}</h1>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.readFailure()}
       <div class="table-wrap"><table data-table="users">
         <thead><tr><th scope="col">${t.userName}</th><th scope="col">${t.agent}</th><th scope="col">${t.created}</th><th scope="col">${t.roleAndActions}</th></tr></thead>
         <tbody>${this.users.map((u) => html`
@@ -111,15 +105,9 @@ export class UsersPage extends LitElement {
     return html`<select id=${id} name="role">${ROLES.map((r) => html`<option value=${r} ?selected=${r === 'operator'}>${texts()[`role_${r}`]}</option>`)}</select>`;
   }
 
-  private readonly load = async (): Promise<void> => {
-    try {
-      [this.users, this.tokens] = await Promise.all([listUsers(), listTokens()]);
-      this.error = undefined;
-    } catch (err) {
-      this.error = failureText(err);
-    }
-    this.requestUpdate();
-  };
+  protected override async read(): Promise<void> {
+    [this.users, this.tokens] = await Promise.all([listUsers(), listTokens()]);
+  }
 
   private async addUser(event: SubmitEvent): Promise<void> {
     event.preventDefault();
