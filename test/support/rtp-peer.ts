@@ -254,10 +254,13 @@ export abstract class RtpStream {
 
   /**
    * What the peer heard since `since`, decoded to 8 kHz PCM. Within one
-   * stream (same SSRC, timestamps moving on by less than a second) packets
-   * are placed by RTP timestamp, so a lost or reordered packet does not
-   * shift the rest; where a server starts a new stream or jumps its
-   * timestamps (a bridge, a new prompt) the arrival time places it.
+   * talkspurt (same SSRC, no marker bit, timestamps moving on by less than a
+   * second) packets are placed by RTP timestamp, so a lost or reordered
+   * packet does not shift the rest; where a server starts a new stream,
+   * jumps its timestamps (a bridge, a new prompt) or marks a new talkspurt
+   * (FreeSWITCH 1.10 does so now and then mid-prompt, its timestamp a frame
+   * ahead of the audio), the arrival time places it, as a phone re-syncs its
+   * playout there.
    */
   heard(since = 0): Int16Array {
     const audio = this.audio(since);
@@ -269,7 +272,7 @@ export abstract class RtpStream {
       let pos: number;
       const step = prev ? (packet.timestamp - prev.timestamp) | 0 : 0;
       if (!prev) pos = 0;
-      else if (packet.ssrc === prev.ssrc && step > -8000 && step <= 8000) pos = prev.pos + step;
+      else if (packet.ssrc === prev.ssrc && !packet.marker && step > -8000 && step <= 8000) pos = prev.pos + step;
       else pos = Math.max(0, prev.pos + Math.round((at - prev.at) * 8));
       placed.push({ at: pos, pcm });
       if (!prev || pos >= prev.pos) prev = { ssrc: packet.ssrc, timestamp: packet.timestamp, pos, at };

@@ -39,6 +39,8 @@ describe('deploy/freeswitch', () => {
     expect(dialplan).toContain(`\${sip_h_${MEDIA_HEADERS.timeout}}"`);
     expect(dialplan).toMatch(/data="media_timeout=\$1"/);
     expect(dialplan).toContain('socket" data="${sip_h_X-esl-outbound} async full"');
+    expect(dialplan.indexOf('data="jitterbuffer_msec=60"')).toBeGreaterThan(0);
+    expect(dialplan.indexOf('data="jitterbuffer_msec=60"')).toBeLessThan(dialplan.indexOf('application="answer"'));
     expect(topLevel).toContain('<X-PRE-PROCESS cmd="set" data="rtp_secure_media=forbidden"/>');
   });
 
