@@ -44,6 +44,10 @@ describe('deploy/freeswitch', () => {
     expect(topLevel).toContain('<X-PRE-PROCESS cmd="set" data="rtp_secure_media=forbidden"/>');
   });
 
+  it('takes the INVITE without SDP of an endpoint that makes its own offer (a call the app places)', () => {
+    expect(fsFiles.get(path.join(FS_DIR, 'autoload_configs/sofia.conf.xml'))).toContain('<param name="enable-3pcc" value="true"/>');
+  });
+
   it('defines every $${variable} its files use, and docker-compose.yml gives every environment variable it reads', () => {
     const defined = new Set([...topLevel.matchAll(/cmd="(?:env-)?set" data="(\w+)=/g)].map((m) => m[1]));
     for (const [file, text] of fsFiles) {
