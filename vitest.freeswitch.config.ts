@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// The media port contract against a real FreeSWITCH (test/freeswitch/):
+// The real engines (test/freeswitch/): the media port contract on FreeSWITCH,
+// and a queued call to an agent through drachtio-server and FreeSWITCH:
 //
 //   FREESWITCH_HOST=... DRACHTIO_HOST=... npx vitest run -c vitest.freeswitch.config.ts
 //

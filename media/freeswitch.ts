@@ -36,6 +36,8 @@ const MEDIA_TIMEOUT_CAUSE = 'MEDIA_TIMEOUT';
 /** Energy level under which FreeSWITCH's record counts a frame as silence. */
 const SILENCE_THRESHOLD = 200;
 const BEEP = 'tone_stream://%(400,0,1000)';
+/** How many times a looped play's files go into one FreeSWITCH playback. */
+const LOOP_ROUNDS = 10;
 
 /** One event of FreeSWITCH's event socket, as fsmrf hands it over. */
 export interface EslEvent {
@@ -101,7 +103,9 @@ export function freeswitchMediaServer(ms: FsMediaServer, defaultRtpTimeoutSecs: 
       const endpoint = new FreeswitchEndpoint(ep);
       try {
         // FreeSWITCH waits playback_sleep_val (250 ms by default) after every file: none, as the embedded engine.
-        await ep.execute('set', 'playback_sleep_val=0');
+        // record_fill_cng: a recording (and record_ms) also holds the time the far end sent no RTP, as the embedded
+        // engine's does.
+        await ep.execute('multiset', 'playback_sleep_val=0 record_fill_cng=true');
       } catch (err) {
         await endpoint.destroy().catch(() => {});
         throw err;
@@ -136,17 +140,20 @@ function fileArgument(file: string | string[]): string {
   return files.length === 1 ? files[0]! : `file_string://${files.join('!')}`;
 }
 
-function recordReason(event: EslEvent, terminatorUsed: string | undefined): RecordResult['reason'] {
+/**
+ * Why FreeSWITCH's record ended. FreeSWITCH 1.10 says so only for a terminator (playback_terminator_used) and
+ * for silence (silence_hits_exhausted); a record that the adapter did not break otherwise ended at its time limit.
+ */
+function recordReason(event: EslEvent, terminatorUsed: string | undefined, interrupted: boolean, limited: boolean): RecordResult['reason'] {
   if (terminatorUsed) return 'terminator';
-  switch (event.getHeader('variable_record_completion_cause')) {
-    case 'success-silence':
-    case 'no-input-timeout':
-      return 'silence';
-    case 'success-maxtime':
-      return 'time-limit';
-    default:
-      return 'interrupted';
-  }
+  if (event.getHeader('variable_silence_hits_exhausted') === 'true') return 'silence';
+  if (interrupted || !limited) return 'interrupted';
+  return 'time-limit';
+}
+
+/** The hangup cause in a BYE's Reason header, as FreeSWITCH writes it. */
+function byeCause(reason: string | undefined): string | undefined {
+  return reason ? /\btext="([^"]*)"/.exec(reason)?.[1] : undefined;
 }
 
 class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoint {
@@ -166,8 +173,9 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
     });
     // fsmrf: 'destroy' with the Hangup-Cause of FreeSWITCH's CHANNEL_CALLSTATE HANGUP, or bare when its socket ends.
     ep.on('destroy', (e?: { reason?: string }) => this.ended(e?.reason));
-    // FreeSWITCH's BYE on the SIP leg, should the event socket not tell first.
-    ep.dialog?.once('destroy', () => this.ended());
+    // FreeSWITCH's BYE on the SIP leg, which often arrives before the event socket's HANGUP; its Reason header
+    // carries the same cause (Reason: SIP;cause=804;text="MEDIA_TIMEOUT").
+    ep.dialog?.once('destroy', (bye?: { get?(name: string): string | undefined }) => this.ended(byeCause(bye?.get?.('Reason'))));
   }
 
   /** Once: 'rtp-timeout' first when FreeSWITCH ended the channel for want of RTP, then 'destroy'. */
@@ -188,11 +196,28 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
 
   async play(file: string | string[], opts: PlayOptions = {}): Promise<PlayResult> {
     const before = this.interruptions;
-    // endless_playback repeats until uuid_break (stop), a bridge or the hangup ends it.
-    const evt = await this.ep.execute(opts.loop ? 'endless_playback' : 'playback', fileArgument(file));
+    if (!opts.loop) {
+      const ms = await this.playback(fileArgument(file), file);
+      return { playbackSeconds: ms / 1000, playbackMilliseconds: ms, interrupted: this.interruptions !== before };
+    }
+    // FreeSWITCH's endless_playback and loop_playback go on through uuid_break, so stop() could not end them: the
+    // files are played LOOP_ROUNDS times over as one file_string (no gap), again until something interrupts it.
+    const files = Array.isArray(file) ? file : [file];
+    const rounds = fileArgument(Array.from({ length: LOOP_ROUNDS }, () => files).flat());
+    let ms = 0;
+    while (this.interruptions === before && !this.gone) {
+      const played = await this.playback(rounds, file);
+      ms += played;
+      if (played === 0) break; // nothing playable: not a busy loop
+    }
+    return { playbackSeconds: ms / 1000, playbackMilliseconds: ms, interrupted: true };
+  }
+
+  /** Runs FreeSWITCH's playback; the milliseconds played. */
+  private async playback(argument: string, file: string | string[]): Promise<number> {
+    const evt = await this.ep.execute('playback', argument);
     if (evt.getHeader('Application-Response') === 'FILE NOT FOUND') throw new Error(`FreeSWITCH found no file to play: ${String(file)}`);
-    const ms = Number(evt.getHeader('variable_playback_ms') ?? 0);
-    return { playbackSeconds: ms / 1000, playbackMilliseconds: ms, interrupted: opts.loop === true || this.interruptions !== before };
+    return Number(evt.getHeader('variable_playback_ms') ?? 0);
   }
 
   async playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult> {
@@ -211,24 +236,39 @@ class FreeswitchEndpoint extends EventEmitter<EndpointEvents> implements Endpoin
   }
 
   async record(file: string, opts: RecordOptions = {}): Promise<RecordResult> {
+    const before = this.interruptions;
     if (opts.beep) await this.ep.execute('playback', BEEP);
-    await this.ep.execute('set', `playback_terminators=${opts.terminators || 'none'}`);
+    // One round trip before recording starts (the caller may already be talking); an empty value unsets.
+    await this.ep.execute('multiset', `playback_terminators=${opts.terminators || 'none'} silence_hits_exhausted=`);
     // record <path> [<time_limit_secs> [<silence_threshold> <silence_hits>]]: positional, so a missing
-    // time limit is written as 0 (none) when silence detection follows. FreeSWITCH takes whole seconds.
+    // time limit is written as 0 (none) when silence detection follows. FreeSWITCH counts the limit in whole
+    // seconds of the wall clock (up to a second late), so the adapter breaks the record at the limit itself;
+    // FreeSWITCH's own limit, rounded up, is the backstop.
+    const limitMs = (opts.timeLimitSecs ?? 0) * 1000;
     const args = [file];
-    if (opts.timeLimitSecs || opts.silenceSecs) args.push(String(Math.ceil(opts.timeLimitSecs ?? 0)));
+    if (limitMs || opts.silenceSecs) args.push(String(Math.ceil(opts.timeLimitSecs ?? 0)));
     if (opts.silenceSecs) args.push(String(SILENCE_THRESHOLD), String(Math.ceil(opts.silenceSecs)));
-    const evt = await this.ep.execute('record', args.join(' '));
-    const terminatorUsed = evt.getHeader('variable_playback_terminator_used') || undefined;
-    return {
-      recordMilliseconds: Number(evt.getHeader('variable_record_ms') ?? 0),
-      terminatorUsed,
-      reason: recordReason(evt, terminatorUsed),
-    };
+    const limit = limitMs ? setTimeout(() => this.breakMedia(), limitMs) : undefined;
+    try {
+      const evt = await this.ep.execute('record', args.join(' '));
+      const terminatorUsed = evt.getHeader('variable_playback_terminator_used') || undefined;
+      return {
+        recordMilliseconds: Number(evt.getHeader('variable_record_ms') ?? 0),
+        terminatorUsed,
+        reason: recordReason(evt, terminatorUsed, this.interruptions !== before, limitMs > 0),
+      };
+    } finally {
+      clearTimeout(limit);
+    }
   }
 
   stop(): void {
     this.interruptions++;
+    this.breakMedia();
+  }
+
+  /** Ends the play, playCollect or record in progress. */
+  private breakMedia(): void {
     void this.ep.api('uuid_break', `${this.ep.uuid} all`).catch(() => {});
   }
 

@@ -24,8 +24,9 @@ export interface PlayResult {
  *
  * On FreeSWITCH: a list is played as one `file_string://` with
  * playback_sleep_val=0 (no pause between files), and playbackMilliseconds
- * counts the whole list. `loop` runs `endless_playback`, which ends only on
- * uuid_break (stop()), a bridge or the hangup.
+ * counts the whole list. `loop` plays the list ten times over as one
+ * `file_string://`, then again, until stop() (uuid_break), a bridge or the
+ * hangup: FreeSWITCH's own endless_playback goes on through uuid_break.
  */
 export interface PlayOptions {
   /**
@@ -62,7 +63,10 @@ export interface PlayCollectResult {
 export interface RecordOptions {
   /** Play a beep before recording. */
   beep?: boolean;
-  /** On FreeSWITCH: whole seconds (a fraction is rounded up). */
+  /**
+   * On FreeSWITCH: the adapter ends the record at the limit itself (uuid_break);
+   * FreeSWITCH's own limit, in whole seconds of its clock, is the backstop.
+   */
   timeLimitSecs?: number;
   /**
    * End after this many seconds of silence. On FreeSWITCH: whole seconds
@@ -77,8 +81,9 @@ export interface RecordOptions {
 
 export interface RecordResult {
   /**
-   * On FreeSWITCH: the samples written (record_ms), so time in which the far
-   * end sent no RTP at all may be missing from it.
+   * On FreeSWITCH: the samples written (record_ms), time without RTP filled
+   * with silence (record_fill_cng), from when FreeSWITCH starts recording:
+   * one event socket round trip after record() is called.
    */
   recordMilliseconds: number;
   terminatorUsed?: string;

@@ -22,12 +22,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DtmfEvent, Endpoint, MediaServer } from '../../media/port.js';
-import { chirp, encodeWav, readWav, toneRatio, toPcm16 } from '../support/audio.js';
+import type { CreateEndpointOptions, DtmfEvent, Endpoint, MediaServer } from '../../media/port.js';
+import { chirp, correlation, encodeWav, readWav, toneRatio, toPcm16, type Wav } from '../support/audio.js';
 import {
   describeAnswer, digitsIn, level, matchAudio, percentile, RtpPeer, spacing, to8k, type OfferOptions,
 } from '../support/rtp-peer.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 
 export interface MediaPortHarness {
   server: MediaServer;
@@ -51,6 +52,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Quieter than this (RMS, full scale 1) is silence. The test signals are ~0.25. */
 const SILENT = 0.01;
+
+/**
+ * How well a recording holds the last 0.7 s of what the peer said. An engine starts recording a moment after
+ * record() is called (FreeSWITCH: a round trip on its event socket), while the peer starts talking at once.
+ */
+function heldTheEndOf(said: Float64Array, recording: Wav): number {
+  return matchAudio(said.subarray(said.length - 5600), to8k(recording.samples, recording.sampleRate), said.length).value;
+}
 
 export function mediaPortContract(name: string, factory: MediaPortFactory): void {
   describe(`media port contract: ${name}`, () => {
@@ -83,9 +92,9 @@ export function mediaPortContract(name: string, factory: MediaPortFactory): void
     }
 
     /** A phone calling in: its offer, answered by a new endpoint. */
-    async function call(opts: OfferOptions = {}) {
+    async function call(opts: OfferOptions = {}, endpointOpts: Omit<CreateEndpointOptions, 'remoteSdp'> = {}) {
       const p = await peer();
-      const ep = await server().createEndpoint({ remoteSdp: p.offer(opts) });
+      const ep = await server().createEndpoint({ ...endpointOpts, remoteSdp: p.offer(opts) });
       endpoints.push(ep);
       const answer = p.useAnswer(ep.localSdp);
       return { p, ep, answer };
@@ -160,18 +169,47 @@ export function mediaPortContract(name: string, factory: MediaPortFactory): void
         expect(percentile(gaps, 0.5)).toBeLessThan(22);
       });
 
-      it('a list of files plays in order', async () => {
+      it('a list of files plays in order, with no gap between them, and its length is the whole list', async () => {
         const low = wav('low.wav', Float64Array.from({ length: 8000 }, (_, i) => 0.4 * Math.sin((2 * Math.PI * 400 * i) / 8000)));
         const high = wav('high.wav', Float64Array.from({ length: 8000 }, (_, i) => 0.4 * Math.sin((2 * Math.PI * 1600 * i) / 8000)));
         const { p, ep } = await call();
         const t0 = performance.now();
-        await ep.play([low, high]);
+        const result = await ep.play([low, high]);
         await sleep(150);
+        expect(result.playbackMilliseconds).toBeGreaterThan(1900);
+        expect(result.playbackMilliseconds).toBeLessThan(2300);
         const heard = heardFloat(p, t0);
         const start = Math.max(0, heard.findIndex((v) => Math.abs(v) > 0.1));
         // First second 400 Hz, second second 1600 Hz (a little margin at the joins).
         expect(toneRatio(heard, 8000, 400, start + 400, start + 7600)).toBeGreaterThan(0.8);
         expect(toneRatio(heard, 8000, 1600, start + 8400, start + 15600)).toBeGreaterThan(0.8);
+        // Sound in every 20 ms of the two seconds: no pause at the join.
+        const quiet = [];
+        for (let at = start; at < start + 16000 - 160; at += 160) if (level(heard, at, at + 160) < 0.1) quiet.push(at - start);
+        expect(quiet).toEqual([]);
+      });
+
+      it('music on hold loops until stopped: the caller hears it again and again', async () => {
+        const music = chirp(0.6);
+        const file = wav('moh.wav', music);
+        const { p, ep } = await call();
+        const t0 = performance.now();
+        const playing = ep.play(file, { loop: true });
+        // Three plays and a half (20 ms packets).
+        await waitFor(() => p.audio(t0).length >= 105, { what: 'the music heard three times and more' });
+        ep.stop();
+        const result = await playing;
+        expect(result.interrupted).toBe(true);
+        const heard = p.heard(t0);
+        const first = matchAudio(music, heard);
+        expect(first.value, 'play 1').toBeGreaterThan(0.9);
+        // Each play follows the one before (a short pause at the loop point allowed).
+        let start = first.lag;
+        for (const play of [2, 3]) {
+          const c = correlation(music, heard.subarray(start + 4800), 400, -40);
+          expect(c.value, `play ${play}`).toBeGreaterThan(0.9);
+          start += 4800 + c.lag;
+        }
       });
 
       it('stop() ends a play: the promise settles and the sound stops', async () => {
@@ -284,6 +322,55 @@ export function mediaPortContract(name: string, factory: MediaPortFactory): void
         expect(result.recordMilliseconds).toBeLessThan(1600);
         expect(took).toBeLessThan(2000);
         expect(readWav(file).durationSec).toBeLessThan(1.6);
+      });
+    });
+
+    describe('record: silence and stop', () => {
+      it('ends after the given seconds of silence, with no time limit', async () => {
+        const { p, ep } = await call({ codecs: ['PCMA'] });
+        const file = path.join(dir, 'greeting.wav');
+        const recording = ep.record(file, { silenceSecs: 1 });
+        await p.talk('PCMA', toPcm16(chirp(1)));
+        const talking = p.talk('PCMA', new Int16Array(8000 * 2)); // the caller stopped talking; the line stays open
+        const result = await recording;
+        expect(result.reason).toBe('silence');
+        // ~1 s of speech (less what was said before the engine started recording) + 1 s of silence.
+        expect(result.recordMilliseconds).toBeGreaterThan(1700);
+        expect(result.recordMilliseconds).toBeLessThan(2800);
+        await talking;
+        expect(heldTheEndOf(chirp(1), readWav(file))).toBeGreaterThan(0.9);
+      });
+
+      it('stop() ends a recording: interrupted, and what was said is kept', async () => {
+        const { p, ep } = await call({ codecs: ['PCMU'] });
+        const file = path.join(dir, 'stopped.wav');
+        const recording = ep.record(file, { timeLimitSecs: 20, terminators: '#' });
+        await p.talk('PCMU', toPcm16(chirp(1)));
+        ep.stop();
+        const result = await recording;
+        expect(result.reason).toBe('interrupted');
+        expect(result.recordMilliseconds).toBeGreaterThan(700);
+        expect(heldTheEndOf(chirp(1), readWav(file))).toBeGreaterThan(0.9);
+      });
+    });
+
+    describe('a caller that vanishes', () => {
+      it("no RTP for rtpTimeoutSecs: 'rtp-timeout', then 'destroy', and the server sends nothing more", async () => {
+        const { p, ep } = await call({}, { rtpTimeoutSecs: 1 });
+        const events: string[] = [];
+        ep.on('rtp-timeout', () => events.push('rtp-timeout'));
+        ep.on('destroy', () => events.push('destroy'));
+        await p.talk('PCMU', toPcm16(chirp(1.5))); // still talking: no timeout though 1.5 s > 1 s
+        expect(events).toEqual([]);
+        const stoppedAt = performance.now();
+        await waitFor(() => events.length === 2, { what: "'rtp-timeout' and 'destroy'", timeoutMs: 5000 });
+        const endedAt = performance.now();
+        expect(events).toEqual(['rtp-timeout', 'destroy']);
+        // At the engine's own checking pace: not before the timeout, and within a few seconds of it.
+        expect(endedAt - stoppedAt).toBeGreaterThan(900);
+        expect(endedAt - stoppedAt).toBeLessThan(3500);
+        await sleep(300);
+        expect(p.packets(performance.now() - 100)).toHaveLength(0);
       });
     });
 

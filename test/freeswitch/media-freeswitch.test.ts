@@ -28,7 +28,8 @@
  * FreeSWITCH needs a SIP profile named drachtio_mrf (drachtio-fsmrf looks
  * for it in `sofia status`), the event socket on 8021, and the dialplan that answers calls from
  * "drachtio-fsmrf:" user agents with `socket ${sip_h_X-esl-outbound} async full`;
- * PCMU, PCMA and telephone-event allowed on that profile.
+ * PCMU, PCMA and telephone-event allowed on that profile. deploy/freeswitch/
+ * is such a configuration (FreeSWITCH 1.10).
  */
 import { networkInterfaces } from 'node:os';
 import Srf from 'drachtio-srf';

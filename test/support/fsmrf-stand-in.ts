@@ -34,7 +34,7 @@ export class StandInFsEndpoint extends EventEmitter implements FsEndpoint {
   /** Every API command the adapter sent, in order. */
   readonly apis: Command[] = [];
   /** Applications that complete at once, with these event headers; the others run until uuid_break or hangup. */
-  readonly completes = new Map<string, Headers>([['set', {}]]);
+  readonly completes = new Map<string, Headers>([['set', {}], ['multiset', {}]]);
   private running?: { app: string; finish: (headers: Headers) => void };
 
   constructor(readonly uuid: string) {
@@ -98,9 +98,13 @@ export class StandInFsEndpoint extends EventEmitter implements FsEndpoint {
     this.emit('destroy', { reason: cause });
   }
 
-  /** FreeSWITCH's BYE reaches drachtio-server: the SIP dialog is destroyed. */
-  byeFromFreeswitch(): void {
-    this.dialog.emit('destroy');
+  /**
+   * FreeSWITCH's BYE reaches drachtio-server: the SIP dialog is destroyed (drachtio-srf hands over the BYE), with
+   * the hangup cause in its Reason header when one is given.
+   */
+  byeFromFreeswitch(cause?: string): void {
+    const reason = cause ? `SIP;cause=804;text="${cause}"` : undefined;
+    this.dialog.emit('destroy', { get: (name: string) => (name.toLowerCase() === 'reason' ? reason : undefined) });
   }
 }
 

@@ -254,25 +254,30 @@ export abstract class RtpStream {
 
   /**
    * What the peer heard since `since`, decoded to 8 kHz PCM. Within one
-   * stream (same SSRC, timestamps moving on by less than a second) packets
-   * are placed by RTP timestamp, so a lost or reordered packet does not
-   * shift the rest; where a server starts a new stream or jumps its
-   * timestamps (a bridge, a new prompt) the arrival time places it.
+   * talkspurt (same SSRC, no marker bit, timestamps moving on by less than a
+   * second) packets are placed by RTP timestamp, so a lost or reordered
+   * packet does not shift the rest; where a server starts a new stream or
+   * jumps its timestamps (a bridge, a new prompt) the arrival time places it.
+   * A new talkspurt (marker bit) in the same stream that comes on the heels
+   * of the last packet (within two packets' time) plays right after it, as
+   * a phone re-syncs its playout there: FreeSWITCH 1.10 marks one now and
+   * then mid-prompt, its timestamp a frame ahead of the audio.
    */
   heard(since = 0): Int16Array {
     const audio = this.audio(since);
     if (!audio.length) return new Int16Array(0);
     const placed: { at: number; pcm: Int16Array }[] = [];
-    let prev: { ssrc: number; timestamp: number; pos: number; at: number } | undefined;
+    let prev: { ssrc: number; timestamp: number; pos: number; at: number; samples: number } | undefined;
     for (const { at, packet } of audio) {
       const pcm = decodeG711(packet.payloadType === 0 ? 'PCMU' : 'PCMA', packet.payload);
       let pos: number;
       const step = prev ? (packet.timestamp - prev.timestamp) | 0 : 0;
       if (!prev) pos = 0;
-      else if (packet.ssrc === prev.ssrc && step > -8000 && step <= 8000) pos = prev.pos + step;
+      else if (packet.ssrc === prev.ssrc && !packet.marker && step > -8000 && step <= 8000) pos = prev.pos + step;
+      else if (packet.ssrc === prev.ssrc && packet.marker && (at - prev.at) * 8 < 2 * prev.samples) pos = prev.pos + prev.samples;
       else pos = Math.max(0, prev.pos + Math.round((at - prev.at) * 8));
       placed.push({ at: pos, pcm });
-      if (!prev || pos >= prev.pos) prev = { ssrc: packet.ssrc, timestamp: packet.timestamp, pos, at };
+      if (!prev || pos >= prev.pos) prev = { ssrc: packet.ssrc, timestamp: packet.timestamp, pos, at, samples: pcm.length };
     }
     const length = Math.max(...placed.map((p) => p.at + p.pcm.length));
     const out = new Int16Array(length);

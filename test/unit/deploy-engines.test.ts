@@ -39,7 +39,13 @@ describe('deploy/freeswitch', () => {
     expect(dialplan).toContain(`\${sip_h_${MEDIA_HEADERS.timeout}}"`);
     expect(dialplan).toMatch(/data="media_timeout=\$1"/);
     expect(dialplan).toContain('socket" data="${sip_h_X-esl-outbound} async full"');
+    expect(dialplan.indexOf('data="jitterbuffer_msec=60"')).toBeGreaterThan(0);
+    expect(dialplan.indexOf('data="jitterbuffer_msec=60"')).toBeLessThan(dialplan.indexOf('application="answer"'));
     expect(topLevel).toContain('<X-PRE-PROCESS cmd="set" data="rtp_secure_media=forbidden"/>');
+  });
+
+  it('takes the INVITE without SDP of an endpoint that makes its own offer (a call the app places)', () => {
+    expect(fsFiles.get(path.join(FS_DIR, 'autoload_configs/sofia.conf.xml'))).toContain('<param name="enable-3pcc" value="true"/>');
   });
 
   it('defines every $${variable} its files use, and docker-compose.yml gives every environment variable it reads', () => {

@@ -5,7 +5,7 @@
  * reads FreeSWITCH's answers and hangups. What FreeSWITCH does with them is
  * the contract suite's job on a real FreeSWITCH (test/freeswitch/).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { freeswitchMediaServer, MEDIA_HEADERS } from '../../media/freeswitch.js';
 import { MediaNegotiationError, type Endpoint } from '../../media/port.js';
 import { waitFor } from '../support/wait.js';
@@ -22,7 +22,7 @@ async function setUp(defaultRtpTimeoutSecs = 0): Promise<{ fs: StandInFsMediaSer
 
 /** The applications after the ones every endpoint gets at creation. */
 function appsAfterCreation(ep: StandInFsEndpoint) {
-  expect(ep.commands[0]).toEqual({ app: 'set', arg: 'playback_sleep_val=0' });
+  expect(ep.commands[0]).toEqual({ app: 'multiset', arg: 'playback_sleep_val=0 record_fill_cng=true' });
   return ep.commands.slice(1);
 }
 
@@ -81,6 +81,16 @@ describe('FreeSWITCH adapter: endpoints FreeSWITCH ends', () => {
     expect(events).toEqual(['rtp-timeout', 'destroy']);
   });
 
+  it("emits 'rtp-timeout' then 'destroy' once when FreeSWITCH's BYE, with MEDIA_TIMEOUT as its reason, comes first", async () => {
+    const { endpoint, ep } = await setUp(5);
+    const events: string[] = [];
+    endpoint.on('rtp-timeout', () => events.push('rtp-timeout'));
+    endpoint.on('destroy', () => events.push('destroy'));
+    ep.byeFromFreeswitch('MEDIA_TIMEOUT');
+    ep.hangUpByFreeswitch('MEDIA_TIMEOUT');
+    expect(events).toEqual(['rtp-timeout', 'destroy']);
+  });
+
   it("emits only 'destroy' for another hangup cause, and for a BYE the event socket did not report", async () => {
     const first = await setUp();
     const second = await setUp();
@@ -111,13 +121,16 @@ describe('FreeSWITCH adapter: playing', () => {
     expect(appsAfterCreation(ep)).toEqual([{ app: 'playback', arg: '/p/a.wav' }]);
   });
 
-  it('loops music on hold with endless_playback until stop() breaks it', async () => {
+  it('loops music on hold as ten rounds of the list in one playback, again and again until stop() breaks it', async () => {
     const { endpoint, ep } = await setUp();
     const playing = endpoint.play(['/moh/a.wav', '/moh/b.wav'], { loop: true });
-    expect(ep.runningApp).toBe('endless_playback');
+    const rounds = `file_string://${Array(10).fill('/moh/a.wav!/moh/b.wav').join('!')}`;
+    await waitFor(() => ep.runningApp === 'playback', { what: 'the first ten rounds playing' });
+    ep.finish({ variable_playback_ms: '30000' });
+    await waitFor(() => ep.commands.length === 3, { what: 'the next ten rounds' });
     endpoint.stop();
-    expect(await playing).toMatchObject({ interrupted: true });
-    expect(appsAfterCreation(ep)).toEqual([{ app: 'endless_playback', arg: 'file_string:///moh/a.wav!/moh/b.wav' }]);
+    expect(await playing).toEqual({ playbackSeconds: 30, playbackMilliseconds: 30000, interrupted: true });
+    expect(appsAfterCreation(ep)).toEqual([{ app: 'playback', arg: rounds }, { app: 'playback', arg: rounds }]);
     expect(ep.apis).toEqual([{ app: 'uuid_break', arg: `${ep.uuid} all` }]);
   });
 
@@ -138,28 +151,46 @@ describe('FreeSWITCH adapter: playing', () => {
 });
 
 describe('FreeSWITCH adapter: recording', () => {
-  it('writes time limit 0 (none) before the silence arguments when only silenceSecs is given', async () => {
+
+  it('writes time limit 0 (none) before the silence arguments when only silenceSecs is given; reports silence', async () => {
     const { endpoint, ep } = await setUp();
-    ep.completes.set('record', { variable_record_ms: '4100', variable_record_completion_cause: 'success-silence' });
+    ep.completes.set('record', { variable_record_ms: '4100', variable_silence_hits_exhausted: 'true' });
     const result = await endpoint.record('/rec/a.wav', { silenceSecs: 3 });
     expect(appsAfterCreation(ep)).toEqual([
-      { app: 'set', arg: 'playback_terminators=none' },
+      { app: 'multiset', arg: 'playback_terminators=none silence_hits_exhausted=' },
       { app: 'record', arg: '/rec/a.wav 0 200 3' },
     ]);
     expect(result).toEqual({ recordMilliseconds: 4100, terminatorUsed: undefined, reason: 'silence' });
   });
 
-  it('writes the time limit alone, in whole seconds, and reports the limit reached', async () => {
+  it('writes the time limit rounded up to whole seconds as a backstop, and reports the limit reached', async () => {
     const { endpoint, ep } = await setUp();
     ep.completes.set('playback', { variable_playback_ms: '1000' });
-    ep.completes.set('record', { variable_record_ms: '2000', variable_record_completion_cause: 'success-maxtime' });
+    ep.completes.set('record', { variable_record_ms: '2000' });
     const result = await endpoint.record('/rec/b.wav', { timeLimitSecs: 1.5, terminators: '#', beep: true });
     expect(appsAfterCreation(ep)).toEqual([
       { app: 'playback', arg: 'tone_stream://%(400,0,1000)' },
-      { app: 'set', arg: 'playback_terminators=#' },
+      { app: 'multiset', arg: 'playback_terminators=# silence_hits_exhausted=' },
       { app: 'record', arg: '/rec/b.wav 2' },
     ]);
     expect(result.reason).toBe('time-limit');
+  });
+
+  it('breaks the record itself at a time limit shorter than FreeSWITCH counts, and reports the limit reached', async () => {
+    const { endpoint, ep } = await setUp();
+    vi.useFakeTimers();
+    try {
+      const recording = endpoint.record('/rec/e.wav', { timeLimitSecs: 0.2 });
+      await vi.advanceTimersByTimeAsync(199);
+      expect(ep.runningApp).toBe('record');
+      expect(ep.apis).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ep.apis).toEqual([{ app: 'uuid_break', arg: `${ep.uuid} all` }]);
+      expect((await recording).reason).toBe('time-limit');
+      expect(ep.commands.at(-1)).toEqual({ app: 'record', arg: '/rec/e.wav 1' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reports the terminator key, and a recording stopped by stop() as interrupted', async () => {
