@@ -147,7 +147,7 @@ async function engineOnItsThread(): Promise<{ sipPort: number; connectTo: { host
   // The SIPps are trusted as the trunk's: the source limits, which the in-process engine here runs without, hold nothing back.
   config.trunks[0]!.trustedSources = ['127.0.0.1'];
   const secret = randomUUID();
-  const thread = await EngineThread.start({ config, tls: undefined, secret, logLevel: 'error' }, pino({ level: 'error' }));
+  const thread = await EngineThread.start({ config, tls: undefined, secret, logLevel: 'error', terminal: false }, pino({ level: 'error' }));
   return { sipPort: config.sip.port, connectTo: { host: '127.0.0.1', port: thread.controlPort, secret }, stop: () => thread.stop() };
 }
 

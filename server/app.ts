@@ -165,7 +165,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     const throttle = createThrottle(config, logger);
     if (!config.drachtio.host && config.sip.engineThread) {
       const secret = randomBytes(24).toString('base64url');
-      const thread = await EngineThread.start({ config, tls, secret, logLevel: logger.level }, logger)
+      const thread = await EngineThread.start({ config, tls, secret, logLevel: logger.level, terminal: Boolean(process.stdout.isTTY) }, logger)
         .catch((err: unknown) => { throw portInUseError(err, config) ?? err; });
       stops.push(() => thread.stop());
       throttle.on('block', (block) => { if (block.kind === 'source') thread.blockSource(block.key, block.until); });

@@ -21,6 +21,8 @@ export interface EngineWorkerData {
   tls: TlsFiles | undefined;
   secret: string;
   logLevel: string;
+  /** The process's standard output is a terminal: the worker's lines are made readable as the main thread's are. */
+  terminal: boolean;
 }
 
 /** What the worker says once, when it listens or could not. */

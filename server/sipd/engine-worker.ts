@@ -6,7 +6,7 @@
  * failed authentications arrive as messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger } from '../log.js';
+import { consoleDestination, createLogger } from '../log.js';
 import { ExpiringMap } from '../net/expiring-map.js';
 import { createThrottle } from '../sip/throttle.js';
 import type { EngineWorkerCommand, EngineWorkerData, EngineWorkerReply } from './engine-thread.js';
@@ -16,8 +16,8 @@ import { productEngine } from './product-engine.js';
 const MAX_BLOCKED = 10_000;
 
 const port = parentPort!;
-const { config, tls, secret, logLevel } = workerData as EngineWorkerData;
-const logger = createLogger(logLevel);
+const { config, tls, secret, logLevel, terminal } = workerData as EngineWorkerData;
+const logger = createLogger(logLevel, consoleDestination(process.stdout, terminal));
 process.on('uncaughtException', (err) => logger.error({ err, component: 'sipd' }, 'uncaught exception'));
 process.on('unhandledRejection', (err) => logger.error({ err, component: 'sipd' }, 'unhandled rejection'));
 
