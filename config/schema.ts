@@ -126,7 +126,7 @@ export interface SipConfig {
   maxQueueDelayMs: number;
   /**
    * The embedded SIP server runs on a thread of its own (a core of its own,
-   * as drachtio-server would), not in the app's (server/sipd/engine-thread.ts).
+   * as drachtio-server has), not in the app's (server/sipd/engine-thread.ts).
    */
   engineThread: boolean;
   sessionTimers: SessionTimerConfig;
