@@ -10,7 +10,6 @@
  * TLS files, the control secret, the log level); the addresses the app's
  * throttle blocks reach it as messages.
  */
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
@@ -54,7 +53,13 @@ function newWorker(data: EngineWorkerData): Worker {
 }
 
 export class EngineThread {
-  private constructor(private readonly worker: Worker, readonly controlPort: number) {}
+  /** Settles when the thread has ended, for whatever reason. */
+  private readonly ended: Promise<unknown>;
+
+  private constructor(private readonly worker: Worker, readonly controlPort: number) {
+    // Not events.once: it would reject on the thread's 'error', which is reported apart.
+    this.ended = new Promise((resolve) => worker.once('exit', resolve));
+  }
 
   /** Starts the engine's thread; resolves once the engine listens, rejects with the engine's own start-up error. */
   static async start(data: EngineWorkerData, logger: Logger): Promise<EngineThread> {
@@ -81,12 +86,11 @@ export class EngineThread {
 
   /** Stops the engine (its transactions end, its sockets close) and waits for its thread to end. */
   async stop(): Promise<void> {
-    const ended = once(this.worker, 'exit');
     this.worker.removeAllListeners('error');
     this.worker.on('error', () => {});
     this.send({ type: 'stop' });
     const timer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
-    await ended;
+    await this.ended;
     clearTimeout(timer);
   }
 

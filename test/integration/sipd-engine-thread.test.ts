@@ -4,23 +4,42 @@
  * from the operator trunk reach it through the B2BUA; a burst of requests
  * makes the engine's own socket queue wait, and a new INVITE is refused 503
  * with Retry-After at its door; stopping the product frees every port, so
- * the same ports start again.
+ * the same ports start again. On its own the thread drops what the throttle
+ * would: a scanner, and an address the app's throttle blocked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ringExtensionsDirectly, startProduct, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
+import { EngineThread } from '../../server/sipd/engine-thread.js';
+import { createLogger } from '../../server/log.js';
+import { ringExtensionsDirectly, startProduct, testConfig, TRUNK_SOURCE_IP, type RunningProduct } from '../support/product.js';
 import { header, rawRequest, UdpPeer } from '../support/raw-sip.js';
 import { assertSippOk, portInUse, runSipp, startRegisteredSippPhone } from '../support/sipp.js';
 import { waitUntil } from '../support/wait.js';
 
 let product: RunningProduct | undefined;
 let udp: UdpPeer | undefined;
+let thread: EngineThread | undefined;
+const peers: UdpPeer[] = [];
 
 afterEach(async () => {
   udp?.close();
+  for (const p of peers.splice(0)) p.close();
   await product?.stop();
+  await thread?.stop();
   udp = undefined;
   product = undefined;
+  thread = undefined;
 });
+
+/** An OPTIONS from `from` (an address of its own) and one from `control`, in that order; whether `from`'s was answered by the time `control`'s was. */
+async function answeredBefore(sipPort: number, from: UdpPeer, control: UdpPeer, userAgent?: string): Promise<boolean> {
+  const options = rawRequest('OPTIONS', `sip:127.0.0.1:${sipPort}`, from.port);
+  const text = userAgent ? options.text.replace('\r\n\r\n', `\r\nUser-Agent: ${userAgent}\r\n\r\n`) : options.text;
+  await from.send(text);
+  const check = rawRequest('OPTIONS', `sip:127.0.0.1:${sipPort}`, control.port);
+  await control.send(check.text);
+  await control.answerTo(check.callId, { timeoutMs: 5_000, final: true });
+  return from.received.some((m) => m.includes(options.callId));
+}
 
 describe('the SIP engine on its own thread', () => {
   it('registers a phone and carries calls from the trunk to it; the app holds no engine of its own', async () => {
@@ -67,5 +86,26 @@ describe('the SIP engine on its own thread', () => {
     const options = rawRequest('OPTIONS', `sip:127.0.0.1:${product.sipPort}`, udpPeer.port);
     await udpPeer.send(options.text);
     expect(await udpPeer.answerTo(options.callId, { timeoutMs: 5_000, final: true })).toMatch(/^SIP\/2\.0 200 /);
+  });
+
+  it('drops a scanner\'s requests, and those of an address the app\'s throttle blocked, while others are answered', async () => {
+    const config = await testConfig();
+    thread = await EngineThread.start({ config, tls: undefined, secret: 'a-secret-for-this-test', logLevel: 'silent', terminal: false },
+      createLogger('silent'));
+    const open = async (address: string): Promise<UdpPeer> => {
+      const p = await UdpPeer.open(config.sip.port, address);
+      peers.push(p);
+      return p;
+    };
+    const [scanner, blocked, control] = [await open('127.0.0.5'), await open('127.0.0.6'), await open('127.0.0.7')];
+    expect(await answeredBefore(config.sip.port, blocked, control)).toBe(true);
+    expect(await answeredBefore(config.sip.port, scanner, control, 'friendly-scanner')).toBe(false);
+    // Blocked as a scanner: its next request is dropped too, whatever it calls itself.
+    expect(await answeredBefore(config.sip.port, scanner, control)).toBe(false);
+    const engine = thread;
+    engine.blockSource('127.0.0.6', Date.now() + 60_000);
+    // The block travels to the thread beside the datagrams, not in order with them: ask until it has arrived.
+    await waitUntil(() => answeredBefore(config.sip.port, blocked, control), (answered) => !answered,
+      { what: 'the blocked address to be dropped by the engine\'s thread' });
   });
 });
