@@ -38,6 +38,10 @@
  *   --profile DIR     run the product with node --cpu-prof, profiles written to DIR
  *   --max-calls N     the product's sip.maxConcurrentCalls (default: unset, no limit)
  *   --max-delay MS    the product's sip.maxEventLoopDelayMs (default: unset, not watched)
+ *   --lift-source-limits   the embedded engine's limits per source address (sip.sourceLimits) out of the way: the
+ *                     callee, one SIPp standing for every phone, answers all the calls from one address, which the
+ *                     limits for a registered address (500 messages/s) hold back above about 250 calls/s; drachtio-server
+ *                     has no such limits
  *   --build / --no-build   always / never run `npm run build` (default: only when dist is missing or stale)
  *   KEEP_BENCH_FILES=1     keep the temp dirs (SIPp stats, rtt, error logs; the product's CONFIG)
  *   DRACHTIO_BIN=PATH      the "drachtio" engine: the product connects to a real drachtio-server (this binary, started
@@ -63,8 +67,11 @@ const CALLER = '+46701740650';
 
 const UAC_SCENARIO = fileURLToPath(new URL('sipp/uac-bench-overload.xml', import.meta.url));
 
-/** The product's overload protection (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs); none set: off. */
-interface Protection { maxConcurrentCalls?: number; maxEventLoopDelayMs?: number }
+/** The product's overload protection (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs; none set: off), and sip.sourceLimits when lifted. */
+interface Protection { maxConcurrentCalls?: number; maxEventLoopDelayMs?: number; sourceLimits?: Record<string, number> }
+
+/** sip.sourceLimits that hold back no source on loopback. */
+const LIFTED_SOURCE_LIMITS = { messagesPerSecond: 1e9, messageBurst: 1e9, registeredMessagesPerSecond: 1e9, registeredMessageBurst: 1e9 };
 
 const ENGINES = ['embedded', 'thread', 'drachtio'] as const;
 type Engine = (typeof ENGINES)[number];
@@ -308,6 +315,7 @@ async function main(): Promise<void> {
       'no-build': { type: 'boolean' },
       'max-calls': { type: 'string' },
       'max-delay': { type: 'string' },
+      'lift-source-limits': { type: 'boolean', default: false },
       engines: { type: 'string', default: drachtioGiven() ? 'embedded,drachtio' : 'embedded' },
       rounds: { type: 'string', default: '1' },
     },
@@ -323,6 +331,7 @@ async function main(): Promise<void> {
   const protection: Protection = {
     ...(values['max-calls'] ? { maxConcurrentCalls: positive('max-calls', values['max-calls']) } : {}),
     ...(values['max-delay'] ? { maxEventLoopDelayMs: positive('max-delay', values['max-delay']) } : {}),
+    ...(values['lift-source-limits'] ? { sourceLimits: LIFTED_SOURCE_LIMITS } : {}),
   };
 
   const engines = values.engines.split(',').map((e) => {
