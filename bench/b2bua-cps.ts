@@ -3,6 +3,13 @@
  *
  *   npx tsx bench/b2bua-cps.ts [--rate 50] [--seconds 60] [--hold 1000]
  *   npx tsx bench/b2bua-cps.ts --sweep [--rates 50,100,150,200,300,400,500] [--seconds 20]
+ *   npx tsx bench/b2bua-cps.ts --sweep --engines embedded,thread,drachtio --rounds 3
+ *
+ * Engines (--engines), each run in turn within every round, so a change in
+ * the machine's load falls on all of them alike:
+ * - embedded: the embedded SIP server in the app's thread (sip.engineThread: false);
+ * - thread: the embedded SIP server on a thread of its own (sip.engineThread: true);
+ * - drachtio: a real drachtio-server (DRACHTIO_BIN or DRACHTIO_HOST, below).
  *
  * Per run: the product is started as its own process (node dist/server/main.js,
  * LOG_LEVEL=warn, free loopback ports, the operator trunk trusting 127.0.0.2),
@@ -14,7 +21,7 @@
  * second the product's CPU (utime+stime from /proc/<pid>/stat, % of one core)
  * and RSS (VmRSS) are sampled, together with the SIPps' CPU and the whole
  * machine's. One RESULT line per run; the sweep ends with the highest rate
- * that had no failed call and kept the offered rate.
+ * that had no failed call and kept the offered rate, per engine and round.
  *
  * Options:
  *   --rate N          calls per second (default 50)
@@ -24,15 +31,21 @@
  *   --sweep           step the rate up (see --rates), a fresh product for each step
  *   --rates LIST      rates for --sweep (default 50,100,150,200,300,400,500,600,800,1000)
  *   --stop-after N    --sweep stops after N failing steps in a row (default 2)
+ *   --engines LIST    engines to run in turn (default embedded, and drachtio when DRACHTIO_BIN or DRACHTIO_HOST is set)
+ *   --rounds N        rounds of every engine in turn (default 1)
  *   --json FILE       also write every run (with its 1 s samples) as JSON
  *   --trace           SIPp -trace_msg on both SIPps (only for short runs: use with KEEP_BENCH_FILES=1)
  *   --profile DIR     run the product with node --cpu-prof, profiles written to DIR
  *   --max-calls N     the product's sip.maxConcurrentCalls (default: unset, no limit)
  *   --max-delay MS    the product's sip.maxEventLoopDelayMs (default: unset, not watched)
+ *   --lift-source-limits   the embedded engine's limits per source address (sip.sourceLimits) out of the way: the
+ *                     callee, one SIPp standing for every phone, answers all the calls from one address, which the
+ *                     limits for a registered address (500 messages/s) hold back above about 250 calls/s; drachtio-server
+ *                     has no such limits
  *   --build / --no-build   always / never run `npm run build` (default: only when dist is missing or stale)
  *   KEEP_BENCH_FILES=1     keep the temp dirs (SIPp stats, rtt, error logs; the product's CONFIG)
- *   DRACHTIO_BIN=PATH      the product connects to a real drachtio-server (this binary, started here on free
- *                          loopback ports, a fresh one per run) instead of its embedded SIP server; SIP goes to it
+ *   DRACHTIO_BIN=PATH      the "drachtio" engine: the product connects to a real drachtio-server (this binary, started
+ *                          here on free loopback ports, a fresh one per run) instead of its embedded SIP server; SIP goes to it
  *   DRACHTIO_HOST=HOST:PORT    the same with a drachtio-server already running (its control port), with
  *                          DRACHTIO_SIP=HOST:PORT (where it takes SIP over UDP, default 127.0.0.1:5060)
  *   DRACHTIO_SECRET        either one's secret (default "cymru"); as in bench/sipd-speed.ts (bench/lib/drachtio.ts).
@@ -54,10 +67,18 @@ const CALLER = '+46701740650';
 
 const UAC_SCENARIO = fileURLToPath(new URL('sipp/uac-bench-overload.xml', import.meta.url));
 
-/** The product's overload protection (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs); none set: off. */
-interface Protection { maxConcurrentCalls?: number; maxEventLoopDelayMs?: number }
+/** The product's overload protection (sip.maxConcurrentCalls, sip.maxEventLoopDelayMs; none set: off), and sip.sourceLimits when lifted. */
+interface Protection { maxConcurrentCalls?: number; maxEventLoopDelayMs?: number; sourceLimits?: Record<string, number> }
+
+/** sip.sourceLimits that hold back no source on loopback. */
+const LIFTED_SOURCE_LIMITS = { messagesPerSecond: 1e9, messageBurst: 1e9, registeredMessagesPerSecond: 1e9, registeredMessageBurst: 1e9 };
+
+const ENGINES = ['embedded', 'thread', 'drachtio'] as const;
+type Engine = (typeof ENGINES)[number];
 
 interface RunParams {
+  engine: Engine;
+  round: number;
   rate: number;
   seconds: number;
   holdMs: number;
@@ -113,6 +134,11 @@ const avg = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0)
 const max = (xs: number[]): number => (xs.length ? Math.max(...xs) : NaN);
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 
 /** CPU of a sample (% of one core): the product's, plus drachtio-server's when it was started here. */
 const switchCpu = (s: Sample): number => s.cpu + (s.others.drachtio ?? 0);
@@ -123,11 +149,11 @@ function switchCpuSeconds(productPid: number, drachtioPid: number | undefined): 
 }
 
 async function runOnce(p: RunParams): Promise<RunResult> {
-  const drachtio = drachtioGiven() ? await startDrachtio() : undefined;
+  const drachtio = p.engine === 'drachtio' ? await startDrachtio() : undefined;
   let product: ProductProcess;
   try {
     product = await startProductProcess({
-      configYaml: operatorTrunkConfig({ writtenBy: 'bench/b2bua-cps.ts', callerIp: TRUNK_SOURCE_IP, more: directNumber(), sip: { ...p.protection } }),
+      configYaml: operatorTrunkConfig({ writtenBy: 'bench/b2bua-cps.ts', callerIp: TRUNK_SOURCE_IP, more: directNumber(), sip: { ...p.protection, engineThread: p.engine === 'thread' } }),
       logLevel: 'warn',
       nodeArgs: [
         ...(p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : []),
@@ -221,7 +247,7 @@ function resultLine(r: RunResult): string {
   const { params: p } = r;
   const pct = (x?: Percentiles): string => (x ? `p50 ${f1(x.p50)} ms p99 ${f1(x.p99)} ms` : 'n/a');
   return [
-    `RESULT rate=${p.rate}cps seconds=${p.seconds} hold=${p.holdMs}ms`,
+    `RESULT engine=${p.engine} round=${p.round} rate=${p.rate}cps seconds=${p.seconds} hold=${p.holdMs}ms`,
     `calls attempted=${r.attempted} successful=${r.successful - r.refused} refused_503=${r.refused} failed=${r.failed} callee_failed=${r.callee.failed}`,
     `offered=${f1(r.offeredCps)}cps`,
     `cpu avg=${f1(r.cpu.avg)}% max=${f1(r.cpu.max)}% per_call=${f1(r.cpuMsPerCall)}ms`,
@@ -264,12 +290,12 @@ function clean(r: RunResult): boolean {
 
 /** The runs as a Markdown table (for bench/RESULTS.md). */
 function markdownTable(results: RunResult[]): string {
-  const head = ['rate (cps)', 'attempted', 'successful', 'refused (503)', 'failed (caller)', 'failed (callee)', 'offered cps', 'CPU avg %', 'CPU max %',
+  const head = ['engine', 'round', 'rate (cps)', 'attempted', 'successful', 'refused (503)', 'failed (caller)', 'failed (callee)', 'offered cps', 'CPU avg %', 'CPU max %',
     'CPU ms/call', 'RSS start MB', 'RSS max MB', 'setup p50 ms', 'setup p99 ms', 'retrans', 'other load %'];
-  const rows = results.map((r) => [r.params.rate, r.attempted, r.successful - r.refused, r.refused, r.failed, r.callee.failed, f1(r.offeredCps), f1(r.cpu.avg),
+  const rows = results.map((r) => [r.params.engine, r.params.round, r.params.rate, r.attempted, r.successful - r.refused, r.refused, r.failed, r.callee.failed, f1(r.offeredCps), f1(r.cpu.avg),
     f1(r.cpu.max), f1(r.cpuMsPerCall), f1(r.rss.start), f1(r.rss.max), f1(r.setup?.p50 ?? NaN), f1(r.setup?.p99 ?? NaN),
     r.retransmissions, f1(r.otherLoadAvg)].map(String));
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => ' ---: ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -289,6 +315,9 @@ async function main(): Promise<void> {
       'no-build': { type: 'boolean' },
       'max-calls': { type: 'string' },
       'max-delay': { type: 'string' },
+      'lift-source-limits': { type: 'boolean', default: false },
+      engines: { type: 'string', default: drachtioGiven() ? 'embedded,drachtio' : 'embedded' },
+      rounds: { type: 'string', default: '1' },
     },
     strict: true,
   });
@@ -302,38 +331,62 @@ async function main(): Promise<void> {
   const protection: Protection = {
     ...(values['max-calls'] ? { maxConcurrentCalls: positive('max-calls', values['max-calls']) } : {}),
     ...(values['max-delay'] ? { maxEventLoopDelayMs: positive('max-delay', values['max-delay']) } : {}),
+    ...(values['lift-source-limits'] ? { sourceLimits: LIFTED_SOURCE_LIMITS } : {}),
   };
+
+  const engines = values.engines.split(',').map((e) => {
+    if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`--engines: unknown engine ${e} (known: ${ENGINES.join(', ')})`);
+    if (e === 'drachtio' && !drachtioGiven()) throw new Error('--engines drachtio needs DRACHTIO_BIN or DRACHTIO_HOST');
+    return e as Engine;
+  });
+  const rounds = positive('rounds', values.rounds);
 
   ensureBuilt(buildMode(values));
   const { startedAt, machine } = printRunHeader('b2bua-cps');
-  console.log(`# SIP: ${process.env.DRACHTIO_BIN ? `drachtio-server ${process.env.DRACHTIO_BIN}, started per run`
-    : process.env.DRACHTIO_HOST ? `drachtio-server at ${process.env.DRACHTIO_HOST}` : 'the embedded SIP server'}`);
+  console.log(`# engines: ${engines.join(', ')}${!engines.includes('drachtio') ? ''
+    : process.env.DRACHTIO_BIN ? ` (drachtio-server ${process.env.DRACHTIO_BIN}, started per run)` : ` (drachtio-server at ${process.env.DRACHTIO_HOST})`}`);
 
   const results: RunResult[] = [];
-  let failingInARow = 0;
-  for (const rate of rates) {
-    const params: RunParams = { rate, seconds, holdMs, limit: limitFor(rate), trace: values.trace, profileDir: values.profile, protection };
-    console.log(`# run: ${rate} cps for ${seconds} s (${Math.round(rate * seconds)} calls), hold ${holdMs} ms, -l ${params.limit}, ` +
-      `overload protection ${JSON.stringify(protection)}`);
-    const r = await runOnce(params);
-    results.push(r);
-    console.log(resultLine(r));
-    console.log(details(r));
-    if (values.sweep) {
-      failingInARow = clean(r) ? 0 : failingInARow + 1;
-      if (failingInARow >= positive('stop-after', values['stop-after'])) {
-        console.log(`# ${failingInARow} step(s) in a row with failures or a missed rate: stopping the sweep`);
-        break;
+  for (let round = 1; round <= rounds; round++) {
+    for (const engine of engines) {
+      console.log(`# round ${round}, engine ${engine}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      let failingInARow = 0;
+      for (const rate of rates) {
+        const params: RunParams = { engine, round, rate, seconds, holdMs, limit: limitFor(rate), trace: values.trace, profileDir: values.profile, protection };
+        console.log(`# run: ${engine}, ${rate} cps for ${seconds} s (${Math.round(rate * seconds)} calls), hold ${holdMs} ms, -l ${params.limit}, ` +
+          `overload protection ${JSON.stringify(protection)}`);
+        const r = await runOnce(params);
+        results.push(r);
+        console.log(resultLine(r));
+        console.log(details(r));
+        if (values.sweep) {
+          failingInARow = clean(r) ? 0 : failingInARow + 1;
+          if (failingInARow >= positive('stop-after', values['stop-after'])) {
+            console.log(`# ${failingInARow} step(s) in a row with failures or a missed rate: stopping the sweep`);
+            break;
+          }
+          await sleep(2000);
+        }
       }
-      await sleep(2000);
     }
   }
 
   console.log('');
   console.log(markdownTable(results));
   if (values.sweep) {
-    const best = results.filter(clean).map((r) => r.params.rate).sort((a, b) => b - a)[0];
-    console.log(`\nSWEEP highest rate with 0 failed calls (and the offered rate kept): ${best !== undefined ? `${best} cps` : 'none'}`);
+    console.log('\nSWEEP highest rate with 0 failed calls (and the offered rate kept); the same with also 0 refused and 0 retransmitted; '
+      + 'CPU ms/call at the first rate; per engine, median (per round):');
+    for (const engine of engines) {
+      const mine = results.filter((r) => r.params.engine === engine);
+      const highest = (ok: (r: RunResult) => boolean): string => {
+        const best = Array.from({ length: rounds }, (_, i) =>
+          Math.max(0, ...mine.filter((r) => r.params.round === i + 1 && ok(r)).map((r) => r.params.rate)));
+        return `${median(best)} (${best.join(', ')})`;
+      };
+      const cpu = mine.filter((r) => r.params.rate === rates[0]).map((r) => r.cpuMsPerCall);
+      console.log(`  ${engine.padEnd(9)} ${highest(clean)}; ${highest((r) => clean(r) && r.refused === 0 && r.retransmissions === 0)}; `
+        + `CPU at ${rates[0]}/s ${f1(median(cpu))} (${cpu.map(f1).join(', ')})`);
+    }
   }
 
   if (values.json) {

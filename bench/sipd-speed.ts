@@ -4,12 +4,15 @@
  * spends per call.
  *
  *   npx tsx bench/sipd-speed.ts [--apps minimal,b2bua] [--rates 100,200,300,400,500,600]
- *       [--seconds 10] [--rounds 3] [--cpu-rate 100] [--overload-seconds 0] [--baseline DIR] [--profile DIR] [--json FILE]
+ *       [--seconds 10] [--rounds 3] [--cpu-rate 100] [--overload-seconds 0] [--thread] [--baseline DIR] [--profile DIR] [--json FILE]
  *
  * Engines, each run in turn within every round (rounds alternate, so a
  * change in the machine's load falls on all of them alike):
  * - "embedded": this checkout's server/sipd, in one process with the
- *   application, as the product runs it;
+ *   application, as the product runs it by default;
+ * - "thread" with --thread: the same engine on a thread of its own in that
+ *   process (server/sipd/engine-thread.ts, as `sip.engineThread: true`
+ *   runs it), the application connected to it over loopback TCP;
  * - "baseline" with --baseline DIR: the server/sipd of another checkout
  *   (a git worktree of an older commit, its node_modules linked), same setup;
  * - "drachtio" when DRACHTIO_BIN (a drachtio-server binary, started here on
@@ -70,6 +73,8 @@ interface EngineSpec {
   name: string;
   /** Checkout whose server/sipd runs in the child; undefined: the application connects to drachtio-server. */
   root?: string;
+  /** The engine on a thread of its own in the child. */
+  thread?: boolean;
 }
 
 // ------------------------------------------------------------------ child
@@ -77,13 +82,18 @@ interface EngineSpec {
 /** The child: an engine (or a connection to drachtio-server) and one application, answering CPU questions over IPC. */
 async function child(): Promise<void> {
   const { values } = parseArgs({ options: { root: { type: 'string' }, app: { type: 'string' }, 'uas-port': { type: 'string' },
-    'drachtio-control': { type: 'string' }, 'drachtio-sip': { type: 'string' }, child: { type: 'boolean' } } });
+    'drachtio-control': { type: 'string' }, 'drachtio-sip': { type: 'string' }, thread: { type: 'boolean' }, child: { type: 'boolean' } } });
   const app = values.app as App;
   let connectTo: { host: string; port: number; secret: string };
   let sipPort: number;
   let stopEngine = async (): Promise<void> => {};
   let shedding = (): boolean | undefined => undefined;
-  if (values.root) {
+  if (values.thread) {
+    const thread = await engineOnItsThread();
+    sipPort = thread.sipPort;
+    stopEngine = () => thread.stop();
+    connectTo = thread.connectTo;
+  } else if (values.root) {
     const { SipServer } = await import(pathToFileURL(path.join(values.root, 'server/sipd/server.ts')).href) as typeof import('../server/sipd/server.js');
     sipPort = await benchPort();
     const controlPort = await benchPort();
@@ -126,6 +136,21 @@ async function child(): Promise<void> {
   process.send!({ sipPort } satisfies Ready);
 }
 
+/** This checkout's engine on a thread of its own, with the product's default configuration on 127.0.0.1. */
+async function engineOnItsThread(): Promise<{ sipPort: number; connectTo: { host: string; port: number; secret: string }; stop(): Promise<void> }> {
+  const { EngineThread } = await import('../server/sipd/engine-thread.js');
+  const { loadConfig } = await import('../server/config/load.js');
+  const config = loadConfig({ env: {} });
+  config.sip.host = '127.0.0.1';
+  config.sip.port = await benchPort();
+  config.sip.wsPort = await benchPort();
+  // The SIPps are trusted as the trunk's: the source limits, which the in-process engine here runs without, hold nothing back.
+  config.trunks[0]!.trustedSources = ['127.0.0.1'];
+  const secret = randomUUID();
+  const thread = await EngineThread.start({ config, tls: undefined, secret, logLevel: 'error', terminal: false }, pino({ level: 'error' }));
+  return { sipPort: config.sip.port, connectTo: { host: '127.0.0.1', port: thread.controlPort, secret }, stop: () => thread.stop() };
+}
+
 // ------------------------------------------------------------------ parent
 
 /** cpu: the step at --cpu-rate; sweep: rates stepped up; overload: twice the highest clean rate. */
@@ -144,7 +169,8 @@ interface Running { sipPort: number; cpuMs(): Promise<number>; shedding(): Promi
 async function startEngine(spec: EngineSpec, app: App, uasPort: number, profileDir?: string): Promise<Running> {
   let drachtio: DrachtioServer | undefined;
   const args = ['--child', '--app', app, '--uas-port', String(uasPort)];
-  if (spec.root) args.push('--root', spec.root);
+  if (spec.thread) args.push('--thread');
+  else if (spec.root) args.push('--root', spec.root);
   else {
     drachtio = await startDrachtio();
     args.push('--drachtio-control', `${drachtio.control.host}:${drachtio.control.port}`, '--drachtio-sip', `${drachtio.sip.host}:${drachtio.sip.port}`);
@@ -245,7 +271,7 @@ async function main(): Promise<void> {
     apps: { type: 'string', default: APPS.join(',') }, rates: { type: 'string', default: '100,200,300,400,500,600,800' },
     seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, 'cpu-rate': { type: 'string', default: '100' },
     'overload-seconds': { type: 'string', default: '0' },
-    baseline: { type: 'string' }, profile: { type: 'string' }, json: { type: 'string' },
+    thread: { type: 'boolean', default: false }, baseline: { type: 'string' }, profile: { type: 'string' }, json: { type: 'string' },
   } });
   const apps = values.apps.split(',').map((a) => {
     if (!(APPS as readonly string[]).includes(a)) throw new Error(`--apps: unknown application ${a} (known: ${APPS.join(', ')})`);
@@ -258,6 +284,7 @@ async function main(): Promise<void> {
   const overloadSeconds = Number(values['overload-seconds']);
   if (!(overloadSeconds >= 0)) throw new Error(`--overload-seconds must be 0 or more, got ${values['overload-seconds']}`);
   const engines: EngineSpec[] = [{ name: 'embedded', root: ROOT }];
+  if (values.thread) engines.push({ name: 'thread', root: ROOT, thread: true });
   if (values.baseline) engines.push({ name: 'baseline', root: path.resolve(values.baseline) });
   if (drachtioGiven()) engines.push({ name: 'drachtio' });
   const { startedAt, machine } = printRunHeader('sipd-speed');

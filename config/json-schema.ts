@@ -163,6 +163,7 @@ export const configSchema = {
           type: 'integer', minimum: 0, maximum: 60_000, default: 250,
           errorHint: 'must be a whole number of milliseconds 0..60000 (0: the embedded SIP server never refuses calls for its wait)',
         },
+        engineThread: { type: 'boolean', default: true, errorHint: 'must be true or false' },
         sessionTimers: {
           type: 'object',
           additionalProperties: false,

@@ -124,6 +124,11 @@ export interface SipConfig {
    * half a second; server/sipd/load-shedding.ts). 0: never.
    */
   maxQueueDelayMs: number;
+  /**
+   * The embedded SIP server runs on a thread of its own (a core of its own,
+   * as drachtio-server has), not in the app's (server/sipd/engine-thread.ts).
+   */
+  engineThread: boolean;
   sessionTimers: SessionTimerConfig;
 }
 

@@ -30,10 +30,11 @@ import { dirname, join, resolve } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { SipServer } from './sipd/server.js';
-import { webSocketListener } from './sipd/websocket-listener.js';
-import { createSwitch, createThrottle, type Switch } from './sip/switch.js';
-import { Directory } from './sip/directory.js';
+import type { SipServer } from './sipd/server.js';
+import { productEngine } from './sipd/product-engine.js';
+import { EngineThread } from './sipd/engine-thread.js';
+import { createSwitch, type Switch } from './sip/switch.js';
+import { createThrottle } from './sip/throttle.js';
 import { attachRouter, type Router } from './sip/router.js';
 import { MediaTranslation } from './calls/media-translation.js';
 import { watchSipTraffic } from './sip/traffic.js';
@@ -81,7 +82,7 @@ import type { Api } from './api/server.js';
 
 export interface App {
   srf: Srf;
-  /** The embedded engine, when no drachtio-server is configured. */
+  /** The embedded engine in the app's thread, when no drachtio-server is configured and `sip.engineThread` is off. */
   sipd?: SipServer;
   media: MediaServer;
   switch: Switch;
@@ -162,24 +163,17 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     let sipd: SipServer | undefined;
     let target = { host: config.drachtio.host ?? '127.0.0.1', port: config.drachtio.port, secret: config.drachtio.secret };
     const throttle = createThrottle(config, logger);
-    if (!config.drachtio.host) {
-      const trunks = new Directory(config);
+    if (!config.drachtio.host && config.sip.engineThread) {
       const secret = randomBytes(24).toString('base64url');
-      const server = new SipServer({
-        host: config.sip.host,
-        advertisedAddress: config.sip.advertisedAddress,
-        sipPort: config.sip.port,
-        webSocket: webSocketListener(config.sip, tls),
-        // The control port carries the shared secret: keep it off the network. Only this
-        // process connects to it, so any free port does: a second instance never collides on it.
-        controlHost: '127.0.0.1',
-        controlPort: 0,
-        secret,
-        screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')),
-        sourceLimits: config.sip.sourceLimits,
-        isTrusted: (address) => trunks.isTrunkAddress(address),
-        loadShedding: { maxDelayMs: config.sip.maxQueueDelayMs },
-        logger,
+      const thread = await EngineThread.start({ config, tls, secret, logLevel: logger.level, terminal: Boolean(process.stdout.isTTY) }, logger)
+        .catch((err: unknown) => { throw portInUseError(err, config) ?? err; });
+      stops.push(() => thread.stop());
+      throttle.on('block', (block) => { if (block.kind === 'source') thread.blockSource(block.key, block.until); });
+      target = { ...target, port: thread.controlPort, secret };
+    } else if (!config.drachtio.host) {
+      const secret = randomBytes(24).toString('base64url');
+      const server = productEngine(config, {
+        secret, tls, screen: (req, source) => throttle.admits(source.address, req.get('User-Agent')), logger,
       });
       try {
         await server.start();
@@ -287,7 +281,7 @@ export async function startApp(base: Config, logger: Logger, opts: StartOptions 
     });
     stops.push(stopApi);
     logger.info({
-      sip: sipd ? 'embedded' : `drachtio-server ${target.host}:${target.port}`,
+      sip: config.drachtio.host ? `drachtio-server ${target.host}:${target.port}` : config.sip.engineThread ? 'embedded, own thread' : 'embedded',
       media: config.freeswitch.host ? `FreeSWITCH ${config.freeswitch.host}:${config.freeswitch.port}` : 'embedded',
     }, 'switch ready');
 

@@ -128,10 +128,12 @@ export function createLogger(level: string = 'info', destination?: DestinationSt
 /**
  * The process's log destination: readable lines (pino-pretty, in colour)
  * when stdout is a terminal, else undefined (pino's JSON lines on stdout).
- * Secrets are scrubbed before either sees a line.
+ * Secrets are scrubbed before either sees a line. `terminal`: for a worker
+ * thread, whose stdout is not the terminal itself even when the process's is.
  */
-export function consoleDestination(stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): DestinationStream | undefined {
-  if (!stdout.isTTY) return undefined;
+export function consoleDestination(stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+  terminal = Boolean(stdout.isTTY)): DestinationStream | undefined {
+  if (!terminal) return undefined;
   return pretty({
     colorize: stdout === process.stdout, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname',
     ...(stdout === process.stdout ? { sync: true } : { destination: stdout }),

@@ -69,14 +69,14 @@ export function ensureBuilt(mode: 'auto' | 'always' | 'never' = 'auto'): void {
  * A CONFIG for a product fed by a SIPp caller on `callerIp`: the operator
  * trunk trusts that address, so its calls come in as the operator's, and
  * SIP and HTTP stay on loopback. `more` is YAML put before the trunks (e.g.
- * an rtp: range); `sip` adds settings under sip: (e.g. maxConcurrentCalls, or
+ * an rtp: range); `sip` adds settings under sip: (e.g. maxConcurrentCalls, engineThread, or
  * sourceLimits with its own settings);
  * `note` ends the file's opening comment.
  */
 export function operatorTrunkConfig(o: {
-  writtenBy: string; callerIp: string; note?: string; more?: string; sip?: Record<string, number | Record<string, number>>;
+  writtenBy: string; callerIp: string; note?: string; more?: string; sip?: Record<string, number | boolean | Record<string, number>>;
 }): string {
-  const sipMore = Object.entries(o.sip ?? {}).map(([k, v]) => (typeof v === 'number' ? `  ${k}: ${v}\n`
+  const sipMore = Object.entries(o.sip ?? {}).map(([k, v]) => (typeof v !== 'object' ? `  ${k}: ${v}\n`
     : `  ${k}:\n${Object.entries(v).map(([k2, v2]) => `    ${k2}: ${v2}\n`).join('')}`)).join('');
   return `# Written by ${o.writtenBy}: the operator trunk is the SIPp caller on ${o.callerIp}${o.note ? `; ${o.note}` : ''}.
 sip:

@@ -19,7 +19,7 @@ import { Directory } from './directory.js';
 import { Registrar, type SharedBindings } from './registrar.js';
 import { OverloadGuard, callsTheMediaCarries } from './overload.js';
 import { LegBuilder } from './legs.js';
-import { AuthThrottle } from './throttle.js';
+import { createThrottle, type AuthThrottle } from './throttle.js';
 import { DialOutPolicy } from './dial-out.js';
 import { DirectCalls } from './direct-calls.js';
 import { SessionTimers, type Timers } from './session-timer.js';
@@ -42,16 +42,6 @@ export interface Switch {
   /** Calls between phones the switch connects, for attended transfers to find. */
   directCalls: DirectCalls;
   stop(): void;
-}
-
-/** The throttle, made before the switch when the embedded SIP server must ask it too. */
-export function createThrottle(config: Config, logger: Logger): AuthThrottle {
-  const directory = new Directory(config);
-  return new AuthThrottle({
-    policy: config.sip.throttle,
-    exempt: (address) => directory.isTrunkAddress(address),
-    logger: logger.child({ component: 'switch' }),
-  });
 }
 
 export interface SwitchOptions {

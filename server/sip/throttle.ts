@@ -23,8 +23,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { ThrottleConfig } from '../../config/schema.js';
+import type { Config, ThrottleConfig } from '../../config/schema.js';
 import { ExpiringMap } from '../net/expiring-map.js';
+import { Directory } from './directory.js';
 
 /** Attempts of one slowed-down user name that may wait at once. */
 export const MAX_WAITING_PER_USER = 2;
@@ -147,4 +148,14 @@ export class AuthThrottle extends EventEmitter<{ block: [Block] }> {
     this.opts.logger.warn({ [block.kind === 'source' ? 'source' : 'user']: block.key, failures: block.failures, until: new Date(block.until).toISOString() }, what);
     this.emit('block', block);
   }
+}
+
+/** The throttle of a configuration, made before the switch when the embedded SIP server must ask it too. */
+export function createThrottle(config: Config, logger: Logger): AuthThrottle {
+  const directory = new Directory(config);
+  return new AuthThrottle({
+    policy: config.sip.throttle,
+    exempt: (address) => directory.isTrunkAddress(address),
+    logger: logger.child({ component: 'switch' }),
+  });
 }

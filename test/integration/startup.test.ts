@@ -1,7 +1,8 @@
 /**
  * Start-up refuses what would fail later, in one line that says what to do:
  * a service without a flow or a recording code without one, a port already
- * taken (naming the setting and the likely cause), a data folder another
+ * taken (naming the setting and the likely cause, the SIP engine in the
+ * app's thread or on its own), a data folder another
  * instance is using. A second instance on other SIP ports starts beside the
  * first (the embedded engine's control port is any free one). And the
  * process's logs are JSON lines when stdout is not a terminal.
@@ -58,9 +59,13 @@ describe('flows every call depends on are checked at start-up', () => {
   });
 });
 
-describe('a port already in use names the setting and the likely cause', () => {
+describe.each([
+  { engine: 'in the app\'s thread', engineThread: false },
+  { engine: 'on its own thread', engineThread: true },
+])('a port already in use names the setting and the likely cause (the SIP engine $engine)', ({ engineThread }) => {
   it('the SIP port (sip.port, SIP_PORT)', async () => {
     const config = await testConfig();
+    config.sip.engineThread = engineThread;
     const squatter = dgram.createSocket('udp4');
     await new Promise<void>((r) => squatter.bind(config.sip.port, config.sip.host, () => r()));
     cleanups.push(() => squatter.close());
@@ -71,6 +76,7 @@ describe('a port already in use names the setting and the likely cause', () => {
 
   it('the WebSocket port (sip.wsPort, SIP_WS_PORT)', async () => {
     const config = await testConfig();
+    config.sip.engineThread = engineThread;
     const squatter = net.createServer();
     await new Promise<void>((r) => squatter.listen(config.sip.wsPort, config.sip.host, () => r()));
     cleanups.push(() => squatter.close());

@@ -33,8 +33,9 @@ export interface RunningProduct {
  * operator network (`trunkPort` on TRUNK_HOST_IP, trusting TRUNK_SOURCE_IP),
  * with a data dir of its own so each product keeps its ACD state,
  * announcements and API users to itself, the API's first admin
- * signing in with TEST_ADMIN_PASSWORD, and the embedded SIP server's load
- * shedding (`sip.maxQueueDelayMs`) out of the way.
+ * signing in with TEST_ADMIN_PASSWORD, the embedded SIP server's load
+ * shedding (`sip.maxQueueDelayMs`) out of the way, and that server in the
+ * app's thread, where tests can read its state (`sip.engineThread` off).
  */
 export async function testConfig(opts: { trunkPort?: number } = {}): Promise<Config> {
   const config = loadConfig({ env: {} });
@@ -46,6 +47,8 @@ export async function testConfig(opts: { trunkPort?: number } = {}): Promise<Con
   config.http.port = await freePort('tcp');
   // Tests run on machines that may be busy: unless a test is about it, the SIP server refuses nothing as overloaded.
   config.sip.maxQueueDelayMs = 60_000;
+  // Tests read the engine's state (app.sipd) as it runs: in the app's thread unless a test is about its own thread.
+  config.sip.engineThread = false;
   config.adminPassword = TEST_ADMIN_PASSWORD;
   config.trunks[0]!.trustedSources = [TRUNK_SOURCE_IP];
   config.trunks[0]!.host = TRUNK_HOST_IP;

@@ -478,6 +478,13 @@ describe('bad configuration stops start-up with one line naming file, path and p
     expect(errorFor({ CONFIG: file })).toBe(`${file}: extensions[0].agent.answerOn: is mobile, but the extension has no mobile number`);
   });
 
+  it('sip.engineThread: on by default, false keeps the SIP engine in the app\'s thread, anything but true or false refused', () => {
+    expect(loadConfig({ env: {} }).sip.engineThread).toBe(true);
+    expect(loadConfig({ env: { CONFIG: overlay('sip:\n  engineThread: false\n') } }).sip.engineThread).toBe(false);
+    const file = overlay('sip:\n  engineThread: "yes"\n');
+    expect(errorFor({ CONFIG: file })).toBe(`${file}: sip.engineThread: must be true or false, got "yes"`);
+  });
+
   it('a custom base file is named when it is wrong', () => {
     const base = overlay('company: { name: X }\n');
     expect(() => loadConfig({ env: {}, defaultFile: base })).toThrow(
