@@ -6,8 +6,8 @@
  * beside the buttons. The new state comes back through the events.
  */
 import { css, html, LitElement } from 'lit';
-import { actOnAgent, type AgentAction } from '../api.js';
-import { failureText } from '../failure.js';
+import type { AgentAction } from '../api.js';
+import { AgentActionRunner } from '../agent-action.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import { pausedText } from '../pause-reason.js';
 import type { AgentLive } from '../live/wire.js';
@@ -30,28 +30,27 @@ export class DeskStateBar extends LitElement {
   `];
 
   private readonly language = new LanguageController(this);
-  private busy = false;
-  private error: string | undefined;
+  private readonly action = new AgentActionRunner(this);
 
   override render(): unknown {
     const t = texts();
     const { state, pauseReason } = this.agent;
     const label = state === 'paused' && pauseReason ? pausedText(pauseReason) : t[`state_${state}`];
-    const error = this.error === undefined ? '' : html`<span class="error" role="alert">${this.error}</span>`;
+    const error = this.action.error === undefined ? '' : html`<span class="error" role="alert">${this.action.error}</span>`;
     return html`
       <span class="state ${state}" data-desk-state=${state} aria-live="polite">${label}</span>
       ${state === 'logged-out'
-        ? html`<button type="button" class="primary" ?disabled=${this.busy} @click=${() => this.act({ kind: 'login' })}>${t.deskLogIn}</button>`
+        ? html`<button type="button" class="primary" ?disabled=${this.action.busy} @click=${() => this.act({ kind: 'login' })}>${t.deskLogIn}</button>`
         : html`
           ${state === 'paused' || state === 'wrap-up'
-            ? html`<button type="button" class="primary" ?disabled=${this.busy} @click=${() => this.act({ kind: 'ready' })}>${t.action_ready}</button>` : ''}
+            ? html`<button type="button" class="primary" ?disabled=${this.action.busy} @click=${() => this.act({ kind: 'ready' })}>${t.action_ready}</button>` : ''}
           ${state === 'paused' ? '' : html`
             <form @submit=${this.pause}>
               <label for="reason">${t.pauseReason}</label>
               <select id="reason" name="reason">${this.reasons.map((r) => html`<option>${r}</option>`)}</select>
-              <button type="submit" ?disabled=${this.busy}>${t.pauseConfirm}</button>
+              <button type="submit" ?disabled=${this.action.busy}>${t.pauseConfirm}</button>
             </form>`}
-          <button type="button" ?disabled=${this.busy} @click=${() => this.act({ kind: 'logout' })}>${t.deskLogOut}</button>`}
+          <button type="button" ?disabled=${this.action.busy} @click=${() => this.act({ kind: 'logout' })}>${t.deskLogOut}</button>`}
       ${error}`;
   }
 
@@ -64,17 +63,7 @@ export class DeskStateBar extends LitElement {
   }
 
   private async act(action: AgentAction): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    this.requestUpdate();
-    try {
-      await actOnAgent(this.agent.id, action);
-    } catch (err) {
-      this.error = failureText(err);
-    } finally {
-      this.busy = false;
-      this.requestUpdate();
-    }
+    await this.action.run(this.agent.id, action);
   }
 }
 

@@ -6,8 +6,8 @@
  * The new state comes to the monitor through the events, like any other.
  */
 import { css, html, LitElement } from 'lit';
-import { actOnAgent, type AgentAction } from '../api.js';
-import { failureText } from '../failure.js';
+import type { AgentAction } from '../api.js';
+import { AgentActionRunner } from '../agent-action.js';
 import { LanguageController, texts } from '../i18n/index.js';
 import type { AgentLive } from '../live/wire.js';
 import { shared } from '../styles.js';
@@ -26,22 +26,21 @@ export class AgentActions extends LitElement {
 
   private readonly language = new LanguageController(this);
   private pausing = false;
-  private busy = false;
-  private error: string | undefined;
+  private readonly action = new AgentActionRunner(this);
 
   override render(): unknown {
     const t = texts();
     const { state, name } = this.agent;
     const button = (kind: 'login' | 'logout' | 'ready' | 'pause'): unknown => html`
-      <button type="button" ?disabled=${this.busy} aria-label=${t.actionFor(t[`action_${kind}`], name)}
+      <button type="button" ?disabled=${this.action.busy} aria-label=${t.actionFor(t[`action_${kind}`], name)}
         @click=${() => (kind === 'pause' ? this.askReason() : this.act({ kind }))}>${t[`action_${kind}`]}</button>`;
-    const error = this.error === undefined ? '' : html`<span class="error" role="alert">${this.error}</span>`;
+    const error = this.action.error === undefined ? '' : html`<span class="error" role="alert">${this.action.error}</span>`;
     if (this.pausing) {
       return html`
         <form @submit=${this.submitPause}>
           <label class="visually-hidden" for="reason">${t.pauseReason}</label>
           <input id="reason" name="reason" required maxlength="100" placeholder=${t.pauseReason}>
-          <button type="submit" ?disabled=${this.busy}>${t.pauseConfirm}</button>
+          <button type="submit" ?disabled=${this.action.busy}>${t.pauseConfirm}</button>
           <button type="button" @click=${this.cancelPause}>${t.cancel}</button>
         </form>${error}`;
     }
@@ -51,14 +50,14 @@ export class AgentActions extends LitElement {
 
   private askReason(): void {
     this.pausing = true;
-    this.error = undefined;
+    this.action.error = undefined;
     this.requestUpdate();
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLInputElement>('#reason')?.focus());
   }
 
   private cancelPause(): void {
     this.pausing = false;
-    this.error = undefined;
+    this.action.error = undefined;
     this.requestUpdate();
   }
 
@@ -66,7 +65,7 @@ export class AgentActions extends LitElement {
     event.preventDefault();
     const reason = (this.renderRoot.querySelector<HTMLInputElement>('#reason')?.value ?? '').trim();
     if (!reason) {
-      this.error = texts().requiredField;
+      this.action.error = texts().requiredField;
       this.requestUpdate();
       return;
     }
@@ -74,18 +73,9 @@ export class AgentActions extends LitElement {
   }
 
   private async act(action: AgentAction): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
+    if (!(await this.action.run(this.agent.id, action))) return;
+    this.pausing = false;
     this.requestUpdate();
-    try {
-      await actOnAgent(this.agent.id, action);
-      this.pausing = false;
-    } catch (err) {
-      this.error = failureText(err);
-    } finally {
-      this.busy = false;
-      this.requestUpdate();
-    }
   }
 }
 
