@@ -27,13 +27,12 @@ import { SqliteHistory } from '../../server/history/sqlite.js';
 import { signInEachRole, TEST_USERS } from '../support/api.js';
 import { startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { signIn, useBrowser } from '../support/browser.js';
-import { CARD_NUMBER, ERIK, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { CARD_NUMBER, ERIK, ERIK_USER, makeEriksUser, eriksPhone, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
 import { waitFor } from '../support/wait.js';
 
 const CALLER = '+46701740656';
-const ERIK_USER = { name: 'erik', password: 'erik-password-1' };
 const WRAP_UP_SECONDS = 300;
 const NOTE = 'Kortet spärrat, nytt skickas hem';
 
@@ -44,10 +43,7 @@ beforeAll(async () => {
   // The repo's flows: the card-blocking queue offers no callback, the caller just waits.
   product = await startCallbackCenter({ flowDir: flowDir(), kort: { wrapUpSeconds: WRAP_UP_SECONDS, ringTimeoutSeconds: 60 } });
   const roles = await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
-  const made = await product.app.api.inject({
-    method: 'POST', url: `${API_PREFIX}/users`, headers: roles.as.admin, payload: { ...ERIK_USER, role: 'agent', agentId: ERIK },
-  });
-  expect(made.statusCode, made.body).toBe(201);
+  await makeEriksUser(product, roles.as.admin);
   home = `http://127.0.0.1:${product.config.http.port}/`;
 });
 

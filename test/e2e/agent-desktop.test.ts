@@ -26,7 +26,7 @@ import { API_PREFIX } from '../../server/api/features.js';
 import { signIn as apiSignIn, signInEachRole, TEST_USERS, type RoleCredentials } from '../support/api.js';
 import { startBaresip, stopAllBaresip } from '../support/baresip.js';
 import { signIn, useBrowser } from '../support/browser.js';
-import { CARD_NUMBER, ERIK, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
+import { CARD_NUMBER, ERIK, ERIK_USER, makeEriksUser, startCallbackCenter, type CallbackCenter } from '../support/callbacks.js';
 import { EventsClient } from '../support/events-client.js';
 import { callFromOperatorNetwork } from '../support/operator-network.js';
 import { TEST_ADMIN_PASSWORD } from '../support/product.js';
@@ -35,7 +35,6 @@ import { waitFor } from '../support/wait.js';
 const CALLER = '+46701740654';
 const CALLER_TO_ANNA = '+46701740655';
 const ANNA = '1001';
-const ERIK_USER = { name: 'erik', password: 'erik-password-1' };
 
 let product: CallbackCenter;
 let home: string;
@@ -49,10 +48,7 @@ beforeAll(async () => {
     tweak: (c) => { c.extensions.find((e) => e.extension === ANNA)!.agent!.skills['kort'] = 4; },
   });
   roles = await signInEachRole(product.app.api, TEST_ADMIN_PASSWORD);
-  const made = await product.app.api.inject({
-    method: 'POST', url: `${API_PREFIX}/users`, headers: roles.as.admin, payload: { ...ERIK_USER, role: 'agent', agentId: ERIK },
-  });
-  expect(made.statusCode, made.body).toBe(201);
+  await makeEriksUser(product, roles.as.admin);
   home = `http://127.0.0.1:${product.config.http.port}/`;
 });
 

@@ -6,6 +6,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flowDir } from '../../server/app.js';
+import { API_PREFIX } from '../../server/api/features.js';
 import type { Config } from '../../config/schema.js';
 import type { AcdEvent } from '../../server/acd/index.js';
 import type { CallEvent } from '../../server/calls/center.js';
@@ -84,6 +85,17 @@ export async function eriksPhone(sipPort: number): Promise<BaresipPhone> {
     user: ERIK, password: 'demo-1002', autoAnswer: true, audioSource: { toneHz: 1000, seconds: 60 },
     registrar: { host: '127.0.0.1', port: sipPort, transport: 'udp' },
   });
+}
+
+/** Erik's own user of the API and pages, an agent tied to his extension. */
+export const ERIK_USER = { name: 'erik', password: 'erik-password-1' };
+
+/** Makes ERIK_USER, as an admin (`adminHeaders`) does. */
+export async function makeEriksUser(product: RunningProduct, adminHeaders: Record<string, string>): Promise<void> {
+  const made = await product.app.api.inject({
+    method: 'POST', url: `${API_PREFIX}/users`, headers: adminHeaders, payload: { ...ERIK_USER, role: 'agent', agentId: ERIK },
+  });
+  if (made.statusCode !== 201) throw new Error(`Erik's user was not made: HTTP ${made.statusCode} ${made.body}`);
 }
 
 export const eventTypes = (events: Array<{ type: string }>): string[] => events.map((e) => e.type);
